@@ -1,0 +1,157 @@
+package org.flows4j.backend.cpu;
+
+import java.util.List;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+
+/**
+ * The layout kernels. Slicing, joining and gathering move whole contiguous blocks with
+ * {@link System#arraycopy}, which needs no per-dtype code; permuting and broadcasting read
+ * each element through an {@link IndexPlan}.
+ *
+ * <p>Along an axis, a row-major tensor is {@code [outer, dim, inner]}: {@code outer} is the
+ * product of the dimensions before the axis and {@code inner} of those after it, so index
+ * {@code i} of the axis is the block of {@code inner} elements at {@code (o * dim + i) * inner}.
+ */
+final class Layout {
+
+    private Layout() {
+    }
+
+    /** {@code x} broadcast to {@code shape}. */
+    static CpuStorage broadcastTo(CpuStorage x, Shape shape) {
+        int[] dims = shape.dims();
+        return gatherStrided(x, shape, IndexPlan.broadcastStrides(x.shape(), dims));
+    }
+
+    /** Result dimension {@code i} is input dimension {@code axes[i]}. */
+    static CpuStorage permute(CpuStorage x, int[] axes) {
+        int[] inDims = x.shape().dims();
+        int[] inStrides = x.shape().strides();
+        int[] dims = new int[axes.length];
+        int[] strides = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            dims[i] = inDims[axes[i]];
+            strides[i] = inStrides[axes[i]];
+        }
+        return gatherStrided(x, Shape.of(dims), strides);
+    }
+
+    /**
+     * A new row-major storage of {@code shape} whose element at multi-index {@code i} is read
+     * from {@code x} at {@code sum_d i[d] * strides[d]}.
+     */
+    private static CpuStorage gatherStrided(CpuStorage x, Shape shape, int[] strides) {
+        IndexPlan plan = IndexPlan.of(shape.dims(), strides);
+        int[] base = plan.base[0];
+        int step = plan.step[0];
+        int n = plan.inner;
+        if (x.dtype() == DType.FLOAT32) {
+            float[] in = x.floats();
+            float[] out = new float[shape.size()];
+            for (int r = 0, o = 0; r < plan.rows; r++) {
+                for (int j = 0, src = base[r]; j < n; j++, src += step) {
+                    out[o++] = in[src];
+                }
+            }
+            return CpuStorage.wrap(out, shape);
+        }
+        double[] in = x.doubles();
+        double[] out = new double[shape.size()];
+        for (int r = 0, o = 0; r < plan.rows; r++) {
+            for (int j = 0, src = base[r]; j < n; j++, src += step) {
+                out[o++] = in[src];
+            }
+        }
+        return CpuStorage.wrap(out, shape);
+    }
+
+    /** Indices {@code [start, end)} of {@code axis}. */
+    static CpuStorage slice(CpuStorage x, int axis, int start, int end) {
+        Shape shape = x.shape().withDim(axis, end - start);
+        CpuStorage out = CpuStorage.zeros(shape, x.dtype());
+        int dim = x.shape().dim(axis);
+        int inner = inner(x.shape(), axis);
+        int block = (end - start) * inner;
+        for (int o = 0, n = outer(x.shape(), axis); o < n; o++) {
+            System.arraycopy(x.array(), (o * dim + start) * inner, out.array(), o * block, block);
+        }
+        return out;
+    }
+
+    /** The parts joined along {@code axis}. */
+    static CpuStorage concat(List<CpuStorage> parts, int axis) {
+        CpuStorage first = parts.get(0);
+        int total = 0;
+        for (CpuStorage p : parts) {
+            total += p.shape().dim(axis);
+        }
+        Shape shape = first.shape().withDim(axis, total);
+        CpuStorage out = CpuStorage.zeros(shape, first.dtype());
+        int inner = inner(shape, axis);
+        int dst = 0;
+        for (int o = 0, n = outer(shape, axis); o < n; o++) {
+            for (CpuStorage p : parts) {
+                int block = p.shape().dim(axis) * inner;
+                System.arraycopy(p.array(), o * block, out.array(), dst, block);
+                dst += block;
+            }
+        }
+        return out;
+    }
+
+    /** Result index {@code i} along {@code axis} is input index {@code indices[i]}. */
+    static CpuStorage gather(CpuStorage x, int axis, int[] indices) {
+        Shape shape = x.shape().withDim(axis, indices.length);
+        CpuStorage out = CpuStorage.zeros(shape, x.dtype());
+        int dim = x.shape().dim(axis);
+        int inner = inner(shape, axis);
+        int dst = 0;
+        for (int o = 0, n = outer(shape, axis); o < n; o++) {
+            for (int index : indices) {
+                System.arraycopy(x.array(), (o * dim + index) * inner, out.array(), dst, inner);
+                dst += inner;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Zeros of {@code shape} with source block {@code i} along {@code axis} added into block
+     * {@code indices[i]}; sums of repeated indices accumulate in double and are rounded once.
+     */
+    static CpuStorage scatterAdd(Shape shape, int axis, int[] indices, CpuStorage source) {
+        double[] src = source.readDoubles();
+        double[] out = new double[shape.size()];
+        int dim = shape.dim(axis);
+        int inner = inner(shape, axis);
+        int s = 0;
+        for (int o = 0, n = outer(shape, axis); o < n; o++) {
+            for (int index : indices) {
+                int d = (o * dim + index) * inner;
+                for (int j = 0; j < inner; j++) {
+                    out[d + j] += src[s++];
+                }
+            }
+        }
+        return CpuStorage.fromComputed(out, shape, source.dtype());
+    }
+
+    /** The product of the dimensions before {@code axis}. */
+    static int outer(Shape shape, int axis) {
+        int n = 1;
+        for (int i = 0; i < axis; i++) {
+            n *= shape.dim(i);
+        }
+        return n;
+    }
+
+    /** The product of the dimensions after {@code axis}. */
+    static int inner(Shape shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.rank(); i++) {
+            n *= shape.dim(i);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,111 @@
+package org.flows4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.backend.BackendOptions;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kernels large enough to be split over threads give bit-identical results with one thread
+ * and with several (each item is computed by one thread in the same order), the workers stop
+ * when the backend closes, and one backend serves several calling threads at once.
+ */
+class ParallelTest {
+
+    private static Tensor random(Backend b, DType dtype, long seed, int... dims) {
+        Shape s = Shape.of(dims);
+        return Tensor.of(b, dtype, RandomSource.seeded(seed).normal(s.size()), s);
+    }
+
+    private static List<double[]> kernels(Backend b, DType dtype) {
+        // 96 * 96 * 96 and 4 * 8 * 8 * 9 * 16 * 16 multiply-adds: both above the parallel threshold
+        Tensor a = random(b, dtype, 1, 96, 96);
+        Tensor c = random(b, dtype, 2, 96, 96);
+        Tensor x = random(b, dtype, 3, 4, 8, 16, 16);
+        Tensor w = random(b, dtype, 4, 8, 8, 3, 3);
+        Tensor g = random(b, dtype, 5, 4, 8, 16, 16);
+        return List.of(
+                a.matmul(c).toDoubleArray(),
+                a.matmul(c, true, true).toDoubleArray(),
+                random(b, dtype, 6, 3, 40, 50).matmul(random(b, dtype, 7, 3, 50, 60)).toDoubleArray(),
+                x.conv2d(w).toDoubleArray(),
+                Tensor.wrap(b, b.conv2dBackwardInput(g.storage(), w.storage(), x.shape(), 1, 1)).toDoubleArray(),
+                Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), w.shape(), 1, 1)).toDoubleArray());
+    }
+
+    @Test
+    void several_threads_give_the_same_bits_as_one_and_stop_on_close() throws InterruptedException {
+        CpuBackendProvider p = new CpuBackendProvider();
+        for (DType dtype : DType.values()) {
+            Set<Thread> before = workers();
+            List<Thread> started;
+            try (Backend one = p.create(BackendOptions.defaults().withThreads(1));
+                 Backend four = p.create(BackendOptions.defaults().withThreads(4))) {
+                List<double[]> expected = kernels(one, dtype);
+                List<double[]> actual = kernels(four, dtype);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertArrayEquals(expected.get(i), actual.get(i), "kernel " + i + " " + dtype.label());
+                }
+                started = new ArrayList<>(workers());
+                started.removeAll(before);
+                // the calling thread takes one share, so four threads means three workers
+                assertEquals(3, started.size(), "workers of the 4-thread backend: " + started);
+            }
+            for (Thread t : started) {
+                t.join(5_000);
+                assertFalse(t.isAlive(), t.getName() + " still runs after close()");
+            }
+        }
+    }
+
+    private static Set<Thread> workers() {
+        Set<Thread> s = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("flows4j-cpu-")) {
+                s.add(t);
+            }
+        }
+        return s;
+    }
+
+    @Test
+    void one_backend_serves_concurrent_callers() throws Exception {
+        try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults().withThreads(3))) {
+            double[] expected = matmulSum(b);
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<double[]>> results = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    results.add(callers.submit(() -> matmulSum(b)));
+                }
+                for (Future<double[]> f : results) {
+                    assertArrayEquals(expected, f.get());
+                }
+            } finally {
+                callers.shutdown();
+            }
+        }
+    }
+
+    private static double[] matmulSum(Backend b) {
+        Tensor a = random(b, DType.FLOAT64, 8, 80, 70);
+        Tensor c = random(b, DType.FLOAT64, 9, 70, 90);
+        Tensor prod = a.matmul(c);
+        assertEquals(Shape.of(80, 90), prod.shape());
+        return prod.sum(0).toDoubleArray();
+    }
+}

@@ -1,0 +1,43 @@
+package org.flows4j.api.backend;
+
+/**
+ * The hyper-parameters of one bias-corrected Adam (or AdamW) update, for the fused
+ * {@link Backend#adamUpdate} kernel.
+ *
+ * <p>With gradient {@code g}, moments {@code m, v} and {@code t = step}:
+ * <pre>
+ *   g' = g + weightDecay * p                     (L2 penalty; 0 to disable)
+ *   m  = beta1 * m + (1 - beta1) * g'
+ *   v  = beta2 * v + (1 - beta2) * g'^2
+ *   p  = p - learningRate * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+ * </pre>
+ *
+ * @param learningRate step size, {@code > 0}
+ * @param beta1 first-moment decay in {@code [0, 1)}
+ * @param beta2 second-moment decay in {@code [0, 1)}
+ * @param epsilon added to the root of the second moment, {@code > 0}
+ * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+ * @param step the 1-based index of this update, used for bias correction
+ */
+public record AdamStep(double learningRate, double beta1, double beta2, double epsilon,
+                       double weightDecay, long step) {
+
+    /** Validates the ranges above. */
+    public AdamStep {
+        if (!(learningRate > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
+                || !(epsilon > 0) || !(weightDecay >= 0) || step < 1) {
+            throw new IllegalArgumentException("invalid Adam step: " + learningRate + ", " + beta1 + ", "
+                    + beta2 + ", " + epsilon + ", " + weightDecay + ", step " + step);
+        }
+    }
+
+    /** {@code 1 - beta1^step}. */
+    public double firstBiasCorrection() {
+        return 1 - Math.pow(beta1, step);
+    }
+
+    /** {@code 1 - beta2^step}. */
+    public double secondBiasCorrection() {
+        return 1 - Math.pow(beta2, step);
+    }
+}

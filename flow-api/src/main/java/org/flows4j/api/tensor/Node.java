@@ -1,0 +1,14 @@
+package org.flows4j.api.tensor;
+
+/**
+ * How a tensor was computed: the operation's name, its inputs and the rule that maps the
+ * gradient of the output to the gradients of the inputs (null entries where an input needs none).
+ */
+record Node(String op, Tensor[] inputs, BackwardRule rule) {
+
+    /** A backward rule, written with tensor operations so that it is the same on every backend. */
+    @FunctionalInterface
+    interface BackwardRule {
+        Tensor[] apply(Tensor gradOutput, Tensor output);
+    }
+}

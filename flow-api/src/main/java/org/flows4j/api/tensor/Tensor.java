@@ -1,0 +1,1019 @@
+package org.flows4j.api.tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.backend.BinaryOp;
+import org.flows4j.api.backend.CompareOp;
+import org.flows4j.api.backend.ReduceOp;
+import org.flows4j.api.backend.Storage;
+import org.flows4j.api.backend.UnaryOp;
+
+/**
+ * An immutable, differentiable n-dimensional array on a {@link Backend}.
+ *
+ * <p>Operations return new tensors and follow NumPy broadcasting. Both operands of a binary
+ * operation must share a dtype and a backend; a mismatch throws
+ * {@link IllegalArgumentException} naming the operation and both shapes. NaN and infinities
+ * propagate and never throw.
+ *
+ * <p><b>Autodiff.</b> A tensor {@linkplain #requiresGrad() requires a gradient} when it is a
+ * leaf made by {@link #requiringGrad()} or was computed from one while recording is on (see
+ * {@link Autodiff#noGrad()}); such a tensor remembers how it was made, and
+ * {@link Autodiff#grad} walks that record backwards. Comparisons, {@link #sign()} and
+ * {@link #detach()} cut the record.
+ *
+ * <p><b>Memory.</b> A tensor made inside a {@link MemoryScope} is freed when the scope closes
+ * unless kept; {@link #free()} frees one explicitly. Using a freed tensor throws
+ * {@link IllegalStateException}.
+ *
+ * <p>Tensors are safe to share between threads. This class is only called, never extended.
+ */
+public final class Tensor {
+
+    private final Backend backend;
+    private final Ref ref;
+    private final Shape shape;
+    private final DType dtype;
+    private final boolean requiresGrad;
+    private final Node node;
+
+    private Tensor(Backend backend, Handle handle, boolean requiresGrad, Node node) {
+        this.backend = backend;
+        this.ref = new Ref(handle);
+        Storage s = handle.storage();
+        this.shape = s.shape();
+        this.dtype = s.dtype();
+        this.requiresGrad = requiresGrad;
+        this.node = node;
+        MemoryScope.adopt(this, ref, backend.holdsNativeMemory());
+    }
+
+    // =====================================================================================
+    // Creation
+    // =====================================================================================
+
+    /** A float64 tensor holding {@code data} in row-major order with the given dimensions. */
+    public static Tensor of(Backend backend, double[] data, int... dims) {
+        return of(backend, DType.FLOAT64, data, Shape.of(dims));
+    }
+
+    /** A float32 tensor holding {@code data} in row-major order with the given dimensions. */
+    public static Tensor of(Backend backend, float[] data, int... dims) {
+        Shape shape = Shape.of(dims);
+        checkLength("of", data.length, shape);
+        return wrap(backend, backend.fromFloats(data.clone(), shape, DType.FLOAT32));
+    }
+
+    /** A tensor of {@code dtype} holding {@code data} (rounded to float for float32). */
+    public static Tensor of(Backend backend, DType dtype, double[] data, Shape shape) {
+        checkLength("of", data.length, shape);
+        return wrap(backend, backend.fromDoubles(data.clone(), shape, dtype));
+    }
+
+    /** A tensor of {@code shape} filled with {@code value}. */
+    public static Tensor full(Backend backend, DType dtype, Shape shape, double value) {
+        return wrap(backend, backend.full(shape, dtype, value));
+    }
+
+    /** Zeros of the given dimensions. */
+    public static Tensor zeros(Backend backend, DType dtype, int... dims) {
+        return full(backend, dtype, Shape.of(dims), 0);
+    }
+
+    /** Ones of the given dimensions. */
+    public static Tensor ones(Backend backend, DType dtype, int... dims) {
+        return full(backend, dtype, Shape.of(dims), 1);
+    }
+
+    /** A rank-0 tensor. */
+    public static Tensor scalar(Backend backend, DType dtype, double value) {
+        return full(backend, dtype, Shape.scalar(), value);
+    }
+
+    /**
+     * Wraps a storage that {@code backend} made, taking ownership of it. For code that calls
+     * backend kernels directly (fused kernels, plugin tests); the result records no gradient.
+     */
+    public static Tensor wrap(Backend backend, Storage storage) {
+        return new Tensor(backend, new Handle(backend, storage, null), false, null);
+    }
+
+    private static void checkLength(String op, int length, Shape shape) {
+        if (length != shape.size()) {
+            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape " + shape
+                    + " of " + shape.size() + " elements");
+        }
+    }
+
+    // =====================================================================================
+    // Properties and host access
+    // =====================================================================================
+
+    /** The backend that holds this tensor. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The dimensions. */
+    public Shape shape() {
+        return shape;
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The number of dimensions. */
+    public int rank() {
+        return shape.rank();
+    }
+
+    /** The number of elements. */
+    public int size() {
+        return shape.size();
+    }
+
+    /** Whether gradients flow to or through this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Whether this tensor's memory was freed. */
+    public boolean isFreed() {
+        return ref.isReleased() || ref.handle.storage() == null;
+    }
+
+    /** The backend storage, for code that calls kernels directly. */
+    public Storage storage() {
+        if (ref.isReleased()) {
+            throw new IllegalStateException("tensor " + shape + " " + dtype.label()
+                    + " was freed (its memory scope closed or free() was called); keep it to use it later");
+        }
+        Storage s = ref.handle.storage();
+        if (s == null) {
+            throw new IllegalStateException("tensor " + shape + " " + dtype.label() + " was freed");
+        }
+        return s;
+    }
+
+    /** The elements in row-major order as doubles. */
+    public double[] toDoubleArray() {
+        return backend.toDoubles(storage());
+    }
+
+    /** The elements in row-major order as floats. */
+    public float[] toFloatArray() {
+        return backend.toFloats(storage());
+    }
+
+    /** The single element of a one-element tensor. */
+    public double item() {
+        if (size() != 1) {
+            throw new IllegalArgumentException("item: tensor of shape " + shape + " has " + size()
+                    + " elements, not 1");
+        }
+        return toDoubleArray()[0];
+    }
+
+    /** Frees this tensor's memory now. Harmless if already freed. */
+    public void free() {
+        ref.release();
+    }
+
+    /** Keeps this tensor past the innermost memory scope (see {@link MemoryScope#keep}). */
+    public Tensor keep() {
+        MemoryScope s = ref.scope;
+        if (s != null) {
+            s.keep(this);
+        }
+        return this;
+    }
+
+    /**
+     * Takes this tensor out of every memory scope: it lives until {@link #free()} or, on
+     * backends with native memory, until the garbage collector finds it unreachable. For
+     * long-lived values such as parameters.
+     */
+    public Tensor unscoped() {
+        MemoryScope.release(this);
+        return this;
+    }
+
+    Ref ref() {
+        return ref;
+    }
+
+    Node node() {
+        return node;
+    }
+
+    /** A leaf that shares this tensor's storage and requires a gradient: the variables of {@link Autodiff#grad}. */
+    public Tensor requiringGrad() {
+        Handle h = ref.handle;
+        storage();
+        h.retain();
+        return new Tensor(backend, h, true, null);
+    }
+
+    /** A tensor that shares this tensor's storage but records no gradient. */
+    public Tensor detach() {
+        Handle h = ref.handle;
+        storage();
+        h.retain();
+        return new Tensor(backend, h, false, null);
+    }
+
+    /** Describes the shape, dtype and up to six leading values. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Tensor").append(shape).append(' ').append(dtype.label());
+        if (isFreed()) {
+            return b.append(" (freed)").toString();
+        }
+        double[] v = toDoubleArray();
+        b.append(' ').append(Arrays.toString(Arrays.copyOf(v, Math.min(v.length, 6))));
+        if (v.length > 6) {
+            b.setLength(b.length() - 1);
+            b.append(", ...]");
+        }
+        return b.toString();
+    }
+
+    // =====================================================================================
+    // Recording
+    // =====================================================================================
+
+    private static Tensor result(Backend backend, Storage storage, String op, Node.BackwardRule rule,
+                                 Tensor... inputs) {
+        boolean record = false;
+        if (rule != null && GradMode.isEnabled()) {
+            for (Tensor t : inputs) {
+                if (t.requiresGrad) {
+                    record = true;
+                    break;
+                }
+            }
+        }
+        return new Tensor(backend, new Handle(backend, storage, null), record,
+                record ? new Node(op, inputs, rule) : null);
+    }
+
+    /** Wraps a kernel output that may alias {@code base}'s storage (a reshape view). */
+    private static Tensor view(Tensor base, Storage storage, String op, Node.BackwardRule rule) {
+        boolean record = rule != null && GradMode.isEnabled() && base.requiresGrad;
+        Handle h = storage == base.storage() ? sameHandle(base) : new Handle(base.backend, storage, base.ref.handle);
+        return new Tensor(base.backend, h, record, record ? new Node(op, new Tensor[] {base}, rule) : null);
+    }
+
+    private static Handle sameHandle(Tensor base) {
+        base.ref.handle.retain();
+        return base.ref.handle;
+    }
+
+    /** A tensor with the same storage and a new autodiff record: the door of {@link Autodiff#apply}. */
+    Tensor withRecord(String op, Tensor[] inputs, Node.BackwardRule rule) {
+        Handle h = ref.handle;
+        storage();
+        h.retain();
+        return new Tensor(backend, h, true, new Node(op, inputs, rule));
+    }
+
+    private void checkSame(String op, Tensor other) {
+        if (other.backend != backend) {
+            throw new IllegalArgumentException(op + ": operands live on different backends ("
+                    + backend.name() + " " + shape + " and " + other.backend.name() + " " + other.shape + ")");
+        }
+        if (other.dtype != dtype) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + shape + " " + dtype.label() + " and "
+                    + other.shape + " " + other.dtype.label() + "; convert one with to(DType)");
+        }
+    }
+
+    private Tensor scalarLike(double value) {
+        return scalar(backend, dtype, value);
+    }
+
+    // =====================================================================================
+    // Elementwise unary
+    // =====================================================================================
+
+    private Tensor unary(UnaryOp op, Node.BackwardRule rule) {
+        return result(backend, backend.unary(op, storage()), op.name().toLowerCase(java.util.Locale.ROOT), rule, this);
+    }
+
+    /** {@code -x}. */
+    public Tensor neg() {
+        return unary(UnaryOp.NEG, (g, out) -> new Tensor[] {g.neg()});
+    }
+
+    /** {@code e^x}. */
+    public Tensor exp() {
+        return unary(UnaryOp.EXP, (g, out) -> new Tensor[] {g.mul(out)});
+    }
+
+    /** {@code ln x}. */
+    public Tensor log() {
+        return unary(UnaryOp.LOG, (g, out) -> new Tensor[] {g.div(this)});
+    }
+
+    /** {@code ln(1 + x)}, accurate near 0. */
+    public Tensor log1p() {
+        return unary(UnaryOp.LOG1P, (g, out) -> new Tensor[] {g.div(this.add(1.0))});
+    }
+
+    /** {@code e^x - 1}, accurate near 0. */
+    public Tensor expm1() {
+        return unary(UnaryOp.EXPM1, (g, out) -> new Tensor[] {g.mul(out.add(1.0))});
+    }
+
+    /** {@code tanh x}; derivative {@code 1 - tanh^2 x}. */
+    public Tensor tanh() {
+        return unary(UnaryOp.TANH, (g, out) -> new Tensor[] {g.mul(out.square().neg().add(1.0))});
+    }
+
+    /** {@code 1 / (1 + e^-x)}; derivative {@code s (1 - s)}. */
+    public Tensor sigmoid() {
+        return unary(UnaryOp.SIGMOID, (g, out) -> new Tensor[] {g.mul(out.mul(out.neg().add(1.0)))});
+    }
+
+    /** {@code ln(1 + e^x)}, stable for any {@code x}; derivative {@code sigmoid(x)}. */
+    public Tensor softplus() {
+        return unary(UnaryOp.SOFTPLUS, (g, out) -> new Tensor[] {g.mul(this.sigmoid())});
+    }
+
+    /** {@code ln sigmoid(x) = -softplus(-x)}, stable for any {@code x}. */
+    public Tensor logSigmoid() {
+        return neg().softplus().neg();
+    }
+
+    /** {@code max(x, 0)}; the derivative at 0 is taken as 0. */
+    public Tensor relu() {
+        return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {g.mul(this.gt(0.0))});
+    }
+
+    /** {@code |x|}; derivative {@code sign(x)} (0 at 0). */
+    public Tensor abs() {
+        return unary(UnaryOp.ABS, (g, out) -> new Tensor[] {g.mul(this.sign())});
+    }
+
+    /** {@code -1, 0, +1} by sign; not differentiable (its gradient is zero), so it records nothing. */
+    public Tensor sign() {
+        return unary(UnaryOp.SIGN, null);
+    }
+
+    /** {@code sqrt x}; derivative {@code 1 / (2 sqrt x)}. */
+    public Tensor sqrt() {
+        return unary(UnaryOp.SQRT, (g, out) -> new Tensor[] {g.mul(0.5).div(out)});
+    }
+
+    /** {@code x^2}. */
+    public Tensor square() {
+        return unary(UnaryOp.SQUARE, (g, out) -> new Tensor[] {g.mul(this).mul(2.0)});
+    }
+
+    /** {@code 1 / x}; derivative {@code -1 / x^2}. */
+    public Tensor reciprocal() {
+        return unary(UnaryOp.RECIPROCAL, (g, out) -> new Tensor[] {g.mul(out.square()).neg()});
+    }
+
+    // =====================================================================================
+    // Elementwise binary
+    // =====================================================================================
+
+    private Tensor binary(BinaryOp op, Tensor other, Node.BackwardRule rule) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        checkSame(name, other);
+        Shape.broadcast(name, shape, other.shape);
+        return result(backend, backend.binary(op, storage(), other.storage()), name, rule, this, other);
+    }
+
+    /** {@code this + other}, broadcasting. */
+    public Tensor add(Tensor other) {
+        return binary(BinaryOp.ADD, other, (g, out) -> new Tensor[] {
+            this.requiresGrad ? g.sumTo(shape) : null,
+            other.requiresGrad ? g.sumTo(other.shape) : null});
+    }
+
+    /** {@code this + value}. */
+    public Tensor add(double value) {
+        return add(scalarLike(value));
+    }
+
+    /** {@code this - other}, broadcasting. */
+    public Tensor sub(Tensor other) {
+        return binary(BinaryOp.SUB, other, (g, out) -> new Tensor[] {
+            this.requiresGrad ? g.sumTo(shape) : null,
+            other.requiresGrad ? g.neg().sumTo(other.shape) : null});
+    }
+
+    /** {@code this - value}. */
+    public Tensor sub(double value) {
+        return sub(scalarLike(value));
+    }
+
+    /** {@code this * other}, broadcasting. */
+    public Tensor mul(Tensor other) {
+        return binary(BinaryOp.MUL, other, (g, out) -> new Tensor[] {
+            this.requiresGrad ? g.mul(other).sumTo(shape) : null,
+            other.requiresGrad ? g.mul(this).sumTo(other.shape) : null});
+    }
+
+    /** {@code this * value}. */
+    public Tensor mul(double value) {
+        return mul(scalarLike(value));
+    }
+
+    /** {@code this / other}, broadcasting. */
+    public Tensor div(Tensor other) {
+        return binary(BinaryOp.DIV, other, (g, out) -> new Tensor[] {
+            this.requiresGrad ? g.div(other).sumTo(shape) : null,
+            other.requiresGrad ? g.mul(out).div(other).neg().sumTo(other.shape) : null});
+    }
+
+    /** {@code this / value}. */
+    public Tensor div(double value) {
+        return div(scalarLike(value));
+    }
+
+    /**
+     * {@code this^other}, broadcasting. The derivative in the exponent,
+     * {@code this^other ln(this)}, is taken as 0 where {@code this <= 0}.
+     */
+    public Tensor pow(Tensor other) {
+        return binary(BinaryOp.POW, other, (g, out) -> new Tensor[] {
+            this.requiresGrad ? g.mul(other).mul(this.pow(other.sub(1.0))).sumTo(shape) : null,
+            other.requiresGrad
+                    ? where(this.gt(0.0), g.mul(out).mul(this.log()), g.zerosLike()).sumTo(other.shape)
+                    : null});
+    }
+
+    /** {@code this^value}. */
+    public Tensor pow(double value) {
+        return pow(scalarLike(value));
+    }
+
+    /** The elementwise maximum; at ties the gradient goes to {@code this}. */
+    public Tensor maximum(Tensor other) {
+        return binary(BinaryOp.MAXIMUM, other, (g, out) -> {
+            Tensor mine = this.ge(other);
+            return new Tensor[] {g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)};
+        });
+    }
+
+    /** The elementwise minimum; at ties the gradient goes to {@code this}. */
+    public Tensor minimum(Tensor other) {
+        return binary(BinaryOp.MINIMUM, other, (g, out) -> {
+            Tensor mine = this.le(other);
+            return new Tensor[] {g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)};
+        });
+    }
+
+    /** Clamps every element into {@code [lo, hi]}. */
+    public Tensor clamp(double lo, double hi) {
+        return maximum(scalarLike(lo)).minimum(scalarLike(hi));
+    }
+
+    // =====================================================================================
+    // Comparisons and selection (not differentiable)
+    // =====================================================================================
+
+    private Tensor compare(CompareOp op, Tensor other) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        checkSame(name, other);
+        Shape.broadcast(name, shape, other.shape);
+        return result(backend, backend.compare(op, storage(), other.storage()), name, null, this, other);
+    }
+
+    /** 1 where {@code this == other}, else 0. */
+    public Tensor eq(Tensor other) {
+        return compare(CompareOp.EQ, other);
+    }
+
+    /** 1 where {@code this != other}, else 0. */
+    public Tensor ne(Tensor other) {
+        return compare(CompareOp.NE, other);
+    }
+
+    /** 1 where {@code this < other}, else 0. */
+    public Tensor lt(Tensor other) {
+        return compare(CompareOp.LT, other);
+    }
+
+    /** 1 where {@code this <= other}, else 0. */
+    public Tensor le(Tensor other) {
+        return compare(CompareOp.LE, other);
+    }
+
+    /** 1 where {@code this > other}, else 0. */
+    public Tensor gt(Tensor other) {
+        return compare(CompareOp.GT, other);
+    }
+
+    /** 1 where {@code this >= other}, else 0. */
+    public Tensor ge(Tensor other) {
+        return compare(CompareOp.GE, other);
+    }
+
+    /** 1 where {@code this > value}, else 0. */
+    public Tensor gt(double value) {
+        return gt(scalarLike(value));
+    }
+
+    /** 1 where {@code this < value}, else 0. */
+    public Tensor lt(double value) {
+        return lt(scalarLike(value));
+    }
+
+    /**
+     * {@code condition != 0 ? ifTrue : ifFalse} elementwise, all three broadcasting together.
+     * Differentiable in {@code ifTrue} and {@code ifFalse}.
+     */
+    public static Tensor where(Tensor condition, Tensor ifTrue, Tensor ifFalse) {
+        ifTrue.checkSame("where", ifFalse);
+        ifTrue.checkSame("where", condition);
+        Shape s = Shape.broadcast("where", Shape.broadcast("where", condition.shape, ifTrue.shape), ifFalse.shape);
+        Backend b = ifTrue.backend;
+        return result(b, b.where(condition.storage(), ifTrue.storage(), ifFalse.storage()), "where",
+                (g, out) -> {
+                    Tensor zero = g.zerosLike();
+                    return new Tensor[] {null,
+                        ifTrue.requiresGrad ? where(condition, g, zero).sumTo(ifTrue.shape) : null,
+                        ifFalse.requiresGrad ? where(condition, zero, g).sumTo(ifFalse.shape) : null};
+                }, condition, ifTrue, ifFalse).checkShape("where", s);
+    }
+
+    private Tensor checkShape(String op, Shape expected) {
+        if (!shape.equals(expected)) {
+            throw new IllegalStateException(op + ": backend " + backend.name() + " returned shape " + shape
+                    + " where " + expected + " was expected");
+        }
+        return this;
+    }
+
+    /** Zeros of this tensor's shape and dtype. */
+    public Tensor zerosLike() {
+        return full(backend, dtype, shape, 0);
+    }
+
+    /** Ones of this tensor's shape and dtype. */
+    public Tensor onesLike() {
+        return full(backend, dtype, shape, 1);
+    }
+
+    /** This tensor converted to {@code target} (a copy even if it already has that dtype). */
+    public Tensor to(DType target) {
+        DType from = dtype;
+        return result(backend, backend.cast(storage(), target), "cast", (g, out) -> new Tensor[] {g.to(from)}, this);
+    }
+
+    // =====================================================================================
+    // Linear algebra
+    // =====================================================================================
+
+    /** The matrix product {@code this · other} (see {@link #matmul(Tensor, boolean, boolean)}). */
+    public Tensor matmul(Tensor other) {
+        return matmul(other, false, false);
+    }
+
+    /**
+     * The matrix product {@code op(this) · op(other)}, where {@code op} transposes the last two
+     * axes when its flag is set. Shapes: {@code [m, k] · [k, n]}, batched
+     * {@code [b, m, k] · [b, k, n]}, or {@code [b, m, k] · [k, n]} (the matrix is shared by
+     * the batch; {@code transposeA} must then be false).
+     */
+    public Tensor matmul(Tensor other, boolean transposeA, boolean transposeB) {
+        checkSame("matmul", other);
+        if (rank() == 3 && other.rank() == 2 && !transposeA) {
+            int b = shape.dim(0);
+            int m = shape.dim(1);
+            Tensor flat = reshape(b * m, shape.dim(2)).matmul(other, false, transposeB);
+            return flat.reshape(b, m, flat.shape.dim(1));
+        }
+        boolean ok = (rank() == 2 && other.rank() == 2)
+                || (rank() == 3 && other.rank() == 3 && shape.dim(0) == other.shape.dim(0));
+        int k1 = ok ? shape.dim(transposeA ? -2 : -1) : -1;
+        int k2 = ok ? other.shape.dim(transposeB ? -1 : -2) : -2;
+        if (!ok || k1 != k2) {
+            throw new IllegalArgumentException("matmul: shapes " + shape + (transposeA ? "^T" : "") + " and "
+                    + other.shape + (transposeB ? "^T" : "") + " do not multiply");
+        }
+        Tensor a = this;
+        Tensor bb = other;
+        return result(backend, backend.matmul(storage(), other.storage(), transposeA, transposeB), "matmul",
+                (g, out) -> new Tensor[] {
+                    a.requiresGrad ? (transposeA ? bb.matmul(g, transposeB, true) : g.matmul(bb, false, !transposeB))
+                            : null,
+                    bb.requiresGrad ? (transposeB ? g.matmul(a, true, transposeA) : a.matmul(g, !transposeA, false))
+                            : null},
+                this, other);
+    }
+
+    // =====================================================================================
+    // Reductions
+    // =====================================================================================
+
+    private int[] normalizeAxes(String op, int... axes) {
+        if (axes.length == 0) {
+            int[] all = new int[rank()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        int[] n = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            try {
+                n[i] = shape.normalizeAxis(axes[i]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+            }
+        }
+        Arrays.sort(n);
+        for (int i = 1; i < n.length; i++) {
+            if (n[i] == n[i - 1]) {
+                throw new IllegalArgumentException(op + ": axis " + n[i] + " is repeated in " + Arrays.toString(axes));
+            }
+        }
+        return n;
+    }
+
+    private Shape keptShape(int[] axes) {
+        int[] d = shape.dims();
+        for (int a : axes) {
+            d[a] = 1;
+        }
+        return Shape.of(d);
+    }
+
+    /** The sum of every element (a scalar). */
+    public Tensor sum() {
+        return sum(false);
+    }
+
+    /** The sum over {@code axes} (all axes when none are given), removing them. */
+    public Tensor sum(int... axes) {
+        return sum(false, axes);
+    }
+
+    /** The sum over {@code axes} (all when none are given), keeping them with size 1 if {@code keepDims}. */
+    public Tensor sum(boolean keepDims, int... axes) {
+        int[] ax = normalizeAxes("sum", axes);
+        Shape kept = keptShape(ax);
+        return result(backend, backend.reduce(ReduceOp.SUM, storage(), ax, keepDims), "sum",
+                (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(shape)}, this);
+    }
+
+    /** The mean of every element (a scalar). */
+    public Tensor mean() {
+        return mean(false);
+    }
+
+    /** The mean over {@code axes} (all when none are given), removing them. */
+    public Tensor mean(int... axes) {
+        return mean(false, axes);
+    }
+
+    /** The mean over {@code axes}, keeping them with size 1 if {@code keepDims}. */
+    public Tensor mean(boolean keepDims, int... axes) {
+        int[] ax = normalizeAxes("mean", axes);
+        Shape kept = keptShape(ax);
+        int count = reducedCount(ax);
+        return result(backend, backend.reduce(ReduceOp.MEAN, storage(), ax, keepDims), "mean",
+                (g, out) -> new Tensor[] {g.reshape(kept).div(count).broadcastTo(shape)}, this);
+    }
+
+    private int reducedCount(int[] axes) {
+        int n = 1;
+        for (int a : axes) {
+            n *= shape.dim(a);
+        }
+        return n;
+    }
+
+    /** The maximum of every element (a scalar). */
+    public Tensor max() {
+        return max(false);
+    }
+
+    /** The maximum over {@code axes}, removing them. */
+    public Tensor max(int... axes) {
+        return max(false, axes);
+    }
+
+    /** The maximum over {@code axes}, keeping them if {@code keepDims}; ties share the gradient equally. */
+    public Tensor max(boolean keepDims, int... axes) {
+        int[] ax = normalizeAxes("max", axes);
+        Shape kept = keptShape(ax);
+        return result(backend, backend.reduce(ReduceOp.MAX, storage(), ax, keepDims), "max", (g, out) -> {
+            Tensor mask = this.eq(out.reshape(kept));
+            Tensor count = mask.sum(true, ax);
+            return new Tensor[] {g.reshape(kept).div(count).mul(mask)};
+        }, this);
+    }
+
+    /** {@code ln sum exp(x)} over {@code axes}, computed around the maximum so it cannot overflow. */
+    public Tensor logSumExp(boolean keepDims, int... axes) {
+        int[] ax = normalizeAxes("logSumExp", axes);
+        Tensor m = Autodiff.noGrad(() -> {
+            Tensor mx = max(true, ax);
+            // an infinite maximum (an all -inf slice, or a +inf element) would make x - max NaN;
+            // shifting by 0 there gives -inf and +inf, as NumPy and PyTorch do
+            return where(mx.abs().eq(scalarLike(Double.POSITIVE_INFINITY)), mx.zerosLike(), mx);
+        });
+        Tensor r = sub(m).exp().sum(true, ax).log().add(m);
+        return keepDims ? r : r.reshape(Shape.of(removeAxes(shape.dims(), ax)));
+    }
+
+    private static int[] removeAxes(int[] dims, int[] axes) {
+        int[] out = new int[dims.length - axes.length];
+        int j = 0;
+        for (int i = 0; i < dims.length; i++) {
+            if (Arrays.binarySearch(axes, i) < 0) {
+                out[j++] = dims[i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sums this tensor down to {@code target}, a shape it was broadcast from: the adjoint of
+     * broadcasting, used by every backward rule of a broadcasting operation.
+     */
+    public Tensor sumTo(Shape target) {
+        if (shape.equals(target)) {
+            return this;
+        }
+        int extra = rank() - target.rank();
+        if (extra < 0) {
+            throw new IllegalArgumentException("sumTo: " + shape + " cannot be summed to " + target);
+        }
+        List<Integer> axes = new ArrayList<>();
+        for (int i = 0; i < rank(); i++) {
+            if (i < extra) {
+                axes.add(i);
+            } else if (target.dim(i - extra) == 1 && shape.dim(i) != 1) {
+                axes.add(i);
+            } else if (target.dim(i - extra) != shape.dim(i)) {
+                throw new IllegalArgumentException("sumTo: " + shape + " cannot be summed to " + target);
+            }
+        }
+        Tensor s = axes.isEmpty() ? this : sum(true, axes.stream().mapToInt(Integer::intValue).toArray());
+        return s.reshape(target);
+    }
+
+    // =====================================================================================
+    // Layout
+    // =====================================================================================
+
+    /** The same elements with new dimensions; one dimension may be -1 and is inferred. */
+    public Tensor reshape(int... dims) {
+        int infer = -1;
+        int known = 1;
+        int[] d = dims.clone();
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] == -1 && infer < 0) {
+                infer = i;
+            } else if (d[i] < 0) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + shape + " to " + Arrays.toString(dims));
+            } else {
+                known *= d[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size() % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + shape + " to " + Arrays.toString(dims));
+            }
+            d[infer] = size() / known;
+        }
+        return reshape(Shape.of(d));
+    }
+
+    /** The same elements with another shape of the same size. */
+    public Tensor reshape(Shape target) {
+        if (target.size() != size()) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + shape + " (" + size() + " elements) to "
+                    + target + " (" + target.size() + " elements)");
+        }
+        if (target.equals(shape)) {
+            return this;
+        }
+        Shape from = shape;
+        return view(this, backend.reshape(storage(), target), "reshape", (g, out) -> new Tensor[] {g.reshape(from)});
+    }
+
+    /** Broadcasts to {@code target} (NumPy rules); the gradient sums back. */
+    public Tensor broadcastTo(Shape target) {
+        if (!Shape.broadcast("broadcastTo", shape, target).equals(target)) {
+            throw new IllegalArgumentException("broadcastTo: shape " + shape + " does not broadcast to " + target);
+        }
+        if (target.equals(shape)) {
+            return this;
+        }
+        Shape from = shape;
+        return result(backend, backend.broadcastTo(storage(), target), "broadcastTo",
+                (g, out) -> new Tensor[] {g.sumTo(from)}, this);
+    }
+
+    /** Reorders the axes: result axis {@code i} is this tensor's axis {@code axes[i]}. */
+    public Tensor permute(int... axes) {
+        if (axes.length != rank()) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(axes) + " is not a permutation of the "
+                    + rank() + " axes of " + shape);
+        }
+        int[] ax = new int[axes.length];
+        boolean[] seen = new boolean[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            int a = axes[i] < 0 ? axes[i] + rank() : axes[i];
+            if (a < 0 || a >= rank() || seen[a]) {
+                throw new IllegalArgumentException("permute: " + Arrays.toString(axes)
+                        + " is not a permutation of the axes of " + shape);
+            }
+            seen[a] = true;
+            ax[i] = a;
+        }
+        int[] inverse = new int[ax.length];
+        for (int i = 0; i < ax.length; i++) {
+            inverse[ax[i]] = i;
+        }
+        return result(backend, backend.permute(storage(), ax), "permute",
+                (g, out) -> new Tensor[] {g.permute(inverse)}, this);
+    }
+
+    /** Swaps the last two axes. */
+    public Tensor transpose() {
+        if (rank() < 2) {
+            throw new IllegalArgumentException("transpose: shape " + shape + " has fewer than 2 axes");
+        }
+        return transpose(-2, -1);
+    }
+
+    /** Swaps two axes. */
+    public Tensor transpose(int axis1, int axis2) {
+        int a = shape.normalizeAxis(axis1);
+        int b = shape.normalizeAxis(axis2);
+        int[] perm = new int[rank()];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[a] = b;
+        perm[b] = a;
+        return permute(perm);
+    }
+
+    /** Indices {@code [start, end)} along {@code axis}. */
+    public Tensor slice(int axis, int start, int end) {
+        int a;
+        try {
+            a = shape.normalizeAxis(axis);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("slice: " + e.getMessage(), e);
+        }
+        if (start < 0 || end < start || end > shape.dim(a)) {
+            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") is out of range for axis " + a
+                    + " of shape " + shape);
+        }
+        Shape from = shape;
+        return result(backend, backend.slice(storage(), a, start, end), "slice", (g, out) -> {
+            int[] idx = new int[end - start];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = start + i;
+            }
+            return new Tensor[] {g.scatterAdd(from, a, idx)};
+        }, this);
+    }
+
+    /** The tensors joined along {@code axis}; they must agree on every other dimension. */
+    public static Tensor concat(int axis, Tensor... parts) {
+        return concat(axis, Arrays.asList(parts));
+    }
+
+    /** The tensors joined along {@code axis}; they must agree on every other dimension. */
+    public static Tensor concat(int axis, List<Tensor> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("concat: no tensors to join");
+        }
+        Tensor first = parts.get(0);
+        int a;
+        try {
+            a = first.shape.normalizeAxis(axis);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("concat: " + e.getMessage(), e);
+        }
+        List<Storage> storages = new ArrayList<>(parts.size());
+        int[] offsets = new int[parts.size() + 1];
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor t = parts.get(i);
+            first.checkSame("concat", t);
+            if (t.rank() != first.rank() || !t.shape.withDim(a, 0).equals(first.shape.withDim(a, 0))) {
+                throw new IllegalArgumentException("concat: shapes " + first.shape + " and " + t.shape
+                        + " differ outside axis " + a);
+            }
+            storages.add(t.storage());
+            offsets[i + 1] = offsets[i] + t.shape.dim(a);
+        }
+        Tensor[] inputs = parts.toArray(new Tensor[0]);
+        return result(first.backend, first.backend.concat(storages, a), "concat", (g, out) -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                grads[i] = inputs[i].requiresGrad ? g.slice(a, offsets[i], offsets[i + 1]) : null;
+            }
+            return grads;
+        }, inputs);
+    }
+
+    /** Splits along {@code axis} into pieces of the given sizes (the adjoint of {@link #concat}). */
+    public List<Tensor> split(int axis, int... sizes) {
+        int a = shape.normalizeAxis(axis);
+        int total = Arrays.stream(sizes).sum();
+        if (total != shape.dim(a)) {
+            throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " do not add up to "
+                    + shape.dim(a) + " along axis " + a + " of " + shape);
+        }
+        List<Tensor> out = new ArrayList<>(sizes.length);
+        int start = 0;
+        for (int s : sizes) {
+            out.add(slice(a, start, start + s));
+            start += s;
+        }
+        return out;
+    }
+
+    /** Result index {@code i} along {@code axis} is this tensor's index {@code indices[i]}; indices may repeat. */
+    public Tensor gather(int axis, int... indices) {
+        int a = shape.normalizeAxis(axis);
+        checkIndices("gather", a, indices, shape);
+        int[] idx = indices.clone();
+        Shape from = shape;
+        return result(backend, backend.gather(storage(), a, idx), "gather",
+                (g, out) -> new Tensor[] {g.scatterAdd(from, a, idx)}, this);
+    }
+
+    /**
+     * Zeros of {@code target} with slice {@code i} of this tensor along {@code axis} added into
+     * slice {@code indices[i]}: the adjoint of {@link #gather}.
+     */
+    public Tensor scatterAdd(Shape target, int axis, int... indices) {
+        int a = target.normalizeAxis(axis);
+        checkIndices("scatterAdd", a, indices, target);
+        if (rank() != target.rank() || shape.dim(a) != indices.length
+                || !shape.withDim(a, 0).equals(target.withDim(a, 0))) {
+            throw new IllegalArgumentException("scatterAdd: source " + shape + " with " + indices.length
+                    + " indices does not fit target " + target + " along axis " + a);
+        }
+        int[] idx = indices.clone();
+        return result(backend, backend.scatterAdd(target, a, idx, storage()), "scatterAdd",
+                (g, out) -> new Tensor[] {g.gather(a, idx)}, this);
+    }
+
+    private static void checkIndices(String op, int axis, int[] indices, Shape shape) {
+        int n = shape.dim(axis);
+        for (int i : indices) {
+            if (i < 0 || i >= n) {
+                throw new IllegalArgumentException(op + ": index " + i + " is out of range for axis " + axis
+                        + " of shape " + shape);
+            }
+        }
+    }
+
+    // =====================================================================================
+    // Convolution
+    // =====================================================================================
+
+    /**
+     * Cross-correlation of this {@code [n, cIn, h, w]} tensor with {@code weight
+     * [cOut, cIn, kh, kw]} (odd kernel sizes), stride 1 and "same" zero padding: the output is
+     * {@code [n, cOut, h, w]}.
+     */
+    public Tensor conv2d(Tensor weight) {
+        if (weight.rank() == 4 && (weight.shape.dim(2) % 2 == 0 || weight.shape.dim(3) % 2 == 0)) {
+            throw new IllegalArgumentException("conv2d: same padding needs odd kernel sizes, weight is " + weight.shape);
+        }
+        return conv2d(weight, weight.rank() == 4 ? weight.shape.dim(2) / 2 : 0,
+                weight.rank() == 4 ? weight.shape.dim(3) / 2 : 0);
+    }
+
+    /** Cross-correlation with explicit zero padding (see {@link Backend#conv2d}). */
+    public Tensor conv2d(Tensor weight, int padH, int padW) {
+        checkSame("conv2d", weight);
+        if (rank() != 4 || weight.rank() != 4 || shape.dim(1) != weight.shape.dim(1) || padH < 0 || padW < 0
+                || shape.dim(2) + 2 * padH < weight.shape.dim(2) || shape.dim(3) + 2 * padW < weight.shape.dim(3)) {
+            throw new IllegalArgumentException("conv2d: input " + shape + " (NCHW) and weight " + weight.shape
+                    + " (out, in, kh, kw) with padding (" + padH + ", " + padW + ") do not fit");
+        }
+        Tensor x = this;
+        return result(backend, backend.conv2d(storage(), weight.storage(), padH, padW), "conv2d", (g, out) -> {
+            Backend b = x.backend;
+            return new Tensor[] {
+                x.requiresGrad ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
+                        : null,
+                weight.requiresGrad
+                        ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
+                        : null};
+        }, this, weight);
+    }
+}

@@ -1,0 +1,97 @@
+package org.flows4j.conformance.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module boundaries of DESIGN.md as executable rules, over the production classes of
+ * every module. Each rule says why it exists; an exception to a rule is made where the rule
+ * is, with its reason.
+ */
+class ArchitectureTest {
+
+    private static final Set<String> JAVA_BASE_PACKAGES = ModuleLayer.boot().findModule("java.base")
+            .orElseThrow().getPackages();
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importProductionClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("org.flows4j");
+        // Rules over an empty import would pass vacuously: make sure the modules are in view.
+        for (String name : new String[] {"org.flows4j.api.tensor.Tensor", "org.flows4j.backend.cpu.CpuBackendProvider",
+            "org.flows4j.conformance.ConformanceKit"}) {
+            assertTrue(classes.contain(name), "the architecture rules did not see " + name);
+        }
+    }
+
+    private static final DescribedPredicate<JavaClass> IN_JAVA_BASE_OR_API = new DescribedPredicate<>(
+            "in java.base or org.flows4j.api") {
+        @Override
+        public boolean test(JavaClass c) {
+            JavaClass base = c.isArray() ? c.getBaseComponentType() : c;
+            return base.isPrimitive() || JAVA_BASE_PACKAGES.contains(base.getPackageName())
+                    || base.getPackageName().startsWith("org.flows4j.api");
+        }
+    };
+
+    @Test
+    void flow_api_depends_on_java_base_only() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.api..")
+                .should().dependOnClassesThat(DescribedPredicate.not(IN_JAVA_BASE_OR_API))
+                .because("the API is what every backend and plugin compiles against; it must pull in nothing");
+        rule.check(classes);
+    }
+
+    @Test
+    void backends_depend_on_flow_api_only_never_on_each_other() {
+        for (String backend : new String[] {"cpu", "nd4j", "djl"}) {
+            String own = "org.flows4j.backend." + backend + "..";
+            ArchRule rule = noClasses().that().resideInAPackage(own)
+                    .should().dependOnClassesThat(DescribedPredicate.and(
+                            JavaClass.Predicates.resideInAPackage("org.flows4j.."),
+                            DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("org.flows4j.api..", own))))
+                    .because("a backend is a plugin of the API: it may not reach into layers, the zoo or another backend")
+                    .allowEmptyShould(true); // nd4j and djl hold no classes until their issue fills them
+            rule.check(classes);
+        }
+    }
+
+    @Test
+    void layers_zoo_and_the_conformance_kit_never_name_a_backend() {
+        ArchRule rule = noClasses().that().resideInAnyPackage("org.flows4j.layers..", "org.flows4j.zoo..",
+                        "org.flows4j.conformance..")
+                .should().dependOnClassesThat().resideInAPackage("org.flows4j.backend..")
+                .because("code gets a backend by name through discovery, so any backend can be swapped in")
+                .allowEmptyShould(true);
+        rule.check(classes);
+    }
+
+    @Test
+    void api_and_layers_never_import_guice() {
+        ArchRule rule = noClasses().that().resideInAnyPackage("org.flows4j.api..", "org.flows4j.layers..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.google.inject..")
+                .because("Guice wires applications (the command, the zoo's registries); the library stays plain Java");
+        rule.check(classes);
+    }
+
+    @Test
+    void no_package_cycles() {
+        ArchRule rule = slices().matching("org.flows4j.(**)").should().beFreeOfCycles()
+                .because("packages form layers: a cycle means two packages can only be understood together");
+        rule.check(classes);
+    }
+}
