@@ -7,6 +7,7 @@ module org.flows4j.api {
     exports org.flows4j.api.backend;
     exports org.flows4j.api.tensor;
     exports org.flows4j.api.random;
+    exports org.flows4j.api.flow;
 
     uses org.flows4j.api.backend.BackendProvider;
 }

@@ -1,7 +1,11 @@
-/**
- * flows4j layers: networks, bijectors, distributions, optimizers, checkpoints. Its packages
- * are exported as the flow-layers issue fills them.
- */
+/** flows4j layers: networks, bijectors, distributions, optimizers, checkpoints. */
 module org.flows4j.layers {
     requires transitive org.flows4j.api;
+
+    exports org.flows4j.layers;
+    exports org.flows4j.layers.optim;
+    exports org.flows4j.layers.distributions;
+    exports org.flows4j.layers.bijectors;
+    exports org.flows4j.layers.nn;
+    exports org.flows4j.layers.io;
 }

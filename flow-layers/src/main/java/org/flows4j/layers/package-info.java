@@ -1,2 +1,5 @@
-/** Neural networks, bijectors, base distributions, optimizers and checkpoints (filled by the flow-layers issue). */
+/**
+ * flows4j layers: the {@link org.flows4j.layers.AbstractModule} base; networks, bijectors,
+ * distributions, optimizers and checkpoints live in the sub-packages.
+ */
 package org.flows4j.layers;

@@ -12,7 +12,7 @@ package org.flows4j.api.backend;
  *   p  = p - learningRate * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
  * </pre>
  *
- * @param learningRate step size, {@code > 0}
+ * @param learningRate step size, {@code >= 0} (0, as a schedule may give, leaves the parameter unchanged)
  * @param beta1 first-moment decay in {@code [0, 1)}
  * @param beta2 second-moment decay in {@code [0, 1)}
  * @param epsilon added to the root of the second moment, {@code > 0}
@@ -24,7 +24,7 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
 
     /** Validates the ranges above. */
     public AdamStep {
-        if (!(learningRate > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
+        if (!(learningRate >= 0) || Double.isInfinite(learningRate) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
                 || !(epsilon > 0) || !(weightDecay >= 0) || step < 1) {
             throw new IllegalArgumentException("invalid Adam step: " + learningRate + ", " + beta1 + ", "
                     + beta2 + ", " + epsilon + ", " + weightDecay + ", step " + step);

@@ -1,0 +1,43 @@
+package org.flows4j.api.flow;
+
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * An invertible, differentiable map with a tractable Jacobian determinant.
+ *
+ * <p><b>Direction.</b> {@link #forward} maps data {@code x} to latent {@code z}: the
+ * normalizing direction, {@code f} in the NICE paper, so
+ * {@code log p(x) = log p_Z(f(x)) + log|det df/dx|} is one forward pass and sampling is one
+ * inverse pass. (nflows and TFP name the directions the other way round; distrax and the
+ * papers agree with this one.)
+ *
+ * <p><b>Contract</b>, checked for every bijector by the contract tests:
+ * {@code inverse(forward(x).value).value == x}; the inverse's log-det at {@code z = f(x)} is
+ * minus the forward log-det at {@code x}; the log-det equals {@code log|det J|} of the
+ * Jacobian computed numerically; results for a sample do not depend on the other samples
+ * of the batch (except in batch normalization's training mode), and shapes hold for any
+ * batch size. Inputs are {@code [batch, ...]}; log-dets are {@code [batch]}.
+ *
+ * <p>Implemented by layers and users.
+ */
+public interface Bijector extends Module {
+
+    /** {@code z = f(x)} and {@code log|det df/dx|} per sample. */
+    Transformed forward(Tensor x);
+
+    /** {@code x = f^-1(z)} and {@code log|det df^-1/dz|} per sample. */
+    Transformed inverse(Tensor z);
+
+    /**
+     * Data-dependent initialization from a representative batch (actnorm), called once by a
+     * trainer before training. Composites initialize their parts in order, passing the batch
+     * forward. Bijectors without such a step do nothing.
+     */
+    default void initialize(Tensor x) {
+    }
+
+    /** Whether {@link #initialize} has run where it is needed; a bijector that needs it and lacks it fails when used. */
+    default boolean isInitialized() {
+        return true;
+    }
+}

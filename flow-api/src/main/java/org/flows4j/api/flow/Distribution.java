@@ -1,0 +1,25 @@
+package org.flows4j.api.flow;
+
+import org.flows4j.api.Shape;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * A probability distribution over events of a fixed shape, batched along the first axis.
+ *
+ * <p>Implemented by layers (standard normal, standard logistic, learned diagonal Gaussian).
+ */
+public interface Distribution extends Module {
+
+    /** The shape of one event (one sample without the batch axis). */
+    Shape eventShape();
+
+    /** {@code log p(x)} per sample: {@code x} is {@code [batch, ...eventShape]}, the result {@code [batch]}. */
+    Tensor logProb(Tensor x);
+
+    /**
+     * {@code n} samples, {@code [n, ...eventShape]}, drawn at {@code temperature}: the standard
+     * deviation is scaled by it (Glow's reduced-temperature sampling; 1 is the distribution itself).
+     */
+    Tensor sample(int n, RandomSource random, double temperature);
+}

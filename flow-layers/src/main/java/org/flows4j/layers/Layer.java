@@ -1,0 +1,16 @@
+package org.flows4j.layers;
+
+import org.flows4j.api.flow.Module;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * A differentiable function with parameters: the networks that condition coupling layers
+ * (MLP, ResNet, Glow's convolutional net) and their parts.
+ *
+ * <p>Implemented by the networks in {@code org.flows4j.layers.nn} and by users.
+ */
+public interface Layer extends Module {
+
+    /** The output for a batch ({@code [batch, ...]} in, {@code [batch, ...]} out). */
+    Tensor apply(Tensor input);
+}

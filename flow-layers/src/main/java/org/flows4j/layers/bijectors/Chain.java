@@ -1,0 +1,97 @@
+package org.flows4j.layers.bijectors;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.flows4j.api.flow.Bijector;
+import org.flows4j.api.flow.Transformed;
+import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.AbstractModule;
+
+/**
+ * The composition of bijectors, applied in list order in the forward (data to latent)
+ * direction: {@code f = f_n o ... o f_1}, {@code log|det df/dx| = sum_i log|det df_i|}.
+ * The inverse applies the inverses in reverse order. Parts are named by their index.
+ */
+public final class Chain extends AbstractModule implements Bijector {
+
+    private final List<Bijector> parts;
+
+    /** The composition of {@code parts}, first applied first. */
+    public Chain(List<? extends Bijector> parts) {
+        this.parts = List.copyOf(parts);
+        for (int i = 0; i < this.parts.size(); i++) {
+            child(Integer.toString(i), this.parts.get(i));
+        }
+    }
+
+    /** The composition of {@code parts}, first applied first. */
+    public static Chain of(Bijector... parts) {
+        return new Chain(List.of(parts));
+    }
+
+    /** The parts, in forward order. */
+    public List<Bijector> parts() {
+        return parts;
+    }
+
+    @Override
+    public Transformed forward(Tensor x) {
+        Tensor h = x;
+        Tensor logDet = null;
+        for (Bijector b : parts) {
+            Transformed t = b.forward(h);
+            h = t.value();
+            logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
+        }
+        return new Transformed(h, logDet == null ? LogDets.zero(x) : logDet);
+    }
+
+    @Override
+    public Transformed inverse(Tensor z) {
+        Tensor h = z;
+        Tensor logDet = null;
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            Transformed t = parts.get(i).inverse(h);
+            h = t.value();
+            logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
+        }
+        return new Transformed(h, logDet == null ? LogDets.zero(z) : logDet);
+    }
+
+    /** Initializes each part on the batch as the parts before it transform it. */
+    @Override
+    public void initialize(Tensor x) {
+        Autodiff.noGrad(() -> {
+            Tensor h = x;
+            for (Bijector b : parts) {
+                b.initialize(h);
+                h = b.forward(h).value();
+            }
+            return h;
+        });
+    }
+
+    @Override
+    public boolean isInitialized() {
+        for (Bijector b : parts) {
+            if (!b.isInitialized()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Flattens nested chains, for display and introspection. */
+    public List<Bijector> flatten() {
+        List<Bijector> out = new ArrayList<>();
+        for (Bijector b : parts) {
+            if (b instanceof Chain c) {
+                out.addAll(c.flatten());
+            } else {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,108 @@
+package org.flows4j.layers.bijectors;
+
+import java.util.List;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * The element transform of a coupling layer: how the transformed part changes given the
+ * parameters its conditioner predicted. {@link Additive} (NICE) and {@link Affine} (RealNVP,
+ * Glow).
+ *
+ * <p>Implemented here and by users who want another element transform (for example a spline).
+ */
+public interface CouplingTransform {
+
+    /** How many parameter tensors, each of the transformed part's shape, it takes. */
+    int parameterCount();
+
+    /** {@code y = g(x; params)} and the per-element {@code log|dy/dx|}, or null where it is 0 everywhere. */
+    Result forward(Tensor x, List<Tensor> params);
+
+    /** {@code x = g^-1(y; params)} and the per-element {@code log|dx/dy|}, or null where it is 0 everywhere. */
+    Result inverse(Tensor y, List<Tensor> params);
+
+    /** The output and its per-element log-derivative (null for a volume-preserving transform). */
+    record Result(Tensor value, Tensor logDet) {
+    }
+
+    /** NICE's additive coupling: {@code y = x + m}; the log-det is 0. */
+    final class Additive implements CouplingTransform {
+
+        @Override
+        public int parameterCount() {
+            return 1;
+        }
+
+        @Override
+        public Result forward(Tensor x, List<Tensor> params) {
+            return new Result(x.add(params.get(0)), null);
+        }
+
+        @Override
+        public Result inverse(Tensor y, List<Tensor> params) {
+            return new Result(y.sub(params.get(0)), null);
+        }
+    }
+
+    /**
+     * Affine coupling: {@code y = x * exp(s) + t} with {@code s = scale(h_s)} and {@code t = h_t}
+     * from the conditioner's two outputs (log-scale first, shift second); per-element log-det
+     * {@code s}. The scale function bounds {@code s} for stability (see {@link Scale}).
+     */
+    final class Affine implements CouplingTransform {
+
+        private final Scale scale;
+
+        /** An affine transform with the given log-scale function. */
+        public Affine(Scale scale) {
+            this.scale = scale;
+        }
+
+        @Override
+        public int parameterCount() {
+            return 2;
+        }
+
+        @Override
+        public Result forward(Tensor x, List<Tensor> params) {
+            Tensor s = scale.logScale(params.get(0));
+            return new Result(x.mul(s.exp()).add(params.get(1)), s);
+        }
+
+        @Override
+        public Result inverse(Tensor y, List<Tensor> params) {
+            Tensor s = scale.logScale(params.get(0));
+            return new Result(y.sub(params.get(1)).mul(s.neg().exp()), s.neg());
+        }
+    }
+
+    /** The log-scale {@code s} as a function of the conditioner's raw output {@code h}. */
+    enum Scale {
+        /** {@code s = h}: RealNVP's plain form, unbounded. */
+        EXP {
+            @Override
+            Tensor logScale(Tensor h) {
+                return h;
+            }
+        },
+        /** {@code s = tanh(h)}: bounded in (-1, 1), RealNVP's stabilized form. */
+        TANH {
+            @Override
+            Tensor logScale(Tensor h) {
+                return h.tanh();
+            }
+        },
+        /**
+         * {@code s = ln sigmoid(h + 2)}: Glow's scale, below 1 and near 0.88 at {@code h = 0}
+         * so that fresh layers shrink slightly rather than blow up.
+         */
+        SIGMOID {
+            @Override
+            Tensor logScale(Tensor h) {
+                return h.add(2.0).logSigmoid();
+            }
+        };
+
+        abstract Tensor logScale(Tensor h);
+    }
+}

@@ -1,0 +1,49 @@
+package org.flows4j.layers.bijectors;
+
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Bijector;
+import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.flow.Transformed;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.Events;
+import org.flows4j.layers.AbstractModule;
+
+/**
+ * A learned elementwise standardization {@code z = (x - mu) * exp(-log sigma)} with one
+ * {@code mu} and {@code log sigma} per event element, both starting at 0 (the identity):
+ * {@code log|det| = -sum log sigma}. Followed by a standard normal, it is a learned diagonal
+ * Gaussian prior written as a bijector: Glow's learned top prior.
+ */
+public final class ElementwiseAffine extends AbstractModule implements Bijector {
+
+    private final Shape eventShape;
+    private final Parameter mean;
+    private final Parameter logScale;
+
+    /** A learned standardization of events of {@code eventShape}. */
+    public ElementwiseAffine(Backend backend, DType dtype, Shape eventShape) {
+        this.eventShape = eventShape;
+        this.mean = parameter("mean", Tensor.full(backend, dtype, eventShape, 0));
+        this.logScale = parameter("logScale", Tensor.full(backend, dtype, eventShape, 0));
+    }
+
+    private void check(Tensor x) {
+        Events.check("ElementwiseAffine", eventShape, x);
+    }
+
+    @Override
+    public Transformed forward(Tensor x) {
+        check(x);
+        Tensor s = logScale.value();
+        return new Transformed(x.sub(mean.value()).mul(s.neg().exp()), LogDets.constant(x, s.sum().neg()));
+    }
+
+    @Override
+    public Transformed inverse(Tensor z) {
+        check(z);
+        Tensor s = logScale.value();
+        return new Transformed(z.mul(s.exp()).add(mean.value()), LogDets.constant(z, s.sum()));
+    }
+}

@@ -1,0 +1,121 @@
+package org.flows4j.layers.nn;
+
+import java.util.Objects;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.Layer;
+
+/**
+ * A two-dimensional convolution (cross-correlation, as in every deep-learning library),
+ * stride 1, "same" zero padding:
+ * <pre>
+ *   y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[n, c, i + u - k/2, j + v - k/2]
+ * </pre>
+ *
+ * <p>Shapes (NCHW): input {@code [batch, in, h, w]}, weight {@code W [out, in, k, k]} with an
+ * odd kernel size {@code k}, bias {@code b [out]} (broadcast as {@code [1, out, 1, 1]}, stored
+ * flat as in PyTorch), output {@code [batch, out, h, w]}. Parameters are named
+ * {@code weight} and {@code bias} (none when made without a bias).
+ *
+ * <p><b>Initialization.</b> Weight and bias uniform in {@code [-1/sqrt(fanIn), 1/sqrt(fanIn))}
+ * with {@code fanIn = in k k}: PyTorch's default for {@code nn.Conv2d}, chosen so networks
+ * start as in the Python reference implementations. The weight is drawn first, row-major,
+ * then the bias. With {@code zeroInit} everything starts at zero and nothing is drawn.
+ */
+public final class Conv2d extends AbstractModule implements Layer {
+
+    private final int in;
+    private final int out;
+    private final int kernel;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    /**
+     * @param in input channels
+     * @param out output channels
+     * @param kernel the odd kernel size (1, 3, 5, ...)
+     * @param bias whether to add a learned per-channel bias
+     * @param zeroInit start at zero (drawing nothing from {@code random})
+     * @param random the source of the initial values
+     */
+    public Conv2d(Backend backend, DType dtype, int in, int out, int kernel, boolean bias, boolean zeroInit,
+                  RandomSource random) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(random, "random");
+        checkSizes(in, out, kernel);
+        this.in = in;
+        this.out = out;
+        this.kernel = kernel;
+        double bound = Init.bound((long) in * kernel * kernel);
+        Tensor w = Init.uniformOrZeros(backend, dtype, Shape.of(out, in, kernel, kernel), bound, zeroInit, random);
+        this.weight = parameter("weight", w);
+        w.free();
+        if (bias) {
+            Tensor b = Init.uniformOrZeros(backend, dtype, Shape.of(out), bound, zeroInit, random);
+            this.bias = parameter("bias", b);
+            b.free();
+        } else {
+            this.bias = null;
+        }
+    }
+
+    static void checkSizes(int in, int out, int kernel) {
+        Init.checkPositive("Conv2d", "in channels", in);
+        Init.checkPositive("Conv2d", "out channels", out);
+        if (kernel <= 0 || kernel % 2 == 0) {
+            throw new IllegalArgumentException("Conv2d: the kernel size must be odd and positive for same padding, got "
+                    + kernel);
+        }
+    }
+
+    /** The number of parameters: {@code out in k k}, plus {@code out} with a bias. */
+    public static long parameterCount(int in, int out, int kernel, boolean bias) {
+        checkSizes(in, out, kernel);
+        return (long) out * in * kernel * kernel + (bias ? out : 0);
+    }
+
+    /** Input channels. */
+    public int in() {
+        return in;
+    }
+
+    /** Output channels. */
+    public int out() {
+        return out;
+    }
+
+    /** The kernel size. */
+    public int kernel() {
+        return kernel;
+    }
+
+    /** Whether a bias is added. */
+    public boolean hasBias() {
+        return bias != null;
+    }
+
+    @Override
+    public Tensor apply(Tensor x) {
+        checkInput("Conv2d", x, in);
+        Tensor y = x.conv2d(weight.value());
+        return bias == null ? y : y.add(bias.value().reshape(1, out, 1, 1));
+    }
+
+    static void checkInput(String what, Tensor x, int channels) {
+        if (x.rank() != 4 || x.shape().dim(1) != channels) {
+            throw new IllegalArgumentException(what + ": input must be [batch, " + channels + ", h, w] (NCHW), got "
+                    + x.shape());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2d(" + in + " -> " + out + ", " + kernel + "x" + kernel + (bias == null ? ", no bias" : "") + ")";
+    }
+}

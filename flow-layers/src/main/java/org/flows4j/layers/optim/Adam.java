@@ -1,0 +1,217 @@
+package org.flows4j.layers.optim;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.flows4j.api.backend.AdamStep;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.backend.Storage;
+import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * Adam (Kingma and Ba 2015) with bias correction and an optional L2 penalty. With gradient
+ * {@code g}, update number {@code t = steps() + 1} and learning rate
+ * {@code lr = schedule.at(steps())}:
+ * <pre>
+ *   g' = g + weightDecay * p
+ *   m  = beta1 m + (1 - beta1) g'
+ *   v  = beta2 v + (1 - beta2) g'^2
+ *   p  = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+ * </pre>
+ * The penalty is added to the gradient (classic L2, as in PyTorch's {@code Adam}), not
+ * decoupled as in AdamW; RealNVP trained with it.
+ *
+ * <p>Each parameter is updated by the backend's fused {@link Backend#adamUpdate} kernel,
+ * which may update the parameter and both moments in place so that a step of a
+ * 19-million-parameter model allocates nothing. When the kernel returns new storages
+ * instead, they replace the old ones, which are freed. The moments {@code m}, {@code v} are
+ * zeros of each parameter's shape and dtype, made at construction outside every memory
+ * scope; so are replaced parameter values, so a step is safe inside a caller's
+ * {@link org.flows4j.api.tensor.MemoryScope}:
+ * <pre>{@code
+ * try (MemoryScope s = MemoryScope.open()) {
+ *     Tensor loss = ...;
+ *     List<Tensor> g = Autodiff.grad(loss, values);
+ *     adam.step(gradients);   // new values and moments survive the scope, old ones are freed
+ * }
+ * }</pre>
+ *
+ * <p>A learning rate of 0 from the schedule leaves the parameters as they are but still
+ * advances the moments and the step counter, as any update would.
+ *
+ * <p>State names: {@code m.<parameter name>} and {@code v.<parameter name>}.
+ * Single-threaded, like training; do not step while an
+ * {@link ExponentialMovingAverage#applied()} swap is open.
+ */
+public final class Adam implements Optimizer {
+
+    private static final String WHO = "Adam";
+
+    private final Map<String, Parameter> parameters;
+    private final LearningRateSchedule schedule;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final double weightDecay;
+    private final Map<String, Tensor> m = new LinkedHashMap<>();
+    private final Map<String, Tensor> v = new LinkedHashMap<>();
+    private long steps;
+
+    /** Adam with a constant learning rate and the usual {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8}, no penalty. */
+    public Adam(Map<String, Parameter> parameters, double learningRate) {
+        this(parameters, LearningRateSchedule.constant(learningRate));
+    }
+
+    /** Adam with {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8} and no penalty. */
+    public Adam(Map<String, Parameter> parameters, LearningRateSchedule schedule) {
+        this(parameters, schedule, 0.9, 0.999, 1e-8, 0);
+    }
+
+    /**
+     * @param parameters trainable parameters by name, usually {@code module.parameters()}
+     * @param schedule the learning rate of each update
+     * @param beta1 first-moment decay in {@code [0, 1)}
+     * @param beta2 second-moment decay in {@code [0, 1)}
+     * @param epsilon added to the root of the second moment, {@code > 0}
+     * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+     */
+    public Adam(Map<String, Parameter> parameters, LearningRateSchedule schedule, double beta1, double beta2,
+                double epsilon, double weightDecay) {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.beta1 = OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1);
+        this.beta2 = OptimSupport.check(WHO, "beta2", beta2, beta2 >= 0 && beta2 < 1);
+        this.epsilon = OptimSupport.check(WHO, "epsilon", epsilon, epsilon > 0 && epsilon < Double.POSITIVE_INFINITY);
+        this.weightDecay = OptimSupport.check(WHO, "weightDecay", weightDecay,
+                weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY);
+        this.parameters = OptimSupport.trainable(WHO, parameters);
+        this.parameters.forEach((name, p) -> {
+            m.put(name, OptimSupport.unscopedZeros(p));
+            v.put(name, OptimSupport.unscopedZeros(p));
+        });
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return parameters;
+    }
+
+    /** The learning-rate schedule. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /** The first-moment decay. */
+    public double beta1() {
+        return beta1;
+    }
+
+    /** The second-moment decay. */
+    public double beta2() {
+        return beta2;
+    }
+
+    /** The term added to the root of the second moment. */
+    public double epsilon() {
+        return epsilon;
+    }
+
+    /** The L2 coefficient added to the gradient. */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    @Override
+    public void step(Map<String, Tensor> gradients) {
+        OptimSupport.checkGradients(WHO, parameters, gradients);
+        double lr = OptimSupport.learningRate(WHO, schedule, steps);
+        long t = steps + 1;
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            Tensor g = gradients.get(name);
+            fused(name, p, g, new AdamStep(lr, beta1, beta2, epsilon, weightDecay, t));
+        }
+        steps = t;
+    }
+
+    private void fused(String name, Parameter p, Tensor g, AdamStep step) {
+        Tensor value = p.value();
+        Backend backend = value.backend();
+        Tensor oldM = m.get(name);
+        Tensor oldV = v.get(name);
+        Storage ps = value.storage();
+        Storage ms = oldM.storage();
+        Storage vs = oldV.storage();
+        Storage[] out = backend.adamUpdate(ps, g.storage(), ms, vs, step);
+        if (out == null || out.length != 3) {
+            throw new IllegalStateException("backend " + backend.name() + ": adamUpdate must return 3 storages");
+        }
+        // A storage returned as is was updated in place: the tensors that own it stay.
+        if (out[1] != ms) {
+            m.put(name, Tensor.wrap(backend, out[1]).unscoped());
+            oldM.free();
+        }
+        if (out[2] != vs) {
+            v.put(name, Tensor.wrap(backend, out[2]).unscoped());
+            oldV.free();
+        }
+        if (out[0] != ps) {
+            Tensor next = Tensor.wrap(backend, out[0]);
+            p.set(next); // the parameter keeps its own reference and frees the old value
+            next.free();
+        }
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public double learningRate() {
+        return schedule.at(steps);
+    }
+
+    /** Copies of {@code m.<name>} and {@code v.<name>} for every parameter, in the caller's memory scope. */
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        m.forEach((name, t) -> out.put("m." + name, OptimSupport.copy(t)));
+        v.forEach((name, t) -> out.put("v." + name, OptimSupport.copy(t)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> state, long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException(WHO + ": steps must be >= 0, got " + steps);
+        }
+        Map<String, OptimSupport.Slot> expected = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> {
+            expected.put("m." + name, new OptimSupport.Slot(p.shape(), p.dtype()));
+            expected.put("v." + name, new OptimSupport.Slot(p.shape(), p.dtype()));
+        });
+        OptimSupport.checkState(WHO, expected, state);
+        parameters.forEach((name, p) -> {
+            Backend backend = p.value().backend();
+            replace(m, name, OptimSupport.unscopedCopyOn(backend, state.get("m." + name)));
+            replace(v, name, OptimSupport.unscopedCopyOn(backend, state.get("v." + name)));
+        });
+        this.steps = steps;
+    }
+
+    private static void replace(Map<String, Tensor> moments, String name, Tensor next) {
+        Tensor old = moments.put(name, next);
+        if (old != null) {
+            old.free();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Adam(" + parameters.size() + " parameters, beta1 " + beta1 + ", beta2 " + beta2 + ", epsilon "
+                + epsilon + ", weightDecay " + weightDecay + ", step " + steps + ")";
+    }
+}

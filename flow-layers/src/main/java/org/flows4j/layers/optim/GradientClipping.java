@@ -1,0 +1,91 @@
+package org.flows4j.layers.optim;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.flows4j.api.DType;
+import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * Gradient clipping by global norm (Pascanu et al. 2013), as PyTorch's
+ * {@code clip_grad_norm_} and TensorFlow's {@code clip_by_global_norm}:
+ * <pre>
+ *   norm = sqrt(sum over every gradient g and element i of g_i^2)
+ *   g    = g * maxNorm / norm    when norm &gt; maxNorm, else unchanged
+ * </pre>
+ * The sum of squares is accumulated in float64 whatever the gradients' dtype, so a float32
+ * model's norm neither overflows nor loses the small gradients.
+ */
+public final class GradientClipping {
+
+    private GradientClipping() {
+    }
+
+    /**
+     * The outcome of {@link #clipByGlobalNorm}.
+     *
+     * @param gradients the gradients to use, in the input's order: the inputs themselves when
+     *     not clipped, else scaled copies in the caller's memory scope
+     * @param norm the global norm before clipping; NaN or infinite when a gradient is
+     * @param scale the factor applied ({@code 1} when nothing was clipped)
+     */
+    public record Clipped(Map<String, Tensor> gradients, double norm, double scale) {
+
+        /** Copies the map. */
+        public Clipped {
+            gradients = Collections.unmodifiableMap(new LinkedHashMap<>(gradients));
+        }
+
+        /** Whether the norm is finite; when not, the gradients were left as they are and the step should be skipped. */
+        public boolean isFinite() {
+            return Double.isFinite(norm);
+        }
+
+        /** Whether the gradients were scaled down. */
+        public boolean wasClipped() {
+            return scale != 1.0;
+        }
+    }
+
+    /**
+     * Scales {@code gradients} down so their global norm is at most {@code maxNorm}. A NaN or
+     * infinite norm is reported in the result and the gradients are returned unchanged:
+     * scaling would zero them (for an infinite norm) or spread NaN, hiding the problem.
+     *
+     * @throws IllegalArgumentException if {@code maxNorm} is not finite and positive
+     */
+    @SuppressWarnings("try") // the guard acts by being open
+    public static Clipped clipByGlobalNorm(Map<String, Tensor> gradients, double maxNorm) {
+        Objects.requireNonNull(gradients, "gradients");
+        if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("clipByGlobalNorm: maxNorm must be finite and > 0, got " + maxNorm);
+        }
+        double norm = globalNorm(gradients);
+        if (!Double.isFinite(norm) || norm <= maxNorm) {
+            return new Clipped(gradients, norm, 1.0);
+        }
+        double scale = maxNorm / norm;
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
+            gradients.forEach((name, g) -> out.put(name, g.mul(scale)));
+        }
+        return new Clipped(out, norm, scale);
+    }
+
+    /** {@code sqrt(sum g_i^2)} over every element of every gradient, accumulated in float64. */
+    @SuppressWarnings("try") // the scope and the guard act by being open
+    public static double globalNorm(Map<String, Tensor> gradients) {
+        double sumSquares = 0;
+        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
+            for (Map.Entry<String, Tensor> e : gradients.entrySet()) {
+                Tensor g = Objects.requireNonNull(e.getValue(), () -> "gradient '" + e.getKey() + "'");
+                Tensor wide = g.dtype() == DType.FLOAT64 ? g : g.to(DType.FLOAT64);
+                sumSquares += wide.square().sum().item();
+            }
+        }
+        return Math.sqrt(sumSquares);
+    }
+}

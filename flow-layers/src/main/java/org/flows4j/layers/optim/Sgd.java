@@ -1,0 +1,159 @@
+package org.flows4j.layers.optim;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * Stochastic gradient descent with optional momentum (heavy ball or Nesterov) and an L2
+ * penalty, in PyTorch's formulation. With gradient {@code g}, momentum {@code mu} and
+ * learning rate {@code lr = schedule.at(steps())}:
+ * <pre>
+ *   g' = g + weightDecay * p
+ *   b  = mu b + g'                         (b starts at 0, so the first b is g')
+ *   d  = g' + mu b   (Nesterov)   or   b   (heavy ball)   or   g'   (mu = 0)
+ *   p  = p - lr d
+ * </pre>
+ *
+ * <p>Composed from tensor operations, so it runs on every backend; each update allocates the
+ * new parameter and buffer and frees the old ones. New values live outside every memory
+ * scope, so a step is safe inside a caller's scope.
+ *
+ * <p>State names: {@code momentum.<parameter name>} (none when {@code mu = 0}).
+ */
+public final class Sgd implements Optimizer {
+
+    private static final String WHO = "Sgd";
+
+    private final Map<String, Parameter> parameters;
+    private final LearningRateSchedule schedule;
+    private final double momentum;
+    private final boolean nesterov;
+    private final double weightDecay;
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private long steps;
+
+    /** Plain gradient descent {@code p = p - lr g}. */
+    public Sgd(Map<String, Parameter> parameters, LearningRateSchedule schedule) {
+        this(parameters, schedule, 0, false, 0);
+    }
+
+    /**
+     * @param parameters trainable parameters by name, usually {@code module.parameters()}
+     * @param schedule the learning rate of each update
+     * @param momentum {@code mu} in {@code [0, 1)}
+     * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
+     * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+     */
+    public Sgd(Map<String, Parameter> parameters, LearningRateSchedule schedule, double momentum, boolean nesterov,
+               double weightDecay) {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.momentum = OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1);
+        this.weightDecay = OptimSupport.check(WHO, "weightDecay", weightDecay,
+                weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY);
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException(WHO + ": Nesterov momentum needs momentum > 0");
+        }
+        this.nesterov = nesterov;
+        this.parameters = OptimSupport.trainable(WHO, parameters);
+        if (momentum > 0) {
+            this.parameters.forEach((name, p) -> buffers.put(name, OptimSupport.unscopedZeros(p)));
+        }
+    }
+
+    @Override
+    public Map<String, Parameter> parameters() {
+        return parameters;
+    }
+
+    /** The learning-rate schedule. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /** The momentum coefficient {@code mu}. */
+    public double momentum() {
+        return momentum;
+    }
+
+    /** Whether the momentum is Nesterov's. */
+    public boolean nesterov() {
+        return nesterov;
+    }
+
+    /** The L2 coefficient added to the gradient. */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    @Override
+    public void step(Map<String, Tensor> gradients) {
+        OptimSupport.checkGradients(WHO, parameters, gradients);
+        double lr = OptimSupport.learningRate(WHO, schedule, steps);
+        parameters.forEach((name, p) -> OptimSupport.inStepScope(() -> {
+            Tensor value = p.value();
+            Tensor g = gradients.get(name);
+            if (weightDecay != 0) {
+                g = g.add(value.mul(weightDecay));
+            }
+            Tensor direction = g;
+            if (momentum > 0) {
+                Tensor old = buffers.get(name);
+                Tensor b = old.mul(momentum).add(g).unscoped();
+                buffers.put(name, b);
+                old.free();
+                direction = nesterov ? g.add(b.mul(momentum)) : b;
+            }
+            // the new value stays in this step's scope; the parameter keeps its own reference
+            p.set(value.sub(direction.mul(lr)));
+        }));
+        steps++;
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public double learningRate() {
+        return schedule.at(steps);
+    }
+
+    /** Copies of {@code momentum.<name>} for every parameter (empty without momentum), in the caller's memory scope. */
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        buffers.forEach((name, t) -> out.put("momentum." + name, OptimSupport.copy(t)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> state, long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException(WHO + ": steps must be >= 0, got " + steps);
+        }
+        Map<String, OptimSupport.Slot> expected = new LinkedHashMap<>();
+        if (momentum > 0) {
+            parameters.forEach((name, p) -> expected.put("momentum." + name, new OptimSupport.Slot(p.shape(), p.dtype())));
+        }
+        OptimSupport.checkState(WHO, expected, state);
+        buffers.replaceAll((name, old) -> {
+            Backend backend = parameters.get(name).value().backend();
+            Tensor next = OptimSupport.unscopedCopyOn(backend, state.get("momentum." + name));
+            old.free();
+            return next;
+        });
+        this.steps = steps;
+    }
+
+    @Override
+    public String toString() {
+        return "Sgd(" + parameters.size() + " parameters, momentum " + momentum + (nesterov ? " Nesterov" : "")
+                + ", weightDecay " + weightDecay + ", step " + steps + ")";
+    }
+}
