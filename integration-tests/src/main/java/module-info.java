@@ -12,6 +12,7 @@ module org.flows4j.conformance {
     // backend author's test module reads both by requiring this one.
     requires transitive org.flows4j.api;
     requires transitive org.junit.jupiter.api;
+    requires org.flows4j.layers;
 
     exports org.flows4j.conformance;
 }

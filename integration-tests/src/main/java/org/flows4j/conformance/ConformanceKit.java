@@ -36,6 +36,9 @@ import org.junit.jupiter.api.DynamicTest;
  *       size-1 dimensions, scalars, NaN and infinities;</li>
  *   <li>"gradients [float64]": every differentiable operation's autodiff gradient on the
  *       target against central finite differences, plus second-order gradients;</li>
+ *   <li>"bijectors [float64]": the bijector contract for every bijector of flow-layers and for
+ *       chains of all of them: round trip, inverse log-det, log-det against a numeric
+ *       Jacobian in both directions, and batch independence;</li>
  *   <li>"behaviour": error messages, memory scopes and views, NaN propagation, no-grad mode.</li>
  * </ul>
  * Tolerances are those of {@link Tolerance}. Every run with one seed uses the same inputs.
@@ -122,6 +125,7 @@ public final class ConformanceKit {
         }
         if (dtypes.contains(DType.FLOAT64)) {
             nodes.add(GradientSuite.container(session, seed));
+            nodes.add(BijectorSuite.container(session, seed));
         }
         nodes.add(BehaviourSuite.container(session));
         return nodes.stream().onClose(session::close);
