@@ -3,16 +3,13 @@ package org.flows4j.layers;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Flow;
-import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
@@ -96,8 +93,7 @@ class TwoMoonsTrainingTest {
                         new CouplingTransform.Affine(CouplingTransform.Scale.TANH)));
             }
             Flow flow = new Flow(new Chain(couplings), new StandardNormal(backend, DType.FLOAT32, Shape.of(2)));
-            Map<String, Parameter> params = flow.parameters();
-            Adam adam = new Adam(params, 3e-3);
+            Adam adam = new Adam(flow.parameters(), 3e-3);
             Tensor trainSet = Tensor.of(backend, DType.FLOAT32, train, Shape.of(4096, 2)).unscoped();
             for (int step = 0; step < 500; step++) {
                 try (MemoryScope s = MemoryScope.open()) {
@@ -105,14 +101,7 @@ class TwoMoonsTrainingTest {
                     for (int i = 0; i < idx.length; i++) {
                         idx[i] = r.nextInt(4096);
                     }
-                    Tensor loss = flow.logProb(trainSet.gather(0, idx)).mean().neg();
-                    List<Tensor> grads = Autodiff.grad(loss, params.values().stream().map(Parameter::value).toList());
-                    Map<String, Tensor> byName = new LinkedHashMap<>();
-                    int k = 0;
-                    for (String name : params.keySet()) {
-                        byName.put(name, grads.get(k++));
-                    }
-                    adam.step(byName);
+                    adam.minimize(flow.logProb(trainSet.gather(0, idx)).mean().neg());
                 }
             }
             double flowNll;

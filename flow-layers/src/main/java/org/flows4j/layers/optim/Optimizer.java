@@ -1,6 +1,9 @@
 package org.flows4j.layers.optim;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
 
@@ -46,4 +49,20 @@ public interface Optimizer {
      * @throws IllegalArgumentException naming what does not match
      */
     void loadState(Map<String, Tensor> state, long steps);
+
+    /** One step that lowers {@code loss}: its gradients with respect to {@link #parameters()}, then {@link #step}. */
+    default void minimize(Tensor loss) {
+        step(gradients(loss, parameters()));
+    }
+
+    /** The gradients of a scalar {@code loss} with respect to each parameter, by the parameters' names. */
+    static Map<String, Tensor> gradients(Tensor loss, Map<String, Parameter> parameters) {
+        List<Tensor> grads = Autodiff.grad(loss, parameters.values().stream().map(Parameter::value).toList());
+        Map<String, Tensor> byName = new LinkedHashMap<>();
+        int i = 0;
+        for (String name : parameters.keySet()) {
+            byName.put(name, grads.get(i++));
+        }
+        return byName;
+    }
 }
