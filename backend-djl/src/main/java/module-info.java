@@ -1,4 +1,15 @@
-/** The flows4j backend on DJL with the PyTorch engine. Exports nothing; it will provide a BackendProvider. */
+/**
+ * The flows4j backend on DJL with the PyTorch engine (libtorch, CPU). Exports nothing; it is
+ * found through {@link org.flows4j.api.backend.BackendProvider} under the name {@code djl}.
+ *
+ * <p>DJL's jars stay on the class path: PyTorch's native jar has no valid module name, and a
+ * backend whose libraries are missing must be skipped by discovery rather than stop the module
+ * layer from resolving. This module therefore requires none of them; it reads the modules that
+ * hold DJL at run time (see {@code DjlBackendProvider#create}) and is compiled with
+ * {@code --add-reads org.flows4j.backend.djl=ALL-UNNAMED}.
+ */
 module org.flows4j.backend.djl {
     requires org.flows4j.api;
+
+    provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.djl.DjlBackendProvider;
 }

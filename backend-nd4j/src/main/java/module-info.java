@@ -1,4 +1,15 @@
-/** The flows4j backend on ND4J. Exports nothing; it will provide a BackendProvider. */
+/**
+ * The flows4j backend on ND4J ({@code nd4j-native}, CPU): every SPI kernel on native
+ * {@code INDArray} buffers, in float32 and float64. Exports nothing; it is found through
+ * {@link org.flows4j.api.backend.BackendProvider} under the name {@code nd4j}.
+ *
+ * <p>ND4J's jars carry module descriptors that do not resolve, so they stay on the class
+ * path: this module reads the unnamed module instead of requiring them (compiled with
+ * {@code --add-reads org.flows4j.backend.nd4j=ALL-UNNAMED}; at run time the provider adds the
+ * read edge itself before it touches an ND4J class).
+ */
 module org.flows4j.backend.nd4j {
     requires org.flows4j.api;
+
+    provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.nd4j.Nd4jBackendProvider;
 }

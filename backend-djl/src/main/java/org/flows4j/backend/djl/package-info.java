@@ -1,2 +1,6 @@
-/** The DJL (PyTorch engine) backend (filled by the native-backends issue). */
+/**
+ * The DJL backend: every SPI kernel on PyTorch tensors through DJL's {@code NDArray}, in float32
+ * and float64, with the primitives PyTorch-through-DJL lacks (log1p, expm1, scatter-add, the
+ * convolution gradients) composed from others in numerically stable forms.
+ */
 package org.flows4j.backend.djl;
