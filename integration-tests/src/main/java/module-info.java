@@ -13,6 +13,7 @@ module org.flows4j.conformance {
     requires transitive org.flows4j.api;
     requires transitive org.junit.jupiter.api;
     requires org.flows4j.layers;
+    requires org.flows4j.zoo;
 
     exports org.flows4j.conformance;
 }

@@ -1,2 +1,2 @@
-/** NICE, RealNVP and Glow, datasets, training and the flows4j command (filled by the zoo issue). */
+/** The flows4j model zoo: models, data sets, training and the command. */
 package org.flows4j.zoo;

@@ -39,6 +39,10 @@ import org.junit.jupiter.api.DynamicTest;
  *   <li>"bijectors [float64]": the bijector contract for every bijector of flow-layers and for
  *       chains of all of them: round trip, inverse log-det, log-det against a numeric
  *       Jacobian in both directions, and batch independence;</li>
+ *   <li>"models": the zoo's nice:small, realnvp:2d, realnvp:small and glow:small, built with one
+ *       seed on the target and the reference: the same log-likelihoods and bits/dim, exact
+ *       inversion, the same samples, the same losses over five Adam steps, and checkpoints
+ *       that load across the two;</li>
  *   <li>"behaviour": error messages, memory scopes and views, NaN propagation, no-grad mode.</li>
  * </ul>
  * Tolerances are those of {@link Tolerance}. Every run with one seed uses the same inputs.
@@ -127,6 +131,7 @@ public final class ConformanceKit {
             nodes.add(GradientSuite.container(session, seed));
             nodes.add(BijectorSuite.container(session, seed));
         }
+        nodes.add(ModelSuite.container(session, seed, dtypes));
         nodes.add(BehaviourSuite.container(session));
         return nodes.stream().onClose(session::close);
     }

@@ -8,6 +8,8 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractModule;
 import org.flows4j.layers.Layer;
+import org.flows4j.layers.nn.Activation;
+import org.flows4j.layers.nn.Mlp;
 
 /**
  * Conditioner networks for the bijector contract: smooth (tanh, no ReLU kink for a finite
@@ -18,34 +20,14 @@ final class ContractNets {
     private ContractNets() {
     }
 
-    /** {@code tanh(x W1 + b1) W2 + b2} on vectors {@code [n, in]}. */
+    /** An MLP with one tanh layer of 8 on vectors {@code [n, in]}, randomly initialized (not zero). */
     static Layer dense(Backend b, int in, int out, RandomSource r) {
-        return new Dense(b, in, out, r);
+        return new Mlp(b, DType.FLOAT64, in, 8, 1, out, Activation.TANH, false, r.split());
     }
 
     /** {@code conv(tanh(conv(x, W1) + b1), W2)}, 3x3 kernels, on images {@code [n, in, h, w]}. */
     static Layer conv(Backend b, int in, int out, RandomSource r) {
         return new Conv(b, in, out, r);
-    }
-
-    private static final class Dense extends AbstractModule implements Layer {
-        private final Parameter w1;
-        private final Parameter b1;
-        private final Parameter w2;
-        private final Parameter b2;
-
-        Dense(Backend b, int in, int out, RandomSource r) {
-            int hidden = 8;
-            w1 = parameter("w1", r.normal(b, DType.FLOAT64, Shape.of(in, hidden), 0, 0.5));
-            b1 = parameter("b1", r.normal(b, DType.FLOAT64, Shape.of(hidden), 0, 0.1));
-            w2 = parameter("w2", r.normal(b, DType.FLOAT64, Shape.of(hidden, out), 0, 0.3));
-            b2 = parameter("b2", r.normal(b, DType.FLOAT64, Shape.of(out), 0, 0.1));
-        }
-
-        @Override
-        public Tensor apply(Tensor x) {
-            return x.matmul(w1.value()).add(b1.value()).tanh().matmul(w2.value()).add(b2.value());
-        }
     }
 
     private static final class Conv extends AbstractModule implements Layer {

@@ -1,0 +1,104 @@
+package org.flows4j.zoo.data;
+
+import java.util.Arrays;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * One split of a data set on the host: {@code size} samples of {@code eventShape}, row-major in
+ * one float array, with an optional label per sample. Immutable: the arrays are not exposed.
+ */
+public final class DataSplit {
+
+    private final Shape eventShape;
+    private final int size;
+    private final float[] values;
+    private final int[] labels;
+
+    /**
+     * @param eventShape the shape of one sample
+     * @param values {@code size * eventShape.size()} values, sample by sample (copied)
+     * @param labels one label per sample, or null
+     */
+    public DataSplit(Shape eventShape, float[] values, int[] labels) {
+        int per = eventShape.size();
+        if (per == 0 || values.length % per != 0) {
+            throw new IllegalArgumentException(values.length + " values are not a whole number of samples of shape "
+                    + eventShape);
+        }
+        this.eventShape = eventShape;
+        this.size = values.length / per;
+        if (labels != null && labels.length != size) {
+            throw new IllegalArgumentException(labels.length + " labels for " + size + " samples");
+        }
+        this.values = values.clone();
+        this.labels = labels == null ? null : labels.clone();
+    }
+
+    /** The shape of one sample. */
+    public Shape eventShape() {
+        return eventShape;
+    }
+
+    /** The number of samples. */
+    public int size() {
+        return size;
+    }
+
+    /** Whether each sample has a label. */
+    public boolean hasLabels() {
+        return labels != null;
+    }
+
+    /** The label of sample {@code i}. */
+    public int label(int i) {
+        if (labels == null) {
+            throw new IllegalStateException("this split has no labels");
+        }
+        return labels[i];
+    }
+
+    /** The values of sample {@code i} (a copy). */
+    public float[] sample(int i) {
+        int per = eventShape.size();
+        return Arrays.copyOfRange(values, i * per, (i + 1) * per);
+    }
+
+    /** The samples at {@code indices} as a tensor {@code [indices.length, ...eventShape]}. */
+    public Tensor batch(Backend backend, DType dtype, int[] indices) {
+        int per = eventShape.size();
+        double[] out = new double[indices.length * per];
+        for (int b = 0; b < indices.length; b++) {
+            int i = indices[b];
+            if (i < 0 || i >= size) {
+                throw new IndexOutOfBoundsException("sample " + i + " of a split of " + size);
+            }
+            for (int k = 0; k < per; k++) {
+                out[b * per + k] = values[i * per + k];
+            }
+        }
+        int[] e = eventShape.dims();
+        int[] d = new int[e.length + 1];
+        d[0] = indices.length;
+        System.arraycopy(e, 0, d, 1, e.length);
+        return Tensor.of(backend, dtype, out, Shape.of(d));
+    }
+
+    /** Samples {@code [from, to)} as a tensor. */
+    public Tensor range(Backend backend, DType dtype, int from, int to) {
+        int[] idx = new int[to - from];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = from + i;
+        }
+        return batch(backend, dtype, idx);
+    }
+
+    /** The first {@code n} samples (or all, if fewer) as a new split. */
+    public DataSplit head(int n) {
+        int m = Math.min(n, size);
+        int per = eventShape.size();
+        return new DataSplit(eventShape, Arrays.copyOf(values, m * per), labels == null ? null : Arrays.copyOf(labels, m));
+    }
+}

@@ -1,0 +1,46 @@
+package org.flows4j.zoo.data;
+
+import java.util.List;
+import org.flows4j.api.Shape;
+
+/**
+ * A data set with fixed training, validation and test splits, held on the host. Samples are
+ * events of {@link #eventShape()}: {@code [d]} for tabular and 2-D data, {@code [c, h, w]} for
+ * images.
+ *
+ * <p>Implemented by the zoo's data sets and by plugins.
+ */
+public interface Dataset {
+
+    /** What the values are, which decides preprocessing and the units of evaluation. */
+    enum Kind {
+        /** Real-valued features, modelled as they are. */
+        CONTINUOUS,
+        /**
+         * 8-bit pixels: integer values in {@code 0..255}, dequantized with uniform noise for
+         * training and evaluation and reported in bits per dimension in pixel space.
+         */
+        IMAGE_8BIT
+    }
+
+    /** The spec it was loaded from, for example {@code two-moons} or {@code fashion-mnist}. */
+    String name();
+
+    /** The shape of one sample. */
+    Shape eventShape();
+
+    /** Continuous values or 8-bit pixels. */
+    Kind kind();
+
+    /** The training split. */
+    DataSplit train();
+
+    /** The validation split, held out of training for model selection and early stopping. */
+    DataSplit validation();
+
+    /** The test split, for the final evaluation. */
+    DataSplit test();
+
+    /** Class names by label index, or empty when the data has no labels. */
+    List<String> labelNames();
+}

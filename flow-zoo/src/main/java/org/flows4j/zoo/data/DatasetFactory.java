@@ -1,0 +1,24 @@
+package org.flows4j.zoo.data;
+
+/**
+ * Loads or generates the data sets of one family, by name: {@code two-moons},
+ * {@code fashion-mnist}, {@code csv}. Registered in the zoo's Guice map of data sets; a plugin
+ * adds its own through a contributed Guice module.
+ *
+ * <p>Implemented by the zoo and by plugins.
+ */
+public interface DatasetFactory {
+
+    /** The family name: the part of a spec before the first ':' ({@code csv} in {@code csv:/data/x.csv}). */
+    String name();
+
+    /** One line for help output. */
+    String description();
+
+    /**
+     * Loads the data set the request names.
+     *
+     * @throws DataException when a file is missing, truncated or malformed, saying which and why
+     */
+    Dataset load(DataRequest request);
+}

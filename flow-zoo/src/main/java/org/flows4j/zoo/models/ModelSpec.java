@@ -1,0 +1,36 @@
+package org.flows4j.zoo.models;
+
+import java.util.Locale;
+
+/**
+ * A model by name, {@code family:preset} ({@code glow:small}, {@code nice:paper}); without a
+ * preset the family's default is used.
+ *
+ * @param family the model family, lower case
+ * @param preset the preset, lower case, or null for the family's default
+ */
+public record ModelSpec(String family, String preset) {
+
+    /** Parses {@code family[:preset]}. */
+    public static ModelSpec parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("a model spec is family[:preset], for example realnvp:2d; got nothing");
+        }
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        int i = t.indexOf(':');
+        if (i == 0 || i == t.length() - 1) {
+            throw new IllegalArgumentException("a model spec is family[:preset], for example realnvp:2d; got '" + text + "'");
+        }
+        return i < 0 ? new ModelSpec(t, null) : new ModelSpec(t.substring(0, i), t.substring(i + 1));
+    }
+
+    /** This spec with the preset filled in. */
+    public ModelSpec withPreset(String p) {
+        return new ModelSpec(family, p);
+    }
+
+    @Override
+    public String toString() {
+        return preset == null ? family : family + ":" + preset;
+    }
+}

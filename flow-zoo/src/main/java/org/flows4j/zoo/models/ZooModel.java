@@ -1,0 +1,31 @@
+package org.flows4j.zoo.models;
+
+import java.util.Map;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Flow;
+import org.flows4j.zoo.data.Dataset;
+
+/**
+ * A built zoo model: the flow and what is needed to rebuild it from a checkpoint. For 8-bit
+ * images the flow's input is dequantized pixels in {@code [0, 256)}; it begins with a fixed
+ * scaling (and, for RealNVP, the logit), so its log-density is one of pixel space and bits per
+ * dimension are exact.
+ *
+ * @param spec the full spec, preset filled in
+ * @param flow the flow
+ * @param eventShape the shape of one sample
+ * @param kind continuous values or 8-bit pixels
+ * @param backend where the parameters live
+ * @param dtype the parameters' precision
+ * @param options the options it was built with (saved in checkpoints)
+ */
+public record ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
+                       Map<String, String> options) {
+
+    /** Copies the options. */
+    public ZooModel {
+        options = Map.copyOf(options);
+    }
+}

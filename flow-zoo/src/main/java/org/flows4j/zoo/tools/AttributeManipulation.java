@@ -1,0 +1,80 @@
+package org.flows4j.zoo.tools;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.flows4j.api.DType;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Flow;
+import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.zoo.data.DataSplit;
+
+/**
+ * Glow's attribute manipulation (section 5, figure 6): the direction from one attribute to
+ * another is the difference of the mean latents of images with each, and moving an image's
+ * latent along it ({@code z + alpha d}) and decoding changes that attribute. With a labelled
+ * data set the attributes are its classes.
+ */
+public final class AttributeManipulation {
+
+    private AttributeManipulation() {
+    }
+
+    /** {@code mean z(label to) - mean z(label from)} over {@code split}: {@code [1, ...latent]}. */
+    public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
+                                   int batchSize) {
+        Tensor mFrom = meanLatent(flow, split, from, backend, dtype, batchSize);
+        Tensor mTo = meanLatent(flow, split, to, backend, dtype, batchSize);
+        return mTo.sub(mFrom);
+    }
+
+    @SuppressWarnings("try") // scopes opened for their close()
+    private static Tensor meanLatent(Flow flow, DataSplit split, int label, Backend backend, DType dtype, int batchSize) {
+        if (!split.hasLabels()) {
+            throw new IllegalArgumentException("attribute directions need a labelled data set");
+        }
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < split.size(); i++) {
+            if (split.label(i) == label) {
+                idx.add(i);
+            }
+        }
+        if (idx.isEmpty()) {
+            throw new IllegalArgumentException("no example with label " + label + " in the split");
+        }
+        Tensor sum = null;
+        try (Autodiff.NoGrad off = Autodiff.noGrad()) {
+            for (int from = 0; from < idx.size(); from += batchSize) {
+                int[] batch = idx.subList(from, Math.min(idx.size(), from + batchSize)).stream()
+                        .mapToInt(Integer::intValue).toArray();
+                Tensor part;
+                try (MemoryScope scope = MemoryScope.open()) {
+                    Tensor z = flow.encode(split.batch(backend, dtype, batch).add(0.5));
+                    part = scope.keep(z.sum(true, 0));
+                }
+                sum = sum == null ? part : sum.add(part);
+            }
+        }
+        return sum.div(idx.size());
+    }
+
+    /**
+     * Each image moved along {@code direction} by each alpha: {@code [n * alphas, ...event]},
+     * image by image, decoded pixel values.
+     */
+    public static Tensor manipulate(Flow flow, Tensor images, Tensor direction, double[] alphas) {
+        return Autodiff.noGrad(() -> {
+            Tensor z = flow.encode(images.add(0.5));
+            int n = images.shape().dim(0);
+            Tensor[] rows = new Tensor[n * alphas.length];
+            for (int i = 0; i < n; i++) {
+                Tensor zi = z.slice(0, i, i + 1);
+                for (int a = 0; a < alphas.length; a++) {
+                    rows[i * alphas.length + a] = zi.add(direction.mul(alphas[a]));
+                }
+            }
+            return flow.decode(Tensor.concat(0, rows));
+        });
+    }
+}

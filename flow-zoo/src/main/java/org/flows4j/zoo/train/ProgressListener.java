@@ -1,0 +1,38 @@
+package org.flows4j.zoo.train;
+
+import java.nio.file.Path;
+
+/**
+ * Receives training progress: the command draws a progress bar on stderr; tests record.
+ * Every method has an empty default.
+ */
+public interface ProgressListener {
+
+    /** No output. */
+    ProgressListener SILENT = new ProgressListener() { };
+
+    /**
+     * After every optimizer step.
+     *
+     * @param epoch 1-based epoch
+     * @param step 1-based global step
+     * @param totalSteps the planned number of steps
+     * @param loss the step's loss (mean NLL per example, in the model's nats)
+     * @param bitsPerDim the step's bits per dimension, or NaN for non-image data
+     * @param stepsPerSecond the recent rate
+     */
+    default void onStep(int epoch, long step, long totalSteps, double loss, double bitsPerDim, double stepsPerSecond) {
+    }
+
+    /** After every epoch's validation. */
+    default void onEpoch(int epoch, long step, EvalResult validation) {
+    }
+
+    /** After every checkpoint written. */
+    default void onCheckpoint(Path file, long step) {
+    }
+
+    /** A one-line message (resuming, stopping). */
+    default void onMessage(String message) {
+    }
+}

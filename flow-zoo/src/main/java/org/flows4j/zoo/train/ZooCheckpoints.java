@@ -1,0 +1,121 @@
+package org.flows4j.zoo.train;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.io.CheckpointException;
+import org.flows4j.layers.io.CheckpointInfo;
+import org.flows4j.layers.io.CheckpointMetadata;
+import org.flows4j.layers.io.Checkpoints;
+import org.flows4j.layers.optim.Optimizer;
+import org.flows4j.zoo.Zoo;
+import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.ModelRequest;
+import org.flows4j.zoo.models.ModelSpec;
+import org.flows4j.zoo.models.ZooModel;
+
+/**
+ * Zoo checkpoints: a flows4j checkpoint whose metadata also says how to rebuild the model
+ * (spec, event shape, data kind, options) and what it was trained on, so that
+ * {@code flows4j eval --checkpoint F} needs no other argument.
+ *
+ * <p>Model configuration keys: {@code event_shape} ({@code 1,28,28}), {@code kind}
+ * ({@code CONTINUOUS} or {@code IMAGE_8BIT}) and {@code option.NAME} for each build option.
+ * Extra keys: {@code data} (the data set spec), {@code epoch}, {@code seed}.
+ */
+public final class ZooCheckpoints {
+
+    private static final String EVENT_SHAPE = "event_shape";
+    private static final String KIND = "kind";
+    private static final String OPTION = "option.";
+    private static final String DATA = "data";
+
+    private ZooCheckpoints() {
+    }
+
+    /** Writes a checkpoint of the model, the optimizer (or null) and the training position. */
+    static void save(Path file, ZooModel model, Optimizer optimizer, long step, RandomSource random,
+                     Map<String, String> extra) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put(EVENT_SHAPE, joinDims(model.eventShape()));
+        config.put(KIND, model.kind().name());
+        model.options().forEach((k, v) -> config.put(OPTION + k, v));
+        CheckpointMetadata meta = CheckpointMetadata.of(model.spec().toString(), model.dtype())
+                .withModelConfig(config).withStep(step).withRandomState(random);
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            meta = meta.withExtra(e.getKey(), e.getValue());
+        }
+        Checkpoints.save(file, model.flow(), optimizer, meta);
+    }
+
+    /** The checkpoint's header (metadata and tensor list) without its tensors. */
+    public static CheckpointInfo info(Path checkpoint) {
+        return Checkpoints.readInfo(checkpoint);
+    }
+
+    /** The data set the checkpoint was trained on, or null if it does not say. */
+    public static String dataSpec(CheckpointInfo info) {
+        return info.metadata().extra().get(DATA);
+    }
+
+    /** Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters. */
+    public static ZooModel load(Path checkpoint, Zoo zoo, Backend backend) {
+        ZooModel model = rebuild(checkpoint, zoo, backend);
+        Checkpoints.load(checkpoint, model.flow(), null);
+        return model;
+    }
+
+    /**
+     * Builds, without loading parameters, the model a checkpoint's metadata describes: for
+     * {@link Trainer#resume}, which loads the parameters together with the optimizer state.
+     */
+    public static ZooModel rebuild(Path checkpoint, Zoo zoo, Backend backend) {
+        CheckpointInfo info = info(checkpoint);
+        CheckpointMetadata meta = info.metadata();
+        Map<String, String> config = meta.modelConfig();
+        String shape = config.get(EVENT_SHAPE);
+        String kind = config.get(KIND);
+        if (shape == null || kind == null) {
+            throw new CheckpointException(checkpoint, "it was not written by the flows4j zoo: its model configuration "
+                    + "lacks '" + EVENT_SHAPE + "' and '" + KIND + "', so the model cannot be rebuilt");
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        config.forEach((k, v) -> {
+            if (k.startsWith(OPTION)) {
+                options.put(k.substring(OPTION.length()), v);
+            }
+        });
+        ModelSpec spec;
+        Dataset.Kind dataKind;
+        Shape eventShape;
+        try {
+            spec = ModelSpec.parse(meta.modelSpec());
+            dataKind = Dataset.Kind.valueOf(kind);
+            eventShape = Shape.of(Arrays.stream(shape.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint, "its model configuration is invalid: " + e.getMessage());
+        }
+        DType dtype = meta.dtype();
+        ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind, backend, dtype,
+                RandomSource.seeded(0), options);
+        return zoo.model(spec).build(request);
+    }
+
+    private static String joinDims(Shape s) {
+        StringBuilder b = new StringBuilder();
+        for (int d : s.dims()) {
+            b.append(b.length() == 0 ? "" : ",").append(d);
+        }
+        return b.toString();
+    }
+
+    /** The extra metadata key holding the data set spec. */
+    static String dataKey() {
+        return DATA;
+    }
+}
