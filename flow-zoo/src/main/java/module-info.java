@@ -19,8 +19,8 @@ module org.flows4j.zoo {
     exports org.flows4j.zoo.inject;
     exports org.flows4j.zoo.plot;
 
-    // Guice constructs the registry and the commands reflectively
-    opens org.flows4j.zoo to com.google.guice;
+    // Guice calls ZooModule's provider method (which builds the registry) reflectively
+    opens org.flows4j.zoo.inject to com.google.guice;
     // picocli sets the commands' option fields; Guice calls their @Inject constructors
     opens org.flows4j.zoo.cli to info.picocli, com.google.guice;
 

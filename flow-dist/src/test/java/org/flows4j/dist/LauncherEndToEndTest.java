@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,109 +25,66 @@ import org.junit.jupiter.api.io.TempDir;
  * The built command end to end, each run a fresh JVM started by the real {@code ./flows4j}
  * launcher on the layout this module's package phase wrote: module resolution (the zoo
  * requires no backend; ALL-MODULE-PATH and ServiceLoader find cpu), the output rules, exit
- * statuses, training, resuming, evaluation, and Ctrl-C.
+ * statuses, training, resuming, evaluation, Ctrl-C, and the picture commands.
  */
 @EnabledOnOs(value = {OS.LINUX, OS.MAC}, disabledReason = "the launcher is a bash script")
 class LauncherEndToEndTest {
 
-    private static final long TIMEOUT_SECONDS = 120;
+    // Training runs on the reference backend: the native ones pay a large per-operation overhead
+    // on models this small, and EveryBackendEndToEndTest runs each command on each of them.
+    private static Launcher flows4j;
     private static Path launcher;
     private static Path dist;
 
-    /** What one run printed and returned. */
-    record Run(int status, String out, String err) {
-        List<String> errLines() {
-            return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
-        }
-    }
-
     @BeforeAll
     static void locate() {
-        launcher = Path.of(System.getProperty("flows4j.launcher", "../flows4j")).toAbsolutePath().normalize();
-        dist = Path.of(System.getProperty("flows4j.dist", "target/flows4j")).toAbsolutePath().normalize();
-        assertTrue(Files.isExecutable(launcher), "the launcher " + launcher + " is executable");
-        assertTrue(Files.isDirectory(dist.resolve("lib")), "flow-dist laid out " + dist.resolve("lib"));
+        flows4j = new Launcher("cpu");
+        launcher = flows4j.script();
+        dist = flows4j.dist();
     }
 
     private static ProcessBuilder command(Path workDir, Path script, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(script.toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
-        Map<String, String> env = pb.environment();
-        // The JVM running this test, so the command runs on a known Java version.
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("FLOWS4J_HOME", dist.toString());
-        env.remove("JAVA_OPTS");
-        // Training runs on the reference backend: the native ones pay a large per-operation
-        // overhead on a model this small, and their own suites test them.
-        env.put("FLOWS4J_BACKEND", "cpu");
-        return pb;
+        return flows4j.command(workDir, script, args);
     }
 
-    private static Run run(Path workDir, String... args) throws IOException, InterruptedException {
-        return finish(command(workDir, launcher, args).start());
+    private static Launcher.Run run(Path workDir, String... args) throws IOException, InterruptedException {
+        return flows4j.run(workDir, args);
     }
 
-    private static Run finish(Process p) throws IOException, InterruptedException {
-        p.getOutputStream().close();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out after " + TIMEOUT_SECONDS + " s; stderr so far unknown");
-        }
-        return new Run(p.exitValue(), out.join(), err.join());
+    private static Launcher.Run finish(Process p) throws IOException, InterruptedException {
+        return Launcher.finish(p);
     }
 
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-    }
-
-    /** Stdout is exactly one line holding one JSON object. */
-    private static String oneJsonObject(Run r) {
-        List<String> lines = r.out().lines().toList();
-        assertEquals(1, lines.size(), "one line on stdout: " + r.out() + "\nstderr: " + r.err());
-        String json = lines.get(0);
-        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
-        return json;
+    private static String oneJsonObject(Launcher.Run r) {
+        return Launcher.oneJsonObject(r);
     }
 
     private static String field(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(\"[^\"]*\"|[^,}\\]]+)").matcher(json);
-        assertTrue(m.find(), "key " + key + " in " + json);
-        String v = m.group(1);
-        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
+        return Launcher.field(json, key);
     }
 
     @Test
     void backends_are_found_on_the_module_path(@TempDir Path dir) throws Exception {
         ProcessBuilder pb = command(dir, launcher, "backends");
         pb.environment().remove("FLOWS4J_BACKEND");
-        Run all = finish(pb.start());
+        Launcher.Run all = finish(pb.start());
         assertEquals(0, all.status(), all.err());
         assertTrue(all.out().lines().anyMatch(l -> l.matches("cpu\\s+10\\s+yes\\s.*")), all.out());
         assertEquals(1, all.out().lines().filter(l -> l.matches("\\S+\\s+\\d+\\s+yes\\s+\\*.*")).count(),
                 "one available backend is the default: " + all.out());
         assertEquals(List.of(), all.errLines(), "nothing else on stderr");
-        Run r = run(dir, "backends");
+        Launcher.Run r = run(dir, "backends");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("cpu\\s+10\\s+yes\\s+\\*.*")),
                 "FLOWS4J_BACKEND=cpu makes cpu the default: " + r.out());
-        Run json = run(dir, "backends", "--json");
+        Launcher.Run json = run(dir, "backends", "--json");
         assertEquals(0, json.status(), json.err());
         assertEquals("cpu", field(oneJsonObject(json), "backend"));
     }
 
     @Test
     void quickstart_writes_three_files_and_prints_the_nll(@TempDir Path dir) throws Exception {
-        Run r = run(dir, "quickstart", "--steps", "50", "--out", "tmp");
+        Launcher.Run r = run(dir, "quickstart", "--steps", "50", "--out", "tmp");
         assertEquals(0, r.status(), r.err());
         Matcher nll = Pattern.compile("held-out NLL: (-?[0-9.]+) nats").matcher(r.out());
         assertTrue(nll.find(), r.out());
@@ -144,7 +98,7 @@ class LauncherEndToEndTest {
 
     @Test
     void train_resume_and_eval_through_the_launcher(@TempDir Path dir) throws Exception {
-        Run first = run(dir, "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "30", "--out", "tmp",
+        Launcher.Run first = run(dir, "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "30", "--out", "tmp",
                 "--json", "--no-plots");
         assertEquals(0, first.status(), first.err());
         String a = oneJsonObject(first);
@@ -154,14 +108,14 @@ class LauncherEndToEndTest {
         assertEquals("30", field(a, "steps"));
         Double.parseDouble(field(a, "nll_nats"));
 
-        Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", "45", "--json", "--no-plots");
+        Launcher.Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", "45", "--json", "--no-plots");
         assertEquals(0, resumed.status(), resumed.err());
         String b = oneJsonObject(resumed);
         assertEquals("30", field(b, "resumed_from_step"));
         assertEquals("45", field(b, "steps"));
         assertTrue(resumed.err().contains("resuming from") && resumed.err().contains("at step 30"), resumed.err());
 
-        Run eval = run(dir, "eval", "--checkpoint", "tmp/last.safetensors", "--json");
+        Launcher.Run eval = run(dir, "eval", "--checkpoint", "tmp/last.safetensors", "--json");
         assertEquals(0, eval.status(), eval.err());
         String e = oneJsonObject(eval);
         assertTrue(Integer.parseInt(field(e, "n")) > 0, e);
@@ -172,17 +126,17 @@ class LauncherEndToEndTest {
 
     @Test
     void errors_exit_2_for_usage_and_1_for_failures_with_one_line(@TempDir Path dir) throws Exception {
-        Run bad = run(dir, "train", "--frobnicate");
+        Launcher.Run bad = run(dir, "train", "--frobnicate");
         assertEquals(2, bad.status(), bad.err());
         assertEquals(1, bad.errLines().size(), bad.err());
         assertTrue(bad.errLines().get(0).startsWith("flows4j: ") && bad.err().contains("--help"), bad.err());
         assertEquals("", bad.out());
 
-        Run model = run(dir, "train", "--model", "maf:big", "--data", "two-moons");
+        Launcher.Run model = run(dir, "train", "--model", "maf:big", "--data", "two-moons");
         assertEquals(2, model.status(), model.err());
         assertEquals(1, model.errLines().size(), model.err());
 
-        Run missing = run(dir, "eval", "--checkpoint", "nope.safetensors", "--json");
+        Launcher.Run missing = run(dir, "eval", "--checkpoint", "nope.safetensors", "--json");
         assertEquals(1, missing.status(), missing.err());
         assertEquals(1, missing.errLines().size(), missing.err());
         assertEquals("1", field(oneJsonObject(missing), "exit_status"));
@@ -193,7 +147,7 @@ class LauncherEndToEndTest {
         Process p = command(dir, launcher, "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "1000000",
                 "--out", "tmp", "--no-plots").start();
         p.getOutputStream().close();
-        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> out = Launcher.drain(p.getInputStream());
         StringBuilder err = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -208,7 +162,7 @@ class LauncherEndToEndTest {
             // process started in the background may inherit as ignored). Through the handle:
             // Process.destroy() would also close the pipes still to be read.
             p.toHandle().destroy();
-            assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "stopped within the bound");
+            assertTrue(p.waitFor(Launcher.TIMEOUT_SECONDS, TimeUnit.SECONDS), "stopped within the bound");
             while ((line = r.readLine()) != null) {
                 err.append(line).append('\n');
             }
@@ -221,14 +175,109 @@ class LauncherEndToEndTest {
             assertEquals(1, files.count(), "no temporary file left");
         }
 
-        Run eval = run(dir, "eval", "--checkpoint", "tmp/last.safetensors", "--json");
+        Launcher.Run eval = run(dir, "eval", "--checkpoint", "tmp/last.safetensors", "--json");
         assertEquals(0, eval.status(), eval.err());
         long step = Long.parseLong(field(oneJsonObject(eval), "step"));
         assertTrue(step >= 1, "stopped after at least one step: " + step);
-        Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", Long.toString(step + 3),
+        Launcher.Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", Long.toString(step + 3),
                 "--json", "--no-plots");
         assertEquals(0, resumed.status(), resumed.err());
         assertEquals(Long.toString(step), field(oneJsonObject(resumed), "resumed_from_step"));
+    }
+
+    /**
+     * A tiny MNIST-format set (three labelled classes of 28x28 bars), so the image commands run
+     * without a downloaded data set: {@code --data mnist --data-dir DIR}.
+     */
+    private static Path tinyIdx(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        java.util.Random r = new java.util.Random(1);
+        String[][] files = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
+            {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
+        int[] counts = {60, 24};
+        for (int f = 0; f < 2; f++) {
+            int n = counts[f];
+            java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * 784);
+            java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n);
+            img.putInt(0x803).putInt(n).putInt(28).putInt(28);
+            lab.putInt(0x801).putInt(n);
+            for (int i = 0; i < n; i++) {
+                lab.put((byte) (i % 3));
+                int column = 6 + 8 * (i % 3);
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        boolean bar = Math.abs(x - column) <= 2 && y >= 4 && y < 24;
+                        img.put((byte) (bar ? 180 + r.nextInt(60) : r.nextInt(24)));
+                    }
+                }
+            }
+            Files.write(dir.resolve(files[f][0]), img.array());
+            Files.write(dir.resolve(files[f][1]), lab.array());
+        }
+        return dir;
+    }
+
+    @Test
+    void picture_commands_run_on_a_tiny_image_model(@TempDir Path dir) throws Exception {
+        String data = tinyIdx(dir.resolve("idx")).toString();
+        Launcher.Run train = run(dir, "train", "--model", "glow:small", "-O", "steps=1", "-O", "hidden=8", "--data", "mnist",
+                "--data-dir", data, "--steps", "4", "--batch", "16", "--out", "run", "--json");
+        assertEquals(0, train.status(), train.err());
+        assertTrue(Files.size(dir.resolve("run/loss.png")) > 1000, "train writes loss.png beside the checkpoint");
+        String ckpt = "run/last.safetensors";
+
+        Launcher.Run sample = run(dir, "sample", "--checkpoint", ckpt, "--temperatures", "0,0.7,1", "--n", "4",
+                "--out", "pics/sample.png", "--json");
+        assertEquals(0, sample.status(), sample.err());
+        String s = oneJsonObject(sample);
+        assertEquals("3", field(s, "rows"));
+        assertEquals("4", field(s, "columns"));
+        assertPng(dir.resolve("pics/sample.png"), s);
+
+        Launcher.Run strip = run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "2", "--steps", "4",
+                "--out", "pics/strip.png", "--json");
+        assertEquals(0, strip.status(), strip.err());
+        String i = oneJsonObject(strip);
+        assertEquals("true", field(i, "endpoints_reproduced"));
+        assertPng(dir.resolve("pics/strip.png"), i);
+
+        Launcher.Run inpaint = run(dir, "inpaint", "--checkpoint", ckpt, "--data-dir", data, "--mask", "bottom",
+                "--iterations", "10", "--n", "2", "--out", "pics/inpaint.png", "--json");
+        assertEquals(0, inpaint.status(), inpaint.err());
+        String p = oneJsonObject(inpaint);
+        assertEquals("0", field(p, "known_pixels_changed"));
+        assertTrue(Double.parseDouble(field(p, "mean_log_p_after")) > Double.parseDouble(field(p, "mean_log_p_before")),
+                p);
+        assertPng(dir.resolve("pics/inpaint.png"), p);
+
+        Launcher.Run manip = run(dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "0",
+                "--to-label", "1", "--alphas", "-1,0,1", "--n", "2", "--out", "pics/manip.png", "--json");
+        assertEquals(0, manip.status(), manip.err());
+        assertPng(dir.resolve("pics/manip.png"), oneJsonObject(manip));
+
+        Launcher.Run human = run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "1");
+        assertEquals(0, human.status(), human.err());
+        assertTrue(human.out().contains("endpoints reproduce the inputs"), human.out());
+        assertTrue(Files.isRegularFile(dir.resolve("interpolate.png")), "the default --out is COMMAND.png");
+
+        Launcher.Run mask = run(dir, "inpaint", "--checkpoint", ckpt, "--data-dir", data, "--mask", "diagonal");
+        assertEquals(2, mask.status(), mask.err());
+        assertEquals(1, mask.errLines().size(), mask.err());
+        assertTrue(mask.err().contains("masks: top, bottom"), mask.err());
+        Launcher.Run label = run(dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "cat",
+                "--to-label", "1");
+        assertEquals(2, label.status(), label.err());
+        assertEquals(1, label.errLines().size(), label.err());
+        Launcher.Run missing = run(dir, "sample", "--checkpoint", "nope.safetensors");
+        assertEquals(1, missing.status(), missing.err());
+        assertEquals(1, missing.errLines().size(), missing.err());
+    }
+
+    /** The PNG exists, is readable, and has the size the report gives. */
+    private static void assertPng(Path file, String json) throws IOException {
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(file.toFile());
+        assertEquals(Integer.parseInt(field(json, "width")), img.getWidth(), file.toString());
+        assertEquals(Integer.parseInt(field(json, "height")), img.getHeight(), file.toString());
     }
 
     @Test
@@ -237,7 +286,7 @@ class LauncherEndToEndTest {
         copy.toFile().setExecutable(true);
         ProcessBuilder pb = command(dir, copy, "backends");
         pb.environment().remove("FLOWS4J_HOME");
-        Run r = finish(pb.start());
+        Launcher.Run r = finish(pb.start());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("build first: mvn -q install -DskipTests"), r.err());
         assertFalse(r.out().contains("cpu"));

@@ -11,8 +11,8 @@ import org.flows4j.zoo.models.ModelSpec;
 
 /**
  * The registry of model families and data set families, by name. The command gets it from
- * Guice ({@code ZooModule} binds the built-in factories in map binders and plugins add theirs);
- * library users can also construct one directly.
+ * Guice ({@code ZooModule} binds the built-in factories in map binders, plugins add theirs, and
+ * a provider method builds this from both maps); library users construct one directly.
  */
 public final class Zoo {
 
@@ -20,7 +20,6 @@ public final class Zoo {
     private final Map<String, DatasetFactory> datasets;
 
     /** A registry of the given factories, keyed by family name. */
-    @jakarta.inject.Inject
     public Zoo(Map<String, ModelFactory> models, Map<String, DatasetFactory> datasets) {
         this.models = new TreeMap<>(models);
         this.datasets = new TreeMap<>(datasets);

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code flows4j} command: {@code backends}, {@code models}, {@code datasets},
- * {@code quickstart}, {@code train} and {@code eval}.
+ * {@code quickstart}, {@code train} and {@code eval}, and the pictures of a trained model:
+ * {@code sample}, {@code interpolate}, {@code inpaint} and {@code manipulate}.
  *
  * <p>Output rules: results go to stdout (with {@code --json}, exactly one JSON object and
  * nothing else); progress, logs and errors go to stderr. Exit status: 0 on success, 1 when
@@ -33,7 +34,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "flows4j", mixinStandardHelpOptions = true, versionProvider = Flows4jCommand.Version.class,
         description = "Normalizing flows for the JVM: train, evaluate and sample NICE, RealNVP and Glow.",
         subcommands = {BackendsCommand.class, ModelsCommand.class, DatasetsCommand.class, QuickstartCommand.class,
-                TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class},
+                TrainCommand.class, EvalCommand.class, SampleCommand.class, InterpolateCommand.class,
+                InpaintCommand.class, ManipulateCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss)",
@@ -65,7 +67,8 @@ public final class Flows4jCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing a command: backends, models, datasets, quickstart, train or eval");
+                "missing a command: backends, models, datasets, quickstart, train, eval, sample, interpolate, "
+                        + "inpaint or manipulate");
     }
 
     /**

@@ -12,6 +12,7 @@ import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
+import org.flows4j.zoo.plot.LossHistory;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "quickstart", sortOptions = false, description = {
     "Train realnvp:2d on two moons in under a minute; write pictures and a checkpoint.",
     "Seed 0, float32, the default backend. Prints the held-out NLL (test split) and writes density.png, "
-            + "samples.png and last.safetensors to --out."})
+            + "samples.png, loss.png and last.safetensors to --out."})
 final class QuickstartCommand extends ZooCommand {
 
     /** Steps of the default run: measured to reach a good NLL in well under a minute on 2 cores. */
@@ -71,7 +72,8 @@ final class QuickstartCommand extends ZooCommand {
         TrainConfig config = TrainConfig.defaults(out).withSeed(seed).withSteps(steps).withBatchSize(BATCH)
                 .withLearningRate(LEARNING_RATE).withWarmupSteps((int) Math.min(200, Math.max(1, steps / 10)));
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
-        Trainer trainer = new Trainer(model, data, config, bar);
+        LossHistory history = new LossHistory(bar);
+        Trainer trainer = new Trainer(model, data, config, history);
         closeAfterReport(new StopGuard(trainer, terminal));
         long started = System.nanoTime();
         TrainResult result;
@@ -95,6 +97,10 @@ final class QuickstartCommand extends ZooCommand {
             files.putAll(Runs.pictures(model, data, out, seed + 3));
             r.line("wrote " + files.get("density") + "  (heat map of log p(x) with the test points)");
             r.line("wrote " + files.get("samples") + "  (the test points beside as many model samples)");
+            if (!history.isEmpty()) {
+                files.put("loss", Runs.lossPicture(model, data, history, out, 0));
+                r.line("wrote " + files.get("loss") + "  (training loss and validation NLL by step)");
+            }
         } else {
             r.line("stopped early at step " + result.steps() + "; no evaluation or pictures");
         }

@@ -16,6 +16,8 @@ import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.zoo.plot.FlowPlots;
+import org.flows4j.zoo.plot.LossHistory;
+import org.flows4j.zoo.plot.LossPlot;
 import org.flows4j.zoo.train.EvalResult;
 import picocli.CommandLine.ITypeConverter;
 
@@ -30,6 +32,8 @@ final class Runs {
     /** The picture of samples beside the data, in the output directory. */
     static final String SAMPLES_PNG = "samples.png";
     static final int SAMPLES_SHOWN = 2000;
+    /** The picture of the training and validation losses, beside the checkpoint. */
+    static final String LOSS_PNG = "loss.png";
 
     private Runs() {
     }
@@ -111,6 +115,22 @@ final class Runs {
         files.put("density", density);
         files.put("samples", samples);
         return files;
+    }
+
+    /**
+     * Writes {@code loss.png} of a run into {@code dir}: nats per example against the step, and
+     * for images a second axis in bits per dimension.
+     *
+     * @param resumedFrom the step the run resumed from (0 for a new run), for the title
+     */
+    static Path lossPicture(ZooModel model, Dataset data, LossHistory history, Path dir, long resumedFrom) {
+        Path file = dir.resolve(LOSS_PNG);
+        boolean images = model.kind() == Dataset.Kind.IMAGE_8BIT;
+        String title = model.spec() + " on " + data.name() + (resumedFrom > 0 ? ", resumed at step " + resumedFrom : "");
+        LossPlot.write(history, file, title,
+                images ? "NLL, nats per image (pixels scaled to [0, 1])" : "NLL, nats per example",
+                images ? LossPlot.SecondaryAxis.bitsPerDim(model.eventShape().size()) : null);
+        return file;
     }
 
     static String seconds(double s) {

@@ -15,6 +15,7 @@ import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.zoo.plot.FlowPlots;
+import org.flows4j.zoo.plot.LossHistory;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", sortOptions = false, description = {
     "Train a model; checkpoints every epoch and on Ctrl-C; --resume continues exactly.",
     "Maximum likelihood with Adam, linear warmup and gradient clipping. Writes OUT/last.safetensors every "
-            + "epoch, at the end and on Ctrl-C; for 2-D data also density.png and samples.png.",
+            + "epoch, at the end and on Ctrl-C, and loss.png (train and validation curves); for 2-D data also "
+            + "density.png and samples.png.",
     "--epochs and --steps are totals counted from the start: to continue a run, --resume it with a larger total."})
 final class TrainCommand extends ZooCommand {
 
@@ -104,7 +106,8 @@ final class TrainCommand extends ZooCommand {
             description = "Override a preset's setting, e.g. -O coupling=additive (new runs only).")
     Map<String, String> options = new LinkedHashMap<>();
 
-    @Option(names = "--no-plots", negatable = false, description = "Do not write density.png and samples.png for 2-D data.")
+    @Option(names = "--no-plots", negatable = false,
+            description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
 
     @Inject
@@ -190,7 +193,8 @@ final class TrainCommand extends ZooCommand {
 
     private Report run(Backend backend, ZooModel zooModel, Dataset dataset, TrainConfig config, Path from) {
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
-        Trainer trainer = new Trainer(zooModel, dataset, config, bar);
+        LossHistory history = new LossHistory(bar);
+        Trainer trainer = new Trainer(zooModel, dataset, config, history);
         long startStep = 0;
         if (from != null) {
             startStep = ZooCheckpoints.info(from).metadata().step();
@@ -226,9 +230,17 @@ final class TrainCommand extends ZooCommand {
         if (validation != null) {
             Runs.putEval(r, "validation", validation);
             r.line("validation NLL: " + ProgressBar.describe(validation));
+            if (validation != result.validation()) {
+                history.recordValidation(result.steps(), validation.nllNats());
+            }
         }
         Map<String, Object> files = new LinkedHashMap<>();
         files.put("checkpoint", result.checkpoint());
+        if (!noPlots && !history.isEmpty()) {
+            Path loss = Runs.lossPicture(zooModel, dataset, history, config.outDir(), from != null ? startStep : 0);
+            files.put("loss", loss);
+            r.line("wrote " + loss + "  (training loss and validation NLL by step)");
+        }
         if (!result.stopped() && !noPlots && FlowPlots.supports(zooModel)) {
             Map<String, Path> pictures = Runs.pictures(zooModel, dataset, config.outDir(), config.seed() + 3);
             files.putAll(pictures);

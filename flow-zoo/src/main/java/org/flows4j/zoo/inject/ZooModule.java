@@ -2,10 +2,12 @@ package org.flows4j.zoo.inject;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Binder;
+import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSets;
@@ -69,9 +71,15 @@ public final class ZooModule extends AbstractModule {
         for (DatasetFactory f : DataSets.builtIn()) {
             datasets.addBinding(f.name()).toInstance(f);
         }
-        bind(Zoo.class).in(Singleton.class);
         for (ZooPlugin p : plugins) {
             install(p.module());
         }
+    }
+
+    /** The registry of everything bound in the two maps: the library class stays free of DI annotations. */
+    @Provides
+    @Singleton
+    Zoo zoo(Map<String, ModelFactory> models, Map<String, DatasetFactory> datasets) {
+        return new Zoo(models, datasets);
     }
 }

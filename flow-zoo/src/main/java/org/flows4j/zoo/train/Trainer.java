@@ -39,6 +39,7 @@ import org.flows4j.zoo.models.ZooModel;
  * <p>Single-threaded: call {@link #train()} or {@link #resume} once, on one thread;
  * {@link #requestStop()} may come from any thread (a shutdown hook).
  */
+@SuppressWarnings("try") // memory scopes are opened for their close()
 public final class Trainer {
 
     /** The checkpoint file name inside the output directory. */
