@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every backend through the real launcher: all three are discovered and available, and each
- * runs quickstart, train, resume and eval when chosen with {@code --backend}. Runs are short:
+ * runs every subcommand (quickstart, train, resume, eval, and the picture commands on a tiny
+ * image model) when chosen with {@code --backend}. Runs are short:
  * the point is that the command works on the backend, not what it learns.
  */
 @EnabledOnOs(value = {OS.LINUX, OS.MAC}, disabledReason = "the launcher is a bash script")
@@ -56,5 +57,32 @@ class EveryBackendEndToEndTest {
         assertEquals(backend, Launcher.field(json, "backend"));
         assertEquals("12", Launcher.field(json, "step"));
         assertTrue(Double.isFinite(Double.parseDouble(Launcher.field(json, "nll_nats"))), json);
+    }
+
+    @ParameterizedTest(name = "--backend {0}")
+    @ValueSource(strings = {"cpu", "nd4j", "djl"})
+    void everyPictureCommandRunsOnTheBackend(String backend, @TempDir Path dir) throws Exception {
+        Launcher flows4j = new Launcher(null);
+        String data = Launcher.tinyIdx(dir.resolve("idx")).toString();
+        Launcher.Run train = flows4j.run(dir, "train", "--backend", backend, "--model", "glow:small", "-O", "steps=1",
+                "-O", "hidden=8", "--data", "mnist", "--data-dir", data, "--steps", "3", "--batch", "16", "--out", "run",
+                "--json");
+        assertEquals(0, train.status(), train.err());
+        String ckpt = "run/last.safetensors";
+        String[][] commands = {
+            {"sample", "--checkpoint", ckpt, "--temperatures", "0,1", "--n", "2", "--out", "sample.png"},
+            {"interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "1", "--steps", "3", "--out", "strip.png"},
+            {"inpaint", "--checkpoint", ckpt, "--data-dir", data, "--mask", "left", "--iterations", "3", "--n", "1",
+                "--out", "inpaint.png"},
+            {"manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "0", "--to-label", "1", "--alphas",
+                "0,1", "--n", "1", "--out", "manip.png"}};
+        for (String[] command : commands) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+                    java.util.stream.Stream.of("--backend", backend, "--json")).toArray(String[]::new);
+            Launcher.Run r = flows4j.run(dir, args);
+            assertEquals(0, r.status(), command[0] + ": " + r.err());
+            assertEquals(backend, Launcher.field(Launcher.oneJsonObject(r), "backend"), command[0]);
+            assertTrue(Files.size(dir.resolve(command[command.length - 1])) > 500, command[0] + " wrote its picture");
+        }
     }
 }

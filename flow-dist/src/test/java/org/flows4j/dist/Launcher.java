@@ -119,4 +119,36 @@ final class Launcher {
         String v = m.group(1);
         return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
     }
+
+    /**
+     * A tiny MNIST-format set (three labelled classes of 28x28 bars), so the image commands run
+     * without a downloaded data set: {@code --data mnist --data-dir DIR}.
+     */
+    static Path tinyIdx(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        java.util.Random r = new java.util.Random(1);
+        String[][] files = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
+            {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
+        int[] counts = {60, 24};
+        for (int f = 0; f < 2; f++) {
+            int n = counts[f];
+            java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(16 + n * 784);
+            java.nio.ByteBuffer lab = java.nio.ByteBuffer.allocate(8 + n);
+            img.putInt(0x803).putInt(n).putInt(28).putInt(28);
+            lab.putInt(0x801).putInt(n);
+            for (int i = 0; i < n; i++) {
+                lab.put((byte) (i % 3));
+                int column = 6 + 8 * (i % 3);
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        boolean bar = Math.abs(x - column) <= 2 && y >= 4 && y < 24;
+                        img.put((byte) (bar ? 180 + r.nextInt(60) : r.nextInt(24)));
+                    }
+                }
+            }
+            Files.write(dir.resolve(files[f][0]), img.array());
+            Files.write(dir.resolve(files[f][1]), lab.array());
+        }
+        return dir;
+    }
 }
