@@ -1,22 +1,33 @@
 package org.flows4j.backend.cpu;
 
+import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 
 /**
- * Direct NCHW cross-correlation, stride 1, zero padding, and its two adjoints, in double
- * precision. With {@code oy = iy - ky + padH} (and likewise for columns):
+ * NCHW cross-correlation, stride 1, zero padding, and its two adjoints, as matrix products.
+ * With {@code K = cIn kh kw} and {@code P = oh ow}, the column matrix of one image
+ * ({@code im2col}) is {@code col[(ci, ky, kx), (oy, ox)] = x[ci, oy + ky - padH, ox + kx - padW]}
+ * (zero out of range), {@code K x P}, and the weight is the {@code cOut x K} matrix {@code W}:
  * <pre>
- *   out[b, co, oy, ox] = sum_{ci, ky, kx} x[b, ci, oy + ky - padH, ox + kx - padW] * w[co, ci, ky, kx]
- *   dX[b, ci, iy, ix]  = sum_{co, ky, kx} g[b, co, iy - ky + padH, ix - kx + padW] * w[co, ci, ky, kx]
- *   dW[co, ci, ky, kx] = sum_{b, oy, ox}  g[b, co, oy, ox] * x[b, ci, oy + ky - padH, ox + kx - padW]
+ *   out[b] = W · col(x[b])                       (cOut x P)
+ *   dX[b]  = col2im(W^T · g[b])                  (col2im adds each column entry back to its pixel)
+ *   dW     = sum_b g[b] · col(x[b])^T            (cOut x K)
  * </pre>
- * where out-of-range input positions read as zero. Each kernel loops over one kernel tap at a
- * time and then over the output rows and the columns whose input position is in range, so the
- * innermost loop is a unit-stride multiply-add with no bounds test. Work is split across
- * threads by plane of the result ({@code (b, co)}, {@code (b, ci)} or {@code (co, ci)}), so
- * every thread writes its own elements.
+ * all through {@link Gemm}. A 1x1 kernel without padding needs no column matrix: the image
+ * itself is {@code col}. The column matrix of one image lives in a per-thread buffer.
+ *
+ * <p><b>Threads.</b> With at least as many images as threads, images are shared out and each
+ * product runs on one thread; otherwise images go one by one and each product is split. The
+ * weight gradient sums over images, so its images are cut into a fixed number of chunks
+ * (at most {@value #WEIGHT_CHUNKS}, chosen from the shapes alone) summed separately and then
+ * added in chunk order: the result does not depend on the thread count.
  */
 final class Convolution {
+
+    /** Most partial weight gradients summed in parallel. */
+    static final int WEIGHT_CHUNKS = 4;
+    /** Most elements of extra partial weight gradients (16 MiB of floats) before fewer chunks are used. */
+    private static final long PARTIALS_LIMIT = 1L << 22;
 
     private Convolution() {
     }
@@ -37,12 +48,31 @@ final class Convolution {
             return w + 2 * padW - kw + 1;
         }
 
+        /** Rows of the column matrix. */
+        int k() {
+            return cIn * kh * kw;
+        }
+
+        /** Columns of the column matrix: output pixels per channel. */
+        int p() {
+            return oh() * ow();
+        }
+
+        int imageSize() {
+            return cIn * h * w;
+        }
+
         Shape outputShape() {
             return Shape.of(n, cOut, oh(), ow());
         }
 
         long work() {
-            return (long) n * cOut * cIn * kh * kw * oh() * ow();
+            return (long) n * cOut * k() * p();
+        }
+
+        /** A 1x1 kernel without padding: the image is its own column matrix. */
+        boolean pointwise() {
+            return kh == 1 && kw == 1 && padH == 0 && padW == 0;
         }
 
         /** The first output column whose input column {@code ox + kx - padW} is {@code >= 0}. */
@@ -54,79 +84,186 @@ final class Convolution {
         int endOx(int kx) {
             return Math.min(ow(), w + padW - kx);
         }
+    }
 
-        int firstOy(int ky) {
-            return Math.max(0, padH - ky);
-        }
+    /** A body run for one image, with the parallelism its own products may use. */
+    @FunctionalInterface
+    private interface PerImage {
+        void run(int image, Parallel inner);
+    }
 
-        int endOy(int ky) {
-            return Math.min(oh(), h + padH - ky);
+    /** Images shared out over the threads when there are enough of them, else one by one with parallel products. */
+    private static void eachImage(Geometry g, Parallel parallel, PerImage body) {
+        if (g.n() > 1 && g.n() >= parallel.threads()) {
+            parallel.forEach(g.n(), g.work(), b -> body.run(b, Parallel.SERIAL));
+        } else {
+            for (int b = 0; b < g.n(); b++) {
+                body.run(b, parallel);
+            }
         }
     }
 
     /** {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}. */
-    static CpuStorage forward(CpuStorage input, CpuStorage weight, int padH, int padW, Parallel parallel) {
+    static CpuStorage forward(CpuStorage input, CpuStorage weight, int padH, int padW, Kernels kern,
+                              Parallel parallel, ArrayPool pool) {
         Geometry g = Geometry.of(input.shape(), weight.shape(), padH, padW);
-        double[] x = input.readDoubles();
-        double[] wt = weight.readDoubles();
-        int outPlane = g.oh() * g.ow();
-        double[] out = new double[g.n() * g.cOut() * outPlane];
-        parallel.forEach(g.n() * g.cOut(), g.work(), plane -> {
-            int b = plane / g.cOut();
-            int co = plane - b * g.cOut();
-            for (int ci = 0; ci < g.cIn(); ci++) {
-                int wBase = (co * g.cIn() + ci) * g.kh() * g.kw();
-                shiftedProducts(g, wt, wBase, x, (b * g.cIn() + ci) * g.h() * g.w(), out, plane * outPlane, false);
+        // each image's product stores all of its output block
+        CpuStorage out = CpuStorage.uninitialized(g.outputShape(), input.dtype(), pool);
+        Object x = input.array();
+        Object wt = weight.array();
+        Object o = out.array();
+        boolean f32 = input.dtype() == DType.FLOAT32;
+        int k = g.k();
+        int p = g.p();
+        eachImage(g, parallel, (b, inner) -> {
+            Object col = x;
+            int colOff = b * g.imageSize();
+            if (!g.pointwise()) {
+                col = columns(f32, k * p);
+                colOff = 0;
+                im2col(g, x, b * g.imageSize(), col);
             }
+            Gemm.gemm(kern, inner, g.cOut(), p, k, wt, 0, k, false, col, colOff, p, false, o, b * g.cOut() * p, p,
+                    false);
         });
-        return CpuStorage.fromComputed(out, g.outputShape(), input.dtype());
+        return out;
     }
 
     /** The gradient with respect to the input, of {@code inputShape}. */
     static CpuStorage backwardInput(CpuStorage gradOutput, CpuStorage weight, Shape inputShape, int padH, int padW,
-                                    Parallel parallel) {
+                                    Kernels kern, Parallel parallel, ArrayPool pool) {
         Geometry g = Geometry.of(inputShape, weight.shape(), padH, padW);
-        double[] go = gradOutput.readDoubles();
-        double[] wt = weight.readDoubles();
-        int outPlane = g.oh() * g.ow();
-        double[] dx = new double[inputShape.size()];
-        parallel.forEach(g.n() * g.cIn(), g.work(), plane -> {
-            int b = plane / g.cIn();
-            int ci = plane - b * g.cIn();
-            for (int co = 0; co < g.cOut(); co++) {
-                int wBase = (co * g.cIn() + ci) * g.kh() * g.kw();
-                shiftedProducts(g, wt, wBase, dx, plane * g.h() * g.w(), go, (b * g.cOut() + co) * outPlane, true);
+        // col2im adds into the gradient, a 1x1 product stores all of it
+        CpuStorage dx = g.pointwise() ? CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool)
+                : CpuStorage.zeros(inputShape, gradOutput.dtype());
+        Object go = gradOutput.array();
+        Object wt = weight.array();
+        Object d = dx.array();
+        boolean f32 = gradOutput.dtype() == DType.FLOAT32;
+        int k = g.k();
+        int p = g.p();
+        eachImage(g, parallel, (b, inner) -> {
+            int gOff = b * g.cOut() * p;
+            if (g.pointwise()) {
+                Gemm.gemm(kern, inner, k, p, g.cOut(), wt, 0, k, true, go, gOff, p, false, d, b * g.imageSize(), p,
+                        false);
+                return;
             }
+            Object dcol = columns(f32, k * p);
+            Gemm.gemm(kern, inner, k, p, g.cOut(), wt, 0, k, true, go, gOff, p, false, dcol, 0, p, false);
+            col2im(g, dcol, d, b * g.imageSize());
         });
-        return CpuStorage.fromComputed(dx, inputShape, gradOutput.dtype());
+        return dx;
+    }
+
+    /** The gradient with respect to the weight, of {@code weightShape}. */
+    static CpuStorage backwardWeight(CpuStorage input, CpuStorage gradOutput, Shape weightShape, int padH, int padW,
+                                     Kernels kern, Parallel parallel) {
+        Geometry g = Geometry.of(input.shape(), weightShape, padH, padW);
+        CpuStorage dw = CpuStorage.zeros(weightShape, input.dtype());
+        boolean f32 = input.dtype() == DType.FLOAT32;
+        int size = weightShape.size();
+        int chunks = Math.min(g.n(), WEIGHT_CHUNKS);
+        while (chunks > 1 && (long) (chunks - 1) * size > PARTIALS_LIMIT) {
+            chunks--;
+        }
+        if (chunks <= 1) {
+            addWeightGradient(g, input.array(), gradOutput.array(), 0, g.n(), dw.array(), kern, parallel);
+            return dw;
+        }
+        Object[] partial = new Object[chunks];
+        partial[0] = dw.array();
+        for (int c = 1; c < chunks; c++) {
+            partial[c] = f32 ? new float[size] : new double[size];
+        }
+        int count = chunks;
+        parallel.forEach(count, g.work(), c -> addWeightGradient(g, input.array(), gradOutput.array(),
+                (int) ((long) g.n() * c / count), (int) ((long) g.n() * (c + 1) / count), partial[c], kern,
+                Parallel.SERIAL));
+        for (int c = 1; c < chunks; c++) {
+            if (f32) {
+                float[] to = (float[]) partial[0];
+                float[] from = (float[]) partial[c];
+                for (int i = 0; i < size; i++) {
+                    to[i] += from[i];
+                }
+            } else {
+                double[] to = (double[]) partial[0];
+                double[] from = (double[]) partial[c];
+                for (int i = 0; i < size; i++) {
+                    to[i] += from[i];
+                }
+            }
+        }
+        return dw;
+    }
+
+    /** {@code dw += sum_{b in [from, to)} g[b] · col(x[b])^T}, images in order. */
+    private static void addWeightGradient(Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern,
+                                          Parallel parallel) {
+        boolean f32 = x instanceof float[];
+        int k = g.k();
+        int p = g.p();
+        for (int b = from; b < to; b++) {
+            Object col = x;
+            int colOff = b * g.imageSize();
+            if (!g.pointwise()) {
+                col = columns(f32, k * p);
+                colOff = 0;
+                im2col(g, x, b * g.imageSize(), col);
+            }
+            Gemm.gemm(kern, parallel, g.cOut(), k, p, go, b * g.cOut() * p, p, false, col, colOff, p, true, dw, 0, k,
+                    true);
+        }
+    }
+
+    private static Object columns(boolean f32, int size) {
+        Buffers buf = Buffers.get();
+        return f32 ? buf.floats(Buffers.COLUMNS, size) : buf.doubles(Buffers.COLUMNS, size);
     }
 
     /**
-     * For each tap {@code w[ky, kx]} of one {@code (co, ci)} kernel, starting at {@code wBase},
-     * multiplies one plane by the tap and adds it, shifted by the tap's offset, into the other:
-     * an output plane of {@code oh x ow} from an input plane of {@code h x w} (the forward
-     * pass), or back ({@code toInput}, the adjoint). Both directions pair the same elements,
-     * input {@code (oy + ky - padH, ox + kx - padW)} with output {@code (oy, ox)}.
+     * The column matrix of the image at {@code xOff} into {@code col}: row {@code (ci, ky, kx)}
+     * is the input plane {@code ci} shifted by the tap, one short copy per output row, zeros
+     * where the shifted row or columns fall in the padding. The copies are plain loops: rows
+     * are 14 to 64 elements long, too short to amortize a call of {@code System.arraycopy}.
      */
-    private static void shiftedProducts(Geometry g, double[] wt, int wBase, double[] input, int inputPlane,
-                                        double[] output, int outputPlane, boolean toInput) {
-        int w = g.w();
+    private static void im2col(Geometry g, Object x, int xOff, Object col) {
+        if (col instanceof float[] c) {
+            im2col(g, (float[]) x, xOff, c);
+        } else {
+            im2col(g, (double[]) x, xOff, (double[]) col);
+        }
+    }
+
+    private static void im2col(Geometry g, float[] x, int xOff, float[] col) {
         int ow = g.ow();
-        for (int ky = 0; ky < g.kh(); ky++) {
-            for (int kx = 0; kx < g.kw(); kx++) {
-                double tap = wt[wBase + ky * g.kw() + kx];
-                int x0 = g.firstOx(kx);
-                int x1 = g.endOx(kx);
-                for (int oy = g.firstOy(ky), y1 = g.endOy(ky); oy < y1; oy++) {
-                    int in = inputPlane + (oy + ky - g.padH()) * w + kx - g.padW();
-                    int out = outputPlane + oy * ow;
-                    if (toInput) {
-                        for (int ox = x0; ox < x1; ox++) {
-                            input[in + ox] += tap * output[out + ox];
+        int row = 0;
+        for (int ci = 0; ci < g.cIn(); ci++) {
+            int plane = xOff + ci * g.h() * g.w();
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row += g.p()) {
+                    // a tap can reach past the whole row when the padding is wider than the input
+                    int x0 = Math.min(ow, g.firstOx(kx));
+                    int x1 = Math.max(x0, g.endOx(kx));
+                    for (int oy = 0; oy < g.oh(); oy++) {
+                        int dst = row + oy * ow;
+                        int iy = oy + ky - g.padH();
+                        if (iy < 0 || iy >= g.h()) {
+                            for (int ox = 0; ox < ow; ox++) {
+                                col[dst + ox] = 0;
+                            }
+                            continue;
                         }
-                    } else {
+                        int src = plane + iy * g.w() + kx - g.padW();
+                        for (int ox = 0; ox < x0; ox++) {
+                            col[dst + ox] = 0;
+                        }
                         for (int ox = x0; ox < x1; ox++) {
-                            output[out + ox] += tap * input[in + ox];
+                            col[dst + ox] = x[src + ox];
+                        }
+                        for (int ox = x1; ox < ow; ox++) {
+                            col[dst + ox] = 0;
                         }
                     }
                 }
@@ -134,40 +271,97 @@ final class Convolution {
         }
     }
 
-    /** The gradient with respect to the weight, of {@code weightShape}. */
-    static CpuStorage backwardWeight(CpuStorage input, CpuStorage gradOutput, Shape weightShape, int padH, int padW,
-                                     Parallel parallel) {
-        Geometry g = Geometry.of(input.shape(), weightShape, padH, padW);
-        double[] x = input.readDoubles();
-        double[] go = gradOutput.readDoubles();
-        int oh = g.oh();
+    private static void im2col(Geometry g, double[] x, int xOff, double[] col) {
         int ow = g.ow();
-        int khw = g.kh() * g.kw();
-        double[] dw = new double[weightShape.size()];
-        parallel.forEach(g.cOut() * g.cIn(), g.work(), pair -> {
-            int co = pair / g.cIn();
-            int ci = pair - co * g.cIn();
-            int d = pair * khw;
-            for (int b = 0; b < g.n(); b++) {
-                int xPlane = (b * g.cIn() + ci) * g.h() * g.w();
-                int gPlane = (b * g.cOut() + co) * oh * ow;
-                for (int ky = 0; ky < g.kh(); ky++) {
-                    for (int kx = 0; kx < g.kw(); kx++) {
-                        int x0 = g.firstOx(kx);
-                        int x1 = g.endOx(kx);
-                        double s = 0;
-                        for (int oy = g.firstOy(ky), y1 = g.endOy(ky); oy < y1; oy++) {
-                            int src = xPlane + (oy + ky - padH) * g.w() + kx - padW;
-                            int gr = gPlane + oy * ow;
-                            for (int ox = x0; ox < x1; ox++) {
-                                s += go[gr + ox] * x[src + ox];
+        int row = 0;
+        for (int ci = 0; ci < g.cIn(); ci++) {
+            int plane = xOff + ci * g.h() * g.w();
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row += g.p()) {
+                    // a tap can reach past the whole row when the padding is wider than the input
+                    int x0 = Math.min(ow, g.firstOx(kx));
+                    int x1 = Math.max(x0, g.endOx(kx));
+                    for (int oy = 0; oy < g.oh(); oy++) {
+                        int dst = row + oy * ow;
+                        int iy = oy + ky - g.padH();
+                        if (iy < 0 || iy >= g.h()) {
+                            for (int ox = 0; ox < ow; ox++) {
+                                col[dst + ox] = 0;
                             }
+                            continue;
                         }
-                        dw[d + ky * g.kw() + kx] += s;
+                        int src = plane + iy * g.w() + kx - g.padW();
+                        for (int ox = 0; ox < x0; ox++) {
+                            col[dst + ox] = 0;
+                        }
+                        for (int ox = x0; ox < x1; ox++) {
+                            col[dst + ox] = x[src + ox];
+                        }
+                        for (int ox = x1; ox < ow; ox++) {
+                            col[dst + ox] = 0;
+                        }
                     }
                 }
             }
-        });
-        return CpuStorage.fromComputed(dw, weightShape, input.dtype());
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: every entry of {@code col} added to the pixel it was copied from. */
+    private static void col2im(Geometry g, Object col, Object dx, int xOff) {
+        if (col instanceof float[] c) {
+            col2im(g, c, (float[]) dx, xOff);
+        } else {
+            col2im(g, (double[]) col, (double[]) dx, xOff);
+        }
+    }
+
+    private static void col2im(Geometry g, float[] col, float[] dx, int xOff) {
+        int ow = g.ow();
+        int row = 0;
+        for (int ci = 0; ci < g.cIn(); ci++) {
+            int plane = xOff + ci * g.h() * g.w();
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row += g.p()) {
+                    int x0 = g.firstOx(kx);
+                    int x1 = g.endOx(kx);
+                    for (int oy = 0; oy < g.oh(); oy++) {
+                        int iy = oy + ky - g.padH();
+                        if (iy < 0 || iy >= g.h()) {
+                            continue;
+                        }
+                        int dst = plane + iy * g.w() + kx - g.padW();
+                        int src = row + oy * ow;
+                        for (int ox = x0; ox < x1; ox++) {
+                            dx[dst + ox] += col[src + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void col2im(Geometry g, double[] col, double[] dx, int xOff) {
+        int ow = g.ow();
+        int row = 0;
+        for (int ci = 0; ci < g.cIn(); ci++) {
+            int plane = xOff + ci * g.h() * g.w();
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row += g.p()) {
+                    int x0 = g.firstOx(kx);
+                    int x1 = g.endOx(kx);
+                    for (int oy = 0; oy < g.oh(); oy++) {
+                        int iy = oy + ky - g.padH();
+                        if (iy < 0 || iy >= g.h()) {
+                            continue;
+                        }
+                        int dst = plane + iy * g.w() + kx - g.padW();
+                        int src = row + oy * ow;
+                        for (int ox = x0; ox < x1; ox++) {
+                            dx[dst + ox] += col[src + ox];
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.AdamStep;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.BackendOptions;
 import org.flows4j.api.backend.BinaryOp;
@@ -16,23 +17,45 @@ import org.flows4j.api.backend.UnaryOp;
 /**
  * The reference backend: every SPI kernel on Java heap arrays, in float32 and float64.
  *
- * <p>Float32 kernels compute each element (and every sum or dot product) in double and round
- * once, so float32 results are the correctly rounded double results wherever the double
- * computation is exact. Storages are ordinary heap objects, so {@link #free} has nothing to
- * release and {@link #holdsNativeMemory()} is false. Matrix products and convolutions large
- * enough to pay for it are split over {@code options.threads()} threads; the pool is the
- * backend's own and {@link #close} stops it.
+ * <p><b>Precision.</b> Elementwise float32 kernels give the double result rounded once (the
+ * IEEE operations directly, the transcendental functions through {@link Math} in double);
+ * reductions accumulate in double. Matrix products and convolutions accumulate float32 in
+ * float32, as BLAS does: that is what makes them fast (see {@link Gemm} for the error bound).
  *
- * <p>Kernels keep no state between calls, so one instance serves several threads at once.
+ * <p><b>Speed.</b> The inner loops are {@link Kernels}: Vector API kernels when the JVM runs
+ * with {@code --add-modules jdk.incubator.vector}, scalar ones otherwise or when the system
+ * property or backend option {@value Kernels#SCALAR_PROPERTY} is {@code true}. Kernels large
+ * enough to pay for it are split over {@code options.threads()} threads; the pool is the
+ * backend's own and {@link #close} stops it. Small tensors never leave the calling thread.
+ *
+ * <p>Storages are ordinary heap objects, so {@link #holdsNativeMemory()} is false: a storage
+ * nobody frees is garbage like any other. A freed storage's array is recycled for later outputs
+ * ({@link #free}), which spares the JVM zeroing, and the collector collecting, a few hundred
+ * megabytes per training step. Kernels keep no state between calls beyond those arrays and
+ * per-thread scratch buffers, so one instance serves several threads at once.
  */
 final class CpuBackend implements Backend {
 
     private final BackendOptions options;
     private final Parallel parallel;
+    private final Kernels kernels;
+    private final ArrayPool pool = new ArrayPool();
 
     CpuBackend(BackendOptions options) {
+        this(options, "true".equalsIgnoreCase(options.property(Kernels.SCALAR_PROPERTY, "false"))
+                ? Kernels.SCALAR : Kernels.best());
+    }
+
+    /** With the given kernels: tests compare the scalar and the vector ones in one JVM. */
+    CpuBackend(BackendOptions options, Kernels kernels) {
         this.options = options;
         this.parallel = new Parallel(options.threads());
+        this.kernels = kernels;
+    }
+
+    /** The inner loops this backend runs. */
+    Kernels kernels() {
+        return kernels;
     }
 
     @Override
@@ -52,19 +75,19 @@ final class CpuBackend implements Backend {
 
     // ---- creation and transfer -------------------------------------------------------
 
-    /** Copies {@code data}: the caller keeps ownership of its array. */
+    /** Keeps {@code data} itself as the storage when the dtype matches (the SPI hands the array over). */
     @Override
     public Storage fromDoubles(double[] data, Shape shape, DType dtype) {
         checkLength(data.length, shape);
-        return dtype == DType.FLOAT64 ? CpuStorage.wrap(data.clone(), shape)
+        return dtype == DType.FLOAT64 ? CpuStorage.wrap(data, shape)
                 : CpuStorage.wrap(Convert.toFloats(data), shape);
     }
 
-    /** Copies {@code data}: the caller keeps ownership of its array. */
+    /** Keeps {@code data} itself as the storage when the dtype matches (the SPI hands the array over). */
     @Override
     public Storage fromFloats(float[] data, Shape shape, DType dtype) {
         checkLength(data.length, shape);
-        return dtype == DType.FLOAT32 ? CpuStorage.wrap(data.clone(), shape)
+        return dtype == DType.FLOAT32 ? CpuStorage.wrap(data, shape)
                 : CpuStorage.wrap(Convert.toDoubles(data), shape);
     }
 
@@ -109,34 +132,35 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage unary(UnaryOp op, Storage x) {
-        return Elementwise.unary(Elementwise.function(op), CpuStorage.of(x));
+        return Elementwise.unary(op, CpuStorage.of(x), kernels, parallel, pool);
     }
 
     @Override
     public Storage binary(BinaryOp op, Storage a, Storage b) {
-        return Elementwise.binary(Elementwise.function(op), CpuStorage.of(a), CpuStorage.of(b));
+        return Elementwise.binary(op, CpuStorage.of(a), CpuStorage.of(b), kernels, parallel, pool);
     }
 
     @Override
     public Storage compare(CompareOp op, Storage a, Storage b) {
-        return Elementwise.binary(Elementwise.function(op), CpuStorage.of(a), CpuStorage.of(b));
+        return Elementwise.compare(op, CpuStorage.of(a), CpuStorage.of(b), kernels, parallel, pool);
     }
 
     @Override
     public Storage where(Storage condition, Storage ifTrue, Storage ifFalse) {
-        return Elementwise.where(CpuStorage.of(condition), CpuStorage.of(ifTrue), CpuStorage.of(ifFalse));
+        return Elementwise.where(CpuStorage.of(condition), CpuStorage.of(ifTrue), CpuStorage.of(ifFalse), kernels,
+                parallel, pool);
     }
 
     // ---- linear algebra and reductions ---------------------------------------------------
 
     @Override
     public Storage matmul(Storage a, Storage b, boolean transposeA, boolean transposeB) {
-        return MatMul.matmul(CpuStorage.of(a), CpuStorage.of(b), transposeA, transposeB, parallel);
+        return MatMul.matmul(CpuStorage.of(a), CpuStorage.of(b), transposeA, transposeB, kernels, parallel, pool);
     }
 
     @Override
     public Storage reduce(ReduceOp op, Storage x, int[] axes, boolean keepDims) {
-        return Reduction.reduce(op, CpuStorage.of(x), axes, keepDims);
+        return Reduction.reduce(op, CpuStorage.of(x), axes, keepDims, parallel);
     }
 
     // ---- layout --------------------------------------------------------------------------
@@ -188,39 +212,91 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
-        return Convolution.forward(CpuStorage.of(input), CpuStorage.of(weight), padH, padW, parallel);
+        return Convolution.forward(CpuStorage.of(input), CpuStorage.of(weight), padH, padW, kernels, parallel, pool);
     }
 
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         return Convolution.backwardInput(CpuStorage.of(gradOutput), CpuStorage.of(weight), inputShape, padH, padW,
-                parallel);
+                kernels, parallel, pool);
     }
 
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
         return Convolution.backwardWeight(CpuStorage.of(input), CpuStorage.of(gradOutput), weightShape, padH, padW,
-                parallel);
+                kernels, parallel);
+    }
+
+    // ---- fused kernels -------------------------------------------------------------------
+
+    /**
+     * The Adam step in place: {@code param}, {@code m} and {@code v} are overwritten in one pass
+     * and returned themselves, so a step allocates no storage. Each element takes exactly the
+     * operations of the composed default, in its order and rounded to the dtype at each step,
+     * so both give the same bits (the composed default rounds its constants to the dtype too).
+     * Parameter tensors of at least {@link Parallel#MIN_PARALLEL_ELEMENTS} elements are split
+     * over the threads.
+     *
+     * <p>This is the one kernel that writes its arguments: the caller (an optimizer) owns the
+     * three storages and must not share them with views it still reads.
+     */
+    @Override
+    public Storage[] adamUpdate(Storage param, Storage grad, Storage m, Storage v, AdamStep step) {
+        CpuStorage p = CpuStorage.of(param);
+        CpuStorage g = CpuStorage.of(grad);
+        CpuStorage m1 = CpuStorage.of(m);
+        CpuStorage v1 = CpuStorage.of(v);
+        int n = p.shape().size();
+        if (g.dtype() != p.dtype() || m1.dtype() != p.dtype() || v1.dtype() != p.dtype()
+                || g.shape().size() != n || m1.shape().size() != n || v1.shape().size() != n) {
+            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v "
+                    + v1 + " must share one shape and dtype");
+        }
+        boolean f32 = p.dtype() == DType.FLOAT32;
+        Kernels.AdamConstants k = Kernels.AdamConstants.of(step, f32);
+        if (f32) {
+            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, 64,
+                    (from, to) -> kernels.adamF(p.floats(), g.floats(), m1.floats(), v1.floats(), from, to, k));
+        } else {
+            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, 64,
+                    (from, to) -> kernels.adamD(p.doubles(), g.doubles(), m1.doubles(), v1.doubles(), from, to, k));
+        }
+        return new Storage[] {param, m, v};
     }
 
     // ---- memory --------------------------------------------------------------------------
 
     /**
-     * Nothing to release: the arrays belong to the garbage collector, and a reshape view may
-     * share its array with a storage that is still in use.
+     * Hands the storage's array to the backend's {@link ArrayPool} for the outputs of later
+     * kernels (a reshape view's array stays with its base, which the SPI frees after it) and
+     * makes the storage refuse further use. Freeing twice is harmless; anything that is not a
+     * storage of this backend is ignored, so cleanup paths never fail here. Storages that are
+     * never freed are ordinary garbage.
      */
     @Override
     public void free(Storage storage) {
-        // deliberately empty, and tolerant of anything passed, so cleanup paths never fail here
+        if (storage instanceof CpuStorage s) {
+            Object array = s.free();
+            if (array != null) {
+                pool.recycle(array);
+            }
+        }
     }
 
+    /** Stops the pool's threads and drops the recycled arrays. */
     @Override
     public void close() {
         parallel.close();
+        pool.clear();
+    }
+
+    /** The recycled arrays, for tests. */
+    ArrayPool pool() {
+        return pool;
     }
 
     @Override
     public String toString() {
-        return "CpuBackend[threads=" + options.threads() + "]";
+        return "CpuBackend[threads=" + options.threads() + ", " + kernels.description() + "]";
     }
 }

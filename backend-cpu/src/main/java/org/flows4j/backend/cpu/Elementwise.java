@@ -1,7 +1,5 @@
 package org.flows4j.backend.cpu;
 
-import java.util.function.DoubleBinaryOperator;
-import java.util.function.DoubleUnaryOperator;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.BinaryOp;
@@ -9,64 +7,61 @@ import org.flows4j.api.backend.CompareOp;
 import org.flows4j.api.backend.UnaryOp;
 
 /**
- * The elementwise kernels. Every operation is one {@code double -> double} function from the
- * tables below, applied by one loop per dtype: a float32 element is widened, computed in
- * double and rounded once, so both dtypes share each formula and differ only in storage.
+ * The elementwise kernels: the formulas, and the walks that hand contiguous runs to
+ * {@link Kernels}. Operations that IEEE 754 rounds correctly are computed in the storage's
+ * dtype (for float32 that equals computing in double and rounding once); the others
+ * (exponentials, logarithms, tanh, power) are computed in double and rounded once.
+ *
+ * <p>An output of at least {@link Parallel#MIN_PARALLEL_ELEMENTS} elements is cut into one
+ * contiguous range per thread; a smaller one is computed on the calling thread with no hand-off.
+ * Each element is computed the same way on any thread, so the bits do not depend on the split.
+ * Every kernel writes each element of its output, which may therefore be a recycled array
+ * ({@link ArrayPool}).
  */
 final class Elementwise {
+
+    /** Ranges handed to threads start at multiples of this (a whole number of vectors). */
+    private static final int GRAIN = 64;
 
     private Elementwise() {
     }
 
     // ---- the formulas ------------------------------------------------------------------
 
-    /** The function of a unary primitive. */
-    static DoubleUnaryOperator function(UnaryOp op) {
+    /** A unary primitive on one value. */
+    static double apply(UnaryOp op, double x) {
         return switch (op) {
-            case NEG -> x -> -x;
-            case EXP -> Math::exp;
-            case LOG -> Math::log;
-            case LOG1P -> Math::log1p;
-            case EXPM1 -> Math::expm1;
-            case TANH -> Math::tanh;
-            case SIGMOID -> Elementwise::sigmoid;
-            case SOFTPLUS -> Elementwise::softplus;
+            case NEG -> -x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case LOG1P -> Math.log1p(x);
+            case EXPM1 -> Math.expm1(x);
+            case TANH -> Math.tanh(x);
+            case SIGMOID -> sigmoid(x);
+            case SOFTPLUS -> softplus(x);
             // Math.max returns NaN for a NaN argument, and +0 for -0
-            case RELU -> x -> Math.max(x, 0.0);
-            case ABS -> Math::abs;
+            case RELU -> Math.max(x, 0.0);
+            case ABS -> Math.abs(x);
             // signum keeps the sign of a zero; the SPI asks for 0 for both zeros
-            case SIGN -> x -> x == 0 ? 0.0 : Math.signum(x);
-            case SQRT -> Math::sqrt;
-            case SQUARE -> x -> x * x;
-            case RECIPROCAL -> x -> 1 / x;
-        };
-    }
-
-    /** The function of a binary primitive; {@link Math#max} and {@link Math#min} propagate NaN. */
-    static DoubleBinaryOperator function(BinaryOp op) {
-        return switch (op) {
-            case ADD -> (a, b) -> a + b;
-            case SUB -> (a, b) -> a - b;
-            case MUL -> (a, b) -> a * b;
-            case DIV -> (a, b) -> a / b;
-            case POW -> Elementwise::pow;
-            case MAXIMUM -> Math::max;
-            case MINIMUM -> Math::min;
+            case SIGN -> x == 0 ? 0.0 : Math.signum(x);
+            case SQRT -> Math.sqrt(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
         };
     }
 
     /**
-     * A comparison as a function giving 1 or 0. Java's relational operators already follow
-     * IEEE 754: every comparison with NaN is false, and {@code !=} is true.
+     * A comparison. Java's relational operators already follow IEEE 754: every comparison with
+     * NaN is false, and {@code !=} is true. Float operands widen exactly, so this serves both dtypes.
      */
-    static DoubleBinaryOperator function(CompareOp op) {
+    static boolean test(CompareOp op, double a, double b) {
         return switch (op) {
-            case EQ -> (a, b) -> a == b ? 1 : 0;
-            case NE -> (a, b) -> a != b ? 1 : 0;
-            case LT -> (a, b) -> a < b ? 1 : 0;
-            case LE -> (a, b) -> a <= b ? 1 : 0;
-            case GT -> (a, b) -> a > b ? 1 : 0;
-            case GE -> (a, b) -> a >= b ? 1 : 0;
+            case EQ -> a == b;
+            case NE -> a != b;
+            case LT -> a < b;
+            case LE -> a <= b;
+            case GT -> a > b;
+            case GE -> a >= b;
         };
     }
 
@@ -90,81 +85,97 @@ final class Elementwise {
         return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
-    // ---- the loops -----------------------------------------------------------------------
+    // ---- the walks -----------------------------------------------------------------------
 
-    /** {@code f} applied to every element of {@code x}. */
-    static CpuStorage unary(DoubleUnaryOperator f, CpuStorage x) {
-        Shape shape = x.shape();
+    /** {@code op} applied to every element of {@code x}. */
+    static CpuStorage unary(UnaryOp op, CpuStorage x, Kernels kern, Parallel parallel, ArrayPool pool) {
+        CpuStorage out = CpuStorage.uninitialized(x.shape(), x.dtype(), pool);
+        int n = x.shape().size();
         if (x.dtype() == DType.FLOAT32) {
             float[] in = x.floats();
-            float[] out = new float[in.length];
-            for (int i = 0; i < in.length; i++) {
-                out[i] = (float) f.applyAsDouble(in[i]);
-            }
-            return CpuStorage.wrap(out, shape);
+            float[] o = out.floats();
+            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+                    (from, to) -> kern.unaryF(op, in, from, o, from, to - from));
+        } else {
+            double[] in = x.doubles();
+            double[] o = out.doubles();
+            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+                    (from, to) -> kern.unaryD(op, in, from, o, from, to - from));
         }
-        double[] in = x.doubles();
-        double[] out = new double[in.length];
-        for (int i = 0; i < in.length; i++) {
-            out[i] = f.applyAsDouble(in[i]);
-        }
-        return CpuStorage.wrap(out, shape);
+        return out;
     }
 
-    /** {@code f(a, b)} with both sides broadcasting to their common shape. */
-    static CpuStorage binary(DoubleBinaryOperator f, CpuStorage a, CpuStorage b) {
+    /** A binary kernel on one contiguous run: steps of 0 or 1 are vectorized, others walk. */
+    @FunctionalInterface
+    private interface Run {
+        void run(Object x, int xo, int sx, Object y, int yo, int sy, Object out, int oo, int n);
+    }
+
+    /** {@code op(a, b)} with both sides broadcasting to their common shape. */
+    static CpuStorage binary(BinaryOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel,
+                             ArrayPool pool) {
+        boolean f32 = a.dtype() == DType.FLOAT32;
+        return broadcast("binary", a, b, parallel, pool, f32
+                ? (x, xo, sx, y, yo, sy, o, oo, n) -> kern.binaryF(op, (float[]) x, xo, sx, (float[]) y, yo, sy,
+                        (float[]) o, oo, n)
+                : (x, xo, sx, y, yo, sy, o, oo, n) -> kern.binaryD(op, (double[]) x, xo, sx, (double[]) y, yo, sy,
+                        (double[]) o, oo, n));
+    }
+
+    /** 1 where {@code op(a, b)} holds, else 0, both sides broadcasting. */
+    static CpuStorage compare(CompareOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel,
+                              ArrayPool pool) {
+        boolean f32 = a.dtype() == DType.FLOAT32;
+        return broadcast("compare", a, b, parallel, pool, f32
+                ? (x, xo, sx, y, yo, sy, o, oo, n) -> kern.compareF(op, (float[]) x, xo, sx, (float[]) y, yo, sy,
+                        (float[]) o, oo, n)
+                : (x, xo, sx, y, yo, sy, o, oo, n) -> kern.compareD(op, (double[]) x, xo, sx, (double[]) y, yo, sy,
+                        (double[]) o, oo, n));
+    }
+
+    /**
+     * The walk of a broadcasting binary kernel: an {@link IndexPlan} cuts the output into runs
+     * along which each operand moves by a fixed step (0 for a broadcast one), and each thread
+     * takes a contiguous range of output elements, that is, whole runs and at most two pieces.
+     * The output is row-major in the plan's order, so element {@code e} is written at {@code e}.
+     */
+    private static CpuStorage broadcast(String op, CpuStorage a, CpuStorage b, Parallel parallel, ArrayPool pool,
+                                        Run kernel) {
+        Shape shape = a.shape().equals(b.shape()) ? a.shape() : Shape.broadcast(op, a.shape(), b.shape());
+        CpuStorage out = CpuStorage.uninitialized(shape, a.dtype(), pool);
+        Object x = a.array();
+        Object y = b.array();
+        Object o = out.array();
+        int size = shape.size();
         if (a.shape().equals(b.shape())) {
-            return sameShape(f, a, b);
+            parallel.forRange(size, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+                    (from, to) -> kernel.run(x, from, 1, y, from, 1, o, from, to - from));
+            return out;
         }
-        Shape shape = Shape.broadcast("binary", a.shape(), b.shape());
         int[] dims = shape.dims();
-        IndexPlan plan = IndexPlan.of(dims, shape.strides(),
-                IndexPlan.broadcastStrides(a.shape(), dims), IndexPlan.broadcastStrides(b.shape(), dims));
-        int[] outBase = plan.base[0];
-        int[] aBase = plan.base[1];
-        int[] bBase = plan.base[2];
-        int sa = plan.step[1];
-        int sb = plan.step[2];
-        if (a.dtype() == DType.FLOAT32) {
-            float[] x = a.floats();
-            float[] y = b.floats();
-            float[] out = new float[shape.size()];
-            for (int r = 0; r < plan.rows; r++) {
-                for (int j = 0, o = outBase[r], ia = aBase[r], ib = bBase[r]; j < plan.inner; j++, ia += sa, ib += sb) {
-                    out[o + j] = (float) f.applyAsDouble(x[ia], y[ib]);
-                }
+        IndexPlan plan = IndexPlan.of(dims, IndexPlan.broadcastStrides(a.shape(), dims),
+                IndexPlan.broadcastStrides(b.shape(), dims));
+        if (plan.rows == 0) {
+            return out;
+        }
+        int inner = plan.inner;
+        int sa = plan.step[0];
+        int sb = plan.step[1];
+        int[] aBase = plan.base[0];
+        int[] bBase = plan.base[1];
+        parallel.forRange(size, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN, (from, to) -> {
+            int e = from;
+            int r = from / inner;
+            int j = from - r * inner;
+            while (e < to) {
+                int len = Math.min(inner - j, to - e);
+                kernel.run(x, aBase[r] + j * sa, sa, y, bBase[r] + j * sb, sb, o, e, len);
+                e += len;
+                r++;
+                j = 0;
             }
-            return CpuStorage.wrap(out, shape);
-        }
-        double[] x = a.doubles();
-        double[] y = b.doubles();
-        double[] out = new double[shape.size()];
-        for (int r = 0; r < plan.rows; r++) {
-            for (int j = 0, o = outBase[r], ia = aBase[r], ib = bBase[r]; j < plan.inner; j++, ia += sa, ib += sb) {
-                out[o + j] = f.applyAsDouble(x[ia], y[ib]);
-            }
-        }
-        return CpuStorage.wrap(out, shape);
-    }
-
-    /** The fast path of {@link #binary}: equal shapes need no index arithmetic at all. */
-    private static CpuStorage sameShape(DoubleBinaryOperator f, CpuStorage a, CpuStorage b) {
-        if (a.dtype() == DType.FLOAT32) {
-            float[] x = a.floats();
-            float[] y = b.floats();
-            float[] out = new float[x.length];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (float) f.applyAsDouble(x[i], y[i]);
-            }
-            return CpuStorage.wrap(out, a.shape());
-        }
-        double[] x = a.doubles();
-        double[] y = b.doubles();
-        double[] out = new double[x.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = f.applyAsDouble(x[i], y[i]);
-        }
-        return CpuStorage.wrap(out, a.shape());
+        });
+        return out;
     }
 
     /**
@@ -172,42 +183,24 @@ final class Elementwise {
      * Operands of another shape are broadcast first: the selection itself moves no arithmetic,
      * and the backward rules that call it pass operands of one shape.
      */
-    static CpuStorage where(CpuStorage c, CpuStorage t, CpuStorage f) {
+    static CpuStorage where(CpuStorage c, CpuStorage t, CpuStorage f, Kernels kern, Parallel parallel,
+                            ArrayPool pool) {
         Shape shape = Shape.broadcast("where", Shape.broadcast("where", c.shape(), t.shape()), f.shape());
         CpuStorage cond = expand(c, shape);
         CpuStorage yes = expand(t, shape);
         CpuStorage no = expand(f, shape);
+        CpuStorage out = CpuStorage.uninitialized(shape, c.dtype(), pool);
         if (c.dtype() == DType.FLOAT32) {
-            float[] out = new float[shape.size()];
-            select(cond.floats(), yes.floats(), no.floats(), out);
-            return CpuStorage.wrap(out, shape);
+            parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+                    (from, to) -> kern.whereF(cond.floats(), yes.floats(), no.floats(), out.floats(), from, to));
+        } else {
+            parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+                    (from, to) -> kern.whereD(cond.doubles(), yes.doubles(), no.doubles(), out.doubles(), from, to));
         }
-        double[] out = new double[shape.size()];
-        select(cond.doubles(), yes.doubles(), no.doubles(), out);
-        return CpuStorage.wrap(out, shape);
+        return out;
     }
 
     private static CpuStorage expand(CpuStorage x, Shape shape) {
         return x.shape().equals(shape) ? x : Layout.broadcastTo(x, shape);
-    }
-
-    private static void select(float[] cond, float[] yes, float[] no, float[] out) {
-        for (int i = 0; i < out.length; i++) {
-            out[i] = cond[i] != 0 ? yes[i] : no[i];
-        }
-    }
-
-    private static void select(double[] cond, double[] yes, double[] no, double[] out) {
-        for (int i = 0; i < out.length; i++) {
-            out[i] = cond[i] != 0 ? yes[i] : no[i];
-        }
-    }
-
-    /** C99 pow, as the SPI specifies: Java's Math.pow gives NaN for pow(1, NaN) and pow(-1, +-inf). */
-    static double pow(double a, double b) {
-        if (a == 1.0 || (a == -1.0 && Double.isInfinite(b))) {
-            return 1.0;
-        }
-        return Math.pow(a, b);
     }
 }

@@ -3,10 +3,8 @@ package org.flows4j.backend.cpu;
 import org.flows4j.api.Shape;
 
 /**
- * Matrix products in double precision. Both operands are first brought into plain row-major
- * {@code op(a) [m, k]} and {@code op(b) [k, n]} (a copy only where a transpose or a float32
- * widening is needed, which costs {@code O(mk + kn)} against the {@code O(mkn)} product), so
- * one i-k-j loop serves all four transpose combinations with unit-stride inner reads.
+ * Matrix products, rank 2 and batched rank 3, in the storage's own dtype, through
+ * {@link Gemm}: a transposed operand is read in place by the packing, never copied first.
  */
 final class MatMul {
 
@@ -14,54 +12,34 @@ final class MatMul {
     }
 
     /** {@code op(a) · op(b)} for rank 2, or per batch for rank 3; see {@code Backend#matmul}. */
-    static CpuStorage matmul(CpuStorage a, CpuStorage b, boolean transposeA, boolean transposeB, Parallel parallel) {
+    static CpuStorage matmul(CpuStorage a, CpuStorage b, boolean transposeA, boolean transposeB, Kernels kern,
+                             Parallel parallel, ArrayPool pool) {
         boolean batched = a.shape().rank() == 3;
         int batch = batched ? a.shape().dim(0) : 1;
         int m = a.shape().dim(transposeA ? -1 : -2);
         int k = a.shape().dim(transposeA ? -2 : -1);
         int n = b.shape().dim(transposeB ? -2 : -1);
-        double[] x = rowMajor(a, batch, transposeA);
-        double[] y = rowMajor(b, batch, transposeB);
-        double[] c = new double[batch * m * n];
-        parallel.forEach(batch * m, (long) batch * m * k * n, row -> {
-            int bt = row / Math.max(m, 1);
-            int i = row - bt * m;
-            int xRow = (bt * m + i) * k;
-            int yMat = bt * k * n;
-            int cRow = (bt * m + i) * n;
-            for (int kk = 0; kk < k; kk++) {
-                double aik = x[xRow + kk];
-                int yRow = yMat + kk * n;
-                for (int j = 0; j < n; j++) {
-                    c[cRow + j] += aik * y[yRow + j];
-                }
-            }
-        });
+        int lda = a.shape().dim(-1);
+        int ldb = b.shape().dim(-1);
         Shape shape = batched ? Shape.of(batch, m, n) : Shape.of(m, n);
-        return CpuStorage.fromComputed(c, shape, a.dtype());
-    }
-
-    /**
-     * The matrices of {@code s} as doubles in row-major order, transposed (each matrix of the
-     * batch) when asked. The array of a float64 storage is returned as is when no transpose is
-     * needed; it is only read.
-     */
-    private static double[] rowMajor(CpuStorage s, int batch, boolean transpose) {
-        double[] v = s.readDoubles();
-        if (!transpose) {
-            return v;
-        }
-        int rows = s.shape().dim(-2);
-        int cols = s.shape().dim(-1);
-        double[] t = new double[v.length];
-        for (int bt = 0; bt < batch; bt++) {
-            int off = bt * rows * cols;
-            for (int r = 0; r < rows; r++) {
-                for (int col = 0; col < cols; col++) {
-                    t[off + col * rows + r] = v[off + r * cols + col];
-                }
+        // every element is stored by the product (zeros when k = 0), so a recycled array will do
+        CpuStorage out = CpuStorage.uninitialized(shape, a.dtype(), pool);
+        Object x = a.array();
+        Object y = b.array();
+        Object c = out.array();
+        int sa = m * k;
+        int sb = k * n;
+        int sc = m * n;
+        if (batch > 1 && batch >= parallel.threads()) {
+            // many matrices: one thread per matrix, each product on its own thread
+            parallel.forEach(batch, (long) batch * m * n * k, bt -> Gemm.gemm(kern, Parallel.SERIAL, m, n, k,
+                    x, bt * sa, lda, transposeA, y, bt * sb, ldb, transposeB, c, bt * sc, n, false));
+        } else {
+            for (int bt = 0; bt < batch; bt++) {
+                Gemm.gemm(kern, parallel, m, n, k, x, bt * sa, lda, transposeA, y, bt * sb, ldb, transposeB,
+                        c, bt * sc, n, false);
             }
         }
-        return t;
+        return out;
     }
 }

@@ -59,18 +59,24 @@ class LayoutTest {
     }
 
     @Test
-    void kernels_copy_what_they_are_given_and_what_they_return() {
+    void the_backend_keeps_the_array_it_is_handed_and_returns_copies() {
+        // the SPI hands the array over (Tensor.of passes a copy), so a matching dtype keeps it
         double[] data = {1, 2};
         Storage s = backend.fromDoubles(data, Shape.of(2), DType.FLOAT64);
         data[0] = 99;
-        double[] out = backend.toDoubles(s);
-        out[1] = 99;
-        assertArrayEquals(new double[] {1, 2}, backend.toDoubles(s));
+        assertArrayEquals(new double[] {99, 2}, backend.toDoubles(s));
+        backend.toDoubles(s)[1] = 7;
+        assertArrayEquals(new double[] {99, 2}, backend.toDoubles(s));
         float[] fdata = {1, 2};
         Storage fs = backend.fromFloats(fdata, Shape.of(2), DType.FLOAT32);
         fdata[0] = 99;
-        backend.toFloats(fs)[1] = 99;
-        assertArrayEquals(new float[] {1, 2}, backend.toFloats(fs));
+        backend.toFloats(fs)[1] = 7;
+        assertArrayEquals(new float[] {99, 2}, backend.toFloats(fs));
+        // and the Tensor API copies what the caller passes
+        double[] mine = {1, 2};
+        Tensor t = Tensor.of(backend, mine, 2);
+        mine[0] = 99;
+        assertArrayEquals(new double[] {1, 2}, t.toDoubleArray());
     }
 
     @ParameterizedTest

@@ -83,6 +83,28 @@ class ParallelTest {
     }
 
     @Test
+    void small_elementwise_kernels_never_hand_work_to_a_thread() {
+        // a 2-D flow's activations, 512 x 64, stay on the calling thread: no worker is started
+        Set<Thread> before = workers();
+        try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults().withThreads(4))) {
+            for (DType dtype : DType.values()) {
+                Tensor x = random(b, dtype, 1, 512, 64);
+                Tensor y = random(b, dtype, 2, 512, 64);
+                Tensor bias = random(b, dtype, 3, 64);
+                x.add(y).mul(x).relu().add(bias).gt(y).sum(0);
+                x.tanh().exp().sub(1.0).sum();
+                Tensor.where(x.gt(0.0), x, y).max(1);
+                b.adamUpdate(x.storage(), y.storage(), random(b, dtype, 4, 512, 64).storage(),
+                        random(b, dtype, 5, 512, 64).square().storage(),
+                        new org.flows4j.api.backend.AdamStep(1e-3, 0.9, 0.999, 1e-8, 0, 1));
+            }
+            Set<Thread> started = workers();
+            started.removeAll(before);
+            assertEquals(Set.of(), started, "workers started by elementwise kernels on 512 x 64");
+        }
+    }
+
+    @Test
     void one_backend_serves_concurrent_callers() throws Exception {
         try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults().withThreads(3))) {
             double[] expected = matmulSum(b);

@@ -236,19 +236,19 @@ final class CountingBackend implements Backend {
     @Override
     public Storage[] adamUpdate(Storage param, Storage grad, Storage m, Storage v, AdamStep step) {
         adamCalls.incrementAndGet();
+        if (mode == AdamMode.NEW_STORAGES) {
+            // the composed default: new storages whatever the delegate's own kernel does
+            return Backend.super.adamUpdate(param, grad, m, v, step);
+        }
         Box[] in = {(Box) param, (Box) m, (Box) v};
         Storage[] out = delegate.adamUpdate(un(param), un(grad), un(m), un(v), step);
         Storage[] result = new Storage[3];
         for (int i = 0; i < 3; i++) {
-            if (out[i] == in[i].inner) {
-                result[i] = in[i]; // the delegate itself updated in place
-            } else if (mode == AdamMode.IN_PLACE) {
+            if (out[i] != in[i].inner) { // the delegate returned a new storage: put it in the old box
                 delegate.free(in[i].inner);
                 in[i].inner = out[i];
-                result[i] = in[i];
-            } else {
-                result[i] = box(out[i]);
             }
+            result[i] = in[i];
         }
         return result;
     }

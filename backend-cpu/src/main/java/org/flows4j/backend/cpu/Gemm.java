@@ -1,0 +1,590 @@
+package org.flows4j.backend.cpu;
+
+import java.util.Arrays;
+
+/**
+ * General matrix multiplication {@code C += op(A) op(B)}, or {@code C = op(A) op(B)} (the first
+ * slice of k stores instead of adding, so C may hold garbage), on row-major heap arrays, in
+ * float32 and float64, the core of matmul and of the convolutions. {@code op} transposes when its flag is
+ * set; element {@code (i, p)} of op(A) is {@code a[ao + i lda + p]}, or {@code a[ao + p lda + i]}
+ * transposed, and likewise for B, so every transpose case costs about the same.
+ *
+ * <p><b>Packed path</b> (Goto's algorithm, as in BLIS). For each block of {@code NC} columns of
+ * C and each slice of {@code KC} of the inner dimension, the {@code KC x NC} block of op(B) is
+ * copied into panels of {@code NR} columns ({@code NR} consecutive values per step of k); then
+ * for each block of {@code MC} rows a register-tiled micro-kernel ({@link Kernels#microF}) adds
+ * one {@code MR x NR} tile of C per pair of A panel and B panel. The B panel is streamed with
+ * unit stride from L1/L2; the {@code MR} rows of A are read in place, four scalar streams that
+ * each step broadcasts (packing them too cost more than it saved on the batch-256 products of
+ * a NICE step, see {@code docs/BENCHMARKS.md}); only a ragged last panel of rows is packed,
+ * zero-padded. {@code KC = 192} keeps a B panel (48 floats or 24 doubles wide, 36 KiB) in
+ * a 48 KiB L1 beside the A streams while the row tiles pass over it (256, a 48 KiB panel, was
+ * up to 10% slower on the batch-256 products), the {@code 128 x 192} block of A in L2, and
+ * {@code NC} the packed B block (768 KiB) in L2 and L3. A ragged edge tile is computed into a scratch tile and its valid part added.
+ *
+ * <p><b>Threads</b>: a product of at least {@link Parallel#MIN_PARALLEL_WORK} multiply-adds is
+ * cut into one block of C per thread: columns when there are enough, so that each thread packs
+ * its own part of B and nothing is packed twice, else rows. Packing buffers are per thread
+ * ({@link Buffers}). C is never split along k, so every element is summed in the same order
+ * whatever the thread count.
+ *
+ * <p><b>Direct path</b>: products under {@link #DIRECT_WORK} multiply-adds, or with fewer rows
+ * than a tile or fewer than 8 columns, use plain loops with no packing and no threads, where
+ * packing would cost more than it saves.
+ *
+ * <p>Float32 products accumulate in float32 (with fused multiply-adds in the vector kernels):
+ * the rounding error of an element is bounded by about {@code k 2^-24 sum |a_ip b_pj|}.
+ */
+final class Gemm {
+
+    /** Slice of the inner dimension per packed panel. */
+    static final int KC = 192;
+    /** Rows of op(A) packed at once (rounded up to the tile height). */
+    static final int MC = 128;
+    /** Columns of op(B) packed at once: 768 KiB of floats or of doubles with {@code KC}. */
+    static final int NC_F = 1024;
+    static final int NC_D = 512;
+    /** Products under this many multiply-adds take the direct loops. */
+    static final long DIRECT_WORK = 1L << 14;
+
+    private Gemm() {
+    }
+
+    /** Whether a product takes the direct loops rather than the packed kernels. */
+    static boolean isDirect(int m, int n, int k, int mr) {
+        return (long) m * n * k < DIRECT_WORK || m < mr || n < 8;
+    }
+
+    /**
+     * {@code C += op(A) op(B)}, or {@code C = op(A) op(B)} when {@code add} is false (C's old
+     * contents are then never read, so C may be a recycled array), on arrays of one element
+     * type, {@code float[]} or {@code double[]}.
+     */
+    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
+                     Object a, int ao, int lda, boolean ta,
+                     Object b, int bo, int ldb, boolean tb,
+                     Object c, int co, int ldc, boolean add) {
+        if (c instanceof float[] cf) {
+            gemm(kern, par, m, n, k, (float[]) a, ao, lda, ta, (float[]) b, bo, ldb, tb, cf, co, ldc, add);
+        } else {
+            gemm(kern, par, m, n, k, (double[]) a, ao, lda, ta, (double[]) b, bo, ldb, tb, (double[]) c, co, ldc,
+                    add);
+        }
+    }
+
+    private static int roundUp(int v, int multiple) {
+        return (v + multiple - 1) / multiple * multiple;
+    }
+
+    // ---- float32 -----------------------------------------------------------------------------
+
+    /**
+     * {@code C += op(A) op(B)}, or {@code C =} when {@code add} is false, in float32 (see the class
+     * comment): the direct loops for small or skinny products, else the packed kernels, split
+     * over {@code par}'s threads when large.
+     */
+    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
+                     float[] a, int ao, int lda, boolean ta,
+                     float[] b, int bo, int ldb, boolean tb,
+                     float[] c, int co, int ldc, boolean add) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!add) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0);
+                }
+            }
+            return;
+        }
+        if (isDirect(m, n, k, kern.mrF())) {
+            direct(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        } else {
+            packed(kern, par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        }
+    }
+
+    /**
+     * The product by plain loops, no packing and no threads. Without a transposed B the inner
+     * loop is {@code C[i, :] += A[i, p] B[p, :]}, unit stride, which C2 vectorizes by itself;
+     * with one it is a dot product of a row of op(A) and a row of B.
+     */
+    static void direct(int m, int n, int k, float[] a, int ao, int lda, boolean ta,
+                       float[] b, int bo, int ldb, boolean tb, float[] c, int co, int ldc, boolean add) {
+        int si = ta ? 1 : lda;
+        int sp = ta ? lda : 1;
+        for (int i = 0; i < m; i++) {
+            int ci = co + i * ldc;
+            int ai = ao + i * si;
+            if (!add) {
+                Arrays.fill(c, ci, ci + n, 0);
+            }
+            if (!tb) {
+                for (int p = 0; p < k; p++) {
+                    float aip = a[ai + p * sp];
+                    int bp = bo + p * ldb;
+                    for (int j = 0; j < n; j++) {
+                        c[ci + j] += aip * b[bp + j];
+                    }
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    int bj = bo + j * ldb;
+                    float s = 0;
+                    for (int p = 0; p < k; p++) {
+                        s += a[ai + p * sp] * b[bj + p];
+                    }
+                    c[ci + j] += s;
+                }
+            }
+        }
+    }
+
+    /**
+     * The packed product, cut into one block of C per thread: columns when there are enough
+     * (each thread packs its own panels of B and reads A in place, so nothing is packed twice),
+     * else rows (each thread then packs all of B). Every element is summed the same way
+     * whichever thread computes it, so the bits do not depend on the thread count.
+     */
+    static void packed(Kernels kern, Parallel par, int m, int n, int k,
+                       float[] a, int ao, int lda, boolean ta,
+                       float[] b, int bo, int ldb, boolean tb,
+                       float[] c, int co, int ldc, boolean add) {
+        int mr = kern.mrF();
+        int nr = kern.nrF();
+        int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
+        // a thread packs its own columns of B and reads A in place, so a split of the columns
+        // packs nothing twice; rows are split when the columns are too few
+        boolean rowsFit = m >= 2 * parts * mr;
+        boolean colsFit = n >= 2 * parts * nr;
+        if (parts > 1 && rowsFit && !colsFit) {
+            int rows = roundUp((m + parts - 1) / parts, mr);
+            int count = (m + rows - 1) / rows;
+            par.forEach(count, Long.MAX_VALUE, t -> block(kern, t * rows, Math.min(m, (t + 1) * rows), 0, n, k,
+                    a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add));
+        } else if (parts > 1 && colsFit) {
+            // whole panels of nr columns per thread; the few left over (fewer than the threads)
+            // are shared out by rows, so that no thread idles while another does one more panel
+            int panels = (n + nr - 1) / nr;
+            int per = panels / parts;
+            int shared = per * parts * nr;
+            int rows = roundUp((m + parts - 1) / parts, mr);
+            par.forEach(parts, Long.MAX_VALUE, t -> {
+                block(kern, 0, m, t * per * nr, Math.min(n, (t + 1) * per * nr), k,
+                        a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                if (shared < n && t * rows < m) {
+                    block(kern, t * rows, Math.min(m, (t + 1) * rows), shared, n, k,
+                            a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                }
+            });
+        } else {
+            block(kern, 0, m, 0, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        }
+    }
+
+    /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C, on the calling thread. */
+    private static void block(Kernels kern, int r0, int r1, int c0, int c1, int k,
+                              float[] a, int ao, int lda, boolean ta,
+                              float[] b, int bo, int ldb, boolean tb,
+                              float[] c, int co, int ldc, boolean add) {
+        int mr = kern.mrF();
+        int nr = kern.nrF();
+        int narrow = kern.narrowF();
+        int mcBlock = Math.min(roundUp(MC, mr), roundUp(r1 - r0, mr));
+        int ncBlock = Math.min(Math.max(nr, NC_F / nr * nr), roundUp(c1 - c0, nr));
+        int kcBlock = Math.min(KC, k);
+        Buffers buf = Buffers.get();
+        float[] ap = buf.floats(Buffers.PACK_A, mr * kcBlock);
+        float[] bp = buf.floats(Buffers.PACK_B, ncBlock * kcBlock);
+        float[] tile = buf.floats(Buffers.TILE, mr * nr);
+        for (int jc = c0; jc < c1; jc += ncBlock) {
+            int nc = Math.min(ncBlock, c1 - jc);
+            for (int pc = 0; pc < k; pc += kcBlock) {
+                int kc = Math.min(kcBlock, k - pc);
+                // the first slice of k stores into C unless the product is added to it
+                boolean sum = add || pc > 0;
+                packB(b, bo, ldb, tb, pc, kc, jc, nc, nr, bp);
+                for (int ic = r0; ic < r1; ic += mcBlock) {
+                    int mc = Math.min(mcBlock, r1 - ic);
+                    int full = mc / mr * mr;
+                    if (full < mc) {
+                        // only a ragged last panel is packed (zero-padded); full panels are read in place
+                        packA(a, ao, lda, ta, ic + full, mc - full, pc, kc, mr, ap);
+                    }
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int nrr = Math.min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int mrr = Math.min(mr, mc - ir);
+                            int cij = co + (ic + ir) * ldc + jc + jr;
+                            float[] x = ap;
+                            int xo = 0;
+                            int rs = 1;
+                            int cs = mr;
+                            if (mrr == mr) {
+                                x = a;
+                                xo = ta ? ao + pc * lda + ic + ir : ao + (ic + ir) * lda + pc;
+                                rs = ta ? 1 : lda;
+                                cs = ta ? lda : 1;
+                            }
+                            if (mrr == mr && nrr == nr) {
+                                kern.microF(kc, x, xo, rs, cs, bp, jr * kc, c, cij, ldc, sum);
+                            } else if (nrr <= narrow) {
+                                // a narrow last panel: one vector of columns, into scratch unless exact
+                                if (mrr == mr && nrr == narrow) {
+                                    kern.microNarrowF(kc, x, xo, rs, cs, bp, jr * kc, nr, c, cij, ldc, sum);
+                                } else {
+                                    kern.microNarrowF(kc, x, xo, rs, cs, bp, jr * kc, nr, tile, 0, narrow, false);
+                                    for (int r = 0; r < mrr; r++) {
+                                        for (int j = 0; j < nrr; j++) {
+                                            int at = cij + r * ldc + j;
+                                            c[at] = sum ? c[at] + tile[r * narrow + j] : tile[r * narrow + j];
+                                        }
+                                    }
+                                }
+                            } else {
+                                // a ragged edge: the whole tile into scratch, then its valid part
+                                kern.microF(kc, x, xo, rs, cs, bp, jr * kc, tile, 0, nr, false);
+                                for (int r = 0; r < mrr; r++) {
+                                    for (int j = 0; j < nrr; j++) {
+                                        int at = cij + r * ldc + j;
+                                        c[at] = sum ? c[at] + tile[r * nr + j] : tile[r * nr + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [ic, ic + mc)} and columns {@code [pc, pc + kc)} of op(A) as panels of
+     * {@code mr} rows: panel {@code q} at {@code q mr kc}, holding for each {@code p} the
+     * {@code mr} values of column {@code p}; rows past {@code mc} are zeros.
+     */
+    private static void packA(float[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr,
+                              float[] ap) {
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            int base = ir * kc;
+            if (ta) {
+                // op(A)[i, p] = a[p, i]: each step of p is a contiguous run of rows, too short for arraycopy
+                for (int p = 0; p < kc; p++) {
+                    int src = ao + (pc + p) * lda + ic + ir;
+                    int dst = base + p * mr;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r];
+                    }
+                    for (int r = rows; r < mr; r++) {
+                        ap[dst + r] = 0;
+                    }
+                }
+            } else {
+                // rows of a are read side by side, so the panel is written in order
+                int src = ao + (ic + ir) * lda + pc;
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * mr;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r * lda + p];
+                    }
+                    for (int r = rows; r < mr; r++) {
+                        ap[dst + r] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [pc, pc + kc)} and columns {@code [jc, jc + nc)} of op(B) as panels of
+     * {@code nr} columns: panel {@code q} at {@code q nr kc}, holding for each {@code p} the
+     * {@code nr} values of row {@code p}; columns past {@code nc} are zeros.
+     */
+    private static void packB(float[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr,
+                              float[] bp) {
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
+            int base = jr * kc;
+            if (!tb) {
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * nr;
+                    System.arraycopy(b, bo + (pc + p) * ldb + jc + jr, bp, dst, cols);
+                    if (cols < nr) {
+                        Arrays.fill(bp, dst + cols, dst + nr, 0);
+                    }
+                }
+            } else {
+                // op(B)[p, j] = b[j, p]: the panel's rows of b are read side by side (each
+                // cache line serves 16 steps of p from L1) and the panel is written in order
+                int src = bo + (jc + jr) * ldb + pc;
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * nr;
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[src + j * ldb + p];
+                    }
+                    for (int j = cols; j < nr; j++) {
+                        bp[dst + j] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- float64 -----------------------------------------------------------------------------
+
+    /**
+     * {@code C += op(A) op(B)}, or {@code C =} when {@code add} is false, in float64 (see the class
+     * comment): the direct loops for small or skinny products, else the packed kernels, split
+     * over {@code par}'s threads when large.
+     */
+    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
+                     double[] a, int ao, int lda, boolean ta,
+                     double[] b, int bo, int ldb, boolean tb,
+                     double[] c, int co, int ldc, boolean add) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!add) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0);
+                }
+            }
+            return;
+        }
+        if (isDirect(m, n, k, kern.mrD())) {
+            direct(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        } else {
+            packed(kern, par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        }
+    }
+
+    /**
+     * The product by plain loops, no packing and no threads. Without a transposed B the inner
+     * loop is {@code C[i, :] += A[i, p] B[p, :]}, unit stride, which C2 vectorizes by itself;
+     * with one it is a dot product of a row of op(A) and a row of B.
+     */
+    static void direct(int m, int n, int k, double[] a, int ao, int lda, boolean ta,
+                       double[] b, int bo, int ldb, boolean tb, double[] c, int co, int ldc, boolean add) {
+        int si = ta ? 1 : lda;
+        int sp = ta ? lda : 1;
+        for (int i = 0; i < m; i++) {
+            int ci = co + i * ldc;
+            int ai = ao + i * si;
+            if (!add) {
+                Arrays.fill(c, ci, ci + n, 0);
+            }
+            if (!tb) {
+                for (int p = 0; p < k; p++) {
+                    double aip = a[ai + p * sp];
+                    int bp = bo + p * ldb;
+                    for (int j = 0; j < n; j++) {
+                        c[ci + j] += aip * b[bp + j];
+                    }
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    int bj = bo + j * ldb;
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        s += a[ai + p * sp] * b[bj + p];
+                    }
+                    c[ci + j] += s;
+                }
+            }
+        }
+    }
+
+    /**
+     * The packed product, cut into one block of C per thread: columns when there are enough
+     * (each thread packs its own panels of B and reads A in place, so nothing is packed twice),
+     * else rows (each thread then packs all of B). Every element is summed the same way
+     * whichever thread computes it, so the bits do not depend on the thread count.
+     */
+    static void packed(Kernels kern, Parallel par, int m, int n, int k,
+                       double[] a, int ao, int lda, boolean ta,
+                       double[] b, int bo, int ldb, boolean tb,
+                       double[] c, int co, int ldc, boolean add) {
+        int mr = kern.mrD();
+        int nr = kern.nrD();
+        int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
+        // a thread packs its own columns of B and reads A in place, so a split of the columns
+        // packs nothing twice; rows are split when the columns are too few
+        boolean rowsFit = m >= 2 * parts * mr;
+        boolean colsFit = n >= 2 * parts * nr;
+        if (parts > 1 && rowsFit && !colsFit) {
+            int rows = roundUp((m + parts - 1) / parts, mr);
+            int count = (m + rows - 1) / rows;
+            par.forEach(count, Long.MAX_VALUE, t -> block(kern, t * rows, Math.min(m, (t + 1) * rows), 0, n, k,
+                    a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add));
+        } else if (parts > 1 && colsFit) {
+            // whole panels of nr columns per thread; the few left over (fewer than the threads)
+            // are shared out by rows, so that no thread idles while another does one more panel
+            int panels = (n + nr - 1) / nr;
+            int per = panels / parts;
+            int shared = per * parts * nr;
+            int rows = roundUp((m + parts - 1) / parts, mr);
+            par.forEach(parts, Long.MAX_VALUE, t -> {
+                block(kern, 0, m, t * per * nr, Math.min(n, (t + 1) * per * nr), k,
+                        a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                if (shared < n && t * rows < m) {
+                    block(kern, t * rows, Math.min(m, (t + 1) * rows), shared, n, k,
+                            a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                }
+            });
+        } else {
+            block(kern, 0, m, 0, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+        }
+    }
+
+    /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C, on the calling thread. */
+    private static void block(Kernels kern, int r0, int r1, int c0, int c1, int k,
+                              double[] a, int ao, int lda, boolean ta,
+                              double[] b, int bo, int ldb, boolean tb,
+                              double[] c, int co, int ldc, boolean add) {
+        int mr = kern.mrD();
+        int nr = kern.nrD();
+        int narrow = kern.narrowD();
+        int mcBlock = Math.min(roundUp(MC, mr), roundUp(r1 - r0, mr));
+        int ncBlock = Math.min(Math.max(nr, NC_D / nr * nr), roundUp(c1 - c0, nr));
+        int kcBlock = Math.min(KC, k);
+        Buffers buf = Buffers.get();
+        double[] ap = buf.doubles(Buffers.PACK_A, mr * kcBlock);
+        double[] bp = buf.doubles(Buffers.PACK_B, ncBlock * kcBlock);
+        double[] tile = buf.doubles(Buffers.TILE, mr * nr);
+        for (int jc = c0; jc < c1; jc += ncBlock) {
+            int nc = Math.min(ncBlock, c1 - jc);
+            for (int pc = 0; pc < k; pc += kcBlock) {
+                int kc = Math.min(kcBlock, k - pc);
+                // the first slice of k stores into C unless the product is added to it
+                boolean sum = add || pc > 0;
+                packB(b, bo, ldb, tb, pc, kc, jc, nc, nr, bp);
+                for (int ic = r0; ic < r1; ic += mcBlock) {
+                    int mc = Math.min(mcBlock, r1 - ic);
+                    int full = mc / mr * mr;
+                    if (full < mc) {
+                        // only a ragged last panel is packed (zero-padded); full panels are read in place
+                        packA(a, ao, lda, ta, ic + full, mc - full, pc, kc, mr, ap);
+                    }
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int nrr = Math.min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int mrr = Math.min(mr, mc - ir);
+                            int cij = co + (ic + ir) * ldc + jc + jr;
+                            double[] x = ap;
+                            int xo = 0;
+                            int rs = 1;
+                            int cs = mr;
+                            if (mrr == mr) {
+                                x = a;
+                                xo = ta ? ao + pc * lda + ic + ir : ao + (ic + ir) * lda + pc;
+                                rs = ta ? 1 : lda;
+                                cs = ta ? lda : 1;
+                            }
+                            if (mrr == mr && nrr == nr) {
+                                kern.microD(kc, x, xo, rs, cs, bp, jr * kc, c, cij, ldc, sum);
+                            } else if (nrr <= narrow) {
+                                // a narrow last panel: one vector of columns, into scratch unless exact
+                                if (mrr == mr && nrr == narrow) {
+                                    kern.microNarrowD(kc, x, xo, rs, cs, bp, jr * kc, nr, c, cij, ldc, sum);
+                                } else {
+                                    kern.microNarrowD(kc, x, xo, rs, cs, bp, jr * kc, nr, tile, 0, narrow, false);
+                                    for (int r = 0; r < mrr; r++) {
+                                        for (int j = 0; j < nrr; j++) {
+                                            int at = cij + r * ldc + j;
+                                            c[at] = sum ? c[at] + tile[r * narrow + j] : tile[r * narrow + j];
+                                        }
+                                    }
+                                }
+                            } else {
+                                // a ragged edge: the whole tile into scratch, then its valid part
+                                kern.microD(kc, x, xo, rs, cs, bp, jr * kc, tile, 0, nr, false);
+                                for (int r = 0; r < mrr; r++) {
+                                    for (int j = 0; j < nrr; j++) {
+                                        int at = cij + r * ldc + j;
+                                        c[at] = sum ? c[at] + tile[r * nr + j] : tile[r * nr + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [ic, ic + mc)} and columns {@code [pc, pc + kc)} of op(A) as panels of
+     * {@code mr} rows: panel {@code q} at {@code q mr kc}, holding for each {@code p} the
+     * {@code mr} values of column {@code p}; rows past {@code mc} are zeros.
+     */
+    private static void packA(double[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr,
+                              double[] ap) {
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            int base = ir * kc;
+            if (ta) {
+                // op(A)[i, p] = a[p, i]: each step of p is a contiguous run of rows, too short for arraycopy
+                for (int p = 0; p < kc; p++) {
+                    int src = ao + (pc + p) * lda + ic + ir;
+                    int dst = base + p * mr;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r];
+                    }
+                    for (int r = rows; r < mr; r++) {
+                        ap[dst + r] = 0;
+                    }
+                }
+            } else {
+                // rows of a are read side by side, so the panel is written in order
+                int src = ao + (ic + ir) * lda + pc;
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * mr;
+                    for (int r = 0; r < rows; r++) {
+                        ap[dst + r] = a[src + r * lda + p];
+                    }
+                    for (int r = rows; r < mr; r++) {
+                        ap[dst + r] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [pc, pc + kc)} and columns {@code [jc, jc + nc)} of op(B) as panels of
+     * {@code nr} columns: panel {@code q} at {@code q nr kc}, holding for each {@code p} the
+     * {@code nr} values of row {@code p}; columns past {@code nc} are zeros.
+     */
+    private static void packB(double[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr,
+                              double[] bp) {
+        for (int jr = 0; jr < nc; jr += nr) {
+            int cols = Math.min(nr, nc - jr);
+            int base = jr * kc;
+            if (!tb) {
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * nr;
+                    System.arraycopy(b, bo + (pc + p) * ldb + jc + jr, bp, dst, cols);
+                    if (cols < nr) {
+                        Arrays.fill(bp, dst + cols, dst + nr, 0);
+                    }
+                }
+            } else {
+                // op(B)[p, j] = b[j, p]: the panel's rows of b are read side by side (each
+                // cache line serves 16 steps of p from L1) and the panel is written in order
+                int src = bo + (jc + jr) * ldb + pc;
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * nr;
+                    for (int j = 0; j < cols; j++) {
+                        bp[dst + j] = b[src + j * ldb + p];
+                    }
+                    for (int j = cols; j < nr; j++) {
+                        bp[dst + j] = 0;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,600 @@
+package org.flows4j.backend.cpu;
+
+import java.lang.System.Logger.Level;
+import java.util.Optional;
+import org.flows4j.api.backend.AdamStep;
+import org.flows4j.api.backend.BinaryOp;
+import org.flows4j.api.backend.CompareOp;
+import org.flows4j.api.backend.UnaryOp;
+
+/**
+ * The innermost loops of the backend, on ranges of heap arrays: the register-tiled GEMM
+ * micro-kernels, elementwise operations, comparisons, selection and the Adam update.
+ *
+ * <p>This class is the plain scalar implementation and the reference for every fast path.
+ * {@link VectorKernels} overrides the loops with the Vector API ({@code jdk.incubator.vector});
+ * it is the only class that names that module, and it is loaded only after {@link #best()} has
+ * found the module in the running JVM, so the backend runs everywhere and is fast where the
+ * JVM was started with {@code --add-modules jdk.incubator.vector}. Setting the system property
+ * (or backend option) {@value #SCALAR_PROPERTY} to {@code true} forces this scalar class.
+ *
+ * <p>Both implementations compute every elementwise result with the same IEEE operations in
+ * the same order, so they agree bit for bit; the GEMM kernels differ only in rounding (the
+ * vector kernel uses fused multiply-adds).
+ */
+class Kernels {
+
+    /** The system property, also read as a backend option, that forces the scalar kernels when {@code true}. */
+    static final String SCALAR_PROPERTY = "flows4j.cpu.scalar";
+
+    /** The one scalar instance. */
+    static final Kernels SCALAR = new Kernels();
+
+    private static final System.Logger LOG = System.getLogger("org.flows4j.backend.cpu");
+
+    /** Register tile of the scalar micro-kernel: {@code MR x NR} accumulators in locals. */
+    private static final int MR = 4;
+    private static final int NR = 4;
+
+    Kernels() {
+    }
+
+    /** The vector kernels when the Vector API is present and not switched off, else {@link #SCALAR}. */
+    static Kernels best() {
+        return Best.KERNELS;
+    }
+
+    /** Detection runs once, on the first backend created, not when the provider is only listed. */
+    private static final class Best {
+        static final Kernels KERNELS = detect();
+    }
+
+    private static Kernels detect() {
+        if (Boolean.getBoolean(SCALAR_PROPERTY)) {
+            LOG.log(Level.DEBUG, "cpu backend: scalar kernels (system property " + SCALAR_PROPERTY + ")");
+            return SCALAR;
+        }
+        Module own = Kernels.class.getModule();
+        Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
+        if (vector.isEmpty() && own.getLayer() != null) {
+            vector = own.getLayer().findModule("jdk.incubator.vector");
+        }
+        if (vector.isEmpty()) {
+            LOG.log(Level.DEBUG, "cpu backend: scalar kernels (start the JVM with --add-modules jdk.incubator.vector"
+                    + " for the vector kernels)");
+            return SCALAR;
+        }
+        try {
+            if (own.isNamed() && !own.canRead(vector.get())) {
+                own.addReads(vector.get());
+            }
+            Kernels k = (Kernels) Class.forName("org.flows4j.backend.cpu.VectorKernels")
+                    .getDeclaredConstructor().newInstance();
+            if (!k.selfTest()) {
+                LOG.log(Level.WARNING, "cpu backend: the vector kernels failed their self-test; using scalar kernels");
+                return SCALAR;
+            }
+            LOG.log(Level.DEBUG, "cpu backend: " + k.description());
+            return k;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.log(Level.WARNING, "cpu backend: the Vector API is present but unusable (" + e
+                    + "); using scalar kernels");
+            return SCALAR;
+        }
+    }
+
+    /** Says which kernels these are, for logs and {@code toString}. */
+    String description() {
+        return "scalar kernels";
+    }
+
+    /** Whether these kernels are the Vector API ones. */
+    boolean isVector() {
+        return false;
+    }
+
+    /** A small product checked against the scalar kernels: a vector implementation that cannot run is never chosen. */
+    final boolean selfTest() {
+        int m = 2 * mrF() + 1;
+        int n = 2 * nrF() + 3;
+        int k = 19;
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (i % 7) - 3;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (i % 5) - 2;
+        }
+        float[] mine = new float[m * n];
+        float[] ref = new float[m * n];
+        Gemm.packed(this, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, mine, 0, n, false);
+        Gemm.packed(SCALAR, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, ref, 0, n, false);
+        return java.util.Arrays.equals(mine, ref); // small integers: every sum is exact
+    }
+
+    // ---- GEMM micro-kernels --------------------------------------------------------------
+
+    /** Rows of the float32 micro-tile: packed A panels are this many rows wide. */
+    int mrF() {
+        return MR;
+    }
+
+    /** Columns of the float32 micro-tile: packed B panels are this many columns wide. */
+    int nrF() {
+        return NR;
+    }
+
+    /** Rows of the float64 micro-tile. */
+    int mrD() {
+        return MR;
+    }
+
+    /** Columns of the float64 micro-tile. */
+    int nrD() {
+        return NR;
+    }
+
+    /**
+     * {@code C += A B} for one {@code mr x nr} tile, or {@code C = A B} when {@code add} is
+     * false (C's old contents are then never read). Element {@code (r, p)} of the
+     * {@code mr x kc} panel of A is {@code a[ao + r rs + p cs]}: A is read in place (row-major:
+     * {@code rs = lda, cs = 1}; transposed: {@code rs = 1, cs = lda}) or from a packed panel
+     * ({@code rs = 1, cs = mr}). {@code b} holds a packed panel of B ({@code kc} steps of
+     * {@code nr} values of a row of B), {@code c} the tile at {@code co} with row stride
+     * {@code ldc}. Each element's {@code kc} products are summed in order from 0, then added to C.
+     */
+    void microF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
+                boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        float c00 = 0;
+        float c01 = 0;
+        float c02 = 0;
+        float c03 = 0;
+        float c10 = 0;
+        float c11 = 0;
+        float c12 = 0;
+        float c13 = 0;
+        float c20 = 0;
+        float c21 = 0;
+        float c22 = 0;
+        float c23 = 0;
+        float c30 = 0;
+        float c31 = 0;
+        float c32 = 0;
+        float c33 = 0;
+        for (int p = 0, x = ao, y = bo; p < kc; p++, x += cs, y += NR) {
+            float b0 = b[y];
+            float b1 = b[y + 1];
+            float b2 = b[y + 2];
+            float b3 = b[y + 3];
+            float v = a[x];
+            c00 += v * b0;
+            c01 += v * b1;
+            c02 += v * b2;
+            c03 += v * b3;
+            v = a[x + r1];
+            c10 += v * b0;
+            c11 += v * b1;
+            c12 += v * b2;
+            c13 += v * b3;
+            v = a[x + r2];
+            c20 += v * b0;
+            c21 += v * b1;
+            c22 += v * b2;
+            c23 += v * b3;
+            v = a[x + r3];
+            c30 += v * b0;
+            c31 += v * b1;
+            c32 += v * b2;
+            c33 += v * b3;
+        }
+        int o = co;
+        if (!add) {
+            for (int r = 0; r < MR; r++) {
+                java.util.Arrays.fill(c, co + r * ldc, co + r * ldc + NR, 0);
+            }
+        }
+        c[o] += c00;
+        c[o + 1] += c01;
+        c[o + 2] += c02;
+        c[o + 3] += c03;
+        o += ldc;
+        c[o] += c10;
+        c[o + 1] += c11;
+        c[o + 2] += c12;
+        c[o + 3] += c13;
+        o += ldc;
+        c[o] += c20;
+        c[o + 1] += c21;
+        c[o + 2] += c22;
+        c[o + 3] += c23;
+        o += ldc;
+        c[o] += c30;
+        c[o + 1] += c31;
+        c[o + 2] += c32;
+        c[o + 3] += c33;
+    }
+
+    /**
+     * Columns of a narrow float32 micro-kernel for the last, ragged panel of B, or 0 when there
+     * is none; a panel of at most this many columns is computed by {@link #microNarrowF}.
+     */
+    int narrowF() {
+        return 0;
+    }
+
+    /** As {@link #narrowF}, in float64. */
+    int narrowD() {
+        return 0;
+    }
+
+    /**
+     * As {@link #microF} for an {@code mr x narrowF()} tile, reading the first
+     * {@code narrowF()} values of each row of a packed B panel whose rows are {@code bs} apart.
+     */
+    void microNarrowF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, int bs, float[] c, int co,
+                      int ldc, boolean add) {
+        throw new UnsupportedOperationException("no narrow kernel");
+    }
+
+    /** As {@link #microNarrowF}, in float64. */
+    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
+                      int ldc, boolean add) {
+        throw new UnsupportedOperationException("no narrow kernel");
+    }
+
+    /** As {@link #microF}, in float64. */
+    void microD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc,
+                boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        double c00 = 0;
+        double c01 = 0;
+        double c02 = 0;
+        double c03 = 0;
+        double c10 = 0;
+        double c11 = 0;
+        double c12 = 0;
+        double c13 = 0;
+        double c20 = 0;
+        double c21 = 0;
+        double c22 = 0;
+        double c23 = 0;
+        double c30 = 0;
+        double c31 = 0;
+        double c32 = 0;
+        double c33 = 0;
+        for (int p = 0, x = ao, y = bo; p < kc; p++, x += cs, y += NR) {
+            double b0 = b[y];
+            double b1 = b[y + 1];
+            double b2 = b[y + 2];
+            double b3 = b[y + 3];
+            double v = a[x];
+            c00 += v * b0;
+            c01 += v * b1;
+            c02 += v * b2;
+            c03 += v * b3;
+            v = a[x + r1];
+            c10 += v * b0;
+            c11 += v * b1;
+            c12 += v * b2;
+            c13 += v * b3;
+            v = a[x + r2];
+            c20 += v * b0;
+            c21 += v * b1;
+            c22 += v * b2;
+            c23 += v * b3;
+            v = a[x + r3];
+            c30 += v * b0;
+            c31 += v * b1;
+            c32 += v * b2;
+            c33 += v * b3;
+        }
+        int o = co;
+        if (!add) {
+            for (int r = 0; r < MR; r++) {
+                java.util.Arrays.fill(c, co + r * ldc, co + r * ldc + NR, 0);
+            }
+        }
+        c[o] += c00;
+        c[o + 1] += c01;
+        c[o + 2] += c02;
+        c[o + 3] += c03;
+        o += ldc;
+        c[o] += c10;
+        c[o + 1] += c11;
+        c[o + 2] += c12;
+        c[o + 3] += c13;
+        o += ldc;
+        c[o] += c20;
+        c[o + 1] += c21;
+        c[o + 2] += c22;
+        c[o + 3] += c23;
+        o += ldc;
+        c[o] += c30;
+        c[o + 1] += c31;
+        c[o + 2] += c32;
+        c[o + 3] += c33;
+    }
+
+    // ---- elementwise -----------------------------------------------------------------------
+
+    /**
+     * {@code out[oo + i] = op(x[xo + i])} for {@code i < n}. The operations that IEEE 754
+     * rounds correctly (negation, absolute value, relu, square, square root, reciprocal, sign)
+     * are computed in float, which equals the double result rounded once; the others are
+     * computed in double and rounded.
+     */
+    void unaryF(UnaryOp op, float[] x, int xo, float[] out, int oo, int n) {
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = -x[xo + i];
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.abs(x[xo + i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(x[xo + i], 0f);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[xo + i];
+                    out[oo + i] = v * v;
+                }
+            }
+            case SQRT -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = (float) Math.sqrt(x[xo + i]);
+                }
+            }
+            case RECIPROCAL -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = 1f / x[xo + i];
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = (float) Elementwise.apply(op, x[xo + i]);
+                }
+            }
+        }
+    }
+
+    /** As {@link #unaryF}, in float64. */
+    void unaryD(UnaryOp op, double[] x, int xo, double[] out, int oo, int n) {
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = -x[xo + i];
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.abs(x[xo + i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(x[xo + i], 0.0);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    double v = x[xo + i];
+                    out[oo + i] = v * v;
+                }
+            }
+            case SQRT -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.sqrt(x[xo + i]);
+                }
+            }
+            case RECIPROCAL -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = 1.0 / x[xo + i];
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Elementwise.apply(op, x[xo + i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code out[oo + i] = op(x[xo + i sx], y[yo + i sy])} for {@code i < n}, where a step of 0
+     * repeats one element (a broadcast operand) and 1 walks the array. Add, subtract, multiply,
+     * divide, maximum and minimum are exact in float (the double result rounded once); power is
+     * computed in double.
+     */
+    void binaryF(BinaryOp op, float[] x, int xo, int sx, float[] y, int yo, int sy, float[] out, int oo, int n) {
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] + y[yo + i * sy];
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] - y[yo + i * sy];
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] * y[yo + i * sy];
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] / y[yo + i * sy];
+                }
+            }
+            case MAXIMUM -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+            case MINIMUM -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.min(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+            case POW -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = (float) Math.pow(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+        }
+    }
+
+    /** As {@link #binaryF}, in float64. */
+    void binaryD(BinaryOp op, double[] x, int xo, int sx, double[] y, int yo, int sy, double[] out, int oo, int n) {
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] + y[yo + i * sy];
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] - y[yo + i * sy];
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] * y[yo + i * sy];
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = x[xo + i * sx] / y[yo + i * sy];
+                }
+            }
+            case MAXIMUM -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+            case MINIMUM -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.min(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+            case POW -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.pow(x[xo + i * sx], y[yo + i * sy]);
+                }
+            }
+        }
+    }
+
+    /** 1 where {@code op(x, y)} holds, else 0, with the steps of {@link #binaryF}; every comparison with NaN is false but {@code !=}. */
+    void compareF(CompareOp op, float[] x, int xo, int sx, float[] y, int yo, int sy, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = Elementwise.test(op, x[xo + i * sx], y[yo + i * sy]) ? 1f : 0f;
+        }
+    }
+
+    /** As {@link #compareF}, in float64. */
+    void compareD(CompareOp op, double[] x, int xo, int sx, double[] y, int yo, int sy, double[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = Elementwise.test(op, x[xo + i * sx], y[yo + i * sy]) ? 1.0 : 0.0;
+        }
+    }
+
+    /** {@code out[i] = c[i] != 0 ? t[i] : f[i]} for {@code from <= i < to}; a NaN condition is not 0. */
+    void whereF(float[] c, float[] t, float[] f, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = c[i] != 0 ? t[i] : f[i];
+        }
+    }
+
+    /** As {@link #whereF}, in float64. */
+    void whereD(double[] c, double[] t, double[] f, double[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = c[i] != 0 ? t[i] : f[i];
+        }
+    }
+
+    // ---- Adam ------------------------------------------------------------------------------
+
+    /**
+     * The constants of one Adam step, each rounded to the storage's dtype as the composed
+     * default of {@code Backend#adamUpdate} rounds them (it fills scalar storages with them).
+     */
+    record AdamConstants(double decay, double beta1, double oneMinusBeta1, double beta2, double oneMinusBeta2,
+                         double firstCorrection, double secondCorrection, double epsilon, double rate) {
+
+        static AdamConstants of(AdamStep s, boolean float32) {
+            return new AdamConstants(r(s.weightDecay(), float32), r(s.beta1(), float32), r(1 - s.beta1(), float32),
+                    r(s.beta2(), float32), r(1 - s.beta2(), float32), r(s.firstBiasCorrection(), float32),
+                    r(s.secondBiasCorrection(), float32), r(s.epsilon(), float32), r(s.learningRate(), float32));
+        }
+
+        private static double r(double v, boolean float32) {
+            return float32 ? (float) v : v;
+        }
+    }
+
+    /**
+     * One Adam step in place on {@code [from, to)}, with the operations of the composed default
+     * in its order, each rounded to float:
+     * {@code g' = g + p wd; m = m b1 + g' (1 - b1); v = v b2 + g'^2 (1 - b2);
+     * p = p - (m / c1) / (sqrt(v / c2) + eps) lr}. Same inputs, same bits as the default.
+     */
+    void adamF(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamConstants k) {
+        float wd = (float) k.decay();
+        float b1 = (float) k.beta1();
+        float nb1 = (float) k.oneMinusBeta1();
+        float b2 = (float) k.beta2();
+        float nb2 = (float) k.oneMinusBeta2();
+        float c1 = (float) k.firstCorrection();
+        float c2 = (float) k.secondCorrection();
+        float eps = (float) k.epsilon();
+        float lr = (float) k.rate();
+        boolean decay = wd != 0;
+        for (int i = from; i < to; i++) {
+            float pi = p[i];
+            float gi = decay ? g[i] + pi * wd : g[i];
+            float mi = m[i] * b1 + gi * nb1;
+            float vi = v[i] * b2 + (gi * gi) * nb2;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = pi - (mi / c1) / ((float) Math.sqrt(vi / c2) + eps) * lr;
+        }
+    }
+
+    /** As {@link #adamF}, in float64. */
+    void adamD(double[] p, double[] g, double[] m, double[] v, int from, int to, AdamConstants k) {
+        double wd = k.decay();
+        double b1 = k.beta1();
+        double nb1 = k.oneMinusBeta1();
+        double b2 = k.beta2();
+        double nb2 = k.oneMinusBeta2();
+        double c1 = k.firstCorrection();
+        double c2 = k.secondCorrection();
+        double eps = k.epsilon();
+        double lr = k.rate();
+        boolean decay = wd != 0;
+        for (int i = from; i < to; i++) {
+            double pi = p[i];
+            double gi = decay ? g[i] + pi * wd : g[i];
+            double mi = m[i] * b1 + gi * nb1;
+            double vi = v[i] * b2 + (gi * gi) * nb2;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = pi - (mi / c1) / (Math.sqrt(vi / c2) + eps) * lr;
+        }
+    }
+}

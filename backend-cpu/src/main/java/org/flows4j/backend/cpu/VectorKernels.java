@@ -1,0 +1,977 @@
+package org.flows4j.backend.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.flows4j.api.backend.BinaryOp;
+import org.flows4j.api.backend.CompareOp;
+import org.flows4j.api.backend.UnaryOp;
+
+/**
+ * The kernels of {@link Kernels} on the Vector API, at the JVM's preferred vector width (512
+ * bits on AVX-512: 16 floats or 8 doubles per vector). Loaded only by {@link Kernels#best()}
+ * once {@code jdk.incubator.vector} is known to be in the running JVM; every method handles
+ * whole vectors and leaves the ragged tail (and the operations it does not vectorize) to the
+ * scalar code it overrides, so both give the same bits.
+ *
+ * <p>Every vector operation below is written out with a constant operator: C2 compiles a Vector
+ * API call to machine instructions only when it sees the operator, and a loop that passed the
+ * operator as a variable would box every vector on the heap.
+ *
+ * <p><b>GEMM micro-kernel.</b> A {@code 4 x 3}-vector tile ({@code 4 x 48} floats or
+ * {@code 4 x 24} doubles at 512 bits): twelve accumulators, three vectors of the packed B row
+ * and one broadcast of A make 16 live vector registers, which C2 keeps in registers on
+ * x86-64 (an {@code 8 x 2} tile, 19 registers, ran at a third of the speed or less, see
+ * {@code docs/BENCHMARKS.md}). Each step of {@code k} is three loads, four
+ * broadcasts and twelve fused multiply-adds.
+ */
+final class VectorKernels extends Kernels {
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final int FL = FS.length();
+    private static final int DL = DS.length();
+    private static final int MR = 4;
+
+    /** Reflectively, by {@link Kernels#best()}; refuses vectors too short to pay (fewer than four floats). */
+    VectorKernels() {
+        if (FL < 4 || DL < 2) {
+            throw new UnsupportedOperationException("preferred vectors of " + FS.vectorBitSize() + " bits are too short");
+        }
+    }
+
+    @Override
+    String description() {
+        return "Vector API kernels, " + FS.vectorBitSize() + "-bit vectors";
+    }
+
+    @Override
+    boolean isVector() {
+        return true;
+    }
+
+    // ---- GEMM micro-kernels --------------------------------------------------------------
+
+    @Override
+    int mrF() {
+        return MR;
+    }
+
+    @Override
+    int nrF() {
+        return 3 * FL;
+    }
+
+    @Override
+    int mrD() {
+        return MR;
+    }
+
+    @Override
+    int nrD() {
+        return 3 * DL;
+    }
+
+    @Override
+    void microF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
+                boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        FloatVector c00 = FloatVector.zero(FS);
+        FloatVector c01 = c00;
+        FloatVector c02 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c12 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c22 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c32 = c00;
+        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
+        for (int p = 0, x = ao; p < kc; p++, x += cs) {
+            int y = bo + p * (3 * FL);
+            FloatVector b0 = FloatVector.fromArray(FS, b, y);
+            FloatVector b1 = FloatVector.fromArray(FS, b, y + FL);
+            FloatVector b2 = FloatVector.fromArray(FS, b, y + 2 * FL);
+            FloatVector v = FloatVector.broadcast(FS, a[x]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            c02 = b2.fma(v, c02);
+            v = FloatVector.broadcast(FS, a[x + r1]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
+            c12 = b2.fma(v, c12);
+            v = FloatVector.broadcast(FS, a[x + r2]);
+            c20 = b0.fma(v, c20);
+            c21 = b1.fma(v, c21);
+            c22 = b2.fma(v, c22);
+            v = FloatVector.broadcast(FS, a[x + r3]);
+            c30 = b0.fma(v, c30);
+            c31 = b1.fma(v, c31);
+            c32 = b2.fma(v, c32);
+        }
+        // written out: vectors passed to a helper that C2 declines to inline are boxed
+        if (add) {
+            FloatVector.fromArray(FS, c, co).add(c00).intoArray(c, co);
+            FloatVector.fromArray(FS, c, co + FL).add(c01).intoArray(c, co + FL);
+            FloatVector.fromArray(FS, c, co + 2 * FL).add(c02).intoArray(c, co + 2 * FL);
+            FloatVector.fromArray(FS, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            FloatVector.fromArray(FS, c, co + ldc + FL).add(c11).intoArray(c, co + ldc + FL);
+            FloatVector.fromArray(FS, c, co + ldc + 2 * FL).add(c12).intoArray(c, co + ldc + 2 * FL);
+            FloatVector.fromArray(FS, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(FS, c, co + 2 * ldc + FL).add(c21).intoArray(c, co + 2 * ldc + FL);
+            FloatVector.fromArray(FS, c, co + 2 * ldc + 2 * FL).add(c22).intoArray(c, co + 2 * ldc + 2 * FL);
+            FloatVector.fromArray(FS, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(FS, c, co + 3 * ldc + FL).add(c31).intoArray(c, co + 3 * ldc + FL);
+            FloatVector.fromArray(FS, c, co + 3 * ldc + 2 * FL).add(c32).intoArray(c, co + 3 * ldc + 2 * FL);
+        } else {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + FL);
+            c02.intoArray(c, co + 2 * FL);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + FL);
+            c12.intoArray(c, co + ldc + 2 * FL);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + FL);
+            c22.intoArray(c, co + 2 * ldc + 2 * FL);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + FL);
+            c32.intoArray(c, co + 3 * ldc + 2 * FL);
+        }
+    }
+
+    @Override
+    int narrowF() {
+        return FL;
+    }
+
+    @Override
+    int narrowD() {
+        return DL;
+    }
+
+    /**
+     * One vector wide: the last panel of a product 196 or 392 columns wide is mostly padding.
+     * The B panel is this class's own, {@code bs = nrF()} (or {@code nrD()}) wide.
+     */
+    @Override
+    void microNarrowF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, int bs, float[] c, int co,
+                      int ldc, boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        FloatVector c0 = FloatVector.zero(FS);
+        FloatVector c1 = c0;
+        FloatVector c2 = c0;
+        FloatVector c3 = c0;
+        for (int p = 0, x = ao; p < kc; p++, x += cs) {
+            // bs is always this class's panel width; the constant lets C2 hoist the range check
+            FloatVector b0 = FloatVector.fromArray(FS, b, bo + p * (3 * FL));
+            c0 = b0.fma(FloatVector.broadcast(FS, a[x]), c0);
+            c1 = b0.fma(FloatVector.broadcast(FS, a[x + r1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(FS, a[x + r2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(FS, a[x + r3]), c3);
+        }
+        // each branch stores its own vectors: a vector merged from two branches may be boxed
+        if (add) {
+            FloatVector.fromArray(FS, c, co).add(c0).intoArray(c, co);
+            FloatVector.fromArray(FS, c, co + ldc).add(c1).intoArray(c, co + ldc);
+            FloatVector.fromArray(FS, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(FS, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
+        } else {
+            c0.intoArray(c, co);
+            c1.intoArray(c, co + ldc);
+            c2.intoArray(c, co + 2 * ldc);
+            c3.intoArray(c, co + 3 * ldc);
+        }
+    }
+
+    @Override
+    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
+                      int ldc, boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        DoubleVector c0 = DoubleVector.zero(DS);
+        DoubleVector c1 = c0;
+        DoubleVector c2 = c0;
+        DoubleVector c3 = c0;
+        for (int p = 0, x = ao; p < kc; p++, x += cs) {
+            // bs is always this class's panel width; the constant lets C2 hoist the range check
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, bo + p * (3 * DL));
+            c0 = b0.fma(DoubleVector.broadcast(DS, a[x]), c0);
+            c1 = b0.fma(DoubleVector.broadcast(DS, a[x + r1]), c1);
+            c2 = b0.fma(DoubleVector.broadcast(DS, a[x + r2]), c2);
+            c3 = b0.fma(DoubleVector.broadcast(DS, a[x + r3]), c3);
+        }
+        // each branch stores its own vectors: a vector merged from two branches may be boxed
+        if (add) {
+            DoubleVector.fromArray(DS, c, co).add(c0).intoArray(c, co);
+            DoubleVector.fromArray(DS, c, co + ldc).add(c1).intoArray(c, co + ldc);
+            DoubleVector.fromArray(DS, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(DS, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
+        } else {
+            c0.intoArray(c, co);
+            c1.intoArray(c, co + ldc);
+            c2.intoArray(c, co + 2 * ldc);
+            c3.intoArray(c, co + 3 * ldc);
+        }
+    }
+
+    @Override
+    void microD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc,
+                boolean add) {
+        int r1 = rs;
+        int r2 = 2 * rs;
+        int r3 = 3 * rs;
+        DoubleVector c00 = DoubleVector.zero(DS);
+        DoubleVector c01 = c00;
+        DoubleVector c02 = c00;
+        DoubleVector c10 = c00;
+        DoubleVector c11 = c00;
+        DoubleVector c12 = c00;
+        DoubleVector c20 = c00;
+        DoubleVector c21 = c00;
+        DoubleVector c22 = c00;
+        DoubleVector c30 = c00;
+        DoubleVector c31 = c00;
+        DoubleVector c32 = c00;
+        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
+        for (int p = 0, x = ao; p < kc; p++, x += cs) {
+            int y = bo + p * (3 * DL);
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, y);
+            DoubleVector b1 = DoubleVector.fromArray(DS, b, y + DL);
+            DoubleVector b2 = DoubleVector.fromArray(DS, b, y + 2 * DL);
+            DoubleVector v = DoubleVector.broadcast(DS, a[x]);
+            c00 = b0.fma(v, c00);
+            c01 = b1.fma(v, c01);
+            c02 = b2.fma(v, c02);
+            v = DoubleVector.broadcast(DS, a[x + r1]);
+            c10 = b0.fma(v, c10);
+            c11 = b1.fma(v, c11);
+            c12 = b2.fma(v, c12);
+            v = DoubleVector.broadcast(DS, a[x + r2]);
+            c20 = b0.fma(v, c20);
+            c21 = b1.fma(v, c21);
+            c22 = b2.fma(v, c22);
+            v = DoubleVector.broadcast(DS, a[x + r3]);
+            c30 = b0.fma(v, c30);
+            c31 = b1.fma(v, c31);
+            c32 = b2.fma(v, c32);
+        }
+        // written out: vectors passed to a helper that C2 declines to inline are boxed
+        if (add) {
+            DoubleVector.fromArray(DS, c, co).add(c00).intoArray(c, co);
+            DoubleVector.fromArray(DS, c, co + DL).add(c01).intoArray(c, co + DL);
+            DoubleVector.fromArray(DS, c, co + 2 * DL).add(c02).intoArray(c, co + 2 * DL);
+            DoubleVector.fromArray(DS, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            DoubleVector.fromArray(DS, c, co + ldc + DL).add(c11).intoArray(c, co + ldc + DL);
+            DoubleVector.fromArray(DS, c, co + ldc + 2 * DL).add(c12).intoArray(c, co + ldc + 2 * DL);
+            DoubleVector.fromArray(DS, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(DS, c, co + 2 * ldc + DL).add(c21).intoArray(c, co + 2 * ldc + DL);
+            DoubleVector.fromArray(DS, c, co + 2 * ldc + 2 * DL).add(c22).intoArray(c, co + 2 * ldc + 2 * DL);
+            DoubleVector.fromArray(DS, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            DoubleVector.fromArray(DS, c, co + 3 * ldc + DL).add(c31).intoArray(c, co + 3 * ldc + DL);
+            DoubleVector.fromArray(DS, c, co + 3 * ldc + 2 * DL).add(c32).intoArray(c, co + 3 * ldc + 2 * DL);
+        } else {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + DL);
+            c02.intoArray(c, co + 2 * DL);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + DL);
+            c12.intoArray(c, co + ldc + 2 * DL);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + DL);
+            c22.intoArray(c, co + 2 * ldc + 2 * DL);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + DL);
+            c32.intoArray(c, co + 3 * ldc + 2 * DL);
+        }
+    }
+
+    // ---- unary -----------------------------------------------------------------------------
+
+    @Override
+    void unaryF(UnaryOp op, float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        int bound = FS.loopBound(n);
+        switch (op) {
+            case NEG -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).neg().intoArray(out, oo + i);
+                }
+            }
+            case ABS -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).abs().intoArray(out, oo + i);
+                }
+            }
+            case RELU -> {
+                FloatVector zero = FloatVector.zero(FS);
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).max(zero).intoArray(out, oo + i);
+                }
+            }
+            case SQUARE -> {
+                for (; i < bound; i += FL) {
+                    FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+                    v.mul(v).intoArray(out, oo + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).sqrt().intoArray(out, oo + i);
+                }
+            }
+            case RECIPROCAL -> {
+                FloatVector one = FloatVector.broadcast(FS, 1f);
+                for (; i < bound; i += FL) {
+                    one.div(FloatVector.fromArray(FS, x, xo + i)).intoArray(out, oo + i);
+                }
+            }
+            default -> {
+                // transcendental functions stay scalar in double, for the accuracy of Math
+            }
+        }
+        super.unaryF(op, x, xo + i, out, oo + i, n - i);
+    }
+
+    @Override
+    void unaryD(UnaryOp op, double[] x, int xo, double[] out, int oo, int n) {
+        int i = 0;
+        int bound = DS.loopBound(n);
+        switch (op) {
+            case NEG -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).neg().intoArray(out, oo + i);
+                }
+            }
+            case ABS -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).abs().intoArray(out, oo + i);
+                }
+            }
+            case RELU -> {
+                DoubleVector zero = DoubleVector.zero(DS);
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).max(zero).intoArray(out, oo + i);
+                }
+            }
+            case SQUARE -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector v = DoubleVector.fromArray(DS, x, xo + i);
+                    v.mul(v).intoArray(out, oo + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).sqrt().intoArray(out, oo + i);
+                }
+            }
+            case RECIPROCAL -> {
+                DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+                for (; i < bound; i += DL) {
+                    one.div(DoubleVector.fromArray(DS, x, xo + i)).intoArray(out, oo + i);
+                }
+            }
+            default -> {
+                // transcendental functions stay scalar, for the accuracy of Math
+            }
+        }
+        super.unaryD(op, x, xo + i, out, oo + i, n - i);
+    }
+
+    // ---- binary ----------------------------------------------------------------------------
+
+    @Override
+    void binaryF(BinaryOp op, float[] x, int xo, int sx, float[] y, int yo, int sy, float[] out, int oo, int n) {
+        int done;
+        if (sx == 1 && sy == 1) {
+            done = binaryF(op, x, xo, y, yo, out, oo, n);
+        } else if (sx == 1 && sy == 0) {
+            done = binaryF(op, x, xo, y[yo], out, oo, n);
+        } else if (sx == 0 && sy == 1) {
+            done = binaryF(op, x[xo], y, yo, out, oo, n);
+        } else {
+            done = 0;
+        }
+        super.binaryF(op, x, xo + done * sx, sx, y, yo + done * sy, sy, out, oo + done, n - done);
+    }
+
+    /** Both operands walk: returns how many leading elements were done. */
+    private static int binaryF(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] out, int oo, int n) {
+        int i = 0;
+        int bound = FS.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).add(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).sub(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).mul(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).div(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).max(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).min(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    /** The right operand is one repeated value. */
+    private static int binaryF(BinaryOp op, float[] x, int xo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        int bound = FS.loopBound(n);
+        FloatVector v = FloatVector.broadcast(FS, s);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).add(v).intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).sub(v).intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).mul(v).intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).div(v).intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).max(v).intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, xo + i).min(v).intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    /** The left operand is one repeated value. */
+    private static int binaryF(BinaryOp op, float s, float[] y, int yo, float[] out, int oo, int n) {
+        int i = 0;
+        int bound = FS.loopBound(n);
+        FloatVector v = FloatVector.broadcast(FS, s);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += FL) {
+                    v.add(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += FL) {
+                    v.sub(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += FL) {
+                    v.mul(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += FL) {
+                    v.div(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += FL) {
+                    v.max(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += FL) {
+                    v.min(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    @Override
+    void binaryD(BinaryOp op, double[] x, int xo, int sx, double[] y, int yo, int sy, double[] out, int oo, int n) {
+        int done;
+        if (sx == 1 && sy == 1) {
+            done = binaryD(op, x, xo, y, yo, out, oo, n);
+        } else if (sx == 1 && sy == 0) {
+            done = binaryD(op, x, xo, y[yo], out, oo, n);
+        } else if (sx == 0 && sy == 1) {
+            done = binaryD(op, x[xo], y, yo, out, oo, n);
+        } else {
+            done = 0;
+        }
+        super.binaryD(op, x, xo + done * sx, sx, y, yo + done * sy, sy, out, oo + done, n - done);
+    }
+
+    private static int binaryD(BinaryOp op, double[] x, int xo, double[] y, int yo, double[] out, int oo, int n) {
+        int i = 0;
+        int bound = DS.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).add(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).sub(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).mul(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).div(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).max(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).min(DoubleVector.fromArray(DS, y, yo + i))
+                            .intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    private static int binaryD(BinaryOp op, double[] x, int xo, double s, double[] out, int oo, int n) {
+        int i = 0;
+        int bound = DS.loopBound(n);
+        DoubleVector v = DoubleVector.broadcast(DS, s);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).add(v).intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).sub(v).intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).mul(v).intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).div(v).intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).max(v).intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, xo + i).min(v).intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    private static int binaryD(BinaryOp op, double s, double[] y, int yo, double[] out, int oo, int n) {
+        int i = 0;
+        int bound = DS.loopBound(n);
+        DoubleVector v = DoubleVector.broadcast(DS, s);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += DL) {
+                    v.add(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += DL) {
+                    v.sub(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += DL) {
+                    v.mul(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += DL) {
+                    v.div(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MAXIMUM -> {
+                for (; i < bound; i += DL) {
+                    v.max(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case MINIMUM -> {
+                for (; i < bound; i += DL) {
+                    v.min(DoubleVector.fromArray(DS, y, yo + i)).intoArray(out, oo + i);
+                }
+            }
+            case POW -> {
+                // Math.pow, scalar
+            }
+        }
+        return i;
+    }
+
+    // ---- comparisons and selection ---------------------------------------------------------
+
+    /**
+     * Comparisons of a walking left operand with a walking or repeated right one; a repeated
+     * left operand is the mirrored comparison ({@code s < y} is {@code y > s}, NaN included).
+     * A repeated operand is read from a one-vector array of copies with step 0, so one loop
+     * per operator serves both forms with no vector merged across a branch.
+     */
+    @Override
+    void compareF(CompareOp op, float[] x, int xo, int sx, float[] y, int yo, int sy, float[] out, int oo, int n) {
+        int done = 0;
+        if (sx == 1 && sy == 1) {
+            done = compareF(op, x, xo, y, yo, FL, out, oo, n);
+        } else if (sx == 1 && sy == 0) {
+            done = compareF(op, x, xo, copies(y[yo]), 0, 0, out, oo, n);
+        } else if (sx == 0 && sy == 1) {
+            done = compareF(mirror(op), y, yo, copies(x[xo]), 0, 0, out, oo, n);
+        }
+        super.compareF(op, x, xo + done * sx, sx, y, yo + done * sy, sy, out, oo + done, n - done);
+    }
+
+    private static float[] copies(float s) {
+        float[] v = new float[FL];
+        java.util.Arrays.fill(v, s);
+        return v;
+    }
+
+    /** {@code y} advances by {@code ystep} per vector: {@code FL} to walk, 0 to repeat. */
+    private static int compareF(CompareOp op, float[] x, int xo, float[] y, int yo, int ystep,
+                                float[] out, int oo, int n) {
+        int bound = FS.loopBound(n);
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
+        switch (op) {
+            case EQ -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.EQ, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case NE -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.NE, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case LT -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.LT, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case LE -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.LE, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case GT -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.GT, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case GE -> {
+                for (int i = 0, j = yo; i < bound; i += FL, j += ystep) {
+                    VectorMask<Float> mask = FloatVector.fromArray(FS, x, xo + i)
+                            .compare(VectorOperators.GE, FloatVector.fromArray(FS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+        }
+        return bound;
+    }
+
+    @Override
+    void compareD(CompareOp op, double[] x, int xo, int sx, double[] y, int yo, int sy, double[] out, int oo, int n) {
+        int done = 0;
+        if (sx == 1 && sy == 1) {
+            done = compareD(op, x, xo, y, yo, DL, out, oo, n);
+        } else if (sx == 1 && sy == 0) {
+            done = compareD(op, x, xo, copies(y[yo]), 0, 0, out, oo, n);
+        } else if (sx == 0 && sy == 1) {
+            done = compareD(mirror(op), y, yo, copies(x[xo]), 0, 0, out, oo, n);
+        }
+        super.compareD(op, x, xo + done * sx, sx, y, yo + done * sy, sy, out, oo + done, n - done);
+    }
+
+    private static double[] copies(double s) {
+        double[] v = new double[DL];
+        java.util.Arrays.fill(v, s);
+        return v;
+    }
+
+    private static int compareD(CompareOp op, double[] x, int xo, double[] y, int yo, int ystep,
+                                double[] out, int oo, int n) {
+        int bound = DS.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(DS);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        switch (op) {
+            case EQ -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.EQ, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case NE -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.NE, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case LT -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.LT, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case LE -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.LE, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case GT -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.GT, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+            case GE -> {
+                for (int i = 0, j = yo; i < bound; i += DL, j += ystep) {
+                    VectorMask<Double> mask = DoubleVector.fromArray(DS, x, xo + i)
+                            .compare(VectorOperators.GE, DoubleVector.fromArray(DS, y, j));
+                    zero.blend(one, mask).intoArray(out, oo + i);
+                }
+            }
+        }
+        return bound;
+    }
+
+    /** The comparison with its operands swapped. */
+    private static CompareOp mirror(CompareOp op) {
+        return switch (op) {
+            case EQ, NE -> op;
+            case LT -> CompareOp.GT;
+            case LE -> CompareOp.GE;
+            case GT -> CompareOp.LT;
+            case GE -> CompareOp.LE;
+        };
+    }
+
+    @Override
+    void whereF(float[] c, float[] t, float[] f, float[] out, int from, int to) {
+        int i = from;
+        int bound = from + FS.loopBound(to - from);
+        FloatVector zero = FloatVector.zero(FS);
+        for (; i < bound; i += FL) {
+            VectorMask<Float> yes = FloatVector.fromArray(FS, c, i).compare(VectorOperators.NE, zero);
+            FloatVector.fromArray(FS, f, i).blend(FloatVector.fromArray(FS, t, i), yes).intoArray(out, i);
+        }
+        super.whereF(c, t, f, out, i, to);
+    }
+
+    @Override
+    void whereD(double[] c, double[] t, double[] f, double[] out, int from, int to) {
+        int i = from;
+        int bound = from + DS.loopBound(to - from);
+        DoubleVector zero = DoubleVector.zero(DS);
+        for (; i < bound; i += DL) {
+            VectorMask<Double> yes = DoubleVector.fromArray(DS, c, i).compare(VectorOperators.NE, zero);
+            DoubleVector.fromArray(DS, f, i).blend(DoubleVector.fromArray(DS, t, i), yes).intoArray(out, i);
+        }
+        super.whereD(c, t, f, out, i, to);
+    }
+
+    // ---- Adam ------------------------------------------------------------------------------
+
+    /**
+     * One method per loop: C2 stops intrinsifying Vector API calls when a method's graph grows
+     * past its node budget, and a method with both loops lost its last store that way (every
+     * vector of the loop was then boxed on the heap).
+     */
+    @Override
+    void adamF(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamConstants k) {
+        int bound = from + FS.loopBound(to - from);
+        if (k.decay() != 0) {
+            adamDecayF(p, g, m, v, from, bound, k);
+        } else {
+            adamPlainF(p, g, m, v, from, bound, k);
+        }
+        super.adamF(p, g, m, v, bound, to, k);
+    }
+
+    private static void adamPlainF(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamConstants k) {
+        FloatVector b1 = FloatVector.broadcast(FS, (float) k.beta1());
+        FloatVector nb1 = FloatVector.broadcast(FS, (float) k.oneMinusBeta1());
+        FloatVector b2 = FloatVector.broadcast(FS, (float) k.beta2());
+        FloatVector nb2 = FloatVector.broadcast(FS, (float) k.oneMinusBeta2());
+        FloatVector c1 = FloatVector.broadcast(FS, (float) k.firstCorrection());
+        FloatVector c2 = FloatVector.broadcast(FS, (float) k.secondCorrection());
+        FloatVector eps = FloatVector.broadcast(FS, (float) k.epsilon());
+        FloatVector lr = FloatVector.broadcast(FS, (float) k.rate());
+        for (int i = from; i < to; i += FL) {
+            FloatVector gi = FloatVector.fromArray(FS, g, i);
+            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
+            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector.fromArray(FS, p, i).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
+        }
+    }
+
+    private static void adamDecayF(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamConstants k) {
+        FloatVector wd = FloatVector.broadcast(FS, (float) k.decay());
+        FloatVector b1 = FloatVector.broadcast(FS, (float) k.beta1());
+        FloatVector nb1 = FloatVector.broadcast(FS, (float) k.oneMinusBeta1());
+        FloatVector b2 = FloatVector.broadcast(FS, (float) k.beta2());
+        FloatVector nb2 = FloatVector.broadcast(FS, (float) k.oneMinusBeta2());
+        FloatVector c1 = FloatVector.broadcast(FS, (float) k.firstCorrection());
+        FloatVector c2 = FloatVector.broadcast(FS, (float) k.secondCorrection());
+        FloatVector eps = FloatVector.broadcast(FS, (float) k.epsilon());
+        FloatVector lr = FloatVector.broadcast(FS, (float) k.rate());
+        for (int i = from; i < to; i += FL) {
+            FloatVector pi = FloatVector.fromArray(FS, p, i);
+            FloatVector gi = FloatVector.fromArray(FS, g, i).add(pi.mul(wd));
+            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
+            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
+        }
+    }
+
+    @Override
+    void adamD(double[] p, double[] g, double[] m, double[] v, int from, int to, AdamConstants k) {
+        int bound = from + DS.loopBound(to - from);
+        if (k.decay() != 0) {
+            adamDecayD(p, g, m, v, from, bound, k);
+        } else {
+            adamPlainD(p, g, m, v, from, bound, k);
+        }
+        super.adamD(p, g, m, v, bound, to, k);
+    }
+
+    private static void adamPlainD(double[] p, double[] g, double[] m, double[] v, int from, int to,
+                                   AdamConstants k) {
+        DoubleVector b1 = DoubleVector.broadcast(DS, k.beta1());
+        DoubleVector nb1 = DoubleVector.broadcast(DS, k.oneMinusBeta1());
+        DoubleVector b2 = DoubleVector.broadcast(DS, k.beta2());
+        DoubleVector nb2 = DoubleVector.broadcast(DS, k.oneMinusBeta2());
+        DoubleVector c1 = DoubleVector.broadcast(DS, k.firstCorrection());
+        DoubleVector c2 = DoubleVector.broadcast(DS, k.secondCorrection());
+        DoubleVector eps = DoubleVector.broadcast(DS, k.epsilon());
+        DoubleVector lr = DoubleVector.broadcast(DS, k.rate());
+        for (int i = from; i < to; i += DL) {
+            DoubleVector gi = DoubleVector.fromArray(DS, g, i);
+            DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
+            DoubleVector vi = DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            DoubleVector.fromArray(DS, p, i).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
+                    .intoArray(p, i);
+        }
+    }
+
+    private static void adamDecayD(double[] p, double[] g, double[] m, double[] v, int from, int to,
+                                   AdamConstants k) {
+        DoubleVector wd = DoubleVector.broadcast(DS, k.decay());
+        DoubleVector b1 = DoubleVector.broadcast(DS, k.beta1());
+        DoubleVector nb1 = DoubleVector.broadcast(DS, k.oneMinusBeta1());
+        DoubleVector b2 = DoubleVector.broadcast(DS, k.beta2());
+        DoubleVector nb2 = DoubleVector.broadcast(DS, k.oneMinusBeta2());
+        DoubleVector c1 = DoubleVector.broadcast(DS, k.firstCorrection());
+        DoubleVector c2 = DoubleVector.broadcast(DS, k.secondCorrection());
+        DoubleVector eps = DoubleVector.broadcast(DS, k.epsilon());
+        DoubleVector lr = DoubleVector.broadcast(DS, k.rate());
+        for (int i = from; i < to; i += DL) {
+            DoubleVector pi = DoubleVector.fromArray(DS, p, i);
+            DoubleVector gi = DoubleVector.fromArray(DS, g, i).add(pi.mul(wd));
+            DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
+            DoubleVector vi = DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package org.flows4j.backend.cpu;
+
+import static org.flows4j.backend.cpu.FastPaths.assertWithinSumBound;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The three convolution kernels (im2col and GEMM) of both kinds of kernels against direct loops
+ * written here, in double from the stored inputs, within the error bound of a sum (see
+ * {@link FastPaths}): small odd shapes, 3x3 and 1x1 kernels, and a Glow-like
+ * {@code 8 x 16 x 14 x 14} with a 3x3 kernel.
+ */
+class ConvolutionFastPathTest {
+
+    /** {n, cIn, h, w}, {cOut, kh, kw}, {padH, padW}. */
+    private static final int[][][] GEOMETRIES = {
+        {{2, 3, 7, 9}, {5, 3, 3}, {1, 1}},
+        {{2, 3, 7, 9}, {5, 1, 1}, {0, 0}},
+        {{2, 3, 7, 9}, {5, 1, 1}, {1, 0}},
+        {{2, 3, 7, 9}, {5, 3, 3}, {0, 0}},
+        {{1, 3, 7, 9}, {5, 3, 1}, {1, 0}},
+        {{5, 2, 4, 3}, {3, 3, 3}, {1, 1}},
+        {{2, 2, 1, 1}, {3, 5, 5}, {2, 2}},
+        {{3, 4, 5, 20}, {17, 3, 3}, {1, 1}},
+        {{8, 16, 14, 14}, {16, 3, 3}, {1, 1}}};
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (DType dtype : DType.values()) {
+            for (int g = 0; g < GEOMETRIES.length; g++) {
+                out.add(Arguments.of(dtype, g));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Direct loops of the three kernels, each with the scale sum |terms|. */
+    private record Direct(int n, int cIn, int h, int w, int cOut, int kh, int kw, int padH, int padW) {
+
+        int oh() {
+            return h + 2 * padH - kh + 1;
+        }
+
+        int ow() {
+            return w + 2 * padW - kw + 1;
+        }
+
+        /** Calls {@code term} for every (input element, weight element, output element) triple. */
+        void each(Term term) {
+            for (int b = 0; b < n; b++) {
+                for (int co = 0; co < cOut; co++) {
+                    for (int oy = 0; oy < oh(); oy++) {
+                        for (int ox = 0; ox < ow(); ox++) {
+                            for (int ci = 0; ci < cIn; ci++) {
+                                for (int ky = 0; ky < kh; ky++) {
+                                    for (int kx = 0; kx < kw; kx++) {
+                                        int iy = oy + ky - padH;
+                                        int ix = ox + kx - padW;
+                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                            term.at(((b * cIn + ci) * h + iy) * w + ix,
+                                                    ((co * cIn + ci) * kh + ky) * kw + kx,
+                                                    ((b * cOut + co) * oh() + oy) * ow() + ox);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Term {
+        void at(int x, int w, int out);
+    }
+
+    @ParameterizedTest(name = "{0} geometry {1}")
+    @MethodSource("cases")
+    void forward_and_both_backward_kernels_match_direct_loops(DType dtype, int geometry) {
+        int[][] geo = GEOMETRIES[geometry];
+        Direct d = new Direct(geo[0][0], geo[0][1], geo[0][2], geo[0][3], geo[1][0], geo[1][1], geo[1][2],
+                geo[2][0], geo[2][1]);
+        Shape xs = Shape.of(d.n(), d.cIn(), d.h(), d.w());
+        Shape ws = Shape.of(d.cOut(), d.cIn(), d.kh(), d.kw());
+        Shape os = Shape.of(d.n(), d.cOut(), d.oh(), d.ow());
+        RandomSource rng = RandomSource.seeded(geometry);
+        double[] xv = rng.normal(xs.size());
+        double[] wv = rng.normal(ws.size());
+        double[] gv = rng.normal(os.size());
+        for (Kernels kern : FastPaths.kernels()) {
+            try (Backend b = new CpuBackend(FastPaths.OPTIONS, kern)) {
+                Tensor x = Tensor.of(b, dtype, xv, xs);
+                Tensor w = Tensor.of(b, dtype, wv, ws);
+                Tensor g = Tensor.of(b, dtype, gv, os);
+                double[] xr = x.toDoubleArray();
+                double[] wr = w.toDoubleArray();
+                double[] gr = g.toDoubleArray();
+                double[][] out = {new double[os.size()], new double[os.size()]};
+                double[][] dx = {new double[xs.size()], new double[xs.size()]};
+                double[][] dw = {new double[ws.size()], new double[ws.size()]};
+                d.each((i, j, o) -> {
+                    out[0][o] += xr[i] * wr[j];
+                    out[1][o] += Math.abs(xr[i] * wr[j]);
+                    dx[0][i] += gr[o] * wr[j];
+                    dx[1][i] += Math.abs(gr[o] * wr[j]);
+                    dw[0][j] += gr[o] * xr[i];
+                    dw[1][j] += Math.abs(gr[o] * xr[i]);
+                });
+                int pad = d.padH();
+                String what = dtype.label() + " " + xs + " * " + ws + " pad " + pad + "," + d.padW() + " "
+                        + kern.description();
+                assertWithinSumBound(out[0], out[1], x.conv2d(w, pad, d.padW()).toDoubleArray(),
+                        d.cIn() * d.kh() * d.kw(), dtype, what + " forward");
+                assertWithinSumBound(dx[0], dx[1], Tensor.wrap(b, b.conv2dBackwardInput(g.storage(), w.storage(),
+                        xs, pad, d.padW())).toDoubleArray(), d.cOut() * d.kh() * d.kw(), dtype, what + " dX");
+                assertWithinSumBound(dw[0], dw[1], Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(),
+                        ws, pad, d.padW())).toDoubleArray(), d.n() * d.oh() * d.ow(), dtype, what + " dW");
+            }
+        }
+    }
+
+    @Test
+    void the_thread_count_never_changes_a_bit() {
+        Shape xs = Shape.of(6, 8, 10, 10);
+        Shape ws = Shape.of(8, 8, 3, 3);
+        RandomSource rng = RandomSource.seeded(5);
+        double[] xv = rng.normal(xs.size());
+        double[] wv = rng.normal(ws.size());
+        for (DType dtype : DType.values()) {
+            List<List<double[]>> all = new ArrayList<>();
+            for (int threads : new int[] {1, 2, 3, 7}) {
+                try (Backend b = new CpuBackend(FastPaths.OPTIONS.withThreads(threads), Kernels.best())) {
+                    Tensor x = Tensor.of(b, dtype, xv, xs);
+                    Tensor w = Tensor.of(b, dtype, wv, ws);
+                    Tensor out = x.conv2d(w);
+                    all.add(List.of(out.toDoubleArray(),
+                            Tensor.wrap(b, b.conv2dBackwardInput(out.storage(), w.storage(), xs, 1, 1)).toDoubleArray(),
+                            Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), out.storage(), ws, 1, 1))
+                                    .toDoubleArray()));
+                }
+            }
+            for (int t = 1; t < all.size(); t++) {
+                for (int k = 0; k < 3; k++) {
+                    assertArrayEquals(all.get(0).get(k), all.get(t).get(k), dtype.label() + " kernel " + k);
+                }
+            }
+        }
+    }
+}
