@@ -1,0 +1,190 @@
+package org.flows4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.api.backend.Backend;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.Events;
+import org.flows4j.layers.optim.Adam;
+import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.GlowFactory;
+import org.flows4j.zoo.models.ModelFactory;
+import org.flows4j.zoo.models.ModelRequest;
+import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.RealNvpFactory;
+import org.flows4j.zoo.models.ZooModel;
+
+/**
+ * The macro benchmark of the zoo's models on one backend per JVM (two native thread pools on
+ * two cores distort each other): training steps per second (forward, backward, Adam) and
+ * sampling samples per second for nice:paper (784 dimensions, batch 256), realnvp:2d (batch
+ * 512) and glow:small (28x28x1, batch 64), in float32 on synthetic data of the right kind;
+ * the NICE step's GFLOP/s (its matrix products, {@link NiceStep#flops()}) over the backend's
+ * own 1024 float32 GEMM rate measured in the same run; peak resident memory (VmHWM); and,
+ * with {@code --memory-steps N}, the growth of resident memory (VmRSS) over N glow:small
+ * steps after warm-up.
+ *
+ * <pre>
+ * java -cp "flow-bench/target/classes:flow-dist/target/flows4j/lib/*:flow-dist/target/flows4j/classpath/*" \
+ *     -Xmx4g org.flows4j.bench.ModelBench --backend djl --seconds 20 --memory-steps 2000
+ * </pre>
+ */
+public final class ModelBench {
+
+    private ModelBench() {
+    }
+
+    private record Workload(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
+                            int batch) {
+    }
+
+    private static final List<Workload> WORKLOADS = List.of(
+            new Workload("nice:paper", new NiceFactory(), "paper", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 256),
+            new Workload("realnvp:2d", new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, 512),
+            new Workload("glow:small", new GlowFactory(), "small", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 64));
+
+    /** Runs the benchmark; see the class comment for the arguments. */
+    public static void main(String[] args) throws IOException {
+        String backendName = "cpu";
+        double seconds = 10;
+        int memorySteps = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--backend" -> backendName = args[++i];
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--memory-steps" -> memorySteps = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; usage: ModelBench [--backend NAME] [--seconds S] [--memory-steps N]");
+            }
+        }
+        try (Backend backend = Benches.backend(backendName, 0)) {
+            double gemm = gemmRate(backend, seconds);
+            System.out.printf("backend %s, threads %d: GEMM 1024 float32 %.1f GFLOP/s%n", backend.name(),
+                    backend.options().threads(), gemm);
+            System.out.println("| model | batch | train steps/s | samples/s | GFLOP/s (NICE) | of GEMM |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (Workload w : WORKLOADS) {
+                ZooModel model = build(w, backend);
+                double steps = trainRate(model, w, seconds);
+                double samples = sampleRate(model, w, seconds);
+                boolean nice = w.name().startsWith("nice");
+                double gflops = nice ? steps * NiceStep.flops() / 1e9 : Double.NaN;
+                System.out.printf("| %s | %d | %.2f | %.1f | %s | %s |%n", w.name(), w.batch(), steps, samples,
+                        nice ? String.format("%.1f", gflops) : "", nice ? String.format("%.0f%%", 100 * gflops / gemm) : "");
+            }
+            System.out.printf("peak resident memory (VmHWM): %.0f MiB%n", memoryKiB("VmHWM") / 1024);
+            if (memorySteps > 0) {
+                memoryGrowth(backend, memorySteps);
+            }
+        }
+    }
+
+    private static ZooModel build(Workload w, Backend backend) {
+        ZooModel model = w.factory().build(new ModelRequest(w.preset(), w.shape(), w.kind(), backend, DType.FLOAT32,
+                RandomSource.seeded(1), Map.of()));
+        try (MemoryScope scope = MemoryScope.open()) {
+            model.flow().initialize(batch(w, backend, 0));
+        }
+        return model;
+    }
+
+    /** Synthetic data of the workload's kind: dequantized pixels or Gaussian points. */
+    private static Tensor batch(Workload w, Backend backend, long seed) {
+        RandomSource r = RandomSource.seeded(seed);
+        Shape shape = Events.batchShape(w.batch(), w.shape());
+        return w.kind() == Dataset.Kind.IMAGE_8BIT
+                ? r.uniform(backend, DType.FLOAT32, shape, 0, 256)
+                : r.normal(backend, DType.FLOAT32, shape, 0, 1);
+    }
+
+    private static double gemmRate(Backend backend, double seconds) {
+        Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
+        Tensor b = Benches.normal(backend, DType.FLOAT32, 2, Shape.of(1024, 1024), 1);
+        return rate(seconds, () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                a.matmul(b); // every backend computes eagerly; reading 4 MB back would skew the rate
+            }
+        }) * 2.0 * 1024 * 1024 * 1024 / 1e9;
+    }
+
+    private static double trainRate(ZooModel model, Workload w, double seconds) {
+        Adam adam = new Adam(model.flow().parameters(), 1e-4);
+        Tensor x = batch(w, model.backend(), 7).unscoped();
+        return rate(seconds, () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                adam.minimize(model.flow().logProb(x).mean().neg());
+            }
+        });
+    }
+
+    private static double sampleRate(ZooModel model, Workload w, double seconds) {
+        RandomSource r = RandomSource.seeded(3);
+        return w.batch() * rate(seconds, () -> {
+            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+                model.flow().sample(w.batch(), r).toFloatArray();
+            }
+        });
+    }
+
+    /** Calls per second of {@code body}: a quarter of the time warms up, the rest is timed. */
+    private static double rate(double seconds, Runnable body) {
+        long warm = System.nanoTime() + (long) (seconds * 0.25e9);
+        while (System.nanoTime() < warm) {
+            body.run();
+        }
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 0.75e9);
+        int n = 0;
+        while (n == 0 || System.nanoTime() < end) {
+            body.run();
+            n++;
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void memoryGrowth(Backend backend, int steps) throws IOException {
+        Workload glow = WORKLOADS.get(2);
+        ZooModel model = build(glow, backend);
+        Adam adam = new Adam(model.flow().parameters(), 1e-4);
+        Tensor x = batch(glow, backend, 7).unscoped();
+        Runnable step = () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                adam.minimize(model.flow().logProb(x).mean().neg());
+            }
+        };
+        for (int i = 0; i < Math.max(50, steps / 10); i++) {
+            step.run();
+        }
+        System.gc();
+        double before = memoryKiB("VmRSS");
+        for (int i = 0; i < steps; i++) {
+            step.run();
+        }
+        System.gc();
+        double after = memoryKiB("VmRSS");
+        System.out.printf("glow:small, %d steps after warm-up: resident memory %.0f -> %.0f MiB (%+.1f%%)%n", steps,
+                before / 1024, after / 1024, 100 * (after - before) / before);
+    }
+
+    /** A line of /proc/self/status in KiB (Linux), or NaN elsewhere. */
+    private static double memoryKiB(String key) throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return Double.NaN;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith(key + ":")) {
+                return Double.parseDouble(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return Double.NaN;
+    }
+}
