@@ -173,17 +173,17 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage broadcastTo(Storage x, Shape shape) {
-        return Layout.broadcastTo(CpuStorage.of(x), shape);
+        return Layout.broadcastTo(CpuStorage.of(x), shape, pool);
     }
 
     @Override
     public Storage permute(Storage x, int[] axes) {
-        return Layout.permute(CpuStorage.of(x), axes);
+        return Layout.permute(CpuStorage.of(x), axes, pool);
     }
 
     @Override
     public Storage slice(Storage x, int axis, int start, int end) {
-        return Layout.slice(CpuStorage.of(x), axis, start, end);
+        return Layout.slice(CpuStorage.of(x), axis, start, end, pool);
     }
 
     @Override
@@ -195,17 +195,17 @@ final class CpuBackend implements Backend {
         for (Storage p : parts) {
             cpu.add(CpuStorage.of(p));
         }
-        return Layout.concat(cpu, axis);
+        return Layout.concat(cpu, axis, pool);
     }
 
     @Override
     public Storage gather(Storage x, int axis, int[] indices) {
-        return Layout.gather(CpuStorage.of(x), axis, indices);
+        return Layout.gather(CpuStorage.of(x), axis, indices, pool);
     }
 
     @Override
     public Storage scatterAdd(Shape shape, int axis, int[] indices, Storage source) {
-        return Layout.scatterAdd(shape, axis, indices, CpuStorage.of(source));
+        return Layout.scatterAdd(shape, axis, indices, CpuStorage.of(source), pool);
     }
 
     // ---- convolution ---------------------------------------------------------------------

@@ -186,9 +186,9 @@ final class Elementwise {
     static CpuStorage where(CpuStorage c, CpuStorage t, CpuStorage f, Kernels kern, Parallel parallel,
                             ArrayPool pool) {
         Shape shape = Shape.broadcast("where", Shape.broadcast("where", c.shape(), t.shape()), f.shape());
-        CpuStorage cond = expand(c, shape);
-        CpuStorage yes = expand(t, shape);
-        CpuStorage no = expand(f, shape);
+        CpuStorage cond = expand(c, shape, pool);
+        CpuStorage yes = expand(t, shape, pool);
+        CpuStorage no = expand(f, shape, pool);
         CpuStorage out = CpuStorage.uninitialized(shape, c.dtype(), pool);
         if (c.dtype() == DType.FLOAT32) {
             parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
@@ -197,10 +197,16 @@ final class Elementwise {
             parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
                     (from, to) -> kern.whereD(cond.doubles(), yes.doubles(), no.doubles(), out.doubles(), from, to));
         }
+        // the broadcast copies were private to this call: their arrays go back to the pool
+        for (CpuStorage[] pair : new CpuStorage[][] {{cond, c}, {yes, t}, {no, f}}) {
+            if (pair[0] != pair[1]) {
+                pool.recycle(pair[0].array());
+            }
+        }
         return out;
     }
 
-    private static CpuStorage expand(CpuStorage x, Shape shape) {
-        return x.shape().equals(shape) ? x : Layout.broadcastTo(x, shape);
+    private static CpuStorage expand(CpuStorage x, Shape shape, ArrayPool pool) {
+        return x.shape().equals(shape) ? x : Layout.broadcastTo(x, shape, pool);
     }
 }
