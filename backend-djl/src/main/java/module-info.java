@@ -7,9 +7,14 @@
  * layer from resolving. This module therefore requires none of them; it reads the modules that
  * hold DJL at run time (see {@code DjlBackendProvider#create}) and is compiled with
  * {@code --add-reads org.flows4j.backend.djl=ALL-UNNAMED}.
+ *
+ * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
+ * jdk.incubator.vector} the Adam update runs fused from Java on the tensors' memory, otherwise
+ * it is composed from libtorch's kernels.
  */
 module org.flows4j.backend.djl {
     requires org.flows4j.api;
+    requires static jdk.incubator.vector;
 
     provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.djl.DjlBackendProvider;
 }

@@ -7,9 +7,14 @@
  * path: this module reads the unnamed module instead of requiring them (compiled with
  * {@code --add-reads org.flows4j.backend.nd4j=ALL-UNNAMED}; at run time the provider adds the
  * read edge itself before it touches an ND4J class).
+ *
+ * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
+ * jdk.incubator.vector} the Adam update runs fused from Java on the native buffers, otherwise
+ * it is composed from ND4J's kernels.
  */
 module org.flows4j.backend.nd4j {
     requires org.flows4j.api;
+    requires static jdk.incubator.vector;
 
     provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.nd4j.Nd4jBackendProvider;
 }

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.AdamStep;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.BackendOptions;
 import org.flows4j.api.backend.BinaryOp;
@@ -553,6 +554,48 @@ final class DjlBackend implements Backend {
             return full(weightShape, x.dtype(), 0); // no samples: no gradient
         }
         return wrap(Convolutions.backwardWeight(x.array(), arr(gradOutput), weightShape, padH, padW));
+    }
+
+    // ---- fused kernels ---------------------------------------------------------------------
+
+    /**
+     * Updates {@code param}, {@code m} and {@code v} in place and returns them, through
+     * {@link DirectAdam} (one pass over each tensor's memory from Java with the Vector API);
+     * without the Vector API, the composed default. Every storage of this backend is a
+     * contiguous tensor, so its direct buffer is its memory (libtorch would hand out a copy's
+     * buffer for a strided one).
+     */
+    @Override
+    public Storage[] adamUpdate(Storage param, Storage grad, Storage m, Storage v, AdamStep step) {
+        DjlStorage p = DjlStorage.of(param);
+        DjlStorage g = DjlStorage.of(grad);
+        DjlStorage m1 = DjlStorage.of(m);
+        DjlStorage v1 = DjlStorage.of(v);
+        int n = p.shape().size();
+        if (g.dtype() != p.dtype() || m1.dtype() != p.dtype() || v1.dtype() != p.dtype()
+                || g.shape().size() != n || m1.shape().size() != n || v1.shape().size() != n) {
+            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v "
+                    + v1 + " must share one shape and dtype");
+        }
+        if (n == 0) {
+            return new Storage[] {param, m, v};
+        }
+        int bytes = p.dtype().byteSize();
+        if (!DirectAdam.available() || (long) n * bytes > Integer.MAX_VALUE) {
+            return Backend.super.adamUpdate(param, grad, m, v, step);
+        }
+        ByteBuffer pb = p.array().toByteBuffer(true);
+        ByteBuffer gb = g.array().toByteBuffer(true);
+        ByteBuffer mb = m1.array().toByteBuffer(true);
+        ByteBuffer vb = v1.array().toByteBuffer(true);
+        for (ByteBuffer b : new ByteBuffer[] {pb, gb, mb, vb}) {
+            if (!b.isDirect() || b.capacity() < (long) n * bytes) {
+                throw new IllegalStateException("djl: a tensor of " + n + " elements gave no direct buffer of its"
+                        + " memory (" + b + ")");
+            }
+        }
+        DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step);
+        return new Storage[] {param, m, v};
     }
 
     // ---- memory --------------------------------------------------------------------------

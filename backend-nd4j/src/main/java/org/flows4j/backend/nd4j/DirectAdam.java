@@ -1,0 +1,78 @@
+package org.flows4j.backend.nd4j;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+import org.flows4j.api.backend.AdamStep;
+
+/**
+ * One fused Adam update written from Java straight into native buffers, seen as direct
+ * {@link ByteBuffer}s, with the Vector API: each element of the parameter, gradient and moments
+ * is read once and the three outputs written once. Composed from ND4J's elementwise kernels the
+ * same update streams the arrays about four times as often and allocates temporaries, and on
+ * the 19 million parameters of NICE's MNIST model took most of a training step (measured with
+ * {@code ModelBench --profile}, see docs/BENCHMARKS.md).
+ *
+ * <p>The arithmetic is that of the composed default of
+ * {@link org.flows4j.api.backend.Backend#adamUpdate}, operation by operation in the storage's
+ * dtype (no fused multiply-add), with each constant rounded to that dtype as the default's
+ * scalar storages round it, so the two agree bit for bit. The Vector API is an incubator module
+ * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
+ * without it {@link #available()} is false and the backend composes the update instead.
+ */
+final class DirectAdam {
+
+    private static final System.Logger LOG = System.getLogger("org.flows4j.backend.nd4j");
+
+    private DirectAdam() {
+    }
+
+    /** Whether the Vector API is present: detected once, on first use. */
+    static boolean available() {
+        return Detect.AVAILABLE;
+    }
+
+    private static final class Detect {
+        static final boolean AVAILABLE = detect();
+    }
+
+    private static boolean detect() {
+        Module own = DirectAdam.class.getModule();
+        Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
+        if (vector.isEmpty() && own.getLayer() != null) {
+            vector = own.getLayer().findModule("jdk.incubator.vector");
+        }
+        if (vector.isEmpty()) {
+            LOG.log(Level.DEBUG, "nd4j backend: Adam composed from kernels (start the JVM with --add-modules"
+                    + " jdk.incubator.vector for the fused update)");
+            return false;
+        }
+        try {
+            if (own.isNamed() && !own.canRead(vector.get())) {
+                own.addReads(vector.get());
+            }
+            Class.forName("org.flows4j.backend.nd4j.DirectAdamLanes", true, DirectAdam.class.getClassLoader());
+            return true;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.log(Level.WARNING, "nd4j backend: the Vector API is present but unusable (" + e
+                    + "); Adam is composed from kernels");
+            return false;
+        }
+    }
+
+    /**
+     * Updates {@code n} elements of {@code p}, {@code m} and {@code v} in place from {@code g};
+     * each buffer holds at least {@code n} elements from index 0 in the machine's byte order.
+     * Call only when {@link #available()}.
+     */
+    static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
+                       AdamStep step) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        if (float32) {
+            DirectAdamLanes.updateFloats(p, g, m, v, n, step, order);
+        } else {
+            DirectAdamLanes.updateDoubles(p, g, m, v, n, step, order);
+        }
+    }
+}
