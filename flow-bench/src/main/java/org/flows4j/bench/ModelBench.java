@@ -56,13 +56,17 @@ public final class ModelBench {
         String backendName = "cpu";
         double seconds = 10;
         int memorySteps = 0;
+        boolean profile = false;
+        String only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backend" -> backendName = args[++i];
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--memory-steps" -> memorySteps = Integer.parseInt(args[++i]);
+                case "--profile" -> profile = true;
+                case "--model" -> only = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ModelBench [--backend NAME] [--seconds S] [--memory-steps N]");
+                        + "; usage: ModelBench [--backend NAME] [--seconds S] [--memory-steps N] [--profile] [--model NAME]");
             }
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
@@ -72,6 +76,9 @@ public final class ModelBench {
             System.out.println("| model | batch | train steps/s | samples/s | GFLOP/s (NICE) | of GEMM |");
             System.out.println("|---|---:|---:|---:|---:|---:|");
             for (Workload w : WORKLOADS) {
+                if (only != null && !w.name().equals(only)) {
+                    continue;
+                }
                 ZooModel model = build(w, backend);
                 double steps = trainRate(model, w, seconds);
                 double samples = sampleRate(model, w, seconds);
@@ -81,6 +88,14 @@ public final class ModelBench {
                         nice ? String.format("%.1f", gflops) : "", nice ? String.format("%.0f%%", 100 * gflops / gemm) : "");
             }
             System.out.printf("peak resident memory (VmHWM): %.0f MiB%n", memoryKiB("VmHWM") / 1024);
+            if (profile) {
+                for (Workload w : WORKLOADS) {
+                    if (only != null && !w.name().equals(only)) {
+                        continue;
+                    }
+                    profile(w, backend, seconds);
+                }
+            }
             if (memorySteps > 0) {
                 memoryGrowth(backend, memorySteps);
             }
@@ -123,6 +138,54 @@ public final class ModelBench {
                 adam.minimize(model.flow().logProb(x).mean().neg());
             }
         });
+    }
+
+    /**
+     * Trains {@code w} on a {@link ProfilingBackend} over {@code backend} and prints where a
+     * step's time goes, per primitive: a quarter of the time warms up, the rest is counted.
+     */
+    private static void profile(Workload w, Backend backend, double seconds) {
+        ProfilingBackend profiler = new ProfilingBackend(backend);
+        ZooModel model = build(w, profiler);
+        Adam adam = new Adam(model.flow().parameters(), 1e-4);
+        Tensor x = batch(w, profiler, 7).unscoped();
+        Runnable step = () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                adam.minimize(model.flow().logProb(x).mean().neg());
+            }
+        };
+        long warm = System.nanoTime() + (long) (seconds * 0.25e9);
+        while (System.nanoTime() < warm) {
+            step.run();
+        }
+        profiler.reset();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = threads.getCurrentThreadAllocatedBytes();
+        long gcBefore = gcMillis();
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 0.75e9);
+        int n = 0;
+        while (n == 0 || System.nanoTime() < end) {
+            step.run();
+            n++;
+        }
+        long wall = System.nanoTime() - start;
+        double mib = (threads.getCurrentThreadAllocatedBytes() - allocated) / 1048576.0 / n;
+        System.out.printf("%n%s training step on %s, %d steps profiled, %.2f ms/step; Java heap allocated by the"
+                + " training thread %.1f MiB/step; collector time %.1f ms/step:%n", w.name(), backend.name(), n,
+                wall / 1e6 / n, mib, (double) (gcMillis() - gcBefore) / n);
+        System.out.print(profiler.report(n, wall));
+    }
+
+    /** The accumulated time of every garbage collector, in milliseconds. */
+    private static long gcMillis() {
+        long sum = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory
+                .getGarbageCollectorMXBeans()) {
+            sum += Math.max(0, gc.getCollectionTime());
+        }
+        return sum;
     }
 
     private static double sampleRate(ZooModel model, Workload w, double seconds) {
