@@ -362,6 +362,21 @@ class Kernels {
                     out[oo + i] = 1f / x[xo + i];
                 }
             }
+            case EXP -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = FloatMath.exp(x[xo + i]);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = FloatMath.sigmoid(x[xo + i]);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = FloatMath.softplus(x[xo + i]);
+                }
+            }
             default -> {
                 for (int i = 0; i < n; i++) {
                     out[oo + i] = (float) Elementwise.apply(op, x[xo + i]);

@@ -2,6 +2,7 @@ package org.flows4j.backend.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -334,11 +335,65 @@ final class VectorKernels extends Kernels {
                     one.div(FloatVector.fromArray(FS, x, xo + i)).intoArray(out, oo + i);
                 }
             }
+            case EXP -> i = expF(x, xo, out, oo, bound);
+            case SIGMOID -> i = sigmoidF(x, xo, out, oo, bound);
+            case SOFTPLUS -> i = softplusF(x, xo, out, oo, bound);
             default -> {
-                // transcendental functions stay scalar in double, for the accuracy of Math
+                // the other transcendental functions stay scalar in double, for the accuracy of Math
             }
         }
         super.unaryF(op, x, xo + i, out, oo + i, n - i);
+    }
+
+    /**
+     * {@link FloatMath#exp} lane by lane: the same operations in the same order, so the same
+     * bits as the scalar kernel.
+     */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(FloatMath.EXP_LOW).min(FloatMath.EXP_HIGH);
+        FloatVector n = c.mul(FloatMath.LOG2E).add(FloatMath.ROUND).sub(FloatMath.ROUND);
+        FloatVector r = c.sub(n.mul(FloatMath.LN2_HI)).sub(n.mul(FloatMath.LN2_LO));
+        FloatVector z = r.mul(r);
+        FloatVector p = r.mul(FloatMath.P0).add(FloatMath.P1).mul(r).add(FloatMath.P2).mul(r).add(FloatMath.P3).mul(r)
+                .add(FloatMath.P4).mul(r).add(FloatMath.P5).mul(z).add(r).add(1f);
+        IntVector k = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
+    }
+
+    private static int expF(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int i = 0; i < bound; i += FL) {
+            exp(FloatVector.fromArray(FS, x, xo + i)).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /** {@link FloatMath#sigmoid} lane by lane. */
+    private static int sigmoidF(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int i = 0; i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+            FloatVector e = exp(v.abs().neg());
+            FloatVector num = e.blend(1f, v.compare(VectorOperators.GE, 0f));
+            num.div(e.add(1f)).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /** {@link FloatMath#softplus} lane by lane. */
+    private static int softplusF(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int i = 0; i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+            FloatVector t = exp(v.abs().neg());
+            FloatVector s = t.div(t.add(2f));
+            FloatVector s2 = s.mul(s);
+            FloatVector q = s2.mul(FloatMath.A15).add(FloatMath.A13).mul(s2).add(FloatMath.A11).mul(s2)
+                    .add(FloatMath.A9).mul(s2).add(FloatMath.A7).mul(s2).add(FloatMath.A5).mul(s2).add(FloatMath.A3)
+                    .mul(s2).add(1f);
+            v.max(0f).add(s.add(s).mul(q)).intoArray(out, oo + i);
+        }
+        return bound;
     }
 
     @Override
