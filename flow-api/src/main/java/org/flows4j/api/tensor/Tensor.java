@@ -351,9 +351,13 @@ public final class Tensor {
         return neg().softplus().neg();
     }
 
-    /** {@code max(x, 0)}; the derivative at 0 is taken as 0. */
+    /**
+     * {@code max(x, 0)}; the derivative at 0 is taken as 0. The backward pass multiplies by
+     * {@code sign(relu(x))}, 1 above 0 and 0 elsewhere (NaN at NaN), one kernel where a
+     * comparison with 0 needs a scalar and a broadcast.
+     */
     public Tensor relu() {
-        return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {g.mul(this.gt(0.0))});
+        return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {g.mul(out.sign())});
     }
 
     /** {@code |x|}; derivative {@code sign(x)} (0 at 0). */
