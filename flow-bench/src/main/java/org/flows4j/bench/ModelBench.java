@@ -28,12 +28,15 @@ import org.flows4j.zoo.models.ZooModel;
  * sampling samples per second for nice:paper (784 dimensions, batch 256), realnvp:2d (batch
  * 512) and glow:small (28x28x1, batch 64), in float32 on synthetic data of the right kind;
  * the NICE step's GFLOP/s (its matrix products, {@link NiceStep#flops()}) over the backend's
- * own 1024 float32 GEMM rate measured in the same run; peak resident memory (VmHWM); and,
- * with {@code --memory-steps N}, the growth of resident memory (VmRSS) over N glow:small
- * steps after warm-up.
+ * own 1024 float32 GEMM rate, measured in alternating rounds in the same JVM ({@code --rounds},
+ * median of the per-round ratios); peak resident memory (VmHWM); with
+ * {@code --memory-steps N}, the growth of resident memory (VmRSS) over N glow:small steps
+ * after warm-up; and with {@code --profile}, where each workload's training step spends its
+ * time, per primitive ({@link ProfilingBackend}).
  *
  * <pre>
- * java -cp "flow-bench/target/classes:flow-dist/target/flows4j/lib/*:flow-dist/target/flows4j/classpath/*" \
+ * java --add-modules jdk.incubator.vector \
+ *     -cp "flow-bench/target/classes:flow-dist/target/flows4j/lib/*:flow-dist/target/flows4j/classpath/*" \
  *     -Xmx4g org.flows4j.bench.ModelBench --backend djl --seconds 20 --memory-steps 2000
  * </pre>
  */
@@ -58,6 +61,7 @@ public final class ModelBench {
         int memorySteps = 0;
         boolean profile = false;
         String only = null;
+        int rounds = 5;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backend" -> backendName = args[++i];
@@ -65,28 +69,26 @@ public final class ModelBench {
                 case "--memory-steps" -> memorySteps = Integer.parseInt(args[++i]);
                 case "--profile" -> profile = true;
                 case "--model" -> only = args[++i];
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: ModelBench [--backend NAME] [--seconds S] [--memory-steps N] [--profile] [--model NAME]");
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: ModelBench"
+                        + " [--backend NAME] [--seconds S] [--rounds N] [--memory-steps N] [--profile] [--model NAME]");
             }
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
-            double gemm = gemmRate(backend, seconds);
-            System.out.printf("backend %s, threads %d: GEMM 1024 float32 %.1f GFLOP/s%n", backend.name(),
-                    backend.options().threads(), gemm);
-            System.out.println("| model | batch | train steps/s | samples/s | GFLOP/s (NICE) | of GEMM |");
-            System.out.println("|---|---:|---:|---:|---:|---:|");
+            System.out.printf("backend %s, threads %d%n", backend.name(), backend.options().threads());
+            StringBuilder table = new StringBuilder("| model | batch | train steps/s | samples/s |\n|---|---:|---:|---:|\n");
             for (Workload w : WORKLOADS) {
                 if (only != null && !w.name().equals(only)) {
                     continue;
                 }
                 ZooModel model = build(w, backend);
-                double steps = trainRate(model, w, seconds);
+                double steps = w.name().startsWith("nice")
+                        ? niceAgainstGemm(model, w, backend, seconds, rounds)
+                        : trainRate(model, w, seconds);
                 double samples = sampleRate(model, w, seconds);
-                boolean nice = w.name().startsWith("nice");
-                double gflops = nice ? steps * NiceStep.flops() / 1e9 : Double.NaN;
-                System.out.printf("| %s | %d | %.2f | %.1f | %s | %s |%n", w.name(), w.batch(), steps, samples,
-                        nice ? String.format("%.1f", gflops) : "", nice ? String.format("%.0f%%", 100 * gflops / gemm) : "");
+                table.append(String.format("| %s | %d | %.2f | %.1f |%n", w.name(), w.batch(), steps, samples));
             }
+            System.out.print(table);
             System.out.printf("peak resident memory (VmHWM): %.0f MiB%n", memoryKiB("VmHWM") / 1024);
             if (profile) {
                 for (Workload w : WORKLOADS) {
@@ -120,14 +122,53 @@ public final class ModelBench {
                 : r.normal(backend, DType.FLOAT32, shape, 0, 1);
     }
 
-    private static double gemmRate(Backend backend, double seconds) {
+    /**
+     * The NICE step's GFLOP/s against the backend's 1024 float32 GEMM, measured in
+     * {@code rounds} alternating rounds (a GEMM round of half the time, then a training round),
+     * so that both see the same load on a shared machine; prints each round and the medians,
+     * and returns the median training steps per second.
+     */
+    private static double niceAgainstGemm(ZooModel model, Workload w, Backend backend, double seconds, int rounds) {
+        Adam adam = new Adam(model.flow().parameters(), 1e-4);
+        Tensor x = batch(w, backend, 7).unscoped();
         Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
         Tensor b = Benches.normal(backend, DType.FLOAT32, 2, Shape.of(1024, 1024), 1);
-        return rate(seconds, () -> {
+        Runnable gemm = () -> {
             try (MemoryScope scope = MemoryScope.open()) {
                 a.matmul(b); // every backend computes eagerly; reading 4 MB back would skew the rate
             }
-        }) * 2.0 * 1024 * 1024 * 1024 / 1e9;
+        };
+        Runnable step = () -> {
+            try (MemoryScope scope = MemoryScope.open()) {
+                adam.minimize(model.flow().logProb(x).mean().neg());
+            }
+        };
+        double gemmFlops = 2.0 * 1024 * 1024 * 1024;
+        double[] gemmRates = new double[rounds];
+        double[] niceRates = new double[rounds];
+        double[] stepRates = new double[rounds];
+        double[] ratios = new double[rounds];
+        System.out.printf("%n%s training step (%.2f GFLOP of matrix products) against GEMM 1024 float32, %d"
+                + " alternating rounds:%n| round | GEMM GFLOP/s | NICE steps/s | NICE GFLOP/s | NICE / GEMM |%n"
+                + "|---:|---:|---:|---:|---:|%n", w.name(), NiceStep.flops() / 1e9, rounds);
+        for (int r = 0; r < rounds; r++) {
+            gemmRates[r] = rate(seconds / 2, gemm) * gemmFlops / 1e9;
+            stepRates[r] = rate(seconds, step);
+            niceRates[r] = stepRates[r] * NiceStep.flops() / 1e9;
+            ratios[r] = niceRates[r] / gemmRates[r];
+            System.out.printf("| %d | %.1f | %.2f | %.1f | %.2f |%n", r + 1, gemmRates[r], stepRates[r], niceRates[r],
+                    ratios[r]);
+        }
+        System.out.printf("| median | %.1f | %.2f | %.1f | **%.2f** |%n%n", median(gemmRates), median(stepRates),
+                median(niceRates), median(ratios));
+        return median(stepRates);
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     private static double trainRate(ZooModel model, Workload w, double seconds) {
@@ -223,18 +264,35 @@ public final class ModelBench {
                 adam.minimize(model.flow().logProb(x).mean().neg());
             }
         };
-        for (int i = 0; i < Math.max(50, steps / 10); i++) {
+        int warmUp = Math.max(50, steps / 10);
+        for (int i = 0; i < warmUp; i++) {
             step.run();
         }
-        System.gc();
-        double before = memoryKiB("VmRSS");
-        for (int i = 0; i < steps; i++) {
+        System.out.printf("%nglow:small resident memory over %d training steps after %d of warm-up (VmRSS and the Java"
+                + " heap after System.gc()):%n| step | VmRSS MiB | heap used MiB | heap committed MiB |%n"
+                + "|---:|---:|---:|---:|%n", steps, warmUp);
+        double before = memoryRow(0);
+        double after = before;
+        long start = System.nanoTime();
+        for (int i = 1; i <= steps; i++) {
             step.run();
+            if (i % Math.max(1, steps / 8) == 0 || i == steps) {
+                after = memoryRow(i);
+            }
         }
+        System.out.printf("glow:small, %d steps after warm-up (%.2f steps/s): resident memory %.0f -> %.0f MiB (%+.1f%%)%n",
+                steps, steps / ((System.nanoTime() - start) / 1e9), before / 1024, after / 1024,
+                100 * (after - before) / before);
+    }
+
+    /** Collects garbage, prints one row of the memory table and returns VmRSS in KiB. */
+    private static double memoryRow(int step) throws IOException {
         System.gc();
-        double after = memoryKiB("VmRSS");
-        System.out.printf("glow:small, %d steps after warm-up: resident memory %.0f -> %.0f MiB (%+.1f%%)%n", steps,
-                before / 1024, after / 1024, 100 * (after - before) / before);
+        Runtime rt = Runtime.getRuntime();
+        double rss = memoryKiB("VmRSS");
+        System.out.printf("| %d | %.0f | %.0f | %.0f |%n", step, rss / 1024, (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
+                rt.totalMemory() / 1048576.0);
+        return rss;
     }
 
     /** A line of /proc/self/status in KiB (Linux), or NaN elsewhere. */
