@@ -504,6 +504,16 @@ final class DjlBackend implements Backend {
             round[i] = seen[indices[i]]++;
             rounds = Math.max(rounds, round[i] + 1);
         }
+        if (rounds == 1 && n == dim) {
+            // a permutation: each target reads its one source, with no zero slice to append
+            int[] inverse = new int[dim];
+            for (int i = 0; i < n; i++) {
+                inverse[indices[i]] = i;
+            }
+            try (Temps t = new Temps()) {
+                return wrap(take(src.array(), axis, t.add(indices(inverse))));
+            }
+        }
         try (Temps t = new Temps()) {
             NDArray s = src.array();
             Shape zeroShape = src.shape().withDim(axis, 1);
