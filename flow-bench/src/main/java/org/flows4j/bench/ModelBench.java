@@ -285,8 +285,18 @@ public final class ModelBench {
                 100 * (after - before) / before);
     }
 
-    /** Collects garbage, prints one row of the memory table and returns VmRSS in KiB. */
+    /**
+     * Collects garbage twice, half a second apart, so that the objects a library frees from
+     * reference queues after the first collection (ND4J's and JavaCPP's deallocators) are gone
+     * by the second; prints one row of the memory table and returns VmRSS in KiB.
+     */
     private static double memoryRow(int step) throws IOException {
+        System.gc();
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         System.gc();
         Runtime rt = Runtime.getRuntime();
         double rss = memoryKiB("VmRSS");
