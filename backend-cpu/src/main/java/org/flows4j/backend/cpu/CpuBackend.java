@@ -99,14 +99,14 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage full(Shape shape, DType dtype, double value) {
+        // a recycled array when there is one: every element is written here
+        CpuStorage out = CpuStorage.uninitialized(shape, dtype, pool);
         if (dtype == DType.FLOAT32) {
-            float[] data = new float[shape.size()];
-            Arrays.fill(data, (float) value);
-            return CpuStorage.wrap(data, shape);
+            Arrays.fill(out.floats(), (float) value);
+        } else {
+            Arrays.fill(out.doubles(), value);
         }
-        double[] data = new double[shape.size()];
-        Arrays.fill(data, value);
-        return CpuStorage.wrap(data, shape);
+        return out;
     }
 
     @Override

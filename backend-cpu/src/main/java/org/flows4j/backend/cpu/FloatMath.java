@@ -34,6 +34,8 @@ final class FloatMath {
     static final float LN2_LO = -2.12194440e-4f;
     /** Adding and subtracting {@code 1.5 * 2^23} rounds a float of magnitude below {@code 2^22} to an integer, ties to even. */
     static final float ROUND = 12582912f;
+    /** The bits of {@link #ROUND}. */
+    static final int ROUND_BITS = 0x4B400000;
     static final float P0 = 1.9875691500e-4f;
     static final float P1 = 1.3981999507e-3f;
     static final float P2 = 8.3334519073e-3f;
@@ -55,11 +57,14 @@ final class FloatMath {
     /** {@code e^x}. */
     static float exp(float x) {
         float c = Math.min(Math.max(x, EXP_LOW), EXP_HIGH);
-        float n = (c * LOG2E + ROUND) - ROUND;
+        float t = c * LOG2E + ROUND;
+        float n = t - ROUND;
         float r = (c - n * LN2_HI) - n * LN2_LO;
         float z = r * r;
         float p = (((((P0 * r + P1) * r + P2) * r + P3) * r + P4) * r + P5) * z + r + 1f;
-        int k = (int) n;
+        // t = 1.5 * 2^23 + n exactly, so its low bits hold n (no float-to-int conversion, which
+        // the Vector API of JDK 17 does not compile to an instruction and boxes instead)
+        int k = Float.floatToRawIntBits(t) - ROUND_BITS;
         int k1 = k >> 1;
         return p * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k - k1 + 127) << 23);
     }

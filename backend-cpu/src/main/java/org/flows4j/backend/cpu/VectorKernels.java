@@ -335,6 +335,14 @@ final class VectorKernels extends Kernels {
                     one.div(FloatVector.fromArray(FS, x, xo + i)).intoArray(out, oo + i);
                 }
             }
+            case SIGN -> {
+                for (; i < bound; i += FL) {
+                    FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+                    // +-1 off zero, +0 at both zeros, NaN at NaN, as the scalar kernel
+                    v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
+                            .blend(0f, v.compare(VectorOperators.EQ, 0f)).intoArray(out, oo + i);
+                }
+            }
             case EXP -> i = expF(x, xo, out, oo, bound);
             case SIGMOID -> i = sigmoidF(x, xo, out, oo, bound);
             case SOFTPLUS -> i = softplusF(x, xo, out, oo, bound);
@@ -351,12 +359,13 @@ final class VectorKernels extends Kernels {
      */
     private static FloatVector exp(FloatVector x) {
         FloatVector c = x.max(FloatMath.EXP_LOW).min(FloatMath.EXP_HIGH);
-        FloatVector n = c.mul(FloatMath.LOG2E).add(FloatMath.ROUND).sub(FloatMath.ROUND);
+        FloatVector t = c.mul(FloatMath.LOG2E).add(FloatMath.ROUND);
+        FloatVector n = t.sub(FloatMath.ROUND);
         FloatVector r = c.sub(n.mul(FloatMath.LN2_HI)).sub(n.mul(FloatMath.LN2_LO));
         FloatVector z = r.mul(r);
         FloatVector p = r.mul(FloatMath.P0).add(FloatMath.P1).mul(r).add(FloatMath.P2).mul(r).add(FloatMath.P3).mul(r)
                 .add(FloatMath.P4).mul(r).add(FloatMath.P5).mul(z).add(r).add(1f);
-        IntVector k = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector k = ((IntVector) t.reinterpretAsInts()).sub(FloatMath.ROUND_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -370,11 +379,23 @@ final class VectorKernels extends Kernels {
         return bound;
     }
 
+    /**
+     * {@code e^-|x|} lane by lane into {@code out}: the first pass of the sigmoid and softplus,
+     * which finish in a second loop. One loop with both would outgrow what C2 compiles to vector
+     * instructions, and it then boxes every vector (measured: megabytes of garbage a call).
+     */
+    private static void expNegAbsF(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int i = 0; i < bound; i += FL) {
+            exp(FloatVector.fromArray(FS, x, xo + i).abs().neg()).intoArray(out, oo + i);
+        }
+    }
+
     /** {@link FloatMath#sigmoid} lane by lane. */
     private static int sigmoidF(float[] x, int xo, float[] out, int oo, int bound) {
+        expNegAbsF(x, xo, out, oo, bound);
         for (int i = 0; i < bound; i += FL) {
             FloatVector v = FloatVector.fromArray(FS, x, xo + i);
-            FloatVector e = exp(v.abs().neg());
+            FloatVector e = FloatVector.fromArray(FS, out, oo + i);
             FloatVector num = e.blend(1f, v.compare(VectorOperators.GE, 0f));
             num.div(e.add(1f)).intoArray(out, oo + i);
         }
@@ -383,15 +404,15 @@ final class VectorKernels extends Kernels {
 
     /** {@link FloatMath#softplus} lane by lane. */
     private static int softplusF(float[] x, int xo, float[] out, int oo, int bound) {
+        expNegAbsF(x, xo, out, oo, bound);
         for (int i = 0; i < bound; i += FL) {
-            FloatVector v = FloatVector.fromArray(FS, x, xo + i);
-            FloatVector t = exp(v.abs().neg());
+            FloatVector t = FloatVector.fromArray(FS, out, oo + i);
             FloatVector s = t.div(t.add(2f));
             FloatVector s2 = s.mul(s);
             FloatVector q = s2.mul(FloatMath.A15).add(FloatMath.A13).mul(s2).add(FloatMath.A11).mul(s2)
                     .add(FloatMath.A9).mul(s2).add(FloatMath.A7).mul(s2).add(FloatMath.A5).mul(s2).add(FloatMath.A3)
                     .mul(s2).add(1f);
-            v.max(0f).add(s.add(s).mul(q)).intoArray(out, oo + i);
+            FloatVector.fromArray(FS, x, xo + i).max(0f).add(s.add(s).mul(q)).intoArray(out, oo + i);
         }
         return bound;
     }

@@ -39,13 +39,21 @@ class ArrayPoolTest {
             b.free(s);
             b.free(s); // twice: still recycled once
             assertEquals(4L * N, b.pool().bytes());
-            Storage ones = b.full(Shape.of(N), DType.FLOAT32, 1);
+            float[] one = new float[N];
+            Arrays.fill(one, 1f);
+            Storage ones = b.fromFloats(one, Shape.of(N), DType.FLOAT32);
             Storage out = b.unary(UnaryOp.NEG, ones);
             assertSame(data, CpuStorage.of(out).floats());
             assertEquals(0, b.pool().bytes());
             float[] expected = new float[N];
             Arrays.fill(expected, -1f);
             assertArrayEquals(expected, b.toFloats(out));
+            // full writes every element, so it takes a recycled array too
+            b.free(out);
+            Storage twos = b.full(Shape.of(N), DType.FLOAT32, 2);
+            assertSame(data, CpuStorage.of(twos).floats());
+            Arrays.fill(expected, 2f);
+            assertArrayEquals(expected, b.toFloats(twos));
         }
     }
 

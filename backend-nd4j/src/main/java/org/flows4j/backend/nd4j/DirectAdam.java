@@ -20,6 +20,10 @@ import org.flows4j.api.backend.AdamStep;
  * scalar storages round it, so the two agree bit for bit. The Vector API is an incubator module
  * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
  * without it {@link #available()} is false and the backend composes the update instead.
+ *
+ * <p>backend-djl has the same class: a backend depends on flow-api alone, which stays on
+ * {@code java.base} (see integration-tests' architecture rules), so this Vector API code has no
+ * shared home; a change to one copy belongs in the other.
  */
 final class DirectAdam {
 
