@@ -21,7 +21,7 @@ import org.flows4j.api.backend.AdamStep;
  * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
  * without it {@link #available()} is false and the backend composes the update instead.
  *
- * <p>backend-nd4j has the same class: a backend depends on flow-api alone, which stays on
+ * <p>backend-nd4j has the same update in its DirectKernels: a backend depends on flow-api alone, which stays on
  * {@code java.base} (see integration-tests' architecture rules), so this Vector API code has no
  * shared home; a change to one copy belongs in the other.
  */

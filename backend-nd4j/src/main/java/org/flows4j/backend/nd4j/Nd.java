@@ -108,8 +108,19 @@ final class Nd {
         exec(op, new INDArray[] {input}, new INDArray[] {output}, iArgs.length == 0 ? NO_INTS : iArgs);
     }
 
-    /** Whether any element is NaN: one counting pass, no mask allocated. */
+    /**
+     * Whether any element is NaN: a Vector API scan of the buffer ({@link DirectKernels}) for
+     * a whole row-major array, else ND4J's counting pass (no mask allocated either way).
+     */
     static boolean hasNaN(INDArray a) {
+        long n = a.length();
+        int bytes = a.dataType().width();
+        if (DirectKernels.available() && !a.isEmpty() && a.offset() == 0 && a.ordering() == 'c'
+                && a.elementWiseStride() == 1 && n * bytes <= Integer.MAX_VALUE
+                && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE)
+                && a.data().asNio().capacity() >= n * bytes) {
+            return DirectKernels.hasNaN(a.data().asNio(), (int) n, a.dataType() == DataType.FLOAT);
+        }
         return count(a, Conditions.isNan()) > 0;
     }
 

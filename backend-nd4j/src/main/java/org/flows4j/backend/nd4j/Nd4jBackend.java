@@ -275,7 +275,7 @@ final class Nd4jBackend implements Backend {
      * Updates {@code param}, {@code m} and {@code v} in place with ND4J's kernels, with the same
      * operations in the same order as the default composed kernel (so the same roundings);
      * the temporaries are closed before returning. It streams the arrays about four times as
-     * often as {@link DirectAdam} and is the path without the Vector API.
+     * often as {@link DirectKernels} and is the path without the Vector API.
      */
     private void composedAdam(Nd4jStorage p, Nd4jStorage g, Nd4jStorage m1, Nd4jStorage v1, AdamStep step) {
         elements(p.size());
@@ -310,7 +310,7 @@ final class Nd4jBackend implements Backend {
 
     /**
      * Updates {@code param}, {@code m} and {@code v} in place and returns them: through
-     * {@link DirectAdam} (one pass over each buffer from Java with the Vector API) when the
+     * {@link DirectKernels} (one pass over each buffer from Java with the Vector API) when the
      * Vector API is present and the four storages are whole row-major buffers, else with
      * ND4J's kernels ({@link #composedAdam}). Both round as the default composed kernel does.
      */
@@ -330,12 +330,12 @@ final class Nd4jBackend implements Backend {
             return new Storage[] {param, m, v};
         }
         int bytes = p.dtype().byteSize();
-        if (!DirectAdam.available() || (long) n * bytes > Integer.MAX_VALUE || !direct(p, n, bytes)
+        if (!DirectKernels.available() || (long) n * bytes > Integer.MAX_VALUE || !direct(p, n, bytes)
                 || !direct(m1, n, bytes) || !direct(v1, n, bytes) || !direct(g, n, bytes)) {
             composedAdam(p, g, m1, v1, step);
             return new Storage[] {param, m, v};
         }
-        DirectAdam.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
+        DirectKernels.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
                 v1.array().data().asNio(), n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
     }

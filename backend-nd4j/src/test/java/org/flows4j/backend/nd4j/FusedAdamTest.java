@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The fused Adam update ({@link DirectAdam}, which the tests run with: the build adds the Vector
+ * The fused Adam update ({@link DirectKernels}, which the tests run with: the build adds the Vector
  * API module) against the formula of {@link AdamStep} evaluated in Java operation by operation
  * in the dtype, as the composed default of {@link Backend#adamUpdate} does with IEEE kernels:
  * the same bits in both dtypes, with and without weight decay, on lengths with whole vectors
@@ -40,7 +40,7 @@ class FusedAdamTest {
 
     @Test
     void the_fused_path_is_the_one_under_test() {
-        assertTrue(DirectAdam.available(), "the tests run with --add-modules jdk.incubator.vector");
+        assertTrue(DirectKernels.available(), "the tests run with --add-modules jdk.incubator.vector");
     }
 
     @ParameterizedTest

@@ -4,21 +4,54 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.flows4j.api.backend.AdamStep;
 
 /**
- * The loops of {@link DirectAdam}, the only class of this backend that names the Vector API: it
- * is loaded once {@link DirectAdam} has found the incubator module. Whole vectors run in lanes;
+ * The loops of {@link DirectKernels}, the only class of this backend that names the Vector API: it
+ * is loaded once {@link DirectKernels} has found the incubator module. Whole vectors run in lanes;
  * the last few elements run the same arithmetic on scalars, which Java rounds exactly as a lane.
  * Each loop is its own small method, so that C2 keeps every vector in a register.
  */
-final class DirectAdamLanes {
+final class DirectLanes {
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    private DirectAdamLanes() {
+    private DirectLanes() {
+    }
+
+    static boolean hasNaNFloats(ByteBuffer data, int n, ByteOrder order) {
+        int bound = FS.loopBound(n);
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector v = FloatVector.fromByteBuffer(FS, data, 4 * i, order);
+            if (v.compare(VectorOperators.NE, v).anyTrue()) {
+                return true;
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            if (Float.isNaN(data.getFloat(4 * i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean hasNaNDoubles(ByteBuffer data, int n, ByteOrder order) {
+        int bound = DS.loopBound(n);
+        for (int i = 0; i < bound; i += DS.length()) {
+            DoubleVector v = DoubleVector.fromByteBuffer(DS, data, 8 * i, order);
+            if (v.compare(VectorOperators.NE, v).anyTrue()) {
+                return true;
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            if (Double.isNaN(data.getDouble(8 * i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void updateFloats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,

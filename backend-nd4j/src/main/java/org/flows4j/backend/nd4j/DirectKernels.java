@@ -1,0 +1,98 @@
+package org.flows4j.backend.nd4j;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+import org.flows4j.api.backend.AdamStep;
+
+/**
+ * Loops written from Java straight over ND4J's native buffers, seen as direct
+ * {@link ByteBuffer}s, with the Vector API, where ND4J's own operations cost far more than the
+ * memory traffic (measured with {@code ModelBench --profile}, see docs/BENCHMARKS.md):
+ * <ul>
+ *   <li>{@link #update}, one fused Adam update: each element of the parameter, gradient and
+ *       moments is read once and the three outputs written once. Composed from ND4J's kernels
+ *       the same update streams the arrays about four times as often, allocates temporaries,
+ *       and took most of a nice:paper training step (175 of ~365 ms).</li>
+ *   <li>{@link #hasNaN}, whether an array holds a NaN, for the kernels that must propagate one
+ *       where ND4J does not (sign, maximum, minimum, max): ND4J's {@code MatchCondition} took
+ *       1.2 ms for 256,000 floats, which made sign, ReLU's backward pass, a tenth of a
+ *       nice:paper step.</li>
+ * </ul>
+ *
+ * <p>The Adam arithmetic is that of the composed default of
+ * {@link org.flows4j.api.backend.Backend#adamUpdate}, operation by operation in the storage's
+ * dtype (no fused multiply-add), with each constant rounded to that dtype as the default's
+ * scalar storages round it, so the two agree bit for bit. The Vector API is an incubator module
+ * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
+ * without it {@link #available()} is false and the backend uses ND4J's operations instead.
+ *
+ * <p>backend-djl has the same Adam update (its {@code DirectAdam}): a backend depends on
+ * flow-api alone, which stays on {@code java.base} (see integration-tests' architecture rules),
+ * so this Vector API code has no shared home; a change to one copy belongs in the other.
+ */
+final class DirectKernels {
+
+    private static final System.Logger LOG = System.getLogger("org.flows4j.backend.nd4j");
+
+    private DirectKernels() {
+    }
+
+    /** Whether the Vector API is present: detected once, on first use. */
+    static boolean available() {
+        return Detect.AVAILABLE;
+    }
+
+    private static final class Detect {
+        static final boolean AVAILABLE = detect();
+    }
+
+    private static boolean detect() {
+        Module own = DirectKernels.class.getModule();
+        Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
+        if (vector.isEmpty() && own.getLayer() != null) {
+            vector = own.getLayer().findModule("jdk.incubator.vector");
+        }
+        if (vector.isEmpty()) {
+            LOG.log(Level.DEBUG, "nd4j backend: Adam and NaN scans by ND4J's operations (start the JVM with"
+                    + " --add-modules jdk.incubator.vector for the faster loops)");
+            return false;
+        }
+        try {
+            if (own.isNamed() && !own.canRead(vector.get())) {
+                own.addReads(vector.get());
+            }
+            Class.forName("org.flows4j.backend.nd4j.DirectLanes", true, DirectKernels.class.getClassLoader());
+            return true;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            LOG.log(Level.WARNING, "nd4j backend: the Vector API is present but unusable (" + e
+                    + "); ND4J's operations are used instead");
+            return false;
+        }
+    }
+
+    /**
+     * Updates {@code n} elements of {@code p}, {@code m} and {@code v} in place from {@code g};
+     * each buffer holds at least {@code n} elements from index 0 in the machine's byte order.
+     * Call only when {@link #available()}.
+     */
+    /**
+     * Whether any of the first {@code n} elements of {@code data} (machine byte order) is NaN.
+     * Call only when {@link #available()}.
+     */
+    static boolean hasNaN(ByteBuffer data, int n, boolean float32) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        return float32 ? DirectLanes.hasNaNFloats(data, n, order) : DirectLanes.hasNaNDoubles(data, n, order);
+    }
+
+    static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
+                       AdamStep step) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        if (float32) {
+            DirectLanes.updateFloats(p, g, m, v, n, step, order);
+        } else {
+            DirectLanes.updateDoubles(p, g, m, v, n, step, order);
+        }
+    }
+}
