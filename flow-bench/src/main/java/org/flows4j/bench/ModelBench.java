@@ -29,7 +29,8 @@ import org.flows4j.zoo.models.ZooModel;
  * 512) and glow:small (28x28x1, batch 64), in float32 on synthetic data of the right kind;
  * the NICE step's GFLOP/s (its matrix products, {@link NiceStep#flops()}) over the backend's
  * own 1024 float32 GEMM rate, measured in alternating rounds in the same JVM ({@code --rounds},
- * median of the per-round ratios); peak resident memory (VmHWM); with
+ * median of the per-round ratios, after {@code --warmup} seconds of training, by default three
+ * rounds' worth); peak resident memory (VmHWM); with
  * {@code --memory-steps N}, the growth of resident memory (VmRSS) over N glow:small steps
  * after warm-up; and with {@code --profile}, where each workload's training step spends its
  * time, per primitive ({@link ProfilingBackend}).
@@ -62,6 +63,7 @@ public final class ModelBench {
         boolean profile = false;
         String only = null;
         int rounds = 5;
+        double warmup = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--backend" -> backendName = args[++i];
@@ -70,8 +72,9 @@ public final class ModelBench {
                 case "--profile" -> profile = true;
                 case "--model" -> only = args[++i];
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: ModelBench"
-                        + " [--backend NAME] [--seconds S] [--rounds N] [--memory-steps N] [--profile] [--model NAME]");
+                        + " [--backend NAME] [--seconds S] [--rounds N] [--warmup S] [--memory-steps N] [--profile] [--model NAME]");
             }
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
@@ -83,7 +86,7 @@ public final class ModelBench {
                 }
                 ZooModel model = build(w, backend);
                 double steps = w.name().startsWith("nice")
-                        ? niceAgainstGemm(model, w, backend, seconds, rounds)
+                        ? niceAgainstGemm(model, w, backend, seconds, rounds, warmup >= 0 ? warmup : 3 * seconds)
                         : trainRate(model, w, seconds);
                 double samples = sampleRate(model, w, seconds);
                 table.append(String.format("| %s | %d | %.2f | %.1f |%n", w.name(), w.batch(), steps, samples));
@@ -125,10 +128,12 @@ public final class ModelBench {
     /**
      * The NICE step's GFLOP/s against the backend's 1024 float32 GEMM, measured in
      * {@code rounds} alternating rounds (a GEMM round of half the time, then a training round),
-     * so that both see the same load on a shared machine; prints each round and the medians,
-     * and returns the median training steps per second.
+     * so that both see the same load on a shared machine, after {@code warmup} seconds of
+     * training (the native backends' Java layers take tens of steps to be compiled); prints each
+     * round and the medians, and returns the median training steps per second.
      */
-    private static double niceAgainstGemm(ZooModel model, Workload w, Backend backend, double seconds, int rounds) {
+    private static double niceAgainstGemm(ZooModel model, Workload w, Backend backend, double seconds, int rounds,
+                                          double warmup) {
         Adam adam = new Adam(model.flow().parameters(), 1e-4);
         Tensor x = batch(w, backend, 7).unscoped();
         Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
@@ -144,13 +149,17 @@ public final class ModelBench {
             }
         };
         double gemmFlops = 2.0 * 1024 * 1024 * 1024;
+        long warm = System.nanoTime() + (long) (warmup * 1e9);
+        while (System.nanoTime() < warm) {
+            step.run();
+        }
         double[] gemmRates = new double[rounds];
         double[] niceRates = new double[rounds];
         double[] stepRates = new double[rounds];
         double[] ratios = new double[rounds];
         System.out.printf("%n%s training step (%.2f GFLOP of matrix products) against GEMM 1024 float32, %d"
-                + " alternating rounds:%n| round | GEMM GFLOP/s | NICE steps/s | NICE GFLOP/s | NICE / GEMM |%n"
-                + "|---:|---:|---:|---:|---:|%n", w.name(), NiceStep.flops() / 1e9, rounds);
+                + " alternating rounds after %.0f s of training:%n| round | GEMM GFLOP/s | NICE steps/s | NICE GFLOP/s"
+                + " | NICE / GEMM |%n|---:|---:|---:|---:|---:|%n", w.name(), NiceStep.flops() / 1e9, rounds, warmup);
         for (int r = 0; r < rounds; r++) {
             gemmRates[r] = rate(seconds / 2, gemm) * gemmFlops / 1e9;
             stepRates[r] = rate(seconds, step);

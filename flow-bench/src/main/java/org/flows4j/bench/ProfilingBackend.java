@@ -140,7 +140,7 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage binary(BinaryOp op, Storage a, Storage b) {
-        String kind = a.shape().equals(b.shape()) ? "" : " (broadcast)";
+        String kind = a.shape().equals(b.shape()) ? "" : " " + dims(a.shape()) + " " + dims(b.shape());
         return time("binary " + op + kind, () -> delegate.binary(op, a, b));
     }
 
@@ -174,7 +174,7 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage broadcastTo(Storage x, Shape shape) {
-        return time("broadcastTo", () -> delegate.broadcastTo(x, shape));
+        return time("broadcastTo " + dims(x.shape()) + " to " + dims(shape), () -> delegate.broadcastTo(x, shape));
     }
 
     @Override

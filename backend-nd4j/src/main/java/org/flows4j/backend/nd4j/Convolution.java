@@ -144,10 +144,7 @@ final class Convolution {
      */
     private static INDArray repeated(Scratch scratch, INDArray weight, long oc, long ck, int count) {
         INDArray w2 = Nd.sharing(weight, new long[] {1, oc, ck});
-        INDArray out = scratch.add(Nd4j.createUninitialized(weight.dataType(), new long[] {count, oc, ck}, 'c'));
-        INDArray target = scratch.add(Nd4j.createFromArray(new long[] {count, oc, ck}));
-        Nd.exec("broadcast_to", new INDArray[] {w2, target}, new INDArray[] {out});
-        return out;
+        return scratch.add(Nd.broadcast(w2, Shape.of(count, (int) oc, (int) ck)));
     }
 
     static Nd4jStorage backwardWeight(Nd4jStorage input, Nd4jStorage gradOutput, Shape weightShape, int padH,

