@@ -54,6 +54,32 @@ final class DirectLanes {
         return false;
     }
 
+    static void signFloats(ByteBuffer in, ByteBuffer out, int n, ByteOrder order) {
+        int bound = FS.loopBound(n);
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector v = FloatVector.fromByteBuffer(FS, in, 4 * i, order);
+            v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
+                    .blend(0f, v.compare(VectorOperators.EQ, 0f)).intoByteBuffer(out, 4 * i, order);
+        }
+        for (int i = bound; i < n; i++) {
+            float x = in.getFloat(4 * i);
+            out.putFloat(4 * i, x > 0 ? 1f : x < 0 ? -1f : x == 0 ? 0f : x);
+        }
+    }
+
+    static void signDoubles(ByteBuffer in, ByteBuffer out, int n, ByteOrder order) {
+        int bound = DS.loopBound(n);
+        for (int i = 0; i < bound; i += DS.length()) {
+            DoubleVector v = DoubleVector.fromByteBuffer(DS, in, 8 * i, order);
+            v.blend(1.0, v.compare(VectorOperators.GT, 0.0)).blend(-1.0, v.compare(VectorOperators.LT, 0.0))
+                    .blend(0.0, v.compare(VectorOperators.EQ, 0.0)).intoByteBuffer(out, 8 * i, order);
+        }
+        for (int i = bound; i < n; i++) {
+            double x = in.getDouble(8 * i);
+            out.putDouble(8 * i, x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x);
+        }
+    }
+
     static void updateFloats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,
                              ByteOrder order) {
         float wd = (float) s.weightDecay();

@@ -113,15 +113,24 @@ final class Nd {
      * a whole row-major array, else ND4J's counting pass (no mask allocated either way).
      */
     static boolean hasNaN(INDArray a) {
-        long n = a.length();
-        int bytes = a.dataType().width();
-        if (DirectKernels.available() && !a.isEmpty() && a.offset() == 0 && a.ordering() == 'c'
-                && a.elementWiseStride() == 1 && n * bytes <= Integer.MAX_VALUE
-                && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE)
-                && a.data().asNio().capacity() >= n * bytes) {
-            return DirectKernels.hasNaN(a.data().asNio(), (int) n, a.dataType() == DataType.FLOAT);
+        if (direct(a)) {
+            return DirectKernels.hasNaN(a.data().asNio(), (int) a.length(), a.dataType() == DataType.FLOAT);
         }
         return count(a, Conditions.isNan()) > 0;
+    }
+
+    /**
+     * Whether {@link DirectKernels} can read {@code a} through its buffer: the Vector API is
+     * present and {@code a} is a float or double array whose elements are the first of its
+     * buffer, in row-major order.
+     */
+    static boolean direct(INDArray a) {
+        long n = a.length();
+        int bytes = a.dataType().width();
+        return DirectKernels.available() && !a.isEmpty() && a.offset() == 0 && a.ordering() == 'c'
+                && a.elementWiseStride() == 1 && n * bytes <= Integer.MAX_VALUE
+                && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE)
+                && a.data().asNio().capacity() >= n * bytes;
     }
 
     /** The number of elements that meet {@code condition} (one pass, no mask allocated). */
