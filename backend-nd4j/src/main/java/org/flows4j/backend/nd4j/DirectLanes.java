@@ -54,6 +54,80 @@ final class DirectLanes {
         return false;
     }
 
+    static final int ADD = 0;
+    static final int SUB = 1;
+    static final int MUL = 2;
+
+    static void binaryFloats(int op, ByteBuffer x, ByteBuffer y, ByteBuffer out, int n, ByteOrder order) {
+        int bound = FS.loopBound(n);
+        switch (op) {
+            case ADD -> addFloats(x, y, out, bound, order);
+            case SUB -> subFloats(x, y, out, bound, order);
+            default -> mulFloats(x, y, out, bound, order);
+        }
+        for (int i = bound; i < n; i++) {
+            float a = x.getFloat(4 * i);
+            float b = y.getFloat(4 * i);
+            out.putFloat(4 * i, op == ADD ? a + b : op == SUB ? a - b : a * b);
+        }
+    }
+
+    private static void addFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order).add(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+                    .intoByteBuffer(out, 4 * i, order);
+        }
+    }
+
+    private static void subFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order).sub(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+                    .intoByteBuffer(out, 4 * i, order);
+        }
+    }
+
+    private static void mulFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += FS.length()) {
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order).mul(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+                    .intoByteBuffer(out, 4 * i, order);
+        }
+    }
+
+    static void binaryDoubles(int op, ByteBuffer x, ByteBuffer y, ByteBuffer out, int n, ByteOrder order) {
+        int bound = DS.loopBound(n);
+        switch (op) {
+            case ADD -> addDoubles(x, y, out, bound, order);
+            case SUB -> subDoubles(x, y, out, bound, order);
+            default -> mulDoubles(x, y, out, bound, order);
+        }
+        for (int i = bound; i < n; i++) {
+            double a = x.getDouble(8 * i);
+            double b = y.getDouble(8 * i);
+            out.putDouble(8 * i, op == ADD ? a + b : op == SUB ? a - b : a * b);
+        }
+    }
+
+    private static void addDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += DS.length()) {
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).add(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+                    .intoByteBuffer(out, 8 * i, order);
+        }
+    }
+
+    private static void subDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += DS.length()) {
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).sub(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+                    .intoByteBuffer(out, 8 * i, order);
+        }
+    }
+
+    private static void mulDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
+        for (int i = 0; i < bound; i += DS.length()) {
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).mul(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+                    .intoByteBuffer(out, 8 * i, order);
+        }
+    }
+
     static void signFloats(ByteBuffer in, ByteBuffer out, int n, ByteOrder order) {
         int bound = FS.loopBound(n);
         for (int i = 0; i < bound; i += FS.length()) {

@@ -41,6 +41,12 @@ final class Elementwise {
     private static final double[] EXPM1_SERIES = {1, 1.0 / 2, 1.0 / 6, 1.0 / 24};
     private static final double[] TANH_SERIES = {1, 0, -1.0 / 3, 0, 2.0 / 15};
 
+    /**
+     * Elements from which an addition, subtraction or product of two arrays of one shape runs
+     * from Java over the buffers ({@link DirectKernels#binary}) rather than through ND4J.
+     */
+    static final int DIRECT_ELEMENTS = 1 << 12;
+
     private Elementwise() {
     }
 
@@ -167,6 +173,13 @@ final class Elementwise {
             return Nd4jStorage.empty(out, a.dtype());
         }
         INDArray r = Nd.alloc(Nd.type(a.dtype()), out);
+        if ((op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL) && a.shape().equals(b.shape())
+                && a.size() >= DIRECT_ELEMENTS && Nd.direct(a.array()) && Nd.direct(b.array())) {
+            // ND4J's dispatch costs more than the arithmetic: 0.1 to 0.2 ms for 256,000 floats
+            DirectKernels.binary(op, a.array().data().asNio(), b.array().data().asNio(), r.data().asNio(), a.size(),
+                    a.dtype() == DType.FLOAT32);
+            return Nd4jStorage.owning(r, out, a.dtype());
+        }
         try {
             Nd.exec(opName(op), new INDArray[] {a.array(), b.array()}, new INDArray[] {r});
             if ((op == BinaryOp.MAXIMUM || op == BinaryOp.MINIMUM)
