@@ -134,8 +134,6 @@ public final class ModelBench {
      */
     private static double niceAgainstGemm(ZooModel model, Workload w, Backend backend, double seconds, int rounds,
                                           double warmup) {
-        Adam adam = new Adam(model.flow().parameters(), 1e-4);
-        Tensor x = batch(w, backend, 7).unscoped();
         Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
         Tensor b = Benches.normal(backend, DType.FLOAT32, 2, Shape.of(1024, 1024), 1);
         Runnable gemm = () -> {
@@ -143,11 +141,7 @@ public final class ModelBench {
                 a.matmul(b); // every backend computes eagerly; reading 4 MB back would skew the rate
             }
         };
-        Runnable step = () -> {
-            try (MemoryScope scope = MemoryScope.open()) {
-                adam.minimize(model.flow().logProb(x).mean().neg());
-            }
-        };
+        Runnable step = trainingStep(model, w);
         double gemmFlops = 2.0 * 1024 * 1024 * 1024;
         long warm = System.nanoTime() + (long) (warmup * 1e9);
         while (System.nanoTime() < warm) {
@@ -181,13 +175,21 @@ public final class ModelBench {
     }
 
     private static double trainRate(ZooModel model, Workload w, double seconds) {
+        return rate(seconds, trainingStep(model, w));
+    }
+
+    /**
+     * One training step of {@code model} per call (forward, backward, Adam at 1e-4) on a fixed
+     * synthetic batch of {@code w}'s kind, made on the model's own backend.
+     */
+    private static Runnable trainingStep(ZooModel model, Workload w) {
         Adam adam = new Adam(model.flow().parameters(), 1e-4);
         Tensor x = batch(w, model.backend(), 7).unscoped();
-        return rate(seconds, () -> {
+        return () -> {
             try (MemoryScope scope = MemoryScope.open()) {
                 adam.minimize(model.flow().logProb(x).mean().neg());
             }
-        });
+        };
     }
 
     /**
@@ -197,13 +199,7 @@ public final class ModelBench {
     private static void profile(Workload w, Backend backend, double seconds) {
         ProfilingBackend profiler = new ProfilingBackend(backend);
         ZooModel model = build(w, profiler);
-        Adam adam = new Adam(model.flow().parameters(), 1e-4);
-        Tensor x = batch(w, profiler, 7).unscoped();
-        Runnable step = () -> {
-            try (MemoryScope scope = MemoryScope.open()) {
-                adam.minimize(model.flow().logProb(x).mean().neg());
-            }
-        };
+        Runnable step = trainingStep(model, w);
         long warm = System.nanoTime() + (long) (seconds * 0.25e9);
         while (System.nanoTime() < warm) {
             step.run();
@@ -266,13 +262,7 @@ public final class ModelBench {
     private static void memoryGrowth(Backend backend, int steps) throws IOException {
         Workload glow = WORKLOADS.get(2);
         ZooModel model = build(glow, backend);
-        Adam adam = new Adam(model.flow().parameters(), 1e-4);
-        Tensor x = batch(glow, backend, 7).unscoped();
-        Runnable step = () -> {
-            try (MemoryScope scope = MemoryScope.open()) {
-                adam.minimize(model.flow().logProb(x).mean().neg());
-            }
-        };
+        Runnable step = trainingStep(model, glow);
         int warmUp = Math.max(50, steps / 10);
         for (int i = 0; i < warmUp; i++) {
             step.run();

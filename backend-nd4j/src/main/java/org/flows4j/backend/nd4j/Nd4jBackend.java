@@ -329,22 +329,13 @@ final class Nd4jBackend implements Backend {
         if (p.isEmpty()) {
             return new Storage[] {param, m, v};
         }
-        int bytes = p.dtype().byteSize();
-        if (!DirectKernels.available() || (long) n * bytes > Integer.MAX_VALUE || !direct(p, n, bytes)
-                || !direct(m1, n, bytes) || !direct(v1, n, bytes) || !direct(g, n, bytes)) {
+        if (!Nd.direct(p.array()) || !Nd.direct(g.array()) || !Nd.direct(m1.array()) || !Nd.direct(v1.array())) {
             composedAdam(p, g, m1, v1, step);
             return new Storage[] {param, m, v};
         }
         DirectKernels.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
                 v1.array().data().asNio(), n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
-    }
-
-    /** Whether {@code s}'s elements are the first {@code n} of its buffer, in row-major order. */
-    private static boolean direct(Nd4jStorage s, int n, int bytes) {
-        INDArray a = s.array();
-        return a.offset() == 0 && a.ordering() == 'c' && a.elementWiseStride() == 1
-                && a.data().asNio().capacity() >= (long) n * bytes;
     }
 
     // ---- memory --------------------------------------------------------------------------
