@@ -1,6 +1,6 @@
 package org.flows4j.layers;
 
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.api.tensor.Tensor;
 
 /**
@@ -9,7 +9,7 @@ import org.flows4j.api.tensor.Tensor;
  *
  * <p>Implemented by the networks in {@code org.flows4j.layers.nn} and by users.
  */
-public interface Layer extends Module {
+public interface Layer extends Component {
 
     /** The output for a batch ({@code [batch, ...]} in, {@code [batch, ...]} out). */
     Tensor apply(Tensor input);

@@ -1,36 +1,101 @@
 package org.flows4j.zoo;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.flows4j.zoo.data.DataException;
 import org.flows4j.zoo.data.DataRequest;
+import org.flows4j.zoo.data.DataSets;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.data.DatasetFactory;
+import org.flows4j.zoo.models.GlowFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelSpec;
+import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.RealNvpFactory;
 
 /**
- * The registry of model families and data set families, by name. The command gets it from
- * Guice ({@code ZooModule} binds the built-in factories in map binders, plugins add theirs, and
- * a provider method builds this from both maps); library users construct one directly.
+ * The registry of model families and data set families, by name.
+ *
+ * <p>{@link #discover()} holds the built-in families and every plugin that
+ * {@link ServiceLoader} finds: a plugin is a {@link ModelFactory} or a {@link DatasetFactory}
+ * declared with {@code provides org.flows4j.zoo.models.ModelFactory with ...} in its
+ * {@code module-info} (module path) or listed in
+ * {@code META-INF/services/org.flows4j.zoo.models.ModelFactory} (class path), and likewise for
+ * data sets. Two families under one name are an error naming both classes, never a silent
+ * shadowing. {@link #builtIn()} holds the built-ins alone; {@link #of} exactly the factories given.
+ *
+ * <p>Immutable and safe to share between threads.
  */
 public final class Zoo {
 
     private final Map<String, ModelFactory> models;
     private final Map<String, DatasetFactory> datasets;
 
-    /** A registry of the given factories, keyed by family name. */
-    public Zoo(Map<String, ModelFactory> models, Map<String, DatasetFactory> datasets) {
-        this.models = new TreeMap<>(models);
-        this.datasets = new TreeMap<>(datasets);
+    private Zoo(Map<String, ModelFactory> models, Map<String, DatasetFactory> datasets) {
+        this.models = Collections.unmodifiableMap(models);
+        this.datasets = Collections.unmodifiableMap(datasets);
     }
 
-    /** Every model family, by name. */
+    /**
+     * A registry of exactly these factories, keyed by their names.
+     *
+     * @throws IllegalArgumentException if two factories share a name
+     */
+    public static Zoo of(Collection<? extends ModelFactory> models, Collection<? extends DatasetFactory> datasets) {
+        return new Zoo(byName(models, ModelFactory::family, "model family"),
+                byName(datasets, DatasetFactory::name, "data set"));
+    }
+
+    /** The built-in families: {@code nice}, {@code realnvp}, {@code glow} and {@link DataSets#builtIn()}. */
+    public static Zoo builtIn() {
+        return of(builtInModels(), DataSets.builtIn());
+    }
+
+    /**
+     * The built-in families and every {@link ModelFactory} and {@link DatasetFactory} that
+     * {@link ServiceLoader} finds on the module path and the class path.
+     *
+     * @throws IllegalArgumentException if a plugin reuses a name, naming both classes
+     * @throws java.util.ServiceConfigurationError if a plugin cannot be loaded
+     */
+    public static Zoo discover() {
+        List<ModelFactory> models = new ArrayList<>(builtInModels());
+        ServiceLoader.load(ModelFactory.class).forEach(models::add);
+        List<DatasetFactory> datasets = new ArrayList<>(DataSets.builtIn());
+        ServiceLoader.load(DatasetFactory.class).forEach(datasets::add);
+        return of(models, datasets);
+    }
+
+    private static List<ModelFactory> builtInModels() {
+        return List.of(new NiceFactory(), new RealNvpFactory(), new GlowFactory());
+    }
+
+    private static <T> Map<String, T> byName(Collection<? extends T> items, Function<T, String> name, String what) {
+        Map<String, T> out = new TreeMap<>();
+        for (T item : items) {
+            String key = name.apply(item);
+            T old = out.putIfAbsent(key, item);
+            if (old != null) {
+                throw new IllegalArgumentException("two " + what + " factories are named '" + key + "': "
+                        + old.getClass().getName() + " and " + item.getClass().getName()
+                        + "; a plugin must not reuse a name");
+            }
+        }
+        return out;
+    }
+
+    /** Every model family, by name, sorted. */
     public Map<String, ModelFactory> models() {
         return models;
     }
 
-    /** Every data set family, by name. */
+    /** Every data set family, by name, sorted. */
     public Map<String, DatasetFactory> datasets() {
         return datasets;
     }

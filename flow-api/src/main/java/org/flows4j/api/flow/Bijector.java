@@ -20,7 +20,7 @@ import org.flows4j.api.tensor.Tensor;
  *
  * <p>Implemented by layers and users.
  */
-public interface Bijector extends Module {
+public interface Bijector extends Component {
 
     /** {@code z = f(x)} and {@code log|det df/dx|} per sample. */
     Transformed forward(Tensor x);

@@ -9,7 +9,7 @@ import org.flows4j.api.tensor.Tensor;
  *
  * <p>Implemented by layers (standard normal, standard logistic, learned diagonal Gaussian).
  */
-public interface Distribution extends Module {
+public interface Distribution extends Component {
 
     /** The shape of one event (one sample without the batch axis). */
     Shape eventShape();

@@ -14,7 +14,7 @@ import org.flows4j.api.tensor.Tensor;
  * <p>Safe for concurrent inference ({@link #logProb}, {@link #sample}, {@link #encode},
  * {@link #decode}) from several threads; training is single-threaded.
  */
-public final class Flow implements Module {
+public final class Flow implements Component {
 
     private final Bijector bijector;
     private final Distribution base;

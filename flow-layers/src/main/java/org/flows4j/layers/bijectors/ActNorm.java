@@ -8,7 +8,7 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * Glow's activation normalization: a per-channel affine map {@code y = (x + b) * exp(s)} over
@@ -21,7 +21,7 @@ import org.flows4j.layers.AbstractModule;
  * scale. Whether it ran is a state slot ({@code initialized}), saved with the model; using
  * the layer before that fails with an explanation.
  */
-public final class ActNorm extends AbstractModule implements Bijector {
+public final class ActNorm extends AbstractComponent implements Bijector {
 
     /** The floor on the standard deviation used by initialization. */
     public static final double MIN_STD = 1e-3;

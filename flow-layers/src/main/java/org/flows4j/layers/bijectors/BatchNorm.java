@@ -8,7 +8,7 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * Batch normalization as a bijector (RealNVP, section 3.7), per channel of axis 1:
@@ -21,7 +21,7 @@ import org.flows4j.layers.AbstractModule;
  * (sampling has no batch to take statistics from), the running averages are used, so the
  * map is a fixed bijection and the inverse is exact.
  */
-public final class BatchNorm extends AbstractModule implements Bijector {
+public final class BatchNorm extends AbstractComponent implements Bijector {
 
     private final int channels;
     private final double momentum;

@@ -6,14 +6,14 @@ import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * The composition of bijectors, applied in list order in the forward (data to latent)
  * direction: {@code f = f_n o ... o f_1}, {@code log|det df/dx| = sum_i log|det df_i|}.
  * The inverse applies the inverses in reverse order. Parts are named by their index.
  */
-public final class Chain extends AbstractModule implements Bijector {
+public final class Chain extends AbstractComponent implements Bijector {
 
     private final List<Bijector> parts;
 

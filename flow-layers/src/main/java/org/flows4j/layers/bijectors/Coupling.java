@@ -5,7 +5,7 @@ import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -19,7 +19,7 @@ import org.flows4j.layers.Layer;
  * {@code [batch, k * mask.transformedSize(), ...]}, {@code k} the transform's
  * {@link CouplingTransform#parameterCount()}, split along axis 1 into the {@code k} parameters.
  */
-public final class Coupling extends AbstractModule implements Bijector {
+public final class Coupling extends AbstractComponent implements Bijector {
 
     private final Mask mask;
     private final Layer conditioner;

@@ -7,14 +7,14 @@ import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * NICE's diagonal scaling layer: {@code h = S x} with {@code S = diag(exp(s))}, so
  * {@code log|det| = sum_d log|S_dd| = sum_d s_d}. The exponential keeps {@code S} invertible;
  * it lets NICE weight latent dimensions by importance. {@code s} starts at 0 (identity).
  */
-public final class DiagonalScaling extends AbstractModule implements Bijector {
+public final class DiagonalScaling extends AbstractComponent implements Bijector {
 
     private final Parameter logScale;
 

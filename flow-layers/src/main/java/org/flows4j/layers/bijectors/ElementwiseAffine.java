@@ -8,7 +8,7 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * A learned elementwise standardization {@code z = (x - mu) * exp(-log sigma)} with one
@@ -16,7 +16,7 @@ import org.flows4j.layers.AbstractModule;
  * {@code log|det| = -sum log sigma}. Followed by a standard normal, it is a learned diagonal
  * Gaussian prior written as a bijector: Glow's learned top prior.
  */
-public final class ElementwiseAffine extends AbstractModule implements Bijector {
+public final class ElementwiseAffine extends AbstractComponent implements Bijector {
 
     private final Shape eventShape;
     private final Parameter mean;

@@ -9,7 +9,7 @@ import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * Glow's invertible 1x1 convolution: every pixel's channel vector is multiplied by a learned
@@ -25,7 +25,7 @@ import org.flows4j.layers.AbstractModule;
  *       {@code log|s|} learned: {@code ln|det W| = sum log|s|}, cheap and exact.</li>
  * </ul>
  */
-public final class InvertibleConv1x1 extends AbstractModule implements Bijector {
+public final class InvertibleConv1x1 extends AbstractComponent implements Bijector {
 
     private final int channels;
     private final boolean luParameterized;

@@ -8,7 +8,7 @@ import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * The multi-scale architecture of RealNVP and Glow. The input image passes through levels;
@@ -21,7 +21,7 @@ import org.flows4j.layers.AbstractModule;
  * <p>Factoring out is a bijection (a reordering), so the log-det is the sum of the levels'
  * and priors' log-dets, and the inverse takes the latent apart in the same order.
  */
-public final class MultiScale extends AbstractModule implements Bijector {
+public final class MultiScale extends AbstractComponent implements Bijector {
 
     /**
      * One level: its steps, the shape of one sample after them, and the prior of the half

@@ -3,7 +3,7 @@ package org.flows4j.layers.bijectors;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -17,7 +17,7 @@ import org.flows4j.layers.Layer;
  * <p>The network maps {@code h [n, c_h, ...]} to {@code [n, 2 c_z, ...]} (means first, then
  * log standard deviations); Glow zero-initializes it, so a fresh prior is {@code N(0, I)}.
  */
-public final class SplitPrior extends AbstractModule {
+public final class SplitPrior extends AbstractComponent {
 
     private final Layer net;
 

@@ -8,7 +8,7 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 
 /**
  * A Gaussian with learned mean {@code mu} and learned log standard deviation {@code log sigma},
@@ -16,7 +16,7 @@ import org.flows4j.layers.AbstractModule;
  * {@code log p(x) = sum_d (-((x_d - mu_d) / sigma_d)^2 / 2 - log sigma_d) - (D / 2) ln(2 pi)}.
  * At temperature {@code T} samples are {@code mu + T sigma eps}.
  */
-public final class DiagonalGaussian extends AbstractModule implements Distribution {
+public final class DiagonalGaussian extends AbstractComponent implements Distribution {
 
     private final Backend backend;
     private final DType dtype;

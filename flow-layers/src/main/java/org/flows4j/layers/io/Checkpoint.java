@@ -1,7 +1,7 @@
 package org.flows4j.layers.io;
 
 import java.util.Map;
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.layers.optim.Optimizer;
 
 /**
@@ -38,7 +38,7 @@ public final class Checkpoint {
     }
 
     /**
-     * Sets every slot of {@code model} (its {@link Module#variables()}: parameters and state
+     * Sets every slot of {@code model} (its {@link Component#variables()}: parameters and state
      * alike) and, if given, the optimizer's state and step count, all or nothing; see
      * {@link Checkpoints#load} for the checks made first. Values are made on the backend of the
      * values they replace.
@@ -49,7 +49,7 @@ public final class Checkpoint {
      * @throws CheckpointException if anything does not match, naming every difference; the
      *     model and optimizer are then unchanged
      */
-    public void restore(Module model, Optimizer optimizerOrNull) {
+    public void restore(Component model, Optimizer optimizerOrNull) {
         Restorer.restore(info, (name, backend) -> tensors.get(name).toTensor(backend), model, optimizerOrNull);
     }
 

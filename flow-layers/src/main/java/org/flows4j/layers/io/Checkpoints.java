@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flows4j.api.DType;
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.optim.Optimizer;
 
@@ -30,7 +30,7 @@ import org.flows4j.layers.optim.Optimizer;
  * them) holding a model's slots, optionally an optimizer's state, and the metadata needed to
  * rebuild the model and resume training.
  *
- * <p><b>Layout.</b> Every slot of the model's {@link Module#variables()} (trainable parameters
+ * <p><b>Layout.</b> Every slot of the model's {@link Component#variables()} (trainable parameters
  * and state such as actnorm's initialized flag or batch-norm statistics) is stored as
  * {@code model.<hierarchical name>}, each optimizer state tensor as {@code optim.<name>}, in
  * their native dtype ({@code F32} or {@code F64}). The {@code __metadata__} map holds only
@@ -88,7 +88,7 @@ public final class Checkpoints {
      * @throws CheckpointException if writing fails or a tensor cannot be read (a freed value,
      *     for example); any previous file is then unchanged and no temporary file is left
      */
-    public static void save(Path file, Module model, Optimizer optimizerOrNull, CheckpointMetadata metadata) {
+    public static void save(Path file, Component model, Optimizer optimizerOrNull, CheckpointMetadata metadata) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(metadata, "metadata");
@@ -290,7 +290,7 @@ public final class Checkpoints {
      *
      * <p>Checked first, before anything is set: the file is a complete, valid flows4j
      * checkpoint; its {@code model.} names are exactly the model's
-     * {@link Module#variables()} names (missing and unexpected names are listed); each
+     * {@link Component#variables()} names (missing and unexpected names are listed); each
      * shape and dtype matches ({@code model.layers.0.weight: checkpoint has [392, 1000]
      * float32, model expects [392, 1024] float32}); and, with an optimizer, its
      * {@code optim.} names, shapes and dtypes match the optimizer's {@link Optimizer#state()}.
@@ -307,7 +307,7 @@ public final class Checkpoints {
      * @throws CheckpointException if anything is wrong, naming the file and every difference;
      *     the model and optimizer are then unchanged
      */
-    public static CheckpointInfo load(Path file, Module model, Optimizer optimizerOrNull) {
+    public static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull) {
         Objects.requireNonNull(model, "model");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             SafeTensors.Header header = SafeTensors.readHeader(channel, file);

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.optim.Optimizer;
@@ -35,7 +35,7 @@ final class Restorer {
     private Restorer() {
     }
 
-    static void restore(CheckpointInfo info, Source source, Module model, Optimizer optimizer) {
+    static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer) {
         Path file = info.file();
         Map<String, Parameter> variables = model.variables();
         Map<String, Tensor> optimizerState = optimizer == null ? Map.of() : optimizer.state();

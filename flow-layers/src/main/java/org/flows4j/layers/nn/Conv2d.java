@@ -7,7 +7,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -27,7 +27,7 @@ import org.flows4j.layers.Layer;
  * start as in the Python reference implementations. The weight is drawn first, row-major,
  * then the bias. With {@code zeroInit} everything starts at zero and nothing is drawn.
  */
-public final class Conv2d extends AbstractModule implements Layer {
+public final class Conv2d extends AbstractComponent implements Layer {
 
     private final int in;
     private final int out;

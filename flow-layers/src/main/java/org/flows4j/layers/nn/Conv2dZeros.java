@@ -6,7 +6,7 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -25,7 +25,7 @@ import org.flows4j.layers.Layer;
  * {@code logscale_factor}) makes the scale learn three times faster than a plain
  * parameter would.
  */
-public final class Conv2dZeros extends AbstractModule implements Layer {
+public final class Conv2dZeros extends AbstractComponent implements Layer {
 
     /** The multiplier of {@code logs}, Glow's {@code logscale_factor}. */
     public static final double LOGSCALE_FACTOR = 3.0;

@@ -5,7 +5,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -28,7 +28,7 @@ import org.flows4j.layers.Layer;
  * {@link Conv2d}'s initialization, each from its own {@link RandomSource#split()} of
  * {@code random}. Glow's width is 512.
  */
-public final class GlowNet extends AbstractModule implements Layer {
+public final class GlowNet extends AbstractComponent implements Layer {
 
     private final int in;
     private final int hidden;

@@ -7,7 +7,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -25,7 +25,7 @@ import org.flows4j.layers.Layer;
  * is drawn: the last layer of a coupling network starts at zero so that a fresh flow is the
  * identity (NICE, Glow).
  */
-public final class Linear extends AbstractModule implements Layer {
+public final class Linear extends AbstractComponent implements Layer {
 
     private final int in;
     private final int out;

@@ -7,7 +7,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -28,7 +28,7 @@ import org.flows4j.layers.Layer;
  * {@code random}, so {@code random} advances by exactly {@code depth + 1} draws whatever the
  * sizes. With {@code zeroInitLast} the output layer starts at zero and so does the output.
  */
-public final class Mlp extends AbstractModule implements Layer {
+public final class Mlp extends AbstractComponent implements Layer {
 
     private final int in;
     private final int width;

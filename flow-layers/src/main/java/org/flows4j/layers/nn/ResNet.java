@@ -7,7 +7,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /**
@@ -30,7 +30,7 @@ import org.flows4j.layers.Layer;
  * the identity. Every convolution draws from its own {@link RandomSource#split()} of
  * {@code random} (see {@link Conv2d} for the initialization).
  */
-public final class ResNet extends AbstractModule implements Layer {
+public final class ResNet extends AbstractComponent implements Layer {
 
     private final int in;
     private final int width;

@@ -4,11 +4,11 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Layer;
 
 /** A pre-activation residual block: {@code h + conv2(relu(conv1(relu(h))))}, 3x3 convolutions of one width. */
-final class ResidualBlock extends AbstractModule implements Layer {
+final class ResidualBlock extends AbstractComponent implements Layer {
 
     private final Conv2d conv1;
     private final Conv2d conv2;

@@ -9,7 +9,7 @@ import org.flows4j.api.tensor.Tensor;
 
 /**
  * Updates a fixed set of named parameters from their gradients. Made over a module's
- * {@link org.flows4j.api.flow.Module#parameters()}; the names are the module's hierarchical
+ * {@link org.flows4j.api.flow.Component#parameters()}; the names are the module's hierarchical
  * names, which checkpoints use too.
  *
  * <p>Single-threaded, like training.

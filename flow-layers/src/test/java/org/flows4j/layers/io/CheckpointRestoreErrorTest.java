@@ -16,7 +16,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
@@ -42,18 +42,18 @@ class CheckpointRestoreErrorTest {
     enum Route {
         LOAD {
             @Override
-            void restore(Path file, Module model, Optimizer optimizer) {
+            void restore(Path file, Component model, Optimizer optimizer) {
                 Checkpoints.load(file, model, optimizer);
             }
         },
         READ_THEN_RESTORE {
             @Override
-            void restore(Path file, Module model, Optimizer optimizer) {
+            void restore(Path file, Component model, Optimizer optimizer) {
                 Checkpoints.read(file).restore(model, optimizer);
             }
         };
 
-        abstract void restore(Path file, Module model, Optimizer optimizer);
+        abstract void restore(Path file, Component model, Optimizer optimizer);
     }
 
     /** Saves slots a: f32 [3, 4], b: f32 [4], c: f64 [2] with an optimizer at step 12. */

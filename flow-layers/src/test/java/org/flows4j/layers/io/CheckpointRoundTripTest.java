@@ -20,7 +20,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.io.Fixtures.FakeOptimizer;
 import org.flows4j.layers.io.Fixtures.Net;
 import org.junit.jupiter.api.Test;
@@ -135,7 +135,7 @@ class CheckpointRoundTripTest {
     }
 
     /** One float32 and one float64 slot with given values. */
-    private static final class SpecialValues extends AbstractModule {
+    private static final class SpecialValues extends AbstractComponent {
         SpecialValues(Backend backend, float[] f, double[] d) {
             parameter("f", Tensor.of(backend, f, f.length));
             parameter("d", Tensor.of(backend, d, d.length));

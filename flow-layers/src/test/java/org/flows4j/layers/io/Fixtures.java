@@ -15,7 +15,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.AbstractModule;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.optim.Optimizer;
 
 /**
@@ -28,7 +28,7 @@ final class Fixtures {
     }
 
     /** The leaf of {@link Net}: a parameter of each dtype and two state slots, like actnorm's. */
-    static final class Inner extends AbstractModule {
+    static final class Inner extends AbstractComponent {
         final Parameter scale;
         final Parameter initialized;
         final Parameter runningMean;
@@ -45,7 +45,7 @@ final class Fixtures {
      * {@code inner.scale} [2] float64, {@code inner.initialized} [] float32 and
      * {@code inner.running_mean} [2] of {@code dtype}.
      */
-    static final class Net extends AbstractModule {
+    static final class Net extends AbstractComponent {
         final Parameter weight;
         final Parameter bias;
         final Inner inner;
@@ -68,14 +68,14 @@ final class Fixtures {
     }
 
     /** A module with one float32 slot {@code weight} of the given shape, filled with {@code value}. */
-    static final class Single extends AbstractModule {
+    static final class Single extends AbstractComponent {
         Single(Backend backend, DType dtype, Shape shape, double value) {
             parameter("weight", Tensor.full(backend, dtype, shape, value));
         }
     }
 
     /** A flat module whose slots are the given initial values, trainable, in order. */
-    static final class Slots extends AbstractModule {
+    static final class Slots extends AbstractComponent {
         Slots(Map<String, Tensor> initial) {
             initial.forEach(this::parameter);
         }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
-import org.flows4j.api.flow.Module;
+import org.flows4j.api.flow.Component;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
@@ -38,7 +38,7 @@ public final class NetTesting {
     }
 
     /** Every parameter's values, concatenated in name order. */
-    public static double[] flatParameters(Module module) {
+    public static double[] flatParameters(Component module) {
         List<Double> out = new ArrayList<>();
         for (Parameter p : module.parameters().values()) {
             for (double d : p.value().toDoubleArray()) {
@@ -52,7 +52,7 @@ public final class NetTesting {
      * Sets every parameter to uniform values in {@code [-scale, scale)}, so no layer is the
      * zero map and gradients reach every parameter.
      */
-    public static void perturb(Module module, RandomSource random, double scale) {
+    public static void perturb(Component module, RandomSource random, double scale) {
         for (Parameter p : module.parameters().values()) {
             Backend b = p.value().backend();
             Tensor t = random.uniform(b, p.dtype(), p.shape(), -scale, scale);

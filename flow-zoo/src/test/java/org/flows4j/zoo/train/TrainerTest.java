@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
 
     private static Backend backend;
-    private static final Zoo ZOO = new Zoo(Map.<String, ModelFactory>of("nice", new NiceFactory(),
-            "realnvp", new RealNvpFactory(), "glow", new GlowFactory()), Map.<String, DatasetFactory>of());
+    private static final Zoo ZOO = Zoo.builtIn();
 
     @BeforeAll
     static void open() {

@@ -33,7 +33,7 @@ class ArchitectureTest {
                 .importPackages("org.flows4j");
         // Rules over an empty import would pass vacuously: make sure the modules are in view.
         for (String name : new String[] {"org.flows4j.api.tensor.Tensor", "org.flows4j.backend.cpu.CpuBackendProvider",
-            "org.flows4j.conformance.ConformanceKit"}) {
+            "org.flows4j.conformance.ConformanceKit", "org.flows4j.zoo.Zoo", "org.flows4j.cli.Flows4jCommand"}) {
             assertTrue(classes.contain(name), "the architecture rules did not see " + name);
         }
     }
@@ -81,10 +81,33 @@ class ArchitectureTest {
     }
 
     @Test
-    void api_and_layers_never_import_guice() {
-        ArchRule rule = noClasses().that().resideInAnyPackage("org.flows4j.api..", "org.flows4j.layers..")
-                .should().dependOnClassesThat().resideInAnyPackage("com.google.inject..")
-                .because("Guice wires applications (the command, the zoo's registries); the library stays plain Java");
+    void the_library_and_the_kit_never_import_guice_picocli_or_awt() {
+        ArchRule rule = noClasses().that().resideInAnyPackage("org.flows4j.api..", "org.flows4j.layers..",
+                        "org.flows4j.zoo..", "org.flows4j.conformance..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.google.inject..", "jakarta.inject..",
+                        "picocli..", "java.awt..", "javax.imageio..", "javax.swing..")
+                .because("Guice wires the application and picocli parses its command line, both in flow-cli; the "
+                        + "library, its plugins and the conformance kit stay plain Java that any application can embed");
+        rule.check(classes);
+    }
+
+    @Test
+    void only_the_command_depends_on_the_command() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("org.flows4j.cli..")
+                .should().dependOnClassesThat().resideInAPackage("org.flows4j.cli..")
+                .because("arrows point one way, api <- layers <- zoo <- cli: nothing of the library reaches up to "
+                        + "the application");
+        rule.check(classes);
+    }
+
+    @Test
+    void the_zoo_depends_on_api_and_layers_only() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.zoo..")
+                .should().dependOnClassesThat(DescribedPredicate.and(
+                        JavaClass.Predicates.resideInAPackage("org.flows4j.."),
+                        DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("org.flows4j.api..",
+                                "org.flows4j.layers..", "org.flows4j.zoo.."))))
+                .because("flow-zoo is a library over flow-api and flow-layers; the kit and the command build on it");
         rule.check(classes);
     }
 

@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.flows4j.conformance.ConformanceKit;
-import org.flows4j.conformance.Tolerance;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
+import org.flows4j.testing.Tolerance;
 
 /**
  * The kit fails when it should, seen through its public face: a kit that passes everything

@@ -1,0 +1,191 @@
+package org.flows4j.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.module.ModuleDescriptor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.flows4j.cli.inject.ZooModule;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code flows4j} command: {@code backends}, {@code models}, {@code datasets},
+ * {@code quickstart}, {@code train} and {@code eval}, and the pictures of a trained model:
+ * {@code sample}, {@code interpolate}, {@code inpaint} and {@code manipulate}.
+ *
+ * <p>Output rules: results go to stdout (with {@code --json}, exactly one JSON object and
+ * nothing else); progress, logs and errors go to stderr. Exit status: 0 on success, 1 when
+ * the work failed (a missing or corrupt file, a backend that does not start, a NaN loss), 2 on
+ * a usage error (a bad option, or a model, data set or backend name that does not exist). An
+ * error is one line, {@code flows4j: <message>}; {@code --verbose} adds the stack trace.
+ */
+@Command(name = "flows4j", mixinStandardHelpOptions = true, versionProvider = Flows4jCommand.Version.class,
+        description = "Normalizing flows for the JVM: train, evaluate and sample NICE, RealNVP and Glow.",
+        subcommands = {BackendsCommand.class, ModelsCommand.class, DatasetsCommand.class, QuickstartCommand.class,
+                TrainCommand.class, EvalCommand.class, SampleCommand.class, InterpolateCommand.class,
+                InpaintCommand.class, ManipulateCommand.class, CommandLine.HelpCommand.class},
+        synopsisSubcommandLabel = "COMMAND",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss)",
+                "2:usage error (a bad option, or an unknown model, data set or backend)"},
+        footer = {"", "Every command takes --backend NAME, --threads T, --verbose and --json.",
+                "Start with: flows4j quickstart"})
+public final class Flows4jCommand implements Callable<Integer> {
+
+    /** Exit status of a successful run. */
+    public static final int OK = 0;
+    /** Exit status of a run whose work failed. */
+    public static final int FAILURE = 1;
+    /** Exit status of a usage error. */
+    public static final int USAGE = 2;
+
+    /** The system property that says whether stderr is a terminal (the launcher sets it). */
+    static final String TTY_PROPERTY = "flows4j.stderr.tty";
+
+    private static final String GUICE_BYTECODE = "guice_bytecode_gen_option";
+
+    @Spec
+    CommandSpec spec;
+
+    /** For picocli and Guice. */
+    public Flows4jCommand() {
+    }
+
+    /** Without a command, the usage is a usage error. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(),
+                "missing a command: backends, models, datasets, quickstart, train, eval, sample, interpolate, "
+                        + "inpaint or manipulate");
+    }
+
+    /**
+     * Runs the command and exits with its status. Anything a library prints on
+     * {@code System.out} is sent to stderr, so that stdout carries the results alone.
+     */
+    public static void main(String[] args) {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        PrintStream stdout = System.out;
+        System.setOut(System.err);
+        String tty = System.getProperty(TTY_PROPERTY);
+        boolean interactive = tty != null ? Boolean.parseBoolean(tty) : System.console() != null;
+        int status = run(args, stdout, System.err, interactive);
+        stdout.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    /**
+     * Runs the command in this JVM, writing to the given streams, and returns its exit status
+     * (for tests and embedding). Progress is printed as whole lines, not a redrawn bar.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, false);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, boolean interactive) {
+        if (System.getProperty(GUICE_BYTECODE) == null) {
+            // Guice's generated glue classes live in the unnamed module and cannot reach the
+            // commands, which this module does not export; plain reflection (the package is
+            // opened to Guice) works on the module path and the class path alike.
+            System.setProperty(GUICE_BYTECODE, "DISABLED");
+        }
+        Terminal terminal = new Terminal(out, err, interactive);
+        List<String> raw = Arrays.asList(args);
+        boolean json = raw.contains("--json");
+        boolean verbose = raw.contains("--verbose") || raw.contains("-v");
+        CommandLine cl;
+        try {
+            Injector injector = Guice.createInjector(new ZooModule(),
+                    binder -> binder.bind(Terminal.class).toInstance(terminal));
+            cl = new CommandLine(Flows4jCommand.class, new GuiceFactory(injector));
+        } catch (RuntimeException | LinkageError e) {
+            // A plugin that fails to load or binds a name twice: nothing can run.
+            return fail(terminal, FAILURE, e, null, json, verbose);
+        }
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((ex, a) -> fail(terminal, USAGE, ex, ex.getCommandLine(), json, verbose));
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean v = verbose;
+            boolean j = json;
+            if (commandLine.getCommand() instanceof ZooCommand c && c.common != null) {
+                v = c.common.verbose;
+                j = c.common.json;
+            }
+            Throwable cause = unwrap(ex);
+            return cause instanceof UsageException || cause instanceof ParameterException
+                    ? fail(terminal, USAGE, cause, commandLine, j, v)
+                    : fail(terminal, FAILURE, cause, null, j, v);
+        });
+        return cl.execute(args);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof InvocationTargetException || t instanceof UndeclaredThrowableException
+                || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Prints the one-line error (and with --json the error object on stdout); returns the status. */
+    private static int fail(Terminal terminal, int status, Throwable e, CommandLine where, boolean json,
+                            boolean verbose) {
+        String message = message(e);
+        String hint = where == null ? "" : " (see '" + where.getCommandSpec().qualifiedName() + " --help')";
+        PrintStream err = terminal.err();
+        synchronized (err) {
+            err.println("flows4j: " + message + hint);
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+        }
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("error", message);
+            o.put("exit_status", status);
+            terminal.out().println(JsonWriter.write(o));
+            terminal.out().flush();
+        }
+        return status;
+    }
+
+    /** The exception's message on one line; its type where it has no message. */
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            m = e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getClass().getSimpleName() + ": " + e.getCause().getMessage()
+                    : e.toString();
+        }
+        return m.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** The version of the zoo module (the build sets it), else the jar's, else "unknown". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            ModuleDescriptor d = Flows4jCommand.class.getModule().getDescriptor();
+            String v = d != null && d.rawVersion().isPresent() ? d.rawVersion().get()
+                    : Flows4jCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"flows4j " + (v != null ? v : "unknown"), "Java " + Runtime.version()};
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.flows4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command in-process: parsing, exit status, the output rules, and short real runs on the cpu backend. */
+class Flows4jCommandTest {
+
+    /** What one run printed and returned. */
+    record Run(int status, String out, String err) {
+        Map<String, Object> json() {
+            return MiniJson.object(out);
+        }
+
+        String[] errLines() {
+            return err.isEmpty() ? new String[0] : err.split("\\R");
+        }
+    }
+
+    @BeforeAll
+    static void headless() {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = Flows4jCommand.run(args, o, e);
+        }
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A usage or runtime error: the status, one line on stderr starting "flows4j: ", nothing on stdout. */
+    private static Run assertOneLineError(int status, Run r) {
+        assertEquals(status, r.status(), r.toString());
+        assertEquals(1, r.errLines().length, "one line on stderr: " + r.err());
+        assertTrue(r.err().startsWith("flows4j: "), r.err());
+        assertEquals("", r.out(), "nothing on stdout");
+        return r;
+    }
+
+    @Test
+    void help_and_version_exit_zero_on_stdout() {
+        Run help = run("--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().contains("quickstart") && help.out().contains("Exit status"), help.out());
+        Run sub = run("train", "--help");
+        assertEquals(0, sub.status());
+        assertTrue(sub.out().contains("--resume") && sub.out().contains("--json"), sub.out());
+        Run version = run("--version");
+        assertEquals(0, version.status());
+        assertTrue(version.out().startsWith("flows4j "), version.out());
+    }
+
+    @Test
+    void usage_errors_exit_2_with_one_line_and_a_hint() {
+        Run noCommand = assertOneLineError(2, run());
+        assertTrue(noCommand.err().contains("missing a command"), noCommand.err());
+        Run badFlag = assertOneLineError(2, run("train", "--frobnicate"));
+        assertTrue(badFlag.err().contains("--frobnicate") && badFlag.err().contains("flows4j train --help"),
+                badFlag.err());
+        assertOneLineError(2, run("nonsense"));
+        assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "1",
+                "--epochs", "1"));
+        assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--dtype", "float16"));
+        assertOneLineError(2, run("eval"));
+    }
+
+    @Test
+    void unknown_names_given_as_arguments_are_usage_errors(@TempDir Path dir) {
+        String out = dir.toString();
+        Run model = assertOneLineError(2, run("train", "--model", "maf", "--data", "two-moons", "--steps", "1",
+                "--out", out));
+        assertTrue(model.err().contains("unknown model 'maf'") && model.err().contains("realnvp"), model.err());
+        Run preset = assertOneLineError(2, run("train", "--model", "realnvp:huge", "--data", "two-moons", "--out", out));
+        assertTrue(preset.err().contains("2d"), "lists the presets: " + preset.err());
+        Run data = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "three-moons", "--out", out));
+        assertTrue(data.err().contains("two-moons"), "lists the data sets: " + data.err());
+        Run backend = assertOneLineError(2, run("backends", "--backend", "tpu"));
+        assertTrue(backend.err().contains("no backend named 'tpu'") && backend.err().contains("cpu"), backend.err());
+        assertOneLineError(2, run("quickstart", "--backend", "tpu", "--out", out));
+        assertOneLineError(2, run("quickstart", "--threads", "0", "--out", out));
+        assertFalse(Files.exists(dir.resolve("last.safetensors")), "nothing trained");
+    }
+
+    @Test
+    void missing_or_corrupt_checkpoints_exit_1_with_one_line(@TempDir Path dir) throws IOException {
+        Run missing = assertOneLineError(1, run("eval", "--checkpoint", dir.resolve("nope.safetensors").toString()));
+        assertTrue(missing.err().contains("nope.safetensors"), missing.err());
+        Path corrupt = Files.writeString(dir.resolve("corrupt.safetensors"), "this is not a checkpoint");
+        Run bad = assertOneLineError(1, run("eval", "--checkpoint", corrupt.toString()));
+        assertTrue(bad.err().contains("corrupt.safetensors"), bad.err());
+        Run resume = assertOneLineError(1, run("train", "--resume", dir.resolve("none.safetensors").toString()));
+        assertTrue(resume.err().contains("none.safetensors"), resume.err());
+        Run verbose = run("eval", "--verbose", "--checkpoint", corrupt.toString());
+        assertEquals(1, verbose.status());
+        assertTrue(verbose.errLines().length > 3 && verbose.err().contains("\tat "), "a stack trace: " + verbose.err());
+    }
+
+    @Test
+    void json_errors_are_one_object_on_stdout_too(@TempDir Path dir) {
+        Run r = run("eval", "--json", "--checkpoint", dir.resolve("nope.safetensors").toString());
+        assertEquals(1, r.status());
+        Map<String, Object> o = r.json();
+        assertEquals(1.0, o.get("exit_status"));
+        assertTrue(String.valueOf(o.get("error")).contains("nope.safetensors"), o.toString());
+        Run usage = run("train", "--json", "--bogus");
+        assertEquals(2, usage.status());
+        assertEquals(2.0, usage.json().get("exit_status"));
+    }
+
+    @Test
+    void backends_lists_cpu_as_default_and_json_is_one_object() {
+        Run text = run("backends");
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().lines().anyMatch(l -> l.startsWith("cpu ") && l.contains("*")), text.out());
+        Run json = run("backends", "--json");
+        assertEquals(0, json.status(), json.err());
+        assertEquals(1, json.out().lines().count(), "exactly one line: " + json.out());
+        Map<String, Object> o = json.json();
+        assertEquals("cpu", o.get("backend"));
+        assertTrue(o.get("backends").toString().contains("name=cpu"), o.toString());
+    }
+
+    @Test
+    void models_and_datasets_include_the_plugins_and_the_built_ins() {
+        Run models = run("models", "--json");
+        assertEquals(0, models.status(), models.err());
+        String all = models.json().get("models").toString();
+        assertTrue(all.contains("model=realnvp:2d") && all.contains("model=glow:small") && all.contains("model=toy:tiny"),
+                all);
+        Run data = run("datasets");
+        assertEquals(0, data.status(), data.err());
+        assertTrue(data.out().contains("two-moons") && data.out().contains("toy-data"), data.out());
+    }
+
+    @Test
+    void train_resume_and_eval_continue_one_run(@TempDir Path dir) {
+        String out = dir.toString();
+        Run first = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "6", "--batch", "32",
+                "--limit", "512", "--out", out, "--json", "--no-plots", "--threads", "1");
+        assertEquals(0, first.status(), first.err());
+        Map<String, Object> a = first.json();
+        assertEquals("cpu", a.get("backend"));
+        assertEquals("realnvp:2d", a.get("model"));
+        assertEquals("two-moons", a.get("data"));
+        assertEquals("float32", a.get("dtype"));
+        assertEquals(6.0, a.get("steps"));
+        assertEquals("validation", a.get("split"));
+        assertTrue((Double) a.get("n") > 0 && Double.isFinite((Double) a.get("nll_nats")), a.toString());
+        assertFalse(a.containsKey("bits_per_dim"), "2-D data has no bits/dim");
+        Path checkpoint = dir.resolve("last.safetensors");
+        assertTrue(Files.isRegularFile(checkpoint));
+        assertTrue(first.err().contains("step 6/6"), "progress on stderr: " + first.err());
+
+        Run again = run("train", "--resume", checkpoint.toString(), "--steps", "10", "--batch", "32", "--limit", "512",
+                "--json", "--no-plots", "--threads", "1");
+        assertEquals(0, again.status(), again.err());
+        Map<String, Object> b = again.json();
+        assertEquals(6.0, b.get("resumed_from_step"));
+        assertEquals(10.0, b.get("steps"));
+        assertEquals("realnvp:2d", b.get("model"), "the model comes from the checkpoint");
+
+        Run done = run("train", "--resume", checkpoint.toString(), "--steps", "10");
+        assertEquals(2, done.status(), "nothing left to do is a usage error: " + done.err());
+        assertTrue(done.err().contains("step 10"), done.err());
+        Run otherModel = run("train", "--resume", checkpoint.toString(), "--steps", "20", "--model", "nice");
+        assertEquals(2, otherModel.status(), otherModel.err());
+
+        Run eval = run("eval", "--checkpoint", checkpoint.toString(), "--json", "--limit", "300");
+        assertEquals(0, eval.status(), eval.err());
+        Map<String, Object> e = eval.json();
+        assertEquals(300.0, e.get("n"));
+        assertEquals("test", e.get("split"));
+        assertEquals(10.0, e.get("step"));
+        assertEquals("two-moons", e.get("data"), "the data set comes from the checkpoint");
+        assertTrue(Double.isFinite((Double) e.get("nll_nats")));
+        Run human = run("eval", "--checkpoint", checkpoint.toString(), "--limit", "300");
+        assertEquals(0, human.status(), human.err());
+        assertTrue(human.out().contains("NLL: "), human.out());
+    }
+
+    @Test
+    void a_nan_loss_stops_training_naming_the_step(@TempDir Path dir) {
+        Run r = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "50", "--batch", "32",
+                "--limit", "256", "--lr", "1e30", "--warmup", "0", "--out", dir.toString(), "--no-plots");
+        assertEquals(1, r.status(), r.toString());
+        String last = r.errLines()[r.errLines().length - 1];
+        assertTrue(last.startsWith("flows4j: ") && last.contains("at step "), last);
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void quickstart_writes_the_pictures_and_the_checkpoint(@TempDir Path dir) throws IOException {
+        Run r = run("quickstart", "--steps", "20", "--out", dir.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        Map<String, Object> o = r.json();
+        assertEquals("realnvp:2d", o.get("model"));
+        assertEquals("test", o.get("split"));
+        assertTrue(Double.isFinite((Double) o.get("nll_nats")), o.toString());
+        assertEquals(20.0, o.get("steps"));
+        for (String name : new String[] {"density.png", "samples.png"}) {
+            BufferedImage img = ImageIO.read(dir.resolve(name).toFile());
+            assertTrue(img.getWidth() > 500 && img.getHeight() > 250, name + " " + img.getWidth() + "x" + img.getHeight());
+            assertTrue(img.getRGB(img.getWidth() / 3, img.getHeight() / 2) != img.getRGB(2, 2)
+                    || img.getRGB(img.getWidth() / 2, img.getHeight() / 2) != img.getRGB(2, 2), name + " is not blank");
+        }
+        assertTrue(Files.size(dir.resolve("last.safetensors")) > 1000);
+        Run human = run("quickstart", "--steps", "5", "--out", dir.toString());
+        assertEquals(0, human.status(), human.err());
+        assertTrue(human.out().contains("held-out NLL: ") && human.out().contains("density.png"), human.out());
+    }
+}
