@@ -8,13 +8,13 @@
  * hold DJL at run time (see {@code DjlBackendProvider#create}) and is compiled with
  * {@code --add-reads org.flows4j.backend.djl=ALL-UNNAMED}.
  *
- * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
- * jdk.incubator.vector} the Adam update runs fused from Java on the tensors' memory, otherwise
- * it is composed from libtorch's kernels.
+ * <p>With {@code --add-modules jdk.incubator.vector} the Adam update runs fused from Java on the
+ * tensors' memory (backend-support's loop, shared with nd4j), otherwise it is composed from
+ * libtorch's kernels.
  */
 module org.flows4j.backend.djl {
     requires org.flows4j.api;
-    requires static jdk.incubator.vector;
+    requires org.flows4j.backend.support;
 
     provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.djl.DjlBackendProvider;
 }

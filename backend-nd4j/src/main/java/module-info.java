@@ -9,11 +9,12 @@
  * read edge itself before it touches an ND4J class).
  *
  * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
- * jdk.incubator.vector} the Adam update runs fused from Java on the native buffers, otherwise
- * it is composed from ND4J's kernels.
+ * jdk.incubator.vector} the Adam update (backend-support's loop, shared with djl), NaN scans,
+ * sign and same-shape sums run from Java on the native buffers, otherwise ND4J's kernels do.
  */
 module org.flows4j.backend.nd4j {
     requires org.flows4j.api;
+    requires org.flows4j.backend.support;
     requires static jdk.incubator.vector;
 
     provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.nd4j.Nd4jBackendProvider;

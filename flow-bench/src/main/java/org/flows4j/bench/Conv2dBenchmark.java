@@ -1,5 +1,7 @@
 package org.flows4j.bench;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+
 import java.util.concurrent.TimeUnit;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
@@ -90,18 +92,18 @@ public class Conv2dBenchmark {
     /** {@code conv2d(x, w)}. */
     @Benchmark
     public void forward(GflopCounter counter, Blackhole bh) {
-        done(backend.conv2d(x.storage(), w.storage(), 1, 1), bh, counter);
+        done(backend.conv2d(storage(x), storage(w), 1, 1), bh, counter);
     }
 
     /** The gradient with respect to the input. */
     @Benchmark
     public void backwardInput(GflopCounter counter, Blackhole bh) {
-        done(backend.conv2dBackwardInput(g.storage(), w.storage(), x.shape(), 1, 1), bh, counter);
+        done(backend.conv2dBackwardInput(storage(g), storage(w), x.shape(), 1, 1), bh, counter);
     }
 
     /** The gradient with respect to the weight. */
     @Benchmark
     public void backwardWeight(GflopCounter counter, Blackhole bh) {
-        done(backend.conv2dBackwardWeight(x.storage(), g.storage(), w.shape(), 1, 1), bh, counter);
+        done(backend.conv2dBackwardWeight(storage(x), storage(g), w.shape(), 1, 1), bh, counter);
     }
 }

@@ -1,5 +1,8 @@
 package org.flows4j.bench;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+import static org.flows4j.api.internal.TensorAccess.wrap;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.flows4j.api.DType;
@@ -125,8 +128,8 @@ final class NiceStep {
             t++;
             AdamStep adam = new AdamStep(1e-4, 0.9, 0.999, 1e-8, 0, t);
             for (int i = 0; i < params.length; i++) {
-                Storage[] next = backend.adamUpdate(params[i].storage(), grads.get(i).storage(), m[i].storage(),
-                        v[i].storage(), adam);
+                Storage[] next = backend.adamUpdate(storage(params[i]), storage(grads.get(i)), storage(m[i]),
+                        storage(v[i]), adam);
                 params[i] = replace(scope, params[i], next[0]);
                 m[i] = replace(scope, m[i], next[1]);
                 v[i] = replace(scope, v[i], next[2]);
@@ -137,10 +140,10 @@ final class NiceStep {
 
     /** The tensor holding {@code next}: the same one after an in-place update, else a new one (the old freed). */
     private Tensor replace(MemoryScope scope, Tensor old, Storage next) {
-        if (next == old.storage()) {
+        if (next == storage(old)) {
             return old;
         }
         old.free();
-        return scope.keep(Tensor.wrap(backend, next));
+        return scope.keep(wrap(backend, next));
     }
 }

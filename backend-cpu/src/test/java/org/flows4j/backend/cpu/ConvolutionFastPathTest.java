@@ -1,5 +1,7 @@
 package org.flows4j.backend.cpu;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.flows4j.backend.cpu.FastPaths.assertWithinSumBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
@@ -125,9 +127,9 @@ class ConvolutionFastPathTest {
                         + kern.description();
                 assertWithinSumBound(out[0], out[1], x.conv2d(w, pad, d.padW()).toDoubleArray(),
                         d.cIn() * d.kh() * d.kw(), dtype, what + " forward");
-                assertWithinSumBound(dx[0], dx[1], Tensor.wrap(b, b.conv2dBackwardInput(g.storage(), w.storage(),
+                assertWithinSumBound(dx[0], dx[1], wrap(b, b.conv2dBackwardInput(storage(g), storage(w),
                         xs, pad, d.padW())).toDoubleArray(), d.cOut() * d.kh() * d.kw(), dtype, what + " dX");
-                assertWithinSumBound(dw[0], dw[1], Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(),
+                assertWithinSumBound(dw[0], dw[1], wrap(b, b.conv2dBackwardWeight(storage(x), storage(g),
                         ws, pad, d.padW())).toDoubleArray(), d.n() * d.oh() * d.ow(), dtype, what + " dW");
             }
         }
@@ -148,8 +150,8 @@ class ConvolutionFastPathTest {
                     Tensor w = Tensor.of(b, dtype, wv, ws);
                     Tensor out = x.conv2d(w);
                     all.add(List.of(out.toDoubleArray(),
-                            Tensor.wrap(b, b.conv2dBackwardInput(out.storage(), w.storage(), xs, 1, 1)).toDoubleArray(),
-                            Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), out.storage(), ws, 1, 1))
+                            wrap(b, b.conv2dBackwardInput(storage(out), storage(w), xs, 1, 1)).toDoubleArray(),
+                            wrap(b, b.conv2dBackwardWeight(storage(x), storage(out), ws, 1, 1))
                                     .toDoubleArray()));
                 }
             }

@@ -1,5 +1,7 @@
 package org.flows4j.backend.cpu;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.flows4j.backend.cpu.Allclose.assertAllClose;
 import static org.flows4j.backend.cpu.Allclose.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -146,9 +148,9 @@ class ConvolutionTest {
             Tensor w = Tensor.of(backend, dtype, random(rng, wShape.size()), wShape);
             Tensor out = x.conv2d(w, padH, padW);
             Tensor g = Tensor.of(backend, dtype, random(rng, out.size()), out.shape());
-            Tensor dx = Tensor.wrap(backend, backend.conv2dBackwardInput(g.storage(), w.storage(), xShape, padH, padW));
-            Tensor dw = Tensor.wrap(backend,
-                    backend.conv2dBackwardWeight(x.storage(), g.storage(), wShape, padH, padW));
+            Tensor dx = wrap(backend, backend.conv2dBackwardInput(storage(g), storage(w), xShape, padH, padW));
+            Tensor dw = wrap(backend,
+                    backend.conv2dBackwardWeight(storage(x), storage(g), wShape, padH, padW));
             assertEquals(xShape, dx.shape());
             assertEquals(wShape, dw.shape());
             double[] gv = g.toDoubleArray();
@@ -180,8 +182,8 @@ class ConvolutionTest {
         // loss = sum(conv(x, w)^2) / 2, so the gradient is conv's adjoint applied to g = conv(x, w)
         Tensor out = x.conv2d(w);
         List<Tensor> grads = Autodiff.grad(out.square().sum().mul(0.5), List.of(x, w));
-        Tensor dx = Tensor.wrap(backend, backend.conv2dBackwardInput(out.storage(), w.storage(), x.shape(), 1, 1));
-        Tensor dw = Tensor.wrap(backend, backend.conv2dBackwardWeight(x.storage(), out.storage(), w.shape(), 1, 1));
+        Tensor dx = wrap(backend, backend.conv2dBackwardInput(storage(out), storage(w), x.shape(), 1, 1));
+        Tensor dw = wrap(backend, backend.conv2dBackwardWeight(storage(x), storage(out), w.shape(), 1, 1));
         assertAllClose(dx.toDoubleArray(), x.shape(), grads.get(0));
         assertAllClose(dw.toDoubleArray(), w.shape(), grads.get(1));
         // and a central difference on one weight, the loss being quadratic so it is exact up to rounding

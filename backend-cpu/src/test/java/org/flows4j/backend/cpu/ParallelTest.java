@@ -1,5 +1,7 @@
 package org.flows4j.backend.cpu;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,8 +45,8 @@ class ParallelTest {
                 a.matmul(c, true, true).toDoubleArray(),
                 random(b, dtype, 6, 3, 40, 50).matmul(random(b, dtype, 7, 3, 50, 60)).toDoubleArray(),
                 x.conv2d(w).toDoubleArray(),
-                Tensor.wrap(b, b.conv2dBackwardInput(g.storage(), w.storage(), x.shape(), 1, 1)).toDoubleArray(),
-                Tensor.wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), w.shape(), 1, 1)).toDoubleArray());
+                wrap(b, b.conv2dBackwardInput(storage(g), storage(w), x.shape(), 1, 1)).toDoubleArray(),
+                wrap(b, b.conv2dBackwardWeight(storage(x), storage(g), w.shape(), 1, 1)).toDoubleArray());
     }
 
     @Test
@@ -94,8 +96,8 @@ class ParallelTest {
                 x.add(y).mul(x).relu().add(bias).gt(y).sum(0);
                 x.tanh().exp().sub(1.0).sum();
                 Tensor.where(x.gt(0.0), x, y).max(1);
-                b.adamUpdate(x.storage(), y.storage(), random(b, dtype, 4, 512, 64).storage(),
-                        random(b, dtype, 5, 512, 64).square().storage(),
+                b.adamUpdate(storage(x), storage(y), storage(random(b, dtype, 4, 512, 64)),
+                        storage(random(b, dtype, 5, 512, 64).square()),
                         new org.flows4j.api.backend.AdamStep(1e-3, 0.9, 0.999, 1e-8, 0, 1));
             }
             Set<Thread> started = workers();

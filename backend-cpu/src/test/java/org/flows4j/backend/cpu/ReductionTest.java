@@ -1,5 +1,7 @@
 package org.flows4j.backend.cpu;
 
+import static org.flows4j.api.internal.TensorAccess.storage;
+import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.flows4j.backend.cpu.Allclose.assertAllClose;
 import static org.flows4j.backend.cpu.Allclose.iota;
 import static org.flows4j.backend.cpu.Allclose.tensor;
@@ -89,9 +91,9 @@ class ReductionTest {
     void no_axes_at_the_kernel_is_a_copy(DType dtype) {
         Tensor x = x(dtype);
         for (ReduceOp op : ReduceOp.values()) {
-            Storage s = backend.reduce(op, x.storage(), new int[0], false);
-            assertNotSame(x.storage(), s);
-            assertAllClose(iota(24), Shape.of(2, 3, 4), Tensor.wrap(backend, s));
+            Storage s = backend.reduce(op, storage(x), new int[0], false);
+            assertNotSame(storage(x), s);
+            assertAllClose(iota(24), Shape.of(2, 3, 4), wrap(backend, s));
         }
     }
 

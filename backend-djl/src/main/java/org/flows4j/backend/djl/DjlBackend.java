@@ -23,6 +23,7 @@ import org.flows4j.api.backend.CompareOp;
 import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
+import org.flows4j.backend.support.DirectAdam;
 
 /**
  * Every SPI kernel on PyTorch tensors through DJL's {@link NDArray}, in float32 and float64.
@@ -570,7 +571,7 @@ final class DjlBackend implements Backend {
 
     /**
      * Updates {@code param}, {@code m} and {@code v} in place and returns them, through
-     * {@link DirectAdam} (one pass over each tensor's memory from Java with the Vector API);
+     * {@link org.flows4j.backend.support.DirectAdam} (one pass over each tensor's memory from Java with the Vector API);
      * without the Vector API, the composed default. Every storage of this backend is a
      * contiguous tensor, so its direct buffer is its memory (libtorch would hand out a copy's
      * buffer for a strided one).

@@ -18,6 +18,7 @@ import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
 import org.junit.jupiter.api.Test;
+import org.flows4j.testing.Tolerance;
 
 /**
  * The backend's own promises: deterministic release of native memory, its lifecycle, and the
@@ -185,13 +186,7 @@ class DjlBackendTest {
     }
 
     private static void assertClose(String what, double expected, double actual, double rtol) {
-        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
-            assertEquals(expected, actual, what);
-            return;
-        }
-        assertTrue(Math.abs(actual - expected) <= rtol * Math.abs(expected),
-                what + ": " + actual + " expected " + expected + " (relative error "
-                        + Math.abs(actual - expected) / Math.abs(expected) + ")");
+        new Tolerance(rtol, 0, "stated by the test, relative to the expected value").assertClose(what, actual, expected);
     }
 
     @Test

@@ -4,17 +4,12 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
-import org.flows4j.api.backend.AdamStep;
 
 /**
  * Loops written from Java straight over ND4J's native buffers, seen as direct
  * {@link ByteBuffer}s, with the Vector API, where ND4J's own operations cost far more than the
  * memory traffic (measured with {@code ModelBench --profile}, see docs/BENCHMARKS.md):
  * <ul>
- *   <li>{@link #update}, one fused Adam update: each element of the parameter, gradient and
- *       moments is read once and the three outputs written once. Composed from ND4J's kernels
- *       the same update streams the arrays about four times as often, allocates temporaries,
- *       and took most of a nice:paper training step (175 of ~365 ms).</li>
  *   <li>{@link #hasNaN}, whether an array holds a NaN, for the kernels that must propagate one
  *       where ND4J does not (sign, maximum, minimum, max): ND4J's {@code MatchCondition} took
  *       1.2 ms for 256,000 floats, which made sign, ReLU's backward pass, a tenth of a
@@ -24,16 +19,10 @@ import org.flows4j.api.backend.AdamStep;
  *       one shape, where ND4J's dispatch cost 0.1 to 0.2 ms a call.</li>
  * </ul>
  *
- * <p>The Adam arithmetic is that of the composed default of
- * {@link org.flows4j.api.backend.Backend#adamUpdate}, operation by operation in the storage's
- * dtype (no fused multiply-add), with each constant rounded to that dtype as the default's
- * scalar storages round it, so the two agree bit for bit. The Vector API is an incubator module
- * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
- * without it {@link #available()} is false and the backend uses ND4J's operations instead.
- *
- * <p>backend-djl has the same Adam update (its {@code DirectAdam}): a backend depends on
- * flow-api alone, which stays on {@code java.base} (see integration-tests' architecture rules),
- * so this Vector API code has no shared home; a change to one copy belongs in the other.
+ * <p>The fused Adam update lives in backend-support ({@code org.flows4j.backend.support.DirectAdam}),
+ * shared with backend-djl. The Vector API is an incubator module ({@code --add-modules
+ * jdk.incubator.vector}, which the {@code flows4j} launcher passes); without it
+ * {@link #available()} is false and the backend uses ND4J's operations instead.
  */
 final class DirectKernels {
 
@@ -76,11 +65,6 @@ final class DirectKernels {
     }
 
     /**
-     * Updates {@code n} elements of {@code p}, {@code m} and {@code v} in place from {@code g};
-     * each buffer holds at least {@code n} elements from index 0 in the machine's byte order.
-     * Call only when {@link #available()}.
-     */
-    /**
      * Whether any of the first {@code n} elements of {@code data} (machine byte order) is NaN.
      * Call only when {@link #available()}.
      */
@@ -119,16 +103,6 @@ final class DirectKernels {
             DirectLanes.binaryFloats(code, x, y, out, n, order);
         } else {
             DirectLanes.binaryDoubles(code, x, y, out, n, order);
-        }
-    }
-
-    static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
-                       AdamStep step) {
-        ByteOrder order = ByteOrder.nativeOrder();
-        if (float32) {
-            DirectLanes.updateFloats(p, g, m, v, n, step, order);
-        } else {
-            DirectLanes.updateDoubles(p, g, m, v, n, step, order);
         }
     }
 }

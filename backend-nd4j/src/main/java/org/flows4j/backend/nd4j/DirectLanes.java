@@ -6,7 +6,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.flows4j.api.backend.AdamStep;
 
 /**
  * The loops of {@link DirectKernels}, the only class of this backend that names the Vector API: it
@@ -151,123 +150,6 @@ final class DirectLanes {
         for (int i = bound; i < n; i++) {
             double x = in.getDouble(8 * i);
             out.putDouble(8 * i, x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x);
-        }
-    }
-
-    static void updateFloats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,
-                             ByteOrder order) {
-        float wd = (float) s.weightDecay();
-        float b1 = (float) s.beta1();
-        float nb1 = (float) (1 - s.beta1());
-        float b2 = (float) s.beta2();
-        float nb2 = (float) (1 - s.beta2());
-        float c1 = (float) s.firstBiasCorrection();
-        float c2 = (float) s.secondBiasCorrection();
-        float eps = (float) s.epsilon();
-        float lr = (float) s.learningRate();
-        int bound = FS.loopBound(n);
-        if (wd != 0) {
-            floatsDecay(p, g, m, v, bound, order, wd, b1, nb1, b2, nb2, c1, c2, eps, lr);
-        } else {
-            floats(p, g, m, v, bound, order, b1, nb1, b2, nb2, c1, c2, eps, lr);
-        }
-        for (int i = bound; i < n; i++) {
-            int at = 4 * i;
-            float pi = p.getFloat(at);
-            float gi = wd != 0 ? g.getFloat(at) + pi * wd : g.getFloat(at);
-            float mi = m.getFloat(at) * b1 + gi * nb1;
-            float vi = v.getFloat(at) * b2 + (gi * gi) * nb2;
-            m.putFloat(at, mi);
-            v.putFloat(at, vi);
-            p.putFloat(at, pi - (mi / c1) / ((float) Math.sqrt(vi / c2) + eps) * lr);
-        }
-    }
-
-    private static void floats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound, ByteOrder order,
-                               float b1, float nb1, float b2, float nb2, float c1, float c2, float eps, float lr) {
-        for (int i = 0; i < bound; i += FS.length()) {
-            int at = 4 * i;
-            FloatVector gi = FloatVector.fromByteBuffer(FS, g, at, order);
-            FloatVector mi = FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
-            mi.intoByteBuffer(m, at, order);
-            vi.intoByteBuffer(v, at, order);
-            FloatVector.fromByteBuffer(FS, p, at, order).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
-                    .intoByteBuffer(p, at, order);
-        }
-    }
-
-    private static void floatsDecay(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound,
-                                    ByteOrder order, float wd, float b1, float nb1, float b2, float nb2, float c1,
-                                    float c2, float eps, float lr) {
-        for (int i = 0; i < bound; i += FS.length()) {
-            int at = 4 * i;
-            FloatVector pi = FloatVector.fromByteBuffer(FS, p, at, order);
-            FloatVector gi = FloatVector.fromByteBuffer(FS, g, at, order).add(pi.mul(wd));
-            FloatVector mi = FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
-            mi.intoByteBuffer(m, at, order);
-            vi.intoByteBuffer(v, at, order);
-            pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoByteBuffer(p, at, order);
-        }
-    }
-
-    static void updateDoubles(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,
-                              ByteOrder order) {
-        double wd = s.weightDecay();
-        double b1 = s.beta1();
-        double nb1 = 1 - s.beta1();
-        double b2 = s.beta2();
-        double nb2 = 1 - s.beta2();
-        double c1 = s.firstBiasCorrection();
-        double c2 = s.secondBiasCorrection();
-        double eps = s.epsilon();
-        double lr = s.learningRate();
-        int bound = DS.loopBound(n);
-        if (wd != 0) {
-            doublesDecay(p, g, m, v, bound, order, wd, b1, nb1, b2, nb2, c1, c2, eps, lr);
-        } else {
-            doubles(p, g, m, v, bound, order, b1, nb1, b2, nb2, c1, c2, eps, lr);
-        }
-        for (int i = bound; i < n; i++) {
-            int at = 8 * i;
-            double pi = p.getDouble(at);
-            double gi = wd != 0 ? g.getDouble(at) + pi * wd : g.getDouble(at);
-            double mi = m.getDouble(at) * b1 + gi * nb1;
-            double vi = v.getDouble(at) * b2 + (gi * gi) * nb2;
-            m.putDouble(at, mi);
-            v.putDouble(at, vi);
-            p.putDouble(at, pi - (mi / c1) / (Math.sqrt(vi / c2) + eps) * lr);
-        }
-    }
-
-    private static void doubles(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound, ByteOrder order,
-                                double b1, double nb1, double b2, double nb2, double c1, double c2, double eps,
-                                double lr) {
-        for (int i = 0; i < bound; i += DS.length()) {
-            int at = 8 * i;
-            DoubleVector gi = DoubleVector.fromByteBuffer(DS, g, at, order);
-            DoubleVector mi = DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
-            mi.intoByteBuffer(m, at, order);
-            vi.intoByteBuffer(v, at, order);
-            DoubleVector.fromByteBuffer(DS, p, at, order).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
-                    .intoByteBuffer(p, at, order);
-        }
-    }
-
-    private static void doublesDecay(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound,
-                                     ByteOrder order, double wd, double b1, double nb1, double b2, double nb2,
-                                     double c1, double c2, double eps, double lr) {
-        for (int i = 0; i < bound; i += DS.length()) {
-            int at = 8 * i;
-            DoubleVector pi = DoubleVector.fromByteBuffer(DS, p, at, order);
-            DoubleVector gi = DoubleVector.fromByteBuffer(DS, g, at, order).add(pi.mul(wd));
-            DoubleVector mi = DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
-            mi.intoByteBuffer(m, at, order);
-            vi.intoByteBuffer(v, at, order);
-            pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoByteBuffer(p, at, order);
         }
     }
 }

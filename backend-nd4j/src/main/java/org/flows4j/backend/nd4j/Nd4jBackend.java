@@ -13,6 +13,7 @@ import org.flows4j.api.backend.CompareOp;
 import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
+import org.flows4j.backend.support.DirectAdam;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -329,11 +330,12 @@ final class Nd4jBackend implements Backend {
         if (p.isEmpty()) {
             return new Storage[] {param, m, v};
         }
-        if (!Nd.direct(p.array()) || !Nd.direct(g.array()) || !Nd.direct(m1.array()) || !Nd.direct(v1.array())) {
+        if (!DirectAdam.available() || !Nd.direct(p.array()) || !Nd.direct(g.array()) || !Nd.direct(m1.array())
+                || !Nd.direct(v1.array())) {
             composedAdam(p, g, m1, v1, step);
             return new Storage[] {param, m, v};
         }
-        DirectKernels.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
+        DirectAdam.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
                 v1.array().data().asNio(), n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
     }

@@ -3,7 +3,6 @@ package org.flows4j.backend.nd4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import org.flows4j.api.DType;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.flows4j.testing.Tolerance;
 
 /**
  * Hand-computed kernels, chosen where ND4J's own operation needed help (small arguments of
@@ -59,23 +59,14 @@ class KernelTest {
         double tol = actual.dtype() == DType.FLOAT64 ? 1e-14 : 1e-6;
         double[] a = b.toDoubles(actual);
         assertEquals(expected.length, a.length, "elements");
-        for (int i = 0; i < a.length; i++) {
-            double e = actual.dtype() == DType.FLOAT64 ? expected[i] : (float) expected[i];
-            if (!close(e, a[i], tol)) {
-                fail("element " + i + ": " + a[i] + ", expected " + e + " (" + actual.dtype().label() + ")");
-            }
+        double[] e = new double[expected.length];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = actual.dtype() == DType.FLOAT64 ? expected[i] : (float) expected[i];
         }
+        // Double.MIN_NORMAL as the floor: an expected 0 must come out as 0, up to a subnormal
+        new Tolerance(tol, Double.MIN_NORMAL, "stated by the caller, relative to the expected value")
+                .assertAllclose(actual.dtype().label(), a, e);
         b.free(actual);
-    }
-
-    private static boolean close(double e, double a, double tol) {
-        if (Double.isNaN(e) || Double.isNaN(a)) {
-            return Double.isNaN(e) && Double.isNaN(a);
-        }
-        if (Double.isInfinite(e) || Double.isInfinite(a)) {
-            return e == a;
-        }
-        return Math.abs(a - e) <= tol * Math.abs(e) + Double.MIN_NORMAL;
     }
 
     @ParameterizedTest

@@ -16,8 +16,8 @@ import org.flows4j.api.backend.BackendProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * The backend as a JPMS module, as {@code java -p ... -m} runs it: flow-api and this module in a
- * module layer of their own, ND4J on the class path. The provider must be found through the
+ * The backend as a JPMS module, as {@code java -p ... -m} runs it: flow-api, backend-support and
+ * this module in a module layer of their own, ND4J on the class path. The provider must be found through the
  * module descriptor's {@code provides}, and creating the backend must give the named module
  * its read edge to ND4J (otherwise the first ND4J call fails with IllegalAccessError).
  */
@@ -27,7 +27,9 @@ class ModuleDiscoveryTest {
     void the_module_provides_the_backend_and_reaches_nd4j_on_the_class_path() throws Exception {
         Path api = Path.of(BackendProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path self = Path.of(Nd4jBackendProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        ModuleFinder finder = ModuleFinder.of(api, self);
+        Path support = Path.of(org.flows4j.backend.support.DirectAdam.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI());
+        ModuleFinder finder = ModuleFinder.of(api, support, self);
         ModuleLayer boot = ModuleLayer.boot();
         Configuration cf = boot.configuration()
                 .resolveAndBind(finder, ModuleFinder.of(), Set.of("org.flows4j.backend.nd4j"));

@@ -33,7 +33,8 @@ class ArchitectureTest {
                 .importPackages("org.flows4j");
         // Rules over an empty import would pass vacuously: make sure the modules are in view.
         for (String name : new String[] {"org.flows4j.api.tensor.Tensor", "org.flows4j.backend.cpu.CpuBackendProvider",
-            "org.flows4j.conformance.ConformanceKit", "org.flows4j.zoo.Zoo", "org.flows4j.cli.Flows4jCommand"}) {
+            "org.flows4j.conformance.ConformanceKit", "org.flows4j.zoo.Zoo", "org.flows4j.cli.Flows4jCommand",
+            "org.flows4j.backend.support.DirectAdam", "org.flows4j.testing.Tolerance"}) {
             assertTrue(classes.contain(name), "the architecture rules did not see " + name);
         }
     }
@@ -49,6 +50,22 @@ class ArchitectureTest {
     };
 
     @Test
+    void the_test_support_depends_on_java_base_only() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.testing..")
+                .should().dependOnClassesThat(DescribedPredicate.not(new DescribedPredicate<JavaClass>("in java.base "
+                        + "or org.flows4j.testing") {
+                    @Override
+                    public boolean test(JavaClass c) {
+                        JavaClass base = c.isArray() ? c.getBaseComponentType() : c;
+                        return base.isPrimitive() || JAVA_BASE_PACKAGES.contains(base.getPackageName())
+                                || base.getPackageName().startsWith("org.flows4j.testing");
+                    }
+                }))
+                .because("every module's tests use it, flow-api's included: a dependency would be a cycle");
+        rule.check(classes);
+    }
+
+    @Test
     void flow_api_depends_on_java_base_only() {
         ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.api..")
                 .should().dependOnClassesThat(DescribedPredicate.not(IN_JAVA_BASE_OR_API))
@@ -60,14 +77,33 @@ class ArchitectureTest {
     void backends_depend_on_flow_api_only_never_on_each_other() {
         for (String backend : new String[] {"cpu", "nd4j", "djl"}) {
             String own = "org.flows4j.backend." + backend + "..";
+            // The native backends share one Vector API loop (the fused Adam update) through the
+            // internal backend-support module, whose package is exported to them alone.
+            String[] allowed = backend.equals("cpu") ? new String[] {"org.flows4j.api..", own}
+                    : new String[] {"org.flows4j.api..", own, "org.flows4j.backend.support.."};
             ArchRule rule = noClasses().that().resideInAPackage(own)
                     .should().dependOnClassesThat(DescribedPredicate.and(
                             JavaClass.Predicates.resideInAPackage("org.flows4j.."),
-                            DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("org.flows4j.api..", own))))
-                    .because("a backend is a plugin of the API: it may not reach into layers, the zoo or another backend")
-                    .allowEmptyShould(true); // nd4j and djl hold no classes until their issue fills them
+                            DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage(allowed))))
+                    .because("a backend is a plugin of the API: it may not reach into layers, the zoo or another backend");
             rule.check(classes);
         }
+    }
+
+    @Test
+    void backend_support_depends_on_the_api_only_and_serves_the_native_backends_only() {
+        noClasses().that().resideInAPackage("org.flows4j.backend.support..")
+                .should().dependOnClassesThat(DescribedPredicate.and(
+                        JavaClass.Predicates.resideInAPackage("org.flows4j.."),
+                        DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("org.flows4j.api..",
+                                "org.flows4j.backend.support.."))))
+                .because("the shared Vector API loops sit beside the backends, on the API alone")
+                .check(classes);
+        noClasses().that().resideOutsideOfPackages("org.flows4j.backend.support..", "org.flows4j.backend.djl..",
+                        "org.flows4j.backend.nd4j..")
+                .should().dependOnClassesThat().resideInAPackage("org.flows4j.backend.support..")
+                .because("backend-support is internal: its module exports it to backend-djl and backend-nd4j only")
+                .check(classes);
     }
 
     @Test

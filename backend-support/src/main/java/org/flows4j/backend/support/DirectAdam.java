@@ -1,4 +1,4 @@
-package org.flows4j.backend.djl;
+package org.flows4j.backend.support;
 
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -9,10 +9,11 @@ import org.flows4j.api.backend.AdamStep;
 /**
  * One fused Adam update written from Java straight into native buffers, seen as direct
  * {@link ByteBuffer}s, with the Vector API: each element of the parameter, gradient and moments
- * is read once and the three outputs written once. Composed from libtorch's elementwise kernels the
- * same update streams the arrays about four times as often and allocates temporaries, and on
- * the 19 million parameters of NICE's MNIST model took most of a training step (measured with
- * {@code ModelBench --profile}, see docs/BENCHMARKS.md).
+ * is read once and the three outputs written once. Composed from an engine's elementwise kernels
+ * the same update streams the arrays about four times as often and allocates temporaries, and on
+ * the 19 million parameters of NICE's MNIST model took most of a training step on both native
+ * backends (62 ms on djl, 175 ms on nd4j; measured with {@code ModelBench --profile}, see
+ * docs/BENCHMARKS.md).
  *
  * <p>The arithmetic is that of the composed default of
  * {@link org.flows4j.api.backend.Backend#adamUpdate}, operation by operation in the storage's
@@ -21,19 +22,18 @@ import org.flows4j.api.backend.AdamStep;
  * ({@code --add-modules jdk.incubator.vector}, which the {@code flows4j} launcher passes);
  * without it {@link #available()} is false and the backend composes the update instead.
  *
- * <p>backend-nd4j has the same update in its DirectKernels: a backend depends on flow-api alone, which stays on
- * {@code java.base} (see integration-tests' architecture rules), so this Vector API code has no
- * shared home; a change to one copy belongs in the other.
+ * <p>Used by backend-djl (over libtorch's tensors) and backend-nd4j (over ND4J's buffers), the
+ * modules this package is exported to.
  */
-final class DirectAdam {
+public final class DirectAdam {
 
-    private static final System.Logger LOG = System.getLogger("org.flows4j.backend.djl");
+    private static final System.Logger LOG = System.getLogger("org.flows4j.backend.support");
 
     private DirectAdam() {
     }
 
     /** Whether the Vector API is present: detected once, on first use. */
-    static boolean available() {
+    public static boolean available() {
         return Detect.AVAILABLE;
     }
 
@@ -48,7 +48,7 @@ final class DirectAdam {
             vector = own.getLayer().findModule("jdk.incubator.vector");
         }
         if (vector.isEmpty()) {
-            LOG.log(Level.DEBUG, "djl backend: Adam composed from kernels (start the JVM with --add-modules"
+            LOG.log(Level.DEBUG, "native backends: Adam composed from kernels (start the JVM with --add-modules"
                     + " jdk.incubator.vector for the fused update)");
             return false;
         }
@@ -56,10 +56,10 @@ final class DirectAdam {
             if (own.isNamed() && !own.canRead(vector.get())) {
                 own.addReads(vector.get());
             }
-            Class.forName("org.flows4j.backend.djl.DirectAdamLanes", true, DirectAdam.class.getClassLoader());
+            Class.forName("org.flows4j.backend.support.DirectAdamLanes", true, DirectAdam.class.getClassLoader());
             return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            LOG.log(Level.WARNING, "djl backend: the Vector API is present but unusable (" + e
+            LOG.log(Level.WARNING, "native backends: the Vector API is present but unusable (" + e
                     + "); Adam is composed from kernels");
             return false;
         }
@@ -70,7 +70,7 @@ final class DirectAdam {
      * each buffer holds at least {@code n} elements from index 0 in the machine's byte order.
      * Call only when {@link #available()}.
      */
-    static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
+    public static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
                        AdamStep step) {
         ByteOrder order = ByteOrder.nativeOrder();
         if (float32) {

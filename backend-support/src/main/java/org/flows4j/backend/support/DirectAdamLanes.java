@@ -1,4 +1,4 @@
-package org.flows4j.backend.djl;
+package org.flows4j.backend.support;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.flows4j.api.backend.AdamStep;
 
 /**
- * The loops of {@link DirectAdam}, the only class of this backend that names the Vector API: it
+ * The loops of {@link DirectAdam}, the only class of this module that names the Vector API: it
  * is loaded once {@link DirectAdam} has found the incubator module. Whole vectors run in lanes;
  * the last few elements run the same arithmetic on scalars, which Java rounds exactly as a lane.
  * Each loop is its own small method, so that C2 keeps every vector in a register.
