@@ -12,6 +12,7 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
 import org.flows4j.layers.optim.Adam;
 import org.flows4j.zoo.data.Dataset;
@@ -78,7 +79,7 @@ public final class ModelBench {
             }
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
-            System.out.printf("backend %s, threads %d%n", backend.name(), backend.options().threads());
+            System.out.printf("backend %s, threads %d (%s)%n", backend.name(), backend.options().threads(), backend);
             StringBuilder table = new StringBuilder("| model | batch | train steps/s | samples/s |\n|---|---:|---:|---:|\n");
             for (Workload w : WORKLOADS) {
                 if (only != null && !w.name().equals(only)) {
@@ -108,8 +109,8 @@ public final class ModelBench {
     }
 
     private static ZooModel build(Workload w, Backend backend) {
-        ZooModel model = w.factory().build(new ModelRequest(w.preset(), w.shape(), w.kind(), backend, DType.FLOAT32,
-                RandomSource.seeded(1), Map.of()));
+        ZooModel model = w.factory().build(new ModelRequest(w.preset(), w.shape(), w.kind(),
+                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of()));
         try (MemoryScope scope = MemoryScope.open()) {
             model.flow().initialize(batch(w, backend, 0));
         }
@@ -183,7 +184,7 @@ public final class ModelBench {
      * synthetic batch of {@code w}'s kind, made on the model's own backend.
      */
     private static Runnable trainingStep(ZooModel model, Workload w) {
-        Adam adam = new Adam(model.flow().parameters(), 1e-4);
+        Adam adam = Adam.builder().learningRate(1e-4).create(model.flow().parameters());
         Tensor x = batch(w, model.backend(), 7).unscoped();
         return () -> {
             try (MemoryScope scope = MemoryScope.open()) {

@@ -44,6 +44,11 @@ final class EvalCommand extends ZooCommand {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate the first N samples only.")
     int limit;
 
+    @Option(names = "--raw-weights", negatable = false,
+            description = "Evaluate the trained weights even when the checkpoint holds moving averages (EMA), "
+                    + "which are used by default.")
+    boolean rawWeights;
+
     @Option(names = "--seed", paramLabel = "S",
             description = "Seed of generated data and of dequantization noise (default: the training run's).")
     Long seed;
@@ -75,7 +80,7 @@ final class EvalCommand extends ZooCommand {
         Dataset dataset = Runs.loadData(zoo, dataSpec, dataDir, s, 0);
         Backend backend = closeAfterReport(common.openBackend());
         long started = System.nanoTime();
-        ZooModel model = ZooCheckpoints.load(checkpoint, zoo, backend);
+        ZooModel model = ZooCheckpoints.load(checkpoint, zoo, backend, rawWeights);
         DataSplit chosen = switch (split) {
             case "validation" -> dataset.validation();
             case "train" -> dataset.train();
@@ -95,9 +100,11 @@ final class EvalCommand extends ZooCommand {
         Runs.putEval(r, split, result);
         r.put("checkpoint", checkpoint);
         r.put("step", info.metadata().step());
+        r.put("weights", ZooCheckpoints.weights(info, rawWeights));
         r.put("seconds", Runs.round(seconds, 3));
-        r.line(String.format(Locale.ROOT, "%s (step %d) on %s, %s split, %s (%s):", model.spec(),
-                info.metadata().step(), dataset.name(), split, backend.name(), model.dtype().label()));
+        r.line(String.format(Locale.ROOT, "%s (step %d%s) on %s, %s split, %s (%s):", model.spec(),
+                info.metadata().step(), info.hasAverages() && !rawWeights ? ", averaged weights" : "", dataset.name(),
+                split, backend.name(), model.dtype().label()));
         r.line("NLL: " + ProgressBar.describe(result));
         return r;
     }

@@ -43,6 +43,11 @@ abstract class PictureCommand extends ZooCommand {
             description = "The picture to write (default: ${COMMAND-NAME}.png).")
     Path out;
 
+    @Option(names = "--raw-weights", negatable = false, order = 52,
+            description = "Use the trained weights even when the checkpoint holds moving averages (EMA), which are "
+                    + "used by default.")
+    boolean rawWeights;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 51,
             description = "Seed of the picture's randomness (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -95,7 +100,7 @@ abstract class PictureCommand extends ZooCommand {
 
     /** Rebuilds the model from the checkpoint on {@code backend}, in evaluation mode. */
     ZooModel loadModel(Backend backend) {
-        ZooModel model = ZooCheckpoints.load(checkpoint, zoo, backend);
+        ZooModel model = ZooCheckpoints.load(checkpoint, zoo, backend, rawWeights);
         model.flow().setTraining(false);
         return model;
     }
@@ -159,6 +164,7 @@ abstract class PictureCommand extends ZooCommand {
         Runs.putModel(r, name(), backend, model, dataName);
         r.put("checkpoint", checkpoint);
         r.put("step", info().metadata().step());
+        r.put("weights", ZooCheckpoints.weights(info(), rawWeights));
         return r;
     }
 

@@ -17,7 +17,7 @@ import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.TrainResult;
-import org.flows4j.zoo.train.Trainer;
+import org.flows4j.zoo.train.ZooTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,7 +73,7 @@ final class QuickstartCommand extends ZooCommand {
                 .withLearningRate(LEARNING_RATE).withWarmupSteps((int) Math.min(200, Math.max(1, steps / 10)));
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
-        Trainer trainer = new Trainer(model, data, config, history);
+        ZooTrainer trainer = new ZooTrainer(model, data, config, history);
         closeAfterReport(new StopGuard(trainer, terminal));
         long started = System.nanoTime();
         TrainResult result;

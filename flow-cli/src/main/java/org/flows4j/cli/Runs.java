@@ -8,6 +8,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataRequest;
 import org.flows4j.zoo.data.DataSplit;
@@ -66,8 +67,8 @@ final class Runs {
     static ZooModel build(Zoo zoo, ModelSpec spec, Dataset data, Backend backend, DType dtype, long seed,
                           Map<String, String> options) {
         try {
-            return zoo.model(spec).build(new ModelRequest(spec.preset(), data.eventShape(), data.kind(), backend, dtype,
-                    RandomSource.seeded(seed), options));
+            return zoo.model(spec).build(new ModelRequest(spec.preset(), data.eventShape(), data.kind(),
+                    BuildContext.of(backend, dtype, RandomSource.seeded(seed)), options));
         } catch (IllegalArgumentException e) {
             throw new UsageException(spec + " on " + data.name() + ": " + e.getMessage(), e);
         }

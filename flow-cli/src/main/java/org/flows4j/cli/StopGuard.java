@@ -2,7 +2,7 @@ package org.flows4j.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.flows4j.zoo.train.Trainer;
+import org.flows4j.zoo.train.ZooTrainer;
 
 /**
  * Ctrl-C during training: a shutdown hook asks the trainer to stop after the current step and
@@ -17,7 +17,7 @@ final class StopGuard implements AutoCloseable {
     private final CountDownLatch reported = new CountDownLatch(1);
     private final Thread hook;
 
-    StopGuard(Trainer trainer, Terminal terminal) {
+    StopGuard(ZooTrainer trainer, Terminal terminal) {
         hook = new Thread(() -> {
             if (reported.getCount() == 0) {
                 return;

@@ -8,20 +8,25 @@ import java.util.Locale;
 import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.layers.io.CheckpointInfo;
+import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.OptimizerConfig;
+import org.flows4j.layers.optim.ScheduleConfig;
+import org.flows4j.layers.optim.Sgd;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.cli.plot.FlowPlots;
 import org.flows4j.cli.plot.LossHistory;
+import org.flows4j.zoo.train.ConfigMismatchException;
 import org.flows4j.zoo.train.EvalResult;
-import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.TrainResult;
 import org.flows4j.zoo.train.Trainer;
+import org.flows4j.zoo.train.TrainerConfig;
 import org.flows4j.zoo.train.ZooCheckpoints;
+import org.flows4j.zoo.train.ZooTrainer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,14 +37,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", sortOptions = false, description = {
     "Train a model; checkpoints every epoch and on Ctrl-C; --resume continues exactly.",
-    "Maximum likelihood with Adam, linear warmup and gradient clipping. Writes OUT/last.safetensors every "
-            + "epoch, at the end and on Ctrl-C, and loss.png (train and validation curves); for 2-D data also "
-            + "density.png and samples.png.",
-    "--epochs and --steps are totals counted from the start: to continue a run, --resume it with a larger total."})
+    "Maximum likelihood with Adam or SGD, a learning-rate schedule, gradient clipping and optionally a moving "
+            + "average of the weights (EMA). Writes OUT/last.safetensors every epoch, at the end and on Ctrl-C, and "
+            + "loss.png (train and validation curves); for 2-D data also density.png and samples.png.",
+    "--epochs and --steps are totals counted from the start: to continue a run, --resume it with a larger total. "
+            + "A resumed run keeps its optimizer, schedule, clipping, EMA and batch size (left out, they are taken "
+            + "from the checkpoint; given otherwise, the resume is refused)."})
 final class TrainCommand extends ZooCommand {
 
     /** The {@code --resume} value meaning "the checkpoint in the output directory". */
-    static final String LAST = "OUT/" + Trainer.CHECKPOINT;
+    static final String LAST = "OUT/" + ZooTrainer.CHECKPOINT;
 
     private final Zoo zoo;
 
@@ -70,15 +77,40 @@ final class TrainCommand extends ZooCommand {
         Long steps;
     }
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "64", description = "Samples per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B",
+            description = "Samples per step (default: " + DEFAULT_BATCH + "; with --resume: the checkpoint's).")
+    Integer batch;
 
-    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--optimizer", paramLabel = "adam|sgd",
+            description = "Adam (beta1 0.9, beta2 0.999) or SGD with Nesterov momentum 0.9 (default: adam; with "
+                    + "--resume: the checkpoint's).")
+    String optimizer;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "200",
-            description = "Steps of linear learning-rate warmup (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--lr", paramLabel = "X",
+            description = "Peak learning rate (default: " + DEFAULT_LR + "; with --resume: the checkpoint's).")
+    Double lr;
+
+    @Option(names = "--lr-schedule", paramLabel = "constant|warmup|cosine",
+            description = "Learning rate by step: constant; warmup (linear over --warmup steps, then constant); "
+                    + "cosine (linear warmup, then a half cosine to 0 at the last step) (default: warmup; with "
+                    + "--resume: the checkpoint's).")
+    String lrSchedule;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Steps of linear learning-rate warmup (default: " + DEFAULT_WARMUP + "; with --resume: the "
+                    + "checkpoint's).")
+    Integer warmup;
+
+    @Option(names = "--clip", paramLabel = "NORM",
+            description = "Clip the global gradient norm to NORM; 0 turns clipping off (default: " + DEFAULT_CLIP
+                    + "; with --resume: the checkpoint's).")
+    Double clip;
+
+    @Option(names = "--ema", paramLabel = "DECAY",
+            description = "Keep a moving average of the weights with this decay, e.g. 0.999, saved in the checkpoint "
+                    + "and used by validation, eval and the picture commands; 0 turns it off (default: 0; with "
+                    + "--resume: the checkpoint's).")
+    Double ema;
 
     @Option(names = "--seed", paramLabel = "S",
             description = "Seed of the initialization, batch order, noise and generated data (default: 0; "
@@ -110,6 +142,12 @@ final class TrainCommand extends ZooCommand {
             description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
 
+    static final int DEFAULT_BATCH = 64;
+    static final double DEFAULT_LR = 1e-3;
+    static final int DEFAULT_WARMUP = 200;
+    static final double DEFAULT_CLIP = 100;
+    static final double SGD_MOMENTUM = 0.9;
+
     @Inject
     TrainCommand(Terminal terminal, Zoo zoo) {
         super(terminal);
@@ -118,9 +156,30 @@ final class TrainCommand extends ZooCommand {
 
     @Override
     Report execute() {
-        if (batch < 1 || warmup < 0 || !(lr > 0) || limit < 0) {
-            throw new UsageException("--batch must be >= 1, --warmup >= 0, --lr > 0 and --limit >= 0; got " + batch
-                    + ", " + warmup + ", " + lr + ", " + limit);
+        if (batch != null && batch < 1) {
+            throw new UsageException("--batch must be >= 1; got " + batch);
+        }
+        if (warmup != null && warmup < 0) {
+            throw new UsageException("--warmup must be >= 0; got " + warmup);
+        }
+        if (lr != null && (!(lr > 0) || lr.isInfinite())) {
+            throw new UsageException("--lr must be finite and > 0; got " + lr);
+        }
+        if (limit < 0) {
+            throw new UsageException("--limit must be >= 0; got " + limit);
+        }
+        if (optimizer != null && !optimizer.equals("adam") && !optimizer.equals("sgd")) {
+            throw new UsageException("--optimizer is adam or sgd; got '" + optimizer + "'");
+        }
+        if (lrSchedule != null && !lrSchedule.equals("constant") && !lrSchedule.equals("warmup")
+                && !lrSchedule.equals("cosine")) {
+            throw new UsageException("--lr-schedule is constant, warmup or cosine; got '" + lrSchedule + "'");
+        }
+        if (clip != null && (!(clip >= 0) || clip.isInfinite())) {
+            throw new UsageException("--clip must be finite and >= 0 (0 turns clipping off); got " + clip);
+        }
+        if (ema != null && !(ema >= 0 && ema < 1)) {
+            throw new UsageException("--ema must be in [0, 1) (0 turns the moving average off); got " + ema);
         }
         if (length != null && ((length.epochs != null && length.epochs < 1) || (length.steps != null && length.steps < 1))) {
             throw new UsageException("--epochs and --steps must be at least 1");
@@ -141,11 +200,11 @@ final class TrainCommand extends ZooCommand {
         Dataset dataset = Runs.loadData(zoo, data, dataDir, s, limit);
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel zooModel = Runs.build(zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options);
-        return run(backend, zooModel, dataset, config(dir, s), null);
+        return run(backend, zooModel, dataset, config(dir, s, Map.of()), null);
     }
 
     private Report resumeRun() {
-        Path from = resume.equals(LAST) ? (out != null ? out : Path.of("flows4j-out")).resolve(Trainer.CHECKPOINT)
+        Path from = resume.equals(LAST) ? (out != null ? out : Path.of("flows4j-out")).resolve(ZooTrainer.CHECKPOINT)
                 : Path.of(resume);
         if (!Files.isRegularFile(from)) {
             throw new IllegalStateException("cannot resume: no checkpoint at " + from);
@@ -169,6 +228,11 @@ final class TrainCommand extends ZooCommand {
             throw new UsageException("--seed " + seed + " differs from the run's seed " + runSeed
                     + ", which fixes its batch order; leave --seed out when resuming");
         }
+        if (info.formatVersion() < Trainer.RESUMABLE_FORMAT) {
+            throw new IllegalStateException("cannot resume " + from + ": it was written in checkpoint format version "
+                    + info.formatVersion() + ", which does not record the training settings, so training cannot "
+                    + "continue from it exactly; it can still be evaluated and sampled, or start a new run");
+        }
         String dataSpec = data != null ? data : ZooCheckpoints.dataSpec(info);
         if (dataSpec == null) {
             throw new UsageException("the checkpoint does not say what it was trained on: give --data");
@@ -177,24 +241,96 @@ final class TrainCommand extends ZooCommand {
         Dataset dataset = Runs.loadData(zoo, dataSpec, dataDir, runSeed, limit);
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel zooModel = ZooCheckpoints.rebuild(from, zoo, backend);
-        return run(backend, zooModel, dataset, config(dir, runSeed), from);
+        return run(backend, zooModel, dataset, config(dir, runSeed, Trainer.savedConfig(info)), from);
     }
 
-    private TrainConfig config(Path dir, long s) {
-        TrainConfig c = TrainConfig.defaults(dir).withSeed(s).withBatchSize(batch).withLearningRate(lr)
-                .withWarmupSteps(warmup);
+    /**
+     * The run's settings: the flags given, else (resuming) the checkpoint's, else the defaults.
+     *
+     * @param saved the checkpoint's training settings ({@link TrainerConfig#describe()} keys), empty for a new run
+     */
+    private TrainConfig config(Path dir, long s, Map<String, String> saved) {
+        int b = batch != null ? batch : savedInt(saved, TrainerConfig.BATCH_SIZE, DEFAULT_BATCH);
+        String o = optimizer != null ? optimizer : saved.getOrDefault("optimizer", "adam");
+        String kind = lrSchedule != null ? lrSchedule : saved.getOrDefault("schedule", "warmup");
+        double peak = lr != null ? lr : savedDouble(saved, "schedule.lr", DEFAULT_LR);
+        int w = warmup != null ? warmup : savedInt(saved, "schedule.warmup_steps", DEFAULT_WARMUP);
+        double c = clip != null ? clip : savedDouble(saved, TrainerConfig.CLIP_NORM, DEFAULT_CLIP);
+        double e = ema != null ? ema : savedDouble(saved, TrainerConfig.EMA_DECAY, 0);
+        ScheduleConfig schedule = switch (kind) {
+            case "constant" -> new ScheduleConfig.Constant(peak);
+            case "cosine" -> new ScheduleConfig.WarmupCosine(peak, w, 0, 0); // decays over the whole run
+            case "warmup" -> new ScheduleConfig.LinearWarmup(peak, Math.max(1, w));
+            default -> throw new UsageException("--lr-schedule is constant, warmup or cosine; the checkpoint says '"
+                    + kind + "'");
+        };
+        OptimizerConfig opt = switch (o) {
+            case "adam" -> Adam.builder().schedule(schedule).build();
+            case "sgd" -> Sgd.builder().schedule(schedule).momentum(SGD_MOMENTUM).nesterov(true).build();
+            default -> throw new UsageException("--optimizer is adam or sgd; the checkpoint says '" + o + "'");
+        };
+        TrainConfig c0 = TrainConfig.defaults(dir).withSeed(s).withBatchSize(b).withOptimizer(opt).withClipNorm(c)
+                .withEmaDecay(e);
+        TrainConfig c1 = c0;
         if (length != null && length.steps != null) {
-            c = c.withSteps(length.steps);
+            c1 = c0.withSteps(length.steps);
         } else if (length != null && length.epochs != null) {
-            c = c.withEpochs(length.epochs);
+            c1 = c0.withEpochs(length.epochs);
         }
-        return c;
+        return c1;
+    }
+
+    private static int savedInt(Map<String, String> saved, String key, int fallback) {
+        String v = saved.get(key);
+        try {
+            return v != null ? Integer.parseInt(v) : fallback;
+        } catch (NumberFormatException e) {
+            return fallback; // the trainer's comparison then names the setting
+        }
+    }
+
+    private static double savedDouble(Map<String, String> saved, String key, double fallback) {
+        String v = saved.get(key);
+        try {
+            return v != null ? Double.parseDouble(v) : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** The flag that sets a training setting, for messages. */
+    static String flag(String setting) {
+        return switch (setting) {
+            case "optimizer" -> "--optimizer";
+            case "schedule" -> "--lr-schedule";
+            case "schedule.lr" -> "--lr";
+            case "schedule.warmup_steps" -> "--warmup";
+            case "schedule.total_steps" -> "--steps/--epochs (the cosine schedule's length)";
+            case TrainerConfig.CLIP_NORM -> "--clip";
+            case TrainerConfig.EMA_DECAY -> "--ema";
+            case TrainerConfig.BATCH_SIZE -> "--batch";
+            case TrainerConfig.SEED -> "--seed";
+            default -> setting;
+        };
+    }
+
+    private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, ProgressBar bar,
+                               LossHistory history) {
+        try {
+            return new ZooTrainer(zooModel, dataset, config, history);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("cosine schedule")) {
+                throw new UsageException("--lr-schedule cosine needs --warmup below the run's total steps: "
+                        + e.getMessage());
+            }
+            throw e;
+        }
     }
 
     private Report run(Backend backend, ZooModel zooModel, Dataset dataset, TrainConfig config, Path from) {
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
-        Trainer trainer = new Trainer(zooModel, dataset, config, history);
+        ZooTrainer trainer = trainer(zooModel, dataset, config, bar, history);
         long startStep = 0;
         if (from != null) {
             startStep = ZooCheckpoints.info(from).metadata().step();
@@ -209,6 +345,14 @@ final class TrainCommand extends ZooCommand {
         TrainResult result;
         try {
             result = from != null ? trainer.resume(from) : trainer.train();
+        } catch (ConfigMismatchException e) {
+            StringBuilder m = new StringBuilder("cannot resume " + from + " with other training settings: ");
+            for (int i = 0; i < e.differences().size(); i++) {
+                ConfigMismatchException.Difference d = e.differences().get(i);
+                m.append(i == 0 ? "" : "; ").append(flag(d.setting())).append(" (").append(d.setting())
+                        .append(") was ").append(d.saved()).append(", now ").append(d.requested());
+            }
+            throw new UsageException(m + "; leave these out to continue with the checkpoint's");
         } finally {
             bar.finish();
         }
@@ -223,9 +367,7 @@ final class TrainCommand extends ZooCommand {
         EvalResult validation = result.validation();
         if (validation == null && !result.stopped()) {
             // No epoch ended (a short --steps run): evaluate once, as the trainer would have.
-            validation = Evaluator.evaluate(zooModel, dataset.validation().size() > 0
-                    ? dataset.validation().head(10_000) : dataset.train().head(10_000), config.evalBatchSize(),
-                    RandomSource.seeded(config.seed() + 1));
+            validation = trainer.validate();
         }
         if (validation != null) {
             Runs.putEval(r, "validation", validation);
@@ -242,7 +384,10 @@ final class TrainCommand extends ZooCommand {
             r.line("wrote " + loss + "  (training loss and validation NLL by step)");
         }
         if (!result.stopped() && !noPlots && FlowPlots.supports(zooModel)) {
-            Map<String, Path> pictures = Runs.pictures(zooModel, dataset, config.outDir(), config.seed() + 3);
+            Map<String, Path> pictures;
+            try (Trainer.AveragedWeights averaged = trainer.trainer().averagedWeights()) {
+                pictures = Runs.pictures(zooModel, dataset, config.outDir(), config.seed() + 3);
+            }
             files.putAll(pictures);
             r.line("wrote " + pictures.get("density") + " and " + pictures.get("samples"));
         }
@@ -250,6 +395,11 @@ final class TrainCommand extends ZooCommand {
                 + "--resume " + result.checkpoint() + " and the same options)" : ""));
         r.put("steps", result.steps());
         r.put("total_steps", trainer.totalSteps());
+        TrainerConfig settings = trainer.trainer().config();
+        r.put("optimizer", settings.optimizer().name());
+        r.put("lr_schedule", settings.optimizer().schedule() instanceof ScheduleConfig sc ? sc.name() : "custom");
+        r.put("clip", settings.clipNorm());
+        r.put("ema", settings.emaDecay());
         r.put("epochs", result.epochs());
         r.put("resumed_from_step", from != null ? startStep : null);
         r.put("train_seconds", Runs.round(seconds, 3));

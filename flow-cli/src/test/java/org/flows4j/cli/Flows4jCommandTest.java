@@ -197,6 +197,143 @@ class Flows4jCommandTest {
         assertTrue(human.out().contains("NLL: "), human.out());
     }
 
+    /** The stored tensors of a checkpoint whose names start with {@code prefix}, as doubles. */
+    private static Map<String, double[]> stored(Path checkpoint, String prefix) {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        org.flows4j.layers.io.Checkpoints.read(checkpoint).tensors().forEach((name, t) -> {
+            if (name.startsWith(prefix)) {
+                out.put(name, t.toDoubleArray());
+            }
+        });
+        return out;
+    }
+
+    private static void assertSameBits(Map<String, double[]> a, Map<String, double[]> b) {
+        assertEquals(a.keySet(), b.keySet());
+        a.forEach((name, x) -> assertTrue(java.util.Arrays.equals(x, b.get(name)), name + " differs"));
+    }
+
+    @Test
+    void train_with_sgd_cosine_and_ema_resumes_bit_exactly_and_eval_uses_the_averages(@TempDir Path dir) {
+        String[] settings = {"--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "cosine", "--warmup", "2",
+            "--clip", "0", "--ema", "0.9", "--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Run straight = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
+            "10", "--out", a.toString(), "--json"}, settings));
+        assertEquals(0, straight.status(), straight.err());
+        Map<String, Object> j = straight.json();
+        assertEquals("sgd", j.get("optimizer"));
+        assertEquals("cosine", j.get("lr_schedule"));
+        assertEquals(0.0, j.get("clip"));
+        assertEquals(0.9, j.get("ema"));
+        // the cosine schedule is as long as the run, so a resumed run must keep the total: --steps 10 after
+        // a first part of 10 with constant settings is the same run only with a warmup schedule; here
+        // the first part is its own run of 6 steps and the resume of it with --steps 10 is refused
+        Run part = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "6",
+            "--out", b.toString()}, settings));
+        assertEquals(0, part.status(), part.err());
+        Run longer = assertOneLineError(2, run("train", "--resume", b.resolve("last.safetensors").toString(),
+                "--steps", "10", "--limit", "512"));
+        assertTrue(longer.err().contains("--steps/--epochs") && longer.err().contains("was 6, now 10"), longer.err());
+
+        // sgd + warmup + ema: 6 steps, then a resume to 10 with every setting taken from the checkpoint
+        String[] warm = {"--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "warmup", "--warmup", "3",
+            "--ema", "0.9", "--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
+        Path c = dir.resolve("c");
+        Path d = dir.resolve("d");
+        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
+            "10", "--out", c.toString()}, warm)).status());
+        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
+            "6", "--out", d.toString()}, warm)).status());
+        Run resumed = run("train", "--resume", d.resolve("last.safetensors").toString(), "--steps", "10", "--limit",
+                "512", "--no-plots", "--threads", "1", "--json");
+        assertEquals(0, resumed.status(), resumed.err());
+        assertEquals("sgd", resumed.json().get("optimizer"), "the settings come from the checkpoint");
+        assertEquals(0.9, resumed.json().get("ema"));
+        Path cc = c.resolve("last.safetensors");
+        Path dd = d.resolve("last.safetensors");
+        assertSameBits(stored(cc, "model."), stored(dd, "model."));
+        assertSameBits(stored(cc, "ema."), stored(dd, "ema."));
+        assertSameBits(stored(cc, "optim."), stored(dd, "optim."));
+        assertTrue(stored(cc, "ema.").size() > 0, "the checkpoint holds the averages");
+
+        Run averaged = run("eval", "--checkpoint", cc.toString(), "--json", "--limit", "300");
+        assertEquals(0, averaged.status(), averaged.err());
+        assertEquals("averaged", averaged.json().get("weights"));
+        Run raw = run("eval", "--checkpoint", cc.toString(), "--json", "--limit", "300", "--raw-weights");
+        assertEquals(0, raw.status(), raw.err());
+        assertEquals("raw", raw.json().get("weights"));
+        assertTrue(!averaged.json().get("nll_nats").equals(raw.json().get("nll_nats")),
+                "the averages are other weights: " + averaged.json() + " " + raw.json());
+    }
+
+    @Test
+    void a_resume_that_changes_a_training_setting_is_a_usage_error_naming_it(@TempDir Path dir) {
+        Run first = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "3", "--batch", "32",
+                "--limit", "256", "--out", dir.toString(), "--no-plots");
+        assertEquals(0, first.status(), first.err());
+        String checkpoint = dir.resolve("last.safetensors").toString();
+        Run optimizer = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256",
+                "--optimizer", "sgd"));
+        assertTrue(optimizer.err().contains("--optimizer") && optimizer.err().contains("was adam, now sgd"),
+                optimizer.err());
+        Run ema = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256",
+                "--ema", "0.5", "--clip", "0"));
+        assertTrue(ema.err().contains("--ema") && ema.err().contains("was 0.0, now 0.5"), ema.err());
+        assertTrue(ema.err().contains("--clip") && ema.err().contains("was 100.0, now 0.0"), ema.err());
+        Run batch = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--batch", "16"));
+        assertTrue(batch.err().contains("--batch") && batch.err().contains("was 32, now 16"), batch.err());
+        Run same = run("train", "--resume", checkpoint, "--steps", "5", "--limit", "256", "--no-plots",
+                "--optimizer", "adam", "--clip", "100");
+        assertEquals(0, same.status(), "the same settings given again are fine: " + same.err());
+    }
+
+    @Test
+    void bad_training_settings_are_usage_errors_naming_the_flag(@TempDir Path dir) {
+        String out = dir.toString();
+        String[][] cases = {
+            {"--optimizer", "rmsprop"}, {"--lr-schedule", "linear"}, {"--clip", "-1"}, {"--ema", "1"},
+            {"--ema", "-0.1"}, {"--lr", "0"}, {"--batch", "0"}, {"--warmup", "-1"}};
+        for (String[] c : cases) {
+            Run r = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "5",
+                    "--out", out, c[0], c[1]));
+            assertTrue(r.err().contains(c[0]), c[0] + " " + c[1] + ": " + r.err());
+        }
+        Run cosine = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "5",
+                "--out", out, "--lr-schedule", "cosine"));
+        assertTrue(cosine.err().contains("--warmup") && cosine.err().contains("cosine"), cosine.err());
+        assertFalse(Files.exists(dir.resolve("last.safetensors")), "nothing trained");
+        Run help = run("train", "--help");
+        for (String flag : new String[] {"--optimizer", "--lr-schedule", "--clip", "--ema", "--warmup"}) {
+            assertTrue(help.out().contains(flag), flag + " in: " + help.out());
+        }
+        Run evalHelp = run("eval", "--help");
+        assertTrue(evalHelp.out().contains("--raw-weights"), evalHelp.out());
+        Run sampleHelp = run("sample", "--help");
+        assertTrue(sampleHelp.out().contains("--raw-weights"), sampleHelp.out());
+    }
+
+    @Test
+    void a_format_one_checkpoint_evaluates_but_does_not_resume(@TempDir Path dir) throws IOException {
+        Path fixture = Path.of("../flow-zoo/src/test/resources/checkpoints/v1-realnvp-2d-two-moons.safetensors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(fixture), "run from the flow-cli folder");
+        Path copy = dir.resolve("v1.safetensors");
+        Files.copy(fixture, copy);
+        Run eval = run("eval", "--checkpoint", copy.toString(), "--json", "--limit", "300");
+        assertEquals(0, eval.status(), eval.err());
+        assertEquals(20.0, eval.json().get("step"));
+        assertEquals("raw", eval.json().get("weights"));
+        Run resume = assertOneLineError(1, run("train", "--resume", copy.toString(), "--steps", "30"));
+        assertTrue(resume.err().contains("format version 1"), resume.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     @Test
     void a_nan_loss_stops_training_naming_the_step(@TempDir Path dir) {
         Run r = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "50", "--batch", "32",

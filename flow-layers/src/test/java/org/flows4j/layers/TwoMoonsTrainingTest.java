@@ -2,24 +2,16 @@ package org.flows4j.layers;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
-import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Flow;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.bijectors.Chain;
-import org.flows4j.layers.bijectors.Coupling;
-import org.flows4j.layers.bijectors.CouplingTransform;
-import org.flows4j.layers.bijectors.Masks;
-import org.flows4j.layers.distributions.StandardNormal;
-import org.flows4j.layers.nn.Activation;
+import org.flows4j.layers.bijectors.RealNvp;
 import org.flows4j.layers.nn.Mlp;
 import org.flows4j.layers.optim.Adam;
 import org.junit.jupiter.api.Test;
@@ -86,14 +78,10 @@ class TwoMoonsTrainingTest {
             RandomSource r = RandomSource.seeded(2024);
             double[] train = twoMoons(4096, r);
             double[] test = twoMoons(2048, r);
-            List<Bijector> couplings = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                couplings.add(new Coupling(Masks.halves(2, i % 2 == 1),
-                        new Mlp(backend, DType.FLOAT32, 1, 64, 2, 2, Activation.RELU, true, r.split()),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.TANH)));
-            }
-            Flow flow = new Flow(new Chain(couplings), new StandardNormal(backend, DType.FLOAT32, Shape.of(2)));
-            Adam adam = new Adam(flow.parameters(), 3e-3);
+            // 8 affine couplings alternating halves, conditioners MLP 64-64, each from its own split of r
+            Flow flow = RealNvp.features(2).transforms(8).network(Mlp.hidden(64, 64))
+                    .build(BuildContext.of(backend, DType.FLOAT32, r));
+            Adam adam = Adam.builder().learningRate(3e-3).create(flow.parameters());
             Tensor trainSet = Tensor.of(backend, DType.FLOAT32, train, Shape.of(4096, 2)).unscoped();
             for (int step = 0; step < 500; step++) {
                 try (MemoryScope s = MemoryScope.open()) {

@@ -2,7 +2,6 @@ package org.flows4j.conformance;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
@@ -14,6 +13,7 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
 import org.flows4j.layers.bijectors.ActNorm;
 import org.flows4j.layers.bijectors.BatchNorm;
@@ -59,7 +59,7 @@ final class BijectorSuite {
     private static final Shape IMG4 = Shape.of(4, 4, 4);
 
     /** One case: how to build the bijector on a backend, its event shape and its input range. */
-    private record Case(String name, BiFunction<Backend, RandomSource, Bijector> build, Shape event, double low,
+    private record Case(String name, Function<BuildContext, Bijector> build, Shape event, double low,
                         double high) {
     }
 
@@ -86,80 +86,75 @@ final class BijectorSuite {
 
     private static List<Case> cases() {
         List<Case> c = new ArrayList<>();
-        CouplingTransform additive = new CouplingTransform.Additive();
         for (CouplingTransform.Scale s : CouplingTransform.Scale.values()) {
-            c.add(new Case("affine coupling " + s + " halves", (b, r) -> new Coupling(Masks.halves(D, false),
-                    ContractNets.dense(b, 3, 6, r), new CouplingTransform.Affine(s)), VEC, -2, 2));
+            c.add(new Case("affine coupling " + s + " halves",
+                    x -> Coupling.affine(x.split(), Masks.halves(D, false), ContractNets.DENSE, s), VEC, -2, 2));
         }
-        c.add(new Case("additive coupling odd/even", (b, r) -> new Coupling(Masks.oddEven(D, true),
-                ContractNets.dense(b, 3, 3, r), additive), VEC, -2, 2));
-        c.add(new Case("diagonal scaling", (b, r) -> new DiagonalScaling(b, DType.FLOAT64, VEC), VEC, -2, 2));
-        c.add(new Case("reverse permutation", (b, r) -> Permutation.reverse(D), VEC, -2, 2));
-        c.add(new Case("random permutation", (b, r) -> Permutation.random(D, r), VEC, -2, 2));
-        c.add(new Case("batch norm (evaluation)", (b, r) -> new BatchNorm(b, DType.FLOAT64, D, 2), VEC, -2, 2));
-        c.add(new Case("actnorm on vectors", (b, r) -> new ActNorm(b, DType.FLOAT64, D, 2), VEC, -2, 2));
-        c.add(new Case("1x1 conv plain on vectors", (b, r) -> InvertibleConv1x1.plain(b, DType.FLOAT64, D, r), VEC, -2, 2));
-        c.add(new Case("1x1 conv LU on vectors", (b, r) -> InvertibleConv1x1.lu(b, DType.FLOAT64, D, r), VEC, -2, 2));
-        c.add(new Case("elementwise affine", (b, r) -> new ElementwiseAffine(b, DType.FLOAT64, VEC), VEC, -2, 2));
-        c.add(new Case("scale 1/256", (b, r) -> new Scale(1.0 / 256), VEC, 0, 256));
-        c.add(new Case("logit alpha 0.05", (b, r) -> new Logit(0.05), VEC, 0.01, 0.99));
-        c.add(new Case("inverse of an affine coupling", (b, r) -> new Inverse(new Coupling(Masks.halves(D, true),
-                ContractNets.dense(b, 3, 6, r), new CouplingTransform.Affine(CouplingTransform.Scale.EXP))), VEC, -2, 2));
-        c.add(new Case("chain of every vector bijector", (b, r) -> Chain.of(
+        c.add(new Case("additive coupling odd/even",
+                x -> Coupling.additive(x.split(), Masks.oddEven(D, true), ContractNets.DENSE), VEC, -2, 2));
+        c.add(new Case("diagonal scaling", x -> new DiagonalScaling(x, VEC), VEC, -2, 2));
+        c.add(new Case("reverse permutation", x -> Permutation.reverse(D), VEC, -2, 2));
+        c.add(new Case("random permutation", x -> Permutation.random(x, D), VEC, -2, 2));
+        c.add(new Case("batch norm (evaluation)", x -> new BatchNorm(x, D, 2), VEC, -2, 2));
+        c.add(new Case("actnorm on vectors", x -> new ActNorm(x, D, 2), VEC, -2, 2));
+        c.add(new Case("1x1 conv plain on vectors", x -> InvertibleConv1x1.plain(x, D), VEC, -2, 2));
+        c.add(new Case("1x1 conv LU on vectors", x -> InvertibleConv1x1.lu(x, D), VEC, -2, 2));
+        c.add(new Case("elementwise affine", x -> new ElementwiseAffine(x, VEC), VEC, -2, 2));
+        c.add(new Case("scale 1/256", x -> new Scale(1.0 / 256), VEC, 0, 256));
+        c.add(new Case("logit alpha 0.05", x -> new Logit(0.05), VEC, 0.01, 0.99));
+        c.add(new Case("inverse of an affine coupling", x -> new Inverse(Coupling.affine(x.split(),
+                Masks.halves(D, true), ContractNets.DENSE, CouplingTransform.Scale.EXP)), VEC, -2, 2));
+        c.add(new Case("chain of every vector bijector", x -> Chain.of(
                 new Logit(0.05),
-                new ActNorm(b, DType.FLOAT64, D, 2),
-                new Coupling(Masks.oddEven(D, false), ContractNets.dense(b, 3, 3, r), additive),
-                new Coupling(Masks.halves(D, true), ContractNets.dense(b, 3, 6, r),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.SIGMOID)),
-                Permutation.random(D, r),
-                new BatchNorm(b, DType.FLOAT64, D, 2),
-                InvertibleConv1x1.lu(b, DType.FLOAT64, D, r),
-                InvertibleConv1x1.plain(b, DType.FLOAT64, D, r),
-                new DiagonalScaling(b, DType.FLOAT64, VEC),
-                new ElementwiseAffine(b, DType.FLOAT64, VEC),
+                new ActNorm(x, D, 2),
+                Coupling.additive(x.split(), Masks.oddEven(D, false), ContractNets.DENSE),
+                Coupling.affine(x.split(), Masks.halves(D, true), ContractNets.DENSE, CouplingTransform.Scale.SIGMOID),
+                Permutation.random(x, D),
+                new BatchNorm(x, D, 2),
+                InvertibleConv1x1.lu(x, D),
+                InvertibleConv1x1.plain(x, D),
+                new DiagonalScaling(x, VEC),
+                new ElementwiseAffine(x, VEC),
                 new Scale(3.0)), VEC, 0.01, 0.99));
-        c.add(new Case("checkerboard affine coupling", (b, r) -> new Coupling(Masks.checkerboard(IMG, false),
-                ContractNets.conv(b, 2, 4, r), new CouplingTransform.Affine(CouplingTransform.Scale.TANH)), IMG, -2, 2));
-        c.add(new Case("channel-wise affine coupling", (b, r) -> new Coupling(Masks.channelWise(4, true),
-                ContractNets.conv(b, 2, 4, r), new CouplingTransform.Affine(CouplingTransform.Scale.SIGMOID)), IMG4, -2, 2));
-        c.add(new Case("squeeze", (b, r) -> new Squeeze(), IMG, -2, 2));
-        c.add(new Case("reshape image to vector", (b, r) -> new Reshape(IMG, Shape.of(32)), IMG, -2, 2));
-        c.add(new Case("actnorm on images", (b, r) -> new ActNorm(b, DType.FLOAT64, 2, 4), IMG, -2, 2));
-        c.add(new Case("batch norm on images", (b, r) -> new BatchNorm(b, DType.FLOAT64, 2, 4), IMG, -2, 2));
-        c.add(new Case("1x1 conv plain on images", (b, r) -> InvertibleConv1x1.plain(b, DType.FLOAT64, 4, r), IMG4, -2, 2));
-        c.add(new Case("1x1 conv LU on images", (b, r) -> InvertibleConv1x1.lu(b, DType.FLOAT64, 4, r), IMG4, -2, 2));
+        c.add(new Case("checkerboard affine coupling", x -> Coupling.affine(x, Masks.checkerboard(IMG, false),
+                ContractNets.CONV, CouplingTransform.Scale.TANH), IMG, -2, 2));
+        c.add(new Case("channel-wise affine coupling", x -> Coupling.affine(x, Masks.channelWise(4, true),
+                ContractNets.CONV, CouplingTransform.Scale.SIGMOID), IMG4, -2, 2));
+        c.add(new Case("squeeze", x -> new Squeeze(), IMG, -2, 2));
+        c.add(new Case("reshape image to vector", x -> new Reshape(IMG, Shape.of(32)), IMG, -2, 2));
+        c.add(new Case("actnorm on images", x -> new ActNorm(x, 2, 4), IMG, -2, 2));
+        c.add(new Case("batch norm on images", x -> new BatchNorm(x, 2, 4), IMG, -2, 2));
+        c.add(new Case("1x1 conv plain on images", x -> InvertibleConv1x1.plain(x, 4), IMG4, -2, 2));
+        c.add(new Case("1x1 conv LU on images", x -> InvertibleConv1x1.lu(x, 4), IMG4, -2, 2));
         c.add(new Case("multi-scale with split prior", BijectorSuite::multiScale, IMG, -2, 2));
-        c.add(new Case("chain of every image bijector", (b, r) -> Chain.of(
+        c.add(new Case("chain of every image bijector", x -> Chain.of(
                 new Logit(0.05),
-                new ActNorm(b, DType.FLOAT64, 2, 4),
-                new Coupling(Masks.checkerboard(IMG, true), ContractNets.conv(b, 2, 4, r),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.EXP)),
-                new BatchNorm(b, DType.FLOAT64, 2, 4),
+                new ActNorm(x, 2, 4),
+                Coupling.affine(x, Masks.checkerboard(IMG, true), ContractNets.CONV, CouplingTransform.Scale.EXP),
+                new BatchNorm(x, 2, 4),
                 new Squeeze(),
-                InvertibleConv1x1.plain(b, DType.FLOAT64, 8, r),
-                new Coupling(Masks.channelWise(8, false), ContractNets.conv(b, 4, 4, r), additive),
+                InvertibleConv1x1.plain(x, 8),
+                Coupling.additive(x, Masks.channelWise(8, false), ContractNets.CONV),
                 new Inverse(new Squeeze())), IMG, 0.01, 0.99));
         return c;
     }
 
-    private static Bijector multiScale(Backend b, RandomSource r) {
-        Bijector level0 = Chain.of(new Squeeze(), new ActNorm(b, DType.FLOAT64, 8, 4),
-                InvertibleConv1x1.lu(b, DType.FLOAT64, 8, r),
-                new Coupling(Masks.channelWise(8, false), ContractNets.conv(b, 4, 8, r),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.SIGMOID)));
+    private static Bijector multiScale(BuildContext x) {
+        Bijector level0 = Chain.of(new Squeeze(), new ActNorm(x, 8, 4),
+                InvertibleConv1x1.lu(x, 8),
+                Coupling.affine(x, Masks.channelWise(8, false), ContractNets.CONV, CouplingTransform.Scale.SIGMOID));
         Bijector level1 = Chain.of(new Squeeze(),
-                new Coupling(Masks.channelWise(16, true), ContractNets.conv(b, 8, 16, r),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.TANH)),
-                new ElementwiseAffine(b, DType.FLOAT64, Shape.of(16, 1, 1)));
+                Coupling.affine(x, Masks.channelWise(16, true), ContractNets.CONV, CouplingTransform.Scale.TANH),
+                new ElementwiseAffine(x, Shape.of(16, 1, 1)));
         return new MultiScale(IMG, List.of(
-                new MultiScale.Level(level0, Shape.of(8, 2, 2), new SplitPrior(ContractNets.conv(b, 4, 8, r))),
+                new MultiScale.Level(level0, Shape.of(8, 2, 2), new SplitPrior(ContractNets.CONV.create(x, 4, 8))),
                 new MultiScale.Level(level1, Shape.of(16, 1, 1), null)));
     }
 
     /** Builds on the target, initializes on a batch, perturbs parameters and running statistics, evaluation mode. */
     private Bijector prepared(Backend backend, Case c, long salt) {
         RandomSource r = RandomSource.seeded(seed + salt);
-        Bijector b = c.build().apply(backend, r);
+        Bijector b = c.build().apply(BuildContext.of(backend, DType.FLOAT64, r));
         b.initialize(input(backend, c, 32, RandomSource.seeded(seed + salt + 1)));
         b.setTraining(false);
         for (var e : b.variables().entrySet()) {

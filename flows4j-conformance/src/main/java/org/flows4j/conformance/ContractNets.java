@@ -1,19 +1,19 @@
 package org.flows4j.conformance;
 
-import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 import org.flows4j.layers.nn.Activation;
 import org.flows4j.layers.nn.Mlp;
+import org.flows4j.layers.nn.NetworkFactory;
 
 /**
  * Conditioner networks for the bijector contract: smooth (tanh, no ReLU kink for a finite
- * difference to straddle) and random, so that no coupling is the identity.
+ * difference to straddle) and random, so that no coupling is the identity. Both are
+ * {@link NetworkFactory}s, so the couplings size them from their masks.
  */
 final class ContractNets {
 
@@ -21,25 +21,29 @@ final class ContractNets {
     }
 
     /** An MLP with one tanh layer of 8 on vectors {@code [n, in]}, randomly initialized (not zero). */
-    static Layer dense(Backend b, int in, int out, RandomSource r) {
-        return new Mlp(b, DType.FLOAT64, in, 8, 1, out, Activation.TANH, false, r.split());
-    }
+    static final Mlp.Spec DENSE = Mlp.hidden(8).activation(Activation.TANH).zeroInitLast(false);
 
-    /** {@code conv(tanh(conv(x, W1) + b1), W2)}, 3x3 kernels, on images {@code [n, in, h, w]}. */
-    static Layer conv(Backend b, int in, int out, RandomSource r) {
-        return new Conv(b, in, out, r);
-    }
+    /**
+     * {@code conv(tanh(conv(x, W1) + b1), W2)}, 3x3 kernels, on images {@code [n, in, h, w]};
+     * the weights are normal draws from the context's random source itself ({@code W1},
+     * {@code b1}, {@code W2} in turn).
+     */
+    static final NetworkFactory CONV = Conv::new;
 
     private static final class Conv extends AbstractComponent implements Layer {
         private final Parameter w1;
         private final Parameter b1;
         private final Parameter w2;
 
-        Conv(Backend b, int in, int out, RandomSource r) {
+        Conv(BuildContext ctx, int in, int out) {
             int hidden = 4;
-            w1 = parameter("w1", r.normal(b, DType.FLOAT64, Shape.of(hidden, in, 3, 3), 0, 0.3));
-            b1 = parameter("b1", r.normal(b, DType.FLOAT64, Shape.of(1, hidden, 1, 1), 0, 0.1));
-            w2 = parameter("w2", r.normal(b, DType.FLOAT64, Shape.of(out, hidden, 3, 3), 0, 0.2));
+            w1 = parameter("w1", normal(ctx, Shape.of(hidden, in, 3, 3), 0.3));
+            b1 = parameter("b1", normal(ctx, Shape.of(1, hidden, 1, 1), 0.1));
+            w2 = parameter("w2", normal(ctx, Shape.of(out, hidden, 3, 3), 0.2));
+        }
+
+        private static Tensor normal(BuildContext ctx, Shape shape, double std) {
+            return ctx.random().normal(ctx.backend(), ctx.dtype(), shape, 0, std);
         }
 
         @Override

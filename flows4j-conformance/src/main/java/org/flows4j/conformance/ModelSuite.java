@@ -13,6 +13,7 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
 import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
@@ -92,8 +93,8 @@ final class ModelSuite {
 
     /** The model on {@code backend}, initialized on the same batch and perturbed the same way on every backend. */
     private ZooModel build(ModelCase m, Backend backend, DType dtype) {
-        ZooModel model = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(), backend, dtype,
-                RandomSource.seeded(seed), m.options()));
+        ZooModel model = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
+                BuildContext.of(backend, dtype, RandomSource.seeded(seed)), m.options()));
         model.flow().initialize(data(m, backend, dtype, 16, seed + 1));
         RandomSource r = RandomSource.seeded(seed + 2);
         for (Parameter p : model.flow().parameters().values()) {
@@ -190,7 +191,7 @@ final class ModelSuite {
     @SuppressWarnings("try") // scopes opened for their close()
     private double[] losses(ModelCase m, Backend backend, DType dtype) {
         ZooModel model = build(m, backend, dtype);
-        Adam adam = new Adam(model.flow().parameters(), 1e-3);
+        Adam adam = Adam.builder().learningRate(1e-3).create(model.flow().parameters());
         double[] out = new double[5];
         for (int step = 0; step < 5; step++) {
             try (MemoryScope scope = MemoryScope.open()) {
@@ -213,8 +214,8 @@ final class ModelSuite {
                 ZooModel saved = build(m, source, dtype);
                 Path file = dir.resolve("model" + from + ".safetensors");
                 Checkpoints.save(file, saved.flow(), null, CheckpointMetadata.of(m.name(), dtype));
-                ZooModel loaded = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(), destination, dtype,
-                        RandomSource.seeded(seed + 99), m.options()));
+                ZooModel loaded = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
+                        BuildContext.of(destination, dtype, RandomSource.seeded(seed + 99)), m.options()));
                 Checkpoints.load(file, loaded.flow(), null);
                 double[] expected = saved.flow().logProb(data(m, source, dtype, 4, seed + 6)).toDoubleArray();
                 double[] actual = loaded.flow().logProb(data(m, destination, dtype, 4, seed + 6)).toDoubleArray();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.List;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.BackendOptions;
+import org.flows4j.testing.Tolerance;
 
 /**
  * What the fast-path tests share: a backend on the scalar kernels and one on the best kernels
@@ -65,11 +66,7 @@ final class FastPaths {
             fail(what + ": " + actual.length + " elements, expected " + exact.length);
         }
         double factor = (k + 8) * 2 * unit(dtype);
-        for (int i = 0; i < exact.length; i++) {
-            double bound = factor * scale[i] + Double.MIN_NORMAL;
-            if (!(Math.abs(actual[i] - exact[i]) <= bound)) {
-                fail(what + ": element " + i + " is " + actual[i] + ", exact " + exact[i] + " (bound " + bound + ")");
-            }
-        }
+        new Tolerance(factor, Double.MIN_NORMAL, "(k + 8) 2u of the sum of the absolute terms, k = " + k)
+                .assertAllclose(what, actual, exact, scale);
     }
 }

@@ -95,10 +95,11 @@ public final class Tensor {
     }
 
     /**
-     * Wraps a storage that {@code backend} made, taking ownership of it. For code that calls
-     * backend kernels directly (fused kernels, plugin tests); the result records no gradient.
+     * Wraps a storage that {@code backend} made, taking ownership of it; the result records no
+     * gradient. Not public API: flows4j's own modules reach it through
+     * {@code org.flows4j.api.internal.TensorAccess}.
      */
-    public static Tensor wrap(Backend backend, Storage storage) {
+    static Tensor wrap(Backend backend, Storage storage) {
         return new Tensor(backend, new Handle(backend, storage, null), false, null);
     }
 
@@ -148,8 +149,11 @@ public final class Tensor {
         return ref.isReleased() || ref.handle.storage() == null;
     }
 
-    /** The backend storage, for code that calls kernels directly. */
-    public Storage storage() {
+    /**
+     * The backend storage. Not public API: flows4j's own modules reach it through
+     * {@code org.flows4j.api.internal.TensorAccess}.
+     */
+    Storage storage() {
         if (ref.isReleased()) {
             throw new IllegalStateException("tensor " + shape + " " + dtype.label()
                     + " was freed (its memory scope closed or free() was called); keep it to use it later");

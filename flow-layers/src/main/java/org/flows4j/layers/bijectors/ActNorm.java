@@ -1,14 +1,14 @@
 package org.flows4j.layers.bijectors;
 
-import org.flows4j.api.DType;
+import java.util.Objects;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 
 /**
  * Glow's activation normalization: a per-channel affine map {@code y = (x + b) * exp(s)} over
@@ -31,13 +31,18 @@ public final class ActNorm extends AbstractComponent implements Bijector {
     private final Parameter logScale;
     private final Parameter initialized;
 
-    /** An actnorm over {@code channels} channels of inputs of the given rank (2 for vectors, 4 for images). */
-    public ActNorm(Backend backend, DType dtype, int channels, int rank) {
+    /**
+     * An actnorm over {@code channels} channels of inputs of the given rank (2 for vectors, 4
+     * for images), its parameters made by {@code ctx} (nothing is drawn: they are set by
+     * {@link #initialize}).
+     */
+    public ActNorm(BuildContext ctx, int channels, int rank) {
+        Objects.requireNonNull(ctx, "ctx");
         this.channels = channels;
         Shape shape = Shape.of(LogDets.channelShape(channels, rank));
-        this.bias = parameter("bias", Tensor.full(backend, dtype, shape, 0));
-        this.logScale = parameter("logScale", Tensor.full(backend, dtype, shape, 0));
-        this.initialized = state("initialized", Tensor.scalar(backend, dtype, 0));
+        this.bias = parameter("bias", ctx.zeros(shape));
+        this.logScale = parameter("logScale", ctx.zeros(shape));
+        this.initialized = state("initialized", Tensor.scalar(ctx.backend(), ctx.dtype(), 0));
     }
 
     private void check(Tensor x) {

@@ -1,14 +1,14 @@
 package org.flows4j.layers.bijectors;
 
-import org.flows4j.api.DType;
+import java.util.Objects;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 
 /**
  * Batch normalization as a bijector (RealNVP, section 3.7), per channel of axis 1:
@@ -31,8 +31,14 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
     private final Parameter runningMean;
     private final Parameter runningVar;
 
-    /** A batch normalization over {@code channels} channels of inputs of the given rank (2 or 4). */
-    public BatchNorm(Backend backend, DType dtype, int channels, int rank, double momentum, double epsilon) {
+    /**
+     * A batch normalization over {@code channels} channels of inputs of the given rank (2 or
+     * 4), its parameters made by {@code ctx} (nothing is drawn).
+     *
+     * @throws IllegalArgumentException unless {@code 0 < momentum <= 1} and {@code epsilon > 0}
+     */
+    public BatchNorm(BuildContext ctx, int channels, int rank, double momentum, double epsilon) {
+        Objects.requireNonNull(ctx, "ctx");
         if (!(momentum > 0 && momentum <= 1) || !(epsilon > 0)) {
             throw new IllegalArgumentException("batch norm needs momentum in (0, 1] and epsilon > 0, got "
                     + momentum + " and " + epsilon);
@@ -41,15 +47,15 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
         this.momentum = momentum;
         this.epsilon = epsilon;
         Shape shape = Shape.of(LogDets.channelShape(channels, rank));
-        this.logGamma = parameter("logGamma", Tensor.full(backend, dtype, shape, 0));
-        this.beta = parameter("beta", Tensor.full(backend, dtype, shape, 0));
-        this.runningMean = state("runningMean", Tensor.full(backend, dtype, shape, 0));
-        this.runningVar = state("runningVar", Tensor.full(backend, dtype, shape, 1));
+        this.logGamma = parameter("logGamma", ctx.zeros(shape));
+        this.beta = parameter("beta", ctx.zeros(shape));
+        this.runningMean = state("runningMean", ctx.zeros(shape));
+        this.runningVar = state("runningVar", ctx.full(shape, 1));
     }
 
     /** With RealNVP's momentum 0.05 and epsilon 1e-4. */
-    public BatchNorm(Backend backend, DType dtype, int channels, int rank) {
-        this(backend, dtype, channels, rank, 0.05, 1e-4);
+    public BatchNorm(BuildContext ctx, int channels, int rank) {
+        this(ctx, channels, rank, 0.05, 1e-4);
     }
 
     private void check(Tensor x) {

@@ -12,6 +12,20 @@ import org.flows4j.api.tensor.Tensor;
  */
 public interface CouplingTransform {
 
+    /** NICE's additive transform {@code y = x + m}. */
+    static CouplingTransform additive() {
+        return new Additive();
+    }
+
+    /**
+     * The affine transform {@code y = x exp(s) + t}, {@code s = scale(h_s)}.
+     *
+     * @throws NullPointerException if {@code scale} is null
+     */
+    static CouplingTransform affine(Scale scale) {
+        return new Affine(scale);
+    }
+
     /** How many parameter tensors, each of the transformed part's shape, it takes. */
     int parameterCount();
 
@@ -27,6 +41,10 @@ public interface CouplingTransform {
 
     /** NICE's additive coupling: {@code y = x + m}; the log-det is 0. */
     final class Additive implements CouplingTransform {
+
+        /** The additive transform. */
+        public Additive() {
+        }
 
         @Override
         public int parameterCount() {
@@ -55,7 +73,12 @@ public interface CouplingTransform {
 
         /** An affine transform with the given log-scale function. */
         public Affine(Scale scale) {
-            this.scale = scale;
+            this.scale = java.util.Objects.requireNonNull(scale, "scale");
+        }
+
+        /** The log-scale function. */
+        public Scale scale() {
+            return scale;
         }
 
         @Override

@@ -1,13 +1,13 @@
 package org.flows4j.layers.bijectors;
 
-import org.flows4j.api.DType;
+import java.util.Objects;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 
 /**
  * NICE's diagonal scaling layer: {@code h = S x} with {@code S = diag(exp(s))}, so
@@ -18,9 +18,11 @@ public final class DiagonalScaling extends AbstractComponent implements Bijector
 
     private final Parameter logScale;
 
-    /** A scaling of events of {@code eventShape}. */
-    public DiagonalScaling(Backend backend, DType dtype, Shape eventShape) {
-        this.logScale = parameter("logScale", Tensor.full(backend, dtype, eventShape, 0));
+    /** A scaling of events of {@code eventShape}, its parameter made by {@code ctx} (nothing is drawn). */
+    public DiagonalScaling(BuildContext ctx, Shape eventShape) {
+        Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(eventShape, "eventShape");
+        this.logScale = parameter("logScale", ctx.zeros(eventShape));
     }
 
     @Override

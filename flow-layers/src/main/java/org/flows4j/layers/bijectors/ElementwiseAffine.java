@@ -1,14 +1,14 @@
 package org.flows4j.layers.bijectors;
 
-import org.flows4j.api.DType;
+import java.util.Objects;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Events;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 
 /**
  * A learned elementwise standardization {@code z = (x - mu) * exp(-log sigma)} with one
@@ -22,11 +22,12 @@ public final class ElementwiseAffine extends AbstractComponent implements Biject
     private final Parameter mean;
     private final Parameter logScale;
 
-    /** A learned standardization of events of {@code eventShape}. */
-    public ElementwiseAffine(Backend backend, DType dtype, Shape eventShape) {
-        this.eventShape = eventShape;
-        this.mean = parameter("mean", Tensor.full(backend, dtype, eventShape, 0));
-        this.logScale = parameter("logScale", Tensor.full(backend, dtype, eventShape, 0));
+    /** A learned standardization of events of {@code eventShape}, its parameters made by {@code ctx} (nothing is drawn). */
+    public ElementwiseAffine(BuildContext ctx, Shape eventShape) {
+        Objects.requireNonNull(ctx, "ctx");
+        this.eventShape = Objects.requireNonNull(eventShape, "eventShape");
+        this.mean = parameter("mean", ctx.zeros(eventShape));
+        this.logScale = parameter("logScale", ctx.zeros(eventShape));
     }
 
     private void check(Tensor x) {

@@ -1,15 +1,14 @@
 package org.flows4j.layers.bijectors;
 
-import org.flows4j.api.DType;
+import java.util.Objects;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 
 /**
  * Glow's invertible 1x1 convolution: every pixel's channel vector is multiplied by a learned
@@ -36,13 +35,17 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
     private final Parameter logAbsS;        // lu: log|s|
     private final Parameter signS;          // lu: sign(s) (state)
 
-    private InvertibleConv1x1(Backend backend, DType dtype, int channels, RandomSource random, boolean lu) {
+    private InvertibleConv1x1(BuildContext ctx, int channels, boolean lu) {
+        Objects.requireNonNull(ctx, "ctx");
+        if (channels <= 0) {
+            throw new IllegalArgumentException("InvertibleConv1x1: channels must be positive, got " + channels);
+        }
         this.channels = channels;
         this.luParameterized = lu;
-        double[] q = HostLinearAlgebra.randomOrthogonal(channels, random);
+        double[] q = HostLinearAlgebra.randomOrthogonal(channels, ctx.random());
         Shape square = Shape.of(channels, channels);
         if (!lu) {
-            weight = parameter("weight", Tensor.of(backend, dtype, q, square));
+            weight = parameter("weight", ctx.tensor(q, square));
             permutation = lower = upper = logAbsS = signS = null;
             return;
         }
@@ -68,21 +71,31 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
                 }
             }
         }
-        permutation = state("permutation", Tensor.of(backend, dtype, p, square));
-        lower = parameter("lower", Tensor.of(backend, dtype, l, square));
-        upper = parameter("upper", Tensor.of(backend, dtype, u, square));
-        logAbsS = parameter("logAbsS", Tensor.of(backend, dtype, logS, Shape.of(n)));
-        signS = state("signS", Tensor.of(backend, dtype, sign, Shape.of(n)));
+        permutation = state("permutation", ctx.tensor(p, square));
+        lower = parameter("lower", ctx.tensor(l, square));
+        upper = parameter("upper", ctx.tensor(u, square));
+        logAbsS = parameter("logAbsS", ctx.tensor(logS, Shape.of(n)));
+        signS = state("signS", ctx.tensor(sign, Shape.of(n)));
     }
 
-    /** The plain parameterization over {@code channels}, initialized from a random rotation. */
-    public static InvertibleConv1x1 plain(Backend backend, DType dtype, int channels, RandomSource random) {
-        return new InvertibleConv1x1(backend, dtype, channels, random, false);
+    /**
+     * The plain parameterization over {@code channels}, initialized from a random rotation
+     * drawn from {@code ctx.random()}.
+     *
+     * @throws IllegalArgumentException naming {@code channels} if it is not positive
+     */
+    public static InvertibleConv1x1 plain(BuildContext ctx, int channels) {
+        return new InvertibleConv1x1(ctx, channels, false);
     }
 
-    /** The LU parameterization over {@code channels}, initialized from a random rotation. */
-    public static InvertibleConv1x1 lu(Backend backend, DType dtype, int channels, RandomSource random) {
-        return new InvertibleConv1x1(backend, dtype, channels, random, true);
+    /**
+     * The LU parameterization over {@code channels}, initialized from a random rotation
+     * drawn from {@code ctx.random()}.
+     *
+     * @throws IllegalArgumentException naming {@code channels} if it is not positive
+     */
+    public static InvertibleConv1x1 lu(BuildContext ctx, int channels) {
+        return new InvertibleConv1x1(ctx, channels, true);
     }
 
     /** Whether this is the LU parameterization. */

@@ -4,8 +4,8 @@ import java.util.Map;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 
 /**
  * A fixed permutation of axis 1 (features of a vector, channels of an image):
@@ -40,9 +40,9 @@ public final class Permutation implements Bijector {
         return new Permutation(p);
     }
 
-    /** A uniformly random permutation of {@code n}, fixed once drawn. */
-    public static Permutation random(int n, RandomSource random) {
-        return new Permutation(random.permutation(n));
+    /** A uniformly random permutation of {@code n}, drawn once from {@code ctx.random()} and fixed. */
+    public static Permutation random(BuildContext ctx, int n) {
+        return new Permutation(ctx.random().permutation(n));
     }
 
     /** The permutation. */

@@ -7,6 +7,7 @@ import org.flows4j.api.flow.Distribution;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
 import org.flows4j.layers.AbstractComponent;
 
@@ -24,13 +25,17 @@ public final class DiagonalGaussian extends AbstractComponent implements Distrib
     private final Parameter mean;
     private final Parameter logScale;
 
-    /** A learned diagonal Gaussian over events of {@code eventShape}, starting at N(0, I). */
-    public DiagonalGaussian(Backend backend, DType dtype, Shape eventShape) {
-        this.backend = backend;
-        this.dtype = dtype;
-        this.eventShape = eventShape;
-        this.mean = parameter("mean", Tensor.full(backend, dtype, eventShape, 0));
-        this.logScale = parameter("logScale", Tensor.full(backend, dtype, eventShape, 0));
+    /**
+     * A learned diagonal Gaussian over events of {@code eventShape}, starting at N(0, I), its
+     * parameters made by {@code ctx} (nothing is drawn).
+     */
+    public DiagonalGaussian(BuildContext ctx, Shape eventShape) {
+        java.util.Objects.requireNonNull(ctx, "ctx");
+        this.backend = ctx.backend();
+        this.dtype = ctx.dtype();
+        this.eventShape = java.util.Objects.requireNonNull(eventShape, "eventShape");
+        this.mean = parameter("mean", ctx.zeros(eventShape));
+        this.logScale = parameter("logScale", ctx.zeros(eventShape));
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.flows4j.api.flow.Distribution;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
 
 /**
@@ -21,10 +22,11 @@ abstract sealed class IndependentStandard implements Distribution permits Standa
     private final DType dtype;
     private final Shape eventShape;
 
-    IndependentStandard(Backend backend, DType dtype, Shape eventShape) {
-        this.backend = backend;
-        this.dtype = dtype;
-        this.eventShape = eventShape;
+    IndependentStandard(BuildContext ctx, Shape eventShape) {
+        java.util.Objects.requireNonNull(ctx, "ctx");
+        this.backend = ctx.backend();
+        this.dtype = ctx.dtype();
+        this.eventShape = java.util.Objects.requireNonNull(eventShape, "eventShape");
     }
 
     /** {@code log f(x)} elementwise. */

@@ -5,6 +5,7 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 
 /**
  * The standard logistic over events of a fixed shape, independent components: NICE's prior,
@@ -15,9 +16,12 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class StandardLogistic extends IndependentStandard {
 
-    /** A standard logistic over events of {@code eventShape}. */
-    public StandardLogistic(Backend backend, DType dtype, Shape eventShape) {
-        super(backend, dtype, eventShape);
+    /**
+     * A standard logistic over events of {@code eventShape}, sampling on {@code ctx}'s backend in its
+     * dtype (nothing is drawn at construction).
+     */
+    public StandardLogistic(BuildContext ctx, Shape eventShape) {
+        super(ctx, eventShape);
     }
 
     @Override

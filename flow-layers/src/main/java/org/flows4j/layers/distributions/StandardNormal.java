@@ -5,6 +5,7 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 
 /**
  * The standard normal over events of a fixed shape, independent components:
@@ -16,9 +17,12 @@ public final class StandardNormal extends IndependentStandard {
     /** {@code ln(2 pi) / 2}. */
     static final double HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
-    /** A standard normal over events of {@code eventShape}. */
-    public StandardNormal(Backend backend, DType dtype, Shape eventShape) {
-        super(backend, dtype, eventShape);
+    /**
+     * A standard normal over events of {@code eventShape}, sampling on {@code ctx}'s backend in its
+     * dtype (nothing is drawn at construction).
+     */
+    public StandardNormal(BuildContext ctx, Shape eventShape) {
+        super(ctx, eventShape);
     }
 
     @Override

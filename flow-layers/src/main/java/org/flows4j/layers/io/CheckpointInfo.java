@@ -33,17 +33,19 @@ public final class CheckpointInfo {
     private final int formatVersion;
     private final String createdBy;
     private final OptionalLong optimizerSteps;
+    private final OptionalLong emaUpdates;
     private final Map<String, String> rawMetadata;
     private final Map<String, TensorSpec> tensors;
 
     private CheckpointInfo(Path file, CheckpointMetadata metadata, int formatVersion, String createdBy,
-                           OptionalLong optimizerSteps, Map<String, String> rawMetadata,
+                           OptionalLong optimizerSteps, OptionalLong emaUpdates, Map<String, String> rawMetadata,
                            Map<String, TensorSpec> tensors) {
         this.file = file;
         this.metadata = metadata;
         this.formatVersion = formatVersion;
         this.createdBy = createdBy;
         this.optimizerSteps = optimizerSteps;
+        this.emaUpdates = emaUpdates;
         this.rawMetadata = rawMetadata;
         this.tensors = tensors;
     }
@@ -114,6 +116,9 @@ public final class CheckpointInfo {
         String stepsText = m.get(CheckpointMetadata.OPTIMIZER_STEPS);
         OptionalLong optimizerSteps = stepsText == null ? OptionalLong.empty()
                 : OptionalLong.of(nonNegative(file, m, CheckpointMetadata.OPTIMIZER_STEPS, stepsText));
+        String emaText = m.get(CheckpointMetadata.EMA_UPDATES);
+        OptionalLong emaUpdates = emaText == null ? OptionalLong.empty()
+                : OptionalLong.of(nonNegative(file, m, CheckpointMetadata.EMA_UPDATES, emaText));
         Map<String, String> extra = new LinkedHashMap<>();
         m.forEach((k, v) -> {
             if (!CheckpointMetadata.RESERVED_KEYS.contains(k) && !k.isEmpty()) {
@@ -124,7 +129,7 @@ public final class CheckpointInfo {
         Map<String, TensorSpec> tensors = new LinkedHashMap<>();
         header.entries().forEach((name, e) -> tensors.put(name, new TensorSpec(e.dtype(), e.shape())));
         return new CheckpointInfo(file, metadata, version, m.get(CheckpointMetadata.CREATED_BY), optimizerSteps,
-                m, Collections.unmodifiableMap(tensors));
+                emaUpdates, m, Collections.unmodifiableMap(tensors));
     }
 
     private static String required(Path file, Map<String, String> m, String key) {
@@ -177,6 +182,19 @@ public final class CheckpointInfo {
         return optimizerSteps;
     }
 
+    /**
+     * How many updates the saved moving average of the weights had made, if the checkpoint holds
+     * one ({@code ema.<name>} tensors, format version 2 on).
+     */
+    public OptionalLong emaUpdates() {
+        return emaUpdates;
+    }
+
+    /** Whether the checkpoint holds a moving average of the weights ({@code ema.<name>}). */
+    public boolean hasAverages() {
+        return emaUpdates.isPresent();
+    }
+
     /** The {@code __metadata__} map exactly as stored, in file order. */
     public Map<String, String> rawMetadata() {
         return rawMetadata;
@@ -184,7 +202,7 @@ public final class CheckpointInfo {
 
     /**
      * Every stored tensor in header order: model slots as {@code model.<name>}, optimizer
-     * state as {@code optim.<name>}.
+     * state as {@code optim.<name>}, averaged weights as {@code ema.<name>}.
      */
     public Map<String, TensorSpec> tensors() {
         return tensors;

@@ -41,10 +41,11 @@ public record CheckpointMetadata(String modelSpec, Map<String, String> modelConf
     static final String STEP = "step";
     static final String OPTIMIZER_STEPS = "optimizer_steps";
     static final String RANDOM_STATE = "random_state";
+    static final String EMA_UPDATES = "ema_updates";
 
     /** The keys flows4j writes itself, which {@link #extra} cannot use. */
     static final Set<String> RESERVED_KEYS = Set.of(FORMAT, FORMAT_VERSION, CREATED_BY, MODEL_SPEC, MODEL_CONFIG,
-            DTYPE, STEP, OPTIMIZER_STEPS, RANDOM_STATE);
+            DTYPE, STEP, OPTIMIZER_STEPS, RANDOM_STATE, EMA_UPDATES);
 
     /**
      * Validates and copies.

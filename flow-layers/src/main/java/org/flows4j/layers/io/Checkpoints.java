@@ -22,7 +22,9 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flows4j.api.DType;
 import org.flows4j.api.flow.Component;
+import org.flows4j.api.internal.TensorAccess;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.optim.ExponentialMovingAverage;
 import org.flows4j.layers.optim.Optimizer;
 
 /**
@@ -32,18 +34,24 @@ import org.flows4j.layers.optim.Optimizer;
  *
  * <p><b>Layout.</b> Every slot of the model's {@link Component#variables()} (trainable parameters
  * and state such as actnorm's initialized flag or batch-norm statistics) is stored as
- * {@code model.<hierarchical name>}, each optimizer state tensor as {@code optim.<name>}, in
- * their native dtype ({@code F32} or {@code F64}). The {@code __metadata__} map holds only
+ * {@code model.<hierarchical name>}, each optimizer state tensor as {@code optim.<name>}, and,
+ * when a moving average of the weights is saved, each average as {@code ema.<parameter name>},
+ * in their native dtype ({@code F32} or {@code F64}). The {@code __metadata__} map holds only
  * strings, as the format requires:
  * <ul>
  *   <li>{@code format}: {@value #FORMAT}; {@code format_version}: {@value #FORMAT_VERSION};
  *       {@code created_by}: {@code flows4j <version>}</li>
  *   <li>{@code model_spec} (for example {@code glow:small}), {@code model_config} (a JSON
  *       object of strings), {@code dtype} ({@code float32}/{@code float64}), {@code step}</li>
- *   <li>{@code optimizer_steps}, when an optimizer was saved; {@code random_state}, a JSON
- *       array of four integers, when a random state was given</li>
+ *   <li>{@code optimizer_steps}, when an optimizer was saved; {@code ema_updates}, when a
+ *       moving average was saved; {@code random_state}, a JSON array of four integers, when a
+ *       random state was given</li>
  *   <li>every {@linkplain CheckpointMetadata#extra() extra} entry under its own key</li>
  * </ul>
+ *
+ * <p><b>Versions.</b> Format 1 had no moving averages; format 2 adds the {@code ema.} tensors
+ * and {@code ema_updates} (and trainers store their settings as extra entries). Both are read;
+ * a newer version is refused naming it.
  *
  * <p><b>Atomicity.</b> {@link #save} writes a temporary file next to the target, forces it to
  * disk, then renames it over the target atomically: a crash or error at any point leaves
@@ -63,13 +71,16 @@ public final class Checkpoints {
     public static final String FORMAT = "flows4j-checkpoint";
 
     /** The checkpoint format version written, and the newest read. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /** The prefix of the model's slots in a checkpoint. */
     public static final String MODEL_PREFIX = "model.";
 
     /** The prefix of the optimizer's state in a checkpoint. */
     public static final String OPTIMIZER_PREFIX = "optim.";
+
+    /** The prefix of the moving averages of the weights in a checkpoint (format 2 on). */
+    public static final String AVERAGES_PREFIX = "ema.";
 
     /** Tries at a fresh temporary name before giving up (a clash needs a leftover of the same random name). */
     private static final int TEMP_NAME_TRIES = 16;
@@ -89,6 +100,16 @@ public final class Checkpoints {
      *     for example); any previous file is then unchanged and no temporary file is left
      */
     public static void save(Path file, Component model, Optimizer optimizerOrNull, CheckpointMetadata metadata) {
+        save(file, model, optimizerOrNull, null, metadata);
+    }
+
+    /**
+     * Writes a checkpoint of {@code model}, {@code optimizerOrNull} and the moving average of
+     * the weights {@code emaOrNull} ({@code ema.<name>} tensors and {@code ema_updates}),
+     * atomically replacing any file there; see {@link #save(Path, Component, Optimizer, CheckpointMetadata)}.
+     */
+    public static void save(Path file, Component model, Optimizer optimizerOrNull, ExponentialMovingAverage emaOrNull,
+                            CheckpointMetadata metadata) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(metadata, "metadata");
@@ -107,6 +128,13 @@ public final class Checkpoints {
                 values.add(t);
             });
             meta.put(CheckpointMetadata.OPTIMIZER_STEPS, Long.toString(optimizerOrNull.steps()));
+        }
+        if (emaOrNull != null) {
+            emaOrNull.averages().forEach((name, t) -> {
+                specs.add(new SafeTensors.Spec(AVERAGES_PREFIX + name, t.dtype(), t.shape()));
+                values.add(t);
+            });
+            meta.put(CheckpointMetadata.EMA_UPDATES, Long.toString(emaOrNull.updates()));
         }
         List<SafeTensors.Entry> entries = SafeTensors.layout(specs);
         ByteBuffer header;
@@ -308,6 +336,33 @@ public final class Checkpoints {
      *     the model and optimizer are then unchanged
      */
     public static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull) {
+        return load(file, model, optimizerOrNull, null, false);
+    }
+
+    /**
+     * Loads a checkpoint into {@code model}, {@code optimizerOrNull} and the moving average
+     * {@code emaOrNull}, all or nothing, as {@link #load(Path, Component, Optimizer)} does; with a
+     * moving average the checkpoint must hold one ({@link CheckpointInfo#hasAverages()}).
+     */
+    public static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull,
+                                      ExponentialMovingAverage emaOrNull) {
+        return load(file, model, optimizerOrNull, emaOrNull, false);
+    }
+
+    /**
+     * Loads the model for inference with its averaged weights: every trainable parameter from
+     * its moving average ({@code ema.<name>}), every state slot from {@code model.<name>}; all or
+     * nothing.
+     *
+     * @throws CheckpointException if the checkpoint holds no averages (see
+     *     {@link CheckpointInfo#hasAverages()}) or anything does not match
+     */
+    public static CheckpointInfo loadAveraged(Path file, Component model) {
+        return load(file, model, null, null, true);
+    }
+
+    private static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull,
+                                       ExponentialMovingAverage emaOrNull, boolean averaged) {
         Objects.requireNonNull(model, "model");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             SafeTensors.Header header = SafeTensors.readHeader(channel, file);
@@ -316,10 +371,10 @@ public final class Checkpoints {
             Restorer.restore(info, (name, backend) -> {
                 SafeTensors.Entry e = header.entries().get(name);
                 // The backend takes ownership of the fresh array: no second host copy.
-                return Tensor.wrap(backend, e.dtype() == DType.FLOAT32
+                return TensorAccess.wrap(backend, e.dtype() == DType.FLOAT32
                         ? backend.fromFloats(SafeTensors.readFloats(channel, header, e, scratch), e.shape(), e.dtype())
                         : backend.fromDoubles(SafeTensors.readDoubles(channel, header, e, scratch), e.shape(), e.dtype()));
-            }, model, optimizerOrNull);
+            }, model, optimizerOrNull, emaOrNull, averaged);
             return info;
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + describe(e), e);

@@ -12,14 +12,20 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Component;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.optim.ExponentialMovingAverage;
 import org.flows4j.layers.optim.Optimizer;
 
 /**
  * Moves a checkpoint's tensors into a model and an optimizer all or nothing: every name,
  * shape and dtype is checked against the header first, then every new value is made on the
  * backend of the value it replaces, then the optimizer takes its state (it checks again),
- * and only then are the model's slots set, which cannot fail any more. A failure at any step
- * before the last frees what was made and leaves model and optimizer as they were.
+ * and the moving average its averages, and only then are the model's slots set, which cannot
+ * fail any more. A failure at any step before the last frees what was made and leaves model,
+ * optimizer and average as they were.
+ *
+ * <p>With {@code averaged}, each trainable parameter is set from its average
+ * ({@code ema.<name>}) instead of its trained value; state slots come from {@code model.<name>}
+ * as always.
  */
 final class Restorer {
 
@@ -36,10 +42,15 @@ final class Restorer {
     }
 
     static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer) {
+        restore(info, source, model, optimizer, null, false);
+    }
+
+    static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer,
+                        ExponentialMovingAverage ema, boolean averaged) {
         Path file = info.file();
         Map<String, Parameter> variables = model.variables();
         Map<String, Tensor> optimizerState = optimizer == null ? Map.of() : optimizer.state();
-        check(info, variables, optimizer, optimizerState);
+        check(info, variables, optimizer, optimizerState, ema, averaged);
 
         List<Tensor> made = new ArrayList<>();
         List<Parameter> slots = new ArrayList<>();
@@ -47,7 +58,9 @@ final class Restorer {
         String reading = null;
         try {
             for (Map.Entry<String, Parameter> e : variables.entrySet()) {
-                reading = Checkpoints.MODEL_PREFIX + e.getKey();
+                String averageName = Checkpoints.AVERAGES_PREFIX + e.getKey();
+                reading = averaged && e.getValue().trainable() && info.tensors().containsKey(averageName)
+                        ? averageName : Checkpoints.MODEL_PREFIX + e.getKey();
                 Tensor t = source.read(reading, e.getValue().value().backend());
                 made.add(t);
                 slots.add(e.getValue());
@@ -70,8 +83,30 @@ final class Restorer {
                             + rejected.getMessage(), rejected);
                 }
             }
+            if (ema != null) {
+                Map<String, Tensor> averages = new LinkedHashMap<>();
+                for (Map.Entry<String, Parameter> e : ema.parameters().entrySet()) {
+                    reading = Checkpoints.AVERAGES_PREFIX + e.getKey();
+                    Tensor t = source.read(reading, e.getValue().value().backend()).unscoped();
+                    made.add(t);
+                    averages.put(e.getKey(), t);
+                }
+                reading = null;
+                try {
+                    ema.loadAverages(averages, info.emaUpdates().orElseThrow());
+                } catch (IllegalArgumentException | IllegalStateException rejected) {
+                    throw new CheckpointException(file, "the moving average rejected the stored averages (nothing "
+                            + "was loaded): " + rejected.getMessage(), rejected);
+                }
+                // loadAverages keeps copies
+                averages.values().forEach(Tensor::free);
+            }
         } catch (IOException | RuntimeException e) {
-            made.forEach(Tensor::free);
+            made.forEach(t -> {
+                if (!t.isFreed()) {
+                    t.free();
+                }
+            });
             if (e instanceof CheckpointException c) {
                 throw c;
             }
@@ -86,7 +121,7 @@ final class Restorer {
 
     /** Throws naming every difference between the checkpoint and the model or optimizer. */
     private static void check(CheckpointInfo info, Map<String, Parameter> variables, Optimizer optimizer,
-                              Map<String, Tensor> optimizerState) {
+                              Map<String, Tensor> optimizerState, ExponentialMovingAverage ema, boolean averaged) {
         Map<String, CheckpointInfo.TensorSpec> stored = info.tensors();
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
@@ -102,6 +137,26 @@ final class Restorer {
             optimizerState.forEach((k, t) -> compare(Checkpoints.OPTIMIZER_PREFIX + k, t.dtype(), t.shape(),
                     "optimizer", stored, missing, mismatched));
         }
+        boolean withAverages = ema != null && info.emaUpdates().isPresent();
+        if (ema != null && !withAverages) {
+            problems.add("it holds no moving averages (it was saved without them); restore without one");
+        }
+        if (withAverages) {
+            ema.parameters().forEach((k, p) -> compare(Checkpoints.AVERAGES_PREFIX + k, p.dtype(), p.shape(),
+                    "moving average", stored, missing, mismatched));
+        }
+        if (averaged) {
+            if (info.emaUpdates().isEmpty()) {
+                problems.add("it holds no moving averages of the weights (trained without EMA); load the raw weights");
+            } else {
+                variables.forEach((k, p) -> {
+                    if (p.trainable()) {
+                        compare(Checkpoints.AVERAGES_PREFIX + k, p.dtype(), p.shape(), "model", stored, missing,
+                                mismatched);
+                    }
+                });
+            }
+        }
         List<String> unexpected = new ArrayList<>();
         for (String name : stored.keySet()) {
             if (name.startsWith(Checkpoints.MODEL_PREFIX)) {
@@ -111,6 +166,13 @@ final class Restorer {
             } else if (name.startsWith(Checkpoints.OPTIMIZER_PREFIX)) {
                 // Without an optimizer the optimizer's state is simply not wanted (evaluation).
                 if (withOptimizer && !optimizerState.containsKey(name.substring(Checkpoints.OPTIMIZER_PREFIX.length()))) {
+                    unexpected.add(name);
+                }
+            } else if (name.startsWith(Checkpoints.AVERAGES_PREFIX)) {
+                String key = name.substring(Checkpoints.AVERAGES_PREFIX.length());
+                // Averages are wanted only by a moving average or an averaged load.
+                if ((withAverages && !ema.parameters().containsKey(key))
+                        || (averaged && !withAverages && !(variables.containsKey(key) && variables.get(key).trainable()))) {
                     unexpected.add(name);
                 }
             } else {
@@ -128,8 +190,12 @@ final class Restorer {
             problems.add("and " + (mismatched.size() - LISTED_NAMES) + " more tensors differ in shape or dtype");
         }
         if (!problems.isEmpty()) {
-            throw new CheckpointException(info.file(), "does not match " + (optimizer == null ? "the model" : "the model and optimizer")
-                    + " (nothing was loaded): " + String.join("; ", problems));
+            String what = optimizer == null ? "the model" : "the model and optimizer";
+            if (ema != null) {
+                what += " and moving average";
+            }
+            throw new CheckpointException(info.file(), "does not match " + what + " (nothing was loaded): "
+                    + String.join("; ", problems));
         }
     }
 

@@ -3,6 +3,7 @@ package org.flows4j.layers.io;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
+import org.flows4j.api.internal.TensorAccess;
 import org.flows4j.api.tensor.Tensor;
 
 /**
@@ -70,8 +71,8 @@ public final class StoredTensor {
     /** A tensor of the stored dtype and shape on {@code backend}, holding exactly the stored values. */
     public Tensor toTensor(Backend backend) {
         return floats != null
-                ? Tensor.wrap(backend, backend.fromFloats(floats.clone(), shape, dtype))
-                : Tensor.wrap(backend, backend.fromDoubles(doubles.clone(), shape, dtype));
+                ? TensorAccess.wrap(backend, backend.fromFloats(floats.clone(), shape, dtype))
+                : TensorAccess.wrap(backend, backend.fromDoubles(doubles.clone(), shape, dtype));
     }
 
     @Override

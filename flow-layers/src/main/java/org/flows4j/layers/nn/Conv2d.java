@@ -1,13 +1,11 @@
 package org.flows4j.layers.nn;
 
 import java.util.Objects;
-import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
@@ -36,28 +34,29 @@ public final class Conv2d extends AbstractComponent implements Layer {
     private final Parameter bias;
 
     /**
+     * @param ctx where the parameters live; its random source is advanced by
+     *     {@code out in k k} draws (the weight), then {@code out} (the bias, if any), unless
+     *     {@code zeroInit}
      * @param in input channels
      * @param out output channels
      * @param kernel the odd kernel size (1, 3, 5, ...)
      * @param bias whether to add a learned per-channel bias
-     * @param zeroInit start at zero (drawing nothing from {@code random})
-     * @param random the source of the initial values
+     * @param zeroInit start at zero, drawing nothing
+     * @throws IllegalArgumentException naming the size that is not positive, or the kernel
+     *     size if it is not odd
      */
-    public Conv2d(Backend backend, DType dtype, int in, int out, int kernel, boolean bias, boolean zeroInit,
-                  RandomSource random) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(random, "random");
+    public Conv2d(BuildContext ctx, int in, int out, int kernel, boolean bias, boolean zeroInit) {
+        Objects.requireNonNull(ctx, "ctx");
         checkSizes(in, out, kernel);
         this.in = in;
         this.out = out;
         this.kernel = kernel;
         double bound = Init.bound((long) in * kernel * kernel);
-        Tensor w = Init.uniformOrZeros(backend, dtype, Shape.of(out, in, kernel, kernel), bound, zeroInit, random);
+        Tensor w = Init.uniformOrZeros(ctx, Shape.of(out, in, kernel, kernel), bound, zeroInit);
         this.weight = parameter("weight", w);
         w.free();
         if (bias) {
-            Tensor b = Init.uniformOrZeros(backend, dtype, Shape.of(out), bound, zeroInit, random);
+            Tensor b = Init.uniformOrZeros(ctx, Shape.of(out), bound, zeroInit);
             this.bias = parameter("bias", b);
             b.free();
         } else {
@@ -72,12 +71,6 @@ public final class Conv2d extends AbstractComponent implements Layer {
             throw new IllegalArgumentException("Conv2d: the kernel size must be odd and positive for same padding, got "
                     + kernel);
         }
-    }
-
-    /** The number of parameters: {@code out in k k}, plus {@code out} with a bias. */
-    public static long parameterCount(int in, int out, int kernel, boolean bias) {
-        checkSizes(in, out, kernel);
-        return (long) out * in * kernel * kernel + (bias ? out : 0);
     }
 
     /** Input channels. */

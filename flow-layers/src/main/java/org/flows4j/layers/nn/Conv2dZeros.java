@@ -1,12 +1,11 @@
 package org.flows4j.layers.nn;
 
 import java.util.Objects;
-import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
@@ -37,30 +36,27 @@ public final class Conv2dZeros extends AbstractComponent implements Layer {
     private final Parameter logs;
 
     /**
+     * @param ctx where the parameters live; nothing is drawn from its random source
      * @param in input channels
      * @param out output channels
      * @param kernel the odd kernel size (Glow uses 3)
+     * @throws IllegalArgumentException naming the size that is not positive, or the kernel
+     *     size if it is not odd
      */
-    public Conv2dZeros(Backend backend, DType dtype, int in, int out, int kernel) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
+    public Conv2dZeros(BuildContext ctx, int in, int out, int kernel) {
+        Objects.requireNonNull(ctx, "ctx");
         Conv2d.checkSizes(in, out, kernel);
         this.in = in;
         this.out = out;
-        Tensor w = Tensor.full(backend, dtype, Shape.of(out, in, kernel, kernel), 0);
-        Tensor b = Tensor.zeros(backend, dtype, out);
-        Tensor s = Tensor.zeros(backend, dtype, out);
+        Tensor w = ctx.zeros(Shape.of(out, in, kernel, kernel));
+        Tensor b = ctx.zeros(Shape.of(out));
+        Tensor s = ctx.zeros(Shape.of(out));
         this.weight = parameter("weight", w);
         this.bias = parameter("bias", b);
         this.logs = parameter("logs", s);
         w.free();
         b.free();
         s.free();
-    }
-
-    /** The number of parameters: {@code out in k k + 2 out}. */
-    public static long parameterCount(int in, int out, int kernel) {
-        return Conv2d.parameterCount(in, out, kernel, true) + out;
     }
 
     @Override

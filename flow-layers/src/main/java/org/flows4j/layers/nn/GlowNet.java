@@ -1,11 +1,9 @@
 package org.flows4j.layers.nn;
 
 import java.util.Objects;
-import org.flows4j.api.DType;
-import org.flows4j.api.backend.Backend;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
@@ -25,8 +23,11 @@ import org.flows4j.layers.Layer;
  *
  * <p>Glow normalizes its first two convolutions with actnorm instead of a bias and draws
  * their weights from {@code N(0, 0.05^2)}; here they are plain convolutions with biases and
- * {@link Conv2d}'s initialization, each from its own {@link RandomSource#split()} of
- * {@code random}. Glow's width is 512.
+ * {@link Conv2d}'s initialization, each from its own {@link BuildContext#split()} of the
+ * context ({@code conv1} first; the zero-initialized last layer draws nothing). Glow's width
+ * is 512: {@code GlowNet.hidden(512)} is the spec a
+ * {@link org.flows4j.layers.bijectors.Coupling} fills the channels into, and
+ * {@code GlowNet.hidden(512).create(ctx, 6, 12)} builds one directly.
  */
 public final class GlowNet extends AbstractComponent implements Layer {
 
@@ -37,38 +38,26 @@ public final class GlowNet extends AbstractComponent implements Layer {
     private final Conv2d conv2;
     private final Conv2dZeros last;
 
-    /**
-     * @param in input channels
-     * @param hidden channels of the two hidden layers (Glow: 512)
-     * @param out output channels
-     */
-    public GlowNet(Backend backend, DType dtype, int in, int hidden, int out, RandomSource random) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(random, "random");
-        checkSizes(in, hidden, out);
+    private GlowNet(BuildContext ctx, int in, int hidden, int out) {
+        Objects.requireNonNull(ctx, "ctx");
+        Init.checkPositive("GlowNet", "in channels", in);
+        Init.checkPositive("GlowNet", "out channels", out);
         this.in = in;
         this.hidden = hidden;
         this.out = out;
-        this.conv1 = child("conv1", new Conv2d(backend, dtype, in, hidden, 3, true, false, random.split()));
-        this.conv2 = child("conv2", new Conv2d(backend, dtype, hidden, hidden, 1, true, false, random.split()));
-        this.last = child("out", new Conv2dZeros(backend, dtype, hidden, out, 3));
-    }
-
-    private static void checkSizes(int in, int hidden, int out) {
-        Init.checkPositive("GlowNet", "in channels", in);
-        Init.checkPositive("GlowNet", "hidden channels", hidden);
-        Init.checkPositive("GlowNet", "out channels", out);
+        this.conv1 = child("conv1", new Conv2d(ctx.split(), in, hidden, 3, true, false));
+        this.conv2 = child("conv2", new Conv2d(ctx.split(), hidden, hidden, 1, true, false));
+        this.last = child("out", new Conv2dZeros(ctx, hidden, out, 3));
     }
 
     /**
-     * The number of parameters, computed without allocating:
-     * {@code (9 in h + h) + (h h + h) + (9 h out + 2 out)}.
+     * The spec of a Glow coupling network with {@code hidden} channels in its two hidden
+     * layers (Glow: 512).
+     *
+     * @throws IllegalArgumentException naming {@code hidden} if it is not positive
      */
-    public static long parameterCount(int in, int hidden, int out) {
-        checkSizes(in, hidden, out);
-        return Conv2d.parameterCount(in, hidden, 3, true) + Conv2d.parameterCount(hidden, hidden, 1, true)
-                + Conv2dZeros.parameterCount(hidden, out, 3);
+    public static Spec hidden(int hidden) {
+        return new Spec(hidden);
     }
 
     /** Input channels. */
@@ -95,5 +84,33 @@ public final class GlowNet extends AbstractComponent implements Layer {
     @Override
     public String toString() {
         return "GlowNet(" + in + " -> " + hidden + " -> " + out + ")";
+    }
+
+    /**
+     * A Glow coupling network without its input and output channels. Made by
+     * {@link GlowNet#hidden}.
+     *
+     * @param hidden channels of the two hidden layers
+     */
+    public record Spec(int hidden) implements NetworkFactory {
+
+        /**
+         * Checks the size.
+         *
+         * @throws IllegalArgumentException naming {@code hidden} if it is not positive
+         */
+        public Spec {
+            Init.checkPositive("GlowNet.hidden", "hidden channels", hidden);
+        }
+
+        /**
+         * A network from {@code in} to {@code out} channels.
+         *
+         * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
+         */
+        @Override
+        public GlowNet create(BuildContext ctx, int in, int out) {
+            return new GlowNet(ctx, in, hidden, out);
+        }
     }
 }

@@ -1,10 +1,8 @@
 package org.flows4j.layers.nn;
 
-import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 
 /**
  * The initializations the networks share. Weights and biases are drawn as PyTorch draws them
@@ -23,10 +21,9 @@ final class Init {
         return 1.0 / Math.sqrt(fanIn);
     }
 
-    /** Uniform in {@code [-bound, bound)}, or zeros (drawing nothing) when {@code zero}. */
-    static Tensor uniformOrZeros(Backend backend, DType dtype, Shape shape, double bound, boolean zero,
-                                 RandomSource random) {
-        return zero ? Tensor.full(backend, dtype, shape, 0) : random.uniform(backend, dtype, shape, -bound, bound);
+    /** Uniform in {@code [-bound, bound)} from {@code ctx.random()}, or zeros (drawing nothing) when {@code zero}. */
+    static Tensor uniformOrZeros(BuildContext ctx, Shape shape, double bound, boolean zero) {
+        return zero ? ctx.zeros(shape) : ctx.uniform(shape, -bound, bound);
     }
 
     static void checkPositive(String what, String name, long value) {

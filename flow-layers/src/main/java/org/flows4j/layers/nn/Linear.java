@@ -1,13 +1,11 @@
 package org.flows4j.layers.nn;
 
 import java.util.Objects;
-import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
-import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
@@ -35,31 +33,27 @@ public final class Linear extends AbstractComponent implements Layer {
     /**
      * A layer from {@code in} to {@code out} features.
      *
-     * @param zeroInit start with {@code W = 0, b = 0} (drawing nothing from {@code random})
-     * @param random the source of the initial values; advanced by {@code in * out + out} draws
-     *     unless {@code zeroInit}
+     * @param ctx where the parameters live; its random source is advanced by
+     *     {@code in * out + out} draws (the weight, then the bias) unless {@code zeroInit}
+     * @param in input features, positive
+     * @param out output features, positive
+     * @param zeroInit start with {@code W = 0, b = 0}, drawing nothing
+     * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
      */
-    public Linear(Backend backend, DType dtype, int in, int out, boolean zeroInit, RandomSource random) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(random, "random");
+    public Linear(BuildContext ctx, int in, int out, boolean zeroInit) {
+        Objects.requireNonNull(ctx, "ctx");
         Init.checkPositive("Linear", "in", in);
         Init.checkPositive("Linear", "out", out);
         this.in = in;
         this.out = out;
         double bound = Init.bound(in);
-        Tensor w = Init.uniformOrZeros(backend, dtype, Shape.of(in, out), bound, zeroInit, random);
-        Tensor b = Init.uniformOrZeros(backend, dtype, Shape.of(out), bound, zeroInit, random);
+        Tensor w = Init.uniformOrZeros(ctx, Shape.of(in, out), bound, zeroInit);
+        Tensor b = Init.uniformOrZeros(ctx, Shape.of(out), bound, zeroInit);
         this.weight = parameter("weight", w);
         this.bias = parameter("bias", b);
         // the parameters hold their own references to these storages
         w.free();
         b.free();
-    }
-
-    /** The number of parameters of a layer from {@code in} to {@code out}: {@code in * out + out}. */
-    public static long parameterCount(int in, int out) {
-        return (long) in * out + out;
     }
 
     /** The number of input features. */

@@ -1,96 +1,82 @@
 package org.flows4j.layers.nn;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.flows4j.api.DType;
-import org.flows4j.api.backend.Backend;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
- * A multilayer perceptron: {@code depth} hidden layers of {@code width} units with an
- * activation after each, then a linear output layer without one:
+ * A multilayer perceptron: hidden layers of sizes {@code n_1 .. n_H}, an activation after
+ * each, then a linear output layer without one:
  * <pre>
- *   h_0 = x,   h_i = act(h_{i-1} W_i + b_i)  for i = 1..depth,   y = h_depth W_out + b_out
+ *   h_0 = x,   h_i = act(h_{i-1} W_i + b_i)  for i = 1..H,   y = h_H W_out + b_out
  * </pre>
  *
- * <p>Shapes: input {@code [batch, in]}, output {@code [batch, out]}. The {@link Linear}
- * layers are named {@code layers.0} (in to width) through {@code layers.<depth>} (width to
- * out), so the slots are {@code layers.0.weight}, {@code layers.0.bias}, and so on. With
- * {@code depth = 0} the network is the single linear map {@code layers.0} from in to out.
+ * <p>Made from a spec that knows everything but the input and output sizes:
+ * {@code Mlp.hidden(64, 64)} is RealNVP's two-dimensional conditioner (two hidden ReLU
+ * layers of 64), and a {@link org.flows4j.layers.bijectors.Coupling} fills in the sizes;
+ * {@code Mlp.hidden(64, 64).create(ctx, 2, 4)} builds one directly. NICE's coupling network
+ * is {@code Mlp.hidden(1000, 1000, 1000, 1000, 1000)} from 392 to 392 features (4,789,392
+ * parameters). With no hidden sizes the network is the single linear map from in to out.
  *
- * <p>NICE's coupling network is {@code Mlp(392, 1000, 5, 392, RELU)} (4,789,392 parameters);
- * RealNVP's two-dimensional experiments use {@code Mlp(2, 64, 2, ..)}. The initialization is
- * {@link Linear}'s; each layer draws from its own {@link RandomSource#split()} of
- * {@code random}, so {@code random} advances by exactly {@code depth + 1} draws whatever the
- * sizes. With {@code zeroInitLast} the output layer starts at zero and so does the output.
+ * <p>Shapes: input {@code [batch, in]}, output {@code [batch, out]}. The {@link Linear}
+ * layers are named {@code layers.0} (in to {@code n_1}) through {@code layers.<H>}
+ * ({@code n_H} to out), so the slots are {@code layers.0.weight}, {@code layers.0.bias}, and
+ * so on.
+ *
+ * <p>The initialization is {@link Linear}'s; each layer is built from its own
+ * {@link BuildContext#split()} of the context, in order, so the context's random source
+ * advances by exactly {@code H + 1} draws whatever the sizes. With {@code zeroInitLast} (the
+ * default) the output layer starts at zero and so does the output, so a fresh coupling layer
+ * is the identity.
  */
 public final class Mlp extends AbstractComponent implements Layer {
 
     private final int in;
-    private final int width;
-    private final int depth;
+    private final int[] hidden;
     private final int out;
     private final Activation activation;
     private final LayerList<Linear> layers;
 
-    /**
-     * @param in input features
-     * @param width units per hidden layer (ignored when {@code depth == 0})
-     * @param depth the number of hidden layers, {@code >= 0}
-     * @param out output features
-     * @param activation applied after every hidden layer
-     * @param zeroInitLast start the output layer at zero
-     */
-    public Mlp(Backend backend, DType dtype, int in, int width, int depth, int out, Activation activation,
-               boolean zeroInitLast, RandomSource random) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(activation, "activation");
-        Objects.requireNonNull(random, "random");
-        checkSizes(in, width, depth, out);
+    private Mlp(BuildContext ctx, int in, Spec spec, int out) {
+        Objects.requireNonNull(ctx, "ctx");
+        Init.checkPositive("Mlp", "in", in);
+        Init.checkPositive("Mlp", "out", out);
         this.in = in;
-        this.width = width;
-        this.depth = depth;
+        this.hidden = spec.hidden.clone();
         this.out = out;
-        this.activation = activation;
-        List<Linear> list = new ArrayList<>(depth + 1);
+        this.activation = spec.activation;
+        List<Linear> list = new ArrayList<>(hidden.length + 1);
         int from = in;
-        for (int i = 0; i < depth; i++) {
-            list.add(new Linear(backend, dtype, from, width, false, random.split()));
+        for (int width : hidden) {
+            list.add(new Linear(ctx.split(), from, width, false));
             from = width;
         }
-        list.add(new Linear(backend, dtype, from, out, zeroInitLast, random.split()));
+        list.add(new Linear(ctx.split(), from, out, spec.zeroInitLast));
         this.layers = child("layers", new LayerList<>(list));
     }
 
-    private static void checkSizes(int in, int width, int depth, int out) {
-        Init.checkPositive("Mlp", "in", in);
-        Init.checkPositive("Mlp", "out", out);
-        if (depth < 0) {
-            throw new IllegalArgumentException("Mlp: depth must be >= 0, got " + depth);
-        }
-        if (depth > 0) {
-            Init.checkPositive("Mlp", "width", width);
-        }
-    }
-
     /**
-     * The number of parameters of {@code Mlp(in, width, depth, out)}, computed without
-     * allocating anything:
-     * {@code (in w + w) + (depth - 1)(w w + w) + (w out + out)} for {@code depth >= 1},
-     * {@code in out + out} for {@code depth = 0}.
+     * The spec of an MLP with hidden layers of the given sizes, in order, ReLU activations and
+     * a zero-initialized output layer (as NICE's and RealNVP's conditioners); no sizes, a
+     * single linear map.
+     *
+     * @throws NullPointerException if {@code sizes} is null
+     * @throws IllegalArgumentException naming the hidden size that is not positive
      */
-    public static long parameterCount(int in, int width, int depth, int out) {
-        checkSizes(in, width, depth, out);
-        if (depth == 0) {
-            return Linear.parameterCount(in, out);
+    public static Spec hidden(int... sizes) {
+        Objects.requireNonNull(sizes, "sizes");
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] <= 0) {
+                throw new IllegalArgumentException("Mlp.hidden: hidden size #" + i + " (of " + Arrays.toString(sizes)
+                        + ") must be positive, got " + sizes[i]);
+            }
         }
-        return Linear.parameterCount(in, width) + (depth - 1) * Linear.parameterCount(width, width)
-                + Linear.parameterCount(width, out);
+        return new Spec(sizes.clone(), Activation.RELU, true);
     }
 
     /** Input features. */
@@ -98,14 +84,9 @@ public final class Mlp extends AbstractComponent implements Layer {
         return in;
     }
 
-    /** Units per hidden layer. */
-    public int width() {
-        return width;
-    }
-
-    /** The number of hidden layers. */
-    public int depth() {
-        return depth;
+    /** The sizes of the hidden layers, in order (empty for a single linear map). */
+    public int[] hiddenSizes() {
+        return hidden.clone();
     }
 
     /** Output features. */
@@ -133,6 +114,84 @@ public final class Mlp extends AbstractComponent implements Layer {
 
     @Override
     public String toString() {
-        return "Mlp(" + in + " -> " + depth + " x " + width + " " + activation + " -> " + out + ")";
+        return "Mlp(" + in + " -> " + Arrays.toString(hidden) + " " + activation + " -> " + out + ")";
+    }
+
+    /**
+     * An MLP without its input and output sizes: hidden sizes, activation and whether the
+     * output layer starts at zero. Immutable; {@link #activation} and {@link #zeroInitLast}
+     * return modified copies. Made by {@link Mlp#hidden}.
+     */
+    public static final class Spec implements NetworkFactory {
+
+        private final int[] hidden;
+        private final Activation activation;
+        private final boolean zeroInitLast;
+
+        private Spec(int[] hidden, Activation activation, boolean zeroInitLast) {
+            this.hidden = hidden;
+            this.activation = activation;
+            this.zeroInitLast = zeroInitLast;
+        }
+
+        /**
+         * This spec with {@code activation} after every hidden layer (default {@link Activation#RELU}).
+         *
+         * @throws NullPointerException if {@code activation} is null
+         */
+        public Spec activation(Activation activation) {
+            return new Spec(hidden, Objects.requireNonNull(activation, "activation"), zeroInitLast);
+        }
+
+        /**
+         * This spec with the output layer starting at zero ({@code true}, the default: a fresh
+         * coupling layer is the identity) or drawn like the others ({@code false}).
+         */
+        public Spec zeroInitLast(boolean zeroInitLast) {
+            return new Spec(hidden, activation, zeroInitLast);
+        }
+
+        /** The hidden sizes, in order. */
+        public int[] hiddenSizes() {
+            return hidden.clone();
+        }
+
+        /** The activation after each hidden layer. */
+        public Activation activation() {
+            return activation;
+        }
+
+        /** Whether the output layer starts at zero. */
+        public boolean zeroInitLast() {
+            return zeroInitLast;
+        }
+
+        /**
+         * An MLP from {@code in} to {@code out} features; each {@link Linear} is built from its
+         * own {@code ctx.split()}, in order.
+         *
+         * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
+         */
+        @Override
+        public Mlp create(BuildContext ctx, int in, int out) {
+            return new Mlp(ctx, in, this, out);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Spec s && Arrays.equals(hidden, s.hidden) && activation == s.activation
+                    && zeroInitLast == s.zeroInitLast;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(Arrays.hashCode(hidden), activation, zeroInitLast);
+        }
+
+        @Override
+        public String toString() {
+            return "Mlp.hidden" + Arrays.toString(hidden) + "(" + activation + (zeroInitLast ? ", zero last" : "")
+                    + ")";
+        }
     }
 }

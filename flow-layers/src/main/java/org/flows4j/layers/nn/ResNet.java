@@ -3,11 +3,9 @@ package org.flows4j.layers.nn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.flows4j.api.DType;
-import org.flows4j.api.backend.Backend;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
 
 /**
@@ -23,12 +21,17 @@ import org.flows4j.layers.Layer;
  * {@code input.bias}, {@code blocks.<i>.conv1.weight}, {@code blocks.<i>.conv1.bias},
  * {@code blocks.<i>.conv2.*}, {@code output.weight}, {@code output.bias}.
  *
+ * <p>Made from a spec: {@code ResNet.width(64).blocks(8)} is RealNVP's CIFAR-10 network, and
+ * a {@link org.flows4j.layers.bijectors.Coupling} fills in the channels;
+ * {@code ResNet.width(64).blocks(8).create(ctx, 6, 12)} builds one directly.
+ *
  * <p>RealNVP (Dinh et al. 2017) also used batch normalization and weight normalization
  * inside these networks; this one is kept plain (convolutions with biases and ReLUs), which
  * keeps it deterministic across batch sizes and needs no running statistics. With
  * {@code zeroInitLast} the output convolution starts at zero, so a fresh coupling layer is
- * the identity. Every convolution draws from its own {@link RandomSource#split()} of
- * {@code random} (see {@link Conv2d} for the initialization).
+ * the identity. The input convolution, each block (each of its convolutions in turn) and the
+ * output convolution are built from their own {@link BuildContext#split()} of the context, in
+ * that order (see {@link Conv2d} for the initialization).
  */
 public final class ResNet extends AbstractComponent implements Layer {
 
@@ -39,48 +42,32 @@ public final class ResNet extends AbstractComponent implements Layer {
     private final LayerList<ResidualBlock> blocks;
     private final Conv2d output;
 
-    /**
-     * @param in input channels
-     * @param width channels inside the network (RealNVP: 64)
-     * @param blocks the number of residual blocks, {@code >= 0} (RealNVP: 8 on CIFAR-10, 4 on larger images)
-     * @param out output channels
-     * @param zeroInitLast start the output convolution at zero
-     */
-    public ResNet(Backend backend, DType dtype, int in, int width, int blocks, int out, boolean zeroInitLast,
-                  RandomSource random) {
-        Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(random, "random");
-        checkSizes(in, width, blocks, out);
+    private ResNet(BuildContext ctx, int in, Spec spec, int out) {
+        Objects.requireNonNull(ctx, "ctx");
+        Init.checkPositive("ResNet", "in channels", in);
+        Init.checkPositive("ResNet", "out channels", out);
         this.in = in;
-        this.width = width;
+        this.width = spec.width;
         this.out = out;
-        this.input = child("input", new Conv2d(backend, dtype, in, width, 3, true, false, random.split()));
-        List<ResidualBlock> list = new ArrayList<>(blocks);
-        for (int i = 0; i < blocks; i++) {
-            list.add(new ResidualBlock(backend, dtype, width, random.split()));
+        this.input = child("input", new Conv2d(ctx.split(), in, width, 3, true, false));
+        List<ResidualBlock> list = new ArrayList<>(spec.blocks);
+        for (int i = 0; i < spec.blocks; i++) {
+            list.add(new ResidualBlock(ctx.split(), width));
         }
         this.blocks = child("blocks", new LayerList<>(list));
-        this.output = child("output", new Conv2d(backend, dtype, width, out, 3, true, zeroInitLast, random.split()));
-    }
-
-    private static void checkSizes(int in, int width, int blocks, int out) {
-        Init.checkPositive("ResNet", "in channels", in);
-        Init.checkPositive("ResNet", "width", width);
-        Init.checkPositive("ResNet", "out channels", out);
-        if (blocks < 0) {
-            throw new IllegalArgumentException("ResNet: blocks must be >= 0, got " + blocks);
-        }
+        this.output = child("output", new Conv2d(ctx.split(), width, out, 3, true, spec.zeroInitLast));
     }
 
     /**
-     * The number of parameters, computed without allocating:
-     * {@code (9 in w + w) + blocks * 2 (9 w w + w) + (9 w out + out)}.
+     * The spec of a ResNet with {@code width} channels inside (RealNVP: 64), 8 residual blocks
+     * (RealNVP's CIFAR-10 model; change with {@link Spec#blocks}) and a zero-initialized output
+     * convolution.
+     *
+     * @throws IllegalArgumentException naming {@code width} if it is not positive
      */
-    public static long parameterCount(int in, int width, int blocks, int out) {
-        checkSizes(in, width, blocks, out);
-        return Conv2d.parameterCount(in, width, 3, true) + blocks * ResidualBlock.parameterCount(width)
-                + Conv2d.parameterCount(width, out, 3, true);
+    public static Spec width(int width) {
+        Init.checkPositive("ResNet.width", "width", width);
+        return new Spec(width, 8, true);
     }
 
     /** Input channels. */
@@ -91,6 +78,11 @@ public final class ResNet extends AbstractComponent implements Layer {
     /** Channels inside the network. */
     public int width() {
         return width;
+    }
+
+    /** The number of residual blocks. */
+    public int blocks() {
+        return blocks.items().size();
     }
 
     /** Output channels. */
@@ -111,5 +103,54 @@ public final class ResNet extends AbstractComponent implements Layer {
     @Override
     public String toString() {
         return "ResNet(" + in + " -> " + blocks.items().size() + " blocks x " + width + " -> " + out + ")";
+    }
+
+    /**
+     * A ResNet without its input and output channels: width, number of residual blocks and
+     * whether the output convolution starts at zero. Immutable; the setters return modified
+     * copies. Made by {@link ResNet#width}.
+     *
+     * @param width channels inside the network
+     * @param blocks the number of residual blocks
+     * @param zeroInitLast whether the output convolution starts at zero
+     */
+    public record Spec(int width, int blocks, boolean zeroInitLast) implements NetworkFactory {
+
+        /**
+         * Checks the sizes.
+         *
+         * @throws IllegalArgumentException naming {@code width} if it is not positive or
+         *     {@code blocks} if it is negative
+         */
+        public Spec {
+            Init.checkPositive("ResNet.Spec", "width", width);
+            if (blocks < 0) {
+                throw new IllegalArgumentException("ResNet.Spec: blocks must be >= 0, got " + blocks);
+            }
+        }
+
+        /**
+         * This spec with {@code blocks} residual blocks (RealNVP: 8 on CIFAR-10, 4 on larger images).
+         *
+         * @throws IllegalArgumentException naming {@code blocks} if it is negative
+         */
+        public Spec blocks(int blocks) {
+            return new Spec(width, blocks, zeroInitLast);
+        }
+
+        /** This spec with the output convolution starting at zero ({@code true}, the default) or drawn. */
+        public Spec zeroInitLast(boolean zeroInitLast) {
+            return new Spec(width, blocks, zeroInitLast);
+        }
+
+        /**
+         * A ResNet from {@code in} to {@code out} channels.
+         *
+         * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
+         */
+        @Override
+        public ResNet create(BuildContext ctx, int in, int out) {
+            return new ResNet(ctx, in, this, out);
+        }
     }
 }

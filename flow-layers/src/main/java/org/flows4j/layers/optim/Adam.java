@@ -8,6 +8,7 @@ import org.flows4j.api.backend.AdamStep;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.internal.TensorAccess;
 import org.flows4j.api.tensor.Tensor;
 
 /**
@@ -41,6 +42,8 @@ import org.flows4j.api.tensor.Tensor;
  * <p>A learning rate of 0 from the schedule leaves the parameters as they are but still
  * advances the moments and the step counter, as any update would.
  *
+ * <p>Made from its settings: {@code Adam.builder().learningRate(3e-3).create(flow.parameters())}.
+ *
  * <p>State names: {@code m.<parameter name>} and {@code v.<parameter name>}.
  * Single-threaded, like training; do not step while an
  * {@link ExponentialMovingAverage#applied()} swap is open.
@@ -59,37 +62,149 @@ public final class Adam implements Optimizer {
     private final Map<String, Tensor> v = new LinkedHashMap<>();
     private long steps;
 
-    /** Adam with a constant learning rate and the usual {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8}, no penalty. */
-    public Adam(Map<String, Parameter> parameters, double learningRate) {
-        this(parameters, LearningRateSchedule.constant(learningRate));
-    }
-
-    /** Adam with {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8} and no penalty. */
-    public Adam(Map<String, Parameter> parameters, LearningRateSchedule schedule) {
-        this(parameters, schedule, 0.9, 0.999, 1e-8, 0);
-    }
-
     /**
-     * @param parameters trainable parameters by name, usually {@code module.parameters()}
+     * Adam's settings: made by {@link Adam#builder()}, validated, and turned into an optimizer by
+     * {@link #create}.
+     *
      * @param schedule the learning rate of each update
      * @param beta1 first-moment decay in {@code [0, 1)}
      * @param beta2 second-moment decay in {@code [0, 1)}
-     * @param epsilon added to the root of the second moment, {@code > 0}
-     * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+     * @param epsilon added to the root of the second moment, finite and {@code > 0}
+     * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
      */
-    public Adam(Map<String, Parameter> parameters, LearningRateSchedule schedule, double beta1, double beta2,
-                double epsilon, double weightDecay) {
-        this.schedule = Objects.requireNonNull(schedule, "schedule");
-        this.beta1 = OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1);
-        this.beta2 = OptimSupport.check(WHO, "beta2", beta2, beta2 >= 0 && beta2 < 1);
-        this.epsilon = OptimSupport.check(WHO, "epsilon", epsilon, epsilon > 0 && epsilon < Double.POSITIVE_INFINITY);
-        this.weightDecay = OptimSupport.check(WHO, "weightDecay", weightDecay,
-                weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY);
+    public record Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
+                         double weightDecay) implements OptimizerConfig {
+
+        /** Validates, naming the setting at fault. */
+        public Config {
+            Objects.requireNonNull(schedule, "Adam: schedule");
+            OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+            OptimSupport.check(WHO, "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+            OptimSupport.check(WHO, "epsilon", epsilon, epsilon > 0 && epsilon < Double.POSITIVE_INFINITY,
+                    "finite and > 0");
+            OptimSupport.check(WHO, "weightDecay", weightDecay,
+                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY, "finite and >= 0");
+        }
+
+        @Override
+        public String name() {
+            return "adam";
+        }
+
+        @Override
+        public Config withSchedule(LearningRateSchedule newSchedule) {
+            return new Config(newSchedule, beta1, beta2, epsilon, weightDecay);
+        }
+
+        @Override
+        public Adam create(Map<String, Parameter> parameters) {
+            return new Adam(parameters, this);
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("optimizer", name());
+            out.put("beta1", Double.toString(beta1));
+            out.put("beta2", Double.toString(beta2));
+            out.put("epsilon", Double.toString(epsilon));
+            out.put("weight_decay", Double.toString(weightDecay));
+            OptimSupport.describeSchedule(schedule, out);
+            return Collections.unmodifiableMap(out);
+        }
+
+        /** A builder starting from these settings. */
+        public Builder toBuilder() {
+            return new Builder().schedule(schedule).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay);
+        }
+    }
+
+    /**
+     * Builds an {@link Config}: every setting has the usual default ({@code lr = 1e-3} constant,
+     * {@code beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8}, no penalty); {@link #build()} validates.
+     */
+    public static final class Builder {
+
+        private LearningRateSchedule schedule = LearningRateSchedule.constant(1e-3);
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double epsilon = 1e-8;
+        private double weightDecay;
+
+        private Builder() {
+        }
+
+        /** A constant learning rate. */
+        public Builder learningRate(double lr) {
+            this.schedule = LearningRateSchedule.constant(lr);
+            return this;
+        }
+
+        /** The learning rate of each update. */
+        public Builder schedule(LearningRateSchedule s) {
+            this.schedule = Objects.requireNonNull(s, "Adam: schedule");
+            return this;
+        }
+
+        /** The first- and second-moment decays, each in {@code [0, 1)}. */
+        public Builder betas(double b1, double b2) {
+            this.beta1 = b1;
+            this.beta2 = b2;
+            return this;
+        }
+
+        /** The term added to the root of the second moment, {@code > 0}. */
+        public Builder epsilon(double e) {
+            this.epsilon = e;
+            return this;
+        }
+
+        /** The L2 coefficient added to the gradient, {@code >= 0}. */
+        public Builder weightDecay(double w) {
+            this.weightDecay = w;
+            return this;
+        }
+
+        /**
+         * The validated settings.
+         *
+         * @throws IllegalArgumentException naming the setting at fault
+         */
+        public Config build() {
+            return new Config(schedule, beta1, beta2, epsilon, weightDecay);
+        }
+
+        /** Short for {@code build().create(parameters)}. */
+        public Adam create(Map<String, Parameter> parameters) {
+            return build().create(parameters);
+        }
+    }
+
+    /** A builder of Adam's settings, with the usual defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private final Config config;
+
+    private Adam(Map<String, Parameter> parameters, Config config) {
+        OptimSupport.checkResolved(WHO, config.schedule());
+        this.config = config;
+        this.schedule = config.schedule();
+        this.beta1 = config.beta1();
+        this.beta2 = config.beta2();
+        this.epsilon = config.epsilon();
+        this.weightDecay = config.weightDecay();
         this.parameters = OptimSupport.trainable(WHO, parameters);
         this.parameters.forEach((name, p) -> {
             m.put(name, OptimSupport.unscopedZeros(p));
             v.put(name, OptimSupport.unscopedZeros(p));
         });
+    }
+
+    /** The settings it was made with. */
+    public Config config() {
+        return config;
     }
 
     @Override
@@ -141,24 +256,24 @@ public final class Adam implements Optimizer {
         Backend backend = value.backend();
         Tensor oldM = m.get(name);
         Tensor oldV = v.get(name);
-        Storage ps = value.storage();
-        Storage ms = oldM.storage();
-        Storage vs = oldV.storage();
-        Storage[] out = backend.adamUpdate(ps, g.storage(), ms, vs, step);
+        Storage ps = TensorAccess.storage(value);
+        Storage ms = TensorAccess.storage(oldM);
+        Storage vs = TensorAccess.storage(oldV);
+        Storage[] out = backend.adamUpdate(ps, TensorAccess.storage(g), ms, vs, step);
         if (out == null || out.length != 3) {
             throw new IllegalStateException("backend " + backend.name() + ": adamUpdate must return 3 storages");
         }
         // A storage returned as is was updated in place: the tensors that own it stay.
         if (out[1] != ms) {
-            m.put(name, Tensor.wrap(backend, out[1]).unscoped());
+            m.put(name, TensorAccess.wrap(backend, out[1]).unscoped());
             oldM.free();
         }
         if (out[2] != vs) {
-            v.put(name, Tensor.wrap(backend, out[2]).unscoped());
+            v.put(name, TensorAccess.wrap(backend, out[2]).unscoped());
             oldV.free();
         }
         if (out[0] != ps) {
-            Tensor next = Tensor.wrap(backend, out[0]);
+            Tensor next = TensorAccess.wrap(backend, out[0]);
             p.set(next); // the parameter keeps its own reference and frees the old value
             next.free();
         }

@@ -44,7 +44,7 @@ public final class ExponentialMovingAverage {
      * @param decay the weight of the old average, in {@code [0, 1)} (Glow: 0.999)
      */
     public ExponentialMovingAverage(Map<String, Parameter> parameters, double decay) {
-        this.decay = OptimSupport.check(WHO, "decay", decay, decay >= 0 && decay < 1);
+        this.decay = OptimSupport.check(WHO, "decay", decay, decay >= 0 && decay < 1, "in [0, 1)");
         this.parameters = OptimSupport.trainable(WHO, parameters);
         this.parameters.forEach((name, p) -> averages.put(name, OptimSupport.copy(p.value()).unscoped()));
     }

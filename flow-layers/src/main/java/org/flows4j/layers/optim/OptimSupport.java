@@ -151,10 +151,29 @@ final class OptimSupport {
         }
     }
 
+    /** The {@code schedule} and {@code schedule.<key>} entries of an optimizer's description. */
+    static void describeSchedule(LearningRateSchedule schedule, Map<String, String> out) {
+        if (schedule instanceof ScheduleConfig named) {
+            out.put("schedule", named.name());
+            named.describe().forEach((k, v) -> out.put("schedule." + k, v));
+        } else {
+            out.put("schedule", "custom");
+        }
+    }
+
+    /** Refuses a schedule that cannot be evaluated yet (a cosine decay of unset length). */
+    static void checkResolved(String who, LearningRateSchedule schedule) {
+        if (schedule instanceof ScheduleConfig.WarmupCosine c && !c.isResolved()) {
+            throw new IllegalArgumentException(who + ": the cosine schedule's length (totalSteps) is not set;"
+                    + " give it, or call forRun(totalSteps) (a Trainer does)");
+        }
+    }
+
     /** Checks a hyper-parameter, naming it. */
-    static double check(String who, String name, double value, boolean ok) {
+    static double check(String who, String name, double value, boolean ok, String range) {
         if (!ok) {
-            throw new IllegalArgumentException(who + ": invalid " + name + " " + value);
+            throw new IllegalArgumentException(who + ": invalid " + name + " " + value + " (" + name + " must be "
+                    + range + ")");
         }
         return value;
     }

@@ -23,6 +23,8 @@ import org.flows4j.api.tensor.Tensor;
  * new parameter and buffer and frees the old ones. New values live outside every memory
  * scope, so a step is safe inside a caller's scope.
  *
+ * <p>Made from its settings: {@code Sgd.builder().learningRate(0.1).momentum(0.9).create(params)}.
+ *
  * <p>State names: {@code momentum.<parameter name>} (none when {@code mu = 0}).
  */
 public final class Sgd implements Optimizer {
@@ -37,32 +39,143 @@ public final class Sgd implements Optimizer {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private long steps;
 
-    /** Plain gradient descent {@code p = p - lr g}. */
-    public Sgd(Map<String, Parameter> parameters, LearningRateSchedule schedule) {
-        this(parameters, schedule, 0, false, 0);
-    }
-
     /**
-     * @param parameters trainable parameters by name, usually {@code module.parameters()}
+     * SGD's settings: made by {@link Sgd#builder()}, validated, and turned into an optimizer by
+     * {@link #create}.
+     *
      * @param schedule the learning rate of each update
      * @param momentum {@code mu} in {@code [0, 1)}
      * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
-     * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+     * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
      */
-    public Sgd(Map<String, Parameter> parameters, LearningRateSchedule schedule, double momentum, boolean nesterov,
-               double weightDecay) {
-        this.schedule = Objects.requireNonNull(schedule, "schedule");
-        this.momentum = OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1);
-        this.weightDecay = OptimSupport.check(WHO, "weightDecay", weightDecay,
-                weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY);
-        if (nesterov && momentum == 0) {
-            throw new IllegalArgumentException(WHO + ": Nesterov momentum needs momentum > 0");
+    public record Config(LearningRateSchedule schedule, double momentum, boolean nesterov, double weightDecay)
+            implements OptimizerConfig {
+
+        /** Validates, naming the setting at fault. */
+        public Config {
+            Objects.requireNonNull(schedule, "Sgd: schedule");
+            OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
+            OptimSupport.check(WHO, "weightDecay", weightDecay,
+                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY, "finite and >= 0");
+            if (nesterov && momentum == 0) {
+                throw new IllegalArgumentException(WHO + ": nesterov momentum needs momentum > 0");
+            }
         }
-        this.nesterov = nesterov;
+
+        @Override
+        public String name() {
+            return "sgd";
+        }
+
+        @Override
+        public Config withSchedule(LearningRateSchedule newSchedule) {
+            return new Config(newSchedule, momentum, nesterov, weightDecay);
+        }
+
+        @Override
+        public Sgd create(Map<String, Parameter> parameters) {
+            return new Sgd(parameters, this);
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("optimizer", name());
+            out.put("momentum", Double.toString(momentum));
+            out.put("nesterov", Boolean.toString(nesterov));
+            out.put("weight_decay", Double.toString(weightDecay));
+            OptimSupport.describeSchedule(schedule, out);
+            return Collections.unmodifiableMap(out);
+        }
+
+        /** A builder starting from these settings. */
+        public Builder toBuilder() {
+            return new Builder().schedule(schedule).momentum(momentum).nesterov(nesterov).weightDecay(weightDecay);
+        }
+    }
+
+    /**
+     * Builds an {@link Config}: by default plain gradient descent ({@code lr = 0.01} constant, no
+     * momentum, no penalty); {@link #build()} validates.
+     */
+    public static final class Builder {
+
+        private LearningRateSchedule schedule = LearningRateSchedule.constant(0.01);
+        private double momentum;
+        private boolean nesterov;
+        private double weightDecay;
+
+        private Builder() {
+        }
+
+        /** A constant learning rate. */
+        public Builder learningRate(double lr) {
+            this.schedule = LearningRateSchedule.constant(lr);
+            return this;
+        }
+
+        /** The learning rate of each update. */
+        public Builder schedule(LearningRateSchedule s) {
+            this.schedule = Objects.requireNonNull(s, "Sgd: schedule");
+            return this;
+        }
+
+        /** The momentum coefficient {@code mu} in {@code [0, 1)} (0: none). */
+        public Builder momentum(double mu) {
+            this.momentum = mu;
+            return this;
+        }
+
+        /** Whether the momentum is Nesterov's (needs momentum > 0). */
+        public Builder nesterov(boolean on) {
+            this.nesterov = on;
+            return this;
+        }
+
+        /** The L2 coefficient added to the gradient, {@code >= 0}. */
+        public Builder weightDecay(double w) {
+            this.weightDecay = w;
+            return this;
+        }
+
+        /**
+         * The validated settings.
+         *
+         * @throws IllegalArgumentException naming the setting at fault
+         */
+        public Config build() {
+            return new Config(schedule, momentum, nesterov, weightDecay);
+        }
+
+        /** Short for {@code build().create(parameters)}. */
+        public Sgd create(Map<String, Parameter> parameters) {
+            return build().create(parameters);
+        }
+    }
+
+    /** A builder of SGD's settings: plain gradient descent at 0.01 unless told otherwise. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private final Config config;
+
+    private Sgd(Map<String, Parameter> parameters, Config config) {
+        OptimSupport.checkResolved(WHO, config.schedule());
+        this.config = config;
+        this.schedule = config.schedule();
+        this.momentum = config.momentum();
+        this.nesterov = config.nesterov();
+        this.weightDecay = config.weightDecay();
         this.parameters = OptimSupport.trainable(WHO, parameters);
         if (momentum > 0) {
             this.parameters.forEach((name, p) -> buffers.put(name, OptimSupport.unscopedZeros(p)));
         }
+    }
+
+    /** The settings it was made with. */
+    public Config config() {
+        return config;
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.distributions.StandardNormal;
 import org.flows4j.layers.nn.Activation;
 import org.flows4j.layers.nn.Mlp;
@@ -50,20 +51,22 @@ class FlowTest {
     }
 
     /** A smooth conditioner (tanh, so finite differences never straddle a kink), randomly initialized. */
-    private static Mlp net(int in, int out, RandomSource r) {
-        return new Mlp(backend, DType.FLOAT64, in, 8, 1, out, Activation.TANH, false, r.split());
+    private static final Mlp.Spec NET = Mlp.hidden(8).activation(Activation.TANH).zeroInitLast(false);
+
+    private static BuildContext ctx(RandomSource r) {
+        return BuildContext.of(backend, DType.FLOAT64, r);
     }
 
     private static Flow smallFlow(long seed) {
         RandomSource r = RandomSource.seeded(seed);
+        BuildContext ctx = ctx(r);
         Chain chain = Chain.of(
-                new ActNorm(backend, DType.FLOAT64, D, 2),
-                new Coupling(Masks.halves(D, false), net(2, 4, r),
-                        new CouplingTransform.Affine(CouplingTransform.Scale.TANH)),
-                InvertibleConv1x1.lu(backend, DType.FLOAT64, D, r),
-                new Coupling(Masks.oddEven(D, true), net(2, 2, r), new CouplingTransform.Additive()),
-                new DiagonalScaling(backend, DType.FLOAT64, Shape.of(D)));
-        Flow flow = new Flow(chain, new StandardNormal(backend, DType.FLOAT64, Shape.of(D)));
+                new ActNorm(ctx, D, 2),
+                Coupling.affine(ctx.split(), Masks.halves(D, false), NET, CouplingTransform.Scale.TANH),
+                InvertibleConv1x1.lu(ctx, D),
+                Coupling.additive(ctx.split(), Masks.oddEven(D, true), NET),
+                new DiagonalScaling(ctx, Shape.of(D)));
+        Flow flow = new Flow(chain, new StandardNormal(ctx, Shape.of(D)));
         flow.initialize(data(64, seed + 1));
         for (Parameter p : flow.parameters().values()) {
             p.set(p.value().add(r.normal(backend, DType.FLOAT64, p.shape(), 0, 0.2)));
@@ -109,8 +112,8 @@ class FlowTest {
     @Test
     void usingAFlowBeforeItsDataDependentInitializationFailsClearly() {
         try (MemoryScope s = MemoryScope.open()) {
-            Flow flow = new Flow(Chain.of(new ActNorm(backend, DType.FLOAT64, D, 2)),
-                    new StandardNormal(backend, DType.FLOAT64, Shape.of(D)));
+            BuildContext ctx = ctx(RandomSource.seeded(1));
+            Flow flow = new Flow(Chain.of(new ActNorm(ctx, D, 2)), new StandardNormal(ctx, Shape.of(D)));
             assertFalse(flow.isInitialized());
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> flow.logProb(data(2, 1)));
             assertTrue(e.getMessage().contains("initialize(batch)"), e.getMessage());
@@ -129,7 +132,7 @@ class FlowTest {
     @Test
     void actnormOnOneSampleUsesTheFloorInsteadOfAnInfiniteScale() {
         try (MemoryScope s = MemoryScope.open()) {
-            ActNorm a = new ActNorm(backend, DType.FLOAT64, D, 2);
+            ActNorm a = new ActNorm(ctx(RandomSource.seeded(1)), D, 2);
             a.initialize(data(1, 3));
             double[] logScale = a.variables().get("logScale").value().toDoubleArray();
             for (double v : logScale) {
@@ -183,14 +186,13 @@ class FlowTest {
             java.nio.file.Path file = dir.resolve("flow.safetensors");
             Checkpoints.save(file, trained, null, CheckpointMetadata.of("test:small", DType.FLOAT64));
             Flow fresh = new Flow(Chain.of(
-                    new ActNorm(backend, DType.FLOAT64, D, 2),
-                    new Coupling(Masks.halves(D, false), net(2, 4, RandomSource.seeded(99)),
-                            new CouplingTransform.Affine(CouplingTransform.Scale.TANH)),
-                    InvertibleConv1x1.lu(backend, DType.FLOAT64, D, RandomSource.seeded(98)),
-                    new Coupling(Masks.oddEven(D, true), net(2, 2, RandomSource.seeded(97)),
-                            new CouplingTransform.Additive()),
-                    new DiagonalScaling(backend, DType.FLOAT64, Shape.of(D))),
-                    new StandardNormal(backend, DType.FLOAT64, Shape.of(D)));
+                    new ActNorm(ctx(RandomSource.seeded(1)), D, 2),
+                    Coupling.affine(ctx(RandomSource.seeded(99)).split(), Masks.halves(D, false), NET,
+                            CouplingTransform.Scale.TANH),
+                    InvertibleConv1x1.lu(ctx(RandomSource.seeded(98)), D),
+                    Coupling.additive(ctx(RandomSource.seeded(97)).split(), Masks.oddEven(D, true), NET),
+                    new DiagonalScaling(ctx(RandomSource.seeded(1)), Shape.of(D))),
+                    new StandardNormal(ctx(RandomSource.seeded(1)), Shape.of(D)));
             assertFalse(fresh.isInitialized());
             Checkpoints.load(file, fresh, null);
             assertTrue(fresh.isInitialized(), "actnorm's initialized state travels with the checkpoint");

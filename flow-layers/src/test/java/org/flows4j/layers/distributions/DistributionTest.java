@@ -15,6 +15,7 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,14 +53,14 @@ class DistributionTest {
 
     static Stream<Arguments> kinds() {
         return Stream.of(
-                Arguments.of(new Kind("standard normal", s -> new StandardNormal(backend, DType.FLOAT64, s), 1)),
-                Arguments.of(new Kind("standard logistic", s -> new StandardLogistic(backend, DType.FLOAT64, s),
+                Arguments.of(new Kind("standard normal", s -> new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s), 1)),
+                Arguments.of(new Kind("standard logistic", s -> new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s),
                         Math.PI * Math.PI / 3)),
                 Arguments.of(new Kind("learned diagonal Gaussian (perturbed)", s -> perturbed(s), Double.NaN)));
     }
 
     private static DiagonalGaussian perturbed(Shape s) {
-        DiagonalGaussian g = new DiagonalGaussian(backend, DType.FLOAT64, s);
+        DiagonalGaussian g = new DiagonalGaussian(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s);
         RandomSource r = RandomSource.seeded(3);
         for (Parameter p : g.parameters().values()) {
             p.set(p.value().add(r.normal(backend, DType.FLOAT64, p.shape(), 0, 0.3)));
@@ -138,7 +139,7 @@ class DistributionTest {
     @Test
     void logisticIsStableInTheTails() {
         try (MemoryScope s = MemoryScope.open()) {
-            StandardLogistic d = new StandardLogistic(backend, DType.FLOAT64, Shape.of(1));
+            StandardLogistic d = new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(1));
             double[] lp = d.logProb(Tensor.of(backend, new double[] {-800, 800, 0}, 3, 1)).toDoubleArray();
             assertEquals(-800, lp[0], 1e-9, "log p(h) ~ -|h| for large |h|, without overflow");
             assertEquals(-800, lp[1], 1e-9);
@@ -149,7 +150,7 @@ class DistributionTest {
     @Test
     void badInputsSayWhatIsWrong() {
         try (MemoryScope s = MemoryScope.open()) {
-            StandardNormal d = new StandardNormal(backend, DType.FLOAT64, Shape.of(3));
+            StandardNormal d = new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(3));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> d.logProb(Tensor.zeros(backend, DType.FLOAT64, 4, 2)));
             assertEquals("StandardNormal.logProb: input of shape [4, 2] is not a batch of events of shape [3]",

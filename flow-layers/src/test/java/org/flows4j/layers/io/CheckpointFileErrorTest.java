@@ -230,9 +230,9 @@ class CheckpointFileErrorTest {
     @Test
     void newer_format_version() throws IOException {
         String json = "{\"__metadata__\":" + Fixtures.flowsMetadata().replace("\"format_version\":\"1\"",
-                "\"format_version\":\"2\",\"created_by\":\"flows4j 9.0\"") + "," + A + "}";
+                "\"format_version\":\"3\",\"created_by\":\"flows4j 9.0\"") + "," + A + "}";
         assertEveryReadFails(Fixtures.safetensors(json, new byte[8]),
-                "written in checkpoint format version 2 by a newer flows4j (flows4j 9.0); this version reads format 1");
+                "written in checkpoint format version 3 by a newer flows4j (flows4j 9.0); this version reads format 2");
     }
 
     @Test

@@ -160,7 +160,7 @@ class CheckpointRoundTripTest {
                     info.tensors().get("model.inner.initialized"));
             Map<String, String> raw = info.rawMetadata();
             assertEquals("flows4j-checkpoint", raw.get("format"));
-            assertEquals("1", raw.get("format_version"));
+            assertEquals("2", raw.get("format_version"));
             assertEquals("glow:small", raw.get("model_spec"));
             assertEquals("float64", raw.get("dtype"));
             assertEquals("1234", raw.get("step"));

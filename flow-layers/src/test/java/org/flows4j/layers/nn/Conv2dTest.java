@@ -15,6 +15,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -53,7 +54,7 @@ class Conv2dTest {
     @ValueSource(ints = {1, 2, 17})
     void output_keeps_height_and_width(int batch) {
         try (Backend backend = Backends.create("cpu")) {
-            Conv2d conv = new Conv2d(backend, DType.FLOAT32, 3, 5, 3, true, false, RandomSource.seeded(1));
+            Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 5, 3, true, false);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(batch, 3, 6, 4), -1, 1);
             assertEquals(Shape.of(batch, 5, 6, 4), conv.apply(x).shape());
         }
@@ -64,7 +65,7 @@ class Conv2dTest {
     void matches_the_host_formula(int k) {
         try (Backend backend = Backends.create("cpu")) {
             for (boolean bias : new boolean[] {true, false}) {
-                Conv2d conv = new Conv2d(backend, DType.FLOAT64, 2, 3, k, bias, false, RandomSource.seeded(k));
+                Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT64, k), 2, 3, k, bias, false);
                 Tensor x = NetTesting.input(backend, RandomSource.seeded(10 + k), 2, 2, 5, 4);
                 double[] b = bias ? conv.parameters().get("bias").value().toDoubleArray() : null;
                 double[] expected = reference(x.toDoubleArray(), 2, 2, 5, 4,
@@ -78,27 +79,25 @@ class Conv2dTest {
     @Test
     void names_shapes_counts_and_init_bound() {
         try (Backend backend = Backends.create("cpu")) {
-            Conv2d conv = new Conv2d(backend, DType.FLOAT32, 4, 6, 3, true, false, RandomSource.seeded(1));
+            Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 1), 4, 6, 3, true, false);
             assertEquals(List.of("weight", "bias"), List.copyOf(conv.parameters().keySet()));
             assertEquals(Shape.of(6, 4, 3, 3), conv.parameters().get("weight").shape());
             assertEquals(Shape.of(6), conv.parameters().get("bias").shape());
             assertEquals(6 * 4 * 9 + 6, conv.parameterCount());
-            assertEquals(conv.parameterCount(), Conv2d.parameterCount(4, 6, 3, true));
             double bound = 1 / Math.sqrt(4 * 9);
             for (double d : NetTesting.flatParameters(conv)) {
                 assertTrue(d >= -bound && d < bound, d + " outside the fan-in bound");
             }
-            Conv2d noBias = new Conv2d(backend, DType.FLOAT32, 4, 6, 1, false, false, RandomSource.seeded(1));
+            Conv2d noBias = new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 1), 4, 6, 1, false, false);
             assertEquals(List.of("weight"), List.copyOf(noBias.parameters().keySet()));
             assertEquals(24, noBias.parameterCount());
-            assertEquals(24, Conv2d.parameterCount(4, 6, 1, false));
         }
     }
 
     @Test
     void zero_init_gives_zero_output() {
         try (Backend backend = Backends.create("cpu")) {
-            Conv2d conv = new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, true, RandomSource.seeded(1));
+            Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 1), 2, 3, 3, true, true);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(2, 2, 4, 4), -1, 1);
             assertArrayEquals(new double[2 * 3 * 16], conv.apply(x).toDoubleArray());
         }
@@ -107,9 +106,9 @@ class Conv2dTest {
     @Test
     void same_seed_same_parameters_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
-            double[] a = NetTesting.flatParameters(new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, false, RandomSource.seeded(4)));
-            double[] b = NetTesting.flatParameters(new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, false, RandomSource.seeded(4)));
-            double[] c = NetTesting.flatParameters(new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, false, RandomSource.seeded(5)));
+            double[] a = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
+            double[] b = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
+            double[] c = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 5), 2, 3, 3, true, false));
             assertArrayEquals(a, b);
             assertFalse(Arrays.equals(a, c));
         }
@@ -119,7 +118,7 @@ class Conv2dTest {
     void gradients_match_finite_differences() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(21);
-            Conv2d conv = new Conv2d(backend, DType.FLOAT64, 2, 3, 3, true, false, r);
+            Conv2d conv = new Conv2d(BuildContext.of(backend, DType.FLOAT64, r), 2, 3, 3, true, false);
             NetTesting.checkGradients(conv, NetTesting.input(backend, r, 2, 2, 4, 5), r, 5);
         }
     }
@@ -129,9 +128,9 @@ class Conv2dTest {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(1);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new Conv2d(backend, DType.FLOAT32, 2, 3, 2, true, false, r));
+                    () -> new Conv2d(BuildContext.of(backend, DType.FLOAT32, r), 2, 3, 2, true, false));
             assertTrue(e.getMessage().contains("odd"), e.getMessage());
-            Conv2d conv = new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, false, r);
+            Conv2d conv = new Conv2d(BuildContext.of(backend, DType.FLOAT32, r), 2, 3, 3, true, false);
             e = assertThrows(IllegalArgumentException.class, () -> conv.apply(Tensor.zeros(backend, DType.FLOAT32, 1, 3, 4, 4)));
             assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
         }

@@ -4,6 +4,8 @@ import static org.flows4j.layers.nn.NetTesting.assertAllClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.flows4j.api.backend.Backends;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,7 +28,7 @@ class GlowNetTest {
     @ValueSource(ints = {1, 2, 17})
     void output_is_batch_out_h_w(int batch) {
         try (Backend backend = Backends.create("cpu")) {
-            GlowNet net = new GlowNet(backend, DType.FLOAT32, 3, 8, 6, RandomSource.seeded(1));
+            GlowNet net = GlowNet.hidden(8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(batch, 3, 4, 4), -1, 1);
             assertEquals(Shape.of(batch, 6, 4, 4), net.apply(x).shape());
         }
@@ -34,7 +37,7 @@ class GlowNetTest {
     @Test
     void fresh_network_outputs_zero() {
         try (Backend backend = Backends.create("cpu")) {
-            GlowNet net = new GlowNet(backend, DType.FLOAT32, 2, 8, 4, RandomSource.seeded(1));
+            GlowNet net = GlowNet.hidden(8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 2, 4);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(2, 2, 4, 4), -1, 1);
             assertArrayEquals(new double[2 * 4 * 16], net.apply(x).toDoubleArray());
             for (String zero : List.of("out.weight", "out.bias", "out.logs")) {
@@ -48,9 +51,9 @@ class GlowNetTest {
     @Test
     void same_seed_same_parameters_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
-            double[] a = NetTesting.flatParameters(new GlowNet(backend, DType.FLOAT32, 2, 4, 4, RandomSource.seeded(3)));
-            double[] b = NetTesting.flatParameters(new GlowNet(backend, DType.FLOAT32, 2, 4, 4, RandomSource.seeded(3)));
-            double[] c = NetTesting.flatParameters(new GlowNet(backend, DType.FLOAT32, 2, 4, 4, RandomSource.seeded(4)));
+            double[] a = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
+            double[] b = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
+            double[] c = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 4));
             assertArrayEquals(a, b);
             assertFalse(Arrays.equals(a, c));
         }
@@ -59,7 +62,7 @@ class GlowNetTest {
     @Test
     void names_shapes_and_counts() {
         try (Backend backend = Backends.create("cpu")) {
-            GlowNet net = new GlowNet(backend, DType.FLOAT32, 3, 8, 6, RandomSource.seeded(1));
+            GlowNet net = GlowNet.hidden(8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
             Map<String, Parameter> p = net.parameters();
             assertEquals(List.of("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                     "out.weight", "out.bias", "out.logs"), List.copyOf(p.keySet()));
@@ -69,9 +72,9 @@ class GlowNetTest {
             assertEquals(Shape.of(6), p.get("out.logs").shape());
             long byHand = (8 * 3 * 9 + 8) + (8 * 8 + 8) + (6 * 8 * 9 + 6 + 6);
             assertEquals(byHand, net.parameterCount());
-            assertEquals(byHand, GlowNet.parameterCount(3, 8, 6));
             // Glow's coupling net at 512 channels on a 12 -> 12 channel step (the first level of a 32x32x3 image)
-            assertEquals((512L * 6 * 9 + 512) + (512L * 512 + 512) + (12L * 512 * 9 + 24), GlowNet.parameterCount(6, 512, 12));
+            assertEquals((512L * 6 * 9 + 512) + (512L * 512 + 512) + (12L * 512 * 9 + 24),
+                    GlowNet.hidden(512).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 12).parameterCount());
         }
     }
 
@@ -79,7 +82,7 @@ class GlowNetTest {
     void computes_the_documented_composition_with_the_log_scale() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(5);
-            GlowNet net = new GlowNet(backend, DType.FLOAT64, 2, 3, 2, r);
+            GlowNet net = GlowNet.hidden(3).create(BuildContext.of(backend, DType.FLOAT64, r), 2, 2);
             NetTesting.perturb(net, r, 0.5);
             Map<String, Parameter> p = net.parameters();
             Tensor x = NetTesting.input(backend, r, 2, 2, 4, 3);
@@ -99,7 +102,7 @@ class GlowNetTest {
     void gradients_match_finite_differences() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(41);
-            GlowNet net = new GlowNet(backend, DType.FLOAT64, 2, 3, 2, r);
+            GlowNet net = GlowNet.hidden(3).create(BuildContext.of(backend, DType.FLOAT64, r), 2, 2);
             NetTesting.perturb(net, r, 0.5);
             NetTesting.checkGradients(net, NetTesting.input(backend, r, 2, 2, 3, 3), r, 3);
         }
@@ -108,15 +111,26 @@ class GlowNetTest {
     @Test
     void conv2d_zeros_alone() {
         try (Backend backend = Backends.create("cpu")) {
-            Conv2dZeros z = new Conv2dZeros(backend, DType.FLOAT64, 3, 2, 3);
+            Conv2dZeros z = new Conv2dZeros(NetTesting.ctx(backend, DType.FLOAT64, 1), 3, 2, 3);
             assertEquals(List.of("weight", "bias", "logs"), List.copyOf(z.parameters().keySet()));
             assertEquals(2 * 3 * 9 + 2 + 2, z.parameterCount());
-            assertEquals(z.parameterCount(), Conv2dZeros.parameterCount(3, 2, 3));
             RandomSource r = RandomSource.seeded(7);
             Tensor x = NetTesting.input(backend, r, 1, 3, 2, 2);
             assertArrayEquals(new double[8], z.apply(x).toDoubleArray());
             NetTesting.perturb(z, r, 0.5);
             NetTesting.checkGradients(z, x, r, 3);
+        }
+    }
+
+    @Test
+    void the_spec_names_bad_sizes() {
+        assertEquals(512, GlowNet.hidden(512).hidden());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GlowNet.hidden(0));
+        assertTrue(e.getMessage().contains("hidden channels must be positive, got 0"), e.getMessage());
+        try (Backend backend = Backends.create("cpu")) {
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 0));
+            assertTrue(e.getMessage().contains("out channels must be positive"), e.getMessage());
         }
     }
 }

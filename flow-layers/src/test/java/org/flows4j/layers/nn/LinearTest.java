@@ -14,6 +14,7 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,7 +25,7 @@ class LinearTest {
     @ValueSource(ints = {1, 2, 17})
     void output_is_batch_by_out(int batch) {
         try (Backend backend = Backends.create("cpu")) {
-            Linear layer = new Linear(backend, DType.FLOAT32, 5, 3, false, RandomSource.seeded(1));
+            Linear layer = new Linear(NetTesting.ctx(backend, DType.FLOAT32, 1), 5, 3, false);
             Tensor x = Tensor.zeros(backend, DType.FLOAT32, batch, 5);
             assertEquals(Shape.of(batch, 3), layer.apply(x).shape());
         }
@@ -33,7 +34,7 @@ class LinearTest {
     @Test
     void computes_x_W_plus_b_with_W_in_by_out() {
         try (Backend backend = Backends.create("cpu")) {
-            Linear layer = new Linear(backend, DType.FLOAT64, 3, 2, false, RandomSource.seeded(2));
+            Linear layer = new Linear(NetTesting.ctx(backend, DType.FLOAT64, 2), 3, 2, false);
             double[] w = layer.parameters().get("weight").value().toDoubleArray();
             double[] b = layer.parameters().get("bias").value().toDoubleArray();
             double[] x = {0.5, -1, 2, 3, 0.25, -0.75};
@@ -58,7 +59,7 @@ class LinearTest {
         try (Backend backend = Backends.create("cpu")) {
             int in = 4;
             int out = 3;
-            Linear layer = new Linear(backend, DType.FLOAT64, in, out, false, RandomSource.seeded(7));
+            Linear layer = new Linear(NetTesting.ctx(backend, DType.FLOAT64, 7), in, out, false);
             double bound = 1 / Math.sqrt(in);
             double[] u = RandomSource.seeded(7).uniform(in * out + out);
             double[] expectedW = new double[in * out];
@@ -82,12 +83,11 @@ class LinearTest {
     @Test
     void names_shapes_and_count() {
         try (Backend backend = Backends.create("cpu")) {
-            Linear layer = new Linear(backend, DType.FLOAT32, 6, 4, false, RandomSource.seeded(1));
+            Linear layer = new Linear(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 4, false);
             assertEquals(List.of("weight", "bias"), List.copyOf(layer.parameters().keySet()));
             assertEquals(Shape.of(6, 4), layer.parameters().get("weight").shape());
             assertEquals(Shape.of(4), layer.parameters().get("bias").shape());
             assertEquals(28, layer.parameterCount());
-            assertEquals(28, Linear.parameterCount(6, 4));
         }
     }
 
@@ -95,7 +95,7 @@ class LinearTest {
     void zero_init_gives_zero_output_and_draws_nothing() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(3);
-            Linear layer = new Linear(backend, DType.FLOAT32, 5, 2, true, r);
+            Linear layer = new Linear(BuildContext.of(backend, DType.FLOAT32, r), 5, 2, true);
             Tensor y = layer.apply(RandomSource.seeded(4).uniform(backend, DType.FLOAT32, Shape.of(3, 5), -1, 1));
             assertArrayEquals(new double[6], y.toDoubleArray());
             assertEquals(RandomSource.seeded(3).nextLong(), r.nextLong(), "zero init must not advance the source");
@@ -105,9 +105,9 @@ class LinearTest {
     @Test
     void same_seed_same_parameters_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
-            double[] a = NetTesting.flatParameters(new Linear(backend, DType.FLOAT32, 5, 4, false, RandomSource.seeded(9)));
-            double[] b = NetTesting.flatParameters(new Linear(backend, DType.FLOAT32, 5, 4, false, RandomSource.seeded(9)));
-            double[] c = NetTesting.flatParameters(new Linear(backend, DType.FLOAT32, 5, 4, false, RandomSource.seeded(10)));
+            double[] a = NetTesting.flatParameters(new Linear(NetTesting.ctx(backend, DType.FLOAT32, 9), 5, 4, false));
+            double[] b = NetTesting.flatParameters(new Linear(NetTesting.ctx(backend, DType.FLOAT32, 9), 5, 4, false));
+            double[] c = NetTesting.flatParameters(new Linear(NetTesting.ctx(backend, DType.FLOAT32, 10), 5, 4, false));
             assertArrayEquals(a, b);
             assertFalse(java.util.Arrays.equals(a, c));
         }
@@ -117,7 +117,7 @@ class LinearTest {
     void gradients_match_finite_differences() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(11);
-            Linear layer = new Linear(backend, DType.FLOAT64, 4, 3, false, r);
+            Linear layer = new Linear(BuildContext.of(backend, DType.FLOAT64, r), 4, 3, false);
             NetTesting.checkGradients(layer, NetTesting.input(backend, r, 5, 4), r, 4);
         }
     }
@@ -126,8 +126,8 @@ class LinearTest {
     void rejects_bad_sizes_and_inputs() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(1);
-            assertThrows(IllegalArgumentException.class, () -> new Linear(backend, DType.FLOAT32, 0, 3, false, r));
-            Linear layer = new Linear(backend, DType.FLOAT32, 4, 3, false, r);
+            assertThrows(IllegalArgumentException.class, () -> new Linear(BuildContext.of(backend, DType.FLOAT32, r), 0, 3, false));
+            Linear layer = new Linear(BuildContext.of(backend, DType.FLOAT32, r), 4, 3, false);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> layer.apply(Tensor.zeros(backend, DType.FLOAT32, 2, 5)));
             assertTrue(e.getMessage().contains("[batch, 4]"), e.getMessage());

@@ -4,7 +4,9 @@ import static org.flows4j.layers.nn.NetTesting.assertAllClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -16,14 +18,19 @@ import org.flows4j.api.backend.Backends;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MlpTest {
 
+    private static BuildContext ctx(Backend backend, DType dtype, RandomSource random) {
+        return BuildContext.of(backend, dtype, random);
+    }
+
     private static Mlp small(Backend backend, DType dtype, boolean zeroLast, long seed) {
-        return new Mlp(backend, dtype, 3, 8, 2, 5, Activation.RELU, zeroLast, RandomSource.seeded(seed));
+        return Mlp.hidden(8, 8).zeroInitLast(zeroLast).create(ctx(backend, dtype, RandomSource.seeded(seed)), 3, 5);
     }
 
     @ParameterizedTest
@@ -78,46 +85,122 @@ class MlpTest {
             assertEquals(Shape.of(5), p.get("layers.2.bias").shape());
             long byHand = (3 * 8 + 8) + (8 * 8 + 8) + (8 * 5 + 5);
             assertEquals(byHand, mlp.parameterCount());
-            assertEquals(byHand, Mlp.parameterCount(3, 8, 2, 5));
         }
     }
 
     @Test
-    void depth_zero_is_one_linear_map() {
+    void no_hidden_sizes_is_one_linear_map() {
         try (Backend backend = Backends.create("cpu")) {
-            Mlp mlp = new Mlp(backend, DType.FLOAT32, 4, 100, 0, 2, Activation.TANH, false, RandomSource.seeded(1));
+            Mlp mlp = Mlp.hidden().activation(Activation.TANH).zeroInitLast(false)
+                    .create(ctx(backend, DType.FLOAT32, RandomSource.seeded(1)), 4, 2);
             assertEquals(List.of("layers.0.weight", "layers.0.bias"), List.copyOf(mlp.parameters().keySet()));
             assertEquals(Shape.of(4, 2), mlp.parameters().get("layers.0.weight").shape());
-            assertEquals(4 * 2 + 2, Mlp.parameterCount(4, 100, 0, 2));
-            assertEquals(mlp.parameterCount(), Mlp.parameterCount(4, 100, 0, 2));
+            assertEquals(4 * 2 + 2, mlp.parameterCount());
+            assertArrayEquals(new int[0], mlp.hiddenSizes());
         }
     }
 
     @Test
-    void nice_coupling_network_count_without_building_it() {
+    void nice_coupling_network_count() {
         // NICE (Dinh et al. 2015) on MNIST: 392 -> 5 hidden ReLU layers of 1000 -> 392
         long first = 392L * 1000 + 1000;          //   393,000
         long hidden = 4L * (1000 * 1000 + 1000);  // 4,004,000
         long last = 1000L * 392 + 392;            //   392,392
         assertEquals(4_789_392L, first + hidden + last);
-        assertEquals(4_789_392L, Mlp.parameterCount(392, 1000, 5, 392));
-        // four coupling layers plus the 784 diagonal scales: the paper's ~19.16 M
-        assertEquals(19_158_352L, 4 * Mlp.parameterCount(392, 1000, 5, 392) + 784);
+        try (Backend backend = Backends.create("cpu")) {
+            Mlp nice = Mlp.hidden(1000, 1000, 1000, 1000, 1000)
+                    .create(ctx(backend, DType.FLOAT32, RandomSource.seeded(1)), 392, 392);
+            assertEquals(4_789_392L, nice.parameterCount());
+            // four coupling layers plus the 784 diagonal scales: the paper's ~19.16 M
+            assertEquals(19_158_352L, 4 * nice.parameterCount() + 784);
+        }
     }
 
     @Test
-    void realnvp_two_d_network_count_matches_a_built_one() {
+    void realnvp_two_d_network_count() {
         try (Backend backend = Backends.create("cpu")) {
-            Mlp mlp = new Mlp(backend, DType.FLOAT32, 2, 64, 2, 2, Activation.RELU, true, RandomSource.seeded(1));
+            Mlp mlp = Mlp.hidden(64, 64).create(ctx(backend, DType.FLOAT32, RandomSource.seeded(1)), 2, 2);
             assertEquals((2 * 64 + 64) + (64 * 64 + 64) + (64 * 2 + 2), mlp.parameterCount());
-            assertEquals(mlp.parameterCount(), Mlp.parameterCount(2, 64, 2, 2));
+        }
+    }
+
+    @Test
+    void hidden_sizes_of_different_widths_chain() {
+        try (Backend backend = Backends.create("cpu")) {
+            Mlp mlp = Mlp.hidden(7, 3, 5).create(ctx(backend, DType.FLOAT64, RandomSource.seeded(1)), 2, 4);
+            Map<String, Parameter> p = mlp.parameters();
+            assertEquals(Shape.of(2, 7), p.get("layers.0.weight").shape());
+            assertEquals(Shape.of(7, 3), p.get("layers.1.weight").shape());
+            assertEquals(Shape.of(3, 5), p.get("layers.2.weight").shape());
+            assertEquals(Shape.of(5, 4), p.get("layers.3.weight").shape());
+            assertArrayEquals(new int[] {7, 3, 5}, mlp.hiddenSizes());
+            assertEquals(2, mlp.in());
+            assertEquals(4, mlp.out());
+            assertEquals(Activation.RELU, mlp.activation());
+        }
+    }
+
+    @Test
+    void a_layer_is_built_from_each_split_of_the_context_in_order() {
+        // the documented consumption: layer i draws from the i-th split, so random advances by H + 1
+        try (Backend backend = Backends.create("cpu")) {
+            RandomSource r = RandomSource.seeded(21);
+            Mlp mlp = Mlp.hidden(4, 4).zeroInitLast(false).create(ctx(backend, DType.FLOAT64, r), 3, 2);
+            RandomSource replay = RandomSource.seeded(21);
+            BuildContext c = ctx(backend, DType.FLOAT64, replay);
+            Linear l0 = new Linear(c.split(), 3, 4, false);
+            Linear l1 = new Linear(c.split(), 4, 4, false);
+            Linear l2 = new Linear(c.split(), 4, 2, false);
+            double[] expected = NetTesting.concat(NetTesting.flatParameters(l0), NetTesting.flatParameters(l1),
+                    NetTesting.flatParameters(l2));
+            assertArrayEquals(expected, NetTesting.flatParameters(mlp));
+            assertEquals(replay.nextLong(), r.nextLong(), "both sources advanced by exactly 3 splits");
+        }
+    }
+
+    @Test
+    void the_spec_is_an_immutable_value_with_documented_defaults() {
+        Mlp.Spec spec = Mlp.hidden(64, 64);
+        assertArrayEquals(new int[] {64, 64}, spec.hiddenSizes());
+        assertEquals(Activation.RELU, spec.activation());
+        assertTrue(spec.zeroInitLast());
+        Mlp.Spec tanh = spec.activation(Activation.TANH);
+        assertEquals(Activation.RELU, spec.activation(), "the original is unchanged");
+        assertEquals(Activation.TANH, tanh.activation());
+        assertFalse(spec.zeroInitLast(false).zeroInitLast());
+        assertEquals(Mlp.hidden(64, 64), spec);
+        assertEquals(Mlp.hidden(64, 64).hashCode(), spec.hashCode());
+        assertNotEquals(Mlp.hidden(64, 32), spec);
+        int[] sizes = {8, 8};
+        Mlp.Spec fromArray = Mlp.hidden(sizes);
+        sizes[0] = 1;
+        assertArrayEquals(new int[] {8, 8}, fromArray.hiddenSizes(), "the sizes are copied");
+    }
+
+    @Test
+    void the_spec_rejects_bad_sizes_naming_them() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(64, 0, 8));
+        assertTrue(e.getMessage().contains("hidden size #1"), e.getMessage());
+        assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(-3));
+        assertTrue(e.getMessage().contains("hidden size #0"), e.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> Mlp.hidden(64).activation(null));
+        assertEquals("activation", n.getMessage());
+        assertThrows(NullPointerException.class, () -> Mlp.hidden((int[]) null));
+        try (Backend backend = Backends.create("cpu")) {
+            BuildContext c = ctx(backend, DType.FLOAT32, RandomSource.seeded(1));
+            e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(8).create(c, 0, 2));
+            assertTrue(e.getMessage().contains("in must be positive"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(8).create(c, 2, -1));
+            assertTrue(e.getMessage().contains("out must be positive"), e.getMessage());
         }
     }
 
     @Test
     void computes_the_documented_composition() {
         try (Backend backend = Backends.create("cpu")) {
-            Mlp mlp = new Mlp(backend, DType.FLOAT64, 3, 4, 1, 2, Activation.TANH, false, RandomSource.seeded(3));
+            Mlp mlp = Mlp.hidden(4).activation(Activation.TANH).zeroInitLast(false)
+                    .create(ctx(backend, DType.FLOAT64, RandomSource.seeded(3)), 3, 2);
             Map<String, Parameter> p = mlp.parameters();
             Tensor x = NetTesting.input(backend, RandomSource.seeded(4), 5, 3);
             Tensor expected = x.matmul(p.get("layers.0.weight").value()).add(p.get("layers.0.bias").value()).tanh()
@@ -130,7 +213,7 @@ class MlpTest {
     void gradients_match_finite_differences() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(12);
-            Mlp mlp = new Mlp(backend, DType.FLOAT64, 3, 6, 2, 2, Activation.TANH, true, r);
+            Mlp mlp = Mlp.hidden(6, 6).activation(Activation.TANH).create(ctx(backend, DType.FLOAT64, r), 3, 2);
             NetTesting.perturb(mlp, r, 0.5); // the zero last layer would hide the earlier gradients
             NetTesting.checkGradients(mlp, NetTesting.input(backend, r, 4, 3), r, 4);
         }
@@ -140,7 +223,7 @@ class MlpTest {
     void relu_gradients_match_finite_differences() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(13);
-            Mlp mlp = new Mlp(backend, DType.FLOAT64, 3, 6, 2, 2, Activation.RELU, false, r);
+            Mlp mlp = Mlp.hidden(6, 6).zeroInitLast(false).create(ctx(backend, DType.FLOAT64, r), 3, 2);
             NetTesting.checkGradients(mlp, NetTesting.input(backend, r, 4, 3), r, 4);
         }
     }
@@ -148,10 +231,8 @@ class MlpTest {
     @Test
     void rejects_bad_sizes_and_inputs() {
         try (Backend backend = Backends.create("cpu")) {
-            RandomSource r = RandomSource.seeded(1);
-            assertThrows(IllegalArgumentException.class,
-                    () -> new Mlp(backend, DType.FLOAT32, 3, 8, -1, 5, Activation.RELU, false, r));
-            assertThrows(IllegalArgumentException.class, () -> Mlp.parameterCount(3, 0, 2, 5));
+            assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(8, -1));
+            assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(0, 8));
             Mlp mlp = small(backend, DType.FLOAT32, false, 1);
             assertThrows(IllegalArgumentException.class, () -> mlp.apply(Tensor.zeros(backend, DType.FLOAT32, 2, 4)));
         }

@@ -1,12 +1,11 @@
 package org.flows4j.layers.nn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Component;
@@ -14,7 +13,9 @@ import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Layer;
+import org.flows4j.testing.Tolerance;
 
 /** Shared checks for the network tests: one allclose, a finite-difference gradient check, parameter helpers. */
 public final class NetTesting {
@@ -27,14 +28,7 @@ public final class NetTesting {
      * first element that fails.
      */
     public static void assertAllClose(double[] expected, double[] actual, double atol, double rtol, String what) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            double e = expected[i];
-            double a = actual[i];
-            if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-                fail(what + ": element " + i + " is " + a + ", expected " + e + " (atol " + atol + ", rtol " + rtol + ")");
-            }
-        }
+        new Tolerance(rtol, atol, "stated by the test").assertAllclose(what, actual, expected);
     }
 
     /** Every parameter's values, concatenated in name order. */
@@ -46,6 +40,26 @@ public final class NetTesting {
             }
         }
         return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** A build context on {@code backend} seeded with {@code seed}. */
+    public static BuildContext ctx(Backend backend, DType dtype, long seed) {
+        return BuildContext.of(backend, dtype, RandomSource.seeded(seed));
+    }
+
+    /** The arrays one after the other. */
+    public static double[] concat(double[]... parts) {
+        int n = 0;
+        for (double[] p : parts) {
+            n += p.length;
+        }
+        double[] out = new double[n];
+        int at = 0;
+        for (double[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
     /**
@@ -123,6 +137,6 @@ public final class NetTesting {
 
     /** A float64 input of uniform values in [-1, 1). */
     public static Tensor input(Backend backend, RandomSource random, int... dims) {
-        return random.uniform(backend, org.flows4j.api.DType.FLOAT64, Shape.of(dims), -1, 1);
+        return random.uniform(backend, DType.FLOAT64, Shape.of(dims), -1, 1);
     }
 }

@@ -60,7 +60,7 @@ class AdamTest {
         try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, mode)) {
             double[] p0 = {3, -2, 1.5, 0};
             Parameter p = OptimTesting.parameter(backend, DType.FLOAT64, p0);
-            Adam adam = new Adam(Map.of("w", p), 0.1);
+            Adam adam = Adam.builder().learningRate(0.1).create(Map.of("w", p));
             double[] g = OptimTesting.quadraticGradient(p0, CURVATURE); // {1, -6, 4, -0.1}
             adam.step(OptimTesting.gradients(backend, DType.FLOAT64, Map.of("w", g)));
             // t = 1: m^ = g and v^ = g^2 exactly, so the update is lr g / (|g| + eps): lr sign(g) up to eps
@@ -83,7 +83,8 @@ class AdamTest {
             double[] b0 = {-1, 4, 0.25, 2};
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64, a0, b0);
             LearningRateSchedule schedule = LearningRateSchedule.linearWarmup(0.05, 3);
-            Adam adam = new Adam(params, schedule, 0.8, 0.95, 1e-6, 0.01);
+            Adam adam = Adam.builder().schedule(schedule).betas(0.8, 0.95).epsilon(1e-6).weightDecay(0.01)
+                    .create(params);
             for (int s = 0; s < 6; s++) {
                 adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
             }
@@ -103,14 +104,14 @@ class AdamTest {
              CountingBackend inPlace = new CountingBackend(cpu, CountingBackend.AdamMode.IN_PLACE);
              CountingBackend fresh = new CountingBackend(cpu, CountingBackend.AdamMode.NEW_STORAGES)) {
             Parameter p = OptimTesting.parameter(inPlace, DType.FLOAT32, 1, 2, 3, 4);
-            Adam adam = new Adam(Map.of("w", p), 0.1);
+            Adam adam = Adam.builder().learningRate(0.1).create(Map.of("w", p));
             Tensor before = p.value();
             adam.step(Map.of("w", Tensor.of(inPlace, new float[] {1, 1, 1, 1}, 4)));
             assertSame(before, p.value(), "an in-place update needs no new parameter tensor");
             assertFalse(before.isFreed());
 
             Parameter q = OptimTesting.parameter(fresh, DType.FLOAT32, 1, 2, 3, 4);
-            Adam adam2 = new Adam(Map.of("w", q), 0.1);
+            Adam adam2 = Adam.builder().learningRate(0.1).create(Map.of("w", q));
             Tensor old = q.value();
             adam2.step(Map.of("w", Tensor.of(fresh, new float[] {1, 1, 1, 1}, 4)));
             assertNotSame(old, q.value());
@@ -127,7 +128,7 @@ class AdamTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT32,
                     new double[] {3, -2, 1.5, 0}, new double[] {-1, 4, 0.25, 2});
-            Adam adam = new Adam(params, LearningRateSchedule.warmupCosine(0.1, 10, 400, 1e-4));
+            Adam adam = Adam.builder().schedule(LearningRateSchedule.warmupCosine(0.1, 10, 400, 1e-4)).create(params);
             for (int s = 0; s < 400; s++) {
                 try (MemoryScope scope = MemoryScope.open()) {
                     adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
@@ -144,8 +145,9 @@ class AdamTest {
     void state_round_trip_continues_bit_identically() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor x = RandomSource.seeded(3).uniform(backend, DType.FLOAT32, Shape.of(8, 3), -1, 1);
-            Mlp net = new Mlp(backend, DType.FLOAT32, 3, 6, 1, 2, Activation.TANH, false, RandomSource.seeded(1));
-            Adam adam = new Adam(net.parameters(), LearningRateSchedule.linearWarmup(0.01, 4), 0.9, 0.999, 1e-8, 1e-3);
+            Mlp net = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
+            Adam adam = Adam.builder().schedule(LearningRateSchedule.linearWarmup(0.01, 4)).betas(0.9, 0.999)
+                    .epsilon(1e-8).weightDecay(1e-3).create(net.parameters());
             for (int s = 0; s < 3; s++) {
                 step(net, adam, x);
             }
@@ -158,13 +160,14 @@ class AdamTest {
                 step(net, adam, x);
             }
 
-            Mlp restored = new Mlp(backend, DType.FLOAT32, 3, 6, 1, 2, Activation.TANH, false, RandomSource.seeded(99));
+            Mlp restored = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(99)), 3, 2);
             restored.parameters().forEach((n, p) -> {
                 Tensor t = Tensor.of(backend, p.dtype(), savedParams.get(n), p.shape());
                 p.set(t);
                 t.free();
             });
-            Adam adam2 = new Adam(restored.parameters(), LearningRateSchedule.linearWarmup(0.01, 4), 0.9, 0.999, 1e-8, 1e-3);
+            Adam adam2 = Adam.builder().schedule(LearningRateSchedule.linearWarmup(0.01, 4)).betas(0.9, 0.999)
+                    .epsilon(1e-8).weightDecay(1e-3).create(restored.parameters());
             adam2.loadState(saved, 3);
             assertEquals(3, adam2.steps());
             for (int s = 0; s < 2; s++) {
@@ -199,7 +202,7 @@ class AdamTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
                     new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
-            Adam adam = new Adam(params, 0.1);
+            Adam adam = Adam.builder().learningRate(0.1).create(params);
             adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
             Map<String, double[]> before = OptimTesting.values(adam.state());
 
@@ -239,7 +242,7 @@ class AdamTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
                     new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
-            Adam adam = new Adam(params, 0.1);
+            Adam adam = Adam.builder().learningRate(0.1).create(params);
             Map<String, double[]> before = OptimTesting.snapshot(params);
             Map<String, Tensor> onlyA = Map.of("a", Tensor.zeros(backend, DType.FLOAT64, 4));
             assertMessage(() -> adam.step(onlyA), "no gradient for [b]");
@@ -260,7 +263,7 @@ class AdamTest {
     void zero_learning_rate_moves_the_moments_but_not_the_parameters() {
         try (Backend backend = Backends.create("cpu")) {
             Parameter p = OptimTesting.parameter(backend, DType.FLOAT64, 1, 2);
-            Adam adam = new Adam(Map.of("w", p), step -> step == 0 ? 0.0 : 0.1);
+            Adam adam = Adam.builder().schedule(step -> step == 0 ? 0.0 : 0.1).create(Map.of("w", p));
             adam.step(OptimTesting.gradients(backend, DType.FLOAT64, Map.of("w", new double[] {2, -4})));
             assertArrayEquals(new double[] {1, 2}, p.value().toDoubleArray());
             Map<String, double[]> s = OptimTesting.values(adam.state());
@@ -274,13 +277,16 @@ class AdamTest {
     void rejects_state_slots_bad_settings_and_bad_schedules() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor t = Tensor.zeros(backend, DType.FLOAT64, 2);
-            assertMessage(() -> new Adam(Map.of("s", Parameter.state(t)), 0.1), "'s'", "state slot");
+            assertMessage(() -> Adam.builder().learningRate(0.1).create(Map.of("s", Parameter.state(t))), "'s'",
+                    "state slot");
             Map<String, Parameter> params = Map.of("w", OptimTesting.parameter(backend, DType.FLOAT64, 1, 2));
             assertThrows(IllegalArgumentException.class,
-                    () -> new Adam(params, LearningRateSchedule.constant(0.1), 1.0, 0.999, 1e-8, 0));
+                    () -> Adam.builder().schedule(LearningRateSchedule.constant(0.1)).betas(1.0, 0.999).epsilon(1e-8)
+                            .weightDecay(0).create(params));
             assertThrows(IllegalArgumentException.class,
-                    () -> new Adam(params, LearningRateSchedule.constant(0.1), 0.9, 0.999, 0, 0));
-            Adam adam = new Adam(params, step -> -1);
+                    () -> Adam.builder().schedule(LearningRateSchedule.constant(0.1)).betas(0.9, 0.999).epsilon(0)
+                            .weightDecay(0).create(params));
+            Adam adam = Adam.builder().schedule(step -> -1).create(params);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> adam.step(OptimTesting.gradients(backend, DType.FLOAT64, Map.of("w", new double[] {1, 1}))));
             assertTrue(e.getMessage().contains("-1"), e.getMessage());

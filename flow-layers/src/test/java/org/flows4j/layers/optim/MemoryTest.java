@@ -29,10 +29,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MemoryTest {
 
     enum Setup {
-        ADAM_NEW_STORAGES(CountingBackend.AdamMode.NEW_STORAGES, p -> new Adam(p, 1e-2)),
-        ADAM_IN_PLACE(CountingBackend.AdamMode.IN_PLACE, p -> new Adam(p, 1e-2)),
+        ADAM_NEW_STORAGES(CountingBackend.AdamMode.NEW_STORAGES, p -> Adam.builder().learningRate(1e-2).create(p)),
+        ADAM_IN_PLACE(CountingBackend.AdamMode.IN_PLACE, p -> Adam.builder().learningRate(1e-2).create(p)),
         SGD_MOMENTUM(CountingBackend.AdamMode.NEW_STORAGES,
-                p -> new Sgd(p, LearningRateSchedule.constant(1e-2), 0.9, true, 1e-4));
+                p -> Sgd.builder().schedule(LearningRateSchedule.constant(1e-2)).momentum(0.9).nesterov(true)
+                        .weightDecay(1e-4).create(p));
 
         final CountingBackend.AdamMode mode;
         final Function<Map<String, Parameter>, Optimizer> make;
@@ -47,7 +48,7 @@ class MemoryTest {
     @EnumSource(Setup.class)
     void fifty_steps_keep_live_storages_constant(Setup setup) {
         try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
-            Mlp mlp = new Mlp(backend, DType.FLOAT32, 3, 8, 2, 2, Activation.RELU, false, RandomSource.seeded(1));
+            Mlp mlp = Mlp.hidden(8, 8).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(16, 3), -1, 1);
             train(backend, mlp, x, setup);
             x.free();
@@ -58,7 +59,7 @@ class MemoryTest {
     @EnumSource(Setup.class)
     void fifty_convolutional_steps_keep_live_storages_constant(Setup setup) {
         try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
-            Conv2d conv = new Conv2d(backend, DType.FLOAT32, 2, 3, 3, true, false, RandomSource.seeded(1));
+            Conv2d conv = new Conv2d(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 2, 3, 3, true, false);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(2, 2, 4, 4), -1, 1);
             train(backend, conv, x, setup);
             x.free();

@@ -48,7 +48,7 @@ class SgdTest {
     void plain_step_is_p_minus_lr_g() {
         try (Backend backend = Backends.create("cpu")) {
             Parameter p = OptimTesting.parameter(backend, DType.FLOAT64, 1, -2, 0.5);
-            Sgd sgd = new Sgd(Map.of("w", p), LearningRateSchedule.constant(0.25));
+            Sgd sgd = Sgd.builder().schedule(LearningRateSchedule.constant(0.25)).create(Map.of("w", p));
             sgd.step(OptimTesting.gradients(backend, DType.FLOAT64, Map.of("w", new double[] {4, -1, 2})));
             assertArrayEquals(new double[] {0, -1.75, 0}, p.value().toDoubleArray());
             assertTrue(sgd.state().isEmpty(), "no momentum, no state");
@@ -62,7 +62,8 @@ class SgdTest {
             double[] a0 = {3, -2, 1.5, 0};
             double[] b0 = {-1, 4, 0.25, 2};
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64, a0, b0);
-            Sgd sgd = new Sgd(params, LearningRateSchedule.constant(0.05), mu, nesterov, wd);
+            Sgd sgd = Sgd.builder().schedule(LearningRateSchedule.constant(0.05)).momentum(mu).nesterov(nesterov)
+                    .weightDecay(wd).create(params);
             for (int s = 0; s < 5; s++) {
                 sgd.step(OptimTesting.quadraticGradients(params, CURVATURE));
             }
@@ -81,7 +82,8 @@ class SgdTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT32,
                     new double[] {3, -2, 1.5, 0}, new double[] {-1, 4, 0.25, 2});
-            Sgd sgd = new Sgd(params, LearningRateSchedule.constant(0.1), 0.9, true, 0);
+            Sgd sgd = Sgd.builder().schedule(LearningRateSchedule.constant(0.1)).momentum(0.9).nesterov(true)
+                    .weightDecay(0).create(params);
             for (int s = 0; s < 400; s++) {
                 try (MemoryScope scope = MemoryScope.open()) {
                     sgd.step(OptimTesting.quadraticGradients(params, CURVATURE));
@@ -98,8 +100,9 @@ class SgdTest {
     void state_round_trip_continues_bit_identically() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor x = RandomSource.seeded(3).uniform(backend, DType.FLOAT32, Shape.of(8, 3), -1, 1);
-            Mlp net = new Mlp(backend, DType.FLOAT32, 3, 6, 1, 2, Activation.TANH, false, RandomSource.seeded(1));
-            Sgd sgd = new Sgd(net.parameters(), LearningRateSchedule.exponentialDecay(0.1, 0.5, 2), 0.9, false, 1e-3);
+            Mlp net = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
+            Sgd sgd = Sgd.builder().schedule(LearningRateSchedule.exponentialDecay(0.1, 0.5, 2)).momentum(0.9)
+                    .nesterov(false).weightDecay(1e-3).create(net.parameters());
             for (int s = 0; s < 3; s++) {
                 AdamTest.step(net, sgd, x);
             }
@@ -110,13 +113,14 @@ class SgdTest {
             for (int s = 0; s < 2; s++) {
                 AdamTest.step(net, sgd, x);
             }
-            Mlp restored = new Mlp(backend, DType.FLOAT32, 3, 6, 1, 2, Activation.TANH, false, RandomSource.seeded(7));
+            Mlp restored = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(7)), 3, 2);
             restored.parameters().forEach((n, p) -> {
                 Tensor t = Tensor.of(backend, p.dtype(), savedParams.get(n), p.shape());
                 p.set(t);
                 t.free();
             });
-            Sgd sgd2 = new Sgd(restored.parameters(), LearningRateSchedule.exponentialDecay(0.1, 0.5, 2), 0.9, false, 1e-3);
+            Sgd sgd2 = Sgd.builder().schedule(LearningRateSchedule.exponentialDecay(0.1, 0.5, 2)).momentum(0.9)
+                    .nesterov(false).weightDecay(1e-3).create(restored.parameters());
             sgd2.loadState(saved, 3);
             for (int s = 0; s < 2; s++) {
                 AdamTest.step(restored, sgd2, x);
@@ -131,7 +135,8 @@ class SgdTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
                     new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
-            Sgd sgd = new Sgd(params, LearningRateSchedule.constant(0.1), 0.9, false, 0);
+            Sgd sgd = Sgd.builder().schedule(LearningRateSchedule.constant(0.1)).momentum(0.9).nesterov(false)
+                    .weightDecay(0).create(params);
             sgd.step(OptimTesting.quadraticGradients(params, CURVATURE));
             Map<String, double[]> before = OptimTesting.values(sgd.state());
             Map<String, Tensor> bad = new LinkedHashMap<>(sgd.state());
@@ -151,9 +156,11 @@ class SgdTest {
         try (Backend backend = Backends.create("cpu")) {
             Map<String, Parameter> params = Map.of("w", OptimTesting.parameter(backend, DType.FLOAT64, 1));
             assertThrows(IllegalArgumentException.class,
-                    () -> new Sgd(params, LearningRateSchedule.constant(0.1), 0, true, 0));
+                    () -> Sgd.builder().schedule(LearningRateSchedule.constant(0.1)).momentum(0).nesterov(true)
+                            .weightDecay(0).create(params));
             assertThrows(IllegalArgumentException.class,
-                    () -> new Sgd(params, LearningRateSchedule.constant(0.1), 1.0, false, 0));
+                    () -> Sgd.builder().schedule(LearningRateSchedule.constant(0.1)).momentum(1.0).nesterov(false)
+                            .weightDecay(0).create(params));
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.Set;
 import org.flows4j.api.Shape;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Flow;
-import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.ActNorm;
 import org.flows4j.layers.bijectors.Chain;
 import org.flows4j.layers.bijectors.Coupling;
@@ -16,7 +16,6 @@ import org.flows4j.layers.bijectors.ElementwiseAffine;
 import org.flows4j.layers.bijectors.InvertibleConv1x1;
 import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.MultiScale;
-import org.flows4j.layers.bijectors.Permutation;
 import org.flows4j.layers.bijectors.SplitPrior;
 import org.flows4j.layers.bijectors.Squeeze;
 import org.flows4j.layers.distributions.StandardNormal;
@@ -36,8 +35,8 @@ import org.flows4j.zoo.data.Dataset;
  *   <li>{@code glow:small}: L=2, K=8, 64 hidden channels, for 28x28x1.</li>
  *   <li>{@code glow:paper}: the published CIFAR-10 configuration, L=3, K=32, 512 channels.</li>
  * </ul>
- * Options: {@code levels}, {@code steps}, {@code hidden}, {@code coupling=affine|additive},
- * {@code permutation=lu|plain|shuffle|reverse}.
+ * Options: {@code levels}, {@code steps}, {@code hidden}, {@code coupling=affine|additive}
+ * ({@link CouplingKind}), {@code permutation=lu|plain|shuffle|reverse} ({@link Permutation}).
  */
 public final class GlowFactory implements ModelFactory {
 
@@ -73,7 +72,70 @@ public final class GlowFactory implements ModelFactory {
         return p;
     }
 
-    private record Config(int levels, int steps, int hidden, boolean additive, String permutation) {
+    /**
+     * How each flow step mixes the channels before its coupling: the {@code permutation}
+     * option. The constants are listed default first, as an unknown option value lists them.
+     */
+    public enum Permutation {
+        /** An invertible 1x1 convolution in Glow's LU form, the default: {@code permutation=lu}. */
+        LU_1X1("lu"),
+        /** An invertible 1x1 convolution with a plain weight matrix: {@code permutation=plain}. */
+        PLAIN_1X1("plain"),
+        /** A random permutation, drawn once and fixed: {@code permutation=shuffle}. */
+        SHUFFLE("shuffle"),
+        /** Reverse the channel order (RealNVP's fixed reversal): {@code permutation=reverse}. */
+        REVERSE("reverse");
+
+        private final String option;
+
+        Permutation(String option) {
+            this.option = option;
+        }
+
+        /** The option value that selects it ({@code permutation=<value>}). */
+        public String option() {
+            return option;
+        }
+
+        /**
+         * The permutation named by an option value, case-insensitively.
+         *
+         * @throws IllegalArgumentException for any other value, listing the valid ones
+         */
+        public static Permutation parse(String value) {
+            return Options.parse("glow option permutation", value, values(), Permutation::option);
+        }
+    }
+
+    /** The element transform of Glow's couplings: the {@code coupling} option, default first. */
+    public enum CouplingKind {
+        /** Glow's {@code y = x sigmoid(h + 2) + t}, the default: {@code coupling=affine}. */
+        AFFINE("affine"),
+        /** NICE's {@code y = x + t}, volume-preserving: {@code coupling=additive}. */
+        ADDITIVE("additive");
+
+        private final String option;
+
+        CouplingKind(String option) {
+            this.option = option;
+        }
+
+        /** The option value that selects it ({@code coupling=<value>}). */
+        public String option() {
+            return option;
+        }
+
+        /**
+         * The coupling kind named by an option value, case-insensitively.
+         *
+         * @throws IllegalArgumentException for any other value, listing the valid ones
+         */
+        public static CouplingKind parse(String value) {
+            return Options.parse("glow option coupling", value, values(), CouplingKind::option);
+        }
+    }
+
+    private record Config(int levels, int steps, int hidden, CouplingKind coupling, Permutation permutation) {
     }
 
     private Config config(String name, Shape eventShape, Dataset.Kind kind, Map<String, String> options) {
@@ -85,8 +147,8 @@ public final class GlowFactory implements ModelFactory {
         Options o = new Options("glow:" + name, options, OPTIONS);
         Config c = new Config(o.integer("levels", p.levels(), 1), o.integer("steps", p.steps(), 1),
                 o.integer("hidden", p.hidden(), 1),
-                o.choice("coupling", "affine", "affine", "additive").equals("additive"),
-                o.choice("permutation", "lu", "lu", "plain", "shuffle", "reverse"));
+                o.choice("coupling", CouplingKind.AFFINE, CouplingKind.values(), CouplingKind::option),
+                o.choice("permutation", Permutation.LU_1X1, Permutation.values(), Permutation::option));
         int h = eventShape.dim(1);
         int w = eventShape.dim(2);
         for (int i = 0; i < c.levels(); i++) {
@@ -100,40 +162,20 @@ public final class GlowFactory implements ModelFactory {
         return c;
     }
 
-    @Override
-    public long parameterCount(String preset, Shape eventShape, Dataset.Kind kind) {
-        Config c = config(preset, eventShape, kind, Map.of());
-        long n = 0;
-        int ch = eventShape.dim(0);
-        int h = eventShape.dim(1);
-        int w = eventShape.dim(2);
-        for (int l = 0; l < c.levels(); l++) {
-            ch *= 4;
-            h /= 2;
-            w /= 2;
-            long perStep = 2L * ch; // actnorm
-            perStep += switch (c.permutation()) {
-                case "lu" -> (long) ch * ch * 2 + ch;   // strictly lower and upper (stored full) and log|s|
-                case "plain" -> (long) ch * ch;
-                default -> 0;
-            };
-            int half = ch / 2;
-            perStep += GlowNet.parameterCount(ch - half, c.hidden(), (c.additive() ? 1 : 2) * half);
-            n += c.steps() * perStep;
-            if (l < c.levels() - 1) {
-                n += Conv2dZeros.parameterCount(ch - half, 2 * half, 3);
-                ch = ch - half;
-            } else {
-                n += 2L * ch * h * w; // the learned top prior
-            }
-        }
-        return n;
-    }
-
+    /**
+     * Builds the model. Per step: actnorm, the permutation (a random one or a 1x1 convolution
+     * drawn from its own {@code split()} of the request's context), and a channel-wise
+     * coupling whose {@code GlowNet} is sized by {@link Coupling#of(BuildContext,
+     * org.flows4j.layers.bijectors.Mask, CouplingTransform, org.flows4j.layers.nn.NetworkFactory)}
+     * and built from the next split.
+     */
     @Override
     public ZooModel build(ModelRequest r) {
         Config c = config(r.preset(), r.eventShape(), r.kind(), r.options());
-        RandomSource random = r.random();
+        BuildContext ctx = r.context();
+        GlowNet.Spec network = GlowNet.hidden(c.hidden());
+        CouplingTransform transform = c.coupling() == CouplingKind.ADDITIVE ? CouplingTransform.additive()
+                : CouplingTransform.affine(CouplingTransform.Scale.SIGMOID);
         List<MultiScale.Level> levels = new ArrayList<>();
         Shape shape = r.eventShape();
         for (int l = 0; l < c.levels(); l++) {
@@ -143,39 +185,33 @@ public final class GlowFactory implements ModelFactory {
             List<Bijector> steps = new ArrayList<>();
             steps.add(new Squeeze());
             for (int k = 0; k < c.steps(); k++) {
-                steps.add(new ActNorm(r.backend(), r.dtype(), ch, 4));
-                steps.add(permutation(r, c, ch, random));
-                int half = ch / 2;
-                steps.add(new Coupling(Masks.channelWise(ch, false),
-                        new GlowNet(r.backend(), r.dtype(), ch - half, c.hidden(), (c.additive() ? 1 : 2) * half,
-                                random.split()),
-                        c.additive() ? new CouplingTransform.Additive()
-                                : new CouplingTransform.Affine(CouplingTransform.Scale.SIGMOID)));
+                steps.add(new ActNorm(ctx, ch, 4));
+                steps.add(permutation(ctx, c.permutation(), ch));
+                steps.add(Coupling.of(ctx.split(), Masks.channelWise(ch, false), transform, network));
             }
             SplitPrior prior = null;
             if (last) {
-                steps.add(new ElementwiseAffine(r.backend(), r.dtype(), out));
+                steps.add(new ElementwiseAffine(ctx, out));
             } else {
                 int half = ch / 2;
-                prior = new SplitPrior(new Conv2dZeros(r.backend(), r.dtype(), ch - half, 2 * half, 3));
+                prior = new SplitPrior(new Conv2dZeros(ctx, ch - half, 2 * half, 3));
             }
             levels.add(new MultiScale.Level(new Chain(steps), out, prior));
             shape = Shape.of(ch - ch / 2, out.dim(1), out.dim(2));
         }
         List<Bijector> parts = new ArrayList<>(Preprocessing.forData(r.kind(), 0));
         parts.add(new MultiScale(r.eventShape(), levels));
-        Flow flow = new Flow(new Chain(parts), new StandardNormal(r.backend(), r.dtype(),
-                Shape.of(r.eventShape().size())));
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), r.backend(), r.dtype(),
-                r.options());
+        Flow flow = new Flow(new Chain(parts), new StandardNormal(ctx, Shape.of(r.eventShape().size())));
+        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
+                ctx.dtype(), r.options());
     }
 
-    private static Bijector permutation(ModelRequest r, Config c, int ch, RandomSource random) {
-        return switch (c.permutation()) {
-            case "lu" -> InvertibleConv1x1.lu(r.backend(), r.dtype(), ch, random.split());
-            case "plain" -> InvertibleConv1x1.plain(r.backend(), r.dtype(), ch, random.split());
-            case "shuffle" -> Permutation.random(ch, random.split());
-            default -> Permutation.reverse(ch);
+    private static Bijector permutation(BuildContext ctx, Permutation p, int ch) {
+        return switch (p) {
+            case LU_1X1 -> InvertibleConv1x1.lu(ctx.split(), ch);
+            case PLAIN_1X1 -> InvertibleConv1x1.plain(ctx.split(), ch);
+            case SHUFFLE -> org.flows4j.layers.bijectors.Permutation.random(ctx.split(), ch);
+            case REVERSE -> org.flows4j.layers.bijectors.Permutation.reverse(ch);
         };
     }
 }

@@ -1,8 +1,6 @@
 package org.flows4j.zoo.models;
 
 import java.util.List;
-import org.flows4j.api.Shape;
-import org.flows4j.zoo.data.Dataset;
 
 /**
  * Builds the models of one family ({@code nice}, {@code realnvp}, {@code glow}) from named
@@ -28,15 +26,7 @@ public interface ModelFactory {
     String describe(String preset);
 
     /**
-     * The number of trainable parameters the preset has for data of {@code eventShape}, counted
-     * without allocating anything (a paper preset can have tens of millions).
-     *
-     * @throws IllegalArgumentException for an unknown preset or data the family cannot model
-     */
-    long parameterCount(String preset, Shape eventShape, Dataset.Kind kind);
-
-    /**
-     * Builds the model.
+     * Builds the model. Its size is the built flow's: {@code build(r).flow().parameterCount()}.
      *
      * @throws IllegalArgumentException for an unknown preset, an unknown option, or data the
      *     family cannot model, saying which and what would work

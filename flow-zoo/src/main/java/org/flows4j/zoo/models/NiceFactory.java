@@ -8,19 +8,16 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Distribution;
 import org.flows4j.api.flow.Flow;
-import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Chain;
 import org.flows4j.layers.bijectors.Coupling;
-import org.flows4j.layers.bijectors.CouplingTransform;
 import org.flows4j.layers.bijectors.DiagonalScaling;
 import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.PartitionMask;
 import org.flows4j.layers.bijectors.Reshape;
 import org.flows4j.layers.distributions.StandardLogistic;
 import org.flows4j.layers.distributions.StandardNormal;
-import org.flows4j.layers.nn.Activation;
 import org.flows4j.layers.nn.Mlp;
-import org.flows4j.zoo.data.Dataset;
 
 /**
  * NICE (Dinh, Krueger and Bengio, 2014): additive couplings over the odd and even components,
@@ -34,7 +31,8 @@ import org.flows4j.zoo.data.Dataset;
  *       1980.50 nats on data in {@code [0, 1]}.</li>
  *   <li>{@code nice:small}: the same with 2 hidden layers of 256.</li>
  * </ul>
- * Options: {@code couplings}, {@code width}, {@code depth}, {@code prior=logistic|gaussian}.
+ * Options: {@code couplings}, {@code width}, {@code depth}, {@code prior=logistic|gaussian}
+ * ({@link Prior}).
  */
 public final class NiceFactory implements ModelFactory {
 
@@ -70,14 +68,42 @@ public final class NiceFactory implements ModelFactory {
         return p;
     }
 
-    private record Config(int couplings, int width, int depth, String prior) {
+    /** The base distribution of NICE, the {@code prior} option. */
+    public enum Prior {
+        /** The standard logistic, NICE's choice: {@code prior=logistic}, the default. */
+        LOGISTIC("logistic"),
+        /** The standard normal: {@code prior=gaussian}. */
+        GAUSSIAN("gaussian");
+
+        private final String option;
+
+        Prior(String option) {
+            this.option = option;
+        }
+
+        /** The option value that selects it ({@code prior=<value>}). */
+        public String option() {
+            return option;
+        }
+
+        /**
+         * The prior named by an option value, case-insensitively.
+         *
+         * @throws IllegalArgumentException for any other value, listing the valid ones
+         */
+        public static Prior parse(String value) {
+            return Options.parse("nice option prior", value, values(), Prior::option);
+        }
+    }
+
+    private record Config(int couplings, int width, int depth, Prior prior) {
     }
 
     private Config config(String preset, Map<String, String> options) {
         Preset p = preset(preset);
         Options o = new Options("nice", options, OPTIONS);
         return new Config(o.integer("couplings", p.couplings(), 1), o.integer("width", p.width(), 1),
-                o.integer("depth", p.depth(), 0), o.choice("prior", "logistic", "logistic", "gaussian"));
+                o.integer("depth", p.depth(), 0), o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option));
     }
 
     private static PartitionMask mask(int d, int i) {
@@ -87,38 +113,28 @@ public final class NiceFactory implements ModelFactory {
         return Masks.oddEven(d, i % 2 == 1);
     }
 
-    @Override
-    public long parameterCount(String preset, Shape eventShape, Dataset.Kind kind) {
-        Config c = config(preset, Map.of());
-        int d = eventShape.size();
-        long n = d; // the diagonal scaling
-        for (int i = 0; i < c.couplings(); i++) {
-            PartitionMask m = mask(d, i);
-            n += Mlp.parameterCount(m.conditionerSize(), c.width(), c.depth(), m.transformedSize());
-        }
-        return n;
-    }
-
+    /**
+     * Builds the model: per coupling an MLP of {@code depth} hidden ReLU layers of
+     * {@code width} with a zero-initialized output, sized by {@link Coupling#additive}, each
+     * from its own {@code split()} of the request's context.
+     */
     @Override
     public ZooModel build(ModelRequest r) {
         Config c = config(r.preset(), r.options());
+        BuildContext ctx = r.context();
         int d = r.eventShape().size();
         Shape flat = Shape.of(d);
         List<Bijector> parts = new ArrayList<>(Preprocessing.forData(r.kind(), 0));
         if (!r.eventShape().equals(flat)) {
             parts.add(new Reshape(r.eventShape(), flat));
         }
-        RandomSource random = r.random();
+        Mlp.Spec network = Mlp.hidden(Preprocessing.repeated(c.width(), c.depth()));
         for (int i = 0; i < c.couplings(); i++) {
-            PartitionMask m = mask(d, i);
-            parts.add(new Coupling(m, new Mlp(r.backend(), r.dtype(), m.conditionerSize(), c.width(), c.depth(),
-                    m.transformedSize(), Activation.RELU, true, random.split()), new CouplingTransform.Additive()));
+            parts.add(Coupling.additive(ctx.split(), mask(d, i), network));
         }
-        parts.add(new DiagonalScaling(r.backend(), r.dtype(), flat));
-        Distribution base = c.prior().equals("gaussian")
-                ? new StandardNormal(r.backend(), r.dtype(), flat)
-                : new StandardLogistic(r.backend(), r.dtype(), flat);
+        parts.add(new DiagonalScaling(ctx, flat));
+        Distribution base = c.prior() == Prior.GAUSSIAN ? new StandardNormal(ctx, flat) : new StandardLogistic(ctx, flat);
         return new ZooModel(new ModelSpec(family(), r.preset()), new Flow(new Chain(parts), base), r.eventShape(),
-                r.kind(), r.backend(), r.dtype(), r.options());
+                r.kind(), ctx.backend(), ctx.dtype(), r.options());
     }
 }

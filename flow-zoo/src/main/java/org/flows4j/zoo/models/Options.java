@@ -1,9 +1,12 @@
 package org.flows4j.zoo.models;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /** Reads a model's build options, failing clearly on unknown names and malformed values. */
 final class Options {
@@ -38,18 +41,31 @@ final class Options {
         }
     }
 
-    String choice(String name, String fallback, String... allowed) {
+    /**
+     * The value of {@code name} as one of {@code constants}, matched case-insensitively
+     * against each one's {@code label}; {@code fallback} when the option is not given.
+     *
+     * @throws IllegalArgumentException for any other value, listing the valid ones
+     */
+    <E extends Enum<E>> E choice(String name, E fallback, E[] constants, Function<E, String> label) {
         String v = values.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        String t = v.trim().toLowerCase(Locale.ROOT);
-        for (String a : allowed) {
-            if (a.equals(t)) {
-                return t;
+        return v == null ? fallback : parse(model + " option " + name, v, constants, label);
+    }
+
+    /**
+     * The constant whose {@code label} is {@code text} (trimmed, case-insensitive).
+     *
+     * @throws IllegalArgumentException naming {@code what} and listing the valid labels
+     */
+    static <E extends Enum<E>> E parse(String what, String text, E[] constants, Function<E, String> label) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        List<String> labels = new ArrayList<>();
+        for (E e : constants) {
+            if (label.apply(e).equals(t)) {
+                return e;
             }
+            labels.add(label.apply(e));
         }
-        throw new IllegalArgumentException(model + " option " + name + "=" + v + " must be one of "
-                + String.join(", ", allowed));
+        throw new IllegalArgumentException(what + "=" + text + " must be one of " + String.join(", ", labels));
     }
 }

@@ -28,4 +28,11 @@ final class Preprocessing {
         }
         return out;
     }
+
+    /** {@code size} repeated {@code times} times: the hidden sizes of an MLP of a given width and depth. */
+    static int[] repeated(int size, int times) {
+        int[] out = new int[times];
+        java.util.Arrays.fill(out, size);
+        return out;
+    }
 }

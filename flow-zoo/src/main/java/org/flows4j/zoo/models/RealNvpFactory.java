@@ -7,17 +7,14 @@ import java.util.Set;
 import org.flows4j.api.Shape;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Flow;
-import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Chain;
 import org.flows4j.layers.bijectors.Coupling;
 import org.flows4j.layers.bijectors.CouplingTransform;
-import org.flows4j.layers.bijectors.Mask;
 import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.MultiScale;
-import org.flows4j.layers.bijectors.PartitionMask;
 import org.flows4j.layers.bijectors.Squeeze;
 import org.flows4j.layers.distributions.StandardNormal;
-import org.flows4j.layers.nn.Activation;
 import org.flows4j.layers.nn.Mlp;
 import org.flows4j.layers.nn.ResNet;
 import org.flows4j.zoo.data.Dataset;
@@ -45,6 +42,9 @@ public final class RealNvpFactory implements ModelFactory {
 
     /** RealNVP's logit margin. */
     static final double ALPHA = 0.05;
+
+    /** RealNVP's stabilized log-scale, {@code s = tanh(h)}. */
+    private static final CouplingTransform.Scale SCALE = CouplingTransform.Scale.TANH;
 
     private record Preset(boolean images, int couplings, int width, int depth, int blocks, int scales,
                           String description) {
@@ -117,58 +117,36 @@ public final class RealNvpFactory implements ModelFactory {
         }
     }
 
-    @Override
-    public long parameterCount(String preset, Shape eventShape, Dataset.Kind kind) {
-        Config c = config(preset, eventShape, kind, Map.of());
-        long n = 0;
-        if (!c.preset().images()) {
-            int d = eventShape.size();
-            for (int i = 0; i < c.couplings(); i++) {
-                PartitionMask m = Masks.halves(d, i % 2 == 1);
-                n += Mlp.parameterCount(m.conditionerSize(), c.width(), c.depth(), 2 * m.transformedSize());
-            }
-            return n;
-        }
-        int ch = eventShape.dim(0);
-        for (int s = 0; s < c.scales(); s++) {
-            boolean last = s == c.scales() - 1;
-            n += (last ? 4 : 3) * ResNet.parameterCount(ch, c.width(), c.blocks(), 2 * ch);
-            if (!last) {
-                n += 3 * ResNet.parameterCount(2 * ch, c.width(), c.blocks(), 4 * ch);
-                ch *= 2;
-            }
-        }
-        return n;
-    }
-
+    /**
+     * Builds the model. Every coupling's conditioner (an MLP for vectors, a ResNet for images)
+     * is sized by {@link Coupling#affine} from its mask and built from its own {@code split()}
+     * of the request's context, in order.
+     */
     @Override
     public ZooModel build(ModelRequest r) {
         Config c = config(r.preset(), r.eventShape(), r.kind(), r.options());
+        BuildContext ctx = r.context();
         List<Bijector> parts = new ArrayList<>(Preprocessing.forData(r.kind(), ALPHA));
         Shape latent;
         if (!c.preset().images()) {
             int d = r.eventShape().size();
+            Mlp.Spec network = Mlp.hidden(Preprocessing.repeated(c.width(), c.depth()));
             for (int i = 0; i < c.couplings(); i++) {
-                PartitionMask m = Masks.halves(d, i % 2 == 1);
-                parts.add(new Coupling(m, new Mlp(r.backend(), r.dtype(), m.conditionerSize(), c.width(), c.depth(),
-                        2 * m.transformedSize(), Activation.RELU, true, r.random().split()), affine()));
+                parts.add(Coupling.affine(ctx.split(), Masks.halves(d, i % 2 == 1), network, SCALE));
             }
             latent = r.eventShape();
         } else {
             parts.add(multiScale(r, c));
             latent = Shape.of(r.eventShape().size());
         }
-        Flow flow = new Flow(new Chain(parts), new StandardNormal(r.backend(), r.dtype(), latent));
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), r.backend(), r.dtype(),
-                r.options());
-    }
-
-    private static CouplingTransform affine() {
-        return new CouplingTransform.Affine(CouplingTransform.Scale.TANH);
+        Flow flow = new Flow(new Chain(parts), new StandardNormal(ctx, latent));
+        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
+                ctx.dtype(), r.options());
     }
 
     private static MultiScale multiScale(ModelRequest r, Config c) {
-        RandomSource random = r.random();
+        BuildContext ctx = r.context();
+        ResNet.Spec network = ResNet.width(c.width()).blocks(c.blocks());
         List<MultiScale.Level> levels = new ArrayList<>();
         Shape shape = r.eventShape();
         for (int s = 0; s < c.scales(); s++) {
@@ -176,24 +154,19 @@ public final class RealNvpFactory implements ModelFactory {
             int ch = shape.dim(0);
             List<Bijector> steps = new ArrayList<>();
             for (int i = 0; i < (last ? 4 : 3); i++) {
-                steps.add(coupling(r, c, Masks.checkerboard(shape, i % 2 == 1), ch, 2 * ch, random));
+                steps.add(Coupling.affine(ctx.split(), Masks.checkerboard(shape, i % 2 == 1), network, SCALE));
             }
             Shape out = shape;
             if (!last) {
                 steps.add(new Squeeze());
                 out = Shape.of(4 * ch, shape.dim(1) / 2, shape.dim(2) / 2);
                 for (int i = 0; i < 3; i++) {
-                    steps.add(coupling(r, c, Masks.channelWise(4 * ch, i % 2 == 1), 2 * ch, 4 * ch, random));
+                    steps.add(Coupling.affine(ctx.split(), Masks.channelWise(4 * ch, i % 2 == 1), network, SCALE));
                 }
             }
             levels.add(new MultiScale.Level(new Chain(steps), out, null));
             shape = Shape.of(out.dim(0) / 2, out.dim(1), out.dim(2));
         }
         return new MultiScale(r.eventShape(), levels);
-    }
-
-    private static Coupling coupling(ModelRequest r, Config c, Mask mask, int in, int out, RandomSource random) {
-        return new Coupling(mask, new ResNet(r.backend(), r.dtype(), in, c.width(), c.blocks(), out, true,
-                random.split()), affine());
     }
 }

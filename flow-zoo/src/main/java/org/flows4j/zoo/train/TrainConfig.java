@@ -1,83 +1,139 @@
 package org.flows4j.zoo.train;
 
 import java.nio.file.Path;
+import java.util.Objects;
+import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.LearningRateSchedule;
+import org.flows4j.layers.optim.OptimizerConfig;
+import org.flows4j.layers.optim.ScheduleConfig;
 
 /**
- * How to train: minibatch maximum likelihood with Adam, linear warmup, clipping by global
- * norm, evaluation on the validation split after every epoch and a checkpoint
- * ({@code outDir/last.safetensors}) after every epoch and when stopped.
+ * How {@link ZooTrainer} trains a zoo model on a data set: minibatch maximum likelihood with an
+ * optimizer and schedule, clipping by global norm and optionally a moving average of the
+ * weights (the {@link TrainerConfig} it makes), evaluation on the validation split after every
+ * epoch and a checkpoint ({@code outDir/last.safetensors}) after every epoch and when stopped.
  *
- * @param seed seeds shuffling, dequantization noise and (for a new model) initialization
+ * @param seed seeds the batch order, dequantization noise and (for a new model) initialization
  * @param batchSize samples per step
  * @param epochs passes over the training split (used when {@code steps == 0})
  * @param steps total optimizer steps, crossing epochs as needed (0: use {@code epochs})
- * @param learningRate Adam's peak learning rate
- * @param warmupSteps steps of linear warmup to the peak
- * @param clipNorm the global gradient norm is clipped to this (0 or less: no clipping)
+ * @param optimizer the optimizer and its schedule (a cosine schedule without a length decays
+ *     over the whole run)
+ * @param clipNorm the global gradient norm is clipped to this (0: no clipping)
+ * @param emaDecay the decay of the moving average of the weights (0: none); validation uses the
+ *     averages
  * @param evalBatchSize samples per evaluation batch
  * @param outDir where checkpoints go
  */
-public record TrainConfig(long seed, int batchSize, int epochs, long steps, double learningRate, int warmupSteps,
-                          double clipNorm, int evalBatchSize, Path outDir) {
+public record TrainConfig(long seed, int batchSize, int epochs, long steps, OptimizerConfig optimizer,
+                          double clipNorm, double emaDecay, int evalBatchSize, Path outDir) {
 
-    /** Validates. */
+    /** Validates, naming the setting at fault. */
     public TrainConfig {
         if (batchSize < 1 || epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
             throw new IllegalArgumentException("training needs batch >= 1 and a positive number of epochs or steps; got batch "
                     + batchSize + ", epochs " + epochs + ", steps " + steps);
         }
-        if (!(learningRate > 0) || warmupSteps < 0 || evalBatchSize < 1) {
-            throw new IllegalArgumentException("training needs lr > 0, warmup >= 0, eval batch >= 1; got " + learningRate
-                    + ", " + warmupSteps + ", " + evalBatchSize);
+        Objects.requireNonNull(optimizer, "optimizer");
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+            throw new IllegalArgumentException("clipNorm must be finite and >= 0 (0: no clipping), got " + clipNorm);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new IllegalArgumentException("emaDecay must be in [0, 1) (0: no moving average), got " + emaDecay);
+        }
+        if (evalBatchSize < 1) {
+            throw new IllegalArgumentException("evalBatchSize must be >= 1, got " + evalBatchSize);
         }
         if (outDir == null) {
             throw new IllegalArgumentException("training needs an output directory");
         }
     }
 
-    /** Sensible defaults: batch 64, 1 epoch, lr 1e-3 with 200 warmup steps, clip at 100, eval batch 256. */
+    /**
+     * Sensible defaults: batch 64, 1 epoch, Adam at 1e-3 with 200 linear warm-up steps, clipping
+     * at 100, no moving average, eval batch 256.
+     */
     public static TrainConfig defaults(Path outDir) {
-        return new TrainConfig(0, 64, 1, 0, 1e-3, 200, 100, 256, outDir);
+        return new TrainConfig(0, 64, 1, 0, Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200))
+                .build(), 100, 0, 256, outDir);
     }
 
     /** With another seed. */
     public TrainConfig withSeed(long s) {
-        return new TrainConfig(s, batchSize, epochs, steps, learningRate, warmupSteps, clipNorm, evalBatchSize, outDir);
+        return new TrainConfig(s, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
     /** With another batch size. */
     public TrainConfig withBatchSize(int b) {
-        return new TrainConfig(seed, b, epochs, steps, learningRate, warmupSteps, clipNorm, evalBatchSize, outDir);
+        return new TrainConfig(seed, b, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
     /** Training for a number of epochs. */
     public TrainConfig withEpochs(int e) {
-        return new TrainConfig(seed, batchSize, e, 0, learningRate, warmupSteps, clipNorm, evalBatchSize, outDir);
+        return new TrainConfig(seed, batchSize, e, 0, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
     /** Training for a number of steps. */
     public TrainConfig withSteps(long s) {
-        return new TrainConfig(seed, batchSize, Math.max(epochs, 1), s, learningRate, warmupSteps, clipNorm,
-                evalBatchSize, outDir);
+        return new TrainConfig(seed, batchSize, Math.max(epochs, 1), s, optimizer, clipNorm, emaDecay, evalBatchSize,
+                outDir);
     }
 
-    /** With another peak learning rate. */
+    /** With another optimizer (and schedule). */
+    public TrainConfig withOptimizer(OptimizerConfig o) {
+        return new TrainConfig(seed, batchSize, epochs, steps, o, clipNorm, emaDecay, evalBatchSize, outDir);
+    }
+
+    /** With another learning-rate schedule for the same optimizer. */
+    public TrainConfig withSchedule(LearningRateSchedule s) {
+        return withOptimizer(optimizer.withSchedule(s));
+    }
+
+    /**
+     * With another peak learning rate, keeping the kind of schedule (a custom schedule becomes a
+     * constant rate).
+     */
     public TrainConfig withLearningRate(double lr) {
-        return new TrainConfig(seed, batchSize, epochs, steps, lr, warmupSteps, clipNorm, evalBatchSize, outDir);
+        LearningRateSchedule s = optimizer.schedule();
+        LearningRateSchedule next;
+        if (s instanceof ScheduleConfig.LinearWarmup w) {
+            next = new ScheduleConfig.LinearWarmup(lr, w.warmupSteps());
+        } else if (s instanceof ScheduleConfig.WarmupCosine c) {
+            next = new ScheduleConfig.WarmupCosine(lr, c.warmupSteps(), c.totalSteps(), Math.min(c.floor(), lr));
+        } else if (s instanceof ScheduleConfig.ExponentialDecay e) {
+            next = new ScheduleConfig.ExponentialDecay(lr, e.rate(), e.decaySteps());
+        } else {
+            next = new ScheduleConfig.Constant(lr);
+        }
+        return withSchedule(next);
     }
 
-    /** With another warmup. */
+    /**
+     * With another warm-up: a linear warm-up or cosine schedule keeps its kind (a linear warm-up
+     * of 0 steps means 1, the first update at the peak), any other becomes a linear warm-up to
+     * its peak.
+     */
     public TrainConfig withWarmupSteps(int w) {
-        return new TrainConfig(seed, batchSize, epochs, steps, learningRate, w, clipNorm, evalBatchSize, outDir);
+        LearningRateSchedule s = optimizer.schedule();
+        double peak = s instanceof ScheduleConfig named ? named.peak() : s.at(0);
+        LearningRateSchedule next = s instanceof ScheduleConfig.WarmupCosine c
+                ? new ScheduleConfig.WarmupCosine(peak, w, c.totalSteps(), c.floor())
+                : new ScheduleConfig.LinearWarmup(peak, Math.max(1, w));
+        return withSchedule(next);
     }
 
-    /** With another clipping norm. */
+    /** With another clipping norm (0: none). */
     public TrainConfig withClipNorm(double c) {
-        return new TrainConfig(seed, batchSize, epochs, steps, learningRate, warmupSteps, c, evalBatchSize, outDir);
+        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, c, emaDecay, evalBatchSize, outDir);
+    }
+
+    /** With a moving average of the weights of this decay (0: none). */
+    public TrainConfig withEmaDecay(double d) {
+        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, d, evalBatchSize, outDir);
     }
 
     /** With another output directory. */
     public TrainConfig withOutDir(Path dir) {
-        return new TrainConfig(seed, batchSize, epochs, steps, learningRate, warmupSteps, clipNorm, evalBatchSize, dir);
+        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, dir);
     }
 }

@@ -1,243 +1,322 @@
 package org.flows4j.zoo.train;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.flows4j.api.flow.Flow;
 import org.flows4j.api.flow.Parameter;
-import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.bijectors.Dequantization;
 import org.flows4j.layers.io.CheckpointException;
 import org.flows4j.layers.io.CheckpointInfo;
+import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
-import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.ExponentialMovingAverage;
 import org.flows4j.layers.optim.GradientClipping;
-import org.flows4j.layers.optim.LearningRateSchedule;
 import org.flows4j.layers.optim.Optimizer;
-import org.flows4j.zoo.data.DataSplit;
-import org.flows4j.zoo.data.Dataset;
-import org.flows4j.zoo.models.ZooModel;
 
 /**
- * Minibatch maximum-likelihood training of a zoo model with Adam, linear warmup and gradient
- * clipping; validation after every epoch; a checkpoint ({@code outDir/last.safetensors}) after
- * every epoch, at the end and when stopped on request.
+ * Maximum-likelihood training of any {@link Flow} from any {@link BatchSource}: the optimizer
+ * and schedule of a {@link TrainerConfig}, clipping by global norm, a moving average of the
+ * weights, checkpoints that resume exactly, and a stop request.
  *
- * <p><b>Determinism.</b> The batch order of epoch {@code e} is a permutation drawn from a source
- * derived from the seed and {@code e} alone, and dequantization noise comes from one source
- * whose state every checkpoint stores. A run resumed from a checkpoint therefore takes exactly
- * the steps the uninterrupted run would have taken.
+ * <p>One update is {@link #computeGradients} (the loss {@code -mean log p(x)} of a batch and its
+ * gradient by parameter name) then {@link #applyGradients} (clipping, the optimizer's step, the
+ * moving average); {@link #trainStep} does both in a memory scope of its own. Splitting them
+ * lets a data-parallel caller average the gradients of several workers before applying them.
+ * {@link #fit} runs the whole loop.
  *
- * <p><b>Failure.</b> A NaN or infinite loss or gradient norm stops training with a
- * {@link TrainingException} naming the step; nothing is written then, so the last good
- * checkpoint stays.
+ * <p><b>Determinism.</b> The batch of every step is a pure function of the seed and the step
+ * ({@link BatchSource}), and a checkpoint holds the parameters, the optimizer's state, the
+ * moving average and the step, so a run resumed with {@link #restore} takes exactly the steps
+ * of the uninterrupted one. The checkpoint also holds the configuration
+ * ({@link TrainerConfig#describe()} under {@value #METADATA_PREFIX}), and {@link #restore}
+ * refuses one trained with other settings.
  *
- * <p>Single-threaded: call {@link #train()} or {@link #resume} once, on one thread;
- * {@link #requestStop()} may come from any thread (a shutdown hook).
+ * <p><b>Failure.</b> A NaN or infinite loss or gradient norm throws a {@link TrainingException}
+ * naming the step, before anything is changed.
+ *
+ * <p>Single-threaded, apart from {@link #requestStop()} (any thread, a shutdown hook).
  */
 @SuppressWarnings("try") // memory scopes are opened for their close()
 public final class Trainer {
 
-    /** The checkpoint file name inside the output directory. */
-    public static final String CHECKPOINT = "last.safetensors";
-    /** At most this many validation samples are evaluated per epoch. */
-    static final int MAX_VALIDATION = 10_000;
+    /** The prefix of the configuration's entries in a checkpoint's metadata. */
+    public static final String METADATA_PREFIX = "train.";
 
-    private final ZooModel model;
-    private final Dataset data;
-    private final TrainConfig config;
-    private final ProgressListener listener;
+    /** The oldest checkpoint format that records the configuration, and so can be resumed. */
+    public static final int RESUMABLE_FORMAT = 2;
+
+    private final Flow flow;
+    private final TrainerConfig config;
     private final Map<String, Parameter> parameters;
-    private final Adam optimizer;
-    private final int stepsPerEpoch;
-    private final long totalSteps;
-    private final Path checkpoint;
-    private final boolean images;
-    private final int dims;
+    private final Optimizer optimizer;
     private final CountDownLatch finished = new CountDownLatch(1);
+    private ExponentialMovingAverage ema;
+    private long step;
     private volatile boolean stopRequested;
-    private RandomSource noise;
 
-    /** A trainer of {@code model} on {@code data}; nothing runs until {@link #train()} or {@link #resume}. */
-    public Trainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener) {
-        if (!model.eventShape().equals(data.eventShape())) {
-            throw new IllegalArgumentException("the model " + model.spec() + " was built for samples of shape "
-                    + model.eventShape() + " but " + data.name() + " has samples of shape " + data.eventShape());
-        }
-        if (data.train().size() == 0) {
-            throw new IllegalArgumentException("the training split of " + data.name() + " is empty");
-        }
-        this.model = model;
-        this.data = data;
-        this.config = config;
-        this.listener = listener;
-        this.parameters = model.flow().parameters();
-        this.stepsPerEpoch = Math.max(1, data.train().size() / config.batchSize());
-        this.totalSteps = config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
-        this.optimizer = new Adam(parameters, LearningRateSchedule.linearWarmup(config.learningRate(),
-                Math.max(1, config.warmupSteps())));
-        this.checkpoint = config.outDir().resolve(CHECKPOINT);
-        this.images = model.kind() == Dataset.Kind.IMAGE_8BIT;
-        this.dims = model.eventShape().size();
+    /** A trainer of {@code flow} at step 0; nothing runs until a step or {@link #fit}. */
+    public Trainer(Flow flow, TrainerConfig config) {
+        this.flow = Objects.requireNonNull(flow, "flow");
+        this.config = Objects.requireNonNull(config, "config");
+        this.parameters = flow.parameters();
+        this.optimizer = config.optimizer().create(parameters);
     }
 
-    /** The planned number of optimizer steps. */
-    public long totalSteps() {
-        return totalSteps;
+    /** The flow being trained. */
+    public Flow flow() {
+        return flow;
     }
 
-    /** Steps per epoch: whole batches of the training split. */
-    public int stepsPerEpoch() {
-        return stepsPerEpoch;
+    /** The settings. */
+    public TrainerConfig config() {
+        return config;
     }
 
-    /** Trains a fresh model: data-dependent initialization on the first batch, then every step. */
-    public TrainResult train() {
-        noise = RandomSource.seeded(config.seed()).split();
-        if (!model.flow().isInitialized()) {
-            int n = Math.min(data.train().size(), Math.max(config.batchSize(), 256));
-            try (MemoryScope scope = MemoryScope.open()) {
-                model.flow().initialize(batch(epochOrder(1), 0, n));
-            }
-        }
-        return run(0);
+    /** The optimizer, made from {@link TrainerConfig#optimizer()}. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The moving average of the weights, once training started, if the configuration keeps one. */
+    public Optional<ExponentialMovingAverage> ema() {
+        return Optional.ofNullable(ema);
+    }
+
+    /** The updates done so far (including any before a restore). */
+    public long step() {
+        return step;
     }
 
     /**
-     * Restores parameters, optimizer state, the step and the noise state from a checkpoint
-     * this trainer's model wrote, then continues to {@link #totalSteps()}.
+     * The flow's data-dependent initialization (actnorm) on the source's
+     * {@linkplain BatchSource#initializationBatch initialization batch}, if it is not initialized
+     * yet; {@link #fit} calls it before the first step of a new run.
      */
-    public TrainResult resume(Path from) {
-        CheckpointInfo info = Checkpoints.load(from, model.flow(), optimizer);
-        noise = info.metadata().randomSource().orElseThrow(() -> new CheckpointException(from,
-                "it stores no random state, so training cannot continue exactly"));
-        long step = info.metadata().step();
-        if (optimizer.steps() != step) {
-            throw new CheckpointException(from, "its optimizer has done " + optimizer.steps() + " steps but it says step "
-                    + step);
+    public void initialize(BatchSource source) {
+        if (!flow.isInitialized()) {
+            try (MemoryScope scope = MemoryScope.open()) {
+                flow.initialize(source.initializationBatch(config.seed()));
+            }
         }
-        listener.onMessage("resuming from " + from + " at step " + step + " of " + totalSteps);
-        return run(step);
+        averages();
     }
 
-    /** Asks a running {@link #train()} to stop after the current step and write its checkpoint. */
-    public void requestStop() {
-        stopRequested = true;
+    /**
+     * The loss of {@code batch} and its gradients, for update {@link #step()} {@code + 1};
+     * changes nothing. The tensors are made in the caller's memory scope.
+     *
+     * @throws TrainingException if the loss is NaN or infinite, naming the step
+     */
+    public Gradients computeGradients(Tensor batch) {
+        long number = step + 1;
+        Tensor loss = flow.logProb(batch).mean().neg();
+        double value = loss.item();
+        if (!Double.isFinite(value)) {
+            throw new TrainingException("the loss became " + value + " at step " + number + "; training stopped");
+        }
+        return new Gradients(number, value, Optimizer.gradients(loss, parameters));
     }
 
-    /** Waits until training has finished (or failed), at most {@code timeout}; for shutdown hooks. */
-    public boolean awaitFinish(long timeout, TimeUnit unit) throws InterruptedException {
-        return finished.await(timeout, unit);
+    /**
+     * Applies update {@link #step()} {@code + 1}: clips the gradients by global norm (if on),
+     * steps the optimizer, updates the moving average (if on) and counts the step.
+     *
+     * @throws IllegalArgumentException if the gradients are for another step
+     * @throws TrainingException if the gradient norm is NaN or infinite (with clipping on),
+     *     naming the step; nothing is changed then
+     */
+    public void applyGradients(Gradients gradients) {
+        if (gradients.step() != step + 1) {
+            throw new IllegalArgumentException("these gradients are for step " + gradients.step()
+                    + " but the next step is " + (step + 1));
+        }
+        Map<String, Tensor> byName = gradients.byName();
+        if (config.clips()) {
+            GradientClipping.Clipped clipped = GradientClipping.clipByGlobalNorm(byName, config.clipNorm());
+            if (!clipped.isFinite()) {
+                throw new TrainingException("the gradient norm became " + clipped.norm() + " at step "
+                        + gradients.step() + "; training stopped");
+            }
+            byName = clipped.gradients();
+        }
+        optimizer.step(byName);
+        ExponentialMovingAverage average = averages();
+        if (average != null) {
+            average.update();
+        }
+        step++;
     }
 
-    private TrainResult run(long startStep) {
+    /** {@link #computeGradients} then {@link #applyGradients}, in a memory scope of its own; returns the loss. */
+    public double trainStep(Tensor batch) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Gradients g = computeGradients(batch);
+            applyGradients(g);
+            return g.loss();
+        }
+    }
+
+    /**
+     * Trains to {@link TrainerConfig#steps()}: initializes a new run ({@link #initialize}), then
+     * takes every remaining step on {@code source.batch(seed, step)}, telling {@code listener}
+     * after each and when a checkpoint is due. Returns early, after a checkpoint, when
+     * {@link #requestStop()} was called.
+     */
+    public FitResult fit(BatchSource source, FitListener listener) {
         try {
-            Files.createDirectories(config.outDir());
-            EvalResult validation = null;
-            int[] order = null;
-            int orderEpoch = -1;
-            long step = startStep;
+            if (step == 0) {
+                initialize(source);
+            }
+            long start = step;
             long started = System.nanoTime();
             boolean stopped = false;
-            while (step < totalSteps) {
-                int epoch = (int) (step / stepsPerEpoch) + 1;
-                int within = (int) (step % stepsPerEpoch);
-                if (epoch != orderEpoch) {
-                    order = epochOrder(epoch);
-                    orderEpoch = epoch;
+            while (step < config.steps()) {
+                double loss;
+                try (MemoryScope scope = MemoryScope.open()) {
+                    loss = trainStep(source.batch(config.seed(), step));
                 }
-                double loss = step(order, within, step + 1);
-                step++;
-                double rate = (step - startStep) / Math.max(1e-9, (System.nanoTime() - started) / 1e9);
-                listener.onStep(epoch, step, totalSteps, reportedLoss(loss), bitsPerDim(loss), rate);
-                boolean epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd) {
-                    validation = validate();
-                    listener.onEpoch(epoch, step, validation);
+                double rate = (step - start) / Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                listener.onStep(step, loss, rate);
+                boolean due = step == config.steps()
+                        || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0);
+                if (due || stopRequested) {
+                    listener.onCheckpointDue(step);
                 }
-                if (epochEnd || step == totalSteps) {
-                    save(step, epoch);
-                } else if (stopRequested) {
-                    save(step, epoch);
-                }
-                if (stopRequested && step < totalSteps) {
-                    listener.onMessage("stopped at step " + step + "; " + checkpoint + " holds it");
+                if (stopRequested && step < config.steps()) {
                     stopped = true;
                     break;
                 }
             }
-            if (step == startStep) {
-                save(step, (int) (step / stepsPerEpoch));
-            }
-            return new TrainResult(step, (int) (step / stepsPerEpoch), validation, checkpoint, stopped);
-        } catch (java.io.IOException e) {
-            throw new CheckpointException(checkpoint, "cannot create the output directory: " + e.getMessage(), e);
+            return new FitResult(step, stopped);
         } finally {
             finished.countDown();
         }
     }
 
-    /** One optimizer step; returns the batch's mean negative log-likelihood in the flow's units. */
-    private double step(int[] order, int within, long globalStep) {
-        try (MemoryScope scope = MemoryScope.open()) {
-            Tensor x = batch(order, within * config.batchSize(), config.batchSize());
-            Tensor loss = model.flow().logProb(x).mean().neg();
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new TrainingException("the loss became " + value + " at step " + globalStep
-                        + "; training stopped, and " + checkpoint + " keeps the last good state");
+    /** Asks a running {@link #fit} to stop after the current step (a checkpoint is then due). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Whether {@link #requestStop()} was called. */
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** Waits until {@link #fit} has returned (or failed), at most {@code timeout}; for shutdown hooks. */
+    public boolean awaitFinish(long timeout, TimeUnit unit) throws InterruptedException {
+        return finished.await(timeout, unit);
+    }
+
+    /**
+     * Sets the parameters to their moving averages until the handle is closed (for evaluation);
+     * without a moving average the handle does nothing.
+     */
+    public AveragedWeights averagedWeights() {
+        ExponentialMovingAverage average = averages();
+        return new AveragedWeights(average == null ? null : average.applied());
+    }
+
+    /** Parameters set to their averages by {@link #averagedWeights()}; closing restores the trained values. */
+    public static final class AveragedWeights implements AutoCloseable {
+
+        private final ExponentialMovingAverage.Applied applied;
+
+        private AveragedWeights(ExponentialMovingAverage.Applied applied) {
+            this.applied = applied;
+        }
+
+        /** Whether the parameters hold averages (false without a moving average). */
+        public boolean active() {
+            return applied != null;
+        }
+
+        @Override
+        public void close() {
+            if (applied != null) {
+                applied.close();
             }
-            Map<String, Tensor> byName = Optimizer.gradients(loss, parameters);
-            if (config.clipNorm() > 0) {
-                GradientClipping.Clipped clipped = GradientClipping.clipByGlobalNorm(byName, config.clipNorm());
-                if (!clipped.isFinite()) {
-                    throw new TrainingException("the gradient norm became " + clipped.norm() + " at step " + globalStep
-                            + "; training stopped, and " + checkpoint + " keeps the last good state");
-                }
-                byName = clipped.gradients();
-            }
-            optimizer.step(byName);
-            return value;
         }
     }
 
-    /** Samples {@code order[from .. from+n)} of the training split, dequantized for images. */
-    private Tensor batch(int[] order, int from, int n) {
-        int[] idx = new int[n];
-        System.arraycopy(order, from, idx, 0, n);
-        Tensor x = data.train().batch(model.backend(), model.dtype(), idx);
-        return images ? Dequantization.apply(x, noise) : x;
+    /**
+     * Writes a checkpoint: the flow, the optimizer's state, the moving average, the step and
+     * the configuration ({@value #METADATA_PREFIX}{@code <key>} for every entry of
+     * {@link TrainerConfig#describe()}) besides {@code metadata}'s own entries.
+     */
+    public void save(Path file, CheckpointMetadata metadata) {
+        CheckpointMetadata meta = metadata.withStep(step);
+        for (Map.Entry<String, String> e : config.describe().entrySet()) {
+            meta = meta.withExtra(METADATA_PREFIX + e.getKey(), e.getValue());
+        }
+        Checkpoints.save(file, flow, optimizer, averages(), meta);
     }
 
-    /** The batch order of an epoch: a function of the seed and the epoch alone. */
-    private int[] epochOrder(int epoch) {
-        return RandomSource.seeded(config.seed() * 0x9E3779B97F4A7C15L + epoch).permutation(data.train().size());
+    /** The configuration a checkpoint's metadata records ({@value #METADATA_PREFIX} entries, prefix removed). */
+    public static Map<String, String> savedConfig(CheckpointInfo info) {
+        Map<String, String> out = new LinkedHashMap<>();
+        info.metadata().extra().forEach((k, v) -> {
+            if (k.startsWith(METADATA_PREFIX)) {
+                out.put(k.substring(METADATA_PREFIX.length()), v);
+            }
+        });
+        return out;
     }
 
-    private EvalResult validate() {
-        DataSplit split = data.validation().size() > 0 ? data.validation() : data.train();
-        return Evaluator.evaluate(model, split.head(MAX_VALIDATION), config.evalBatchSize(),
-                RandomSource.seeded(config.seed() + 1));
+    /**
+     * Checks that {@code file} can be continued by this trainer: written in format
+     * {@value #RESUMABLE_FORMAT} or later, with this configuration.
+     *
+     * @throws CheckpointException if it is of an older format
+     * @throws ConfigMismatchException naming every setting that differs, with both values
+     */
+    public void checkResumable(CheckpointInfo info) {
+        if (info.formatVersion() < RESUMABLE_FORMAT) {
+            throw new CheckpointException(info.file(), "written in checkpoint format version " + info.formatVersion()
+                    + ", which does not record the training settings, so training cannot continue from it exactly;"
+                    + " it can still be evaluated and sampled, or start a new run");
+        }
+        var differences = config.differences(savedConfig(info));
+        if (!differences.isEmpty()) {
+            throw new ConfigMismatchException(info.file(), differences);
+        }
     }
 
-    private double reportedLoss(double loss) {
-        return images ? loss - dims * Math.log(256) : loss;
+    /**
+     * Continues from a checkpoint {@link #save} wrote: checks it ({@link #checkResumable}), then
+     * loads the parameters, the optimizer's state, the moving average and the step, all or
+     * nothing.
+     *
+     * @return the checkpoint's header
+     */
+    public CheckpointInfo restore(Path file) {
+        CheckpointInfo info = Checkpoints.readInfo(file);
+        checkResumable(info);
+        if (config.averages()) {
+            ema = null; // made afresh and filled from the file
+        }
+        ExponentialMovingAverage average = averages();
+        Checkpoints.load(file, flow, optimizer, average);
+        long saved = info.metadata().step();
+        if (optimizer.steps() != saved) {
+            throw new CheckpointException(file, "its optimizer has done " + optimizer.steps()
+                    + " steps but it says step " + saved);
+        }
+        step = saved;
+        return info;
     }
 
-    private double bitsPerDim(double loss) {
-        return images ? loss / (dims * Math.log(2)) : Double.NaN;
-    }
-
-    private void save(long step, int epoch) {
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put(ZooCheckpoints.dataKey(), data.name());
-        extra.put("epoch", Integer.toString(epoch));
-        extra.put("seed", Long.toString(config.seed()));
-        ZooCheckpoints.save(checkpoint, model, optimizer, step, noise, extra);
-        listener.onCheckpoint(checkpoint, step);
+    /** The moving average, made when first needed (after initialization, so it starts at the initialized values). */
+    private ExponentialMovingAverage averages() {
+        if (ema == null && config.averages()) {
+            ema = new ExponentialMovingAverage(parameters, config.emaDecay());
+        }
+        return ema;
     }
 }

@@ -8,11 +8,11 @@ import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.io.CheckpointException;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
-import org.flows4j.layers.optim.Optimizer;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelRequest;
@@ -26,7 +26,9 @@ import org.flows4j.zoo.models.ZooModel;
  *
  * <p>Model configuration keys: {@code event_shape} ({@code 1,28,28}), {@code kind}
  * ({@code CONTINUOUS} or {@code IMAGE_8BIT}) and {@code option.NAME} for each build option.
- * Extra keys: {@code data} (the data set spec), {@code epoch}, {@code seed}.
+ * Extra keys: {@code data} (the data set spec), {@code epoch}, {@code seed}, and the trainer's
+ * settings ({@code train.*}, see {@link Trainer#save}). Format version 2 adds the moving
+ * averages of the weights ({@code ema.*}), which {@link #load(Path, Zoo, Backend)} prefers.
  */
 public final class ZooCheckpoints {
 
@@ -34,23 +36,24 @@ public final class ZooCheckpoints {
     private static final String KIND = "kind";
     private static final String OPTION = "option.";
     private static final String DATA = "data";
+    private static final String EPOCH = "epoch";
+    private static final String SEED = "seed";
 
     private ZooCheckpoints() {
     }
 
-    /** Writes a checkpoint of the model, the optimizer (or null) and the training position. */
-    static void save(Path file, ZooModel model, Optimizer optimizer, long step, RandomSource random,
-                     Map<String, String> extra) {
+    /** Writes a checkpoint of the model and the trainer's state (optimizer, moving average, step, settings). */
+    static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put(EVENT_SHAPE, joinDims(model.eventShape()));
         config.put(KIND, model.kind().name());
         model.options().forEach((k, v) -> config.put(OPTION + k, v));
         CheckpointMetadata meta = CheckpointMetadata.of(model.spec().toString(), model.dtype())
-                .withModelConfig(config).withStep(step).withRandomState(random);
-        for (Map.Entry<String, String> e : extra.entrySet()) {
-            meta = meta.withExtra(e.getKey(), e.getValue());
-        }
-        Checkpoints.save(file, model.flow(), optimizer, meta);
+                .withModelConfig(config)
+                .withExtra(DATA, dataName)
+                .withExtra(EPOCH, Integer.toString(epoch))
+                .withExtra(SEED, Long.toString(seed));
+        trainer.save(file, meta);
     }
 
     /** The checkpoint's header (metadata and tensor list) without its tensors. */
@@ -63,16 +66,44 @@ public final class ZooCheckpoints {
         return info.metadata().extra().get(DATA);
     }
 
-    /** Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters. */
+    /**
+     * Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters: the
+     * moving averages of the weights when the checkpoint holds them (as Glow evaluates), else
+     * the trained values.
+     */
     public static ZooModel load(Path checkpoint, Zoo zoo, Backend backend) {
+        return load(checkpoint, zoo, backend, false);
+    }
+
+    /**
+     * Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters;
+     * {@code rawWeights} takes the trained values even when the checkpoint holds moving
+     * averages.
+     */
+    public static ZooModel load(Path checkpoint, Zoo zoo, Backend backend, boolean rawWeights) {
         ZooModel model = rebuild(checkpoint, zoo, backend);
-        Checkpoints.load(checkpoint, model.flow(), null);
+        if (!rawWeights && info(checkpoint).hasAverages()) {
+            Checkpoints.loadAveraged(checkpoint, model.flow());
+        } else {
+            Checkpoints.load(checkpoint, model.flow(), null);
+        }
         return model;
+    }
+
+    /** {@code averaged} or {@code raw}: the weights {@link #load(Path, Zoo, Backend, boolean)} takes. */
+    public static String weights(CheckpointInfo info, boolean rawWeights) {
+        return !rawWeights && info.hasAverages() ? "averaged" : "raw";
+    }
+
+    /** The seed of the run a checkpoint comes from (the {@code seed} entry), or 0 if it does not say. */
+    public static long seed(CheckpointInfo info) {
+        String saved = info.metadata().extra().get(SEED);
+        return saved != null ? Long.parseLong(saved) : 0;
     }
 
     /**
      * Builds, without loading parameters, the model a checkpoint's metadata describes: for
-     * {@link Trainer#resume}, which loads the parameters together with the optimizer state.
+     * {@link ZooTrainer#resume}, which loads the parameters together with the optimizer state.
      */
     public static ZooModel rebuild(Path checkpoint, Zoo zoo, Backend backend) {
         CheckpointInfo info = info(checkpoint);
@@ -101,8 +132,8 @@ public final class ZooCheckpoints {
             throw new CheckpointException(checkpoint, "its model configuration is invalid: " + e.getMessage());
         }
         DType dtype = meta.dtype();
-        ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind, backend, dtype,
-                RandomSource.seeded(0), options);
+        ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind,
+                BuildContext.of(backend, dtype, RandomSource.seeded(0)), options);
         return zoo.model(spec).build(request);
     }
 
@@ -114,8 +145,4 @@ public final class ZooCheckpoints {
         return b.toString();
     }
 
-    /** The extra metadata key holding the data set spec. */
-    static String dataKey() {
-        return DATA;
-    }
 }

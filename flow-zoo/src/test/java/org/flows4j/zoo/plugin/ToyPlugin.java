@@ -1,7 +1,6 @@
 package org.flows4j.zoo.plugin;
 
 import java.util.List;
-import org.flows4j.api.Shape;
 import org.flows4j.zoo.data.DataException;
 import org.flows4j.zoo.data.DataRequest;
 import org.flows4j.zoo.data.Dataset;
@@ -40,11 +39,6 @@ public final class ToyPlugin {
         @Override
         public String describe(String preset) {
             return "a plugin's model (test stub)";
-        }
-
-        @Override
-        public long parameterCount(String preset, Shape eventShape, Dataset.Kind kind) {
-            return 0;
         }
 
         @Override

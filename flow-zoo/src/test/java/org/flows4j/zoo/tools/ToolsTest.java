@@ -22,7 +22,7 @@ import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.zoo.train.TinyData;
 import org.flows4j.zoo.train.ProgressListener;
 import org.flows4j.zoo.train.TrainConfig;
-import org.flows4j.zoo.train.Trainer;
+import org.flows4j.zoo.train.ZooTrainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,11 +47,13 @@ class ToolsTest {
 
     private static ZooModel trained(Path dir, Dataset data, boolean glow) {
         ZooModel m = glow
-                ? new GlowFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT, backend, DType.FLOAT64,
-                        RandomSource.seeded(3), Map.of("steps", "2", "hidden", "8")))
-                : new NiceFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT, backend, DType.FLOAT64,
-                        RandomSource.seeded(3), Map.of("width", "32")));
-        new Trainer(m, data, TrainConfig.defaults(dir).withSteps(30).withBatchSize(16).withLearningRate(3e-3)
+                ? new GlowFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT,
+                        org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
+                        Map.of("steps", "2", "hidden", "8")))
+                : new NiceFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT,
+                        org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
+                        Map.of("width", "32")));
+        new ZooTrainer(m, data, TrainConfig.defaults(dir).withSteps(30).withBatchSize(16).withLearningRate(3e-3)
                 .withWarmupSteps(3), ProgressListener.SILENT).train();
         return m;
     }

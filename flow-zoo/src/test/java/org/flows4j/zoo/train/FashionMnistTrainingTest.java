@@ -10,6 +10,7 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Dequantization;
 import org.flows4j.zoo.data.DataRequest;
 import org.flows4j.zoo.data.Dataset;
@@ -48,11 +49,12 @@ class FashionMnistTrainingTest {
         try (Backend backend = Backends.create("cpu")) {
             for (boolean glow : new boolean[] {false, true}) {
                 ZooModel m = glow
-                        ? new GlowFactory().build(new ModelRequest("small", data.eventShape(), data.kind(), backend,
-                                DType.FLOAT32, RandomSource.seeded(1), Map.of("steps", "2", "hidden", "16")))
-                        : new NiceFactory().build(new ModelRequest("small", data.eventShape(), data.kind(), backend,
-                                DType.FLOAT32, RandomSource.seeded(1), Map.of()));
-                Trainer trainer = new Trainer(m, data, TrainConfig.defaults(dir.resolve(glow ? "glow" : "nice"))
+                        ? new GlowFactory().build(new ModelRequest("small", data.eventShape(), data.kind(),
+                                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                                Map.of("steps", "2", "hidden", "16")))
+                        : new NiceFactory().build(new ModelRequest("small", data.eventShape(), data.kind(),
+                                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of()));
+                ZooTrainer trainer = new ZooTrainer(m, data, TrainConfig.defaults(dir.resolve(glow ? "glow" : "nice"))
                         .withSteps(60).withBatchSize(32).withLearningRate(3e-3).withWarmupSteps(10),
                         ProgressListener.SILENT);
                 m.flow().initialize(Dequantization.apply(data.train().range(backend, DType.FLOAT32, 0, 256),

@@ -16,6 +16,9 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
+import org.flows4j.layers.optim.ScheduleConfig;
+import org.flows4j.layers.optim.Sgd;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
@@ -48,7 +51,8 @@ class TrainerTest {
     }
 
     private static ZooModel model(ModelFactory f, String preset, Dataset data, DType dtype, Map<String, String> o) {
-        return f.build(new ModelRequest(preset, data.eventShape(), data.kind(), backend, dtype, RandomSource.seeded(7), o));
+        return f.build(new ModelRequest(preset, data.eventShape(), data.kind(),
+                org.flows4j.layers.BuildContext.of(backend, dtype, RandomSource.seeded(7)), o));
     }
 
     private static TrainConfig config(Path out, long steps) {
@@ -77,7 +81,7 @@ class TrainerTest {
                     losses.add(loss);
                 }
             };
-            TrainResult r = new Trainer(m, run.data(), config(dir.resolve(run.f().family() + run.preset()), 40), record)
+            TrainResult r = new ZooTrainer(m, run.data(), config(dir.resolve(run.f().family() + run.preset()), 40), record)
                     .train();
             assertEquals(40, r.steps());
             double first = (losses.get(0) + losses.get(1) + losses.get(2)) / 3;
@@ -89,24 +93,76 @@ class TrainerTest {
 
     @Test
     void aResumedRunTakesExactlyTheStepsOfAnUninterruptedOne(@TempDir Path dir) {
-        Dataset data = TinyData.images(Shape.of(1, 4, 4), 96, 5);
-        ZooModel straight = model(new GlowFactory(), "small", data, DType.FLOAT64, Map.of("steps", "1", "hidden", "4",
-                "levels", "1"));
-        new Trainer(straight, data, config(dir.resolve("a"), 14), ProgressListener.SILENT).train();
+        assertResumeIsExact(dir.resolve("adam"), c -> c);
+    }
 
-        ZooModel first = model(new GlowFactory(), "small", data, DType.FLOAT64, Map.of("steps", "1", "hidden", "4",
-                "levels", "1"));
-        TrainResult half = new Trainer(first, data, config(dir.resolve("b"), 6), ProgressListener.SILENT).train();
+    @Test
+    void aResumedRunWithSgdCosineAndEmaTakesExactlyTheSameSteps(@TempDir Path dir) {
+        assertResumeIsExact(dir.resolve("sgd"), c -> c.withOptimizer(Sgd.builder()
+                .schedule(new ScheduleConfig.WarmupCosine(3e-3, 3, 0, 0)).momentum(0.9).nesterov(true).build())
+                .withEmaDecay(0.9).withClipNorm(50));
+    }
+
+    /** 14 steps straight equal 6 steps, a stop (Ctrl-C), and a resume to 14: parameters and averages bit for bit. */
+    private static void assertResumeIsExact(Path dir, java.util.function.UnaryOperator<TrainConfig> settings) {
+        Dataset data = TinyData.images(Shape.of(1, 4, 4), 96, 5);
+        Map<String, String> glow = Map.of("steps", "1", "hidden", "4", "levels", "1");
+        ZooModel straight = model(new GlowFactory(), "small", data, DType.FLOAT64, glow);
+        ZooTrainer a = new ZooTrainer(straight, data, settings.apply(config(dir.resolve("a"), 14)),
+                ProgressListener.SILENT);
+        a.train();
+
+        ZooModel first = model(new GlowFactory(), "small", data, DType.FLOAT64, glow);
+        ZooTrainer[] holder = new ZooTrainer[1];
+        holder[0] = new ZooTrainer(first, data, settings.apply(config(dir.resolve("b"), 14)), new ProgressListener() {
+            @Override
+            public void onStep(int epoch, long step, long total, double loss, double bpd, double rate) {
+                if (step == 6) {
+                    holder[0].requestStop();
+                }
+            }
+        });
+        TrainResult half = holder[0].train();
+        assertTrue(half.stopped());
+        assertEquals(6, half.steps());
         ZooModel rebuilt = ZooCheckpoints.rebuild(half.checkpoint(), ZOO, backend);
-        TrainResult rest = new Trainer(rebuilt, data, config(dir.resolve("b"), 14), ProgressListener.SILENT)
-                .resume(half.checkpoint());
+        ZooTrainer b = new ZooTrainer(rebuilt, data, settings.apply(config(dir.resolve("b"), 14)),
+                ProgressListener.SILENT);
+        TrainResult rest = b.resume(half.checkpoint());
         assertEquals(14, rest.steps());
-        Map<String, Parameter> a = straight.flow().variables();
-        Map<String, Parameter> b = rebuilt.flow().variables();
+        assertBitsEqual(straight.flow().variables(), rebuilt.flow().variables());
+        if (a.trainer().config().averages()) {
+            try (Trainer.AveragedWeights x = a.trainer().averagedWeights()) {
+                Map<String, double[]> averaged = values(straight.flow().parameters());
+                try (Trainer.AveragedWeights y = b.trainer().averagedWeights()) {
+                    assertBitsEqualValues(averaged, values(rebuilt.flow().parameters()));
+                }
+            }
+            // eval and the picture commands load the averages by default, --raw-weights the trained values
+            ZooModel averaged = ZooCheckpoints.load(rest.checkpoint(), ZOO, backend);
+            ZooModel raw = ZooCheckpoints.load(rest.checkpoint(), ZOO, backend, true);
+            assertBitsEqual(rebuilt.flow().variables(), raw.flow().variables());
+            try (Trainer.AveragedWeights y = b.trainer().averagedWeights()) {
+                assertBitsEqual(rebuilt.flow().variables(), averaged.flow().variables());
+            }
+        }
+    }
+
+    private static Map<String, double[]> values(Map<String, Parameter> parameters) {
+        Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        parameters.forEach((k, p) -> out.put(k, p.value().toDoubleArray()));
+        return out;
+    }
+
+    private static void assertBitsEqual(Map<String, Parameter> a, Map<String, Parameter> b) {
+        assertBitsEqualValues(values(a), values(b));
+    }
+
+    private static void assertBitsEqualValues(Map<String, double[]> a, Map<String, double[]> b) {
         assertEquals(a.keySet(), b.keySet());
         for (String name : a.keySet()) {
-            double[] x = a.get(name).value().toDoubleArray();
-            double[] y = b.get(name).value().toDoubleArray();
+            double[] x = a.get(name);
+            double[] y = b.get(name);
             for (int i = 0; i < x.length; i++) {
                 assertEquals(Double.doubleToLongBits(x[i]), Double.doubleToLongBits(y[i]), name + "[" + i + "]");
             }
@@ -114,20 +170,32 @@ class TrainerTest {
     }
 
     @Test
+    void aResumeWithOtherSettingsIsRefusedNamingTheSettingAndBothValues(@TempDir Path dir) {
+        Dataset data = TinyData.blobs(256, 1);
+        ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
+        TrainResult r = new ZooTrainer(m, data, config(dir, 3), ProgressListener.SILENT).train();
+        ZooModel again = ZooCheckpoints.rebuild(r.checkpoint(), ZOO, backend);
+        ConfigMismatchException e = assertThrows(ConfigMismatchException.class, () -> new ZooTrainer(again, data,
+                config(dir, 6).withEmaDecay(0.99).withBatchSize(16), ProgressListener.SILENT).resume(r.checkpoint()));
+        assertTrue(e.getMessage().contains("ema_decay was 0.0, now 0.99"), e.getMessage());
+        assertTrue(e.getMessage().contains("batch_size was 32, now 16"), e.getMessage());
+    }
+
+    @Test
     void aNanLossStopsTrainingNamingTheStepAndKeepsTheLastCheckpoint(@TempDir Path dir) throws Exception {
         Dataset good = TinyData.blobs(64, 1);
         ZooModel m = model(new RealNvpFactory(), "2d", good, DType.FLOAT32, Map.of());
         Path out = dir.resolve("run");
-        new Trainer(m, good, config(out, 2).withBatchSize(32), ProgressListener.SILENT).train();
-        byte[] before = Files.readAllBytes(out.resolve(Trainer.CHECKPOINT));
+        new ZooTrainer(m, good, config(out, 2).withBatchSize(32), ProgressListener.SILENT).train();
+        byte[] before = Files.readAllBytes(out.resolve(ZooTrainer.CHECKPOINT));
         float[] v = new float[64 * 2];
         java.util.Arrays.fill(v, Float.NaN);
         Dataset bad = new TinyData("nan", Shape.of(2), Dataset.Kind.CONTINUOUS, new DataSplit(Shape.of(2), v, null),
                 good.validation(), good.test());
         TrainingException e = assertThrows(TrainingException.class,
-                () -> new Trainer(m, bad, config(out, 4), ProgressListener.SILENT).train());
+                () -> new ZooTrainer(m, bad, config(out, 4), ProgressListener.SILENT).train());
         assertTrue(e.getMessage().contains("at step 1"), e.getMessage());
-        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(Trainer.CHECKPOINT))),
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(ZooTrainer.CHECKPOINT))),
                 "the last good checkpoint is untouched");
     }
 
@@ -135,8 +203,8 @@ class TrainerTest {
     void aStopRequestWritesTheCheckpointAndReturns(@TempDir Path dir) {
         Dataset data = TinyData.blobs(512, 1);
         ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
-        Trainer[] holder = new Trainer[1];
-        holder[0] = new Trainer(m, data, config(dir, 1000), new ProgressListener() {
+        ZooTrainer[] holder = new ZooTrainer[1];
+        holder[0] = new ZooTrainer(m, data, config(dir, 1000), new ProgressListener() {
             @Override
             public void onStep(int epoch, long step, long total, double loss, double bpd, double rate) {
                 if (step == 3) {
@@ -161,8 +229,8 @@ class TrainerTest {
         Shape shape = Shape.of(1, 2, 2);
         float[] pixels = {0, 17, 128, 255, 3, 99, 200, 64};
         DataSplit split = new DataSplit(shape, pixels, null);
-        ZooModel m = new NiceFactory().build(new ModelRequest("small", shape, Dataset.Kind.IMAGE_8BIT, backend,
-                DType.FLOAT64, RandomSource.seeded(1), Map.of()));
+        ZooModel m = new NiceFactory().build(new ModelRequest("small", shape, Dataset.Kind.IMAGE_8BIT,
+                org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Map.of()));
         EvalResult r = Evaluator.evaluate(m, split, 64, RandomSource.seeded(42));
         double[] u = RandomSource.seeded(42).uniform(pixels.length);
         double logp = 0;

@@ -1,0 +1,46 @@
+package org.flows4j.layers.optim;
+
+import java.util.Map;
+import org.flows4j.api.flow.Parameter;
+
+/**
+ * An optimizer's settings as a value: which optimizer, its learning-rate schedule and its
+ * hyper-parameters, validated when built. It makes the optimizer ({@link #create}) and
+ * describes itself for checkpoint metadata ({@link #describe()}), so that a resumed run can
+ * check it continues with the same settings.
+ *
+ * <pre>{@code
+ * OptimizerConfig adam = Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200)).build();
+ * OptimizerConfig sgd = Sgd.builder().learningRate(0.1).momentum(0.9).nesterov(true).build();
+ * Optimizer optimizer = adam.create(flow.parameters());
+ * }</pre>
+ */
+public sealed interface OptimizerConfig permits Adam.Config, Sgd.Config {
+
+    /** The optimizer's stable name: {@code adam} or {@code sgd}. */
+    String name();
+
+    /** The learning rate of each update. */
+    LearningRateSchedule schedule();
+
+    /** The same settings with another schedule. */
+    OptimizerConfig withSchedule(LearningRateSchedule schedule);
+
+    /**
+     * A new optimizer of {@code parameters} with these settings, at step 0.
+     *
+     * @throws IllegalArgumentException if a parameter is a state slot, or the schedule is a
+     *     cosine decay whose length was never set ({@link ScheduleConfig#forRun})
+     */
+    Optimizer create(Map<String, Parameter> parameters);
+
+    /**
+     * Every setting by stable key, for checkpoint metadata: {@code optimizer} (the
+     * {@linkplain #name() name}), the hyper-parameters ({@code beta1}, {@code beta2},
+     * {@code epsilon}, {@code weight_decay} for Adam; {@code momentum}, {@code nesterov},
+     * {@code weight_decay} for SGD), {@code schedule} (the schedule's name, or {@code custom}
+     * for a schedule that is not a {@link ScheduleConfig}) and {@code schedule.<key>} for each of
+     * its settings. Numbers read back exactly.
+     */
+    Map<String, String> describe();
+}

@@ -1,0 +1,243 @@
+package org.flows4j.layers.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A learning-rate schedule that has a name and settings, so that a command line can choose it
+ * and a checkpoint can record it ({@link #describe()}). Each is a validated record; the
+ * {@link LearningRateSchedule} factories return them.
+ *
+ * <p>Names: {@code constant}, {@code warmup}, {@code cosine}, {@code exponential}. Settings
+ * ({@link #describe()} keys): {@code lr} (the peak), {@code warmup_steps}, {@code total_steps},
+ * {@code floor}, {@code rate}, {@code decay_steps}; numbers are written by
+ * {@link Double#toString(double)} and {@link Long#toString(long)}, so they read back exactly.
+ */
+public sealed interface ScheduleConfig extends LearningRateSchedule
+        permits ScheduleConfig.Constant, ScheduleConfig.LinearWarmup, ScheduleConfig.WarmupCosine,
+                ScheduleConfig.ExponentialDecay {
+
+    /** The schedule's stable name: {@code constant}, {@code warmup}, {@code cosine} or {@code exponential}. */
+    String name();
+
+    /** The largest learning rate it gives (the constant rate, the peak after warm-up, the initial rate). */
+    double peak();
+
+    /** The settings by stable key (without the name), for checkpoint metadata. */
+    Map<String, String> describe();
+
+    /**
+     * This schedule for a run of {@code totalSteps} updates: a cosine decay over "the whole run"
+     * ({@code totalSteps = 0}) gets that length; every other schedule is returned as it is.
+     */
+    default ScheduleConfig forRun(long totalSteps) {
+        return this;
+    }
+
+    /**
+     * {@code lr} at every step.
+     *
+     * @param learningRate finite and {@code > 0}
+     */
+    record Constant(double learningRate) implements ScheduleConfig {
+
+        /** Validates. */
+        public Constant {
+            checkRate("constant", "lr", learningRate);
+        }
+
+        @Override
+        public double at(long step) {
+            return learningRate;
+        }
+
+        @Override
+        public String name() {
+            return "constant";
+        }
+
+        @Override
+        public double peak() {
+            return learningRate;
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            return Map.of("lr", Double.toString(learningRate));
+        }
+    }
+
+    /**
+     * A linear warm-up, then constant: {@code peak * min(1, (step + 1) / warmupSteps)}. The first
+     * update uses {@code peak / warmupSteps} rather than 0 so it is never wasted.
+     *
+     * @param peak finite and {@code > 0}
+     * @param warmupSteps {@code >= 1}
+     */
+    record LinearWarmup(double peak, long warmupSteps) implements ScheduleConfig {
+
+        /** Validates. */
+        public LinearWarmup {
+            checkRate("linearWarmup", "lr", peak);
+            checkSteps("linearWarmup", "warmupSteps", warmupSteps, 1);
+        }
+
+        @Override
+        public double at(long step) {
+            return warmup(peak, warmupSteps, step);
+        }
+
+        @Override
+        public String name() {
+            return "warmup";
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("lr", Double.toString(peak));
+            out.put("warmup_steps", Long.toString(warmupSteps));
+            return out;
+        }
+    }
+
+    /**
+     * Linear warm-up to {@code peak} as in {@link LinearWarmup}, then a half cosine down to
+     * {@code floor} over the remaining {@code totalSteps - warmupSteps} updates, then {@code floor}:
+     * <pre>
+     *   step &lt; warmupSteps:  peak * (step + 1) / warmupSteps
+     *   otherwise:           floor + (peak - floor) (1 + cos(pi p)) / 2,
+     *                        p = min(1, (step - warmupSteps) / (totalSteps - warmupSteps))
+     * </pre>
+     * {@code totalSteps = 0} means "the length of the run", set by {@link #forRun}; such a
+     * schedule cannot be evaluated until then.
+     *
+     * @param peak finite and {@code > 0}
+     * @param warmupSteps {@code >= 0} (0 starts the decay at once)
+     * @param totalSteps {@code > warmupSteps}, or 0 for the run's length
+     * @param floor in {@code [0, peak]}
+     */
+    record WarmupCosine(double peak, long warmupSteps, long totalSteps, double floor) implements ScheduleConfig {
+
+        /** Validates. */
+        public WarmupCosine {
+            checkRate("warmupCosine", "lr", peak);
+            checkSteps("warmupCosine", "warmupSteps", warmupSteps, 0);
+            if (totalSteps != 0 && totalSteps <= warmupSteps) {
+                throw new IllegalArgumentException("warmupCosine: totalSteps " + totalSteps
+                        + " must exceed warmupSteps " + warmupSteps);
+            }
+            if (totalSteps < 0) {
+                throw new IllegalArgumentException("warmupCosine: totalSteps must be >= 0, got " + totalSteps);
+            }
+            if (!(floor >= 0 && floor <= peak)) {
+                throw new IllegalArgumentException("warmupCosine: floor " + floor + " must be in [0, peak = " + peak
+                        + "]");
+            }
+        }
+
+        /** Whether the length is known (not "the run's length"). */
+        public boolean isResolved() {
+            return totalSteps > 0;
+        }
+
+        @Override
+        public ScheduleConfig forRun(long runSteps) {
+            if (isResolved()) {
+                return this;
+            }
+            if (runSteps <= warmupSteps) {
+                throw new IllegalArgumentException("cosine schedule: the run's " + runSteps
+                        + " steps must exceed its warmupSteps " + warmupSteps);
+            }
+            return new WarmupCosine(peak, warmupSteps, runSteps, floor);
+        }
+
+        @Override
+        public double at(long step) {
+            if (!isResolved()) {
+                throw new IllegalStateException("cosine schedule: its length (totalSteps) is not set; "
+                        + "call forRun(totalSteps) first");
+            }
+            if (step < warmupSteps) {
+                return warmup(peak, warmupSteps, step);
+            }
+            double p = Math.min(1.0, (double) (step - warmupSteps) / (totalSteps - warmupSteps));
+            return floor + (peak - floor) * 0.5 * (1 + Math.cos(Math.PI * p));
+        }
+
+        @Override
+        public String name() {
+            return "cosine";
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("lr", Double.toString(peak));
+            out.put("warmup_steps", Long.toString(warmupSteps));
+            out.put("total_steps", Long.toString(totalSteps));
+            out.put("floor", Double.toString(floor));
+            return out;
+        }
+    }
+
+    /**
+     * Smooth exponential decay: {@code lr * rate^(step / decaySteps)}.
+     *
+     * @param learningRate the initial rate, finite and {@code > 0}
+     * @param rate in {@code (0, 1]}
+     * @param decaySteps {@code >= 1}
+     */
+    record ExponentialDecay(double learningRate, double rate, long decaySteps) implements ScheduleConfig {
+
+        /** Validates. */
+        public ExponentialDecay {
+            checkRate("exponentialDecay", "lr", learningRate);
+            if (!(rate > 0 && rate <= 1)) {
+                throw new IllegalArgumentException("exponentialDecay: rate " + rate + " must be in (0, 1]");
+            }
+            checkSteps("exponentialDecay", "decaySteps", decaySteps, 1);
+        }
+
+        @Override
+        public double at(long step) {
+            return learningRate * Math.pow(rate, (double) step / decaySteps);
+        }
+
+        @Override
+        public String name() {
+            return "exponential";
+        }
+
+        @Override
+        public double peak() {
+            return learningRate;
+        }
+
+        @Override
+        public Map<String, String> describe() {
+            Map<String, String> out = new LinkedHashMap<>();
+            out.put("lr", Double.toString(learningRate));
+            out.put("rate", Double.toString(rate));
+            out.put("decay_steps", Long.toString(decaySteps));
+            return out;
+        }
+    }
+
+    private static double warmup(double lr, long warmupSteps, long step) {
+        return lr * Math.min(1.0, (double) (step + 1) / warmupSteps);
+    }
+
+    private static void checkRate(String who, String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(who + ": " + name + " must be finite and > 0, got " + value);
+        }
+    }
+
+    private static void checkSteps(String who, String name, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(who + ": " + name + " must be >= " + min + ", got " + value);
+        }
+    }
+}

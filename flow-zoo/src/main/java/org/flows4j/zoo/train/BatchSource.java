@@ -1,0 +1,30 @@
+package org.flows4j.zoo.train;
+
+import org.flows4j.api.tensor.Tensor;
+
+/**
+ * The training data as a function: the batch of every global step, computed from the run's
+ * seed and the step alone. Because nothing else (no iterator position, no random state)
+ * decides a batch, a resumed run takes exactly the batches of the uninterrupted one, and
+ * workers of a data-parallel run can each compute their share of a step.
+ *
+ * <p>Implement {@link #batch}; the tensors are made in the caller's memory scope.
+ */
+@FunctionalInterface
+public interface BatchSource {
+
+    /**
+     * The batch of update {@code step + 1} ({@code step} updates were done before it):
+     * {@code [batch, event shape...]} on the flow's backend and dtype. Must be a pure function
+     * of {@code (seed, step)}.
+     */
+    Tensor batch(long seed, long step);
+
+    /**
+     * The batch for the flow's data-dependent initialization (actnorm), used once before the
+     * first step of a new run; by default the first training batch.
+     */
+    default Tensor initializationBatch(long seed) {
+        return batch(seed, 0);
+    }
+}

@@ -1,0 +1,192 @@
+package org.flows4j.zoo.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.LearningRateSchedule;
+import org.flows4j.layers.optim.OptimizerConfig;
+import org.flows4j.layers.optim.ScheduleConfig;
+
+/**
+ * How a {@link Trainer} trains: the optimizer with its schedule, clipping by global norm, a
+ * moving average of the weights, the batch size, the number of updates, the seed of the
+ * batches, and how often a checkpoint is due. Made by {@link #builder()}, validated there.
+ *
+ * <p>A cosine schedule without a length ({@code totalSteps = 0}) decays over the whole run:
+ * the builder sets its length to {@link #steps()}.
+ *
+ * @param optimizer the optimizer and its learning-rate schedule
+ * @param clipNorm the global gradient norm is clipped to this; 0 turns clipping off
+ * @param emaDecay the decay of the moving average of the weights, in {@code [0, 1)}; 0 turns it off
+ * @param batchSize samples per update (what a {@link BatchSource} is asked to make)
+ * @param steps the updates of the whole run, counted from the start
+ * @param seed the seed of the batches ({@link BatchSource#batch})
+ * @param checkpointEvery a checkpoint is due every this many updates (0: only at the end and on stop)
+ */
+public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double emaDecay, int batchSize, long steps,
+                            long seed, long checkpointEvery) {
+
+    /** The metadata keys of {@link #describe()} besides the optimizer's. */
+    public static final String CLIP_NORM = "clip_norm";
+    /** The key of the moving average's decay. */
+    public static final String EMA_DECAY = "ema_decay";
+    /** The key of the batch size. */
+    public static final String BATCH_SIZE = "batch_size";
+    /** The key of the seed. */
+    public static final String SEED = "seed";
+
+    /** Validates, naming the setting at fault. */
+    public TrainerConfig {
+        Objects.requireNonNull(optimizer, "optimizer");
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+            throw new IllegalArgumentException("clipNorm must be finite and >= 0 (0: no clipping), got " + clipNorm);
+        }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new IllegalArgumentException("emaDecay must be in [0, 1) (0: no moving average), got " + emaDecay);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
+        }
+        if (optimizer.schedule() instanceof ScheduleConfig s) {
+            ScheduleConfig resolved = s.forRun(steps);
+            if (resolved != s) {
+                optimizer = optimizer.withSchedule(resolved);
+            }
+        }
+    }
+
+    /** A builder: Adam at 1e-3 with 200 warm-up steps, clipping at 100, no average, batch 64, 1000 steps, seed 0. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().optimizer(optimizer).clipNorm(clipNorm).emaDecay(emaDecay).batchSize(batchSize)
+                .steps(steps).seed(seed).checkpointEvery(checkpointEvery);
+    }
+
+    /** Whether clipping is on. */
+    public boolean clips() {
+        return clipNorm > 0;
+    }
+
+    /** Whether a moving average of the weights is kept. */
+    public boolean averages() {
+        return emaDecay > 0;
+    }
+
+    /**
+     * The settings a resumed run must keep, by stable key, for checkpoint metadata: the
+     * optimizer's ({@link OptimizerConfig#describe()}: {@code optimizer}, its hyper-parameters,
+     * {@code schedule}, {@code schedule.<key>}), then {@code clip_norm}, {@code ema_decay},
+     * {@code batch_size} and {@code seed}. Not {@code steps}: a run may be continued further.
+     */
+    public Map<String, String> describe() {
+        Map<String, String> out = new LinkedHashMap<>(optimizer.describe());
+        out.put(CLIP_NORM, Double.toString(clipNorm));
+        out.put(EMA_DECAY, Double.toString(emaDecay));
+        out.put(BATCH_SIZE, Integer.toString(batchSize));
+        out.put(SEED, Long.toString(seed));
+        return out;
+    }
+
+    /** Every setting whose value in {@code saved} (a {@link #describe()} read back) differs from this one's. */
+    public List<ConfigMismatchException.Difference> differences(Map<String, String> saved) {
+        Map<String, String> now = describe();
+        Set<String> keys = new LinkedHashSet<>(now.keySet());
+        keys.addAll(saved.keySet());
+        List<ConfigMismatchException.Difference> out = new ArrayList<>();
+        for (String key : keys) {
+            String a = saved.get(key);
+            String b = now.get(key);
+            if (!Objects.equals(a, b)) {
+                out.add(new ConfigMismatchException.Difference(key, a, b));
+            }
+        }
+        return out;
+    }
+
+    /** {@link TrainerConfig}'s builder; {@link #build()} validates. */
+    public static final class Builder {
+
+        private OptimizerConfig optimizer = Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200)).build();
+        private double clipNorm = 100;
+        private double emaDecay;
+        private int batchSize = 64;
+        private long steps = 1000;
+        private long seed;
+        private long checkpointEvery;
+
+        private Builder() {
+        }
+
+        /** The optimizer and its schedule. */
+        public Builder optimizer(OptimizerConfig o) {
+            this.optimizer = Objects.requireNonNull(o, "optimizer");
+            return this;
+        }
+
+        /** Clipping by global norm at {@code norm}; 0 turns it off. */
+        public Builder clipNorm(double norm) {
+            this.clipNorm = norm;
+            return this;
+        }
+
+        /** A moving average of the weights with this decay (Glow: 0.999); 0 turns it off. */
+        public Builder emaDecay(double decay) {
+            this.emaDecay = decay;
+            return this;
+        }
+
+        /** Samples per update. */
+        public Builder batchSize(int b) {
+            this.batchSize = b;
+            return this;
+        }
+
+        /** Updates in the whole run. */
+        public Builder steps(long s) {
+            this.steps = s;
+            return this;
+        }
+
+        /** The seed of the batches. */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** A checkpoint is due every this many updates (0: only at the end and on stop). */
+        public Builder checkpointEvery(long every) {
+            this.checkpointEvery = every;
+            return this;
+        }
+
+        /**
+         * The validated settings.
+         *
+         * @throws IllegalArgumentException naming the setting at fault
+         */
+        public TrainerConfig build() {
+            return new TrainerConfig(optimizer, clipNorm, emaDecay, batchSize, steps, seed, checkpointEvery);
+        }
+    }
+
+    /** Not a path: a record of settings. */
+    @Override
+    public String toString() {
+        return "TrainerConfig" + describe() + "[steps=" + steps + ", checkpointEvery=" + checkpointEvery + "]";
+    }
+}

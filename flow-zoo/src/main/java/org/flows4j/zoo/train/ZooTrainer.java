@@ -1,0 +1,187 @@
+package org.flows4j.zoo.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.layers.BuildContext;
+import org.flows4j.layers.io.CheckpointException;
+import org.flows4j.zoo.data.DataSplit;
+import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.ZooModel;
+
+/**
+ * Trains a zoo model on a data set with a {@link Trainer}: the training split's batches
+ * ({@link ZooBatches}: an epoch order from the seed, dequantized 8-bit images), validation
+ * after every epoch (with the averaged weights when a moving average is kept), and a
+ * checkpoint ({@code outDir/last.safetensors}, rebuildable by {@link ZooCheckpoints}) after
+ * every epoch, at the end and when stopped on request. This is what {@code flows4j train} runs.
+ *
+ * <p><b>Determinism.</b> Every batch is a function of the seed and the step, and every
+ * checkpoint holds the whole training state, so a run resumed from one takes exactly the steps
+ * the uninterrupted run would have taken. A resume with other training settings is refused
+ * ({@link ConfigMismatchException}).
+ *
+ * <p><b>Failure.</b> A NaN or infinite loss or gradient norm stops training with a
+ * {@link TrainingException} naming the step; nothing is written then, so the last good
+ * checkpoint stays.
+ *
+ * <p>Single-threaded: call {@link #train()} or {@link #resume} once, on one thread;
+ * {@link #requestStop()} may come from any thread (a shutdown hook).
+ */
+public final class ZooTrainer {
+
+    /** The checkpoint file name inside the output directory. */
+    public static final String CHECKPOINT = "last.safetensors";
+    /** At most this many validation samples are evaluated per epoch. */
+    public static final int MAX_VALIDATION = 10_000;
+
+    private final ZooModel model;
+    private final Dataset data;
+    private final TrainConfig config;
+    private final ProgressListener listener;
+    private final ZooBatches batches;
+    private final Trainer trainer;
+    private final long totalSteps;
+    private final Path checkpoint;
+    private final boolean images;
+    private final int dims;
+
+    /** A trainer of {@code model} on {@code data}; nothing runs until {@link #train()} or {@link #resume}. */
+    public ZooTrainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener) {
+        if (!model.eventShape().equals(data.eventShape())) {
+            throw new IllegalArgumentException("the model " + model.spec() + " was built for samples of shape "
+                    + model.eventShape() + " but " + data.name() + " has samples of shape " + data.eventShape());
+        }
+        if (data.train().size() == 0) {
+            throw new IllegalArgumentException("the training split of " + data.name() + " is empty");
+        }
+        this.model = model;
+        this.data = data;
+        this.config = config;
+        this.listener = listener;
+        this.images = model.kind() == Dataset.Kind.IMAGE_8BIT;
+        this.dims = model.eventShape().size();
+        this.batches = ZooBatches.training(data,
+                BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())), config.batchSize());
+        int stepsPerEpoch = batches.stepsPerEpoch();
+        this.totalSteps = config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
+        this.trainer = new Trainer(model.flow(), trainerConfig(config, totalSteps, stepsPerEpoch));
+        this.checkpoint = config.outDir().resolve(CHECKPOINT);
+    }
+
+    /** The generic trainer's settings for a zoo run of {@code totalSteps} with a checkpoint every epoch. */
+    static TrainerConfig trainerConfig(TrainConfig c, long totalSteps, int stepsPerEpoch) {
+        return TrainerConfig.builder().optimizer(c.optimizer()).clipNorm(c.clipNorm()).emaDecay(c.emaDecay())
+                .batchSize(c.batchSize()).steps(totalSteps).seed(c.seed()).checkpointEvery(stepsPerEpoch).build();
+    }
+
+    /** The planned number of optimizer steps. */
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    /** Steps per epoch: whole batches of the training split. */
+    public int stepsPerEpoch() {
+        return batches.stepsPerEpoch();
+    }
+
+    /** The generic trainer underneath (its configuration, optimizer and moving average). */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** Trains a fresh model: data-dependent initialization on the first batch, then every step. */
+    public TrainResult train() {
+        return run(0);
+    }
+
+    /**
+     * Restores parameters, optimizer state, moving average and step from a checkpoint this
+     * trainer's model wrote, then continues to {@link #totalSteps()}.
+     *
+     * @throws ConfigMismatchException if the run was trained with other settings, naming them
+     * @throws CheckpointException if it cannot be read or resumed (format version 1)
+     */
+    public TrainResult resume(Path from) {
+        long step = trainer.restore(from).metadata().step();
+        listener.onMessage("resuming from " + from + " at step " + step + " of " + totalSteps);
+        return run(step);
+    }
+
+    /** Asks a running {@link #train()} to stop after the current step and write its checkpoint. */
+    public void requestStop() {
+        trainer.requestStop();
+    }
+
+    /** Waits until training has finished (or failed), at most {@code timeout}; for shutdown hooks. */
+    public boolean awaitFinish(long timeout, TimeUnit unit) throws InterruptedException {
+        return trainer.awaitFinish(timeout, unit);
+    }
+
+    /**
+     * The mean NLL of the validation split (else the training split), at most
+     * {@value #MAX_VALIDATION} samples, with the averaged weights when a moving average is kept.
+     */
+    public EvalResult validate() {
+        DataSplit split = data.validation().size() > 0 ? data.validation() : data.train();
+        try (Trainer.AveragedWeights averaged = trainer.averagedWeights()) {
+            return Evaluator.evaluate(model, split.head(MAX_VALIDATION), config.evalBatchSize(),
+                    RandomSource.seeded(config.seed() + 1));
+        }
+    }
+
+    private TrainResult run(long startStep) {
+        try {
+            Files.createDirectories(config.outDir());
+        } catch (IOException e) {
+            throw new CheckpointException(checkpoint, "cannot create the output directory: " + e.getMessage(), e);
+        }
+        int stepsPerEpoch = batches.stepsPerEpoch();
+        EvalResult[] validation = new EvalResult[1];
+        FitResult fit;
+        try {
+            fit = trainer.fit(batches, new FitListener() {
+                @Override
+                public void onStep(long step, double loss, double stepsPerSecond) {
+                    int epoch = (int) ((step - 1) / stepsPerEpoch) + 1;
+                    listener.onStep(epoch, step, totalSteps, reportedLoss(loss), bitsPerDim(loss), stepsPerSecond);
+                }
+
+                @Override
+                public void onCheckpointDue(long step) {
+                    int epoch = (int) ((step - 1) / stepsPerEpoch) + 1;
+                    if (step % stepsPerEpoch == 0) {
+                        validation[0] = validate();
+                        listener.onEpoch(epoch, step, validation[0]);
+                    }
+                    save(step, epoch);
+                }
+            });
+        } catch (TrainingException e) {
+            throw new TrainingException(e.getMessage() + ", and " + checkpoint + " keeps the last good state");
+        }
+        long step = fit.steps();
+        if (fit.stopped()) {
+            listener.onMessage("stopped at step " + step + "; " + checkpoint + " holds it");
+        }
+        if (step == startStep) {
+            save(step, (int) (step / stepsPerEpoch));
+        }
+        return new TrainResult(step, (int) (step / stepsPerEpoch), validation[0], checkpoint, fit.stopped());
+    }
+
+    private double reportedLoss(double loss) {
+        return images ? loss - dims * Math.log(256) : loss;
+    }
+
+    private double bitsPerDim(double loss) {
+        return images ? loss / (dims * Math.log(2)) : Double.NaN;
+    }
+
+    private void save(long step, int epoch) {
+        ZooCheckpoints.save(checkpoint, model, trainer, data.name(), epoch, config.seed());
+        listener.onCheckpoint(checkpoint, step);
+    }
+}
