@@ -11,9 +11,9 @@ module org.flows4j.cli {
     requires java.desktop;
     requires java.logging;
 
+    // Flows4jCommand.run, for embedding; the plots and the Guice wiring stay inside, so no Guice
+    // type appears in an exported package
     exports org.flows4j.cli;
-    exports org.flows4j.cli.plot;
-    exports org.flows4j.cli.inject;
 
     // Guice calls ZooModule's provider method reflectively
     opens org.flows4j.cli.inject to com.google.guice;
