@@ -47,10 +47,25 @@ final class Restorer {
 
     static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer,
                         ExponentialMovingAverage ema, boolean averaged) {
-        Path file = info.file();
         Map<String, Parameter> variables = model.variables();
+        // Copies of the optimizer's state, for their names, shapes and backends: freed on the way out.
         Map<String, Tensor> optimizerState = optimizer == null ? Map.of() : optimizer.state();
-        check(info, variables, optimizer, optimizerState, ema, averaged);
+        try {
+            check(info, variables, optimizer, optimizerState, ema, averaged);
+            restoreChecked(info, source, variables, optimizer, optimizerState, ema, averaged);
+        } finally {
+            optimizerState.values().forEach(t -> {
+                if (!t.isFreed()) {
+                    t.free();
+                }
+            });
+        }
+    }
+
+    private static void restoreChecked(CheckpointInfo info, Source source, Map<String, Parameter> variables,
+                                       Optimizer optimizer, Map<String, Tensor> optimizerState,
+                                       ExponentialMovingAverage ema, boolean averaged) {
+        Path file = info.file();
 
         List<Tensor> made = new ArrayList<>();
         List<Parameter> slots = new ArrayList<>();

@@ -311,8 +311,8 @@ public final class Adam implements Optimizer {
         OptimSupport.checkState(WHO, expected, state);
         parameters.forEach((name, p) -> {
             Backend backend = p.value().backend();
-            replace(m, name, OptimSupport.unscopedCopyOn(backend, state.get("m." + name)));
-            replace(v, name, OptimSupport.unscopedCopyOn(backend, state.get("v." + name)));
+            replace(m, name, OptimSupport.adopt(backend, state.get("m." + name)));
+            replace(v, name, OptimSupport.adopt(backend, state.get("v." + name)));
         });
         this.steps = steps;
     }

@@ -135,6 +135,19 @@ final class OptimSupport {
         return Tensor.of(backend, t.dtype(), t.toDoubleArray(), t.shape()).unscoped();
     }
 
+    /**
+     * Takes ownership of {@code t} (as {@link Optimizer#loadState} does) and returns a tensor
+     * on {@code backend} outside every memory scope holding its values: a copy, after which
+     * {@code t} is freed, so that a restored state leaves nothing behind.
+     */
+    static Tensor adopt(Backend backend, Tensor t) {
+        Tensor copy = unscopedCopyOn(backend, t);
+        if (!t.isFreed()) {
+            t.free();
+        }
+        return copy;
+    }
+
     /** Zeros of a parameter's shape and dtype, outside every memory scope. */
     static Tensor unscopedZeros(Parameter p) {
         return Tensor.full(p.value().backend(), p.dtype(), p.shape(), 0).unscoped();

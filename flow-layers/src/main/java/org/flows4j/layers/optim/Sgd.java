@@ -257,7 +257,7 @@ public final class Sgd implements Optimizer {
         OptimSupport.checkState(WHO, expected, state);
         buffers.replaceAll((name, old) -> {
             Backend backend = parameters.get(name).value().backend();
-            Tensor next = OptimSupport.unscopedCopyOn(backend, state.get("momentum." + name));
+            Tensor next = OptimSupport.adopt(backend, state.get("momentum." + name));
             old.free();
             return next;
         });

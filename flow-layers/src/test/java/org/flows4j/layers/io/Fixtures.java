@@ -123,7 +123,10 @@ final class Fixtures {
 
         @Override
         public Map<String, Tensor> state() {
-            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(state));
+            // copies owned by the caller, as Optimizer#state promises
+            Map<String, Tensor> copies = new LinkedHashMap<>();
+            state.forEach((k, t) -> copies.put(k, t.add(0.0)));
+            return java.util.Collections.unmodifiableMap(copies);
         }
 
         @Override
