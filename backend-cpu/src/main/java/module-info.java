@@ -10,6 +10,8 @@
 module org.flows4j.backend.cpu {
     requires org.flows4j.api;
     requires static jdk.incubator.vector;
+    // only to see when the JIT compiler has finished while the GEMM plans are timed (GemmPlans)
+    requires static java.management;
 
     provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.cpu.CpuBackendProvider;
 }

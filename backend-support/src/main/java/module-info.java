@@ -1,7 +1,7 @@
 /**
  * Internal to flows4j: Vector API loops that the native backends run over their engines'
- * memory, seen as direct buffers (the fused Adam update). The package is exported only to
- * the backend modules that use it; it is no API.
+ * memory, seen as direct buffers (the fused Adam update, sign and ReLU's backward pass). The
+ * package is exported only to the backend modules that use it; it is no API.
  *
  * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
  * jdk.incubator.vector} the loops run, otherwise {@link org.flows4j.backend.support.DirectAdam#available()}

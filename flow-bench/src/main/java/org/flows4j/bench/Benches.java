@@ -20,6 +20,12 @@ final class Benches {
         return Backends.create(name, threads > 0 ? o.withThreads(threads) : o);
     }
 
+    /** The 1-minute load average, or "unknown". */
+    static String loadAverage() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return load < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.2f", load);
+    }
+
     /** Standard normal values of {@code shape}, kept out of every memory scope. */
     static Tensor normal(Backend backend, DType dtype, long seed, Shape shape, double std) {
         return RandomSource.seeded(seed).normal(backend, dtype, shape, 0, std).unscoped();

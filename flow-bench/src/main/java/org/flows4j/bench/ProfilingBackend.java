@@ -227,6 +227,23 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
+        return time("linear " + dims(x.shape()) + " x " + dims(weight.shape()) + " " + activation,
+                () -> delegate.linear(x, weight, bias, activation));
+    }
+
+    @Override
+    public Storage reluBackward(Storage gradOutput, Storage output) {
+        return time("reluBackward " + dims(output.shape()), () -> delegate.reluBackward(gradOutput, output));
+    }
+
+    @Override
+    public Storage affineCoupling(Storage x, Storage logScale, Storage shift, boolean inverse) {
+        return time("affineCoupling" + (inverse ? " inverse " : " ") + dims(x.shape()),
+                () -> delegate.affineCoupling(x, logScale, shift, inverse));
+    }
+
+    @Override
     public void free(Storage storage) {
         time("free", () -> {
             delegate.free(storage);

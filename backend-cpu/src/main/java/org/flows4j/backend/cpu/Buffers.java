@@ -21,8 +21,12 @@ final class Buffers {
     static final int TILE = 2;
     /** The column matrix (im2col) of a convolution. */
     static final int COLUMNS = 3;
+    /** A fused elementwise kernel's intermediate chunk ({@link Fused}). */
+    static final int FUSED = 4;
+    /** The columns of C of a skinny direct product, as rows ({@link Gemm}). */
+    static final int SKINNY = 5;
 
-    private static final int SLOTS = 4;
+    private static final int SLOTS = 6;
     private static final ThreadLocal<Buffers> LOCAL = ThreadLocal.withInitial(Buffers::new);
 
     private final float[][] floats = new float[SLOTS][];

@@ -14,7 +14,9 @@ import org.flows4j.api.Shape;
  *   dW     = sum_b g[b] · col(x[b])^T            (cOut x K)
  * </pre>
  * all through {@link Gemm}. A 1x1 kernel without padding needs no column matrix: the image
- * itself is {@code col}. The column matrix of one image lives in a per-thread buffer.
+ * itself is {@code col}. The column matrix of one image lives in a per-thread buffer. In
+ * float32, convolutions with few output channels or few taps, where the column matrix costs
+ * more than the products, skip it: {@link DirectConv}.
  *
  * <p><b>Threads.</b> With at least as many images as threads, images are shared out and each
  * product runs on one thread; otherwise images go one by one and each product is split. The
@@ -113,6 +115,11 @@ final class Convolution {
         Object wt = weight.array();
         Object o = out.array();
         boolean f32 = input.dtype() == DType.FLOAT32;
+        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), padH, padW)) {
+            parallel.forRange(g.n(), 2, 1, (from, to) -> DirectConv.forward(kern, (float[]) x, g.cIn(), g.h(), g.w(),
+                    (float[]) wt, g.cOut(), g.kh(), g.kw(), padH, padW, false, (float[]) o, from, to));
+            return out;
+        }
         int k = g.k();
         int p = g.p();
         eachImage(g, parallel, (b, inner) -> {
@@ -133,6 +140,19 @@ final class Convolution {
     static CpuStorage backwardInput(CpuStorage gradOutput, CpuStorage weight, Shape inputShape, int padH, int padW,
                                     Kernels kern, Parallel parallel, ArrayPool pool) {
         Geometry g = Geometry.of(inputShape, weight.shape(), padH, padW);
+        int fullH = g.kh() - 1 - padH;
+        int fullW = g.kw() - 1 - padW;
+        if (gradOutput.dtype() == DType.FLOAT32 && fullH >= 0 && fullW >= 0
+                && DirectConv.applies(g.cOut(), g.cIn(), g.kh(), g.kw(), fullH, fullW)) {
+            // the full correlation of the gradient with the flipped, transposed weight: every element stored
+            CpuStorage dx = CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool);
+            float[] go = gradOutput.floats();
+            float[] wt = weight.floats();
+            float[] d = dx.floats();
+            parallel.forRange(g.n(), 2, 1, (from, to) -> DirectConv.forward(kern, go, g.cOut(), g.oh(), g.ow(), wt,
+                    g.cIn(), g.kh(), g.kw(), fullH, fullW, true, d, from, to));
+            return dx;
+        }
         // col2im adds into the gradient, a 1x1 product stores all of it
         CpuStorage dx = g.pointwise() ? CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool)
                 : CpuStorage.zeros(inputShape, gradOutput.dtype());
@@ -202,6 +222,11 @@ final class Convolution {
     private static void addWeightGradient(Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern,
                                           Parallel parallel) {
         boolean f32 = x instanceof float[];
+        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), g.padH(), g.padW())) {
+            DirectConv.weightGradient(kern, (float[]) x, g.cIn(), g.h(), g.w(), (float[]) go, g.cOut(), g.kh(), g.kw(),
+                    g.padH(), g.padW(), (float[]) dw, from, to);
+            return;
+        }
         int k = g.k();
         int p = g.p();
         for (int b = from; b < to; b++) {

@@ -24,7 +24,9 @@ import org.flows4j.api.backend.UnaryOp;
  *
  * <p><b>Speed.</b> The inner loops are {@link Kernels}: Vector API kernels when the JVM runs
  * with {@code --add-modules jdk.incubator.vector}, scalar ones otherwise or when the system
- * property or backend option {@value Kernels#SCALAR_PROPERTY} is {@code true}. Kernels large
+ * property or backend option {@value Kernels#SCALAR_PROPERTY} is {@code true}. The float32 GEMM
+ * runs the plan (tile, blocking) chosen for the machine, or the one the system property or
+ * backend option {@value GemmPlans#PROPERTY} names ({@link GemmPlans}). Kernels large
  * enough to pay for it are split over {@code options.threads()} threads; the pool is the
  * backend's own and {@link #close} stops it. Small tensors never leave the calling thread.
  *
@@ -42,8 +44,7 @@ final class CpuBackend implements Backend {
     private final ArrayPool pool = new ArrayPool();
 
     CpuBackend(BackendOptions options) {
-        this(options, "true".equalsIgnoreCase(options.property(Kernels.SCALAR_PROPERTY, "false"))
-                ? Kernels.SCALAR : Kernels.best());
+        this(options, GemmPlans.forBackend(options));
     }
 
     /** With the given kernels: tests compare the scalar and the vector ones in one JVM. */
@@ -262,6 +263,29 @@ final class CpuBackend implements Backend {
                     (from, to) -> kernels.adamD(p.doubles(), g.doubles(), m1.doubles(), v1.doubles(), from, to, k));
         }
         return new Storage[] {param, m, v};
+    }
+
+    /** One pass after the product adds the bias and applies the activation in place (see {@link Fused}); same bits as the composition. */
+    @Override
+    public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
+        Storage out = Fused.linear(CpuStorage.of(x), CpuStorage.of(weight), bias == null ? null : CpuStorage.of(bias),
+                activation, kernels, parallel, pool);
+        return out != null ? out : Backend.super.linear(x, weight, bias, activation);
+    }
+
+    /** {@code g * sign(y)} with the sign in an L1 chunk, not an array (see {@link Fused}); same bits as the composition. */
+    @Override
+    public Storage reluBackward(Storage gradOutput, Storage output) {
+        Storage out = Fused.reluBackward(CpuStorage.of(gradOutput), CpuStorage.of(output), kernels, parallel, pool);
+        return out != null ? out : Backend.super.reluBackward(gradOutput, output);
+    }
+
+    /** One pass over the four arrays (see {@link Fused}); same bits as the composition. */
+    @Override
+    public Storage affineCoupling(Storage x, Storage logScale, Storage shift, boolean inverse) {
+        Storage out = Fused.affineCoupling(CpuStorage.of(x), CpuStorage.of(logScale), CpuStorage.of(shift), inverse,
+                kernels, parallel, pool);
+        return out != null ? out : Backend.super.affineCoupling(x, logScale, shift, inverse);
     }
 
     // ---- memory --------------------------------------------------------------------------

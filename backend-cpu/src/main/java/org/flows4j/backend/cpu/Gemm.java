@@ -46,6 +46,10 @@ final class Gemm {
     static final int NC_D = 512;
     /** Products under this many multiply-adds take the direct loops. */
     static final long DIRECT_WORK = 1L << 14;
+    /** Direct products narrower than this, and at least twice {@link #SKINNY_ROWS} tall, take {@link #skinny}. */
+    static final int SKINNY = 8;
+    /** Rows {@link #skinny} sums side by side when A is not transposed. */
+    static final int SKINNY_ROWS = 8;
 
     private Gemm() {
     }
@@ -98,10 +102,11 @@ final class Gemm {
             }
             return;
         }
-        if (isDirect(m, n, k, kern.mrF())) {
+        GemmPlan plan = kern.gemmF();
+        if (isDirect(m, n, k, plan.tile().mr())) {
             direct(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
         } else {
-            packed(kern, par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+            packed(plan, par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
         }
     }
 
@@ -114,6 +119,10 @@ final class Gemm {
                        float[] b, int bo, int ldb, boolean tb, float[] c, int co, int ldc, boolean add) {
         int si = ta ? 1 : lda;
         int sp = ta ? lda : 1;
+        if (n < SKINNY && m >= 2 * SKINNY_ROWS) {
+            skinny(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+            return;
+        }
         for (int i = 0; i < m; i++) {
             int ci = co + i * ldc;
             int ai = ao + i * si;
@@ -141,6 +150,89 @@ final class Gemm {
         }
     }
 
+    /** The element of {@link #skinny} from its sum, as {@link #direct} finishes it. */
+    private static float finish(float old, float sum, boolean tb, boolean add) {
+        return !tb ? sum : add ? old + sum : 0 + sum;
+    }
+
+    /**
+     * {@link #direct} for a product a few columns wide and many rows tall ({@code 512 x 64} by
+     * {@code 64 x 2}: RealNVP's output layers and their gradients), where the plain loops run
+     * along a row of two and nothing vectorizes: with A transposed, each step of k adds a
+     * contiguous run of A, times one value of B, into each column of C held as a contiguous row
+     * of a scratch array (a loop C2 vectorizes); otherwise {@value #SKINNY_ROWS} rows are summed
+     * side by side, independent chains. Every element is summed exactly as {@link #direct} sums
+     * it (the same operations in the same order), so the two give the same bits.
+     */
+    private static void skinny(int m, int n, int k, float[] a, int ao, int lda, boolean ta,
+                               float[] b, int bo, int ldb, boolean tb, float[] c, int co, int ldc, boolean add) {
+        if (ta) {
+            // direct's order: without tb, C (or 0) then each product in turn; with tb, 0 then the
+            // products, then that sum added to C (or to 0)
+            float[] ct = Buffers.get().floats(Buffers.SKINNY, n * m);
+            for (int j = 0; j < n; j++) {
+                for (int i = 0; i < m; i++) {
+                    ct[j * m + i] = !tb && add ? c[co + i * ldc + j] : 0;
+                }
+            }
+            for (int p = 0; p < k; p++) {
+                int ap = ao + p * lda;
+                for (int j = 0; j < n; j++) {
+                    float bpj = tb ? b[bo + j * ldb + p] : b[bo + p * ldb + j];
+                    int cj = j * m;
+                    for (int i = 0; i < m; i++) {
+                        ct[cj + i] += a[ap + i] * bpj;
+                    }
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int at = co + i * ldc + j;
+                    c[at] = finish(c[at], ct[j * m + i], tb, add);
+                }
+            }
+            return;
+        }
+        int i = 0;
+        for (; i + SKINNY_ROWS <= m; i += SKINNY_ROWS) {
+            int ai = ao + i * lda;
+            for (int j = 0; j < n; j++) {
+                int c0 = co + i * ldc + j;
+                boolean start = !tb && add;
+                float s0 = start ? c[c0] : 0;
+                float s1 = start ? c[c0 + ldc] : 0;
+                float s2 = start ? c[c0 + 2 * ldc] : 0;
+                float s3 = start ? c[c0 + 3 * ldc] : 0;
+                float s4 = start ? c[c0 + 4 * ldc] : 0;
+                float s5 = start ? c[c0 + 5 * ldc] : 0;
+                float s6 = start ? c[c0 + 6 * ldc] : 0;
+                float s7 = start ? c[c0 + 7 * ldc] : 0;
+                for (int p = 0; p < k; p++) {
+                    float bpj = tb ? b[bo + j * ldb + p] : b[bo + p * ldb + j];
+                    s0 += a[ai + p] * bpj;
+                    s1 += a[ai + lda + p] * bpj;
+                    s2 += a[ai + 2 * lda + p] * bpj;
+                    s3 += a[ai + 3 * lda + p] * bpj;
+                    s4 += a[ai + 4 * lda + p] * bpj;
+                    s5 += a[ai + 5 * lda + p] * bpj;
+                    s6 += a[ai + 6 * lda + p] * bpj;
+                    s7 += a[ai + 7 * lda + p] * bpj;
+                }
+                c[c0] = finish(c[c0], s0, tb, add);
+                c[c0 + ldc] = finish(c[c0 + ldc], s1, tb, add);
+                c[c0 + 2 * ldc] = finish(c[c0 + 2 * ldc], s2, tb, add);
+                c[c0 + 3 * ldc] = finish(c[c0 + 3 * ldc], s3, tb, add);
+                c[c0 + 4 * ldc] = finish(c[c0 + 4 * ldc], s4, tb, add);
+                c[c0 + 5 * ldc] = finish(c[c0 + 5 * ldc], s5, tb, add);
+                c[c0 + 6 * ldc] = finish(c[c0 + 6 * ldc], s6, tb, add);
+                c[c0 + 7 * ldc] = finish(c[c0 + 7 * ldc], s7, tb, add);
+            }
+        }
+        if (i < m) {
+            direct(m - i, n, k, a, ao + i * lda, lda, false, b, bo, ldb, tb, c, co + i * ldc, ldc, add);
+        }
+    }
+
     /**
      * The packed product, cut into one block of C per thread: columns when there are enough
      * (each thread packs its own panels of B and reads A in place, so nothing is packed twice),
@@ -151,8 +243,16 @@ final class Gemm {
                        float[] a, int ao, int lda, boolean ta,
                        float[] b, int bo, int ldb, boolean tb,
                        float[] c, int co, int ldc, boolean add) {
-        int mr = kern.mrF();
-        int nr = kern.nrF();
+        packed(kern.gemmF(), par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+    }
+
+    /** As {@link #packed(Kernels, Parallel, int, int, int, float[], int, int, boolean, float[], int, int, boolean, float[], int, int, boolean)} with the given plan. */
+    static void packed(GemmPlan kern, Parallel par, int m, int n, int k,
+                       float[] a, int ao, int lda, boolean ta,
+                       float[] b, int bo, int ldb, boolean tb,
+                       float[] c, int co, int ldc, boolean add) {
+        int mr = kern.tile().mr();
+        int nr = kern.tile().nr();
         int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
         // a thread packs its own columns of B and reads A in place, so a split of the columns
         // packs nothing twice; rows are split when the columns are too few
@@ -184,18 +284,20 @@ final class Gemm {
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C, on the calling thread. */
-    private static void block(Kernels kern, int r0, int r1, int c0, int c1, int k,
+    private static void block(GemmPlan plan, int r0, int r1, int c0, int c1, int k,
                               float[] a, int ao, int lda, boolean ta,
                               float[] b, int bo, int ldb, boolean tb,
                               float[] c, int co, int ldc, boolean add) {
-        int mr = kern.mrF();
-        int nr = kern.nrF();
-        int narrow = kern.narrowF();
-        int mcBlock = Math.min(roundUp(MC, mr), roundUp(r1 - r0, mr));
-        int ncBlock = Math.min(Math.max(nr, NC_F / nr * nr), roundUp(c1 - c0, nr));
-        int kcBlock = Math.min(KC, k);
+        FloatTile kern = plan.tile();
+        int mr = kern.mr();
+        int nr = kern.nr();
+        int narrow = kern.narrow();
+        boolean packAll = plan.packA();
+        int mcBlock = Math.min(roundUp(plan.mc(), mr), roundUp(r1 - r0, mr));
+        int ncBlock = Math.min(Math.max(nr, plan.nc() / nr * nr), roundUp(c1 - c0, nr));
+        int kcBlock = Math.min(plan.kc(), k);
         Buffers buf = Buffers.get();
-        float[] ap = buf.floats(Buffers.PACK_A, mr * kcBlock);
+        float[] ap = buf.floats(Buffers.PACK_A, (packAll ? mcBlock : mr) * kcBlock);
         float[] bp = buf.floats(Buffers.PACK_B, ncBlock * kcBlock);
         float[] tile = buf.floats(Buffers.TILE, mr * nr);
         for (int jc = c0; jc < c1; jc += ncBlock) {
@@ -207,9 +309,10 @@ final class Gemm {
                 packB(b, bo, ldb, tb, pc, kc, jc, nc, nr, bp);
                 for (int ic = r0; ic < r1; ic += mcBlock) {
                     int mc = Math.min(mcBlock, r1 - ic);
-                    int full = mc / mr * mr;
+                    int full = packAll ? 0 : mc / mr * mr;
                     if (full < mc) {
-                        // only a ragged last panel is packed (zero-padded); full panels are read in place
+                        // every panel (packAll), or only a ragged last one, is packed (zero-padded);
+                        // other full panels are read in place
                         packA(a, ao, lda, ta, ic + full, mc - full, pc, kc, mr, ap);
                     }
                     for (int jr = 0; jr < nc; jr += nr) {
@@ -221,20 +324,22 @@ final class Gemm {
                             int xo = 0;
                             int rs = 1;
                             int cs = mr;
-                            if (mrr == mr) {
+                            if (packAll) {
+                                xo = ir * kc;
+                            } else if (mrr == mr) {
                                 x = a;
                                 xo = ta ? ao + pc * lda + ic + ir : ao + (ic + ir) * lda + pc;
                                 rs = ta ? 1 : lda;
                                 cs = ta ? lda : 1;
                             }
                             if (mrr == mr && nrr == nr) {
-                                kern.microF(kc, x, xo, rs, cs, bp, jr * kc, c, cij, ldc, sum);
+                                kern.micro(kc, x, xo, rs, cs, bp, jr * kc, c, cij, ldc, sum);
                             } else if (nrr <= narrow) {
                                 // a narrow last panel: one vector of columns, into scratch unless exact
                                 if (mrr == mr && nrr == narrow) {
-                                    kern.microNarrowF(kc, x, xo, rs, cs, bp, jr * kc, nr, c, cij, ldc, sum);
+                                    kern.microNarrow(kc, x, xo, rs, cs, bp, jr * kc, c, cij, ldc, sum);
                                 } else {
-                                    kern.microNarrowF(kc, x, xo, rs, cs, bp, jr * kc, nr, tile, 0, narrow, false);
+                                    kern.microNarrow(kc, x, xo, rs, cs, bp, jr * kc, tile, 0, narrow, false);
                                     for (int r = 0; r < mrr; r++) {
                                         for (int j = 0; j < nrr; j++) {
                                             int at = cij + r * ldc + j;
@@ -244,7 +349,7 @@ final class Gemm {
                                 }
                             } else {
                                 // a ragged edge: the whole tile into scratch, then its valid part
-                                kern.microF(kc, x, xo, rs, cs, bp, jr * kc, tile, 0, nr, false);
+                                kern.micro(kc, x, xo, rs, cs, bp, jr * kc, tile, 0, nr, false);
                                 for (int r = 0; r < mrr; r++) {
                                     for (int j = 0; j < nrr; j++) {
                                         int at = cij + r * ldc + j;
@@ -370,6 +475,10 @@ final class Gemm {
                        double[] b, int bo, int ldb, boolean tb, double[] c, int co, int ldc, boolean add) {
         int si = ta ? 1 : lda;
         int sp = ta ? lda : 1;
+        if (n < SKINNY && m >= 2 * SKINNY_ROWS) {
+            skinny(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+            return;
+        }
         for (int i = 0; i < m; i++) {
             int ci = co + i * ldc;
             int ai = ao + i * si;
@@ -394,6 +503,89 @@ final class Gemm {
                     c[ci + j] += s;
                 }
             }
+        }
+    }
+
+    /** The element of {@link #skinny} from its sum, as {@link #direct} finishes it. */
+    private static double finish(double old, double sum, boolean tb, boolean add) {
+        return !tb ? sum : add ? old + sum : 0 + sum;
+    }
+
+    /**
+     * {@link #direct} for a product a few columns wide and many rows tall ({@code 512 x 64} by
+     * {@code 64 x 2}: RealNVP's output layers and their gradients), where the plain loops run
+     * along a row of two and nothing vectorizes: with A transposed, each step of k adds a
+     * contiguous run of A, times one value of B, into each column of C held as a contiguous row
+     * of a scratch array (a loop C2 vectorizes); otherwise {@value #SKINNY_ROWS} rows are summed
+     * side by side, independent chains. Every element is summed exactly as {@link #direct} sums
+     * it (the same operations in the same order), so the two give the same bits.
+     */
+    private static void skinny(int m, int n, int k, double[] a, int ao, int lda, boolean ta,
+                               double[] b, int bo, int ldb, boolean tb, double[] c, int co, int ldc, boolean add) {
+        if (ta) {
+            // direct's order: without tb, C (or 0) then each product in turn; with tb, 0 then the
+            // products, then that sum added to C (or to 0)
+            double[] ct = Buffers.get().doubles(Buffers.SKINNY, n * m);
+            for (int j = 0; j < n; j++) {
+                for (int i = 0; i < m; i++) {
+                    ct[j * m + i] = !tb && add ? c[co + i * ldc + j] : 0;
+                }
+            }
+            for (int p = 0; p < k; p++) {
+                int ap = ao + p * lda;
+                for (int j = 0; j < n; j++) {
+                    double bpj = tb ? b[bo + j * ldb + p] : b[bo + p * ldb + j];
+                    int cj = j * m;
+                    for (int i = 0; i < m; i++) {
+                        ct[cj + i] += a[ap + i] * bpj;
+                    }
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int at = co + i * ldc + j;
+                    c[at] = finish(c[at], ct[j * m + i], tb, add);
+                }
+            }
+            return;
+        }
+        int i = 0;
+        for (; i + SKINNY_ROWS <= m; i += SKINNY_ROWS) {
+            int ai = ao + i * lda;
+            for (int j = 0; j < n; j++) {
+                int c0 = co + i * ldc + j;
+                boolean start = !tb && add;
+                double s0 = start ? c[c0] : 0;
+                double s1 = start ? c[c0 + ldc] : 0;
+                double s2 = start ? c[c0 + 2 * ldc] : 0;
+                double s3 = start ? c[c0 + 3 * ldc] : 0;
+                double s4 = start ? c[c0 + 4 * ldc] : 0;
+                double s5 = start ? c[c0 + 5 * ldc] : 0;
+                double s6 = start ? c[c0 + 6 * ldc] : 0;
+                double s7 = start ? c[c0 + 7 * ldc] : 0;
+                for (int p = 0; p < k; p++) {
+                    double bpj = tb ? b[bo + j * ldb + p] : b[bo + p * ldb + j];
+                    s0 += a[ai + p] * bpj;
+                    s1 += a[ai + lda + p] * bpj;
+                    s2 += a[ai + 2 * lda + p] * bpj;
+                    s3 += a[ai + 3 * lda + p] * bpj;
+                    s4 += a[ai + 4 * lda + p] * bpj;
+                    s5 += a[ai + 5 * lda + p] * bpj;
+                    s6 += a[ai + 6 * lda + p] * bpj;
+                    s7 += a[ai + 7 * lda + p] * bpj;
+                }
+                c[c0] = finish(c[c0], s0, tb, add);
+                c[c0 + ldc] = finish(c[c0 + ldc], s1, tb, add);
+                c[c0 + 2 * ldc] = finish(c[c0 + 2 * ldc], s2, tb, add);
+                c[c0 + 3 * ldc] = finish(c[c0 + 3 * ldc], s3, tb, add);
+                c[c0 + 4 * ldc] = finish(c[c0 + 4 * ldc], s4, tb, add);
+                c[c0 + 5 * ldc] = finish(c[c0 + 5 * ldc], s5, tb, add);
+                c[c0 + 6 * ldc] = finish(c[c0 + 6 * ldc], s6, tb, add);
+                c[c0 + 7 * ldc] = finish(c[c0 + 7 * ldc], s7, tb, add);
+            }
+        }
+        if (i < m) {
+            direct(m - i, n, k, a, ao + i * lda, lda, false, b, bo, ldb, tb, c, co + i * ldc, ldc, add);
         }
     }
 

@@ -18,6 +18,9 @@ import org.flows4j.api.backend.UnaryOp;
  * JVM was started with {@code --add-modules jdk.incubator.vector}. Setting the system property
  * (or backend option) {@value #SCALAR_PROPERTY} to {@code true} forces this scalar class.
  *
+ * <p>The float32 GEMM runs the plan (micro-kernel tile and blocking) these kernels carry,
+ * {@link #gemmF()}: chosen per machine by {@link GemmPlans}, or forced by name.
+ *
  * <p>Both implementations compute every elementwise result with the same IEEE operations in
  * the same order, so they agree bit for bit; the GEMM kernels differ only in rounding (the
  * vector kernel uses fused multiply-adds).
@@ -36,7 +39,46 @@ class Kernels {
     private static final int MR = 4;
     private static final int NR = 4;
 
+    /** The float32 GEMM plan these kernels run. */
+    private final GemmPlan gemmF;
+    /** How {@link #gemmF} was chosen, for {@link #description()}. */
+    private final String gemmReason;
+
     Kernels() {
+        this(GemmPlan.SCALAR, "the scalar plan");
+    }
+
+    Kernels(GemmPlan gemmF, String gemmReason) {
+        this.gemmF = gemmF;
+        this.gemmReason = gemmReason;
+    }
+
+    /** The float32 GEMM plan: micro-kernel and blocking ({@link GemmPlans}). */
+    final GemmPlan gemmF() {
+        return gemmF;
+    }
+
+    /** How the float32 GEMM plan was chosen: forced, probed, cached or the default. */
+    final String gemmReason() {
+        return gemmReason;
+    }
+
+    /** These kernels with another float32 GEMM plan, one of {@link #plans()}. */
+    Kernels withGemm(GemmPlan plan, String reason) {
+        if (plan.bits() != 0) {
+            throw new IllegalArgumentException("GEMM plan " + plan.name() + " needs the Vector API");
+        }
+        return new Kernels(plan, reason);
+    }
+
+    /** The float32 GEMM plans these kernels can run: the scalar one here, every vector plan in {@link VectorKernels}. */
+    java.util.List<GemmPlan> plans() {
+        return java.util.List.of(GemmPlan.SCALAR);
+    }
+
+    /** The plan these kernels run unless one is forced or probed: the scalar one here. */
+    GemmPlan defaultPlan() {
+        return GemmPlan.SCALAR;
     }
 
     /** The vector kernels when the Vector API is present and not switched off, else {@link #SCALAR}. */
@@ -49,11 +91,20 @@ class Kernels {
         static final Kernels KERNELS = detect();
     }
 
-    private static Kernels detect() {
-        if (Boolean.getBoolean(SCALAR_PROPERTY)) {
-            LOG.log(Level.DEBUG, "cpu backend: scalar kernels (system property " + SCALAR_PROPERTY + ")");
-            return SCALAR;
-        }
+    /**
+     * The vector kernels with their default plan when the Vector API is present and they pass
+     * their self-test, whatever {@value #SCALAR_PROPERTY} says, else empty: what a forced vector
+     * plan runs on, and what the tests run every plan on.
+     */
+    static Optional<Kernels> vector() {
+        return Optional.ofNullable(Vector.KERNELS);
+    }
+
+    private static final class Vector {
+        static final Kernels KERNELS = loadVector();
+    }
+
+    private static Kernels loadVector() {
         Module own = Kernels.class.getModule();
         Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
         if (vector.isEmpty() && own.getLayer() != null) {
@@ -62,7 +113,7 @@ class Kernels {
         if (vector.isEmpty()) {
             LOG.log(Level.DEBUG, "cpu backend: scalar kernels (start the JVM with --add-modules jdk.incubator.vector"
                     + " for the vector kernels)");
-            return SCALAR;
+            return null;
         }
         try {
             if (own.isNamed() && !own.canRead(vector.get())) {
@@ -72,20 +123,33 @@ class Kernels {
                     .getDeclaredConstructor().newInstance();
             if (!k.selfTest()) {
                 LOG.log(Level.WARNING, "cpu backend: the vector kernels failed their self-test; using scalar kernels");
-                return SCALAR;
+                return null;
             }
-            LOG.log(Level.DEBUG, "cpu backend: " + k.description());
             return k;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             LOG.log(Level.WARNING, "cpu backend: the Vector API is present but unusable (" + e
                     + "); using scalar kernels");
+            return null;
+        }
+    }
+
+    private static Kernels detect() {
+        if (Boolean.getBoolean(SCALAR_PROPERTY)) {
+            LOG.log(Level.DEBUG, "cpu backend: scalar kernels (system property " + SCALAR_PROPERTY + ")");
             return SCALAR;
         }
+        Optional<Kernels> v = vector();
+        if (v.isEmpty()) {
+            return SCALAR;
+        }
+        Kernels k = GemmPlans.choose(v.get());
+        LOG.log(Level.DEBUG, "cpu backend: " + k.description());
+        return k;
     }
 
     /** Says which kernels these are, for logs and {@code toString}. */
     String description() {
-        return "scalar kernels";
+        return "scalar kernels, float32 GEMM " + gemmF.name() + " (" + gemmReason + ")";
     }
 
     /** Whether these kernels are the Vector API ones. */
@@ -93,37 +157,38 @@ class Kernels {
         return false;
     }
 
-    /** A small product checked against the scalar kernels: a vector implementation that cannot run is never chosen. */
+    /**
+     * A small product by every plan checked against the scalar kernels: a vector implementation
+     * that cannot run is never chosen.
+     */
     final boolean selfTest() {
-        int m = 2 * mrF() + 1;
-        int n = 2 * nrF() + 3;
-        int k = 19;
-        float[] a = new float[m * k];
-        float[] b = new float[k * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (i % 7) - 3;
+        for (GemmPlan plan : plans()) {
+            if (plan.bits() != 0 && plan.bits() != defaultPlan().bits()) {
+                continue; // narrower plans run only when forced: not run here, lest they slow the others (GemmPlans)
+            }
+            int m = 2 * plan.tile().mr() + 1;
+            int n = 2 * plan.tile().nr() + 3;
+            int k = 19;
+            float[] a = new float[m * k];
+            float[] b = new float[k * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 7) - 3;
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (i % 5) - 2;
+            }
+            float[] mine = new float[m * n];
+            float[] ref = new float[m * n];
+            Gemm.packed(plan, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, mine, 0, n, false);
+            Gemm.packed(GemmPlan.SCALAR, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, ref, 0, n, false);
+            if (!java.util.Arrays.equals(mine, ref)) { // small integers: every sum is exact
+                return false;
+            }
         }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (i % 5) - 2;
-        }
-        float[] mine = new float[m * n];
-        float[] ref = new float[m * n];
-        Gemm.packed(this, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, mine, 0, n, false);
-        Gemm.packed(SCALAR, Parallel.SERIAL, m, n, k, a, 0, k, false, b, 0, n, false, ref, 0, n, false);
-        return java.util.Arrays.equals(mine, ref); // small integers: every sum is exact
+        return true;
     }
 
     // ---- GEMM micro-kernels --------------------------------------------------------------
-
-    /** Rows of the float32 micro-tile: packed A panels are this many rows wide. */
-    int mrF() {
-        return MR;
-    }
-
-    /** Columns of the float32 micro-tile: packed B panels are this many columns wide. */
-    int nrF() {
-        return NR;
-    }
 
     /** Rows of the float64 micro-tile. */
     int mrD() {
@@ -219,31 +284,73 @@ class Kernels {
     }
 
     /**
-     * Columns of a narrow float32 micro-kernel for the last, ragged panel of B, or 0 when there
-     * is none; a panel of at most this many columns is computed by {@link #microNarrowF}.
+     * Columns of a narrow float64 micro-kernel for the last, ragged panel of B, or 0 when there
+     * is none; a panel of at most this many columns is computed by {@link #microNarrowD}.
      */
-    int narrowF() {
-        return 0;
-    }
-
-    /** As {@link #narrowF}, in float64. */
     int narrowD() {
         return 0;
     }
 
     /**
-     * As {@link #microF} for an {@code mr x narrowF()} tile, reading the first
-     * {@code narrowF()} values of each row of a packed B panel whose rows are {@code bs} apart.
+     * As {@link #microD} for an {@code mr x narrowD()} tile, reading the first
+     * {@code narrowD()} values of each row of a packed B panel whose rows are {@code bs} apart.
      */
-    void microNarrowF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, int bs, float[] c, int co,
+    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
                       int ldc, boolean add) {
         throw new UnsupportedOperationException("no narrow kernel");
     }
 
-    /** As {@link #microNarrowF}, in float64. */
-    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
-                      int ldc, boolean add) {
-        throw new UnsupportedOperationException("no narrow kernel");
+    /**
+     * Four output channels of a direct convolution ({@link DirectConv}) at positions
+     * {@code [0, q1)} of the padded-width layout: {@code out[r q1 + q] = sum over t < taps}, in
+     * order, of {@code wb[wo + 4 t + r] xp[off[t] + q]}, where tap {@code t = (ci kh + ky) kw + kx}
+     * reads at {@code off[t] = ci plane + ky wp + kx}. {@code q1} is a multiple of 64; the arrays
+     * hold every element this reads and writes.
+     */
+    void conv4F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
+        for (int q = 0; q < q1; q++) {
+            float a0 = 0;
+            float a1 = 0;
+            float a2 = 0;
+            float a3 = 0;
+            for (int t = 0, w = wo; t < taps; t++, w += 4) {
+                float v = xp[off[t] + q];
+                a0 += wb[w] * v;
+                a1 += wb[w + 1] * v;
+                a2 += wb[w + 2] * v;
+                a3 += wb[w + 3] * v;
+            }
+            out[q] = a0;
+            out[q1 + q] = a1;
+            out[2 * q1 + q] = a2;
+            out[3 * q1 + q] = a3;
+        }
+    }
+
+    /**
+     * The weight gradient of {@link #conv4F} for four output channels, added into
+     * {@code acc[ao + 4 t + r]}: the sum over {@code q < q1} of {@code gp[r q1 + q] xp[off[t] + q]},
+     * {@code gp} zero wherever no output pixel is.
+     */
+    void convWeight4F(float[] xp, int[] off, int taps, float[] gp, int q1, float[] acc, int ao) {
+        for (int t = 0, at = ao; t < taps; t++, at += 4) {
+            int o = off[t];
+            float s0 = 0;
+            float s1 = 0;
+            float s2 = 0;
+            float s3 = 0;
+            for (int q = 0; q < q1; q++) {
+                float v = xp[o + q];
+                s0 += gp[q] * v;
+                s1 += gp[q1 + q] * v;
+                s2 += gp[2 * q1 + q] * v;
+                s3 += gp[3 * q1 + q] * v;
+            }
+            acc[at] += s0;
+            acc[at + 1] += s1;
+            acc[at + 2] += s2;
+            acc[at + 3] += s3;
+        }
     }
 
     /** As {@link #microF}, in float64. */

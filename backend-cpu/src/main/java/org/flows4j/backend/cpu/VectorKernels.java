@@ -1,5 +1,6 @@
 package org.flows4j.backend.cpu;
 
+import java.util.List;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -21,12 +22,10 @@ import org.flows4j.api.backend.UnaryOp;
  * API call to machine instructions only when it sees the operator, and a loop that passed the
  * operator as a variable would box every vector on the heap.
  *
- * <p><b>GEMM micro-kernel.</b> A {@code 4 x 3}-vector tile ({@code 4 x 48} floats or
- * {@code 4 x 24} doubles at 512 bits): twelve accumulators, three vectors of the packed B row
- * and one broadcast of A make 16 live vector registers, which C2 keeps in registers on
- * x86-64 (an {@code 8 x 2} tile, 19 registers, ran at a third of the speed or less, see
- * {@code docs/BENCHMARKS.md}). Each step of {@code k} is three loads, four
- * broadcasts and twelve fused multiply-adds.
+ * <p><b>GEMM micro-kernels.</b> Float64: a {@code 4 x 3}-vector tile ({@code 4 x 24} doubles at
+ * 512 bits): twelve accumulators, three vectors of the packed B row and one broadcast of A make
+ * 16 live vector registers. Float32: the tile and blocking of the plan chosen for the machine
+ * ({@link GemmPlans}), from the generated tiles {@code TileF*} listed in {@link #catalog()}.
  */
 final class VectorKernels extends Kernels {
 
@@ -36,16 +35,94 @@ final class VectorKernels extends Kernels {
     private static final int DL = DS.length();
     private static final int MR = 4;
 
-    /** Reflectively, by {@link Kernels#best()}; refuses vectors too short to pay (fewer than four floats). */
+    /** The float32 GEMM plans (see {@link GemmPlans}); built once, on first use. */
+    private static final class Catalog {
+        static final List<GemmPlan> PLANS = catalog();
+    }
+
+    /** Reflectively, by {@link Kernels#vector()}; refuses vectors too short to pay (fewer than four floats). */
     VectorKernels() {
+        this(null, "the default plan");
+    }
+
+    private VectorKernels(GemmPlan plan, String reason) {
+        super(plan != null ? plan : defaultFor(FS.vectorBitSize()), reason);
         if (FL < 4 || DL < 2) {
             throw new UnsupportedOperationException("preferred vectors of " + FS.vectorBitSize() + " bits are too short");
         }
     }
 
+    /**
+     * Every vector plan, 512-bit ones first. Each names a tile ({@code bits-MRxNV}: rows by vectors
+     * of that width), the k slice, and {@code -pa} when every panel of A is packed. The B panel
+     * ({@code kc x nr} floats) is sized for a 32 to 48 KiB L1 (24 to 48 KiB), the block of A
+     * ({@code mc x kc}) and of B ({@code kc x nc}) for a 1 to 2 MiB L2. {@code 512-4x3-k192} is
+     * the tuning of the Zen 5 machine of {@code docs/BENCHMARKS.md} (A in place); tiles of more
+     * than 16 registers are offered with A packed only (8 rows of A in place, 4 KiB apart in a
+     * 1024-wide matrix, share L1 sets and ran at a third of the speed there).
+     */
+    private static List<GemmPlan> catalog() {
+        FloatTile t512x4x3 = new TileF512x4x3();
+        FloatTile t256x4x3 = new TileF256x4x3();
+        return List.of(
+                GemmPlan.of(t512x4x3, 192, 128, 1024, false),
+                GemmPlan.of(t512x4x3, 128, 128, 1024, false),
+                GemmPlan.of(t512x4x3, 128, 192, 1024, true),
+                GemmPlan.of(new TileF512x6x2(), 192, 192, 1024, true),
+                GemmPlan.of(new TileF512x8x2(), 192, 192, 1024, true),
+                GemmPlan.of(new TileF512x12x2(), 192, 192, 1024, true),
+                GemmPlan.of(new TileF512x8x3(), 128, 192, 1024, true),
+                GemmPlan.of(new TileF512x6x4(), 96, 192, 1024, true),
+                GemmPlan.of(t256x4x3, 192, 128, 1024, false),
+                GemmPlan.of(new TileF256x6x2(), 256, 192, 1024, true),
+                GemmPlan.of(new TileF256x8x2(), 256, 192, 1024, true),
+                GemmPlan.of(new TileF256x8x3(), 192, 192, 1024, true),
+                GemmPlan.of(new TileF256x6x4(), 192, 192, 1024, true));
+    }
+
+    /** The plan of a JVM whose preferred vectors are {@code bits} wide when nothing is probed or forced. */
+    private static GemmPlan defaultFor(int bits) {
+        if (bits < 256) {
+            return GemmPlan.SCALAR; // no tile of narrower vectors: the 256-bit ones would run emulated
+        }
+        String name = bits >= 512 ? "512-4x3-k192" : "256-4x3-k192";
+        for (GemmPlan p : Catalog.PLANS) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException(name);
+    }
+
+    @Override
+    Kernels withGemm(GemmPlan plan, String reason) {
+        if (!Catalog.PLANS.contains(plan) && plan != GemmPlan.SCALAR) {
+            throw new IllegalArgumentException("unknown GEMM plan " + plan.name());
+        }
+        return new VectorKernels(plan, reason);
+    }
+
+    @Override
+    List<GemmPlan> plans() {
+        List<GemmPlan> all = new java.util.ArrayList<>(Catalog.PLANS);
+        all.add(GemmPlan.SCALAR);
+        return List.copyOf(all);
+    }
+
+    @Override
+    GemmPlan defaultPlan() {
+        return defaultFor(FS.vectorBitSize());
+    }
+
+    /** The JVM's preferred vector width in bits. */
+    static int preferredBits() {
+        return FS.vectorBitSize();
+    }
+
     @Override
     String description() {
-        return "Vector API kernels, " + FS.vectorBitSize() + "-bit vectors";
+        return "Vector API kernels, " + FS.vectorBitSize() + "-bit vectors, float32 GEMM " + gemmF().name() + " ("
+                + gemmReason() + ")";
     }
 
     @Override
@@ -54,16 +131,6 @@ final class VectorKernels extends Kernels {
     }
 
     // ---- GEMM micro-kernels --------------------------------------------------------------
-
-    @Override
-    int mrF() {
-        return MR;
-    }
-
-    @Override
-    int nrF() {
-        return 3 * FL;
-    }
 
     @Override
     int mrD() {
@@ -76,122 +143,14 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
-    void microF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
-                boolean add) {
-        int r1 = rs;
-        int r2 = 2 * rs;
-        int r3 = 3 * rs;
-        FloatVector c00 = FloatVector.zero(FS);
-        FloatVector c01 = c00;
-        FloatVector c02 = c00;
-        FloatVector c10 = c00;
-        FloatVector c11 = c00;
-        FloatVector c12 = c00;
-        FloatVector c20 = c00;
-        FloatVector c21 = c00;
-        FloatVector c22 = c00;
-        FloatVector c30 = c00;
-        FloatVector c31 = c00;
-        FloatVector c32 = c00;
-        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
-        for (int p = 0, x = ao; p < kc; p++, x += cs) {
-            int y = bo + p * (3 * FL);
-            FloatVector b0 = FloatVector.fromArray(FS, b, y);
-            FloatVector b1 = FloatVector.fromArray(FS, b, y + FL);
-            FloatVector b2 = FloatVector.fromArray(FS, b, y + 2 * FL);
-            FloatVector v = FloatVector.broadcast(FS, a[x]);
-            c00 = b0.fma(v, c00);
-            c01 = b1.fma(v, c01);
-            c02 = b2.fma(v, c02);
-            v = FloatVector.broadcast(FS, a[x + r1]);
-            c10 = b0.fma(v, c10);
-            c11 = b1.fma(v, c11);
-            c12 = b2.fma(v, c12);
-            v = FloatVector.broadcast(FS, a[x + r2]);
-            c20 = b0.fma(v, c20);
-            c21 = b1.fma(v, c21);
-            c22 = b2.fma(v, c22);
-            v = FloatVector.broadcast(FS, a[x + r3]);
-            c30 = b0.fma(v, c30);
-            c31 = b1.fma(v, c31);
-            c32 = b2.fma(v, c32);
-        }
-        // written out: vectors passed to a helper that C2 declines to inline are boxed
-        if (add) {
-            FloatVector.fromArray(FS, c, co).add(c00).intoArray(c, co);
-            FloatVector.fromArray(FS, c, co + FL).add(c01).intoArray(c, co + FL);
-            FloatVector.fromArray(FS, c, co + 2 * FL).add(c02).intoArray(c, co + 2 * FL);
-            FloatVector.fromArray(FS, c, co + ldc).add(c10).intoArray(c, co + ldc);
-            FloatVector.fromArray(FS, c, co + ldc + FL).add(c11).intoArray(c, co + ldc + FL);
-            FloatVector.fromArray(FS, c, co + ldc + 2 * FL).add(c12).intoArray(c, co + ldc + 2 * FL);
-            FloatVector.fromArray(FS, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
-            FloatVector.fromArray(FS, c, co + 2 * ldc + FL).add(c21).intoArray(c, co + 2 * ldc + FL);
-            FloatVector.fromArray(FS, c, co + 2 * ldc + 2 * FL).add(c22).intoArray(c, co + 2 * ldc + 2 * FL);
-            FloatVector.fromArray(FS, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
-            FloatVector.fromArray(FS, c, co + 3 * ldc + FL).add(c31).intoArray(c, co + 3 * ldc + FL);
-            FloatVector.fromArray(FS, c, co + 3 * ldc + 2 * FL).add(c32).intoArray(c, co + 3 * ldc + 2 * FL);
-        } else {
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + FL);
-            c02.intoArray(c, co + 2 * FL);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + FL);
-            c12.intoArray(c, co + ldc + 2 * FL);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + FL);
-            c22.intoArray(c, co + 2 * ldc + 2 * FL);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + FL);
-            c32.intoArray(c, co + 3 * ldc + 2 * FL);
-        }
-    }
-
-    @Override
-    int narrowF() {
-        return FL;
-    }
-
-    @Override
     int narrowD() {
         return DL;
     }
 
     /**
      * One vector wide: the last panel of a product 196 or 392 columns wide is mostly padding.
-     * The B panel is this class's own, {@code bs = nrF()} (or {@code nrD()}) wide.
+     * The B panel is this class's own, {@code bs = nrD()} wide.
      */
-    @Override
-    void microNarrowF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, int bs, float[] c, int co,
-                      int ldc, boolean add) {
-        int r1 = rs;
-        int r2 = 2 * rs;
-        int r3 = 3 * rs;
-        FloatVector c0 = FloatVector.zero(FS);
-        FloatVector c1 = c0;
-        FloatVector c2 = c0;
-        FloatVector c3 = c0;
-        for (int p = 0, x = ao; p < kc; p++, x += cs) {
-            // bs is always this class's panel width; the constant lets C2 hoist the range check
-            FloatVector b0 = FloatVector.fromArray(FS, b, bo + p * (3 * FL));
-            c0 = b0.fma(FloatVector.broadcast(FS, a[x]), c0);
-            c1 = b0.fma(FloatVector.broadcast(FS, a[x + r1]), c1);
-            c2 = b0.fma(FloatVector.broadcast(FS, a[x + r2]), c2);
-            c3 = b0.fma(FloatVector.broadcast(FS, a[x + r3]), c3);
-        }
-        // each branch stores its own vectors: a vector merged from two branches may be boxed
-        if (add) {
-            FloatVector.fromArray(FS, c, co).add(c0).intoArray(c, co);
-            FloatVector.fromArray(FS, c, co + ldc).add(c1).intoArray(c, co + ldc);
-            FloatVector.fromArray(FS, c, co + 2 * ldc).add(c2).intoArray(c, co + 2 * ldc);
-            FloatVector.fromArray(FS, c, co + 3 * ldc).add(c3).intoArray(c, co + 3 * ldc);
-        } else {
-            c0.intoArray(c, co);
-            c1.intoArray(c, co + ldc);
-            c2.intoArray(c, co + 2 * ldc);
-            c3.intoArray(c, co + 3 * ldc);
-        }
-    }
-
     @Override
     void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
                       int ldc, boolean add) {
@@ -293,6 +252,75 @@ final class VectorKernels extends Kernels {
             c31.intoArray(c, co + 3 * ldc + DL);
             c32.intoArray(c, co + 3 * ldc + 2 * DL);
         }
+    }
+
+    /**
+     * Whole vectors of positions ({@code q1} is a multiple of 64, so of every vector length); one
+     * flat loop over the taps, as the GEMM micro-kernels have, so that C2 keeps the four
+     * accumulators in registers (nested loops over channels and kernel rows left them boxed).
+     */
+    @Override
+    void conv4F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
+        for (int q = 0; q < q1; q += FL) {
+            conv4Vector(xp, off, taps, wb, wo, out, q1, q);
+        }
+    }
+
+    private static void conv4Vector(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1, int q) {
+        FloatVector a0 = FloatVector.zero(FS);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int t = 0, w = wo; t < taps; t++, w += 4) {
+            FloatVector v = FloatVector.fromArray(FS, xp, off[t] + q);
+            a0 = v.fma(FloatVector.broadcast(FS, wb[w]), a0);
+            a1 = v.fma(FloatVector.broadcast(FS, wb[w + 1]), a1);
+            a2 = v.fma(FloatVector.broadcast(FS, wb[w + 2]), a2);
+            a3 = v.fma(FloatVector.broadcast(FS, wb[w + 3]), a3);
+        }
+        a0.intoArray(out, q);
+        a1.intoArray(out, q1 + q);
+        a2.intoArray(out, 2 * q1 + q);
+        a3.intoArray(out, 3 * q1 + q);
+    }
+
+    /**
+     * Lanes of partial sums, then the lanes added in order from a scratch array, not
+     * {@code reduceLanes}: its order may differ between compiled and interpreted code, and the
+     * result must not depend on when the JIT compiler finished.
+     */
+    @Override
+    void convWeight4F(float[] xp, int[] off, int taps, float[] gp, int q1, float[] acc, int ao) {
+        float[] lanes = new float[4 * FL];
+        for (int t = 0, at = ao; t < taps; t++, at += 4) {
+            convWeightTap(xp, off[t], gp, q1, lanes);
+            for (int r = 0; r < 4; r++) {
+                float s = 0;
+                for (int l = 0; l < FL; l++) {
+                    s += lanes[r * FL + l];
+                }
+                acc[at + r] += s;
+            }
+        }
+    }
+
+    /** One tap of {@link #convWeight4F}: four vectors of partial sums into {@code lanes}. */
+    private static void convWeightTap(float[] xp, int off, float[] gp, int q1, float[] lanes) {
+        FloatVector s0 = FloatVector.zero(FS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int q = 0; q < q1; q += FL) {
+            FloatVector v = FloatVector.fromArray(FS, xp, off + q);
+            s0 = FloatVector.fromArray(FS, gp, q).fma(v, s0);
+            s1 = FloatVector.fromArray(FS, gp, q1 + q).fma(v, s1);
+            s2 = FloatVector.fromArray(FS, gp, 2 * q1 + q).fma(v, s2);
+            s3 = FloatVector.fromArray(FS, gp, 3 * q1 + q).fma(v, s3);
+        }
+        s0.intoArray(lanes, 0);
+        s1.intoArray(lanes, FL);
+        s2.intoArray(lanes, 2 * FL);
+        s3.intoArray(lanes, 3 * FL);
     }
 
     // ---- unary -----------------------------------------------------------------------------

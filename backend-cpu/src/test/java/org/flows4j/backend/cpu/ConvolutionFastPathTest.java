@@ -19,10 +19,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The three convolution kernels (im2col and GEMM) of both kinds of kernels against direct loops
- * written here, in double from the stored inputs, within the error bound of a sum (see
- * {@link FastPaths}): small odd shapes, 3x3 and 1x1 kernels, and a Glow-like
- * {@code 8 x 16 x 14 x 14} with a 3x3 kernel.
+ * The three convolution kernels (im2col and GEMM, and in float32 the direct kernels of
+ * {@link DirectConv}) of both kinds of kernels against direct loops written here, in double from
+ * the stored inputs, within the error bound of a sum (see {@link FastPaths}): small odd shapes,
+ * 3x3 and 1x1 kernels, a Glow-like {@code 8 x 16 x 14 x 14} with a 3x3 kernel, and glow:small's
+ * own shapes.
  */
 class ConvolutionFastPathTest {
 
@@ -36,7 +37,15 @@ class ConvolutionFastPathTest {
         {{5, 2, 4, 3}, {3, 3, 3}, {1, 1}},
         {{2, 2, 1, 1}, {3, 5, 5}, {2, 2}},
         {{3, 4, 5, 20}, {17, 3, 3}, {1, 1}},
-        {{8, 16, 14, 14}, {16, 3, 3}, {1, 1}}};
+        {{8, 16, 14, 14}, {16, 3, 3}, {1, 1}},
+        // the packed path in float32 too (more than 16 output channels and more than 36 taps)
+        {{3, 8, 6, 7}, {20, 3, 3}, {1, 1}},
+        // glow:small's direct shapes: the zero-initialized last layer, the split prior, a first layer
+        {{3, 64, 14, 14}, {4, 3, 3}, {1, 1}},
+        {{2, 64, 7, 7}, {8, 3, 3}, {1, 1}},
+        {{3, 2, 14, 14}, {64, 3, 3}, {1, 1}},
+        // padding wider than the kernel reaches: the input gradient falls back to col2im
+        {{2, 3, 5, 4}, {4, 3, 3}, {3, 2}}};
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();

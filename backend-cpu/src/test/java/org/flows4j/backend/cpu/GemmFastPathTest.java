@@ -261,8 +261,53 @@ class GemmFastPathTest {
     }
 
     @Test
+    void skinny_direct_products_give_the_bits_of_the_plain_loops_row_by_row() {
+        // many rows, few columns: the skinny loops; one row at a time: the plain loops
+        RandomSource rng = RandomSource.seeded(77);
+        int m = 45;
+        int k = 33;
+        for (int n = 1; n < Gemm.SKINNY; n++) {
+            for (int t = 0; t < 8; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                boolean add = (t & 4) != 0;
+                float[] af = floats(rng.normal(m * k));
+                float[] bf = floats(rng.normal(k * n));
+                float[] c0 = floats(rng.normal(m * n));
+                double[] ad = rng.normal(m * k);
+                double[] bd = rng.normal(k * n);
+                double[] d0 = rng.normal(m * n);
+                int lda = ta ? m : k;
+                int ldb = tb ? k : n;
+                float[] cf = c0.clone();
+                double[] cd = d0.clone();
+                Gemm.direct(m, n, k, af, 0, lda, ta, bf, 0, ldb, tb, cf, 0, n, add);
+                Gemm.direct(m, n, k, ad, 0, lda, ta, bd, 0, ldb, tb, cd, 0, n, add);
+                float[] rf = c0.clone();
+                double[] rd = d0.clone();
+                for (int i = 0; i < m; i++) {
+                    int ai = ta ? i : i * lda;
+                    Gemm.direct(1, n, k, af, ai, lda, ta, bf, 0, ldb, tb, rf, i * n, n, add);
+                    Gemm.direct(1, n, k, ad, ai, lda, ta, bd, 0, ldb, tb, rd, i * n, n, add);
+                }
+                String what = "n=" + n + " ta=" + ta + " tb=" + tb + " add=" + add;
+                assertArrayEquals(rf, cf, what);
+                assertArrayEquals(rd, cd, what);
+            }
+        }
+    }
+
+    private static float[] floats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    @Test
     void the_direct_path_is_taken_for_small_and_skinny_products_only() {
-        int mr = Kernels.best().mrF();
+        int mr = Kernels.best().gemmF().tile().mr();
         assertEquals(true, Gemm.isDirect(7, 7, 7, mr));
         assertEquals(true, Gemm.isDirect(1000, 1, 1, mr));
         assertEquals(true, Gemm.isDirect(1, 1000, 1000, mr));

@@ -24,6 +24,7 @@ import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.backend.support.DirectAdam;
+import org.flows4j.backend.support.DirectElementwise;
 
 /**
  * Every SPI kernel on PyTorch tensors through DJL's {@link NDArray}, in float32 and float64.
@@ -250,11 +251,44 @@ final class DjlBackend implements Backend {
             case SOFTPLUS -> Stable.softplus(a, this);
             case RELU -> a.getNDArrayInternal().relu();
             case ABS -> a.abs();
-            case SIGN -> Stable.sign(a);
+            case SIGN -> sign(a, DjlStorage.of(x));
             case SQRT -> a.sqrt();
             case SQUARE -> a.square();
             case RECIPROCAL -> reciprocal(a);
         });
+    }
+
+    /**
+     * {@code sign}, NaN kept: one Vector API pass from Java over the tensors' memory
+     * ({@link DirectElementwise}) where the Vector API is present, else {@link Stable#sign}
+     * (PyTorch's sign, isnan and where: three calls and two temporaries, 0.7 ms for 256,000 floats,
+     * twenty times a nice:paper step in ReLU's backward pass).
+     */
+    private NDArray sign(NDArray a, DjlStorage s) {
+        int n = s.shape().size();
+        long bytes = (long) n * s.dtype().byteSize();
+        if (n == 0 || !DirectElementwise.available() || bytes > Integer.MAX_VALUE) {
+            return Stable.sign(a);
+        }
+        NDArray out = root.create(a.getShape(), a.getDataType());
+        try {
+            ByteBuffer in = direct(a, bytes);
+            DirectElementwise.sign(in, direct(out, bytes), n, s.dtype() == DType.FLOAT32);
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** The tensor's memory as a direct buffer (every storage here is contiguous, so it is the memory itself). */
+    private static ByteBuffer direct(NDArray a, long bytes) {
+        ByteBuffer b = a.toByteBuffer(true);
+        if (!b.isDirect() || b.capacity() < bytes) {
+            throw new IllegalStateException("djl: a tensor of " + bytes + " bytes gave no direct buffer of its"
+                    + " memory (" + b + ")");
+        }
+        return b;
     }
 
     private NDArray reciprocal(NDArray a) {
@@ -607,6 +641,61 @@ final class DjlBackend implements Backend {
         }
         DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
+    }
+
+    /**
+     * {@code act(x W + b)} as libtorch's product, then the bias added in place into it (no
+     * temporary), then the activation: the composition's values with one array and one call fewer.
+     */
+    @Override
+    public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
+        DjlStorage xs = DjlStorage.of(x);
+        if (xs.shape().rank() != 2 || weight.shape().rank() != 2 || bias == null || bias.shape().rank() != 1
+                || xs.shape().size() == 0 || weight.shape().size() == 0) {
+            return Backend.super.linear(x, weight, bias, activation);
+        }
+        NDArray y = xs.array().matMul(arr(weight));
+        try {
+            y.addi(arr(bias));
+        } catch (RuntimeException e) {
+            y.close();
+            throw e;
+        }
+        Storage out = wrap(y);
+        if (activation == null) {
+            return out;
+        }
+        try {
+            return unary(activation, out);
+        } finally {
+            free(out);
+        }
+    }
+
+    /**
+     * {@code g * sign(y)} in one Vector API pass from Java over the tensors' memory
+     * ({@link DirectElementwise}), bit for bit the composition; without the Vector API, the
+     * composition.
+     */
+    @Override
+    public Storage reluBackward(Storage gradOutput, Storage output) {
+        DjlStorage g = DjlStorage.of(gradOutput);
+        DjlStorage y = DjlStorage.of(output);
+        int n = g.shape().size();
+        long bytes = (long) n * g.dtype().byteSize();
+        if (!g.shape().equals(y.shape()) || g.dtype() != y.dtype() || n == 0 || !DirectElementwise.available()
+                || bytes > Integer.MAX_VALUE) {
+            return Backend.super.reluBackward(gradOutput, output);
+        }
+        NDArray out = root.create(g.array().getShape(), g.array().getDataType());
+        try {
+            DirectElementwise.reluBackward(direct(g.array(), bytes), direct(y.array(), bytes), direct(out, bytes), n,
+                    g.dtype() == DType.FLOAT32);
+            return wrap(out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
     }
 
     // ---- memory --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.backend.support.DirectAdam;
+import org.flows4j.backend.support.DirectElementwise;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -338,6 +339,55 @@ final class Nd4jBackend implements Backend {
         DirectAdam.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
                 v1.array().data().asNio(), n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
+    }
+
+    /**
+     * {@code act(x W + b)}: the product into a new array, the bias added into it in place by
+     * ND4J's broadcasting {@code add} (no temporary), then the activation: the composition's
+     * values with one array fewer.
+     */
+    @Override
+    public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
+        if (x.shape().rank() != 2 || weight.shape().rank() != 2 || bias == null || bias.shape().rank() != 1
+                || x.shape().size() == 0 || weight.shape().size() == 0) {
+            return Backend.super.linear(x, weight, bias, activation);
+        }
+        Storage y = matmul(x, weight, false, false);
+        try {
+            INDArray z = Nd4jStorage.of(y).array();
+            elements(size(y));
+            Nd.exec("add", new INDArray[] {z, Nd4jStorage.of(bias).array()}, new INDArray[] {z});
+        } catch (RuntimeException | Error e) {
+            free(y);
+            throw e;
+        }
+        if (activation == null) {
+            return y;
+        }
+        try {
+            return unary(activation, y);
+        } finally {
+            free(y);
+        }
+    }
+
+    /**
+     * {@code g * sign(y)} in one Vector API pass from Java over the buffers
+     * ({@link DirectElementwise}), bit for bit the composition, where both are whole row-major
+     * arrays; else the composition.
+     */
+    @Override
+    public Storage reluBackward(Storage gradOutput, Storage output) {
+        Nd4jStorage g = Nd4jStorage.of(gradOutput);
+        Nd4jStorage y = Nd4jStorage.of(output);
+        if (!g.shape().equals(y.shape()) || g.dtype() != y.dtype() || g.size() == 0 || !DirectElementwise.available()
+                || !Nd.direct(g.array()) || !Nd.direct(y.array())) {
+            return Backend.super.reluBackward(gradOutput, output);
+        }
+        INDArray r = Nd.alloc(Nd.type(g.dtype()), g.shape());
+        DirectElementwise.reluBackward(g.array().data().asNio(), y.array().data().asNio(), r.data().asNio(), g.size(),
+                g.dtype() == DType.FLOAT32);
+        return Nd4jStorage.owning(r, g.shape(), g.dtype());
     }
 
     // ---- memory --------------------------------------------------------------------------

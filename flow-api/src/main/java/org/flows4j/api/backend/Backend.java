@@ -202,6 +202,78 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * A dense layer in one call: {@code y = act(x W + b)}, with {@code x [n, in]},
+     * {@code weight W [in, out]}, {@code bias b [out]} (broadcast over the rows) or {@code null}
+     * for none, and {@code activation} one of {@link UnaryOp} applied elementwise, or
+     * {@code null} for none. Returns {@code [n, out]}.
+     *
+     * <p>The default is {@link #matmul}, then {@code binary(ADD)} and {@link #unary}, freeing the
+     * intermediates; a backend that overrides it must give the same values as that composition
+     * up to the rounding of its own {@code matmul} (the product is rounded, then the bias added,
+     * then the activation applied), so that a model gives the same result either way. Native
+     * backends save a call and an array per layer; the pure-Java one a pass over the output.
+     */
+    default Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
+        Storage y = matmul(x, weight, false, false);
+        if (bias != null) {
+            Storage t = binary(BinaryOp.ADD, y, bias);
+            free(y);
+            y = t;
+        }
+        if (activation != null) {
+            Storage t = unary(activation, y);
+            free(y);
+            y = t;
+        }
+        return y;
+    }
+
+    /**
+     * The gradient through ReLU written with its output: {@code g * sign(y)} for
+     * {@code y = relu(x)}, that is {@code g} where {@code y > 0}, 0 where {@code y = 0}, and NaN
+     * where {@code y} is NaN (so a NaN in the forward pass stays visible in the gradients);
+     * {@code gradOutput} and {@code output} have one shape. The default is {@code unary(SIGN)}
+     * then {@code binary(MUL)}, as {@code Tensor.relu}'s backward rule computes it today; a
+     * backend's own version must give the same bits (it is a selection, so it can).
+     */
+    default Storage reluBackward(Storage gradOutput, Storage output) {
+        Storage sign = unary(UnaryOp.SIGN, output);
+        try {
+            return binary(BinaryOp.MUL, gradOutput, sign);
+        } finally {
+            free(sign);
+        }
+    }
+
+    /**
+     * One affine coupling transform on its parameters, forward or inverse: forward
+     * {@code y = x * exp(s) + t}, inverse {@code x = (y - t) * exp(-s)}, all four of one shape,
+     * where {@code s} is the log-scale already bounded by the coupling's scale function. The
+     * log-determinant ({@code s} or {@code -s}) is the caller's. The default composes
+     * {@code unary(NEG)}, {@code unary(EXP)}, {@code binary(MUL)} and {@code binary(ADD/SUB)}
+     * in that order of rounding, and an override must round the same way ({@code exp} once,
+     * then the product, then the sum; inverse: the difference, then the product): one pass over
+     * four arrays where the composition makes three to four and as many temporaries.
+     */
+    default Storage affineCoupling(Storage x, Storage logScale, Storage shift, boolean inverse) {
+        List<Storage> temps = new java.util.ArrayList<>();
+        try {
+            if (!inverse) {
+                Storage e = keep(temps, unary(UnaryOp.EXP, logScale));
+                Storage scaled = keep(temps, binary(BinaryOp.MUL, x, e));
+                return binary(BinaryOp.ADD, scaled, shift);
+            }
+            Storage e = keep(temps, unary(UnaryOp.EXP, keep(temps, unary(UnaryOp.NEG, logScale))));
+            Storage d = keep(temps, binary(BinaryOp.SUB, x, shift));
+            return binary(BinaryOp.MUL, d, e);
+        } finally {
+            for (Storage t : temps) {
+                free(t);
+            }
+        }
+    }
+
     private static Storage keep(List<Storage> temps, Storage s) {
         temps.add(s);
         return s;

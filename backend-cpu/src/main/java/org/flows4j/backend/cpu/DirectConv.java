@@ -1,0 +1,186 @@
+package org.flows4j.backend.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Float32 convolutions without a column matrix, for the shapes where {@code im2col} and the
+ * packed product cost more than the arithmetic: few output channels (Glow's zero-initialized
+ * last layer and split prior, 4 or 8 channels from 64) or few taps (a first layer from 2 or 4
+ * channels). There a product has 4 or 8 rows, so each element of the nine-times-larger column
+ * matrix, written once by {@code im2col} and once more by the packing, feeds only 4 to 8
+ * multiply-adds: 7 GFLOP/s on glow:small's shapes, 58% of its training step.
+ *
+ * <p><b>Padded-width layout.</b> Each input plane is copied once, zero-padded, into a buffer of
+ * {@code Hp x Wp} ({@code Hp = h + 2 padH}, {@code Wp = w + 2 padW}). An output pixel
+ * {@code (oy, ox)} is then position {@code q = oy Wp + ox}, and tap {@code (ky, kx)} of channel
+ * {@code ci} reads {@code xp[ci][q + ky Wp + kx]}: every tap is the same contiguous run shifted,
+ * so a vector of consecutive {@code q} loads in one instruction, and output rows are computed
+ * {@code Wp} wide, the {@code Wp - ow} extra columns discarded. {@link Kernels#conv4F} keeps four
+ * output channels in registers and sums each output element over {@code (ci, ky, kx)} in that
+ * order; {@link Kernels#convWeight4F} sums products over {@code q} for four channels at a time.
+ *
+ * <p>The gradient with respect to the input is the same kernel on the padded gradient with the
+ * weight flipped and its channels swapped (a full correlation), so it needs no {@code col2im}.
+ * Results differ from the packed path's in rounding only (another summation order).
+ */
+final class DirectConv {
+
+    /** Output channels computed together (the kernels' register block). */
+    static final int ROWS = 4;
+    /** Elements past every buffer's end that a whole last vector may read or write. */
+    private static final int SLACK = 64;
+
+    private DirectConv() {
+    }
+
+    /** Whether the direct kernels should run: float32, stride 1, few output channels or few taps, and not a 1x1 product. */
+    static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
+        boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
+        return !pointwise && (cOut <= 16 || cIn * kh * kw <= 36);
+    }
+
+    /** Where tap {@code (ci, ky, kx)} reads, relative to the output position: {@code ci plane + ky wp + kx}. */
+    private static int[] offsets(int cIn, int kh, int kw, int plane, int wp) {
+        int[] off = new int[cIn * kh * kw];
+        for (int ci = 0, t = 0; ci < cIn; ci++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++, t++) {
+                    off[t] = ci * plane + ky * wp + kx;
+                }
+            }
+        }
+        return off;
+    }
+
+    /** Positions {@code [0, oh Wp)} rounded up to a whole number of the widest vectors. */
+    private static int positions(int oh, int wp) {
+        return (oh * wp + SLACK - 1) / SLACK * SLACK;
+    }
+
+    /**
+     * Image {@code [cIn, h, w]} at {@code xOff} into {@code xp}, each plane zero-padded to
+     * {@code hp x wp}, then zeros to the end of {@code xp} (the slack past the last plane).
+     */
+    private static void pad(float[] x, int xOff, int cIn, int h, int w, int padH, int padW, float[] xp, int plane,
+                            int size) {
+        Arrays.fill(xp, 0, size, 0f);
+        int wp = w + 2 * padW;
+        for (int ci = 0; ci < cIn; ci++) {
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(x, xOff + (ci * h + y) * w, xp, ci * plane + (y + padH) * wp + padW, w);
+            }
+        }
+    }
+
+    /**
+     * The weight of output channels {@code [c0, c0 + 4)} tap-major at {@code wo}
+     * ({@code wb[wo + t * 4 + r]}, zeros for channels past {@code cOut}), from
+     * {@code w [cOut, cIn, kh, kw]}; with {@code flip}, from the weight of the convolution this
+     * one transposes, {@code [cIn, cOut, kh, kw]} read with its two channel axes swapped and the
+     * kernel turned by 180 degrees.
+     */
+    private static void block(float[] w, int c0, int cOut, int cIn, int kh, int kw, boolean flip, float[] wb,
+                              int wo) {
+        int taps = cIn * kh * kw;
+        for (int r = 0; r < ROWS; r++) {
+            int c = c0 + r;
+            for (int ci = 0; ci < cIn; ci++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        int t = (ci * kh + ky) * kw + kx;
+                        float v = 0;
+                        if (c < cOut) {
+                            v = flip ? w[((ci * cOut + c) * kh + kh - 1 - ky) * kw + kw - 1 - kx] : w[c * taps + t];
+                        }
+                        wb[wo + t * ROWS + r] = v;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code out[b] = conv(x[b], w)} for images {@code [b0, b1)} on the calling thread:
+     * {@code x [n, cIn, h, w]}, {@code w [cOut, cIn, kh, kw]} (or, with {@code flip}, the weight
+     * of the convolution this one transposes, {@code [cIn, cOut, kh, kw]}), {@code out}
+     * {@code [n, cOut, oh, ow]}, every element of which is written.
+     */
+    static void forward(Kernels kern, float[] x, int cIn, int h, int w, float[] wt, int cOut, int kh, int kw,
+                        int padH, int padW, boolean flip, float[] out, int b0, int b1) {
+        int hp = h + 2 * padH;
+        int wp = w + 2 * padW;
+        int oh = hp - kh + 1;
+        int ow = wp - kw + 1;
+        int plane = hp * wp;
+        int xpSize = cIn * plane + wp + kw + SLACK;
+        int q1 = positions(oh, wp);
+        int taps = cIn * kh * kw;
+        int blocks = (cOut + ROWS - 1) / ROWS;
+        int[] off = offsets(cIn, kh, kw, plane, wp);
+        Buffers buf = Buffers.get();
+        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] op = buf.floats(Buffers.TILE, ROWS * q1);
+        float[] wb = buf.floats(Buffers.PACK_A, blocks * ROWS * taps);
+        for (int i = 0; i < blocks; i++) {
+            block(wt, i * ROWS, cOut, cIn, kh, kw, flip, wb, i * ROWS * taps);
+        }
+        for (int b = b0; b < b1; b++) {
+            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            for (int i = 0; i < blocks; i++) {
+                kern.conv4F(xp, off, taps, wb, i * ROWS * taps, op, q1);
+                int c0 = i * ROWS;
+                for (int r = 0; r < Math.min(ROWS, cOut - c0); r++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        System.arraycopy(op, r * q1 + oy * wp, out, ((b * cOut + c0 + r) * oh + oy) * ow, ow);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dw += sum_{b in [b0, b1)} g[b] (x) x[b]}, the weight gradient of {@link #forward}
+     * (without flip), images in order, on the calling thread: {@code g [n, cOut, oh, ow]},
+     * {@code dw [cOut, cIn, kh, kw]}. Each image's sums over its pixels are added to a
+     * per-call accumulator, which is added to {@code dw} at the end.
+     */
+    static void weightGradient(Kernels kern, float[] x, int cIn, int h, int w, float[] g, int cOut, int kh, int kw,
+                               int padH, int padW, float[] dw, int b0, int b1) {
+        int hp = h + 2 * padH;
+        int wp = w + 2 * padW;
+        int oh = hp - kh + 1;
+        int ow = wp - kw + 1;
+        int plane = hp * wp;
+        int xpSize = cIn * plane + wp + kw + SLACK;
+        int q1 = positions(oh, wp);
+        int taps = cIn * kh * kw;
+        int blocks = (cOut + ROWS - 1) / ROWS;
+        int[] off = offsets(cIn, kh, kw, plane, wp);
+        Buffers buf = Buffers.get();
+        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] gp = buf.floats(Buffers.TILE, ROWS * q1);
+        float[] acc = buf.floats(Buffers.PACK_A, blocks * ROWS * taps);
+        Arrays.fill(acc, 0, blocks * ROWS * taps, 0f);
+        for (int b = b0; b < b1; b++) {
+            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            for (int i = 0; i < blocks; i++) {
+                int c0 = i * ROWS;
+                // the gradient in the padded-width layout, zero in the extra columns, the tail and absent channels
+                Arrays.fill(gp, 0, ROWS * q1, 0f);
+                for (int r = 0; r < Math.min(ROWS, cOut - c0); r++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        System.arraycopy(g, ((b * cOut + c0 + r) * oh + oy) * ow, gp, r * q1 + oy * wp, ow);
+                    }
+                }
+                kern.convWeight4F(xp, off, taps, gp, q1, acc, i * ROWS * taps);
+            }
+        }
+        for (int c = 0; c < cOut; c++) {
+            int i = c / ROWS;
+            int r = c % ROWS;
+            for (int t = 0; t < taps; t++) {
+                dw[c * taps + t] += acc[i * ROWS * taps + t * ROWS + r];
+            }
+        }
+    }
+}
