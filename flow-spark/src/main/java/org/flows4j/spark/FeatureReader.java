@@ -1,0 +1,145 @@
+package org.flows4j.spark;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads one sample's features from a row: an {@code array<float>} (or any numeric array), an ML
+ * {@code Vector}, or several numeric columns, checked against the schema once on the driver.
+ * Rows are read straight from Spark's row objects into a batch buffer, so the backend sees
+ * tensors of a batch, never single rows.
+ */
+final class FeatureReader implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private enum Kind { ARRAY, VECTOR, COLUMNS }
+
+    private final Kind kind;
+    private final int[] indices;
+    private final String description;
+
+    private FeatureReader(Kind kind, int[] indices, String description) {
+        this.kind = kind;
+        this.indices = indices;
+        this.description = description;
+    }
+
+    /**
+     * A reader of {@code inputCols} (numeric columns, one feature each) when any are given, else
+     * of {@code featuresCol} (a numeric array or an ML vector).
+     *
+     * @throws IllegalArgumentException naming the column that is missing or of the wrong type
+     */
+    static FeatureReader of(StructType schema, String featuresCol, String[] inputCols) {
+        if (inputCols != null && inputCols.length > 0) {
+            int[] idx = new int[inputCols.length];
+            for (int i = 0; i < inputCols.length; i++) {
+                StructField f = field(schema, inputCols[i]);
+                if (!(f.dataType() instanceof NumericType)) {
+                    throw new IllegalArgumentException("input column '" + inputCols[i] + "' must be numeric, but it is "
+                            + f.dataType().simpleString());
+                }
+                idx[i] = schema.fieldIndex(inputCols[i]);
+            }
+            return new FeatureReader(Kind.COLUMNS, idx, "columns " + Arrays.toString(inputCols));
+        }
+        StructField f = field(schema, featuresCol);
+        DataType t = f.dataType();
+        int[] idx = {schema.fieldIndex(featuresCol)};
+        if (t instanceof ArrayType a && a.elementType() instanceof NumericType) {
+            return new FeatureReader(Kind.ARRAY, idx, "column '" + featuresCol + "' (" + t.simpleString() + ")");
+        }
+        if (t.equals(SQLDataTypes.VectorType())) {
+            return new FeatureReader(Kind.VECTOR, idx, "column '" + featuresCol + "' (vector)");
+        }
+        throw new IllegalArgumentException("features column '" + featuresCol + "' must be an array of numbers "
+                + "(array<float>, array<double>) or an ML vector, but it is " + t.simpleString()
+                + "; for numeric columns set inputCols");
+    }
+
+    private static StructField field(StructType schema, String name) {
+        if (name == null || !Arrays.asList(schema.fieldNames()).contains(name)) {
+            throw new IllegalArgumentException("no column '" + name + "' among " + Arrays.toString(schema.fieldNames()));
+        }
+        return schema.apply(name);
+    }
+
+    /**
+     * Reads {@code row}'s {@code dims} features into {@code out} from {@code offset}; false (and
+     * nothing written) when the features are null.
+     *
+     * @throws IllegalArgumentException if the row has another number of features
+     */
+    boolean read(Row row, double[] out, int offset, int dims) {
+        switch (kind) {
+            case COLUMNS -> {
+                for (int i = 0; i < indices.length; i++) {
+                    if (row.isNullAt(indices[i])) {
+                        return false;
+                    }
+                }
+                check(indices.length, dims);
+                for (int i = 0; i < indices.length; i++) {
+                    out[offset + i] = ((Number) row.get(indices[i])).doubleValue();
+                }
+                return true;
+            }
+            case VECTOR -> {
+                if (row.isNullAt(indices[0])) {
+                    return false;
+                }
+                Vector v = (Vector) row.get(indices[0]);
+                check(v.size(), dims);
+                for (int i = 0; i < dims; i++) {
+                    out[offset + i] = v.apply(i);
+                }
+                return true;
+            }
+            default -> {
+                if (row.isNullAt(indices[0])) {
+                    return false;
+                }
+                List<Object> values = row.getList(indices[0]);
+                check(values.size(), dims);
+                for (int i = 0; i < dims; i++) {
+                    Object o = values.get(i);
+                    if (o == null) {
+                        throw new IllegalArgumentException(description + " holds a null element at index " + i);
+                    }
+                    out[offset + i] = ((Number) o).doubleValue();
+                }
+                return true;
+            }
+        }
+    }
+
+    /** The number of features in {@code row} (which must not be null). */
+    int width(Row row) {
+        return switch (kind) {
+            case COLUMNS -> indices.length;
+            case VECTOR -> ((Vector) row.get(indices[0])).size();
+            default -> row.getList(indices[0]).size();
+        };
+    }
+
+    private void check(int got, int dims) {
+        if (got != dims) {
+            throw new IllegalArgumentException(description + " holds " + got + " features but the model takes " + dims);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

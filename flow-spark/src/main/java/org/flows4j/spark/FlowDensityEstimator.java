@@ -1,0 +1,332 @@
+package org.flows4j.spark;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.flows4j.api.DType;
+import org.flows4j.api.Shape;
+import org.flows4j.layers.optim.Adam;
+import org.flows4j.zoo.train.TrainerConfig;
+
+/**
+ * A Spark ML {@code Estimator} whose {@link #fit} trains a flow by maximum likelihood on the
+ * features of a DataFrame ({@link DataParallelTrainer}: synchronous data parallelism, the
+ * library's trainer and checkpoints) and returns a {@link FlowDensityModel} that scores rows.
+ * Usable as a {@code Pipeline} stage, saved and loaded with {@code MLWritable}/{@code MLReadable}.
+ *
+ * <pre>{@code
+ * FlowDensityEstimator flow = new FlowDensityEstimator().setModel("realnvp:2d").setSteps(500);
+ * PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {assembler, flow}).fit(train);
+ * fitted.transform(test).select("log_prob");
+ * }</pre>
+ */
+public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
+        implements FlowDensityParams, DefaultParamsWritable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final FlowDensityParams.Shared shared;
+    private final Param<String> model;
+    private final LongParam steps;
+    private final IntParam batchSize;
+    private final DoubleParam learningRate;
+    private final DoubleParam clipNorm;
+    private final DoubleParam emaDecay;
+    private final LongParam seed;
+    private final Param<String> dtype;
+    private final Param<String> imageShape;
+    private final Param<String> checkpointPath;
+
+    /** An estimator with a fresh uid. */
+    public FlowDensityEstimator() {
+        this(Identifiable$.MODULE$.randomUID("flowDensity"));
+    }
+
+    /** An estimator with this uid (Spark's reader and {@code copy} use it). */
+    public FlowDensityEstimator(String uid) {
+        this.uid = uid;
+        this.shared = FlowDensityParams.shared(this);
+        this.model = new Param<>(this, "model", "zoo model spec, family:preset (realnvp:2d, nice:small)");
+        this.steps = new LongParam(this, "steps", "optimizer steps", ParamValidators.gtEq(1));
+        this.batchSize = new IntParam(this, "batchSize", "global batch size of a training step", ParamValidators.gtEq(1));
+        this.learningRate = new DoubleParam(this, "learningRate", "Adam's learning rate", ParamValidators.gt(0));
+        this.clipNorm = new DoubleParam(this, "clipNorm", "clip the global gradient norm to this; 0: no clipping",
+                ParamValidators.gtEq(0));
+        this.emaDecay = new DoubleParam(this, "emaDecay", "decay of the moving average of the weights; 0: none",
+                ParamValidators.inRange(0, 1, true, false));
+        this.seed = new LongParam(this, "seed", "seed of the initial weights, the batches and their noise");
+        this.dtype = new Param<>(this, "dtype", "parameter precision: float32 or float64",
+                ParamValidators.inArray(new String[] {"float32", "float64"}));
+        this.imageShape = new Param<>(this, "imageShape",
+                "event shape of 8-bit image data (1,28,28); empty: continuous features");
+        this.checkpointPath = new Param<>(this, "checkpointPath", "local file the driver writes checkpoints to; empty: none");
+        setDefault(shared.featuresCol(), "features");
+        setDefault(shared.inputCols(), new String[0]);
+        setDefault(shared.outputCol(), "log_prob");
+        setDefault(shared.bitsPerDimCol(), "bits_per_dim");
+        setDefault(shared.idCol(), "");
+        setDefault(shared.backend(), "");
+        setDefault(shared.scoreBatchSize(), 1024);
+        setDefault(model, "realnvp:2d");
+        setDefault(steps, 1000L);
+        setDefault(batchSize, 256);
+        setDefault(learningRate, 1e-3);
+        setDefault(clipNorm, 100.0);
+        setDefault(emaDecay, 0.0);
+        setDefault(seed, 0L);
+        setDefault(dtype, "float32");
+        setDefault(imageShape, "");
+        setDefault(checkpointPath, "");
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    // ---- shared parameters
+
+    @Override
+    public Param<String> featuresCol() {
+        return shared.featuresCol();
+    }
+
+    @Override
+    public StringArrayParam inputCols() {
+        return shared.inputCols();
+    }
+
+    @Override
+    public Param<String> outputCol() {
+        return shared.outputCol();
+    }
+
+    @Override
+    public Param<String> bitsPerDimCol() {
+        return shared.bitsPerDimCol();
+    }
+
+    @Override
+    public Param<String> idCol() {
+        return shared.idCol();
+    }
+
+    @Override
+    public Param<String> backend() {
+        return shared.backend();
+    }
+
+    @Override
+    public IntParam scoreBatchSize() {
+        return shared.scoreBatchSize();
+    }
+
+    @Override
+    public LongParam noiseSeed() {
+        return shared.noiseSeed();
+    }
+
+    // ---- training parameters
+
+    /** The zoo model spec (default {@code realnvp:2d}). */
+    public Param<String> model() {
+        return model;
+    }
+
+    /** Optimizer steps (default 1000). */
+    public LongParam steps() {
+        return steps;
+    }
+
+    /** The global batch size of a step (default 256). */
+    public IntParam batchSize() {
+        return batchSize;
+    }
+
+    /** Adam's learning rate (default 1e-3). */
+    public DoubleParam learningRate() {
+        return learningRate;
+    }
+
+    /** Clipping by global norm (default 100; 0: none). */
+    public DoubleParam clipNorm() {
+        return clipNorm;
+    }
+
+    /** Decay of the moving average of the weights (default 0: none). */
+    public DoubleParam emaDecay() {
+        return emaDecay;
+    }
+
+    /** The seed of the run (default 0). */
+    public LongParam seed() {
+        return seed;
+    }
+
+    /** {@code float32} (default) or {@code float64}. */
+    public Param<String> dtype() {
+        return dtype;
+    }
+
+    /** The event shape of 8-bit image data; empty (default) for continuous features. */
+    public Param<String> imageShape() {
+        return imageShape;
+    }
+
+    /** A local file for the driver's checkpoints; empty (default) for none. */
+    public Param<String> checkpointPath() {
+        return checkpointPath;
+    }
+
+    /** Sets {@link #featuresCol()}. */
+    public FlowDensityEstimator setFeaturesCol(String v) {
+        set(featuresCol(), v);
+        return this;
+    }
+
+    /** Sets {@link #inputCols()}. */
+    public FlowDensityEstimator setInputCols(String... v) {
+        set(inputCols(), v);
+        return this;
+    }
+
+    /** Sets {@link #outputCol()}. */
+    public FlowDensityEstimator setOutputCol(String v) {
+        set(outputCol(), v);
+        return this;
+    }
+
+    /** Sets {@link #backend()}. */
+    public FlowDensityEstimator setBackend(String v) {
+        set(backend(), v);
+        return this;
+    }
+
+    /** Sets {@link #model()}. */
+    public FlowDensityEstimator setModel(String v) {
+        set(model, v);
+        return this;
+    }
+
+    /** Sets {@link #steps()}. */
+    public FlowDensityEstimator setSteps(long v) {
+        set(steps, v);
+        return this;
+    }
+
+    /** Sets {@link #batchSize()}. */
+    public FlowDensityEstimator setBatchSize(int v) {
+        set(batchSize, v);
+        return this;
+    }
+
+    /** Sets {@link #learningRate()}. */
+    public FlowDensityEstimator setLearningRate(double v) {
+        set(learningRate, v);
+        return this;
+    }
+
+    /** Sets {@link #clipNorm()}. */
+    public FlowDensityEstimator setClipNorm(double v) {
+        set(clipNorm, v);
+        return this;
+    }
+
+    /** Sets {@link #emaDecay()}. */
+    public FlowDensityEstimator setEmaDecay(double v) {
+        set(emaDecay, v);
+        return this;
+    }
+
+    /** Sets {@link #seed()}. */
+    public FlowDensityEstimator setSeed(long v) {
+        set(seed, v);
+        return this;
+    }
+
+    /** Sets {@link #dtype()}. */
+    public FlowDensityEstimator setDtype(String v) {
+        set(dtype, v);
+        return this;
+    }
+
+    /** Sets {@link #imageShape()}. */
+    public FlowDensityEstimator setImageShape(String v) {
+        set(imageShape, v);
+        return this;
+    }
+
+    /** Sets {@link #checkpointPath()}. */
+    public FlowDensityEstimator setCheckpointPath(String v) {
+        set(checkpointPath, v);
+        return this;
+    }
+
+    /** The trainer's settings these parameters describe: Adam at a constant rate. */
+    public DataParallelTrainer.Config trainConfig() {
+        TrainerConfig tc = TrainerConfig.builder()
+                .optimizer(Adam.builder().learningRate((Double) getOrDefault(learningRate)).build())
+                .clipNorm((Double) getOrDefault(clipNorm)).emaDecay((Double) getOrDefault(emaDecay))
+                .batchSize((Integer) getOrDefault(batchSize)).steps((Long) getOrDefault(steps)).seed((Long) getOrDefault(seed)).build();
+        DataParallelTrainer.Config c = DataParallelTrainer.Config.of(getOrDefault(model), tc)
+                .withDtype(DType.valueOf(getOrDefault(dtype).toUpperCase(java.util.Locale.ROOT)))
+                .withBackend(getBackend()).withFeaturesCol(getFeaturesCol()).withInputCols(getInputCols());
+        String shape = getOrDefault(imageShape);
+        if (!shape.isBlank()) {
+            c = c.withImages(Shape.of(Arrays.stream(shape.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray()));
+        }
+        String file = getOrDefault(checkpointPath);
+        return file.isBlank() ? c : c.withCheckpointFile(Path.of(file));
+    }
+
+    @Override
+    public FlowDensityModel fit(Dataset<?> dataset) {
+        @SuppressWarnings("unchecked")
+        Dataset<Row> rows = (Dataset<Row>) dataset.toDF();
+        transformSchema(rows.schema());
+        DataParallelTrainer.Result result = new DataParallelTrainer(trainConfig()).fit(rows);
+        FlowDensityModel fitted = new FlowDensityModel(uid, result.checkpoint());
+        return copyValues(fitted, ParamMap.empty()).setParent(this);
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        validateFeatures(schema);
+        StructType out = schema.add(getOutputCol(), DataTypes.DoubleType, true);
+        if (!getOrDefault(imageShape).isBlank() && !getBitsPerDimCol().isBlank()) {
+            out = out.add(getBitsPerDimCol(), DataTypes.DoubleType, true);
+        }
+        return out;
+    }
+
+    @Override
+    public FlowDensityEstimator copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** Spark's reader of saved estimators ({@code MLReadable}). */
+    public static MLReader<FlowDensityEstimator> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    /** Loads an estimator that {@code write().save(path)} saved. */
+    public static FlowDensityEstimator load(String path) {
+        return read().load(path);
+    }
+}
