@@ -10,6 +10,8 @@ module org.flows4j.cli {
     requires info.picocli;
     requires java.desktop;
     requires java.logging;
+    // --json output, written with the streaming core that flow-layers reads headers with
+    requires tools.jackson.core;
 
     // Flows4jCommand.run, for embedding; the plots and the Guice wiring stay inside, so no Guice
     // type appears in an exported package

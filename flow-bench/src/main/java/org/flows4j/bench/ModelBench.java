@@ -17,9 +17,11 @@ import org.flows4j.layers.Events;
 import org.flows4j.layers.optim.Adam;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.GlowFactory;
+import org.flows4j.zoo.models.MafFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.RealNvpFactory;
 import org.flows4j.zoo.models.ZooModel;
 
@@ -27,7 +29,11 @@ import org.flows4j.zoo.models.ZooModel;
  * The macro benchmark of the zoo's models on one backend per JVM (two native thread pools on
  * two cores distort each other): training steps per second (forward, backward, Adam) and
  * sampling samples per second for nice:paper (784 dimensions, batch 256), realnvp:2d (batch
- * 512) and glow:small (28x28x1, batch 64), in float32 on synthetic data of the right kind;
+ * 512), glow:small (28x28x1, batch 64), maf:tabular (8 features, batch 512) and nsf:2d (batch
+ * 512), in float32 on synthetic data of the right kind, and density evaluations per second
+ * (one {@code logProb} pass without gradients); MAF's sampling cost against the dimension
+ * ({@code maf:tabular} at D = 8, 16, 32, 64: sampling is D sequential passes through each MADE,
+ * the density one, so their ratio grows as D);
  * the NICE step's GFLOP/s (its matrix products, {@link NiceStep#flops()}) over the backend's
  * own 1024 float32 GEMM rate, measured in alternating rounds in the same JVM ({@code --rounds},
  * median of the per-round ratios, after {@code --warmup} seconds of training, by default three
@@ -54,7 +60,12 @@ public final class ModelBench {
     private static final List<Workload> WORKLOADS = List.of(
             new Workload("nice:paper", new NiceFactory(), "paper", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 256),
             new Workload("realnvp:2d", new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, 512),
-            new Workload("glow:small", new GlowFactory(), "small", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 64));
+            new Workload("glow:small", new GlowFactory(), "small", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 64),
+            new Workload("maf:tabular", new MafFactory(), "tabular", Shape.of(8), Dataset.Kind.CONTINUOUS, 512),
+            new Workload("nsf:2d", new NsfFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, 512));
+
+    /** The dimensions of MAF's sampling cost: each adds D sequential passes per sample. */
+    private static final int[] MAF_DIMENSIONS = {8, 16, 32, 64};
 
     /** Runs the benchmark; see the class comment for the arguments. */
     public static void main(String[] args) throws IOException {
@@ -80,7 +91,8 @@ public final class ModelBench {
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
             System.out.printf("backend %s, threads %d (%s)%n", backend.name(), backend.options().threads(), backend);
-            StringBuilder table = new StringBuilder("| model | batch | train steps/s | samples/s |\n|---|---:|---:|---:|\n");
+            StringBuilder table = new StringBuilder("| model | batch | train steps/s | density evals/s | samples/s |\n"
+                    + "|---|---:|---:|---:|---:|\n");
             for (Workload w : WORKLOADS) {
                 if (only != null && !w.name().equals(only)) {
                     continue;
@@ -89,10 +101,15 @@ public final class ModelBench {
                 double steps = w.name().startsWith("nice")
                         ? niceAgainstGemm(model, w, backend, seconds, rounds, warmup >= 0 ? warmup : 3 * seconds)
                         : trainRate(model, w, seconds);
+                double densities = densityRate(model, w, seconds);
                 double samples = sampleRate(model, w, seconds);
-                table.append(String.format("| %s | %d | %.2f | %.1f |%n", w.name(), w.batch(), steps, samples));
+                table.append(String.format("| %s | %d | %.2f | %.1f | %.1f |%n", w.name(), w.batch(), steps, densities,
+                        samples));
             }
             System.out.print(table);
+            if (only == null || only.equals("maf:tabular")) {
+                mafAgainstDimension(backend, seconds);
+            }
             System.out.printf("peak resident memory (VmHWM): %.0f MiB%n", memoryKiB("VmHWM") / 1024);
             if (profile) {
                 for (Workload w : WORKLOADS) {
@@ -223,6 +240,29 @@ public final class ModelBench {
                 + " training thread %.1f MiB/step; collector time %.1f ms/step:%n", w.name(), backend.name(), n,
                 wall / 1e6 / n, mib, (double) (gcMillis() - gcBefore) / n);
         System.out.print(profiler.report(n, wall));
+        // the inverse pass: sampling a batch (issue 12, target 5), after a quarter of the time warms it up
+        RandomSource r = RandomSource.seeded(3);
+        Runnable draw = () -> {
+            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+                model.flow().sample(w.batch(), r).toFloatArray();
+            }
+        };
+        long warmSampling = System.nanoTime() + (long) (seconds * 0.25e9);
+        while (System.nanoTime() < warmSampling) {
+            draw.run();
+        }
+        profiler.reset();
+        long sampleStart = System.nanoTime();
+        long sampleEnd = sampleStart + (long) (seconds * 0.75e9);
+        int batches = 0;
+        while (batches == 0 || System.nanoTime() < sampleEnd) {
+            draw.run();
+            batches++;
+        }
+        long sampleWall = System.nanoTime() - sampleStart;
+        System.out.printf("%n%s sampling (inverse pass) on %s, %d batches of %d profiled, %.2f ms/batch:%n", w.name(),
+                backend.name(), batches, w.batch(), sampleWall / 1e6 / batches);
+        System.out.print(profiler.report(batches, sampleWall));
     }
 
     /** The accumulated time of every garbage collector, in milliseconds. */
@@ -233,6 +273,37 @@ public final class ModelBench {
             sum += Math.max(0, gc.getCollectionTime());
         }
         return sum;
+    }
+
+    /** Density evaluations per second: {@code logProb} of a fixed batch, without gradients. */
+    private static double densityRate(ZooModel model, Workload w, double seconds) {
+        Tensor x = batch(w, model.backend(), 11).unscoped();
+        return w.batch() * rate(seconds, () -> {
+            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+                model.flow().logProb(x).toFloatArray();
+            }
+        });
+    }
+
+    /**
+     * MAF's sampling cost against the dimension D: {@code maf:tabular} (whose MADEs widen with D,
+     * {@code min(512, max(64, 8 D))}) at each of {@link #MAF_DIMENSIONS}, density evaluations and
+     * samples per second over batches of 512, and their ratio, which the D sequential passes of
+     * sampling make grow about as D.
+     */
+    private static void mafAgainstDimension(Backend backend, double seconds) {
+        System.out.printf("%nmaf:tabular sampling against the dimension D (batch 512; the density is one pass per MADE,"
+                + " sampling D passes):%n| D | MADE width | density evals/s | samples/s | density / samples |%n"
+                + "|---:|---:|---:|---:|---:|%n");
+        for (int d : MAF_DIMENSIONS) {
+            Workload w = new Workload("maf:tabular", new MafFactory(), "tabular", Shape.of(d), Dataset.Kind.CONTINUOUS,
+                    512);
+            ZooModel model = build(w, backend);
+            double densities = densityRate(model, w, seconds / 2);
+            double samples = sampleRate(model, w, seconds / 2);
+            System.out.printf("| %d | %d | %.1f | %.1f | %.1f |%n", d, Math.min(512, Math.max(64, 8 * d)), densities,
+                    samples, densities / samples);
+        }
     }
 
     private static double sampleRate(ZooModel model, Workload w, double seconds) {

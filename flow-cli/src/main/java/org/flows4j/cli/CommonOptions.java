@@ -36,6 +36,12 @@ final class CommonOptions {
             if (threads < 1) {
                 throw new UsageException("--threads must be at least 1, got " + threads);
             }
+            int processors = Runtime.getRuntime().availableProcessors();
+            if (threads > processors) {
+                throw new UsageException("--threads " + threads + " is more than this machine's " + processors
+                        + " processors, which would only slow the work down; give --threads " + processors
+                        + " or less");
+            }
             o = o.withThreads(threads);
         }
         return o;
@@ -48,7 +54,10 @@ final class CommonOptions {
      */
     Backend openBackend() {
         BackendOptions options = backendOptions();
-        if (backend == null || backend.isBlank()) {
+        if (backend != null && backend.isBlank()) {
+            throw new UsageException("--backend needs a name (see 'flows4j backends'); leave it out for the default");
+        }
+        if (backend == null) {
             return Backends.create(options);
         }
         checkKnown(backend);
@@ -57,6 +66,9 @@ final class CommonOptions {
 
     /** Fails with a usage error listing the discovered backends if none is called {@code name}. */
     static void checkKnown(String name) {
+        if (name.isBlank()) {
+            throw new UsageException("--backend needs a name (see 'flows4j backends'); leave it out for the default");
+        }
         List<BackendInfo> all = Backends.list();
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         if (all.stream().noneMatch(b -> b.name().equals(wanted))) {

@@ -1,7 +1,6 @@
 package org.flows4j.cli;
 
 import jakarta.inject.Inject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.flows4j.api.backend.Backend;
@@ -53,6 +52,11 @@ final class EvalCommand extends ZooCommand {
             description = "Seed of generated data and of dequantization noise (default: the training run's).")
     Long seed;
 
+    @Option(names = "--per-sample", paramLabel = "FILE",
+            description = "Also write every sample's score to FILE (CSV: index, log_prob, bits_per_dim for images, "
+                    + "the values), as flow-spark scores rows; image noise is drawn per row from the seed + 2 and the index.")
+    Path perSample;
+
     @Inject
     EvalCommand(Terminal terminal, Zoo zoo) {
         super(terminal);
@@ -67,9 +71,7 @@ final class EvalCommand extends ZooCommand {
         if (!split.equals("test") && !split.equals("validation") && !split.equals("train")) {
             throw new UsageException("--split is test, validation or train; got '" + split + "'");
         }
-        if (!Files.isRegularFile(checkpoint)) {
-            throw new IllegalStateException("checkpoint " + checkpoint + ": no such file");
-        }
+        Runs.requireCheckpointFile(checkpoint, "flows4j eval");
         CheckpointInfo info = ZooCheckpoints.info(checkpoint);
         String dataSpec = data != null ? data : ZooCheckpoints.dataSpec(info);
         if (dataSpec == null) {
@@ -81,6 +83,11 @@ final class EvalCommand extends ZooCommand {
         Backend backend = closeAfterReport(common.openBackend());
         long started = System.nanoTime();
         ZooModel model = ZooCheckpoints.load(checkpoint, zoo, backend, rawWeights);
+        if (!model.eventShape().equals(dataset.eventShape())) {
+            throw new UsageException("the model " + model.spec() + " in " + checkpoint + " was built for samples of "
+                    + "shape " + model.eventShape() + " but " + dataset.name() + " has samples of shape "
+                    + dataset.eventShape() + ": give the data set it was trained on with --data");
+        }
         DataSplit chosen = switch (split) {
             case "validation" -> dataset.validation();
             case "train" -> dataset.train();
@@ -93,6 +100,14 @@ final class EvalCommand extends ZooCommand {
             throw new IllegalStateException("the " + split + " split of " + dataset.name() + " is empty");
         }
         EvalResult result = Evaluator.evaluate(model, chosen, batch, RandomSource.seeded(s + 2));
+        if (!Double.isFinite(result.nllNats())) {
+            throw new IllegalStateException("the NLL of " + checkpoint + " on the " + split + " split of "
+                    + dataset.name() + " is " + result.nllNats() + ", not a number of nats: the model's log-density is "
+                    + "not finite" + Runs.nonFiniteWeights(model));
+        }
+        if (perSample != null) {
+            PerSampleFile.write(perSample, model, chosen, batch, s + 2);
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
 
         Report r = new Report();
@@ -106,6 +121,11 @@ final class EvalCommand extends ZooCommand {
                 info.metadata().step(), info.hasAverages() && !rawWeights ? ", averaged weights" : "", dataset.name(),
                 split, backend.name(), model.dtype().label()));
         r.line("NLL: " + ProgressBar.describe(result));
+        if (perSample != null) {
+            r.put("per_sample", perSample);
+            r.put("noise_seed", s + 2);
+            r.line("per-sample scores: " + perSample + " (" + chosen.size() + " rows, noise seed " + (s + 2) + ")");
+        }
         return r;
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.flows4j.cli.inject.ZooModule;
+import org.flows4j.zoo.data.DataRequestException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,8 +39,11 @@ import picocli.CommandLine.Spec;
                 InpaintCommand.class, ManipulateCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss)",
-                "2:usage error (a bad option, or an unknown model, data set or backend)"},
+        exitCodeList = {"0:success", "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss "
+                + "or result, out of memory, a run directory in use)",
+                "2:usage error (a bad option, or an unknown model, data set or backend)",
+                "130:interrupted (Ctrl-C, SIGINT); training writes its checkpoint first",
+                "143:terminated (SIGTERM); training writes its checkpoint first"},
         footer = {"", "Every command takes --backend NAME, --threads T, --verbose and --json.",
                 "Start with: flows4j quickstart"})
 public final class Flows4jCommand implements Callable<Integer> {
@@ -129,10 +133,51 @@ public final class Flows4jCommand implements Callable<Integer> {
             }
             Throwable cause = unwrap(ex);
             return cause instanceof UsageException || cause instanceof ParameterException
+                    || cause instanceof DataRequestException
                     ? fail(terminal, USAGE, cause, commandLine, j, v)
                     : fail(terminal, FAILURE, cause, null, j, v);
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The net under every command: what ran out and the flag that bounds it, one line.
+            return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, e), e), null, json, verbose);
+        } catch (StackOverflowError | LinkageError | RuntimeException e) {
+            return fail(terminal, FAILURE, new IllegalStateException("flows4j " + subcommand(args)
+                    + " failed with an internal error (" + internal(e) + "); run it with --verbose for the details",
+                    e), null, json, verbose);
+        }
+    }
+
+    /** The subcommand named in {@code args}, or "flows4j" alone. */
+    static String subcommand(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return "";
+    }
+
+    /** The one line for an {@link OutOfMemoryError}: the command, what ran out, the flag that bounds it. */
+    static String outOfMemory(String[] args, OutOfMemoryError e) {
+        String command = subcommand(args);
+        String bound = switch (command) {
+            case "train", "quickstart" -> "a smaller --batch, or a smaller model (-O), needs less";
+            case "eval" -> "a smaller --batch needs less";
+            case "sample", "inpaint", "manipulate" -> "fewer images (-n) need less";
+            case "interpolate" -> "fewer --pairs or --steps need less";
+            default -> "a smaller input needs less";
+        };
+        String what = e.getMessage() != null && e.getMessage().contains("array size exceeds VM limit")
+                ? "an array larger than the JVM allows was needed" : "the Java heap ran out";
+        return "flows4j " + command + " ran out of memory (" + what + "): " + bound
+                + ", or give the JVM more, e.g. JAVA_OPTS=-Xmx8g ./flows4j " + command + " ...";
+    }
+
+    private static String internal(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? "no message" : m.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -167,13 +212,12 @@ public final class Flows4jCommand implements Callable<Integer> {
         return status;
     }
 
-    /** The exception's message on one line; its type where it has no message. */
+    /** The exception's message on one line (never a class name: a user cannot act on one). */
     static String message(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
-            m = e.getCause() != null && e.getCause().getMessage() != null
-                    ? e.getClass().getSimpleName() + ": " + e.getCause().getMessage()
-                    : e.toString();
+            m = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+                    : "an internal error with no message; run with --verbose for the details";
         }
         return m.strip().replaceAll("\\s*\\R\\s*", "; ");
     }

@@ -36,6 +36,9 @@ import picocli.CommandLine.Option;
             + "middle-v, middle-h, random75, random90. --json gives log p before and after per image."})
 final class InpaintCommand extends PictureCommand {
 
+    /** The most images one run inpaints: they are optimized together, so memory grows with them. */
+    static final int MAX_INPAINTED = 64;
+
     @Option(names = {"-m", "--mask"}, paramLabel = "M", required = true, order = 10,
             description = "Which pixels are missing: top, bottom, odd, even, left, right, middle-v, middle-h, random75, "
                     + "random90.")
@@ -52,6 +55,11 @@ final class InpaintCommand extends PictureCommand {
     @Option(names = "--split", paramLabel = "test|validation|train", defaultValue = "test", order = 13,
             description = "Where the images come from (default: ${DEFAULT-VALUE}).")
     String split;
+
+    @Option(names = "--label", paramLabel = "NAME", order = 14,
+            description = "For a class-conditional model: inpaint every image as this class, maximizing "
+                    + "log p(x | label) (default: each image's own label).")
+    String label;
 
     @Inject
     InpaintCommand(Terminal terminal, Zoo zoo) {
@@ -78,16 +86,27 @@ final class InpaintCommand extends PictureCommand {
         if (n < 1) {
             throw new UsageException("--n must be at least 1, got " + n);
         }
+        if (n > MAX_INPAINTED) {
+            throw new UsageException("--n " + n + " is more than the " + MAX_INPAINTED + " images one inpainting "
+                    + "optimizes at once (each needs the model's gradient): ask for fewer");
+        }
         Path file = outFile();
         info();
         Backend backend = closeAfterReport(common.openBackend());
         long started = System.nanoTime();
         ZooModel model = loadModel(backend);
         requireImages(model);
+        if (label != null) {
+            labelContext(model, label, backend); // a wrong --label is one line before any work
+        }
         Dataset dataset = loadData(model);
         DataSplit images = split(dataset, split);
         if (images.size() == 0) {
             throw new IllegalStateException("the " + split + " split of " + dataset.name() + " is empty");
+        }
+        if (n > images.size()) {
+            throw new UsageException("the " + split + " split of " + dataset.name() + " has " + images.size()
+                    + " images, fewer than --n " + n);
         }
         int[] chosen = choose(images.size(), n, seed);
         int count = chosen.length;
@@ -102,9 +121,10 @@ final class InpaintCommand extends PictureCommand {
             // The centres of the pixels' bins (k + 1/2), where dequantization noise averages to: the
             // density there is the model's view of the image, and flooring shows the pixel again.
             Tensor x = images.batch(backend, model.dtype(), chosen).add(0.5);
+            Tensor context = imageContext(model, images, chosen, label, backend);
             original = x.toDoubleArray();
-            originalLogProb = Autodiff.noGrad(() -> model.flow().logProb(x).toDoubleArray());
-            out = Inpainting.inpaint(model.flow(), x, known, iterations, RandomSource.seeded(seed + 2));
+            originalLogProb = Autodiff.noGrad(() -> model.flow().logProb(x, context).toDoubleArray());
+            out = Inpainting.inpaint(model.flow(), x, context, known, iterations, RandomSource.seeded(seed + 2));
             result = out.result().toDoubleArray();
         }
 
@@ -158,6 +178,7 @@ final class InpaintCommand extends PictureCommand {
 
         Report r = report(backend, model, dataset.name());
         r.put("split", split);
+        r.put("context", contextDescription(model, label));
         r.put("mask", which.label());
         r.put("missing_fraction", Runs.round((double) missing / known.length, 6));
         r.put("iterations", iterations);

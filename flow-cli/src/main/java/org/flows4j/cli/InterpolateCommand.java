@@ -42,6 +42,11 @@ final class InterpolateCommand extends PictureCommand {
             description = "Where the images come from (default: ${DEFAULT-VALUE}).")
     String split;
 
+    @Option(names = "--label", paramLabel = "NAME", order = 13,
+            description = "For a class-conditional model: encode and decode every image as this class (default: "
+                    + "each image as its own label, the context moving from one to the other along the path).")
+    String label;
+
     @Inject
     InterpolateCommand(Terminal terminal, Zoo zoo) {
         super(terminal, zoo);
@@ -61,12 +66,16 @@ final class InterpolateCommand extends PictureCommand {
         if (pairs < 1) {
             throw new UsageException("--pairs must be at least 1, got " + pairs);
         }
+        requirePictureSize((long) pairs * steps, "--pairs " + pairs + " and --steps " + steps);
         Path file = outFile();
         info();
         Backend backend = closeAfterReport(common.openBackend());
         long started = System.nanoTime();
         ZooModel model = loadModel(backend);
         requireImages(model);
+        if (label != null) {
+            labelContext(model, label, backend); // a wrong --label is one line before any work
+        }
         Dataset dataset = loadData(model);
         DataSplit images = split(dataset, split);
         if (images.size() < 2 * pairs) {
@@ -85,7 +94,11 @@ final class InterpolateCommand extends PictureCommand {
             Tensor tb = images.batch(backend, model.dtype(), second);
             a = ta.toDoubleArray();
             b = tb.toDoubleArray();
-            x = Interpolation.interpolate(model.flow(), ta, tb, steps).toDoubleArray();
+            // A conditional model encodes each image given its context and decodes the path given
+            // the context on the same line, so that the endpoints still reproduce the images.
+            Tensor ca = imageContext(model, images, first, label, backend);
+            Tensor cb = imageContext(model, images, second, label, backend);
+            x = Interpolation.interpolate(model.flow(), ta, tb, ca, cb, steps).toDoubleArray();
         }
 
         // The endpoints against the inputs: Interpolation encodes the bin centres k + 1/2.
@@ -125,6 +138,7 @@ final class InterpolateCommand extends PictureCommand {
 
         Report r = report(backend, model, dataset.name());
         r.put("split", split);
+        r.put("context", contextDescription(model, label));
         r.put("pairs", pairs);
         r.put("steps", steps);
         List<Map<String, Object>> which = new ArrayList<>();

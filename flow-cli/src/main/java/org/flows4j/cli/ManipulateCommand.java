@@ -80,6 +80,7 @@ final class ManipulateCommand extends PictureCommand {
         if (alphas.length == 0) {
             throw new UsageException("--alphas needs at least one value");
         }
+        requirePictureSize((long) n * alphas.length, "--n " + n + " and " + alphas.length + " --alphas");
         for (double a : alphas) {
             if (!Double.isFinite(a)) {
                 throw new UsageException("--alphas are finite numbers; got " + a);
@@ -128,10 +129,13 @@ final class ManipulateCommand extends PictureCommand {
         double[] x;
         double directionNorm;
         try (MemoryScope scope = MemoryScope.open()) {
-            Tensor d = AttributeManipulation.direction(model.flow(), images, from, to, backend, model.dtype(), batch);
+            // A class-conditional model encodes every image given its own label and decodes the
+            // moved latents given the same label: only the latent moves.
+            Tensor d = AttributeManipulation.direction(model.flow(), images, from, to, backend, model.dtype(), batch,
+                    model.conditioning());
             directionNorm = Math.sqrt(d.square().sum().item());
             Tensor moved = AttributeManipulation.manipulate(model.flow(), images.batch(backend, model.dtype(), chosen),
-                    d, alphas);
+                    imageContext(model, images, chosen, null, backend), d, alphas);
             x = moved.toDoubleArray();
         }
 
@@ -150,6 +154,7 @@ final class ManipulateCommand extends PictureCommand {
 
         Report r = report(backend, model, dataset.name());
         r.put("split", split);
+        r.put("context", contextDescription(model, null));
         r.put("from_label", labelObject(from, names));
         r.put("to_label", labelObject(to, names));
         List<Double> a = new ArrayList<>();

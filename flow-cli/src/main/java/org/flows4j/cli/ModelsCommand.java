@@ -38,6 +38,7 @@ final class ModelsCommand extends ZooCommand {
                 row.put("preset", preset);
                 row.put("default", isDefault);
                 row.put("description", f.describe(preset));
+                row.put("conditional", preset.endsWith("-cond"));
                 rows.add(row);
             }
         }

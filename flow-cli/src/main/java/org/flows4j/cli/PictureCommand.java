@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Locale;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
+import org.flows4j.api.flow.Flow;
+import org.flows4j.api.tensor.Tensor;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.train.ZooCheckpoints;
@@ -52,6 +55,12 @@ abstract class PictureCommand extends ZooCommand {
             description = "Seed of the picture's randomness (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /**
+     * The most images one picture shows (a 32 x 32 grid): the picture's memory, and the work
+     * behind it, are bounded by this, not by what is asked.
+     */
+    static final int MAX_IMAGES = 1024;
+
     private CheckpointInfo info;
 
     PictureCommand(Terminal terminal, Zoo zoo) {
@@ -82,12 +91,18 @@ abstract class PictureCommand extends ZooCommand {
         return file;
     }
 
+    /** Fails with a usage error if a picture of {@code images} images is over {@link #MAX_IMAGES}. */
+    static void requirePictureSize(long images, String flags) {
+        if (images > MAX_IMAGES) {
+            throw new UsageException(flags + " ask for " + images + " images in one picture; at most " + MAX_IMAGES
+                    + " fit (a 32 x 32 grid): ask for fewer");
+        }
+    }
+
     /** The checkpoint's header, read once; a missing file is a failure (exit 1), as in {@code eval}. */
     CheckpointInfo info() {
         if (info == null) {
-            if (!Files.isRegularFile(checkpoint)) {
-                throw new IllegalStateException("checkpoint " + checkpoint + ": no such file");
-            }
+            Runs.requireCheckpointFile(checkpoint, "flows4j " + name());
             info = ZooCheckpoints.info(checkpoint);
         }
         return info;
@@ -138,6 +153,60 @@ abstract class PictureCommand extends ZooCommand {
             throw new UsageException("flows4j " + name() + " draws grey (1 channel) or RGB (3 channel) images; "
                     + model.spec() + " models " + e.dim(0) + " channels");
         }
+    }
+
+    /**
+     * The one-hot context {@code [c]} of {@code --label NAME} for a class-conditional model.
+     *
+     * @throws UsageException when the model is not conditioned on labels (naming what it takes)
+     *     or the name is not one of its classes (listing them)
+     */
+    static Tensor labelContext(ZooModel model, String label, Backend backend) {
+        Conditioning conditioning = model.conditioning();
+        if (conditioning.source() != Conditioning.Source.LABEL) {
+            throw new UsageException("--label: " + model.spec() + " is not conditioned on class labels"
+                    + (conditioning.isConditional() ? "; it takes context columns " + conditioning.names()
+                    + ": give --context" : " (it is unconditional): leave --label out"));
+        }
+        try {
+            return conditioning.oneHot(backend, model.dtype(), conditioning.labelIndex(label));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The contexts of the images of {@code split} at {@code indices} for a conditional model,
+     * {@code [n, c]}: with {@code label} (the command's {@code --label}) that class for every
+     * image, else each image's own (its one-hot label); null for an unconditional model.
+     *
+     * @throws UsageException when the split lacks the labels the model needs, naming {@code --label}
+     */
+    static Tensor imageContext(ZooModel model, DataSplit split, int[] indices, String label, Backend backend) {
+        Conditioning conditioning = model.conditioning();
+        if (label != null) {
+            Tensor c = labelContext(model, label, backend);
+            return Flow.broadcastContext("--label", c, indices.length);
+        }
+        if (!conditioning.isConditional()) {
+            return null;
+        }
+        try {
+            return conditioning.context(split, indices, backend, model.dtype());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(model.spec() + " is conditioned on " + conditioning.source().option() + "s "
+                    + conditioning.names() + ", but the images have none to give it (" + e.getMessage() + ")"
+                    + (conditioning.source() == Conditioning.Source.LABEL ? ": give --label, one of "
+                    + String.join(", ", conditioning.names()) : ""), e);
+        }
+    }
+
+    /** What a report says about the context: null (unconditional), "own label" or the class given. */
+    static String contextDescription(ZooModel model, String label) {
+        if (!model.conditioning().isConditional()) {
+            return null;
+        }
+        return label != null ? "label " + label : "each image's own label";
     }
 
     /** {@code test}, {@code validation} or {@code train}. */

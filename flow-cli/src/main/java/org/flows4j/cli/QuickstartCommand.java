@@ -1,6 +1,7 @@
 package org.flows4j.cli;
 
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.TrainResult;
+import org.flows4j.zoo.train.ZooCheckpoints;
 import org.flows4j.zoo.train.ZooTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +42,9 @@ final class QuickstartCommand extends ZooCommand {
     static final double LEARNING_RATE = 5e-3;
     static final int EVAL_BATCH = 1000;
 
+    /** The command's name, recorded in its checkpoints so that a second quickstart may replace them. */
+    static final String NAME = "quickstart";
+
     private final Zoo zoo;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "" + DEFAULT_STEPS,
@@ -49,6 +54,11 @@ final class QuickstartCommand extends ZooCommand {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "flows4j-out",
             description = "Where the pictures and the checkpoint go (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--force", negatable = false,
+            description = "Replace a checkpoint in --out that another command (train) wrote; an earlier quickstart's "
+                    + "output is replaced without it.")
+    boolean force;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
             description = "Seed of the data, the initialization and the batch order (default: ${DEFAULT-VALUE}).")
@@ -60,6 +70,15 @@ final class QuickstartCommand extends ZooCommand {
         this.zoo = zoo;
     }
 
+    /** Whether an earlier quickstart wrote {@code file} (an unreadable file is not known to be one). */
+    private static boolean writtenByQuickstart(Path file) {
+        try {
+            return NAME.equals(ZooCheckpoints.info(file).metadata().extra().get(Runs.COMMAND_KEY));
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
     @Override
     Report execute() {
         if (steps < 1) {
@@ -67,13 +86,20 @@ final class QuickstartCommand extends ZooCommand {
         }
         ModelSpec spec = Runs.modelSpec(zoo, MODEL);
         Dataset data = Runs.loadData(zoo, DATA, null, seed, 0);
+        Runs.openRunDirectory(this, out);
+        Path existing = out.resolve(ZooTrainer.CHECKPOINT);
+        if (Files.exists(existing) && !force && !writtenByQuickstart(existing)) {
+            throw new UsageException(existing + " holds a checkpoint that quickstart did not write"
+                    + Runs.describeCheckpoint(existing) + ", which quickstart would replace: give another --out, or "
+                    + "--force to replace it");
+        }
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel model = Runs.build(zoo, spec, data, backend, DType.FLOAT32, seed, Map.of());
         TrainConfig config = TrainConfig.defaults(out).withSeed(seed).withSteps(steps).withBatchSize(BATCH)
                 .withLearningRate(LEARNING_RATE).withWarmupSteps((int) Math.min(200, Math.max(1, steps / 10)));
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
-        ZooTrainer trainer = new ZooTrainer(model, data, config, history);
+        ZooTrainer trainer = new ZooTrainer(model, data, config, history).checkpointMetadata(Runs.COMMAND_KEY, NAME);
         closeAfterReport(new StopGuard(trainer, terminal));
         long started = System.nanoTime();
         TrainResult result;

@@ -27,6 +27,7 @@ import org.flows4j.zoo.train.Trainer;
 import org.flows4j.zoo.train.TrainerConfig;
 import org.flows4j.zoo.train.ZooCheckpoints;
 import org.flows4j.zoo.train.ZooTrainer;
+import org.flows4j.zoo.models.Conditioning;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -138,6 +139,16 @@ final class TrainCommand extends ZooCommand {
             description = "Override a preset's setting, e.g. -O coupling=additive (new runs only).")
     Map<String, String> options = new LinkedHashMap<>();
 
+    @Option(names = "--condition", paramLabel = "none|label|context",
+            description = "Train a conditional model (a -cond preset, see 'flows4j models') on the data's class "
+                    + "labels (one-hot) or its context columns (csv:PATH;context=COLUMN,...); default none.")
+    String condition;
+
+    @Option(names = "--force", negatable = false,
+            description = "Let a new run replace the checkpoint already in --out (without it, a new run refuses to; "
+                    + "continue that run with --resume, or give another --out).")
+    boolean force;
+
     @Option(names = "--no-plots", negatable = false,
             description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
@@ -198,16 +209,38 @@ final class TrainCommand extends ZooCommand {
         long s = seed != null ? seed : 0;
         Path dir = out != null ? out : Path.of("flows4j-out");
         Dataset dataset = Runs.loadData(zoo, data, dataDir, s, limit);
+        Runs.openRunDirectory(this, dir);
+        Path existing = dir.resolve(ZooTrainer.CHECKPOINT);
+        if (Files.exists(existing) && !force) {
+            throw new UsageException(existing + " already holds a checkpoint" + Runs.describeCheckpoint(existing)
+                    + "; continue it with 'flows4j train --resume " + existing + "', replace it with --force, or give "
+                    + "another --out");
+        }
         Backend backend = closeAfterReport(common.openBackend());
-        ZooModel zooModel = Runs.build(zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options);
+        Conditioning conditioning;
+        try {
+            conditioning = condition == null ? Conditioning.none()
+                    : Conditioning.of(Conditioning.Source.parse(condition), dataset);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage(), e);
+        }
+        ZooModel zooModel = Runs.build(zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options,
+                conditioning);
         return run(backend, zooModel, dataset, config(dir, s, Map.of()), null);
     }
 
     private Report resumeRun() {
         Path from = resume.equals(LAST) ? (out != null ? out : Path.of("flows4j-out")).resolve(ZooTrainer.CHECKPOINT)
                 : Path.of(resume);
-        if (!Files.isRegularFile(from)) {
-            throw new IllegalStateException("cannot resume: no checkpoint at " + from);
+        // The directory this run writes is locked before the checkpoint is read: a live run there
+        // could otherwise replace it between the read and the resume.
+        Path runDir = out != null ? out : from.toAbsolutePath().getParent();
+        Runs.openRunDirectory(this, runDir);
+        Runs.requireCheckpointFile(from, "cannot resume");
+        Path target = runDir.resolve(ZooTrainer.CHECKPOINT);
+        if (Files.exists(target) && !force && !Runs.sameFile(target, from)) {
+            throw new UsageException(target + " already holds another checkpoint" + Runs.describeCheckpoint(target)
+                    + "; resuming " + from + " into " + runDir + " would replace it: give another --out, or --force");
         }
         CheckpointInfo info = ZooCheckpoints.info(from);
         String saved = info.metadata().modelSpec();
@@ -233,11 +266,16 @@ final class TrainCommand extends ZooCommand {
                     + info.formatVersion() + ", which does not record the training settings, so training cannot "
                     + "continue from it exactly; it can still be evaluated and sampled, or start a new run");
         }
-        String dataSpec = data != null ? data : ZooCheckpoints.dataSpec(info);
+        String savedData = ZooCheckpoints.dataSpec(info);
+        if (data != null && savedData != null && !data.equals(savedData)) {
+            throw new UsageException("--data " + data + " differs from the checkpoint's " + savedData
+                    + ", which fixes the run's batches; leave --data out when resuming");
+        }
+        String dataSpec = data != null ? data : savedData;
         if (dataSpec == null) {
             throw new UsageException("the checkpoint does not say what it was trained on: give --data");
         }
-        Path dir = out != null ? out : from.toAbsolutePath().getParent();
+        Path dir = runDir;
         Dataset dataset = Runs.loadData(zoo, dataSpec, dataDir, runSeed, limit);
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel zooModel = ZooCheckpoints.rebuild(from, zoo, backend);
@@ -316,8 +354,13 @@ final class TrainCommand extends ZooCommand {
 
     private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, ProgressBar bar,
                                LossHistory history) {
+        if (config.batchSize() > dataset.train().size()) {
+            throw new UsageException("--batch " + config.batchSize() + " is larger than the training split of "
+                    + dataset.name() + " (" + dataset.train().size() + " samples" + (limit > 0 ? ", --limit " + limit : "")
+                    + "): give --batch " + dataset.train().size() + " or less");
+        }
         try {
-            return new ZooTrainer(zooModel, dataset, config, history);
+            return new ZooTrainer(zooModel, dataset, config, history).checkpointMetadata(Runs.COMMAND_KEY, "train");
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("cosine schedule")) {
                 throw new UsageException("--lr-schedule cosine needs --warmup below the run's total steps: "

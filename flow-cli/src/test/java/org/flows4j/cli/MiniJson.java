@@ -4,30 +4,32 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
 
 /**
- * A strict JSON parser for the tests (RFC 8259: one value, nothing after it but whitespace),
- * independent of the writer it checks. Objects become ordered maps, numbers doubles.
+ * A strict JSON reader for the tests (RFC 8259: one value, nothing after it but whitespace,
+ * no duplicate keys) on Jackson's streaming parser, so the tests check the writer's output
+ * against the parser, not against the writer. Objects become ordered maps, numbers doubles.
  */
 final class MiniJson {
 
-    private final String s;
-    private int i;
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
-    private MiniJson(String s) {
-        this.s = s;
+    private MiniJson() {
     }
 
     /** Parses exactly one JSON value. */
     static Object parse(String text) {
-        MiniJson p = new MiniJson(text);
-        p.ws();
-        Object v = p.value();
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.error("trailing content");
+        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), text)) {
+            Object v = value(p, p.nextToken());
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("trailing content after the JSON value: " + text);
+            }
+            return v;
         }
-        return v;
     }
 
     /** Parses exactly one JSON object. */
@@ -40,154 +42,42 @@ final class MiniJson {
         return (Map<String, Object>) v;
     }
 
-    private Object value() {
-        if (i >= s.length()) {
-            throw error("unexpected end");
+    private static Object value(JsonParser p, JsonToken t) {
+        if (t == null) {
+            throw new IllegalArgumentException("unexpected end of the JSON text");
         }
-        char c = s.charAt(i);
-        switch (c) {
-            case '{':
-                return obj();
-            case '[':
-                return arr();
-            case '"':
-                return str();
-            case 't':
-                return lit("true", Boolean.TRUE);
-            case 'f':
-                return lit("false", Boolean.FALSE);
-            case 'n':
-                return lit("null", null);
-            default:
-                return num();
-        }
-    }
-
-    private Map<String, Object> obj() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        i++;
-        ws();
-        if (peek() == '}') {
-            i++;
-            return m;
-        }
-        while (true) {
-            ws();
-            if (peek() != '"') {
-                throw error("expected a key");
-            }
-            String k = str();
-            ws();
-            expect(':');
-            ws();
-            if (m.containsKey(k)) {
-                throw error("duplicate key " + k);
-            }
-            m.put(k, value());
-            ws();
-            if (peek() == ',') {
-                i++;
-                continue;
-            }
-            expect('}');
-            return m;
-        }
-    }
-
-    private List<Object> arr() {
-        List<Object> l = new ArrayList<>();
-        i++;
-        ws();
-        if (peek() == ']') {
-            i++;
-            return l;
-        }
-        while (true) {
-            ws();
-            l.add(value());
-            ws();
-            if (peek() == ',') {
-                i++;
-                continue;
-            }
-            expect(']');
-            return l;
-        }
-    }
-
-    private String str() {
-        expect('"');
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            if (i >= s.length()) {
-                throw error("unterminated string");
-            }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return b.toString();
-            }
-            if (c < 0x20) {
-                throw error("control character in string");
-            }
-            if (c == '\\') {
-                char e = s.charAt(i++);
-                switch (e) {
-                    case '"', '\\', '/' -> b.append(e);
-                    case 'n' -> b.append('\n');
-                    case 'r' -> b.append('\r');
-                    case 't' -> b.append('\t');
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'u' -> {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
+        switch (t) {
+            case START_OBJECT: {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    String key = p.currentName();
+                    if (m.containsKey(key)) {
+                        throw new IllegalArgumentException("duplicate key " + key);
                     }
-                    default -> throw error("bad escape");
+                    m.put(key, value(p, p.nextToken()));
                 }
-            } else {
-                b.append(c);
+                return m;
             }
+            case START_ARRAY: {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
+                }
+                return l;
+            }
+            case VALUE_STRING:
+                return p.getString();
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new IllegalArgumentException("unexpected " + t);
         }
-    }
-
-    private Object lit(String word, Object v) {
-        if (!s.startsWith(word, i)) {
-            throw error("expected " + word);
-        }
-        i += word.length();
-        return v;
-    }
-
-    private Double num() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-            i++;
-        }
-        String t = s.substring(start, i);
-        if (!t.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
-            throw error("bad number '" + t + "'");
-        }
-        return Double.valueOf(t);
-    }
-
-    private char peek() {
-        return i < s.length() ? s.charAt(i) : '\0';
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "'");
-        }
-        i++;
-    }
-
-    private void ws() {
-        while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) {
-            i++;
-        }
-    }
-
-    private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("JSON: " + what + " at " + i + " in: " + s);
     }
 }

@@ -14,6 +14,8 @@ import org.flows4j.zoo.data.DataSets;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.data.DatasetFactory;
 import org.flows4j.zoo.models.GlowFactory;
+import org.flows4j.zoo.models.MafFactory;
+import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.NiceFactory;
@@ -52,7 +54,7 @@ public final class Zoo {
                 byName(datasets, DatasetFactory::name, "data set"));
     }
 
-    /** The built-in families: {@code nice}, {@code realnvp}, {@code glow} and {@link DataSets#builtIn()}. */
+    /** The built-in families: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code nsf} and {@link DataSets#builtIn()}. */
     public static Zoo builtIn() {
         return of(builtInModels(), DataSets.builtIn());
     }
@@ -73,7 +75,7 @@ public final class Zoo {
     }
 
     private static List<ModelFactory> builtInModels() {
-        return List.of(new NiceFactory(), new RealNvpFactory(), new GlowFactory());
+        return List.of(new NiceFactory(), new RealNvpFactory(), new GlowFactory(), new MafFactory(), new NsfFactory());
     }
 
     private static <T> Map<String, T> byName(Collection<? extends T> items, Function<T, String> name, String what) {

@@ -24,7 +24,13 @@ import org.flows4j.layers.bijectors.DiagonalScaling;
 import org.flows4j.layers.bijectors.ElementwiseAffine;
 import org.flows4j.layers.bijectors.Inverse;
 import org.flows4j.layers.bijectors.InvertibleConv1x1;
+import org.flows4j.layers.bijectors.LocationScale;
 import org.flows4j.layers.bijectors.Logit;
+import org.flows4j.layers.bijectors.Maf;
+import org.flows4j.layers.bijectors.MaskedAutoregressive;
+import org.flows4j.layers.bijectors.RationalQuadraticSpline;
+import org.flows4j.layers.nn.Activation;
+import org.flows4j.layers.nn.Made;
 import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.MultiScale;
 import org.flows4j.layers.bijectors.Permutation;
@@ -116,6 +122,22 @@ final class BijectorSuite {
                 new DiagonalScaling(x, VEC),
                 new ElementwiseAffine(x, VEC),
                 new Scale(3.0)), VEC, 0.01, 0.99));
+        c.add(new Case("MAF layer (Gaussian MADE), random ordering", x -> MaskedAutoregressive.of(x.split(),
+                Made.Ordering.random(D, x.random()), LocationScale.of(CouplingTransform.Scale.TANH), MADE), VEC, -2, 2));
+        c.add(new Case("IAF layer (inverse Gaussian MADE)", x -> new Inverse(MaskedAutoregressive.of(x.split(),
+                Made.Ordering.reversed(D), LocationScale.gaussian(), MADE)), VEC, -2, 2));
+        c.add(new Case("NSF-AR layer (spline MADE), knots and tails", x -> MaskedAutoregressive.of(x.split(),
+                Made.Ordering.natural(D), SPLINE, MADE), VEC, -2, 2));
+        c.add(new Case("spline coupling, knots and tails", x -> Coupling.of(x.split(), Masks.halves(D, false), SPLINE,
+                ContractNets.DENSE), VEC, -2, 2));
+        c.add(new Case("conditional MAF layer, fixed context", x -> new WithContext(MaskedAutoregressive.of(x.split(),
+                Made.Ordering.random(D, x.random()), LocationScale.gaussian(), MADE, 2),
+                x.tensor(new double[] {0.7, -1.3}, Shape.of(2))), VEC, -2, 2));
+        c.add(new Case("conditional spline coupling, fixed context", x -> new WithContext(Coupling.of(x.split(),
+                Masks.halves(D, true), SPLINE, ContractNets.DENSE, 2),
+                x.tensor(new double[] {-0.4, 0.9}, Shape.of(2))), VEC, -2, 2));
+        c.add(new Case("MAF preset with batch norm", x -> Maf.features(D).transforms(3).network(MADE).batchNorm(true)
+                .bijector(x), VEC, -2, 2));
         c.add(new Case("checkerboard affine coupling", x -> Coupling.affine(x, Masks.checkerboard(IMG, false),
                 ContractNets.CONV, CouplingTransform.Scale.TANH), IMG, -2, 2));
         c.add(new Case("channel-wise affine coupling", x -> Coupling.affine(x, Masks.channelWise(4, true),
@@ -137,6 +159,38 @@ final class BijectorSuite {
                 Coupling.additive(x, Masks.channelWise(8, false), ContractNets.CONV),
                 new Inverse(new Squeeze())), IMG, 0.01, 0.99));
         return c;
+    }
+
+    /** MADEs for the contract: smooth (tanh) and random, like {@link ContractNets#DENSE}. */
+    private static final Made.Spec MADE = Made.hidden(12).activation(Activation.TANH).zeroInitLast(false);
+
+    /** A spline whose interval [-1.5, 1.5] leaves part of the inputs in [-2, 2] in the linear tails. */
+    private static final RationalQuadraticSpline SPLINE = RationalQuadraticSpline.builder().bins(5).bound(1.5).build();
+
+    /** A conditional bijector with its context fixed ({@code [c]}, broadcast to every batch). */
+    private static final class WithContext implements Bijector {
+        private final Bijector inner;
+        private final Tensor context;
+
+        WithContext(Bijector inner, Tensor context) {
+            this.inner = inner;
+            this.context = context;
+        }
+
+        @Override
+        public Transformed forward(Tensor x) {
+            return inner.forward(x, context);
+        }
+
+        @Override
+        public Transformed inverse(Tensor z) {
+            return inner.inverse(z, context);
+        }
+
+        @Override
+        public java.util.Map<String, Parameter> variables() {
+            return inner.variables();
+        }
     }
 
     private static Bijector multiScale(BuildContext x) {

@@ -19,7 +19,10 @@ import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
 import org.flows4j.layers.optim.Adam;
 import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.GlowFactory;
+import org.flows4j.zoo.models.MafFactory;
+import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.NiceFactory;
@@ -49,7 +52,12 @@ import org.flows4j.testing.Tolerance;
 final class ModelSuite {
 
     private record ModelCase(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
-                             Map<String, String> options) {
+                             Map<String, String> options, Conditioning conditioning) {
+
+        ModelCase(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
+                  Map<String, String> options) {
+            this(name, factory, preset, shape, kind, options, Conditioning.none());
+        }
     }
 
     private static final List<ModelCase> MODELS = List.of(
@@ -57,7 +65,28 @@ final class ModelSuite {
             new ModelCase("realnvp:2d", new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
             new ModelCase("realnvp:small", new RealNvpFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT,
                     Map.of()),
-            new ModelCase("glow:small", new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()));
+            new ModelCase("glow:small", new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()),
+            new ModelCase("maf:2d", new MafFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
+            new ModelCase("nsf:2d", new NsfFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
+            new ModelCase("nsf:2d-ar (width 24)", new NsfFactory(), "2d-ar", Shape.of(2), Dataset.Kind.CONTINUOUS,
+                    Map.of("width", "24")),
+            new ModelCase("maf:2d-cond on 3 labels", new MafFactory(), "2d-cond", Shape.of(2), Dataset.Kind.CONTINUOUS,
+                    Map.of(), Conditioning.labels(List.of("a", "b", "c"))),
+            new ModelCase("glow:small-cond on 3 labels", new GlowFactory(), "small-cond", Shape.of(1, 8, 8),
+                    Dataset.Kind.IMAGE_8BIT, Map.of("steps", "2"), Conditioning.labels(List.of("a", "b", "c"))));
+
+    /** The context of a batch of {@code n}: one-hot labels {@code i mod c} (null for an unconditional model). */
+    private static Tensor context(ModelCase m, Backend backend, DType dtype, int n) {
+        if (!m.conditioning().isConditional()) {
+            return null;
+        }
+        int c = m.conditioning().size();
+        double[] v = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            v[i * c + i % c] = 1;
+        }
+        return Tensor.of(backend, dtype, v, Shape.of(n, c));
+    }
 
     private final Session session;
     private final long seed;
@@ -94,7 +123,7 @@ final class ModelSuite {
     /** The model on {@code backend}, initialized on the same batch and perturbed the same way on every backend. */
     private ZooModel build(ModelCase m, Backend backend, DType dtype) {
         ZooModel model = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
-                BuildContext.of(backend, dtype, RandomSource.seeded(seed)), m.options()));
+                BuildContext.of(backend, dtype, RandomSource.seeded(seed)), m.options(), m.conditioning()));
         model.flow().initialize(data(m, backend, dtype, 16, seed + 1));
         RandomSource r = RandomSource.seeded(seed + 2);
         for (Parameter p : model.flow().parameters().values()) {
@@ -130,8 +159,10 @@ final class ModelSuite {
         try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             ZooModel r = build(m, session.reference(), dtype);
-            double[] expected = r.flow().logProb(data(m, session.reference(), dtype, 6, seed + 3)).toDoubleArray();
-            double[] actual = t.flow().logProb(data(m, session.target(), dtype, 6, seed + 3)).toDoubleArray();
+            double[] expected = r.flow().logProb(data(m, session.reference(), dtype, 6, seed + 3),
+                    context(m, session.reference(), dtype, 6)).toDoubleArray();
+            double[] actual = t.flow().logProb(data(m, session.target(), dtype, 6, seed + 3),
+                    context(m, session.target(), dtype, 6)).toDoubleArray();
             int d = m.shape().size();
             tolerance(dtype, "model log-likelihood").assertAllclose("log p per sample", actual, expected,
                     scales(expected, d));
@@ -152,7 +183,9 @@ final class ModelSuite {
         try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             Tensor x = data(m, session.target(), dtype, 4, seed + 4);
-            double[] back = t.flow().decode(t.flow().encode(x)).toDoubleArray();
+            Tensor c = context(m, session.target(), dtype, 4);
+            double[] back = t.flow().bijector().inverse(t.flow().bijector().forward(x, c).value(), c).value()
+                    .toDoubleArray();
             // pixels are O(256): the round trip is relative to the data's own scale
             new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "round trip").assertAllclose(
                     "decode(encode(x)) == x", back, x.toDoubleArray(), scalesOf(x.toDoubleArray(), 1));
@@ -172,8 +205,10 @@ final class ModelSuite {
         try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             ZooModel r = build(m, session.reference(), dtype);
-            double[] expected = r.flow().sample(4, RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
-            double[] actual = t.flow().sample(4, RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
+            double[] expected = r.flow().sample(4, context(m, session.reference(), dtype, 4),
+                    RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
+            double[] actual = t.flow().sample(4, context(m, session.target(), dtype, 4),
+                    RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
             new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "samples").assertAllclose("samples at T=0.7",
                     actual, expected, scalesOf(expected, 1));
         }
@@ -195,7 +230,8 @@ final class ModelSuite {
         double[] out = new double[5];
         for (int step = 0; step < 5; step++) {
             try (MemoryScope scope = MemoryScope.open()) {
-                Tensor loss = model.flow().logProb(data(m, backend, dtype, 8, seed + 10 + step)).mean().neg();
+                Tensor loss = model.flow().logProb(data(m, backend, dtype, 8, seed + 10 + step),
+                        context(m, backend, dtype, 8)).mean().neg();
                 out[step] = loss.item();
                 adam.minimize(loss);
             }
@@ -215,10 +251,13 @@ final class ModelSuite {
                 Path file = dir.resolve("model" + from + ".safetensors");
                 Checkpoints.save(file, saved.flow(), null, CheckpointMetadata.of(m.name(), dtype));
                 ZooModel loaded = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
-                        BuildContext.of(destination, dtype, RandomSource.seeded(seed + 99)), m.options()));
+                        BuildContext.of(destination, dtype, RandomSource.seeded(seed + 99)), m.options(),
+                        m.conditioning()));
                 Checkpoints.load(file, loaded.flow(), null);
-                double[] expected = saved.flow().logProb(data(m, source, dtype, 4, seed + 6)).toDoubleArray();
-                double[] actual = loaded.flow().logProb(data(m, destination, dtype, 4, seed + 6)).toDoubleArray();
+                double[] expected = saved.flow().logProb(data(m, source, dtype, 4, seed + 6),
+                        context(m, source, dtype, 4)).toDoubleArray();
+                double[] actual = loaded.flow().logProb(data(m, destination, dtype, 4, seed + 6),
+                        context(m, destination, dtype, 4)).toDoubleArray();
                 tolerance(dtype, "checkpoint across backends").assertAllclose("log p after loading a checkpoint saved on "
                         + source.name() + " into " + destination.name(), actual, expected,
                         scales(expected, m.shape().size()));

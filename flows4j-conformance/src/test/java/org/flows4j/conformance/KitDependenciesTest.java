@@ -26,6 +26,8 @@ class KitDependenciesTest {
     private static final Set<String> ALLOWED = Set.of(
             "org.flows4j:flow-api", "org.flows4j:flow-layers", "org.flows4j:flow-zoo", "org.flows4j:backend-cpu",
             "org.flows4j:flows4j-testing",
+            // flow-layers reads and writes checkpoint headers with Jackson 3's streaming core (no databind)
+            "tools.jackson.core:jackson-core",
             "org.junit.jupiter:junit-jupiter-api", "org.junit.platform:junit-platform-commons",
             "org.opentest4j:opentest4j", "org.apiguardian:apiguardian-api");
 

@@ -29,6 +29,23 @@ public interface Bijector extends Component {
     Transformed inverse(Tensor z);
 
     /**
+     * {@code z = f(x; c)} and {@code log|det df/dx|} given a context {@code c} of shape
+     * {@code [batch, c]} (one row per sample; {@link Flow} broadcasts a context of shape
+     * {@code [c]} before calling), or null for none. A conditional bijector (a MADE or coupling
+     * whose conditioner sees {@code c}) overrides it; composites pass the context on to their
+     * parts. The default ignores the context: an unconditional bijector is the same map for
+     * every {@code c}.
+     */
+    default Transformed forward(Tensor x, Tensor context) {
+        return forward(x);
+    }
+
+    /** {@code x = f^-1(z; c)} and {@code log|det df^-1/dz|} given a context; see {@link #forward(Tensor, Tensor)}. */
+    default Transformed inverse(Tensor z, Tensor context) {
+        return inverse(z);
+    }
+
+    /**
      * Data-dependent initialization from a representative batch (actnorm), called once by a
      * trainer before training. Composites initialize their parts in order, passing the batch
      * forward. Bijectors without such a step do nothing.

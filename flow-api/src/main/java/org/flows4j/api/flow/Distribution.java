@@ -22,4 +22,21 @@ public interface Distribution extends Component {
      * deviation is scaled by it (Glow's reduced-temperature sampling; 1 is the distribution itself).
      */
     Tensor sample(int n, RandomSource random, double temperature);
+
+    /**
+     * {@code log p(x | c)} per sample, {@code c} of shape {@code [batch, c]} or null. A base
+     * distribution that depends on the context (Glow's class-conditional prior) overrides it;
+     * the default ignores the context.
+     */
+    default Tensor logProb(Tensor x, Tensor context) {
+        return logProb(x);
+    }
+
+    /**
+     * {@code n} samples given a context of shape {@code [n, c]} (or null), at
+     * {@code temperature}; the default ignores the context.
+     */
+    default Tensor sample(int n, Tensor context, RandomSource random, double temperature) {
+        return sample(n, random, temperature);
+    }
 }

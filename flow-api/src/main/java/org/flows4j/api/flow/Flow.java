@@ -53,6 +53,63 @@ public final class Flow implements Component {
         return bijector.inverse(base.sample(n, random, temperature)).value();
     }
 
+    /**
+     * {@code log p(x | c) = log p_Z(f(x; c) | c) + log|det df/dx|} per sample, {@code [batch]}:
+     * the density of a conditional flow, whose bijector and base may both depend on the
+     * context. {@code context} is {@code [c]} (the same for every sample, broadcast) or
+     * {@code [batch, c]} (one per sample); null is {@link #logProb(Tensor)}.
+     *
+     * @throws IllegalArgumentException naming {@code context} if its shape is neither
+     */
+    public Tensor logProb(Tensor x, Tensor context) {
+        if (context == null) {
+            return logProb(x);
+        }
+        checkInitialized();
+        Tensor c = broadcastContext("logProb", context, x.shape().dim(0));
+        Transformed t = bijector.forward(x, c);
+        return base.logProb(t.value(), c).add(t.logDet());
+    }
+
+    /** {@code n} samples given {@code context} ({@code [c]} for all, or {@code [n, c]}), at temperature 1. */
+    public Tensor sample(int n, Tensor context, RandomSource random) {
+        return sample(n, context, random, 1.0);
+    }
+
+    /**
+     * {@code n} samples {@code x = f^-1(z; c)}, {@code z ~ p_Z(. | c)} at {@code temperature}:
+     * {@code context} is {@code [c]} (broadcast to all {@code n}) or {@code [n, c]} (one per
+     * sample); null is {@link #sample(int, RandomSource, double)}.
+     *
+     * @throws IllegalArgumentException naming {@code context} if its shape is neither
+     */
+    public Tensor sample(int n, Tensor context, RandomSource random, double temperature) {
+        if (context == null) {
+            return sample(n, random, temperature);
+        }
+        checkInitialized();
+        Tensor c = broadcastContext("sample", context, n);
+        return bijector.inverse(base.sample(n, c, random, temperature), c).value();
+    }
+
+    /**
+     * A context as {@code [n, c]}: a {@code [c]} context repeated for every sample, an
+     * {@code [n, c]} one as it is.
+     *
+     * @throws IllegalArgumentException naming {@code context} for any other shape
+     */
+    public static Tensor broadcastContext(String who, Tensor context, int n) {
+        if (context.rank() == 1) {
+            int c = context.shape().dim(0);
+            return context.reshape(1, c).broadcastTo(org.flows4j.api.Shape.of(n, c));
+        }
+        if (context.rank() == 2 && context.shape().dim(0) == n) {
+            return context;
+        }
+        throw new IllegalArgumentException(who + ": context must be [c] or [" + n + ", c] for " + n
+                + " samples, got " + context.shape());
+    }
+
     /** A sample and its log-density under this flow, from one inverse pass. */
     public Sample sampleAndLogProb(int n, RandomSource random) {
         return sampleAndLogProb(n, random, 1.0);
@@ -84,6 +141,34 @@ public final class Flow implements Component {
     public Tensor decode(Tensor z) {
         checkInitialized();
         return bijector.inverse(z).value();
+    }
+
+    /**
+     * The latent code {@code z = f(x; c)} of a conditional flow: {@code context} is {@code [c]}
+     * (broadcast) or {@code [batch, c]}; null is {@link #encode(Tensor)}.
+     *
+     * @throws IllegalArgumentException naming {@code context} if its shape is neither
+     */
+    public Tensor encode(Tensor x, Tensor context) {
+        if (context == null) {
+            return encode(x);
+        }
+        checkInitialized();
+        return bijector.forward(x, broadcastContext("encode", context, x.shape().dim(0))).value();
+    }
+
+    /**
+     * The data point {@code x = f^-1(z; c)} of a conditional flow: {@code context} is {@code [c]}
+     * (broadcast) or {@code [batch, c]}; null is {@link #decode(Tensor)}.
+     *
+     * @throws IllegalArgumentException naming {@code context} if its shape is neither
+     */
+    public Tensor decode(Tensor z, Tensor context) {
+        if (context == null) {
+            return decode(z);
+        }
+        checkInitialized();
+        return bijector.inverse(z, broadcastContext("decode", context, z.shape().dim(0))).value();
     }
 
     /** Runs the bijector's data-dependent initialization (actnorm) on a batch, without recording gradients. */

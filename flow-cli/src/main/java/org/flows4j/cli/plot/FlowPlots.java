@@ -1,6 +1,7 @@
 package org.flows4j.cli.plot;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.flows4j.api.Shape;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
@@ -48,27 +49,77 @@ public final class FlowPlots {
 
     /** Writes the heat map of the model's log-density over {@code data}'s range, with {@code data} on top. */
     public static void density(ZooModel model, DataSplit data, Path file, String title) {
+        density(model, data, file, title, PlotContext.none());
+    }
+
+    /**
+     * {@link #density(ZooModel, DataSplit, Path, String)} of a conditional model given
+     * {@code context}: one context, or the marginal over a split's contexts.
+     */
+    public static void density(ZooModel model, DataSplit data, Path file, String title, PlotContext context) {
         check(model);
         float[] xy = points(data);
         Bounds b = Bounds.around(xy, PAD);
         int cols = b.aspect() >= 1 ? GRID : Math.max(2, (int) Math.round(GRID * b.aspect()));
         int rows = b.aspect() >= 1 ? Math.max(2, (int) Math.round(GRID / b.aspect())) : GRID;
-        double[] logp = logDensity(model, b, cols, rows);
+        double[] logp = logDensity(model, b, cols, rows, context);
         Plots.writePng(Plots.density(logp, cols, rows, b, xy, title), file);
     }
 
     /** Writes {@code data} beside {@code data.size()} samples of the model drawn with {@code random}. */
     public static void samples(ZooModel model, DataSplit data, RandomSource random, Path file, String dataTitle,
                                String samplesTitle) {
+        samples(model, data, random, file, dataTitle, samplesTitle, PlotContext.none());
+    }
+
+    /**
+     * {@link #samples(ZooModel, DataSplit, RandomSource, Path, String, String)} of a conditional
+     * model given {@code context}: one context, or each sample its row's.
+     */
+    public static void samples(ZooModel model, DataSplit data, RandomSource random, Path file, String dataTitle,
+                               String samplesTitle, PlotContext context) {
         check(model);
         float[] xy = points(data);
-        float[] drawn = sample(model, data.size(), random);
+        float[] drawn = sample(model, data.size(), random, context);
         Plots.writePng(Plots.samples(xy, drawn, Bounds.around(xy, PAD), dataTitle, samplesTitle), file);
     }
 
     /** {@code log p} at the cell centres of a {@code cols x rows} grid over {@code b}, bottom row first. */
     @SuppressWarnings("try") // the scopes are opened for their close()
     static double[] logDensity(ZooModel model, Bounds b, int cols, int rows) {
+        return logDensity(model, b, cols, rows, PlotContext.none());
+    }
+
+    /**
+     * {@link #logDensity(ZooModel, Bounds, int, int)} given {@code context}: with several
+     * contexts, their mixture {@code log (1/K) sum_k p(x | c_k)}, by log-sum-exp.
+     */
+    static double[] logDensity(ZooModel model, Bounds b, int cols, int rows, PlotContext context) {
+        List<double[]> contexts = context.forDensity();
+        double[][] each = new double[contexts.size()][];
+        for (int k = 0; k < each.length; k++) {
+            each[k] = logDensity(model, b, cols, rows, contexts.get(k));
+        }
+        if (each.length == 1) {
+            return each[0];
+        }
+        double[] out = new double[each[0].length];
+        for (int i = 0; i < out.length; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double[] e : each) {
+                max = Math.max(max, e[i]);
+            }
+            double sum = 0;
+            for (double[] e : each) {
+                sum += Math.exp(e[i] - max);
+            }
+            out[i] = Double.isFinite(max) ? max + Math.log(sum / each.length) : max;
+        }
+        return out;
+    }
+
+    @SuppressWarnings("try") // the scopes are opened for their close()
+    private static double[] logDensity(ZooModel model, Bounds b, int cols, int rows, double[] context) {
         int n = cols * rows;
         double[] out = new double[n];
         double dx = (b.xMax() - b.xMin()) / cols;
@@ -85,7 +136,9 @@ public final class FlowPlots {
                 }
                 try (MemoryScope scope = MemoryScope.open()) {
                     Tensor x = Tensor.of(model.backend(), model.dtype(), pts, Shape.of(m, 2));
-                    System.arraycopy(model.flow().logProb(x).toDoubleArray(), 0, out, from, m);
+                    Tensor c = context == null ? null
+                            : Tensor.of(model.backend(), model.dtype(), context, Shape.of(context.length));
+                    System.arraycopy(model.flow().logProb(x, c).toDoubleArray(), 0, out, from, m);
                 }
             }
         } finally {
@@ -97,13 +150,19 @@ public final class FlowPlots {
     /** {@code n} model samples as pairs x, y. */
     @SuppressWarnings("try") // the scopes are opened for their close()
     static float[] sample(ZooModel model, int n, RandomSource random) {
+        return sample(model, n, random, PlotContext.none());
+    }
+
+    /** {@code n} model samples given {@code context}, as pairs x, y. */
+    @SuppressWarnings("try") // the scopes are opened for their close()
+    static float[] sample(ZooModel model, int n, RandomSource random, PlotContext context) {
         float[] out = new float[2 * n];
         model.flow().setTraining(false);
         try (Autodiff.NoGrad off = Autodiff.noGrad()) {
             for (int from = 0; from < n; from += BATCH) {
                 int m = Math.min(BATCH, n - from);
                 try (MemoryScope scope = MemoryScope.open()) {
-                    float[] s = model.flow().sample(m, random).toFloatArray();
+                    float[] s = model.flow().sample(m, context.forSamples(model, from, m), random).toFloatArray();
                     System.arraycopy(s, 0, out, 2 * from, 2 * m);
                 }
             }

@@ -148,8 +148,25 @@ final class Plots {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + why(e), e);
         }
+    }
+
+    /**
+     * Why an I/O operation failed, in words: a {@link java.nio.file.FileSystemException}'s
+     * message is often only the path it failed on (a temporary file's, here).
+     */
+    static String why(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied (" + a.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return "no such file or directory (" + n.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return (f.getReason() != null ? f.getReason() : "the file system refused") + " (" + f.getFile() + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : "an I/O error";
     }
 
     /** At most {@code max} of the points (evenly strided, so the picture stays readable), clipped to the chart. */

@@ -29,26 +29,36 @@ public final class SampleScatter {
      */
     public static float[] write(ZooModel model, DataSplit data, int n, RandomSource random, double temperature,
                                 Path file, String dataTitle, String samplesTitle) {
+        return write(model, data, n, random, temperature, file, dataTitle, samplesTitle, PlotContext.none());
+    }
+
+    /**
+     * {@link #write(ZooModel, DataSplit, int, RandomSource, double, Path, String, String)} of a
+     * conditional model given {@code context}: one context, or each sample its row's.
+     */
+    public static float[] write(ZooModel model, DataSplit data, int n, RandomSource random, double temperature,
+                                Path file, String dataTitle, String samplesTitle, PlotContext context) {
         if (!FlowPlots.supports(model)) {
             throw new IllegalArgumentException("a scatter of samples is drawn for 2-D continuous data only; "
                     + model.spec() + " models samples of shape " + model.eventShape());
         }
         float[] xy = FlowPlots.points(data);
-        float[] drawn = sample(model, n, random, temperature);
+        float[] drawn = sample(model, n, random, temperature, context);
         Plots.writePng(Plots.samples(xy, drawn, Bounds.around(xy, PAD), dataTitle, samplesTitle), file);
         return drawn;
     }
 
     /** {@code n} samples at {@code temperature} as pairs x, y, in evaluation mode without gradients. */
     @SuppressWarnings("try") // the scopes are opened for their close()
-    static float[] sample(ZooModel model, int n, RandomSource random, double temperature) {
+    static float[] sample(ZooModel model, int n, RandomSource random, double temperature, PlotContext context) {
         float[] out = new float[2 * n];
         model.flow().setTraining(false);
         try (Autodiff.NoGrad off = Autodiff.noGrad()) {
             for (int from = 0; from < n; from += BATCH) {
                 int m = Math.min(BATCH, n - from);
                 try (MemoryScope scope = MemoryScope.open()) {
-                    float[] s = model.flow().sample(m, random, temperature).toFloatArray();
+                    float[] s = model.flow().sample(m, context.forSamples(model, from, m), random, temperature)
+                            .toFloatArray();
                     System.arraycopy(s, 0, out, 2 * from, 2 * m);
                 }
             }

@@ -37,31 +37,50 @@ public final class Chain extends AbstractComponent implements Bijector {
 
     @Override
     public Transformed forward(Tensor x) {
+        return forward(x, null);
+    }
+
+    @Override
+    public Transformed inverse(Tensor z) {
+        return inverse(z, null);
+    }
+
+    /** Each part in order, every one given the same context. */
+    @Override
+    public Transformed forward(Tensor x, Tensor context) {
         Tensor h = x;
         Tensor logDet = null;
         for (Bijector b : parts) {
-            Transformed t = b.forward(h);
+            Transformed t = b.forward(h, context);
             h = t.value();
             logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
         }
         return new Transformed(h, logDet == null ? LogDets.zero(x) : logDet);
     }
 
+    /** Each part's inverse in reverse order, every one given the same context. */
     @Override
-    public Transformed inverse(Tensor z) {
+    public Transformed inverse(Tensor z, Tensor context) {
         Tensor h = z;
         Tensor logDet = null;
         for (int i = parts.size() - 1; i >= 0; i--) {
-            Transformed t = parts.get(i).inverse(h);
+            Transformed t = parts.get(i).inverse(h, context);
             h = t.value();
             logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
         }
         return new Transformed(h, logDet == null ? LogDets.zero(z) : logDet);
     }
 
-    /** Initializes each part on the batch as the parts before it transform it. */
+    /**
+     * Initializes each part on the batch as the parts before it transform it; nothing (no pass
+     * at all) when no part needs it, so a chain of conditional parts, whose forward pass needs a
+     * context, can be initialized without one.
+     */
     @Override
     public void initialize(Tensor x) {
+        if (isInitialized()) {
+            return;
+        }
         Autodiff.noGrad(() -> {
             Tensor h = x;
             for (Bijector b : parts) {

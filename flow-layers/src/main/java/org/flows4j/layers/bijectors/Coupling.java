@@ -41,11 +41,13 @@ public final class Coupling extends AbstractComponent implements Bijector {
     private final Mask mask;
     private final Layer conditioner;
     private final CouplingTransform transform;
+    private final int contextSize;
 
-    private Coupling(Mask mask, Layer conditioner, CouplingTransform transform) {
+    private Coupling(Mask mask, Layer conditioner, CouplingTransform transform, int contextSize) {
         this.mask = Objects.requireNonNull(mask, "mask");
         this.conditioner = child("net", Objects.requireNonNull(conditioner, "conditioner"));
         this.transform = Objects.requireNonNull(transform, "transform");
+        this.contextSize = contextSize;
     }
 
     /**
@@ -58,7 +60,7 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * @throws NullPointerException naming the argument that is null
      */
     public static Coupling of(Mask mask, Layer conditioner, CouplingTransform transform) {
-        return new Coupling(mask, conditioner, transform);
+        return new Coupling(mask, conditioner, transform, 0);
     }
 
     /**
@@ -71,18 +73,37 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * @throws NullPointerException naming the argument that is null
      */
     public static Coupling of(BuildContext ctx, Mask mask, CouplingTransform transform, NetworkFactory network) {
+        return of(ctx, mask, transform, network, 0);
+    }
+
+    /**
+     * A conditional coupling {@code y_B = g(x_B; NN([x_A, c]))}: the conditioner sees the kept
+     * part and a context {@code c} of {@code contextSize} features, concatenated along axis 1
+     * ({@code in = mask.conditionerSize() + contextSize}), so it is for vectors
+     * ({@code [batch, D]}, a {@linkplain Masks#halves partition} mask); 0 is
+     * {@link #of(BuildContext, Mask, CouplingTransform, NetworkFactory)}. Pass the context with
+     * {@link #forward(Tensor, Tensor)} (as {@code Flow.logProb(x, context)} does).
+     *
+     * @throws NullPointerException naming the argument that is null
+     * @throws IllegalArgumentException naming {@code contextSize} if it is negative
+     */
+    public static Coupling of(BuildContext ctx, Mask mask, CouplingTransform transform, NetworkFactory network,
+                              int contextSize) {
         Objects.requireNonNull(ctx, "ctx");
+        if (contextSize < 0) {
+            throw new IllegalArgumentException("Coupling.of: contextSize must be >= 0, got " + contextSize);
+        }
         Objects.requireNonNull(mask, "mask");
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(network, "network");
-        int in = mask.conditionerSize();
+        int in = mask.conditionerSize() + contextSize;
         int out = transform.parameterCount() * mask.transformedSize();
         Layer net = network.create(ctx, in, out);
         if (net == null) {
             throw new IllegalArgumentException("Coupling.of: the network factory " + network + " returned null for "
                     + in + " -> " + out);
         }
-        return new Coupling(mask, net, transform);
+        return new Coupling(mask, net, transform, contextSize);
     }
 
     /**
@@ -122,8 +143,31 @@ public final class Coupling extends AbstractComponent implements Bijector {
         return transform;
     }
 
-    private List<Tensor> params(Tensor x, Tensor part) {
-        Tensor h = conditioner.apply(mask.conditionerInput(x));
+    /** The context features the conditioner sees besides the kept part (0 for none). */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    private Tensor conditionerInput(Tensor x, Tensor context) {
+        Tensor in = mask.conditionerInput(x);
+        if (contextSize == 0) {
+            return in;
+        }
+        if (context == null) {
+            throw new IllegalArgumentException("coupling: its conditioner is conditioned on a context of "
+                    + contextSize + " features, but context is null");
+        }
+        Tensor c = org.flows4j.api.flow.Flow.broadcastContext("coupling", context, x.shape().dim(0));
+        if (in.rank() != 2 || c.shape().dim(1) != contextSize) {
+            throw new IllegalArgumentException("coupling: context must be [" + x.shape().dim(0) + ", " + contextSize
+                    + "] beside a kept part of vectors, got context " + context.shape() + " and kept part "
+                    + in.shape());
+        }
+        return Tensor.concat(1, in, c);
+    }
+
+    private List<Tensor> params(Tensor x, Tensor part, Tensor context) {
+        Tensor h = conditioner.apply(conditionerInput(x, context));
         int k = transform.parameterCount();
         int[] expected = part.shape().dims();
         expected[1] *= k;
@@ -142,15 +186,27 @@ public final class Coupling extends AbstractComponent implements Bijector {
 
     @Override
     public Transformed forward(Tensor x) {
-        Tensor part = mask.transformedPart(x);
-        CouplingTransform.Result r = transform.forward(part, params(x, part));
-        return new Transformed(mask.combine(x, r.value()), logDet(x, r));
+        return forward(x, null);
     }
 
     @Override
     public Transformed inverse(Tensor z) {
+        return inverse(z, null);
+    }
+
+    /** {@code y_B = g(x_B; NN(x_A))}, or {@code NN([x_A, c])} for a conditional coupling. */
+    @Override
+    public Transformed forward(Tensor x, Tensor context) {
+        Tensor part = mask.transformedPart(x);
+        CouplingTransform.Result r = transform.forward(part, params(x, part, context));
+        return new Transformed(mask.combine(x, r.value()), logDet(x, r));
+    }
+
+    /** {@code x_B = g^-1(y_B; NN(y_A))} (with the context for a conditional coupling). */
+    @Override
+    public Transformed inverse(Tensor z, Tensor context) {
         Tensor part = mask.transformedPart(z);
-        CouplingTransform.Result r = transform.inverse(part, params(z, part));
+        CouplingTransform.Result r = transform.inverse(part, params(z, part, context));
         return new Transformed(mask.combine(z, r.value()), logDet(z, r));
     }
 

@@ -116,15 +116,27 @@ public interface CouplingTransform {
             }
         },
         /**
-         * {@code s = ln sigmoid(h + 2)}: Glow's scale, below 1 and near 0.88 at {@code h = 0}
-         * so that fresh layers shrink slightly rather than blow up.
+         * {@code s = max(ln sigmoid(h + 2), S_MIN)}: Glow's scale, below 1 and near 0.88 at
+         * {@code h = 0} so that fresh layers shrink slightly rather than blow up, with the floor
+         * {@link #SIGMOID_MIN_LOG_SCALE} {@code S_MIN = -10}.
+         *
+         * <p>Why the floor: {@code ln sigmoid(u) ~ u} for very negative {@code u}, and the
+         * inverse multiplies by {@code exp(-s)}, which overflows float32 once {@code h < -90.7}
+         * (and gives NaN where {@code y - t = 0}). A conditioner that is fine on data can output
+         * that on the out-of-distribution inputs of sampling at temperature 1, and one infinite
+         * pixel turns a whole image into NaN through the next layers. Clamping {@code s} at -10
+         * bounds every coupling's inverse gain by {@code e^10}; it changes nothing where the
+         * scale is above {@code e^-10 ~ 4.5e-5}, far below what training on data produces.
          */
         SIGMOID {
             @Override
             Tensor logScale(Tensor h) {
-                return h.add(2.0).logSigmoid();
+                return h.add(2.0).logSigmoid().clamp(SIGMOID_MIN_LOG_SCALE, 0.0);
             }
         };
+
+        /** The floor of {@link #SIGMOID}'s log-scale; {@code e^10} bounds its inverse's gain. */
+        public static final double SIGMOID_MIN_LOG_SCALE = -10.0;
 
         abstract Tensor logScale(Tensor h);
     }

@@ -36,6 +36,16 @@ public final class Inverse implements Bijector {
     }
 
     @Override
+    public Transformed forward(Tensor x, Tensor context) {
+        return inner.inverse(x, context);
+    }
+
+    @Override
+    public Transformed inverse(Tensor z, Tensor context) {
+        return inner.forward(z, context);
+    }
+
+    @Override
     public boolean isInitialized() {
         return inner.isInitialized();
     }

@@ -1,24 +1,36 @@
 package org.flows4j.layers.io;
 
+import java.io.StringWriter;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
 
 /**
- * The small, strict JSON reader and writer that a safetensors header needs; flow-layers may
- * depend on nothing but flow-api, so no JSON library.
+ * The strict JSON reader and writer that a safetensors header needs, on Jackson 3's streaming
+ * core ({@code tools.jackson.core}, no databind): a small library, fuzzed upstream, whose
+ * package names cannot clash with a Jackson 2 on the same class path.
  *
- * <p>Reading follows RFC 8259 to the letter (no comments, trailing commas, leading zeros,
- * unescaped control characters or single quotes) and also rejects duplicate object keys,
- * since a header with two entries of one name is ambiguous. Values become
- * {@code Map<String, Object>} (in document order), {@code List<Object>}, {@code String},
- * {@code Long} (integers that fit), {@code BigDecimal} (other numbers), {@code Boolean} or
- * {@link #NULL}. Errors give the byte offset into the UTF-8 text, which is what a person
- * inspecting the file with a hex dump sees.
+ * <p>Reading follows RFC 8259 to the letter (Jackson's defaults: no comments, trailing commas,
+ * leading zeros, unescaped control characters, single quotes or NaN) and also rejects
+ * duplicate object keys, since a header with two entries of one name is ambiguous, and
+ * anything but whitespace after the value. Values become {@code Map<String, Object>} (in
+ * document order), {@code List<Object>}, {@code String}, {@code Long} (integers that fit),
+ * {@code BigDecimal} (other numbers), {@code Boolean} or {@link #NULL}. Errors give the byte
+ * offset into the UTF-8 text, which is what a person inspecting the file with a hex dump sees.
  */
 final class Json {
 
@@ -31,7 +43,27 @@ final class Json {
     };
 
     /** Nesting deeper than this is rejected rather than risking a stack overflow on hostile input. */
-    private static final int MAX_DEPTH = 64;
+    static final int MAX_DEPTH = 64;
+
+    /** Long enough for any double; longer literals would only cost quadratic parsing time. */
+    static final int MAX_NUMBER_LENGTH = 400;
+
+    /**
+     * Strings and names may be as long as the header ({@link SafeTensors#MAX_HEADER_BYTES}),
+     * which bounds the document; Jackson's own defaults (20 M characters, 50,000 for a name)
+     * would be a second, different limit.
+     */
+    private static final int MAX_STRING_LENGTH = (int) SafeTensors.MAX_HEADER_BYTES;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .maxNameLength(MAX_STRING_LENGTH)
+                    .maxDocumentLength(SafeTensors.MAX_HEADER_BYTES)
+                    .build())
+            .build();
 
     /** A syntax error; the message already names the byte offset. */
     static final class SyntaxException extends Exception {
@@ -42,14 +74,7 @@ final class Json {
         }
     }
 
-    /** Long enough for any double; longer literals would only cost quadratic parsing time. */
-    private static final int MAX_NUMBER_LENGTH = 400;
-
-    private final String text;
-    private int pos;
-
-    private Json(String text) {
-        this.text = text;
+    private Json() {
     }
 
     /**
@@ -57,270 +82,104 @@ final class Json {
      * spaces), nothing else may.
      */
     static Object parse(String text) throws SyntaxException {
-        Json p = new Json(text);
-        p.skipWhitespace();
-        Object value = p.value(0);
-        p.skipWhitespace();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected " + p.describeHere() + " after the end of the JSON value");
-        }
-        return value;
+        return parse(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private Object value(int depth) throws SyntaxException {
-        if (pos >= text.length()) {
-            throw error("unexpected end of JSON text");
-        }
-        char c = text.charAt(pos);
-        switch (c) {
-            case '{':
-                return object(depth + 1);
-            case '[':
-                return array(depth + 1);
-            case '"':
-                return string();
-            case 't':
-                literal("true");
-                return Boolean.TRUE;
-            case 'f':
-                literal("false");
-                return Boolean.FALSE;
-            case 'n':
-                literal("null");
-                return NULL;
-            default:
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    return number();
-                }
-                throw error("expected a JSON value, found " + describeHere());
+    /** Parses one JSON value from UTF-8 bytes, as {@link #parse(String)}. */
+    static Object parse(byte[] utf8) throws SyntaxException {
+        try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), utf8)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw error("unexpected end of JSON text", utf8.length);
+            }
+            Object value = value(p, first);
+            JsonToken after = p.nextToken();
+            if (after != null) {
+                throw error("unexpected content after the end of the JSON value",
+                        p.currentTokenLocation());
+            }
+            return value;
+        } catch (JacksonException e) {
+            throw error(describe(e), e.getLocation());
+        } catch (NumberFormatException | ArithmeticException e) {
+            // Jackson defers number conversion; a literal that fits no BigDecimal ends here.
+            throw new SyntaxException("number out of range: " + e.getMessage());
         }
     }
 
-    private Map<String, Object> object(int depth) throws SyntaxException {
-        checkDepth(depth);
-        pos++; // '{'
-        Map<String, Object> out = new LinkedHashMap<>();
-        skipWhitespace();
-        if (peek() == '}') {
-            pos++;
-            return out;
-        }
-        while (true) {
-            skipWhitespace();
-            if (peek() != '"') {
-                throw error("expected a string key, found " + describeHere());
-            }
-            int keyStart = pos;
-            String key = string();
-            skipWhitespace();
-            expect(':');
-            skipWhitespace();
-            Object v = value(depth);
-            if (out.putIfAbsent(key, v) != null) {
-                pos = keyStart;
-                throw error("duplicate key \"" + key + "\"");
-            }
-            skipWhitespace();
-            char c = peek();
-            if (c == ',') {
-                pos++;
-            } else if (c == '}') {
-                pos++;
-                return out;
-            } else {
-                throw error("expected ',' or '}', found " + describeHere());
-            }
-        }
+    private static Object value(JsonParser p, JsonToken token) throws SyntaxException {
+        return switch (token) {
+            case START_OBJECT -> object(p);
+            case START_ARRAY -> array(p);
+            case VALUE_STRING -> p.getString();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> NULL;
+            case VALUE_NUMBER_INT -> integer(p);
+            case VALUE_NUMBER_FLOAT -> decimal(p);
+            default -> throw error("unexpected " + token, p.currentTokenLocation());
+        };
     }
 
-    private List<Object> array(int depth) throws SyntaxException {
-        checkDepth(depth);
-        pos++; // '['
-        List<Object> out = new ArrayList<>();
-        skipWhitespace();
-        if (peek() == ']') {
-            pos++;
-            return out;
+    private static Object integer(JsonParser p) throws SyntaxException {
+        JsonParser.NumberType type = p.getNumberType();
+        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
+            return p.getLongValue();
         }
-        while (true) {
-            skipWhitespace();
-            out.add(value(depth));
-            skipWhitespace();
-            char c = peek();
-            if (c == ',') {
-                pos++;
-            } else if (c == ']') {
-                pos++;
-                return out;
-            } else {
-                throw error("expected ',' or ']', found " + describeHere());
-            }
-        }
+        BigInteger big = p.getBigIntegerValue(); // an integer beyond long stays exact
+        return new BigDecimal(big);
     }
 
-    private String string() throws SyntaxException {
-        pos++; // opening quote
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            if (pos >= text.length()) {
-                throw error("unterminated string");
-            }
-            char c = text.charAt(pos);
-            if (c == '"') {
-                pos++;
-                return b.toString();
-            }
-            if (c < 0x20) {
-                throw error("unescaped control character U+" + String.format("%04X", (int) c) + " in a string");
-            }
-            if (c != '\\') {
-                b.append(c);
-                pos++;
-                continue;
-            }
-            if (pos + 1 >= text.length()) {
-                throw error("unterminated escape sequence");
-            }
-            char e = text.charAt(pos + 1);
-            switch (e) {
-                case '"' -> b.append('"');
-                case '\\' -> b.append('\\');
-                case '/' -> b.append('/');
-                case 'b' -> b.append('\b');
-                case 'f' -> b.append('\f');
-                case 'n' -> b.append('\n');
-                case 'r' -> b.append('\r');
-                case 't' -> b.append('\t');
-                case 'u' -> {
-                    if (pos + 6 > text.length()) {
-                        throw error("truncated \\u escape");
-                    }
-                    int v = 0;
-                    for (int i = pos + 2; i < pos + 6; i++) {
-                        int d = Character.digit(text.charAt(i), 16);
-                        if (d < 0) {
-                            throw error("invalid \\u escape");
-                        }
-                        v = v * 16 + d;
-                    }
-                    b.append((char) v);
-                    pos += 4;
-                }
-                default -> throw error("invalid escape sequence '\\" + e + "'");
-            }
-            pos += 2;
-        }
-    }
-
-    private Object number() throws SyntaxException {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        if (peek() == '0') {
-            pos++;
-            if (isDigit(peek())) {
-                throw error("leading zero in a number");
-            }
-        } else if (isDigit(peek())) {
-            while (isDigit(peek())) {
-                pos++;
-            }
-        } else {
-            throw error("expected a digit, found " + describeHere());
-        }
-        boolean integral = true;
-        if (peek() == '.') {
-            integral = false;
-            pos++;
-            if (!isDigit(peek())) {
-                throw error("expected a digit after the decimal point, found " + describeHere());
-            }
-            while (isDigit(peek())) {
-                pos++;
-            }
-        }
-        if (peek() == 'e' || peek() == 'E') {
-            integral = false;
-            pos++;
-            if (peek() == '+' || peek() == '-') {
-                pos++;
-            }
-            if (!isDigit(peek())) {
-                throw error("expected a digit in the exponent, found " + describeHere());
-            }
-            while (isDigit(peek())) {
-                pos++;
-            }
-        }
-        if (pos - start > MAX_NUMBER_LENGTH) {
-            pos = start;
-            throw error("number literal longer than " + MAX_NUMBER_LENGTH + " characters");
-        }
-        String literal = text.substring(start, pos);
-        if (integral) {
-            try {
-                return Long.parseLong(literal);
-            } catch (NumberFormatException tooLarge) {
-                // falls through: an integer beyond long stays exact as a BigDecimal
-            }
-        }
+    private static Object decimal(JsonParser p) throws SyntaxException {
+        TokenStreamLocation at = p.currentTokenLocation();
+        String literal = p.getString();
         try {
             return new BigDecimal(literal);
         } catch (NumberFormatException exponentOutOfRange) {
-            pos = start;
-            throw error("number " + literal + " is out of range");
+            throw error("number " + literal + " is out of range", at);
         }
     }
 
-    private void literal(String word) throws SyntaxException {
-        if (!text.startsWith(word, pos)) {
-            throw error("expected a JSON value, found " + describeHere());
-        }
-        pos += word.length();
-    }
-
-    private void expect(char c) throws SyntaxException {
-        if (peek() != c) {
-            throw error("expected '" + c + "', found " + describeHere());
-        }
-        pos++;
-    }
-
-    private void checkDepth(int depth) throws SyntaxException {
-        if (depth > MAX_DEPTH) {
-            throw error("nesting deeper than " + MAX_DEPTH + " levels");
-        }
-    }
-
-    private char peek() {
-        return pos < text.length() ? text.charAt(pos) : '\0';
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private void skipWhitespace() {
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return;
+    private static Map<String, Object> object(JsonParser p) throws SyntaxException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            // Jackson only ever returns a property name here: anything else is its syntax error.
+            TokenStreamLocation keyAt = p.currentTokenLocation();
+            String key = p.currentName();
+            Object v = value(p, p.nextToken());
+            if (out.putIfAbsent(key, v) != null) {
+                throw error("duplicate key \"" + key + "\"", keyAt);
             }
-            pos++;
         }
+        return out;
     }
 
-    private String describeHere() {
-        if (pos >= text.length()) {
-            return "the end of the text";
+    private static List<Object> array(JsonParser p) throws SyntaxException {
+        List<Object> out = new ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            out.add(value(p, t));
         }
-        int cp = text.codePointAt(pos);
-        return cp >= 0x20 && cp < 0x7F ? "'" + (char) cp + "'" : String.format("U+%04X", cp);
+        return out;
     }
 
-    private SyntaxException error(String what) {
-        int byteOffset = text.substring(0, Math.min(pos, text.length())).getBytes(StandardCharsets.UTF_8).length;
+    /** Jackson's message without its location suffix, on one line. */
+    private static String describe(JacksonException e) {
+        String m = e.getOriginalMessage();
+        if (m == null || m.isBlank()) {
+            return "malformed JSON";
+        }
+        // Jackson names where an unclosed object or array began, with the source redacted: the
+        // byte offset appended to the message is the one a reader needs.
+        return m.replaceAll("\\s*\\(start marker at \\[[^\\]]*\\]\\)", "").strip()
+                .replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    private static SyntaxException error(String what, TokenStreamLocation at) {
+        long offset = at == null ? -1 : at.getByteOffset();
+        return offset < 0 ? new SyntaxException(what) : error(what, offset);
+    }
+
+    private static SyntaxException error(String what, long byteOffset) {
         return new SyntaxException(what + " at byte " + byteOffset);
     }
 
@@ -328,51 +187,41 @@ final class Json {
     // Writing
     // =====================================================================================
 
-    /** {@code s} as a JSON string literal; non-ASCII stays literal (the header is UTF-8). */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
+    /** Writes compact JSON through Jackson's generator; non-ASCII stays literal (the header is UTF-8). */
+    @FunctionalInterface
+    interface Writing {
+        void write(JsonGenerator g);
+    }
+
+    /** The compact JSON text that {@code body} generates. */
+    static String write(Writing body) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), w)) {
+            body.write(g);
         }
-        return b.append('"').toString();
+        return w.toString();
+    }
+
+    /** {@code s} as a JSON string literal. */
+    static String quote(String s) {
+        return write(g -> g.writeString(s));
     }
 
     /** A flat object of string values, compact, in the map's order. */
     static String stringObject(Map<String, String> map) {
-        StringBuilder b = new StringBuilder("{");
-        map.forEach((k, v) -> {
-            if (b.length() > 1) {
-                b.append(',');
-            }
-            b.append(quote(k)).append(':').append(quote(v));
-        });
-        return b.append('}').toString();
+        return write(g -> writeStringObject(g, map));
+    }
+
+    /** Writes a flat object of string values, in the map's order. */
+    static void writeStringObject(JsonGenerator g, Map<String, String> map) {
+        g.writeStartObject();
+        map.forEach(g::writeStringProperty);
+        g.writeEndObject();
     }
 
     /** A compact array of integers. */
     static String longArray(long[] values) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < values.length; i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append(values[i]);
-        }
-        return b.append(']').toString();
+        return write(g -> g.writeArray(values, 0, values.length));
     }
 
     /** Parses a flat object of string values, as written by {@link #stringObject}. */

@@ -112,7 +112,8 @@ final class SafeTensors {
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
         readFully(channel, headerBytes, 8);
-        String json = decodeUtf8(headerBytes.flip(), file);
+        byte[] json = headerBytes.array();
+        checkUtf8(headerBytes.flip(), file);
         Object root;
         try {
             root = Json.parse(json);
@@ -146,7 +147,7 @@ final class SafeTensors {
         return new Header(Collections.unmodifiableMap(entries), metadata, 8 + n, dataBytes);
     }
 
-    private static String decodeUtf8(ByteBuffer bytes, Path file) {
+    private static void checkUtf8(ByteBuffer bytes, Path file) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -156,8 +157,6 @@ final class SafeTensors {
             throw new CheckpointException(file, "corrupt header: not valid UTF-8 at byte " + bytes.position()
                     + " of the JSON header");
         }
-        decoder.flush(out);
-        return out.flip().toString();
     }
 
     private static Map<String, String> metadata(Object value, Path file) {
@@ -360,18 +359,23 @@ final class SafeTensors {
      * @throws CharacterCodingException if a name or metadata string is not valid Unicode (a lone surrogate)
      */
     static ByteBuffer header(List<Entry> entries, Map<String, String> metadata) throws CharacterCodingException {
-        StringBuilder b = new StringBuilder("{");
-        b.append(Json.quote(METADATA_KEY)).append(':').append(Json.stringObject(metadata));
-        for (Entry e : entries) {
-            b.append(',').append(Json.quote(e.name())).append(":{\"dtype\":").append(Json.quote(code(e.dtype())))
-                    .append(",\"shape\":[");
-            int[] dims = e.shape().dims();
-            for (int i = 0; i < dims.length; i++) {
-                b.append(i > 0 ? "," : "").append(dims[i]);
+        String b = Json.write(g -> {
+            g.writeStartObject();
+            g.writeName(METADATA_KEY);
+            Json.writeStringObject(g, metadata);
+            for (Entry e : entries) {
+                g.writeName(e.name());
+                g.writeStartObject();
+                g.writeStringProperty("dtype", code(e.dtype()));
+                g.writeName("shape");
+                int[] dims = e.shape().dims();
+                g.writeArray(dims, 0, dims.length);
+                g.writeName("data_offsets");
+                g.writeArray(new long[] {e.begin(), e.end()}, 0, 2);
+                g.writeEndObject();
             }
-            b.append("],\"data_offsets\":[").append(e.begin()).append(',').append(e.end()).append("]}");
-        }
-        b.append('}');
+            g.writeEndObject();
+        });
         ByteBuffer json = StandardCharsets.UTF_8.newEncoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)

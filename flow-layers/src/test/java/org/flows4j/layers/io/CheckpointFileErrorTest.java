@@ -131,11 +131,12 @@ class CheckpointFileErrorTest {
     @Test
     void garbage_json() throws IOException {
         assertEveryReadFails(Fixtures.safetensors("{\"model.a\":{\"dtype\":\"F32\",,}", new byte[0]),
-                "corrupt header: expected a string key, found ',' at byte 26 of the JSON header");
+                "corrupt header: Unexpected character (',' (code 44)): was expecting double-quote to start property name at byte 26 of the JSON header");
         assertEveryReadFails(Fixtures.safetensors("[1, 2]", new byte[0]),
                 "corrupt header: the JSON header is an array, expected an object");
         assertEveryReadFails(Fixtures.safetensors("{\"a\":1} x", new byte[0]),
-                "corrupt header: unexpected 'x' after the end of the JSON value at byte 8 of the JSON header");
+                "corrupt header: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', "
+                + "'true' or 'false') at byte 8 of the JSON header");
     }
 
     @Test
@@ -143,7 +144,8 @@ class CheckpointFileErrorTest {
         byte[] whole = Files.readAllBytes(saveNet());
         int colon = new String(whole, StandardCharsets.ISO_8859_1).indexOf(':', 8);
         whole[colon] = '#';
-        assertEveryReadFails(whole, "corrupt header: expected ':', found '#' at byte " + (colon - 8));
+        assertEveryReadFails(whole, "corrupt header: Unexpected character ('#' (code 35)): was expecting a colon to "
+                + "separate property name and value at byte " + (colon - 8));
     }
 
     @Test

@@ -27,6 +27,12 @@ import org.flows4j.api.random.RandomSource;
  * column: a ragged line, a cell that is not a number, a {@code NaN} or infinite cell, a value
  * beyond the float range, an empty file, a file with fewer than 3 rows.
  *
+ * <p><b>Context columns.</b> {@code csv:PATH;context=NAME,NAME} names columns (by header cell, or
+ * by number from 1) that are not features but the context of a conditional model
+ * ({@code flows4j train --condition context}): the event shape is then the other columns, and
+ * every split carries the named ones as its context rows ({@link DataSplit#withContext}), in
+ * the order named ({@link Dataset#contextNames()}).
+ *
  * <p>A relative {@code PATH} resolves against {@link DataRequest#dataDir()} when the request
  * names one, else against the working directory.
  *
@@ -83,6 +89,11 @@ public final class CsvFactory implements DatasetFactory {
         int trainFull = rows - validationFull - testFull;
         int[] order = RandomSource.seeded(request.seed()).permutation(rows);
         int keptTrain = Splits.keptTrain(trainFull, limit);
+        List<String> contextSpec = contextColumns(request.argument());
+        if (!contextSpec.isEmpty()) {
+            return withContext(request, path, table, contextSpec, order, trainFull, validationFull, testFull,
+                    keptTrain);
+        }
         Shape shape = Shape.of(table.columns);
         DataSplit train = gather(table, shape, order, 0, keptTrain);
         DataSplit validation = gather(table, shape, order, trainFull,
@@ -92,16 +103,112 @@ public final class CsvFactory implements DatasetFactory {
         return new InMemoryDataset(request.spec(), Dataset.Kind.CONTINUOUS, shape, train, validation, test, List.of());
     }
 
+    /** The suffix that names context columns: {@code csv:PATH;context=COLUMN,COLUMN}. */
+    static final String CONTEXT = ";context=";
+
+    /** The context columns a spec names after {@value #CONTEXT}, or none. */
+    static List<String> contextColumns(String argument) {
+        int i = argument.lastIndexOf(CONTEXT);
+        if (i < 0) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String c : argument.substring(i + CONTEXT.length()).split(",", -1)) {
+            if (c.isBlank()) {
+                throw new DataRequestException("csv: an empty column name in '" + argument.substring(i + 1)
+                        + "'; write context=NAME,NAME (header names or column numbers from 1)");
+            }
+            out.add(c.strip());
+        }
+        return out;
+    }
+
+    /**
+     * Splits whose features are the columns not named as context and whose context rows are the
+     * named ones, in the order named; a name is a header cell or a column number from 1.
+     */
+    private static Dataset withContext(DataRequest request, Path path, Table table, List<String> names,
+                                       int[] order, int trainFull, int validationFull, int testFull,
+                                       int keptTrain) {
+        int[] ctx = new int[names.size()];
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int k = 0; k < ctx.length; k++) {
+            ctx[k] = columnIndex(path, table, names.get(k));
+            if (!seen.add(ctx[k])) {
+                throw new DataRequestException("csv: context column '" + names.get(k) + "' is named twice");
+            }
+        }
+        if (ctx.length >= table.columns) {
+            throw new DataRequestException("csv: " + path + " has " + table.columns + " columns; naming "
+                    + ctx.length + " as context leaves no feature");
+        }
+        int[] features = new int[table.columns - ctx.length];
+        for (int c = 0, f = 0; c < table.columns; c++) {
+            if (!seen.contains(c)) {
+                features[f++] = c;
+            }
+        }
+        List<String> contextNames = new java.util.ArrayList<>();
+        for (int c : ctx) {
+            contextNames.add(table.header != null ? table.header[c] : "column " + (c + 1));
+        }
+        Shape shape = Shape.of(features.length);
+        int[][] ranges = {{0, keptTrain}, {trainFull, Splits.keptOther(validationFull, keptTrain, trainFull)},
+            {trainFull + validationFull, Splits.keptOther(testFull, keptTrain, trainFull)}};
+        DataSplit[] splits = new DataSplit[3];
+        for (int s = 0; s < 3; s++) {
+            int from = ranges[s][0];
+            int count = ranges[s][1];
+            float[] x = new float[count * features.length];
+            float[] c = new float[count * ctx.length];
+            for (int i = 0; i < count; i++) {
+                int row = order[from + i] * table.columns;
+                for (int f = 0; f < features.length; f++) {
+                    x[i * features.length + f] = table.values[row + features[f]];
+                }
+                for (int k = 0; k < ctx.length; k++) {
+                    c[i * ctx.length + k] = table.values[row + ctx[k]];
+                }
+            }
+            splits[s] = new DataSplit(shape, x, null).withContext(c, ctx.length);
+        }
+        return new InMemoryDataset(request.spec(), Dataset.Kind.CONTINUOUS, shape, splits[0], splits[1], splits[2],
+                List.of()).withContextNames(contextNames);
+    }
+
+    private static int columnIndex(Path path, Table table, String name) {
+        if (table.header != null) {
+            for (int c = 0; c < table.columns; c++) {
+                if (table.header[c].equals(name)) {
+                    return c;
+                }
+            }
+        }
+        if (name.matches("\\d+")) {
+            int c = Integer.parseInt(name);
+            if (c >= 1 && c <= table.columns) {
+                return c - 1;
+            }
+        }
+        throw new DataRequestException("csv: " + path + " has no column '" + name + "'; name a context column by "
+                + (table.header != null ? "its header (" + String.join(", ", table.header) + ") or " : "")
+                + "its number from 1 to " + table.columns);
+    }
+
     private static Path resolve(DataRequest request) {
         String argument = request.argument();
+        int contextAt = argument.lastIndexOf(CONTEXT);
+        if (contextAt >= 0) {
+            argument = argument.substring(0, contextAt);
+        }
         if (argument.isBlank()) {
-            throw new DataException("csv needs a file: write csv:PATH, for example csv:data/table.csv");
+            throw new DataRequestException("csv needs a file: write csv:PATH, for example csv:data/table.csv");
         }
         Path path;
         try {
             path = Path.of(argument);
         } catch (InvalidPathException e) {
-            throw new DataException("csv: '" + argument + "' is not a valid path: " + e.getMessage(), e);
+            throw new DataRequestException("csv: '" + argument + "' is not a valid path: " + e.getMessage(), e);
         }
         if (!path.isAbsolute() && request.dataDir() != null) {
             path = request.dataDir().resolve(path);
@@ -121,6 +228,7 @@ public final class CsvFactory implements DatasetFactory {
     /** The parsed numbers, row-major, and their layout. */
     private static final class Table {
         float[] values = new float[1024];
+        String[] header;
         int rows;
         int columns = -1;
 
@@ -141,9 +249,9 @@ public final class CsvFactory implements DatasetFactory {
         Table table = new Table();
         boolean header = false;
         int firstLine = 0;
+        int lineNo = 0;
         try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             String line;
-            int lineNo = 0;
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (lineNo == 1 && line.startsWith("\uFEFF")) {
@@ -158,6 +266,10 @@ public final class CsvFactory implements DatasetFactory {
                     firstLine = lineNo;
                     if (!allNumbers(cells)) {
                         header = true;
+                        table.header = new String[cells.length];
+                        for (int c = 0; c < cells.length; c++) {
+                            table.header[c] = unquote(cells[c]);
+                        }
                         continue;
                     }
                 }
@@ -173,7 +285,9 @@ public final class CsvFactory implements DatasetFactory {
                 table.add(row);
             }
         } catch (CharacterCodingException e) {
-            throw new DataException("csv: " + path + " is not UTF-8 text: " + e, e);
+            // no class names in the message: where the text stops being UTF-8 is what helps
+            throw new DataException("csv: " + path + " is not UTF-8 text (bytes that are not UTF-8 on line "
+                    + (lineNo + 1) + "; a binary file?)", e);
         } catch (IOException e) {
             throw new DataException("csv: cannot read " + path + ": " + e, e);
         }

@@ -16,6 +16,8 @@ public final class DataSplit {
     private final int size;
     private final float[] values;
     private final int[] labels;
+    private final float[] context;
+    private final int contextSize;
 
     /**
      * @param eventShape the shape of one sample
@@ -35,6 +37,59 @@ public final class DataSplit {
         }
         this.values = values.clone();
         this.labels = labels == null ? null : labels.clone();
+        this.context = null;
+        this.contextSize = 0;
+    }
+
+    private DataSplit(DataSplit base, float[] context, int contextSize) {
+        this.eventShape = base.eventShape;
+        this.size = base.size;
+        this.values = base.values;
+        this.labels = base.labels;
+        this.context = context;
+        this.contextSize = contextSize;
+    }
+
+    /**
+     * This split with a context row of {@code contextSize} values per sample (the context
+     * columns of a CSV file, for conditional models), sample by sample (copied).
+     *
+     * @throws IllegalArgumentException naming {@code values} if it does not hold
+     *     {@code size() * contextSize} values, or {@code contextSize} if it is not positive
+     */
+    public DataSplit withContext(float[] values, int contextSize) {
+        if (contextSize < 1) {
+            throw new IllegalArgumentException("contextSize must be positive, got " + contextSize);
+        }
+        if (values.length != size * contextSize) {
+            throw new IllegalArgumentException("values: " + values.length + " context values for " + size
+                    + " samples of " + contextSize);
+        }
+        return new DataSplit(this, values.clone(), contextSize);
+    }
+
+    /** Whether each sample has a context row ({@link #withContext}). */
+    public boolean hasContext() {
+        return context != null;
+    }
+
+    /** The context values per sample (0 without a context). */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    /** The context rows of the samples at {@code indices}, {@code [indices.length, contextSize]}. */
+    public Tensor contextBatch(Backend backend, DType dtype, int[] indices) {
+        if (context == null) {
+            throw new IllegalStateException("this split has no context");
+        }
+        double[] out = new double[indices.length * contextSize];
+        for (int b = 0; b < indices.length; b++) {
+            for (int k = 0; k < contextSize; k++) {
+                out[b * contextSize + k] = context[indices[b] * contextSize + k];
+            }
+        }
+        return Tensor.of(backend, dtype, out, Shape.of(indices.length, contextSize));
     }
 
     /** The shape of one sample. */
@@ -99,6 +154,8 @@ public final class DataSplit {
     public DataSplit head(int n) {
         int m = Math.min(n, size);
         int per = eventShape.size();
-        return new DataSplit(eventShape, Arrays.copyOf(values, m * per), labels == null ? null : Arrays.copyOf(labels, m));
+        DataSplit out = new DataSplit(eventShape, Arrays.copyOf(values, m * per),
+                labels == null ? null : Arrays.copyOf(labels, m));
+        return context == null ? out : out.withContext(Arrays.copyOf(context, m * contextSize), contextSize);
     }
 }

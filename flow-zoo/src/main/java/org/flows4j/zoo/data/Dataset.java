@@ -43,4 +43,13 @@ public interface Dataset {
 
     /** Class names by label index, or empty when the data has no labels. */
     List<String> labelNames();
+
+    /**
+     * The names of the context columns every split carries ({@link DataSplit#withContext}), in
+     * order, or empty (the default) when the data has none. Conditional models can be trained
+     * on them ({@code flows4j train --condition context}).
+     */
+    default List<String> contextNames() {
+        return List.of();
+    }
 }

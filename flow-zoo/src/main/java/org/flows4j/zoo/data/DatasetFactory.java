@@ -16,6 +16,17 @@ public interface DatasetFactory {
     String description();
 
     /**
+     * Whether the family reads files from a directory ({@link DataRequest#dataDir()}), as
+     * {@code mnist} and {@code fashion-mnist} do (and {@code csv:PATH}, whose relative path
+     * resolves against it); a generated family does not, and a directory given for it is a
+     * mistake the command refuses rather than ignores. Plugins that read a directory override this; the default is
+     * {@code true}, so a plugin written before this method existed keeps working.
+     */
+    default boolean readsDataDirectory() {
+        return true;
+    }
+
+    /**
      * Loads the data set the request names.
      *
      * @throws DataException when a file is missing, truncated or malformed, saying which and why

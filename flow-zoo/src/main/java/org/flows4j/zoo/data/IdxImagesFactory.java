@@ -168,7 +168,7 @@ public final class IdxImagesFactory implements DatasetFactory {
     private Path directory(DataRequest request) {
         Path dir = request.dataDir() != null ? request.dataDir() : defaultDir;
         if (dir == null) {
-            throw new DataException(name + " needs a data directory (--data-dir) holding " + fileList() + ". "
+            throw new DataRequestException(name + " needs a data directory (--data-dir) holding " + fileList() + ". "
                     + howToGet);
         }
         String which = request.dataDir() != null ? "data directory " : "default data directory ";

@@ -17,6 +17,7 @@ public final class InMemoryDataset implements Dataset {
     private final DataSplit validation;
     private final DataSplit test;
     private final List<String> labelNames;
+    private final List<String> contextNames;
 
     /**
      * @param name the spec it was loaded from
@@ -39,6 +40,7 @@ public final class InMemoryDataset implements Dataset {
         this.validation = check("validation", validation);
         this.test = check("test", test);
         this.labelNames = List.copyOf(labelNames);
+        this.contextNames = List.of();
         for (DataSplit s : List.of(train, validation, test)) {
             if (!this.labelNames.isEmpty() && !s.hasLabels()) {
                 throw new IllegalArgumentException(name + ": class names are given but a split has no labels");
@@ -56,6 +58,38 @@ public final class InMemoryDataset implements Dataset {
                 }
             }
         }
+    }
+
+    private InMemoryDataset(InMemoryDataset base, List<String> contextNames) {
+        this.name = base.name;
+        this.kind = base.kind;
+        this.eventShape = base.eventShape;
+        this.train = base.train;
+        this.validation = base.validation;
+        this.test = base.test;
+        this.labelNames = base.labelNames;
+        this.contextNames = List.copyOf(contextNames);
+    }
+
+    /**
+     * This data set with named context columns: every split must carry a context row of
+     * {@code contextNames.size()} values per sample ({@link DataSplit#withContext}).
+     *
+     * @throws IllegalArgumentException naming the split whose context does not match
+     */
+    public InMemoryDataset withContextNames(List<String> contextNames) {
+        for (var e : java.util.Map.of("train", train, "validation", validation, "test", test).entrySet()) {
+            if (!e.getValue().hasContext() || e.getValue().contextSize() != contextNames.size()) {
+                throw new IllegalArgumentException(name + ": the " + e.getKey() + " split has no context of "
+                        + contextNames.size() + " values per sample");
+            }
+        }
+        return new InMemoryDataset(this, contextNames);
+    }
+
+    @Override
+    public List<String> contextNames() {
+        return contextNames;
     }
 
     private DataSplit check(String which, DataSplit split) {

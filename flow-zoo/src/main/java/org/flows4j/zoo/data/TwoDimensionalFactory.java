@@ -97,6 +97,12 @@ public final class TwoDimensionalFactory implements DatasetFactory {
         return name;
     }
 
+    /** No: generated from the seed. */
+    @Override
+    public boolean readsDataDirectory() {
+        return false;
+    }
+
     @Override
     public String description() {
         return switch (name) {

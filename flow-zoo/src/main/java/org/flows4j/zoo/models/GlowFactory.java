@@ -18,6 +18,8 @@ import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.MultiScale;
 import org.flows4j.layers.bijectors.SplitPrior;
 import org.flows4j.layers.bijectors.Squeeze;
+import org.flows4j.api.flow.Distribution;
+import org.flows4j.layers.distributions.ConditionalGaussian;
 import org.flows4j.layers.distributions.StandardNormal;
 import org.flows4j.layers.nn.Conv2dZeros;
 import org.flows4j.layers.nn.GlowNet;
@@ -34,6 +36,10 @@ import org.flows4j.zoo.data.Dataset;
  * <ul>
  *   <li>{@code glow:small}: L=2, K=8, 64 hidden channels, for 28x28x1.</li>
  *   <li>{@code glow:paper}: the published CIFAR-10 configuration, L=3, K=32, 512 channels.</li>
+ *   <li>{@code glow:small-cond}: {@code glow:small} with the paper's class-conditional prior on
+ *       the top latent: its mean and log-scale are a learned linear map of the one-hot label
+ *       ({@link ConditionalGaussian}), so {@code flows4j sample --label "ankle boot"} draws that
+ *       class. Trained with {@code --condition label}.</li>
  * </ul>
  * Options: {@code levels}, {@code steps}, {@code hidden}, {@code coupling=affine|additive}
  * ({@link CouplingKind}), {@code permutation=lu|plain|shuffle|reverse} ({@link Permutation}).
@@ -45,7 +51,9 @@ public final class GlowFactory implements ModelFactory {
 
     private static final Map<String, Preset> PRESETS = Map.of(
             "small", new Preset(2, 8, 64, "L=2 levels of K=8 steps, 64 hidden channels, for 28x28 images"),
-            "paper", new Preset(3, 32, 512, "Glow's CIFAR-10 model: L=3, K=32, 512 hidden channels"));
+            "paper", new Preset(3, 32, 512, "Glow's CIFAR-10 model: L=3, K=32, 512 hidden channels"),
+            "small-cond", new Preset(2, 8, 64, "class-conditional glow:small: the top latent's prior mean and "
+                    + "log-scale linear in the one-hot label (--condition label)"));
 
     private static final Set<String> OPTIONS = Set.of("levels", "steps", "hidden", "coupling", "permutation");
 
@@ -56,7 +64,7 @@ public final class GlowFactory implements ModelFactory {
 
     @Override
     public List<String> presets() {
-        return List.of("small", "paper");
+        return List.of("small", "paper", "small-cond");
     }
 
     @Override
@@ -67,7 +75,7 @@ public final class GlowFactory implements ModelFactory {
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new IllegalArgumentException("unknown preset 'glow:" + name + "'; glow has: small, paper");
+            throw new IllegalArgumentException("unknown preset 'glow:" + name + "'; glow has: small, paper, small-cond");
         }
         return p;
     }
@@ -172,7 +180,14 @@ public final class GlowFactory implements ModelFactory {
     @Override
     public ZooModel build(ModelRequest r) {
         Config c = config(r.preset(), r.eventShape(), r.kind(), r.options());
+        boolean conditional = r.preset().endsWith("-cond");
+        if (conditional != r.conditioning().isConditional()) {
+            throw new IllegalArgumentException(conditional
+                    ? "glow:" + r.preset() + " is class-conditional: train it with --condition label"
+                    : "glow:" + r.preset() + " is unconditional; for --condition use glow:small-cond");
+        }
         BuildContext ctx = r.context();
+        int top = 0;
         GlowNet.Spec network = GlowNet.hidden(c.hidden());
         CouplingTransform transform = c.coupling() == CouplingKind.ADDITIVE ? CouplingTransform.additive()
                 : CouplingTransform.affine(CouplingTransform.Scale.SIGMOID);
@@ -192,6 +207,7 @@ public final class GlowFactory implements ModelFactory {
             SplitPrior prior = null;
             if (last) {
                 steps.add(new ElementwiseAffine(ctx, out));
+                top = out.size();
             } else {
                 int half = ch / 2;
                 prior = new SplitPrior(new Conv2dZeros(ctx, ch - half, 2 * half, 3));
@@ -201,9 +217,13 @@ public final class GlowFactory implements ModelFactory {
         }
         List<Bijector> parts = new ArrayList<>(Preprocessing.forData(r.kind(), 0));
         parts.add(new MultiScale(r.eventShape(), levels));
-        Flow flow = new Flow(new Chain(parts), new StandardNormal(ctx, Shape.of(r.eventShape().size())));
+        int d = r.eventShape().size();
+        Distribution base = conditional
+                ? ConditionalGaussian.linear(ctx, d, r.conditioning().size(), top)
+                : new StandardNormal(ctx, Shape.of(d));
+        Flow flow = new Flow(new Chain(parts), base);
         return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
-                ctx.dtype(), r.options());
+                ctx.dtype(), r.options(), r.conditioning());
     }
 
     private static Bijector permutation(BuildContext ctx, Permutation p, int ch) {

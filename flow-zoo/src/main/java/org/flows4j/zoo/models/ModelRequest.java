@@ -17,9 +17,21 @@ import org.flows4j.zoo.data.Dataset;
  * @param kind continuous values or 8-bit pixels
  * @param context the backend, dtype and random source of every initial value
  * @param options preset overrides, by name
+ * @param conditioning what a conditional preset is conditioned on ({@link Conditioning#none()} otherwise)
  */
 public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
-                           Map<String, String> options) {
+                           Map<String, String> options, Conditioning conditioning) {
+
+    /** An unconditional request: {@link Conditioning#none()}. */
+    public ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
+                        Map<String, String> options) {
+        this(preset, eventShape, kind, context, options, Conditioning.none());
+    }
+
+    /** This request with {@code conditioning}. */
+    public ModelRequest withConditioning(Conditioning conditioning) {
+        return new ModelRequest(preset, eventShape, kind, context, options, conditioning);
+    }
 
     /**
      * Checks for nulls and copies the options.
@@ -32,5 +44,6 @@ public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, B
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(context, "context");
         options = Map.copyOf(Objects.requireNonNull(options, "options"));
+        Objects.requireNonNull(conditioning, "conditioning");
     }
 }

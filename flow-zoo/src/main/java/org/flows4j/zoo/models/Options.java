@@ -41,6 +41,36 @@ final class Options {
         }
     }
 
+    /** The value of {@code name} as {@code true} or {@code false} (case-insensitive); {@code fallback} when not given. */
+    boolean flag(String name, boolean fallback) {
+        String v = values.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        if (!t.equals("true") && !t.equals("false")) {
+            throw new IllegalArgumentException(model + " option " + name + "=" + v + " must be true or false");
+        }
+        return t.equals("true");
+    }
+
+    /** The value of {@code name} as a finite number {@code > min}; {@code fallback} when not given. */
+    double number(String name, double fallback, double min) {
+        String v = values.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (!(d > min) || Double.isInfinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(model + " option " + name + "=" + v + " is not a finite number > " + min);
+        }
+    }
+
     /**
      * The value of {@code name} as one of {@code constants}, matched case-insensitively
      * against each one's {@code label}; {@code fallback} when the option is not given.

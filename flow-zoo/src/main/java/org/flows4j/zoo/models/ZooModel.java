@@ -20,12 +20,20 @@ import org.flows4j.zoo.data.Dataset;
  * @param backend where the parameters live
  * @param dtype the parameters' precision
  * @param options the options it was built with (saved in checkpoints)
+ * @param conditioning what the flow is conditioned on (saved in checkpoints, label names included)
  */
 public record ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
-                       Map<String, String> options) {
+                       Map<String, String> options, Conditioning conditioning) {
+
+    /** An unconditional model. */
+    public ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
+                    Map<String, String> options) {
+        this(spec, flow, eventShape, kind, backend, dtype, options, Conditioning.none());
+    }
 
     /** Copies the options. */
     public ZooModel {
         options = Map.copyOf(options);
+        java.util.Objects.requireNonNull(conditioning, "conditioning");
     }
 }

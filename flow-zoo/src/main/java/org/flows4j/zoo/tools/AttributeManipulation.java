@@ -9,6 +9,7 @@ import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.zoo.data.DataSplit;
+import org.flows4j.zoo.models.Conditioning;
 
 /**
  * Glow's attribute manipulation (section 5, figure 6): the direction from one attribute to
@@ -24,13 +25,24 @@ public final class AttributeManipulation {
     /** {@code mean z(label to) - mean z(label from)} over {@code split}: {@code [1, ...latent]}. */
     public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
                                    int batchSize) {
-        Tensor mFrom = meanLatent(flow, split, from, backend, dtype, batchSize);
-        Tensor mTo = meanLatent(flow, split, to, backend, dtype, batchSize);
+        return direction(flow, split, from, to, backend, dtype, batchSize, Conditioning.none());
+    }
+
+    /**
+     * {@link #direction(Flow, DataSplit, int, int, Backend, DType, int)} for a conditional flow:
+     * each image is encoded given its own context ({@link Conditioning#context}: its one-hot
+     * label, or its context row).
+     */
+    public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
+                                   int batchSize, Conditioning conditioning) {
+        Tensor mFrom = meanLatent(flow, split, from, backend, dtype, batchSize, conditioning);
+        Tensor mTo = meanLatent(flow, split, to, backend, dtype, batchSize, conditioning);
         return mTo.sub(mFrom);
     }
 
     @SuppressWarnings("try") // scopes opened for their close()
-    private static Tensor meanLatent(Flow flow, DataSplit split, int label, Backend backend, DType dtype, int batchSize) {
+    private static Tensor meanLatent(Flow flow, DataSplit split, int label, Backend backend, DType dtype, int batchSize,
+                                     Conditioning conditioning) {
         if (!split.hasLabels()) {
             throw new IllegalArgumentException("attribute directions need a labelled data set");
         }
@@ -50,7 +62,8 @@ public final class AttributeManipulation {
                         .mapToInt(Integer::intValue).toArray();
                 Tensor part;
                 try (MemoryScope scope = MemoryScope.open()) {
-                    Tensor z = flow.encode(split.batch(backend, dtype, batch).add(0.5));
+                    Tensor z = flow.encode(split.batch(backend, dtype, batch).add(0.5),
+                            conditioning.context(split, batch, backend, dtype));
                     part = scope.keep(z.sum(true, 0));
                 }
                 sum = sum == null ? part : sum.add(part);
@@ -64,17 +77,30 @@ public final class AttributeManipulation {
      * image by image, decoded pixel values.
      */
     public static Tensor manipulate(Flow flow, Tensor images, Tensor direction, double[] alphas) {
+        return manipulate(flow, images, null, direction, alphas);
+    }
+
+    /**
+     * {@link #manipulate(Flow, Tensor, Tensor, double[])} for a conditional flow: each image is
+     * encoded, and its moved latents decoded, given its own context ({@code [n, c]}; null for
+     * none), so that only the latent moves.
+     */
+    public static Tensor manipulate(Flow flow, Tensor images, Tensor context, Tensor direction, double[] alphas) {
         return Autodiff.noGrad(() -> {
-            Tensor z = flow.encode(images.add(0.5));
+            Tensor z = flow.encode(images.add(0.5), context);
             int n = images.shape().dim(0);
             Tensor[] rows = new Tensor[n * alphas.length];
+            Tensor[] contexts = context == null ? null : new Tensor[n * alphas.length];
             for (int i = 0; i < n; i++) {
                 Tensor zi = z.slice(0, i, i + 1);
                 for (int a = 0; a < alphas.length; a++) {
                     rows[i * alphas.length + a] = zi.add(direction.mul(alphas[a]));
+                    if (contexts != null) {
+                        contexts[i * alphas.length + a] = context.slice(0, i, i + 1);
+                    }
                 }
             }
-            return flow.decode(Tensor.concat(0, rows));
+            return flow.decode(Tensor.concat(0, rows), contexts == null ? null : Tensor.concat(0, contexts));
         });
     }
 }

@@ -52,8 +52,18 @@ public final class Inpainting {
      * @param iterations gradient steps, {@code >= 0}
      * @param random the starting noise of the missing pixels
      */
-    @SuppressWarnings("try") // scopes opened for their close()
     public static Result inpaint(Flow flow, Tensor images, double[] known, int iterations, RandomSource random) {
+        return inpaint(flow, images, null, known, iterations, random);
+    }
+
+    /**
+     * {@link #inpaint(Flow, Tensor, double[], int, RandomSource)} for a conditional flow: the
+     * ascent is on {@code log p(x | c)}, {@code context} {@code [c]} (the same for every image)
+     * or {@code [n, c]} (one per image); null for none.
+     */
+    @SuppressWarnings("try") // scopes opened for their close()
+    public static Result inpaint(Flow flow, Tensor images, Tensor context, double[] known, int iterations,
+                                 RandomSource random) {
         Backend backend = images.backend();
         DType dtype = images.dtype();
         Shape event = Shape.of(java.util.Arrays.copyOfRange(images.shape().dims(), 1, images.rank()));
@@ -67,7 +77,7 @@ public final class Inpainting {
         Tensor noise = random.uniform(backend, dtype, images.shape(), 0, 256);
         // where(), not a product with the mask: a NaN step must not leak into known pixels
         Tensor start = Tensor.where(keep, images, noise).unscoped();
-        double[] before = logProb(flow, start);
+        double[] before = logProb(flow, start, context);
         int n = images.shape().dim(0);
         double[] scale = new double[n];
         java.util.Arrays.fill(scale, INITIAL_STEP);
@@ -77,14 +87,14 @@ public final class Inpainting {
             Tensor next;
             try (MemoryScope scope = MemoryScope.open()) {
                 Tensor v = x.requiringGrad();
-                Tensor grad = Autodiff.grad(flow.logProb(v).sum(), List.of(v)).get(0);
+                Tensor grad = Autodiff.grad(flow.logProb(v, context).sum(), List.of(v)).get(0);
                 double[] step = new double[n];
                 for (int k = 0; k < n; k++) {
                     step[k] = scale[k] / (100 + i);
                 }
                 Tensor stepT = Tensor.of(backend, dtype, step, perImage(images));
                 Tensor candidate = Tensor.where(keep, images, x.add(grad.mul(stepT)).clamp(0, MAX_PIXEL));
-                double[] proposed = logProb(flow, candidate);
+                double[] proposed = logProb(flow, candidate, context);
                 double[] accept = new double[n];
                 for (int k = 0; k < n; k++) {
                     if (proposed[k] > current[k]) {
@@ -101,7 +111,7 @@ public final class Inpainting {
             }
             x = next;
         }
-        return new Result(start, x, before, logProb(flow, x));
+        return new Result(start, x, before, logProb(flow, x, context));
     }
 
     /** {@code [n, 1, 1, ...]}: one value per image, broadcast over its pixels. */
@@ -112,8 +122,8 @@ public final class Inpainting {
         return Shape.of(d);
     }
 
-    private static double[] logProb(Flow flow, Tensor x) {
-        return Autodiff.noGrad(() -> flow.logProb(x).toDoubleArray());
+    private static double[] logProb(Flow flow, Tensor x, Tensor context) {
+        return Autodiff.noGrad(() -> flow.logProb(x, context).toDoubleArray());
     }
 
     /** The images' events: checks that {@code images} are a batch of {@code eventShape}. */

@@ -21,6 +21,27 @@ public final class Interpolation {
      * pixel values (not floored).
      */
     public static Tensor interpolate(Flow flow, Tensor a, Tensor b, int steps) {
+        return interpolate(flow, a, b, null, null, steps);
+    }
+
+    /**
+     * {@link #interpolate(Flow, Tensor, Tensor, int)} for a conditional flow: {@code a[i]} is
+     * encoded given {@code contextA[i]} and {@code b[i]} given {@code contextB[i]}
+     * ({@code [pairs, c]} each), and the point at {@code t} is decoded given the context on the
+     * same line, {@code c_t = (1 - t) c_a + t c_b}, so that both endpoints decode back to their
+     * images. With the same context on both sides the path keeps it; both null is the
+     * unconditional interpolation.
+     *
+     * @throws IllegalArgumentException if one context is null and the other not, or their shapes differ
+     */
+    public static Tensor interpolate(Flow flow, Tensor a, Tensor b, Tensor contextA, Tensor contextB, int steps) {
+        if ((contextA == null) != (contextB == null)) {
+            throw new IllegalArgumentException("interpolation: give a context for both endpoints or for neither");
+        }
+        if (contextA != null && !contextA.shape().equals(contextB.shape())) {
+            throw new IllegalArgumentException("interpolation contexts differ in shape: " + contextA.shape() + " and "
+                    + contextB.shape());
+        }
         if (steps < 2) {
             throw new IllegalArgumentException("an interpolation needs at least 2 steps, got " + steps);
         }
@@ -28,21 +49,26 @@ public final class Interpolation {
             throw new IllegalArgumentException("interpolation endpoints differ in shape: " + a.shape() + " and " + b.shape());
         }
         return Autodiff.noGrad(() -> {
-            Tensor za = flow.encode(a.add(0.5));
-            Tensor zb = flow.encode(b.add(0.5));
+            Tensor za = flow.encode(a.add(0.5), contextA);
+            Tensor zb = flow.encode(b.add(0.5), contextB);
             int pairs = a.shape().dim(0);
             int latent = za.size() / pairs;
             Tensor[] rows = new Tensor[pairs * steps];
+            Tensor[] contexts = contextA == null ? null : new Tensor[pairs * steps];
             for (int p = 0; p < pairs; p++) {
                 Tensor from = za.slice(0, p, p + 1).reshape(1, latent);
                 Tensor to = zb.slice(0, p, p + 1).reshape(1, latent);
                 for (int s = 0; s < steps; s++) {
                     double t = (double) s / (steps - 1);
                     rows[p * steps + s] = from.mul(1 - t).add(to.mul(t));
+                    if (contexts != null) {
+                        contexts[p * steps + s] = contextA.slice(0, p, p + 1).mul(1 - t)
+                                .add(contextB.slice(0, p, p + 1).mul(t));
+                    }
                 }
             }
             Tensor z = Tensor.concat(0, rows).reshape(za.shape().withDim(0, pairs * steps));
-            return flow.decode(z);
+            return flow.decode(z, contexts == null ? null : Tensor.concat(0, contexts));
         });
     }
 }

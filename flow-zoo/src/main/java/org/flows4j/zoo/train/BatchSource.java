@@ -27,4 +27,13 @@ public interface BatchSource {
     default Tensor initializationBatch(long seed) {
         return batch(seed, 0);
     }
+
+    /**
+     * The context of the samples of {@link #batch batch(seed, step)}, {@code [batch, c]}, for a
+     * conditional flow ({@code flow.logProb(x, context)}); null, the default, for none. Must be
+     * a pure function of {@code (seed, step)} that lines up with the batch row by row.
+     */
+    default Tensor context(long seed, long step) {
+        return null;
+    }
 }

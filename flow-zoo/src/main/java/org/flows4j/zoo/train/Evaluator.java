@@ -10,7 +10,8 @@ import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
 
 /**
- * Held-out evaluation of a zoo model, in evaluation mode and without recording gradients.
+ * Held-out evaluation of a zoo model, in evaluation mode and without recording gradients. A
+ * conditional model is evaluated as {@code log p(x | c)} with each sample's own context.
  *
  * <p>For 8-bit images the flow's density is one of dequantized pixels {@code x} in
  * {@code [0, 256)^D}: bits per dimension are {@code -log p(x) / (D ln 2)}, and the NLL in nats
@@ -42,7 +43,12 @@ public final class Evaluator {
                     if (images) {
                         x = Dequantization.apply(x, random);
                     }
-                    total += model.flow().logProb(x).sum().item();
+                    int[] idx = new int[to - from];
+                    for (int i = 0; i < idx.length; i++) {
+                        idx[i] = from + i;
+                    }
+                    Tensor context = model.conditioning().context(split, idx, model.backend(), model.dtype());
+                    total += model.flow().logProb(x, context).sum().item();
                 }
             }
         } finally {

@@ -114,8 +114,19 @@ public final class Trainer {
      * @throws TrainingException if the loss is NaN or infinite, naming the step
      */
     public Gradients computeGradients(Tensor batch) {
+        return computeGradients(batch, null);
+    }
+
+    /**
+     * The loss {@code -mean log p(x | c)} of a batch with its context ({@code [batch, c]}, or
+     * null for an unconditional flow) and its gradients, for update {@link #step()} {@code + 1};
+     * changes nothing.
+     *
+     * @throws TrainingException if the loss is NaN or infinite, naming the step
+     */
+    public Gradients computeGradients(Tensor batch, Tensor context) {
         long number = step + 1;
-        Tensor loss = flow.logProb(batch).mean().neg();
+        Tensor loss = flow.logProb(batch, context).mean().neg();
         double value = loss.item();
         if (!Double.isFinite(value)) {
             throw new TrainingException("the loss became " + value + " at step " + number + "; training stopped");
@@ -155,8 +166,13 @@ public final class Trainer {
 
     /** {@link #computeGradients} then {@link #applyGradients}, in a memory scope of its own; returns the loss. */
     public double trainStep(Tensor batch) {
+        return trainStep(batch, null);
+    }
+
+    /** {@link #computeGradients(Tensor, Tensor)} then {@link #applyGradients}, in a memory scope of its own. */
+    public double trainStep(Tensor batch, Tensor context) {
         try (MemoryScope scope = MemoryScope.open()) {
-            Gradients g = computeGradients(batch);
+            Gradients g = computeGradients(batch, context);
             applyGradients(g);
             return g.loss();
         }
@@ -179,7 +195,7 @@ public final class Trainer {
             while (step < config.steps()) {
                 double loss;
                 try (MemoryScope scope = MemoryScope.open()) {
-                    loss = trainStep(source.batch(config.seed(), step));
+                    loss = trainStep(source.batch(config.seed(), step), source.context(config.seed(), step));
                 }
                 double rate = (step - start) / Math.max(1e-9, (System.nanoTime() - started) / 1e9);
                 listener.onStep(step, loss, rate);

@@ -8,6 +8,7 @@ import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Dequantization;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.Conditioning;
 
 /**
  * The batches of a data set's training split, as a {@link BatchSource}: epoch {@code e} visits
@@ -21,6 +22,7 @@ public final class ZooBatches implements BatchSource {
     static final int MIN_INITIALIZATION = 256;
 
     private final DataSplit train;
+    private final Conditioning conditioning;
     private final Backend backend;
     private final DType dtype;
     private final boolean images;
@@ -38,11 +40,22 @@ public final class ZooBatches implements BatchSource {
      * @throws IllegalArgumentException if the training split is empty or {@code batchSize < 1}
      */
     public static ZooBatches training(Dataset data, BuildContext ctx, int batchSize) {
-        return new ZooBatches(data.train(), ctx.backend(), ctx.dtype(), data.kind() == Dataset.Kind.IMAGE_8BIT,
-                batchSize);
+        return conditional(data, ctx, batchSize, Conditioning.none());
     }
 
-    private ZooBatches(DataSplit train, Backend backend, DType dtype, boolean images, int batchSize) {
+    /**
+     * Batches as {@link #training}, and each batch's context from {@code conditioning}: one-hot
+     * labels or context columns of the same samples ({@link #context}).
+     *
+     * @throws IllegalArgumentException if the training split is empty or {@code batchSize < 1}
+     */
+    public static ZooBatches conditional(Dataset data, BuildContext ctx, int batchSize, Conditioning conditioning) {
+        return new ZooBatches(data.train(), ctx.backend(), ctx.dtype(), data.kind() == Dataset.Kind.IMAGE_8BIT,
+                batchSize, java.util.Objects.requireNonNull(conditioning, "conditioning"));
+    }
+
+    private ZooBatches(DataSplit train, Backend backend, DType dtype, boolean images, int batchSize,
+                       Conditioning conditioning) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training split is empty");
         }
@@ -50,6 +63,7 @@ public final class ZooBatches implements BatchSource {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
         this.train = train;
+        this.conditioning = conditioning;
         this.backend = backend;
         this.dtype = dtype;
         this.images = images;
@@ -67,6 +81,20 @@ public final class ZooBatches implements BatchSource {
         int epoch = (int) (step / stepsPerEpoch) + 1;
         int within = (int) (step % stepsPerEpoch);
         return take(order(seed, epoch), within * batchSize, Math.min(batchSize, train.size()), noise(seed, step));
+    }
+
+    /** The context of {@link #batch}'s samples under the conditioning, or null when unconditional. */
+    @Override
+    public Tensor context(long seed, long step) {
+        if (!conditioning.isConditional()) {
+            return null;
+        }
+        int epoch = (int) (step / stepsPerEpoch) + 1;
+        int within = (int) (step % stepsPerEpoch);
+        int n = Math.min(batchSize, train.size());
+        int[] idx = new int[n];
+        System.arraycopy(order(seed, epoch), within * batchSize, idx, 0, n);
+        return conditioning.context(train, idx, backend, dtype);
     }
 
     /** The first {@code max(batch, 256)} samples of the first epoch (fewer if the split is smaller). */

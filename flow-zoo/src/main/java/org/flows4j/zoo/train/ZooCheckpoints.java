@@ -1,6 +1,8 @@
 package org.flows4j.zoo.train;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
@@ -27,7 +30,9 @@ import org.flows4j.zoo.models.ZooModel;
  * <p>Model configuration keys: {@code event_shape} ({@code 1,28,28}), {@code kind}
  * ({@code CONTINUOUS} or {@code IMAGE_8BIT}) and {@code option.NAME} for each build option.
  * Extra keys: {@code data} (the data set spec), {@code epoch}, {@code seed}, and the trainer's
- * settings ({@code train.*}, see {@link Trainer#save}). Format version 2 adds the moving
+ * settings ({@code train.*}, see {@link Trainer#save}). A conditional model adds {@code condition}
+ * ({@code label} or {@code context}) and {@code condition.name.<i>}, the class or column names in
+ * order, so the labels of a class-conditional model survive with it. Format version 2 adds the moving
  * averages of the weights ({@code ema.*}), which {@link #load(Path, Zoo, Backend)} prefers.
  */
 public final class ZooCheckpoints {
@@ -38,18 +43,48 @@ public final class ZooCheckpoints {
     private static final String DATA = "data";
     private static final String EPOCH = "epoch";
     private static final String SEED = "seed";
+    private static final String CONDITION = "condition";
+    private static final String CONDITION_NAME = "condition.name.";
 
     private ZooCheckpoints() {
     }
 
-    /** Writes a checkpoint of the model and the trainer's state (optimizer, moving average, step, settings). */
-    static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed) {
+    /**
+     * Writes a checkpoint of the model and the trainer's state (optimizer, moving average, step,
+     * settings) that {@link #load} rebuilds: what {@link ZooTrainer} writes, and what another
+     * driver of a {@link Trainer} (flow-spark's data-parallel loop) writes so that its model
+     * opens in {@code flows4j eval} and {@code sample}.
+     *
+     * @param dataName the data set's spec, or a description of the data ({@code eval} loads it
+     *     by this name unless given another)
+     */
+    public static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed) {
+        save(file, model, trainer, dataName, epoch, seed, Map.of());
+    }
+
+    /**
+     * As {@link #save(Path, ZooModel, Trainer, String, int, long)}, with further metadata entries
+     * (the zoo's own keys win).
+     */
+    public static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed,
+                            Map<String, String> extra) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put(EVENT_SHAPE, joinDims(model.eventShape()));
         config.put(KIND, model.kind().name());
         model.options().forEach((k, v) -> config.put(OPTION + k, v));
+        Conditioning c = model.conditioning();
+        if (c.isConditional()) {
+            config.put(CONDITION, c.source().option());
+            for (int i = 0; i < c.size(); i++) {
+                config.put(CONDITION_NAME + i, c.names().get(i));
+            }
+        }
         CheckpointMetadata meta = CheckpointMetadata.of(model.spec().toString(), model.dtype())
-                .withModelConfig(config)
+                .withModelConfig(config);
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            meta = meta.withExtra(e.getKey(), e.getValue());
+        }
+        meta = meta
                 .withExtra(DATA, dataName)
                 .withExtra(EPOCH, Integer.toString(epoch))
                 .withExtra(SEED, Long.toString(seed));
@@ -132,9 +167,33 @@ public final class ZooCheckpoints {
             throw new CheckpointException(checkpoint, "its model configuration is invalid: " + e.getMessage());
         }
         DType dtype = meta.dtype();
-        ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind,
-                BuildContext.of(backend, dtype, RandomSource.seeded(0)), options);
-        return zoo.model(spec).build(request);
+        Conditioning conditioning = conditioning(checkpoint, config);
+        try {
+            ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind,
+                    BuildContext.of(backend, dtype, RandomSource.seeded(0)), options, conditioning);
+            return zoo.model(spec).build(request);
+        } catch (IllegalArgumentException e) {
+            // the metadata names a family, preset or option this zoo cannot build: the file is at fault
+            throw new CheckpointException(checkpoint, "its metadata describes a model that cannot be built ("
+                    + spec + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The conditioning the model configuration records ({@code condition}, {@code condition.name.<i>}). */
+    private static Conditioning conditioning(Path checkpoint, Map<String, String> config) {
+        String source = config.get(CONDITION);
+        if (source == null) {
+            return Conditioning.none();
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; config.containsKey(CONDITION_NAME + i); i++) {
+            names.add(config.get(CONDITION_NAME + i));
+        }
+        try {
+            return new Conditioning(Conditioning.Source.parse(source), names);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(checkpoint, "its conditioning is invalid: " + e.getMessage());
+        }
     }
 
     private static String joinDims(Shape s) {

@@ -3,6 +3,8 @@ package org.flows4j.zoo.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.layers.BuildContext;
@@ -47,6 +49,9 @@ public final class ZooTrainer {
     private final Path checkpoint;
     private final boolean images;
     private final int dims;
+    private final Map<String, String> checkpointExtra = new LinkedHashMap<>();
+    /** The step of the last checkpoint this trainer wrote or resumed from, or -1. */
+    private long lastGoodStep = -1;
 
     /** A trainer of {@code model} on {@code data}; nothing runs until {@link #train()} or {@link #resume}. */
     public ZooTrainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener) {
@@ -57,14 +62,20 @@ public final class ZooTrainer {
         if (data.train().size() == 0) {
             throw new IllegalArgumentException("the training split of " + data.name() + " is empty");
         }
+        if (config.batchSize() > data.train().size()) {
+            throw new IllegalArgumentException("the batch of " + config.batchSize() + " is larger than the training "
+                    + "split of " + data.name() + " (" + data.train().size() + " samples): give a batch of at most "
+                    + data.train().size());
+        }
         this.model = model;
         this.data = data;
         this.config = config;
         this.listener = listener;
         this.images = model.kind() == Dataset.Kind.IMAGE_8BIT;
         this.dims = model.eventShape().size();
-        this.batches = ZooBatches.training(data,
-                BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())), config.batchSize());
+        this.batches = ZooBatches.conditional(data,
+                BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())), config.batchSize(),
+                model.conditioning());
         int stepsPerEpoch = batches.stepsPerEpoch();
         this.totalSteps = config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
         this.trainer = new Trainer(model.flow(), trainerConfig(config, totalSteps, stepsPerEpoch));
@@ -75,6 +86,17 @@ public final class ZooTrainer {
     static TrainerConfig trainerConfig(TrainConfig c, long totalSteps, int stepsPerEpoch) {
         return TrainerConfig.builder().optimizer(c.optimizer()).clipNorm(c.clipNorm()).emaDecay(c.emaDecay())
                 .batchSize(c.batchSize()).steps(totalSteps).seed(c.seed()).checkpointEvery(stepsPerEpoch).build();
+    }
+
+    /**
+     * Adds an entry to the metadata of every checkpoint this trainer writes (for example which
+     * command wrote it); the trainer's own keys win.
+     *
+     * @return this trainer
+     */
+    public ZooTrainer checkpointMetadata(String key, String value) {
+        checkpointExtra.put(java.util.Objects.requireNonNull(key, "key"), java.util.Objects.requireNonNull(value, "value"));
+        return this;
     }
 
     /** The planned number of optimizer steps. */
@@ -106,6 +128,9 @@ public final class ZooTrainer {
      */
     public TrainResult resume(Path from) {
         long step = trainer.restore(from).metadata().step();
+        if (from.toAbsolutePath().normalize().equals(checkpoint.toAbsolutePath().normalize())) {
+            lastGoodStep = step;
+        }
         listener.onMessage("resuming from " + from + " at step " + step + " of " + totalSteps);
         return run(step);
     }
@@ -160,7 +185,11 @@ public final class ZooTrainer {
                 }
             });
         } catch (TrainingException e) {
-            throw new TrainingException(e.getMessage() + ", and " + checkpoint + " keeps the last good state");
+            // Name a checkpoint only when this run's state is in it: a file from an earlier run (or
+            // none at all) is not "the last good state".
+            throw new TrainingException(e.getMessage() + (lastGoodStep >= 0
+                    ? ", and " + checkpoint + " keeps the last good state (step " + lastGoodStep + ")"
+                    : "; no checkpoint was written, so nothing of this run is saved"));
         }
         long step = fit.steps();
         if (fit.stopped()) {
@@ -181,7 +210,8 @@ public final class ZooTrainer {
     }
 
     private void save(long step, int epoch) {
-        ZooCheckpoints.save(checkpoint, model, trainer, data.name(), epoch, config.seed());
+        ZooCheckpoints.save(checkpoint, model, trainer, data.name(), epoch, config.seed(), checkpointExtra);
+        lastGoodStep = step;
         listener.onCheckpoint(checkpoint, step);
     }
 }

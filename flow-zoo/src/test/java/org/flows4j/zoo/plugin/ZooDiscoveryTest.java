@@ -17,7 +17,7 @@ class ZooDiscoveryTest {
     @Test
     void the_built_in_registry_holds_the_models_and_data_sets_by_name() {
         Zoo zoo = Zoo.builtIn();
-        assertEquals(List.of("glow", "nice", "realnvp"), List.copyOf(zoo.models().keySet()));
+        assertEquals(List.of("glow", "maf", "nice", "nsf", "realnvp"), List.copyOf(zoo.models().keySet()));
         for (String d : List.of("two-moons", "8gaussians", "checkerboard", "rings", "spirals", "mnist", "fashion-mnist",
                 "csv")) {
             assertTrue(zoo.datasets().containsKey(d), d + " in " + zoo.datasets().keySet());
@@ -54,7 +54,7 @@ class ZooDiscoveryTest {
     @Test
     void an_unknown_family_lists_the_known_ones() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Zoo.builtIn().model(ModelSpec.parse("maf")));
-        assertTrue(e.getMessage().contains("glow, nice, realnvp"), e.getMessage());
+                () -> Zoo.builtIn().model(ModelSpec.parse("ffjord")));
+        assertTrue(e.getMessage().contains("glow, maf, nice, nsf, realnvp"), e.getMessage());
     }
 }

@@ -200,6 +200,44 @@ class TrainerTest {
     }
 
     @Test
+    void aDivergenceNamesOnlyACheckpointThisRunWrote(@TempDir Path dir) throws Exception {
+        Dataset good = TinyData.blobs(64, 1);
+        float[] v = new float[64 * 2];
+        java.util.Arrays.fill(v, Float.NaN);
+        Dataset bad = new TinyData("nan", Shape.of(2), Dataset.Kind.CONTINUOUS, new DataSplit(Shape.of(2), v, null),
+                good.validation(), good.test());
+        // Nothing was ever written: no checkpoint is named (issue 13, item 10).
+        Path fresh = dir.resolve("fresh");
+        ZooModel m = model(new RealNvpFactory(), "2d", good, DType.FLOAT32, Map.of());
+        TrainingException e = assertThrows(TrainingException.class,
+                () -> new ZooTrainer(m, bad, config(fresh, 4).withBatchSize(32), ProgressListener.SILENT).train());
+        assertFalse(e.getMessage().contains("last good state"), e.getMessage());
+        assertTrue(e.getMessage().contains("no checkpoint was written"), e.getMessage());
+        assertFalse(Files.exists(fresh.resolve(ZooTrainer.CHECKPOINT)));
+        // Resumed from its own checkpoint: that one is the last good state, at its step.
+        Path out = dir.resolve("run");
+        new ZooTrainer(m, good, config(out, 2).withBatchSize(32), ProgressListener.SILENT).train();
+        ZooModel again = ZooCheckpoints.rebuild(out.resolve(ZooTrainer.CHECKPOINT), ZOO, backend);
+        e = assertThrows(TrainingException.class, () -> new ZooTrainer(again, bad, config(out, 4).withBatchSize(32),
+                ProgressListener.SILENT).resume(out.resolve(ZooTrainer.CHECKPOINT)));
+        assertTrue(e.getMessage().contains("keeps the last good state (step 2)"), e.getMessage());
+    }
+
+    @Test
+    void aBatchLargerThanTheTrainingSplitIsRefusedUpFront(@TempDir Path dir) {
+        Dataset data = TinyData.blobs(40, 1);
+        ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
+        int n = data.train().size();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ZooTrainer(m, data, config(dir, 2).withBatchSize(n + 1), ProgressListener.SILENT));
+        assertTrue(e.getMessage().contains("batch of " + (n + 1) + " is larger than the training split"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ZooTrainer(m, data,
+                config(dir, 2).withBatchSize(Integer.MAX_VALUE), ProgressListener.SILENT));
+        assertTrue(e.getMessage().contains("at most " + n), e.getMessage());
+    }
+
+    @Test
     void aStopRequestWritesTheCheckpointAndReturns(@TempDir Path dir) {
         Dataset data = TinyData.blobs(512, 1);
         ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
@@ -243,5 +281,22 @@ class TrainerTest {
         assertEquals(nllPixel / (4 * Math.log(2)), r.bitsPerDim(), 1e-12);
         assertEquals(nllPixel - 4 * Math.log(256), r.nllNats(), 1e-12);
         assertFalse(Double.isNaN(r.bitsPerDim()));
+    }
+
+    @Test
+    void aCheckpointWhoseMetadataNamesAnUnknownOptionIsRefusedNamingTheFile(@TempDir Path dir) {
+        Dataset blobs = TinyData.blobs(64, 1);
+        ZooModel built = model(new RealNvpFactory(), "2d", blobs, DType.FLOAT32, Map.of());
+        // the metadata claims an option that realnvp does not have, as a hand-edited header would
+        ZooModel claimed = new ZooModel(built.spec(), built.flow(), built.eventShape(), built.kind(), built.backend(),
+                built.dtype(), Map.of("hidden", "32"));
+        Trainer trainer = new Trainer(built.flow(), TrainerConfig.builder()
+                .optimizer(org.flows4j.layers.optim.Adam.builder().learningRate(1e-3).build())
+                .batchSize(8).steps(1).build());
+        Path file = dir.resolve("edited.safetensors");
+        ZooCheckpoints.save(file, claimed, trainer, "blobs", 0, 0);
+        org.flows4j.layers.io.CheckpointException e = assertThrows(org.flows4j.layers.io.CheckpointException.class,
+                () -> ZooCheckpoints.load(file, ZOO, backend));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("hidden"), e.getMessage());
     }
 }

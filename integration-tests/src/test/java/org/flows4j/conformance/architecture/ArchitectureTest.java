@@ -34,7 +34,8 @@ class ArchitectureTest {
         // Rules over an empty import would pass vacuously: make sure the modules are in view.
         for (String name : new String[] {"org.flows4j.api.tensor.Tensor", "org.flows4j.backend.cpu.CpuBackendProvider",
             "org.flows4j.conformance.ConformanceKit", "org.flows4j.zoo.Zoo", "org.flows4j.cli.Flows4jCommand",
-            "org.flows4j.backend.support.DirectAdam", "org.flows4j.testing.Tolerance"}) {
+            "org.flows4j.backend.support.DirectAdam", "org.flows4j.testing.Tolerance",
+            "org.flows4j.spark.FlowScorer"}) {
             assertTrue(classes.contain(name), "the architecture rules did not see " + name);
         }
     }
@@ -128,11 +129,55 @@ class ArchitectureTest {
     }
 
     @Test
+    void of_third_party_code_flow_layers_uses_jackson_core_alone() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.layers..")
+                .should().dependOnClassesThat(DescribedPredicate.not(new DescribedPredicate<JavaClass>(
+                        "in java.base, org.flows4j.api, org.flows4j.layers or tools.jackson.core") {
+                    @Override
+                    public boolean test(JavaClass c) {
+                        JavaClass base = c.isArray() ? c.getBaseComponentType() : c;
+                        String p = base.getPackageName();
+                        return base.isPrimitive() || JAVA_BASE_PACKAGES.contains(p) || p.startsWith("org.flows4j.api")
+                                || p.startsWith("org.flows4j.layers") || p.startsWith("tools.jackson.core");
+                    }
+                }))
+                .because("the one allowed edge out of the library: checkpoint headers are JSON, read and written "
+                        + "with Jackson 3's streaming core, a small library fuzzed upstream whose packages cannot "
+                        + "clash with the Jackson 2 that Spark brings");
+        rule.check(classes);
+    }
+
+    @Test
+    void jackson_is_used_by_the_checkpoint_io_and_the_command_only_and_never_databind() {
+        noClasses().that().resideOutsideOfPackages("org.flows4j.layers.io..", "org.flows4j.cli..")
+                .should().dependOnClassesThat().resideInAPackage("tools.jackson..")
+                .because("JSON is the checkpoint header's format (flow-layers' io) and the command's --json output; "
+                        + "everything else goes through them")
+                .check(classes);
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("tools.jackson.databind..",
+                        "com.fasterxml.jackson..")
+                .because("the streaming core alone: no databind and no Jackson 2, whose packages Spark also brings")
+                .check(classes);
+    }
+
+    @Test
     void only_the_command_depends_on_the_command() {
         ArchRule rule = noClasses().that().resideOutsideOfPackage("org.flows4j.cli..")
                 .should().dependOnClassesThat().resideInAPackage("org.flows4j.cli..")
                 .because("arrows point one way, api <- layers <- zoo <- cli: nothing of the library reaches up to "
                         + "the application");
+        rule.check(classes);
+    }
+
+    @Test
+    void the_spark_adapter_uses_the_library_and_never_names_a_backend() {
+        ArchRule rule = noClasses().that().resideInAPackage("org.flows4j.spark..")
+                .should().dependOnClassesThat(DescribedPredicate.and(
+                        JavaClass.Predicates.resideInAPackage("org.flows4j.."),
+                        DescribedPredicate.not(JavaClass.Predicates.resideInAnyPackage("org.flows4j.api..",
+                                "org.flows4j.layers..", "org.flows4j.zoo..", "org.flows4j.spark.."))))
+                .because("flow-spark runs the library on Spark: executors get a backend by name through discovery, "
+                        + "and the command is an application of its own");
         rule.check(classes);
     }
 
