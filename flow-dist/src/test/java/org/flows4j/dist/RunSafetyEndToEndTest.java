@@ -196,6 +196,17 @@ class RunSafetyEndToEndTest {
     }
 
     @Test
+    void a_checkpoint_on_the_wrong_data_and_an_unwritable_picture_say_what_is_wrong(@TempDir Path dir)
+            throws Exception {
+        assertEquals(0, train(dir, "run").status());
+        Path idx = Launcher.tinyIdx(dir.resolve("idx"));
+        assertOneLineError(2, run(dir, "eval", "--checkpoint", "run/last.safetensors", "--data", "mnist",
+                "--data-dir", idx.toString()), "built for samples of shape [2] but mnist has samples of shape [1, 28, 28]");
+        assertOneLineError(1, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-o", "/proc/x.png"),
+                "cannot write /proc/x.png", "no such file or directory");
+    }
+
+    @Test
     void pictures_are_bounded_by_a_documented_cap(@TempDir Path dir) throws Exception {
         assertEquals(0, train(dir, "run").status());
         assertOneLineError(2, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-n", "1000000"),
