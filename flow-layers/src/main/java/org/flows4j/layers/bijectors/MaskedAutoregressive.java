@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Objects;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
+import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.BuildContext;
@@ -125,17 +127,28 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
         return new Transformed(r.value(), logDet(x, r));
     }
 
-    /** {@code D} passes, each making one more dimension of the ordering exact. */
+    /**
+     * {@code D} passes, each making one more dimension of the ordering exact. Without gradients
+     * (sampling), every pass but the last frees its MADE activations before the next begins, so
+     * memory stays that of one pass rather than growing with {@code D}.
+     */
     @Override
+    @SuppressWarnings("try") // the scope is opened for its close()
     public Transformed inverse(Tensor z, Tensor context) {
         check(z);
         Tensor x = Tensor.zeros(z.backend(), z.dtype(), z.shape().dims());
-        CouplingTransform.Result r = null;
-        for (int pass = 0; pass < features; pass++) {
-            r = transform.inverse(z, params(x, context));
-            x = r.value();
+        boolean recording = Autodiff.isRecording();
+        for (int pass = 0; pass < features - 1; pass++) {
+            if (recording) {
+                x = transform.inverse(z, params(x, context)).value();
+            } else {
+                try (MemoryScope scope = MemoryScope.open()) {
+                    x = scope.keep(transform.inverse(z, params(x, context)).value());
+                }
+            }
         }
-        return new Transformed(x, logDet(z, r));
+        CouplingTransform.Result r = transform.inverse(z, params(x, context));
+        return new Transformed(r.value(), logDet(z, r));
     }
 
     private static Tensor logDet(Tensor x, CouplingTransform.Result r) {
