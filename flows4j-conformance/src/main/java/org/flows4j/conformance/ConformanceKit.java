@@ -127,6 +127,7 @@ public final class ConformanceKit {
         nodes.add(DynamicTest.dynamicTest("reference backend '" + reference + "' starts", session::startReference));
         for (DType dtype : dtypes) {
             nodes.add(KernelSuite.container(session, seed, dtype));
+            nodes.add(FusedSuite.container(session, seed, dtype));
         }
         if (dtypes.contains(DType.FLOAT64)) {
             nodes.add(GradientSuite.container(session, seed));
