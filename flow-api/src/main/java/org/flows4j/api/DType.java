@@ -17,17 +17,32 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
-    /** Bytes per element. */
+    /**
+     * Bytes per element.
+     *
+     * @return 4 for {@link #FLOAT32}, 8 for {@link #FLOAT64}
+     */
     public int byteSize() {
         return byteSize;
     }
 
-    /** The lower-case name used on command lines and in checkpoints: {@code float32}, {@code float64}. */
+    /**
+     * The lower-case name used on command lines and in checkpoints: {@code float32}, {@code float64}.
+     *
+     * @return the label, which {@link #parse} reads back
+     */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Parses {@code float32}/{@code float64} (also {@code f32}, {@code f64}), case-insensitively. */
+    /**
+     * Parses {@code float32}/{@code float64} (also {@code f32}, {@code f64}, {@code float},
+     * {@code double}), case-insensitively.
+     *
+     * @param text the name; surrounding whitespace is ignored
+     * @return the dtype it names
+     * @throws IllegalArgumentException if {@code text} names neither dtype
+     */
     public static DType parse(String text) {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (t) {

@@ -22,7 +22,17 @@ package org.flows4j.api.backend;
 public record AdamStep(double learningRate, double beta1, double beta2, double epsilon,
                        double weightDecay, long step) {
 
-    /** Validates the ranges above. */
+    /**
+     * Validates the ranges above.
+     *
+     * @param learningRate step size, {@code >= 0} and finite
+     * @param beta1 first-moment decay in {@code [0, 1)}
+     * @param beta2 second-moment decay in {@code [0, 1)}
+     * @param epsilon added to the root of the second moment, {@code > 0}
+     * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
+     * @param step the 1-based index of this update, {@code >= 1}
+     * @throws IllegalArgumentException if any value is out of its range or NaN
+     */
     public AdamStep {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
                 || !(epsilon > 0) || !(weightDecay >= 0) || step < 1) {
@@ -31,12 +41,20 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
         }
     }
 
-    /** {@code 1 - beta1^step}. */
+    /**
+     * {@code 1 - beta1^step}.
+     *
+     * @return the divisor that bias-corrects the first moment, in {@code (0, 1]}
+     */
     public double firstBiasCorrection() {
         return 1 - Math.pow(beta1, step);
     }
 
-    /** {@code 1 - beta2^step}. */
+    /**
+     * {@code 1 - beta2^step}.
+     *
+     * @return the divisor that bias-corrects the second moment, in {@code (0, 1]}
+     */
     public double secondBiasCorrection() {
         return 1 - Math.pow(beta2, step);
     }

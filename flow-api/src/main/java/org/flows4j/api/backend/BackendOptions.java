@@ -13,7 +13,15 @@ import java.util.TreeMap;
  */
 public record BackendOptions(int threads, String device, Map<String, String> properties) {
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param threads compute threads, {@code >= 1}
+     * @param device the device name, not blank
+     * @param properties backend-specific settings, copied into an immutable map; no null keys or values
+     * @throws IllegalArgumentException if {@code threads < 1} or {@code device} is null or blank
+     * @throws NullPointerException if {@code properties} is null or holds a null key or value
+     */
     public BackendOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("backend threads must be >= 1, got " + threads);
@@ -24,29 +32,55 @@ public record BackendOptions(int threads, String device, Map<String, String> pro
         properties = Map.copyOf(properties);
     }
 
-    /** One thread per available processor, device {@code cpu}, no properties. */
+    /**
+     * One thread per available processor, device {@code cpu}, no properties.
+     *
+     * @return the default options
+     */
     public static BackendOptions defaults() {
         return new BackendOptions(Runtime.getRuntime().availableProcessors(), "cpu", Map.of());
     }
 
-    /** These options with another thread count. */
+    /**
+     * These options with another thread count.
+     *
+     * @param n compute threads, {@code >= 1}
+     * @return new options; these are unchanged
+     */
     public BackendOptions withThreads(int n) {
         return new BackendOptions(n, device, properties);
     }
 
-    /** These options with another device. */
+    /**
+     * These options with another device.
+     *
+     * @param name the device name, not blank
+     * @return new options; these are unchanged
+     */
     public BackendOptions withDevice(String name) {
         return new BackendOptions(threads, name, properties);
     }
 
-    /** These options with one more property. */
+    /**
+     * These options with one more property.
+     *
+     * @param key the property name; an existing value for it is replaced
+     * @param value the property value, not null
+     * @return new options; these are unchanged
+     */
     public BackendOptions withProperty(String key, String value) {
         Map<String, String> p = new TreeMap<>(properties);
         p.put(key, value);
         return new BackendOptions(threads, device, p);
     }
 
-    /** A property, or {@code fallback} when it is not set. */
+    /**
+     * A property, or {@code fallback} when it is not set.
+     *
+     * @param key the property name
+     * @param fallback what to return when {@code key} is not set; may be null
+     * @return the property's value, or {@code fallback}
+     */
     public String property(String key, String fallback) {
         return properties.getOrDefault(key, fallback);
     }

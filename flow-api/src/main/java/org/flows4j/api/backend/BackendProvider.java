@@ -12,26 +12,42 @@ package org.flows4j.api.backend;
  */
 public interface BackendProvider {
 
-    /** The unique, lower-case name users select it by, for example {@code cpu}. */
+    /**
+     * The unique, lower-case name users select it by, for example {@code cpu}.
+     *
+     * @return the name
+     */
     String name();
 
     /**
      * The priority for automatic selection: the highest that creates successfully wins.
      * The project's backends use {@code cpu} 10, {@code nd4j} 20, {@code djl} 30.
+     *
+     * @return the priority; higher is tried first
      */
     int priority();
 
-    /** One line for listings, for example the engine and its version. */
+    /**
+     * One line for listings, for example the engine and its version.
+     *
+     * @return the description; the default is {@link #name()}
+     */
     default String description() {
         return name();
     }
 
-    /** Whether the classes this backend needs are present. Must not load native libraries. */
+    /**
+     * Whether the classes this backend needs are present. Must not load native libraries.
+     *
+     * @return true if {@link #create} can be attempted
+     */
     boolean isAvailable();
 
     /**
      * Creates a backend instance, loading native code if needed.
      *
+     * @param options the thread count, device and backend-specific properties
+     * @return a new backend, which the caller owns and closes
      * @throws BackendException when it cannot, saying why (a native library missing, an
      *     unsupported device or option)
      */

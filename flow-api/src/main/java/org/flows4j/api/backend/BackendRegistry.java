@@ -43,7 +43,11 @@ public final class BackendRegistry {
         this.broken = broken;
     }
 
-    /** The providers that {@link ServiceLoader} finds on the module path and the class path. */
+    /**
+     * The providers that {@link ServiceLoader} finds on the module path and the class path.
+     *
+     * @return a new registry of the providers found now
+     */
     public static BackendRegistry fromServiceLoader() {
         return of(ServiceLoader.load(BackendProvider.class));
     }
@@ -52,6 +56,9 @@ public final class BackendRegistry {
      * The providers an iterable yields. An element whose loading throws
      * {@link ServiceConfigurationError} or {@link LinkageError} is recorded as broken and
      * skipped; iteration continues with the next.
+     *
+     * @param source the providers, for example a {@link ServiceLoader} or a list in a test
+     * @return a registry of the providers that loaded
      */
     public static BackendRegistry of(Iterable<? extends BackendProvider> source) {
         List<BackendProvider> found = new ArrayList<>();
@@ -80,7 +87,12 @@ public final class BackendRegistry {
         return colon > 0 ? m.substring(colon + 1).trim().split("\\s")[0] : e.getClass().getSimpleName();
     }
 
-    /** Every provider found, highest priority first, then the ones that failed to load. */
+    /**
+     * Every provider found, highest priority first, then the ones that failed to load.
+     *
+     * @return a new list; a provider that is unavailable, fails its availability check or shares
+     *     its name with another is listed as unavailable with the reason
+     */
     public List<BackendInfo> list() {
         List<BackendInfo> out = new ArrayList<>();
         for (BackendProvider p : sorted()) {
@@ -105,7 +117,11 @@ public final class BackendRegistry {
         return out;
     }
 
-    /** The name that {@link #PROPERTY} or {@link #ENVIRONMENT} requests, or {@code null}. */
+    /**
+     * The name that {@link #PROPERTY} or {@link #ENVIRONMENT} requests, or {@code null}.
+     *
+     * @return the trimmed name, or {@code null} when neither is set or both are blank
+     */
     public static String requestedName() {
         String name = System.getProperty(PROPERTY);
         if (name == null || name.isBlank()) {
@@ -117,13 +133,27 @@ public final class BackendRegistry {
     /**
      * Creates the backend named by {@link #requestedName()}, or else the highest-priority
      * one that creates successfully, with the given options.
+     *
+     * @param options the options to create it with
+     * @return a new backend, which the caller owns and closes
+     * @throws BackendException if the requested backend cannot be created, if none can, or if two
+     *     providers share a name
      */
     public Backend create(BackendOptions options) {
         String requested = requestedName();
         return requested != null ? create(requested, options) : createByPriority(options);
     }
 
-    /** Creates the backend called {@code name}, failing with the list of what was found if there is none. */
+    /**
+     * Creates the backend called {@code name}, failing with the list of what was found if there is none.
+     *
+     * @param name the provider's name, case-insensitive; null or blank selects as
+     *     {@link #create(BackendOptions)}
+     * @param options the options to create it with
+     * @return a new backend, which the caller owns and closes
+     * @throws BackendException if there is no such backend, it is unavailable or fails to start, or
+     *     two providers share a name
+     */
     public Backend create(String name, BackendOptions options) {
         if (name == null || name.isBlank()) {
             return create(options);

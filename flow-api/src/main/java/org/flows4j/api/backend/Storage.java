@@ -14,9 +14,17 @@ import org.flows4j.api.Shape;
  */
 public interface Storage {
 
-    /** The dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return the shape, fixed for the storage's lifetime
+     */
     Shape shape();
 
-    /** The element type. */
+    /**
+     * The element type.
+     *
+     * @return the dtype, fixed for the storage's lifetime
+     */
     DType dtype();
 }

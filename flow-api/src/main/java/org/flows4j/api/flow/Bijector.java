@@ -22,10 +22,21 @@ import org.flows4j.api.tensor.Tensor;
  */
 public interface Bijector extends Component {
 
-    /** {@code z = f(x)} and {@code log|det df/dx|} per sample. */
+    /**
+     * {@code z = f(x)} and {@code log|det df/dx|} per sample.
+     *
+     * @param x the data batch, {@code [batch, ...]}
+     * @return {@code z} (same batch size) and the log-determinant, {@code [batch]}
+     */
     Transformed forward(Tensor x);
 
-    /** {@code x = f^-1(z)} and {@code log|det df^-1/dz|} per sample. */
+    /**
+     * {@code x = f^-1(z)} and {@code log|det df^-1/dz|} per sample.
+     *
+     * @param z the latent batch, {@code [batch, ...]}
+     * @return {@code x} (same batch size) and the log-determinant, {@code [batch]}: minus the forward
+     *     one at {@code x}
+     */
     Transformed inverse(Tensor z);
 
     /**
@@ -35,12 +46,23 @@ public interface Bijector extends Component {
      * whose conditioner sees {@code c}) overrides it; composites pass the context on to their
      * parts. The default ignores the context: an unconditional bijector is the same map for
      * every {@code c}.
+     *
+     * @param x the data batch, {@code [batch, ...]}
+     * @param context the context, {@code [batch, c]}, or null for none
+     * @return {@code z} (same batch size) and the log-determinant, {@code [batch]}
      */
     default Transformed forward(Tensor x, Tensor context) {
         return forward(x);
     }
 
-    /** {@code x = f^-1(z; c)} and {@code log|det df^-1/dz|} given a context; see {@link #forward(Tensor, Tensor)}. */
+    /**
+     * {@code x = f^-1(z; c)} and {@code log|det df^-1/dz|} given a context; see
+     * {@link #forward(Tensor, Tensor)}.
+     *
+     * @param z the latent batch, {@code [batch, ...]}
+     * @param context the context, {@code [batch, c]}, or null for none
+     * @return {@code x} (same batch size) and the log-determinant, {@code [batch]}
+     */
     default Transformed inverse(Tensor z, Tensor context) {
         return inverse(z);
     }
@@ -49,11 +71,18 @@ public interface Bijector extends Component {
      * Data-dependent initialization from a representative batch (actnorm), called once by a
      * trainer before training. Composites initialize their parts in order, passing the batch
      * forward. Bijectors without such a step do nothing.
+     *
+     * @param x a representative data batch, {@code [batch, ...]}, as {@link #forward(Tensor)} takes
      */
     default void initialize(Tensor x) {
     }
 
-    /** Whether {@link #initialize} has run where it is needed; a bijector that needs it and lacks it fails when used. */
+    /**
+     * Whether {@link #initialize} has run where it is needed; a bijector that needs it and lacks it fails
+     * when used.
+     *
+     * @return true once initialized, and always for bijectors (the default) that need no initialization
+     */
     default boolean isInitialized() {
         return true;
     }

@@ -12,10 +12,18 @@ import java.util.Map;
  */
 public interface Component {
 
-    /** Every slot, trainable parameters and state alike, by hierarchical name. */
+    /**
+     * Every slot, trainable parameters and state alike, by hierarchical name.
+     *
+     * @return the slots in construction order; empty for a component without any
+     */
     Map<String, Parameter> variables();
 
-    /** The trainable parameters, by hierarchical name. */
+    /**
+     * The trainable parameters, by hierarchical name.
+     *
+     * @return a new map of the {@link #variables()} that are {@link Parameter#trainable()}, in their order
+     */
     default Map<String, Parameter> parameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         variables().forEach((k, v) -> {
@@ -26,7 +34,11 @@ public interface Component {
         return out;
     }
 
-    /** The number of trainable scalars. */
+    /**
+     * The number of trainable scalars.
+     *
+     * @return the total element count of {@link #parameters()}
+     */
     default long parameterCount() {
         long n = 0;
         for (Parameter p : parameters().values()) {
@@ -38,6 +50,8 @@ public interface Component {
     /**
      * Switches between training (batch statistics, for example) and evaluation behaviour.
      * Composites pass it on to their children. The default does nothing.
+     *
+     * @param training true for training behaviour, false for evaluation
      */
     default void setTraining(boolean training) {
     }

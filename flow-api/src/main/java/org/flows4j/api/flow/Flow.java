@@ -19,35 +19,69 @@ public final class Flow implements Component {
     private final Bijector bijector;
     private final Distribution base;
 
-    /** A flow of {@code bijector} (data to latent) over {@code base}. */
+    /**
+     * A flow of {@code bijector} (data to latent) over {@code base}.
+     *
+     * @param bijector the map from data to latent; its output shape is the base's event shape
+     * @param base the distribution of the latent code
+     */
     public Flow(Bijector bijector, Distribution base) {
         this.bijector = bijector;
         this.base = base;
     }
 
-    /** The data-to-latent bijector. */
+    /**
+     * The data-to-latent bijector.
+     *
+     * @return the bijector given at construction
+     */
     public Bijector bijector() {
         return bijector;
     }
 
-    /** The base distribution on the latent space. */
+    /**
+     * The base distribution on the latent space.
+     *
+     * @return the distribution given at construction
+     */
     public Distribution base() {
         return base;
     }
 
-    /** {@code log p(x)} per sample, {@code [batch]}. */
+    /**
+     * {@code log p(x)} per sample, {@code [batch]}.
+     *
+     * @param x the data batch, {@code [batch, ...]}
+     * @return the log-density of each sample in nats, {@code [batch]}
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Tensor logProb(Tensor x) {
         checkInitialized();
         Transformed t = bijector.forward(x);
         return base.logProb(t.value()).add(t.logDet());
     }
 
-    /** {@code n} samples at temperature 1. */
+    /**
+     * {@code n} samples at temperature 1.
+     *
+     * @param n the number of samples
+     * @param random the source of the base's noise; it advances
+     * @return the samples, {@code [n, ...]} in data space
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Tensor sample(int n, RandomSource random) {
         return sample(n, random, 1.0);
     }
 
-    /** {@code n} samples with the base's standard deviation scaled by {@code temperature}. */
+    /**
+     * {@code n} samples with the base's standard deviation scaled by {@code temperature}.
+     *
+     * @param n the number of samples
+     * @param random the source of the base's noise; it advances
+     * @param temperature the factor on the base's standard deviation, 1 for the model itself
+     * @return the samples, {@code [n, ...]} in data space
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Tensor sample(int n, RandomSource random, double temperature) {
         checkInitialized();
         return bijector.inverse(base.sample(n, random, temperature)).value();
@@ -59,6 +93,9 @@ public final class Flow implements Component {
      * context. {@code context} is {@code [c]} (the same for every sample, broadcast) or
      * {@code [batch, c]} (one per sample); null is {@link #logProb(Tensor)}.
      *
+     * @param x the data batch, {@code [batch, ...]}
+     * @param context the context, {@code [c]} or {@code [batch, c]}, or null for none
+     * @return the log-density of each sample in nats, {@code [batch]}
      * @throws IllegalArgumentException naming {@code context} if its shape is neither
      */
     public Tensor logProb(Tensor x, Tensor context) {
@@ -71,7 +108,15 @@ public final class Flow implements Component {
         return base.logProb(t.value(), c).add(t.logDet());
     }
 
-    /** {@code n} samples given {@code context} ({@code [c]} for all, or {@code [n, c]}), at temperature 1. */
+    /**
+     * {@code n} samples given {@code context} ({@code [c]} for all, or {@code [n, c]}), at temperature 1.
+     *
+     * @param n the number of samples
+     * @param context the context, {@code [c]} or {@code [n, c]}, or null for none
+     * @param random the source of the base's noise; it advances
+     * @return the samples, {@code [n, ...]} in data space
+     * @throws IllegalArgumentException naming {@code context} if its shape is neither
+     */
     public Tensor sample(int n, Tensor context, RandomSource random) {
         return sample(n, context, random, 1.0);
     }
@@ -81,6 +126,11 @@ public final class Flow implements Component {
      * {@code context} is {@code [c]} (broadcast to all {@code n}) or {@code [n, c]} (one per
      * sample); null is {@link #sample(int, RandomSource, double)}.
      *
+     * @param n the number of samples
+     * @param context the context, {@code [c]} or {@code [n, c]}, or null for none
+     * @param random the source of the base's noise; it advances
+     * @param temperature the factor on the base's standard deviation, 1 for the model itself
+     * @return the samples, {@code [n, ...]} in data space
      * @throws IllegalArgumentException naming {@code context} if its shape is neither
      */
     public Tensor sample(int n, Tensor context, RandomSource random, double temperature) {
@@ -96,6 +146,11 @@ public final class Flow implements Component {
      * A context as {@code [n, c]}: a {@code [c]} context repeated for every sample, an
      * {@code [n, c]} one as it is.
      *
+     * @param who the calling operation's name, used only in the error message
+     * @param context the context, {@code [c]} or {@code [n, c]}
+     * @param n the number of samples
+     * @return the context as {@code [n, c]}: a broadcast view of a {@code [c]} context, or
+     *     {@code context} itself
      * @throws IllegalArgumentException naming {@code context} for any other shape
      */
     public static Tensor broadcastContext(String who, Tensor context, int n) {
@@ -110,7 +165,14 @@ public final class Flow implements Component {
                 + " samples, got " + context.shape());
     }
 
-    /** A sample and its log-density under this flow, from one inverse pass. */
+    /**
+     * A sample and its log-density under this flow, from one inverse pass.
+     *
+     * @param n the number of samples
+     * @param random the source of the base's noise; it advances
+     * @return the samples, {@code [n, ...]}, and their log-densities, {@code [n]}
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Sample sampleAndLogProb(int n, RandomSource random) {
         return sampleAndLogProb(n, random, 1.0);
     }
@@ -119,6 +181,12 @@ public final class Flow implements Component {
      * Samples at {@code temperature} with their log-density under this flow (at temperature
      * 1, since that is the model's density), from one inverse pass:
      * {@code log p(x) = log p_Z(z) - log|det df^-1/dz|}.
+     *
+     * @param n the number of samples
+     * @param random the source of the base's noise; it advances
+     * @param temperature the factor on the base's standard deviation; the densities are the model's
+     * @return the samples, {@code [n, ...]}, and their log-densities in nats, {@code [n]}
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
      */
     public Sample sampleAndLogProb(int n, RandomSource random, double temperature) {
         checkInitialized();
@@ -127,17 +195,34 @@ public final class Flow implements Component {
         return new Sample(t.value(), base.logProb(z).sub(t.logDet()));
     }
 
-    /** A batch of samples with their log-densities. */
+    /**
+     * A batch of samples with their log-densities.
+     *
+     * @param value the samples in data space, {@code [n, ...]}
+     * @param logProb the log-density of each sample under the flow, in nats, {@code [n]}
+     */
     public record Sample(Tensor value, Tensor logProb) {
     }
 
-    /** The latent code {@code z = f(x)}. */
+    /**
+     * The latent code {@code z = f(x)}.
+     *
+     * @param x the data batch, {@code [batch, ...]}
+     * @return the latent codes, {@code [batch, ...]} in the base's event shape
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Tensor encode(Tensor x) {
         checkInitialized();
         return bijector.forward(x).value();
     }
 
-    /** The data point {@code x = f^-1(z)}. */
+    /**
+     * The data point {@code x = f^-1(z)}.
+     *
+     * @param z the latent batch, {@code [batch, ...]} in the base's event shape
+     * @return the data points, {@code [batch, ...]}
+     * @throws IllegalStateException if a layer needs {@link #initialize} and has not had it
+     */
     public Tensor decode(Tensor z) {
         checkInitialized();
         return bijector.inverse(z).value();
@@ -147,6 +232,9 @@ public final class Flow implements Component {
      * The latent code {@code z = f(x; c)} of a conditional flow: {@code context} is {@code [c]}
      * (broadcast) or {@code [batch, c]}; null is {@link #encode(Tensor)}.
      *
+     * @param x the data batch, {@code [batch, ...]}
+     * @param context the context, {@code [c]} or {@code [batch, c]}, or null for none
+     * @return the latent codes, {@code [batch, ...]}
      * @throws IllegalArgumentException naming {@code context} if its shape is neither
      */
     public Tensor encode(Tensor x, Tensor context) {
@@ -161,6 +249,9 @@ public final class Flow implements Component {
      * The data point {@code x = f^-1(z; c)} of a conditional flow: {@code context} is {@code [c]}
      * (broadcast) or {@code [batch, c]}; null is {@link #decode(Tensor)}.
      *
+     * @param z the latent batch, {@code [batch, ...]}
+     * @param context the context, {@code [c]} or {@code [batch, c]}, or null for none
+     * @return the data points, {@code [batch, ...]}
      * @throws IllegalArgumentException naming {@code context} if its shape is neither
      */
     public Tensor decode(Tensor z, Tensor context) {
@@ -171,7 +262,11 @@ public final class Flow implements Component {
         return bijector.inverse(z, broadcastContext("decode", context, z.shape().dim(0))).value();
     }
 
-    /** Runs the bijector's data-dependent initialization (actnorm) on a batch, without recording gradients. */
+    /**
+     * Runs the bijector's data-dependent initialization (actnorm) on a batch, without recording gradients.
+     *
+     * @param batch a representative batch of training data, {@code [batch, ...]}
+     */
     public void initialize(Tensor batch) {
         Autodiff.noGrad(() -> {
             bijector.initialize(batch);
@@ -179,7 +274,12 @@ public final class Flow implements Component {
         });
     }
 
-    /** Whether every part that needs data-dependent initialization has it. */
+    /**
+     * Whether every part that needs data-dependent initialization has it.
+     *
+     * @return true if no part needs initialization or every one has had it (from {@link #initialize} or
+     *     a checkpoint); false means the flow's passes throw
+     */
     public boolean isInitialized() {
         return bijector.isInitialized();
     }

@@ -30,32 +30,61 @@ public final class Parameter {
         this.value.unscoped();
     }
 
-    /** A trainable parameter with an initial value. */
+    /**
+     * A trainable parameter with an initial value.
+     *
+     * @param initial the value, which fixes the shape and dtype; it stays the caller's (the
+     *     parameter holds a gradient-requiring leaf of its own that shares the storage)
+     * @return the parameter
+     */
     public static Parameter trainable(Tensor initial) {
         return new Parameter(initial, true);
     }
 
-    /** A non-trainable state slot with an initial value. */
+    /**
+     * A non-trainable state slot with an initial value.
+     *
+     * @param initial the value, which fixes the shape and dtype; it stays the caller's (the slot
+     *     holds a detached tensor of its own that shares the storage)
+     * @return the state slot
+     */
     public static Parameter state(Tensor initial) {
         return new Parameter(initial, false);
     }
 
-    /** Whether an optimizer updates it. */
+    /**
+     * Whether an optimizer updates it.
+     *
+     * @return true for a parameter, false for a state slot
+     */
     public boolean trainable() {
         return trainable;
     }
 
-    /** The fixed shape. */
+    /**
+     * The fixed shape.
+     *
+     * @return the shape every value has
+     */
     public Shape shape() {
         return shape;
     }
 
-    /** The fixed dtype. */
+    /**
+     * The fixed dtype.
+     *
+     * @return the dtype every value has
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** The current value. */
+    /**
+     * The current value.
+     *
+     * @return the current tensor, owned by this parameter: valid until the next {@link #set}, which
+     *     frees it
+     */
     public Tensor value() {
         return value;
     }
@@ -66,6 +95,7 @@ public final class Parameter {
      * gradient-requiring leaf); the given tensor stays the caller's, freed by its memory scope
      * or by {@link Tensor#free()} as usual, and the storage lives while either holds it.
      *
+     * @param next the new value, of this parameter's shape and dtype
      * @throws IllegalArgumentException if the shape or dtype differ
      */
     public void set(Tensor next) {

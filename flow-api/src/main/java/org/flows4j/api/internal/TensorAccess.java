@@ -41,6 +41,9 @@ public final class TensorAccess {
     /**
      * The backend storage of {@code tensor}, for code that calls kernels directly.
      *
+     * @param tensor the tensor, not null
+     * @return its storage, still owned by the tensor: the caller must not free it, nor use it after
+     *     the tensor is freed
      * @throws IllegalStateException if the tensor was freed
      */
     public static Storage storage(Tensor tensor) {
@@ -57,6 +60,10 @@ public final class TensorAccess {
     /**
      * Wraps a storage that {@code backend} made, taking ownership of it (it is freed with the
      * tensor's memory scope). The result records no gradient.
+     *
+     * @param backend the backend that made {@code storage}, not null
+     * @param storage the storage to wrap, not null; the caller must not free it afterwards
+     * @return a new tensor that owns {@code storage}, in the current thread's innermost memory scope if any
      */
     public static Tensor wrap(Backend backend, Storage storage) {
         Objects.requireNonNull(backend, "backend");

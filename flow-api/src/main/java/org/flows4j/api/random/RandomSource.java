@@ -39,13 +39,24 @@ public final class RandomSource {
         this.s3 = s3;
     }
 
-    /** A source seeded with {@code seed}. */
+    /**
+     * A source seeded with {@code seed}.
+     *
+     * @param seed the seed; any value, 0 included, gives a valid stream
+     * @return a new source; equal seeds give equal streams
+     */
     public static RandomSource seeded(long seed) {
         long[] x = {seed};
         return new RandomSource(splitMix(x), splitMix(x), splitMix(x), splitMix(x));
     }
 
-    /** Restores a source from {@link #state()}. */
+    /**
+     * Restores a source from {@link #state()}.
+     *
+     * @param state the four state words, not all zero; the array is not kept
+     * @return a new source that continues exactly where the saved one was
+     * @throws IllegalArgumentException if {@code state} is null, not four words long, or all zero
+     */
     public static RandomSource fromState(long[] state) {
         if (state == null || state.length != 4) {
             throw new IllegalArgumentException("random state must have 4 words, got "
@@ -54,7 +65,11 @@ public final class RandomSource {
         return new RandomSource(state[0], state[1], state[2], state[3]);
     }
 
-    /** The full generator state, four words. */
+    /**
+     * The full generator state, four words.
+     *
+     * @return a new array of four words for {@link #fromState}; this source does not advance
+     */
     public long[] state() {
         return new long[] {s0, s1, s2, s3};
     }
@@ -66,13 +81,21 @@ public final class RandomSource {
         return z ^ (z >>> 31);
     }
 
-    /** An independent source derived from this one's next output (this source advances). */
+    /**
+     * An independent source derived from this one's next output (this source advances).
+     *
+     * @return a new source
+     */
     public RandomSource split() {
         long[] x = {nextLong() ^ 0x5DEECE66DL};
         return new RandomSource(splitMix(x), splitMix(x), splitMix(x), splitMix(x));
     }
 
-    /** 64 uniformly random bits. */
+    /**
+     * 64 uniformly random bits.
+     *
+     * @return the next output of the generator
+     */
     public long nextLong() {
         long result = Long.rotateLeft(s1 * 5, 7) * 9;
         long t = s1 << 17;
@@ -85,12 +108,22 @@ public final class RandomSource {
         return result;
     }
 
-    /** A double uniform in {@code [0, 1)} with 53 random bits. */
+    /**
+     * A double uniform in {@code [0, 1)} with 53 random bits.
+     *
+     * @return a multiple of {@code 2^-53} in {@code [0, 1)}
+     */
     public double nextDouble() {
         return (nextLong() >>> 11) * DOUBLE_UNIT;
     }
 
-    /** An int uniform in {@code [0, bound)}, without modulo bias. */
+    /**
+     * An int uniform in {@code [0, bound)}, without modulo bias.
+     *
+     * @param bound the exclusive upper bound, {@code > 0}
+     * @return a value in {@code [0, bound)}
+     * @throws IllegalArgumentException if {@code bound <= 0}
+     */
     public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound must be positive, got " + bound);
@@ -104,7 +137,12 @@ public final class RandomSource {
         return value;
     }
 
-    /** {@code n} doubles uniform in {@code [0, 1)}. */
+    /**
+     * {@code n} doubles uniform in {@code [0, 1)}.
+     *
+     * @param n how many, {@code >= 0}
+     * @return a new array of {@code n} values
+     */
     public double[] uniform(int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
@@ -113,7 +151,12 @@ public final class RandomSource {
         return out;
     }
 
-    /** {@code n} standard normal doubles (Box-Muller: each pair of uniforms gives two normals). */
+    /**
+     * {@code n} standard normal doubles (Box-Muller: each pair of uniforms gives two normals).
+     *
+     * @param n how many, {@code >= 0}; an odd {@code n} discards the last pair's second normal
+     * @return a new array of {@code n} values, mean 0 and standard deviation 1
+     */
     public double[] normal(int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i += 2) {
@@ -129,7 +172,12 @@ public final class RandomSource {
         return out;
     }
 
-    /** {@code n} standard logistic doubles: {@code ln u - ln(1 - u)} for uniform {@code u} in (0, 1). */
+    /**
+     * {@code n} standard logistic doubles: {@code ln u - ln(1 - u)} for uniform {@code u} in (0, 1).
+     *
+     * @param n how many, {@code >= 0}
+     * @return a new array of {@code n} finite values
+     */
     public double[] logistic(int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
@@ -142,7 +190,12 @@ public final class RandomSource {
         return out;
     }
 
-    /** A uniformly random permutation of {@code 0 .. n-1} (Fisher-Yates). */
+    /**
+     * A uniformly random permutation of {@code 0 .. n-1} (Fisher-Yates).
+     *
+     * @param n the number of elements, {@code >= 0}
+     * @return a new array holding each of {@code 0 .. n-1} once
+     */
     public int[] permutation(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
@@ -157,7 +210,16 @@ public final class RandomSource {
         return p;
     }
 
-    /** A tensor uniform in {@code [low, high)}. */
+    /**
+     * A tensor uniform in {@code [low, high)}.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the element type; values are drawn in double and rounded to it
+     * @param shape the dimensions
+     * @param low the inclusive lower bound
+     * @param high the exclusive upper bound
+     * @return a new tensor, in the current memory scope if one is open, that requires no gradient
+     */
     public Tensor uniform(Backend backend, DType dtype, Shape shape, double low, double high) {
         double[] u = uniform(shape.size());
         for (int i = 0; i < u.length; i++) {
@@ -166,7 +228,16 @@ public final class RandomSource {
         return Tensor.of(backend, dtype, u, shape);
     }
 
-    /** A tensor of normals with the given mean and standard deviation. */
+    /**
+     * A tensor of normals with the given mean and standard deviation.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the element type; values are drawn in double and rounded to it
+     * @param shape the dimensions
+     * @param mean the mean of every element
+     * @param std the standard deviation of every element, {@code >= 0}
+     * @return a new tensor, in the current memory scope if one is open, that requires no gradient
+     */
     public Tensor normal(Backend backend, DType dtype, Shape shape, double mean, double std) {
         double[] z = normal(shape.size());
         for (int i = 0; i < z.length; i++) {
@@ -175,7 +246,14 @@ public final class RandomSource {
         return Tensor.of(backend, dtype, z, shape);
     }
 
-    /** A tensor of standard logistic draws. */
+    /**
+     * A tensor of standard logistic draws.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the element type; values are drawn in double and rounded to it
+     * @param shape the dimensions
+     * @return a new tensor, in the current memory scope if one is open, that requires no gradient
+     */
     public Tensor logistic(Backend backend, DType dtype, Shape shape) {
         return Tensor.of(backend, dtype, logistic(shape.size()), shape);
     }

@@ -26,19 +26,34 @@ public final class Autodiff {
     private Autodiff() {
     }
 
-    /** Turns recording off on this thread until the returned guard is closed. */
+    /**
+     * Turns recording off on this thread until the returned guard is closed.
+     *
+     * @return the guard, to close on this thread (try-with-resources); closing restores the previous mode
+     */
     public static NoGrad noGrad() {
         return new NoGrad(GradMode.set(false));
     }
 
-    /** Runs {@code body} with recording off and returns its result. */
+    /**
+     * Runs {@code body} with recording off and returns its result.
+     *
+     * @param <T> the result type
+     * @param body the computation; tensors it makes record no gradient
+     * @return what {@code body} returns
+     */
     public static <T> T noGrad(Supplier<T> body) {
         try (NoGrad ignored = noGrad()) {
             return body.get();
         }
     }
 
-    /** Whether operations on this thread currently record gradients. */
+    /**
+     * Whether operations on this thread currently record gradients.
+     *
+     * @return false inside {@link #noGrad()} (and while a backward pass runs without
+     *     {@code createGraph}), true otherwise
+     */
     public static boolean isRecording() {
         return GradMode.isEnabled();
     }
@@ -65,6 +80,10 @@ public final class Autodiff {
      * The gradients of a one-element tensor {@code output} with respect to each of {@code wrt}.
      * A tensor that {@code output} does not depend on gets zeros of its shape.
      *
+     * @param output the value to differentiate, with exactly one element (for example a mean loss)
+     * @param wrt the variables, each requiring a gradient
+     * @return an unmodifiable list of gradients, one per element of {@code wrt} in its order, each of
+     *     that variable's shape; they record no gradient themselves
      * @throws IllegalArgumentException if {@code output} has more than one element or does not
      *     require a gradient, or an element of {@code wrt} does not require one
      */
@@ -80,6 +99,15 @@ public final class Autodiff {
      * The vector-Jacobian product: gradients of {@code output} weighted by {@code gradOutput}
      * (of the output's shape) with respect to each of {@code wrt}. With {@code createGraph}
      * the backward pass itself is recorded, so the gradients can be differentiated again.
+     *
+     * @param output the value to differentiate, of any shape; it must require a gradient
+     * @param wrt the variables, each requiring a gradient
+     * @param gradOutput the weights of the product, of {@code output}'s shape (ones for a plain gradient)
+     * @param createGraph whether to record the backward pass, for higher-order gradients
+     * @return an unmodifiable list of gradients, one per element of {@code wrt} in its order, each of
+     *     that variable's shape (zeros where {@code output} does not depend on it)
+     * @throws IllegalArgumentException if {@code gradOutput}'s shape differs from {@code output}'s, or
+     *     {@code output} or an element of {@code wrt} does not require a gradient
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> wrt, Tensor gradOutput, boolean createGraph) {
         if (!gradOutput.shape().equals(output.shape())) {
@@ -185,6 +213,11 @@ public final class Autodiff {
     /**
      * Applies a function with its own backward rule. The output records {@code function}'s
      * {@link DifferentiableFunction#backward} when any input requires a gradient.
+     *
+     * @param function the operation, whose {@code forward} runs with recording off
+     * @param inputs its inputs, passed to {@code forward} and {@code backward} in this order
+     * @return the output of {@code function.forward}, recording {@code function}'s backward rule when
+     *     recording is on and an input requires a gradient
      */
     public static Tensor apply(DifferentiableFunction function, Tensor... inputs) {
         Tensor[] in = inputs.clone();

@@ -39,7 +39,11 @@ public final class MemoryScope implements AutoCloseable {
         this.parent = parent;
     }
 
-    /** Opens a scope nested in the current thread's innermost one. */
+    /**
+     * Opens a scope nested in the current thread's innermost one.
+     *
+     * @return the new scope, now the innermost; close it on this thread (try-with-resources)
+     */
     public static MemoryScope open() {
         Deque<MemoryScope> stack = STACK.get();
         MemoryScope s = new MemoryScope(stack.peek());
@@ -69,6 +73,7 @@ public final class MemoryScope implements AutoCloseable {
      * scope at the outermost level. Keeping a tensor of another scope, or one already kept,
      * is harmless.
      *
+     * @param tensor the tensor to keep
      * @return the tensor, for chaining
      */
     public Tensor keep(Tensor tensor) {
@@ -95,7 +100,13 @@ public final class MemoryScope implements AutoCloseable {
         }
     }
 
-    /** Keeps each tensor (see {@link #keep(Tensor)}). */
+    /**
+     * Keeps each tensor (see {@link #keep(Tensor)}).
+     *
+     * @param <C> the collection type
+     * @param tensors the tensors to keep
+     * @return {@code tensors}, for chaining
+     */
     public <C extends Iterable<Tensor>> C keepAll(C tensors) {
         for (Tensor t : tensors) {
             keep(t);

@@ -56,40 +56,94 @@ public final class Tensor {
     // Creation
     // =====================================================================================
 
-    /** A float64 tensor holding {@code data} in row-major order with the given dimensions. */
+    /**
+     * A float64 tensor holding {@code data} in row-major order with the given dimensions.
+     *
+     * @param backend the backend to hold the tensor
+     * @param data the elements in row-major order, as many as the product of {@code dims}; copied
+     * @param dims the dimensions, outermost first; none for a scalar
+     * @return a new float64 tensor that requires no gradient
+     * @throws IllegalArgumentException if {@code data} does not have exactly that many elements
+     */
     public static Tensor of(Backend backend, double[] data, int... dims) {
         return of(backend, DType.FLOAT64, data, Shape.of(dims));
     }
 
-    /** A float32 tensor holding {@code data} in row-major order with the given dimensions. */
+    /**
+     * A float32 tensor holding {@code data} in row-major order with the given dimensions.
+     *
+     * @param backend the backend to hold the tensor
+     * @param data the elements in row-major order, as many as the product of {@code dims}; copied
+     * @param dims the dimensions, outermost first; none for a scalar
+     * @return a new float32 tensor that requires no gradient
+     * @throws IllegalArgumentException if {@code data} does not have exactly that many elements
+     */
     public static Tensor of(Backend backend, float[] data, int... dims) {
         Shape shape = Shape.of(dims);
         checkLength("of", data.length, shape);
         return wrap(backend, backend.fromFloats(data.clone(), shape, DType.FLOAT32));
     }
 
-    /** A tensor of {@code dtype} holding {@code data} (rounded to float for float32). */
+    /**
+     * A tensor of {@code dtype} holding {@code data} (rounded to float for float32).
+     *
+     * @param backend the backend to hold the tensor
+     * @param dtype the element type
+     * @param data the elements in row-major order, {@code shape.size()} of them; copied
+     * @param shape the dimensions
+     * @return a new tensor that requires no gradient
+     * @throws IllegalArgumentException if {@code data} does not have {@code shape.size()} elements
+     */
     public static Tensor of(Backend backend, DType dtype, double[] data, Shape shape) {
         checkLength("of", data.length, shape);
         return wrap(backend, backend.fromDoubles(data.clone(), shape, dtype));
     }
 
-    /** A tensor of {@code shape} filled with {@code value}. */
+    /**
+     * A tensor of {@code shape} filled with {@code value}.
+     *
+     * @param backend the backend to hold the tensor
+     * @param dtype the element type
+     * @param shape the dimensions
+     * @param value the fill value, rounded to {@code dtype}
+     * @return a new tensor that requires no gradient
+     */
     public static Tensor full(Backend backend, DType dtype, Shape shape, double value) {
         return wrap(backend, backend.full(shape, dtype, value));
     }
 
-    /** Zeros of the given dimensions. */
+    /**
+     * Zeros of the given dimensions.
+     *
+     * @param backend the backend to hold the tensor
+     * @param dtype the element type
+     * @param dims the dimensions, outermost first; none for a scalar
+     * @return a new tensor that requires no gradient
+     */
     public static Tensor zeros(Backend backend, DType dtype, int... dims) {
         return full(backend, dtype, Shape.of(dims), 0);
     }
 
-    /** Ones of the given dimensions. */
+    /**
+     * Ones of the given dimensions.
+     *
+     * @param backend the backend to hold the tensor
+     * @param dtype the element type
+     * @param dims the dimensions, outermost first; none for a scalar
+     * @return a new tensor that requires no gradient
+     */
     public static Tensor ones(Backend backend, DType dtype, int... dims) {
         return full(backend, dtype, Shape.of(dims), 1);
     }
 
-    /** A rank-0 tensor. */
+    /**
+     * A rank-0 tensor.
+     *
+     * @param backend the backend to hold the tensor
+     * @param dtype the element type
+     * @param value the element, rounded to {@code dtype}
+     * @return a new tensor of shape {@code []} that requires no gradient
+     */
     public static Tensor scalar(Backend backend, DType dtype, double value) {
         return full(backend, dtype, Shape.scalar(), value);
     }
@@ -114,37 +168,67 @@ public final class Tensor {
     // Properties and host access
     // =====================================================================================
 
-    /** The backend that holds this tensor. */
+    /**
+     * The backend that holds this tensor.
+     *
+     * @return the backend; both operands of a binary operation must share it
+     */
     public Backend backend() {
         return backend;
     }
 
-    /** The dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return the shape, fixed for the tensor's lifetime
+     */
     public Shape shape() {
         return shape;
     }
 
-    /** The element type. */
+    /**
+     * The element type.
+     *
+     * @return the dtype, fixed for the tensor's lifetime
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** The number of dimensions. */
+    /**
+     * The number of dimensions.
+     *
+     * @return the rank, 0 for a scalar
+     */
     public int rank() {
         return shape.rank();
     }
 
-    /** The number of elements. */
+    /**
+     * The number of elements.
+     *
+     * @return the product of the dimensions: 1 for a scalar, 0 for an empty tensor
+     */
     public int size() {
         return shape.size();
     }
 
-    /** Whether gradients flow to or through this tensor. */
+    /**
+     * Whether gradients flow to or through this tensor.
+     *
+     * @return true for a leaf made by {@link #requiringGrad()} and for a tensor computed from one while
+     *     recording was on
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
 
-    /** Whether this tensor's memory was freed. */
+    /**
+     * Whether this tensor's memory was freed.
+     *
+     * @return true once {@link #free()} ran or its memory scope closed; then reading its elements or
+     *     computing with it throws {@link IllegalStateException}
+     */
     public boolean isFreed() {
         return ref.isReleased() || ref.handle.storage() == null;
     }
@@ -165,17 +249,33 @@ public final class Tensor {
         return s;
     }
 
-    /** The elements in row-major order as doubles. */
+    /**
+     * The elements in row-major order as doubles.
+     *
+     * @return a new array of {@link #size()} elements, widened to double; the caller's to keep or modify
+     * @throws IllegalStateException if this tensor was freed
+     */
     public double[] toDoubleArray() {
         return backend.toDoubles(storage());
     }
 
-    /** The elements in row-major order as floats. */
+    /**
+     * The elements in row-major order as floats.
+     *
+     * @return a new array of {@link #size()} elements, rounded to float; the caller's to keep or modify
+     * @throws IllegalStateException if this tensor was freed
+     */
     public float[] toFloatArray() {
         return backend.toFloats(storage());
     }
 
-    /** The single element of a one-element tensor. */
+    /**
+     * The single element of a one-element tensor.
+     *
+     * @return the element, widened to double
+     * @throws IllegalArgumentException if this tensor does not have exactly one element
+     * @throws IllegalStateException if this tensor was freed
+     */
     public double item() {
         if (size() != 1) {
             throw new IllegalArgumentException("item: tensor of shape " + shape + " has " + size()
@@ -189,7 +289,11 @@ public final class Tensor {
         ref.release();
     }
 
-    /** Keeps this tensor past the innermost memory scope (see {@link MemoryScope#keep}). */
+    /**
+     * Keeps this tensor past the innermost memory scope (see {@link MemoryScope#keep}).
+     *
+     * @return this tensor, for chaining
+     */
     public Tensor keep() {
         MemoryScope s = ref.scope;
         if (s != null) {
@@ -202,6 +306,8 @@ public final class Tensor {
      * Takes this tensor out of every memory scope: it lives until {@link #free()} or, on
      * backends with native memory, until the garbage collector finds it unreachable. For
      * long-lived values such as parameters.
+     *
+     * @return this tensor, for chaining
      */
     public Tensor unscoped() {
         MemoryScope.release(this);
@@ -216,7 +322,13 @@ public final class Tensor {
         return node;
     }
 
-    /** A leaf that shares this tensor's storage and requires a gradient: the variables of {@link Autodiff#grad}. */
+    /**
+     * A leaf that shares this tensor's storage and requires a gradient: the variables of
+     * {@link Autodiff#grad}.
+     *
+     * @return a new leaf tensor; the shared storage lives until both tensors are freed
+     * @throws IllegalStateException if this tensor was freed
+     */
     public Tensor requiringGrad() {
         Handle h = ref.handle;
         storage();
@@ -224,7 +336,12 @@ public final class Tensor {
         return new Tensor(backend, h, true, null);
     }
 
-    /** A tensor that shares this tensor's storage but records no gradient. */
+    /**
+     * A tensor that shares this tensor's storage but records no gradient.
+     *
+     * @return a new tensor that requires no gradient; the shared storage lives until both tensors are freed
+     * @throws IllegalStateException if this tensor was freed
+     */
     public Tensor detach() {
         Handle h = ref.handle;
         storage();
@@ -310,47 +427,83 @@ public final class Tensor {
         return result(backend, backend.unary(op, storage()), op.name().toLowerCase(java.util.Locale.ROOT), rule, this);
     }
 
-    /** {@code -x}. */
+    /**
+     * {@code -x}.
+     *
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor neg() {
         return unary(UnaryOp.NEG, (g, out) -> new Tensor[] {g.neg()});
     }
 
-    /** {@code e^x}. */
+    /**
+     * {@code e^x}.
+     *
+     * @return a new tensor of this shape and dtype, {@code >= 0} ({@code +inf} where it overflows)
+     */
     public Tensor exp() {
         return unary(UnaryOp.EXP, (g, out) -> new Tensor[] {g.mul(out)});
     }
 
-    /** {@code ln x}. */
+    /**
+     * {@code ln x}.
+     *
+     * @return a new tensor of this shape and dtype; {@code -inf} at 0, NaN below 0
+     */
     public Tensor log() {
         return unary(UnaryOp.LOG, (g, out) -> new Tensor[] {g.div(this)});
     }
 
-    /** {@code ln(1 + x)}, accurate near 0. */
+    /**
+     * {@code ln(1 + x)}, accurate near 0.
+     *
+     * @return a new tensor of this shape and dtype; {@code -inf} at -1, NaN below -1
+     */
     public Tensor log1p() {
         return unary(UnaryOp.LOG1P, (g, out) -> new Tensor[] {g.div(this.add(1.0))});
     }
 
-    /** {@code e^x - 1}, accurate near 0. */
+    /**
+     * {@code e^x - 1}, accurate near 0.
+     *
+     * @return a new tensor of this shape and dtype, {@code >= -1}
+     */
     public Tensor expm1() {
         return unary(UnaryOp.EXPM1, (g, out) -> new Tensor[] {g.mul(out.add(1.0))});
     }
 
-    /** {@code tanh x}; derivative {@code 1 - tanh^2 x}. */
+    /**
+     * {@code tanh x}; derivative {@code 1 - tanh^2 x}.
+     *
+     * @return a new tensor of this shape and dtype, in {@code [-1, 1]}
+     */
     public Tensor tanh() {
         return unary(UnaryOp.TANH, (g, out) -> new Tensor[] {g.mul(out.square().neg().add(1.0))});
     }
 
-    /** {@code 1 / (1 + e^-x)}; derivative {@code s (1 - s)}. */
+    /**
+     * {@code 1 / (1 + e^-x)}; derivative {@code s (1 - s)}.
+     *
+     * @return a new tensor of this shape and dtype, in {@code [0, 1]}
+     */
     public Tensor sigmoid() {
         return unary(UnaryOp.SIGMOID, (g, out) -> new Tensor[] {g.mul(out.mul(out.neg().add(1.0)))});
     }
 
-    /** {@code ln(1 + e^x)}, stable for any {@code x}; derivative {@code sigmoid(x)}. */
+    /**
+     * {@code ln(1 + e^x)}, stable for any {@code x}; derivative {@code sigmoid(x)}.
+     *
+     * @return a new tensor of this shape and dtype, {@code >= 0}
+     */
     public Tensor softplus() {
         return unary(UnaryOp.SOFTPLUS, (g, out) -> new Tensor[] {g.mul(this.sigmoid())});
     }
 
-    /** {@code ln sigmoid(x) = -softplus(-x)}, stable for any {@code x}. */
+    /**
+     * {@code ln sigmoid(x) = -softplus(-x)}, stable for any {@code x}.
+     *
+     * @return a new tensor of this shape and dtype, {@code <= 0}
+     */
     public Tensor logSigmoid() {
         return neg().softplus().neg();
     }
@@ -359,32 +512,55 @@ public final class Tensor {
      * {@code max(x, 0)}; the derivative at 0 is taken as 0. The backward pass multiplies by
      * {@code sign(relu(x))}, 1 above 0 and 0 elsewhere (NaN at NaN), one kernel where a
      * comparison with 0 needs a scalar and a broadcast.
+     *
+     * @return a new tensor of this shape and dtype, {@code >= 0} (NaN stays NaN)
      */
     public Tensor relu() {
         return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {g.mul(out.sign())});
     }
 
-    /** {@code |x|}; derivative {@code sign(x)} (0 at 0). */
+    /**
+     * {@code |x|}; derivative {@code sign(x)} (0 at 0).
+     *
+     * @return a new tensor of this shape and dtype, {@code >= 0}
+     */
     public Tensor abs() {
         return unary(UnaryOp.ABS, (g, out) -> new Tensor[] {g.mul(this.sign())});
     }
 
-    /** {@code -1, 0, +1} by sign; not differentiable (its gradient is zero), so it records nothing. */
+    /**
+     * {@code -1, 0, +1} by sign; not differentiable (its gradient is zero), so it records nothing.
+     *
+     * @return a new tensor of this shape and dtype holding -1, 0 and +1 (NaN stays NaN); it records no
+     *     gradient
+     */
     public Tensor sign() {
         return unary(UnaryOp.SIGN, null);
     }
 
-    /** {@code sqrt x}; derivative {@code 1 / (2 sqrt x)}. */
+    /**
+     * {@code sqrt x}; derivative {@code 1 / (2 sqrt x)}.
+     *
+     * @return a new tensor of this shape and dtype; NaN below 0
+     */
     public Tensor sqrt() {
         return unary(UnaryOp.SQRT, (g, out) -> new Tensor[] {g.mul(0.5).div(out)});
     }
 
-    /** {@code x^2}. */
+    /**
+     * {@code x^2}.
+     *
+     * @return a new tensor of this shape and dtype, {@code >= 0}
+     */
     public Tensor square() {
         return unary(UnaryOp.SQUARE, (g, out) -> new Tensor[] {g.mul(this).mul(2.0)});
     }
 
-    /** {@code 1 / x}; derivative {@code -1 / x^2}. */
+    /**
+     * {@code 1 / x}; derivative {@code -1 / x^2}.
+     *
+     * @return a new tensor of this shape and dtype; infinite at 0
+     */
     public Tensor reciprocal() {
         return unary(UnaryOp.RECIPROCAL, (g, out) -> new Tensor[] {g.mul(out.square()).neg()});
     }
@@ -400,50 +576,91 @@ public final class Tensor {
         return result(backend, backend.binary(op, storage(), other.storage()), name, rule, this, other);
     }
 
-    /** {@code this + other}, broadcasting. */
+    /**
+     * {@code this + other}, broadcasting.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype
+     */
     public Tensor add(Tensor other) {
         return binary(BinaryOp.ADD, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.sumTo(shape) : null,
             other.requiresGrad ? g.sumTo(other.shape) : null});
     }
 
-    /** {@code this + value}. */
+    /**
+     * {@code this + value}.
+     *
+     * @param value the number to add, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor add(double value) {
         return add(scalarLike(value));
     }
 
-    /** {@code this - other}, broadcasting. */
+    /**
+     * {@code this - other}, broadcasting.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype
+     */
     public Tensor sub(Tensor other) {
         return binary(BinaryOp.SUB, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.sumTo(shape) : null,
             other.requiresGrad ? g.neg().sumTo(other.shape) : null});
     }
 
-    /** {@code this - value}. */
+    /**
+     * {@code this - value}.
+     *
+     * @param value the number to subtract, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor sub(double value) {
         return sub(scalarLike(value));
     }
 
-    /** {@code this * other}, broadcasting. */
+    /**
+     * {@code this * other}, broadcasting.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype
+     */
     public Tensor mul(Tensor other) {
         return binary(BinaryOp.MUL, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.mul(other).sumTo(shape) : null,
             other.requiresGrad ? g.mul(this).sumTo(other.shape) : null});
     }
 
-    /** {@code this * value}. */
+    /**
+     * {@code this * value}.
+     *
+     * @param value the factor, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor mul(double value) {
         return mul(scalarLike(value));
     }
 
-    /** {@code this / other}, broadcasting. */
+    /**
+     * {@code this / other}, broadcasting.
+     *
+     * @param other the divisor, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype (IEEE: a nonzero over zero is infinite, 0/0
+     *     is NaN)
+     */
     public Tensor div(Tensor other) {
         return binary(BinaryOp.DIV, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.div(other).sumTo(shape) : null,
             other.requiresGrad ? g.mul(out).div(other).neg().sumTo(other.shape) : null});
     }
 
-    /** {@code this / value}. */
+    /**
+     * {@code this / value}.
+     *
+     * @param value the divisor, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor div(double value) {
         return div(scalarLike(value));
     }
@@ -451,6 +668,10 @@ public final class Tensor {
     /**
      * {@code this^other}, broadcasting. The derivative in the exponent,
      * {@code this^other ln(this)}, is taken as 0 where {@code this <= 0}.
+     *
+     * @param other the exponent, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype (C99 {@code pow} semantics, see
+     *     {@link BinaryOp#POW})
      */
     public Tensor pow(Tensor other) {
         return binary(BinaryOp.POW, other, (g, out) -> new Tensor[] {
@@ -460,12 +681,22 @@ public final class Tensor {
                     : null});
     }
 
-    /** {@code this^value}. */
+    /**
+     * {@code this^value}.
+     *
+     * @param value the exponent, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor pow(double value) {
         return pow(scalarLike(value));
     }
 
-    /** The elementwise maximum; at ties the gradient goes to {@code this}. */
+    /**
+     * The elementwise maximum; at ties the gradient goes to {@code this}.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype; NaN where either is NaN
+     */
     public Tensor maximum(Tensor other) {
         return binary(BinaryOp.MAXIMUM, other, (g, out) -> {
             Tensor mine = this.ge(other);
@@ -473,7 +704,12 @@ public final class Tensor {
         });
     }
 
-    /** The elementwise minimum; at ties the gradient goes to {@code this}. */
+    /**
+     * The elementwise minimum; at ties the gradient goes to {@code this}.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype; NaN where either is NaN
+     */
     public Tensor minimum(Tensor other) {
         return binary(BinaryOp.MINIMUM, other, (g, out) -> {
             Tensor mine = this.le(other);
@@ -481,7 +717,13 @@ public final class Tensor {
         });
     }
 
-    /** Clamps every element into {@code [lo, hi]}. */
+    /**
+     * Clamps every element into {@code [lo, hi]}.
+     *
+     * @param lo the lower bound, rounded to this dtype
+     * @param hi the upper bound, rounded to this dtype, {@code >= lo}
+     * @return a new tensor of this shape and dtype; NaN stays NaN
+     */
     public Tensor clamp(double lo, double hi) {
         return maximum(scalarLike(lo)).minimum(scalarLike(hi));
     }
@@ -497,42 +739,88 @@ public final class Tensor {
         return result(backend, backend.compare(op, storage(), other.storage()), name, null, this, other);
     }
 
-    /** 1 where {@code this == other}, else 0. */
+    /**
+     * 1 where {@code this == other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 0
+     *     wherever either is NaN
+     */
     public Tensor eq(Tensor other) {
         return compare(CompareOp.EQ, other);
     }
 
-    /** 1 where {@code this != other}, else 0. */
+    /**
+     * 1 where {@code this != other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 1
+     *     wherever either is NaN
+     */
     public Tensor ne(Tensor other) {
         return compare(CompareOp.NE, other);
     }
 
-    /** 1 where {@code this < other}, else 0. */
+    /**
+     * 1 where {@code this < other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 0
+     *     wherever either is NaN
+     */
     public Tensor lt(Tensor other) {
         return compare(CompareOp.LT, other);
     }
 
-    /** 1 where {@code this <= other}, else 0. */
+    /**
+     * 1 where {@code this <= other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 0
+     *     wherever either is NaN
+     */
     public Tensor le(Tensor other) {
         return compare(CompareOp.LE, other);
     }
 
-    /** 1 where {@code this > other}, else 0. */
+    /**
+     * 1 where {@code this > other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 0
+     *     wherever either is NaN
+     */
     public Tensor gt(Tensor other) {
         return compare(CompareOp.GT, other);
     }
 
-    /** 1 where {@code this >= other}, else 0. */
+    /**
+     * 1 where {@code this >= other}, else 0.
+     *
+     * @param other the right operand, on this backend with this dtype, broadcasting against this tensor
+     * @return a new tensor of the broadcast shape and this dtype, holding 0 and 1; it records no gradient; 0
+     *     wherever either is NaN
+     */
     public Tensor ge(Tensor other) {
         return compare(CompareOp.GE, other);
     }
 
-    /** 1 where {@code this > value}, else 0. */
+    /**
+     * 1 where {@code this > value}, else 0.
+     *
+     * @param value the threshold, rounded to this dtype
+     * @return a new tensor of this shape and dtype, holding 0 and 1; it records no gradient
+     */
     public Tensor gt(double value) {
         return gt(scalarLike(value));
     }
 
-    /** 1 where {@code this < value}, else 0. */
+    /**
+     * 1 where {@code this < value}, else 0.
+     *
+     * @param value the threshold, rounded to this dtype
+     * @return a new tensor of this shape and dtype, holding 0 and 1; it records no gradient
+     */
     public Tensor lt(double value) {
         return lt(scalarLike(value));
     }
@@ -540,6 +828,13 @@ public final class Tensor {
     /**
      * {@code condition != 0 ? ifTrue : ifFalse} elementwise, all three broadcasting together.
      * Differentiable in {@code ifTrue} and {@code ifFalse}.
+     *
+     * @param condition selects {@code ifTrue} where nonzero (NaN counts as nonzero); it gets no gradient
+     * @param ifTrue the elements taken where {@code condition != 0}
+     * @param ifFalse the elements taken where {@code condition == 0}
+     * @return a new tensor of the broadcast shape of all three
+     * @throws IllegalArgumentException if the three differ in backend or dtype, or their shapes do not
+     *     broadcast
      */
     public static Tensor where(Tensor condition, Tensor ifTrue, Tensor ifFalse) {
         ifTrue.checkSame("where", ifFalse);
@@ -563,17 +858,30 @@ public final class Tensor {
         return this;
     }
 
-    /** Zeros of this tensor's shape and dtype. */
+    /**
+     * Zeros of this tensor's shape and dtype.
+     *
+     * @return a new tensor that requires no gradient
+     */
     public Tensor zerosLike() {
         return full(backend, dtype, shape, 0);
     }
 
-    /** Ones of this tensor's shape and dtype. */
+    /**
+     * Ones of this tensor's shape and dtype.
+     *
+     * @return a new tensor that requires no gradient
+     */
     public Tensor onesLike() {
         return full(backend, dtype, shape, 1);
     }
 
-    /** This tensor converted to {@code target} (a copy even if it already has that dtype). */
+    /**
+     * This tensor converted to {@code target} (a copy even if it already has that dtype).
+     *
+     * @param target the element type of the result
+     * @return a new tensor of this shape; its gradient is converted back to this dtype
+     */
     public Tensor to(DType target) {
         DType from = dtype;
         return result(backend, backend.cast(storage(), target), "cast", (g, out) -> new Tensor[] {g.to(from)}, this);
@@ -583,7 +891,13 @@ public final class Tensor {
     // Linear algebra
     // =====================================================================================
 
-    /** The matrix product {@code this · other} (see {@link #matmul(Tensor, boolean, boolean)}). */
+    /**
+     * The matrix product {@code this · other} (see {@link #matmul(Tensor, boolean, boolean)}).
+     *
+     * @param other the right operand: {@code [k, n]}, or {@code [b, k, n]} when this is {@code [b, m, k]}
+     * @return a new tensor, {@code [m, n]} or {@code [b, m, n]}
+     * @throws IllegalArgumentException if the shapes do not multiply
+     */
     public Tensor matmul(Tensor other) {
         return matmul(other, false, false);
     }
@@ -593,6 +907,12 @@ public final class Tensor {
      * axes when its flag is set. Shapes: {@code [m, k] · [k, n]}, batched
      * {@code [b, m, k] · [b, k, n]}, or {@code [b, m, k] · [k, n]} (the matrix is shared by
      * the batch; {@code transposeA} must then be false).
+     *
+     * @param other the right operand, on this backend with this dtype
+     * @param transposeA whether to use this tensor with its last two axes swapped
+     * @param transposeB whether to use {@code other} with its last two axes swapped
+     * @return a new tensor, {@code [m, n]} or {@code [b, m, n]}
+     * @throws IllegalArgumentException if the shapes do not multiply
      */
     public Tensor matmul(Tensor other, boolean transposeA, boolean transposeB) {
         checkSame("matmul", other);
@@ -658,17 +978,34 @@ public final class Tensor {
         return Shape.of(d);
     }
 
-    /** The sum of every element (a scalar). */
+    /**
+     * The sum of every element (a scalar).
+     *
+     * @return a new tensor of shape {@code []}; 0 for an empty tensor
+     */
     public Tensor sum() {
         return sum(false);
     }
 
-    /** The sum over {@code axes} (all axes when none are given), removing them. */
+    /**
+     * The sum over {@code axes} (all axes when none are given), removing them.
+     *
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor without the reduced axes
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor sum(int... axes) {
         return sum(false, axes);
     }
 
-    /** The sum over {@code axes} (all when none are given), keeping them with size 1 if {@code keepDims}. */
+    /**
+     * The sum over {@code axes} (all when none are given), keeping them with size 1 if {@code keepDims}.
+     *
+     * @param keepDims whether the reduced axes stay with size 1 (same rank) or are removed
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor; a reduced axis of size 0 sums to 0
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor sum(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("sum", axes);
         Shape kept = keptShape(ax);
@@ -676,17 +1013,34 @@ public final class Tensor {
                 (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(shape)}, this);
     }
 
-    /** The mean of every element (a scalar). */
+    /**
+     * The mean of every element (a scalar).
+     *
+     * @return a new tensor of shape {@code []}; NaN for an empty tensor
+     */
     public Tensor mean() {
         return mean(false);
     }
 
-    /** The mean over {@code axes} (all when none are given), removing them. */
+    /**
+     * The mean over {@code axes} (all when none are given), removing them.
+     *
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor without the reduced axes
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor mean(int... axes) {
         return mean(false, axes);
     }
 
-    /** The mean over {@code axes}, keeping them with size 1 if {@code keepDims}. */
+    /**
+     * The mean over {@code axes}, keeping them with size 1 if {@code keepDims}.
+     *
+     * @param keepDims whether the reduced axes stay with size 1 (same rank) or are removed
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor; a reduced axis of size 0 gives NaN
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor mean(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("mean", axes);
         Shape kept = keptShape(ax);
@@ -703,17 +1057,34 @@ public final class Tensor {
         return n;
     }
 
-    /** The maximum of every element (a scalar). */
+    /**
+     * The maximum of every element (a scalar).
+     *
+     * @return a new tensor of shape {@code []}; {@code -inf} for an empty tensor, NaN if any element is NaN
+     */
     public Tensor max() {
         return max(false);
     }
 
-    /** The maximum over {@code axes}, removing them. */
+    /**
+     * The maximum over {@code axes}, removing them.
+     *
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor without the reduced axes
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor max(int... axes) {
         return max(false, axes);
     }
 
-    /** The maximum over {@code axes}, keeping them if {@code keepDims}; ties share the gradient equally. */
+    /**
+     * The maximum over {@code axes}, keeping them if {@code keepDims}; ties share the gradient equally.
+     *
+     * @param keepDims whether the reduced axes stay with size 1 (same rank) or are removed
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor; a reduced axis of size 0 gives {@code -inf}
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor max(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("max", axes);
         Shape kept = keptShape(ax);
@@ -724,7 +1095,15 @@ public final class Tensor {
         }, this);
     }
 
-    /** {@code ln sum exp(x)} over {@code axes}, computed around the maximum so it cannot overflow. */
+    /**
+     * {@code ln sum exp(x)} over {@code axes}, computed around the maximum so it cannot overflow.
+     *
+     * @param keepDims whether the reduced axes stay with size 1 (same rank) or are removed
+     * @param axes the axes to reduce, negative ones counting from the end, without repeats; none for all
+     * @return a new tensor; {@code -inf} where a slice is all {@code -inf}, {@code +inf} where it holds
+     *     {@code +inf}
+     * @throws IllegalArgumentException if an axis is out of range or repeated
+     */
     public Tensor logSumExp(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("logSumExp", axes);
         Tensor m = Autodiff.noGrad(() -> {
@@ -751,6 +1130,10 @@ public final class Tensor {
     /**
      * Sums this tensor down to {@code target}, a shape it was broadcast from: the adjoint of
      * broadcasting, used by every backward rule of a broadcasting operation.
+     *
+     * @param target a shape that broadcasts to this tensor's shape
+     * @return a tensor of {@code target}: this tensor itself when the shapes are equal
+     * @throws IllegalArgumentException if this shape is not a broadcast of {@code target}
      */
     public Tensor sumTo(Shape target) {
         if (shape.equals(target)) {
@@ -778,7 +1161,14 @@ public final class Tensor {
     // Layout
     // =====================================================================================
 
-    /** The same elements with new dimensions; one dimension may be -1 and is inferred. */
+    /**
+     * The same elements with new dimensions; one dimension may be -1 and is inferred.
+     *
+     * @param dims the new dimensions, outermost first; at most one is -1 and is inferred
+     * @return a tensor of the new shape that may share this tensor's storage; this tensor itself when the
+     *     shape is unchanged
+     * @throws IllegalArgumentException if the sizes differ or a dimension is negative other than one -1
+     */
     public Tensor reshape(int... dims) {
         int infer = -1;
         int known = 1;
@@ -801,7 +1191,14 @@ public final class Tensor {
         return reshape(Shape.of(d));
     }
 
-    /** The same elements with another shape of the same size. */
+    /**
+     * The same elements with another shape of the same size.
+     *
+     * @param target the new shape, of this tensor's size
+     * @return a tensor of {@code target} that may share this tensor's storage; this tensor itself when the
+     *     shape is unchanged
+     * @throws IllegalArgumentException if the sizes differ
+     */
     public Tensor reshape(Shape target) {
         if (target.size() != size()) {
             throw new IllegalArgumentException("reshape: cannot reshape " + shape + " (" + size() + " elements) to "
@@ -814,7 +1211,13 @@ public final class Tensor {
         return view(this, backend.reshape(storage(), target), "reshape", (g, out) -> new Tensor[] {g.reshape(from)});
     }
 
-    /** Broadcasts to {@code target} (NumPy rules); the gradient sums back. */
+    /**
+     * Broadcasts to {@code target} (NumPy rules); the gradient sums back.
+     *
+     * @param target a shape this tensor's shape broadcasts to
+     * @return a tensor of {@code target}: this tensor itself when the shapes are equal
+     * @throws IllegalArgumentException if this shape does not broadcast to {@code target}
+     */
     public Tensor broadcastTo(Shape target) {
         if (!Shape.broadcast("broadcastTo", shape, target).equals(target)) {
             throw new IllegalArgumentException("broadcastTo: shape " + shape + " does not broadcast to " + target);
@@ -827,7 +1230,13 @@ public final class Tensor {
                 (g, out) -> new Tensor[] {g.sumTo(from)}, this);
     }
 
-    /** Reorders the axes: result axis {@code i} is this tensor's axis {@code axes[i]}. */
+    /**
+     * Reorders the axes: result axis {@code i} is this tensor's axis {@code axes[i]}.
+     *
+     * @param axes a permutation of this tensor's axes; negative ones count from the end
+     * @return a new tensor whose dimension {@code i} is this tensor's dimension {@code axes[i]}
+     * @throws IllegalArgumentException if {@code axes} is not a permutation of the axes
+     */
     public Tensor permute(int... axes) {
         if (axes.length != rank()) {
             throw new IllegalArgumentException("permute: " + Arrays.toString(axes) + " is not a permutation of the "
@@ -852,7 +1261,12 @@ public final class Tensor {
                 (g, out) -> new Tensor[] {g.permute(inverse)}, this);
     }
 
-    /** Swaps the last two axes. */
+    /**
+     * Swaps the last two axes.
+     *
+     * @return a new tensor, {@code [..., n, m]} for this {@code [..., m, n]}
+     * @throws IllegalArgumentException if this tensor has fewer than 2 axes
+     */
     public Tensor transpose() {
         if (rank() < 2) {
             throw new IllegalArgumentException("transpose: shape " + shape + " has fewer than 2 axes");
@@ -860,7 +1274,14 @@ public final class Tensor {
         return transpose(-2, -1);
     }
 
-    /** Swaps two axes. */
+    /**
+     * Swaps two axes.
+     *
+     * @param axis1 one axis, negative counting from the end
+     * @param axis2 the other axis, negative counting from the end; equal axes give a copy
+     * @return a new tensor
+     * @throws IllegalArgumentException if an axis is out of range
+     */
     public Tensor transpose(int axis1, int axis2) {
         int a = shape.normalizeAxis(axis1);
         int b = shape.normalizeAxis(axis2);
@@ -873,7 +1294,16 @@ public final class Tensor {
         return permute(perm);
     }
 
-    /** Indices {@code [start, end)} along {@code axis}. */
+    /**
+     * Indices {@code [start, end)} along {@code axis}.
+     *
+     * @param axis the axis, negative counting from the end
+     * @param start the first index kept, inclusive, {@code >= 0}
+     * @param end the index after the last kept, exclusive, {@code <= shape().dim(axis)}; {@code start == end}
+     *     gives an empty tensor
+     * @return a new tensor of this shape with {@code axis} of size {@code end - start}
+     * @throws IllegalArgumentException if the axis or the range is out of range
+     */
     public Tensor slice(int axis, int start, int end) {
         int a;
         try {
@@ -895,12 +1325,28 @@ public final class Tensor {
         }, this);
     }
 
-    /** The tensors joined along {@code axis}; they must agree on every other dimension. */
+    /**
+     * The tensors joined along {@code axis}; they must agree on every other dimension.
+     *
+     * @param axis the axis, negative counting from the end
+     * @param parts the tensors, at least one, on one backend with one dtype and rank
+     * @return a new tensor whose {@code axis} is the sum of the parts' sizes there
+     * @throws IllegalArgumentException if there are no parts, the axis is out of range, or the parts differ
+     *     outside {@code axis}, in backend or in dtype
+     */
     public static Tensor concat(int axis, Tensor... parts) {
         return concat(axis, Arrays.asList(parts));
     }
 
-    /** The tensors joined along {@code axis}; they must agree on every other dimension. */
+    /**
+     * The tensors joined along {@code axis}; they must agree on every other dimension.
+     *
+     * @param axis the axis, negative counting from the end
+     * @param parts the tensors, at least one, on one backend with one dtype and rank
+     * @return a new tensor whose {@code axis} is the sum of the parts' sizes there
+     * @throws IllegalArgumentException if there are no parts, the axis is out of range, or the parts differ
+     *     outside {@code axis}, in backend or in dtype
+     */
     public static Tensor concat(int axis, List<Tensor> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("concat: no tensors to join");
@@ -934,7 +1380,14 @@ public final class Tensor {
         }, inputs);
     }
 
-    /** Splits along {@code axis} into pieces of the given sizes (the adjoint of {@link #concat}). */
+    /**
+     * Splits along {@code axis} into pieces of the given sizes (the adjoint of {@link #concat}).
+     *
+     * @param axis the axis, negative counting from the end
+     * @param sizes the size of each piece along {@code axis}, each {@code >= 0}, adding up to its dimension
+     * @return a new list of {@code sizes.length} tensors, in order along the axis
+     * @throws IllegalArgumentException if the sizes do not add up or the axis is out of range
+     */
     public List<Tensor> split(int axis, int... sizes) {
         int a = shape.normalizeAxis(axis);
         int total = Arrays.stream(sizes).sum();
@@ -951,7 +1404,16 @@ public final class Tensor {
         return out;
     }
 
-    /** Result index {@code i} along {@code axis} is this tensor's index {@code indices[i]}; indices may repeat. */
+    /**
+     * Result index {@code i} along {@code axis} is this tensor's index {@code indices[i]}; indices may
+     * repeat.
+     *
+     * @param axis the axis, negative counting from the end
+     * @param indices the indices to take along {@code axis}, each in {@code [0, shape().dim(axis))}; they may
+     *     repeat and may be none
+     * @return a new tensor of this shape with {@code axis} of size {@code indices.length}
+     * @throws IllegalArgumentException if the axis or an index is out of range
+     */
     public Tensor gather(int axis, int... indices) {
         int a = shape.normalizeAxis(axis);
         checkIndices("gather", a, indices, shape);
@@ -964,6 +1426,13 @@ public final class Tensor {
     /**
      * Zeros of {@code target} with slice {@code i} of this tensor along {@code axis} added into
      * slice {@code indices[i]}: the adjoint of {@link #gather}.
+     *
+     * @param target the shape of the result
+     * @param axis the axis of {@code target}, negative counting from the end
+     * @param indices the index in {@code target} along {@code axis} of each slice of this tensor, each in
+     *     {@code [0, target.dim(axis))}; one per slice
+     * @return a new tensor of {@code target}
+     * @throws IllegalArgumentException if an index is out of range or this tensor does not fit {@code target}
      */
     public Tensor scatterAdd(Shape target, int axis, int... indices) {
         int a = target.normalizeAxis(axis);
@@ -996,6 +1465,11 @@ public final class Tensor {
      * Cross-correlation of this {@code [n, cIn, h, w]} tensor with {@code weight
      * [cOut, cIn, kh, kw]} (odd kernel sizes), stride 1 and "same" zero padding: the output is
      * {@code [n, cOut, h, w]}.
+     *
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]} with {@code kh} and {@code kw} odd, on this
+     *     backend with this dtype
+     * @return a new tensor, {@code [n, cOut, h, w]}
+     * @throws IllegalArgumentException if a kernel size is even or the shapes do not fit
      */
     public Tensor conv2d(Tensor weight) {
         if (weight.rank() == 4 && (weight.shape.dim(2) % 2 == 0 || weight.shape.dim(3) % 2 == 0)) {
@@ -1005,7 +1479,15 @@ public final class Tensor {
                 weight.rank() == 4 ? weight.shape.dim(3) / 2 : 0);
     }
 
-    /** Cross-correlation with explicit zero padding (see {@link Backend#conv2d}). */
+    /**
+     * Cross-correlation with explicit zero padding (see {@link Backend#conv2d}).
+     *
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}, on this backend with this dtype
+     * @param padH zero rows added above and below, {@code >= 0}
+     * @param padW zero columns added left and right, {@code >= 0}
+     * @return a new tensor, {@code [n, cOut, h + 2 padH - kh + 1, w + 2 padW - kw + 1]}
+     * @throws IllegalArgumentException if a padding is negative or the shapes do not fit
+     */
     public Tensor conv2d(Tensor weight, int padH, int padW) {
         checkSame("conv2d", weight);
         if (rank() != 4 || weight.rank() != 4 || shape.dim(1) != weight.shape.dim(1) || padH < 0 || padW < 0
