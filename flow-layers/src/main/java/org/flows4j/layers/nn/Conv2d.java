@@ -34,6 +34,8 @@ public final class Conv2d extends AbstractComponent implements Layer {
     private final Parameter bias;
 
     /**
+     * A convolution from {@code in} to {@code out} channels with a {@code kernel x kernel} kernel.
+     *
      * @param ctx where the parameters live; its random source is advanced by
      *     {@code out in k k} draws (the weight), then {@code out} (the bias, if any), unless
      *     {@code zeroInit}
