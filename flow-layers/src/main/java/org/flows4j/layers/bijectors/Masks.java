@@ -14,7 +14,7 @@ public final class Masks {
      * @param n the size of axis 1 (features or channels), at least 2
      * @param flip whether to keep the last {@code floor(n/2)} and transform the first {@code ceil(n/2)} instead
      * @return the partition mask
-     * @throws IllegalArgumentException if {@code n < 2}
+     * @throws IllegalArgumentException if {@code n} is 0 or 1 (a partition needs two non-empty sets)
      */
     public static PartitionMask halves(int n, boolean flip) {
         int k = (n + 1) / 2;
@@ -29,7 +29,7 @@ public final class Masks {
      * @param n the size of axis 1 (features or channels), at least 2
      * @param flip whether to keep the odd indices and transform the even ones instead
      * @return the partition mask
-     * @throws IllegalArgumentException if {@code n < 2}
+     * @throws IllegalArgumentException if {@code n} is 0 or 1 (a partition needs two non-empty sets)
      */
     public static PartitionMask oddEven(int n, boolean flip) {
         int[] even = new int[(n + 1) / 2];
