@@ -20,17 +20,39 @@ public abstract class AbstractComponent implements Component {
     private final Map<String, Object> slots = new LinkedHashMap<>();
     private volatile boolean training = true;
 
-    /** Registers a trainable parameter with its initial value. */
+    /**
+     * Registers a trainable parameter with its initial value.
+     *
+     * @param name the slot name, unique in this component; non-empty and without {@code '.'}
+     * @param initial the initial value; the parameter holds it (not a copy)
+     * @return the registered parameter, to keep in a field
+     * @throws IllegalArgumentException if {@code name} is empty, contains {@code '.'} or is taken
+     */
     protected final Parameter parameter(String name, Tensor initial) {
         return register(name, Parameter.trainable(initial));
     }
 
-    /** Registers a non-trainable state slot with its initial value. */
+    /**
+     * Registers a non-trainable state slot with its initial value.
+     *
+     * @param name the slot name, unique in this component; non-empty and without {@code '.'}
+     * @param initial the initial value; the slot holds it (not a copy)
+     * @return the registered state slot, to keep in a field
+     * @throws IllegalArgumentException if {@code name} is empty, contains {@code '.'} or is taken
+     */
     protected final Parameter state(String name, Tensor initial) {
         return register(name, Parameter.state(initial));
     }
 
-    /** Registers a child module; its slots appear under {@code name.}. */
+    /**
+     * Registers a child module; its slots appear under {@code name.}.
+     *
+     * @param <M> the child's type, returned as is
+     * @param name the slot name, unique in this component; non-empty and without {@code '.'}
+     * @param module the child; its training mode follows this component's from now on
+     * @return {@code module} itself, to keep in a field
+     * @throws IllegalArgumentException if {@code name} is empty, contains {@code '.'} or is taken
+     */
     protected final <M extends Component> M child(String name, M module) {
         return register(name, module);
     }
@@ -68,7 +90,11 @@ public abstract class AbstractComponent implements Component {
         }
     }
 
-    /** Whether this module is in training mode (the default) rather than evaluation mode. */
+    /**
+     * Whether this module is in training mode (the default) rather than evaluation mode.
+     *
+     * @return {@code true} in training mode, {@code false} in evaluation mode
+     */
     protected final boolean isTraining() {
         return training;
     }

@@ -11,6 +11,11 @@ import org.flows4j.api.tensor.Tensor;
  */
 public interface Layer extends Component {
 
-    /** The output for a batch ({@code [batch, ...]} in, {@code [batch, ...]} out). */
+    /**
+     * The output for a batch ({@code [batch, ...]} in, {@code [batch, ...]} out).
+     *
+     * @param input the batch, {@code [batch, ...]} with the input shape the layer was built for
+     * @return the output, {@code [batch, ...]} with the same batch size
+     */
     Tensor apply(Tensor input);
 }

@@ -35,6 +35,12 @@ public final class ActNorm extends AbstractComponent implements Bijector {
      * An actnorm over {@code channels} channels of inputs of the given rank (2 for vectors, 4
      * for images), its parameters made by {@code ctx} (nothing is drawn: they are set by
      * {@link #initialize}).
+     *
+     * @param ctx makes the parameters (backend and dtype); draws nothing from its random source
+     * @param channels the size of axis 1 of the inputs
+     * @param rank the rank of the inputs, batch axis included: 2 for {@code [batch, features]}, 4 for
+     *     {@code [batch, channels, height, width]}
+     * @throws NullPointerException if {@code ctx} is null
      */
     public ActNorm(BuildContext ctx, int channels, int rank) {
         Objects.requireNonNull(ctx, "ctx");

@@ -35,6 +35,13 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
      * A batch normalization over {@code channels} channels of inputs of the given rank (2 or
      * 4), its parameters made by {@code ctx} (nothing is drawn).
      *
+     * @param ctx makes the parameters (backend and dtype); draws nothing from its random source
+     * @param channels the size of axis 1 of the inputs
+     * @param rank the rank of the inputs, batch axis included: 2 for {@code [batch, features]}, 4 for
+     *     {@code [batch, channels, height, width]}
+     * @param momentum the weight of each training batch's statistics in the running averages, in
+     *     {@code (0, 1]} (1 keeps only the latest batch)
+     * @param epsilon added to the variance before the square root, {@code > 0}
      * @throws IllegalArgumentException unless {@code 0 < momentum <= 1} and {@code epsilon > 0}
      */
     public BatchNorm(BuildContext ctx, int channels, int rank, double momentum, double epsilon) {
@@ -53,7 +60,14 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
         this.runningVar = state("runningVar", ctx.full(shape, 1));
     }
 
-    /** With RealNVP's momentum 0.05 and epsilon 1e-4. */
+    /**
+     * With RealNVP's momentum 0.05 and epsilon 1e-4.
+     *
+     * @param ctx makes the parameters (backend and dtype); draws nothing from its random source
+     * @param channels the size of axis 1 of the inputs
+     * @param rank the rank of the inputs, batch axis included: 2 for {@code [batch, features]}, 4 for
+     *     {@code [batch, channels, height, width]}
+     */
     public BatchNorm(BuildContext ctx, int channels, int rank) {
         this(ctx, channels, rank, 0.05, 1e-4);
     }

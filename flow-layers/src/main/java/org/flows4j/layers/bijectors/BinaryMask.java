@@ -24,12 +24,20 @@ public final class BinaryMask implements Mask {
         this.keep = keep.clone();
     }
 
-    /** The mask values over the event, 1 where an element is kept. */
+    /**
+     * The mask values over the event, 1 where an element is kept.
+     *
+     * @return a copy of the values, row-major over the event, each 0 or 1
+     */
     public double[] values() {
         return keep.clone();
     }
 
-    /** The complementary mask. */
+    /**
+     * The complementary mask.
+     *
+     * @return a new mask over the same event that keeps exactly the elements this one transforms
+     */
     public BinaryMask flipped() {
         double[] f = new double[keep.length];
         for (int i = 0; i < f.length; i++) {

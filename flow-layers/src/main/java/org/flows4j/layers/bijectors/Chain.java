@@ -17,7 +17,11 @@ public final class Chain extends AbstractComponent implements Bijector {
 
     private final List<Bijector> parts;
 
-    /** The composition of {@code parts}, first applied first. */
+    /**
+     * The composition of {@code parts}, first applied first.
+     *
+     * @param parts the bijectors in forward order, copied; an empty list is the identity
+     */
     public Chain(List<? extends Bijector> parts) {
         this.parts = List.copyOf(parts);
         for (int i = 0; i < this.parts.size(); i++) {
@@ -25,12 +29,21 @@ public final class Chain extends AbstractComponent implements Bijector {
         }
     }
 
-    /** The composition of {@code parts}, first applied first. */
+    /**
+     * The composition of {@code parts}, first applied first.
+     *
+     * @param parts the bijectors in forward order; none gives the identity
+     * @return the chain
+     */
     public static Chain of(Bijector... parts) {
         return new Chain(List.of(parts));
     }
 
-    /** The parts, in forward order. */
+    /**
+     * The parts, in forward order.
+     *
+     * @return the unmodifiable list of direct parts (nested chains are not flattened)
+     */
     public List<Bijector> parts() {
         return parts;
     }
@@ -101,7 +114,11 @@ public final class Chain extends AbstractComponent implements Bijector {
         return true;
     }
 
-    /** Flattens nested chains, for display and introspection. */
+    /**
+     * Flattens nested chains, for display and introspection.
+     *
+     * @return a new list of the leaf bijectors in forward order, no {@code Chain} among them
+     */
     public List<Bijector> flatten() {
         List<Bijector> out = new ArrayList<>();
         for (Bijector b : parts) {

@@ -57,6 +57,11 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * {@code transform.parameterCount() * mask.transformedSize()} features or channels; a
      * mismatch is reported on the first pass.
      *
+     * @param mask which elements are kept and which are transformed
+     * @param conditioner the network from the kept part to the transform's parameters; owned by the
+     *     coupling from now on (its parameters are the coupling's, under {@code net.})
+     * @param transform the element transform applied to the transformed part
+     * @return the coupling, unconditional (context size 0)
      * @throws NullPointerException naming the argument that is null
      */
     public static Coupling of(Mask mask, Layer conditioner, CouplingTransform transform) {
@@ -70,6 +75,11 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * built from {@code ctx} itself, so the coupling consumes {@code ctx}'s random source
      * exactly as the network does; pass {@code ctx.split()} for a stream of its own.
      *
+     * @param ctx makes and initializes the conditioner's parameters; its random source advances
+     * @param mask which elements are kept and which are transformed
+     * @param transform the element transform; its parameter count sizes the conditioner's output
+     * @param network builds the conditioner from {@code ctx} and the sizes above; must not return null
+     * @return the coupling, unconditional (context size 0)
      * @throws NullPointerException naming the argument that is null
      */
     public static Coupling of(BuildContext ctx, Mask mask, CouplingTransform transform, NetworkFactory network) {
@@ -84,6 +94,14 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * {@link #of(BuildContext, Mask, CouplingTransform, NetworkFactory)}. Pass the context with
      * {@link #forward(Tensor, Tensor)} (as {@code Flow.logProb(x, context)} does).
      *
+     * @param ctx makes and initializes the conditioner's parameters; its random source advances
+     * @param mask which elements are kept and which are transformed; a partition mask when
+     *     {@code contextSize > 0}
+     * @param transform the element transform; its parameter count sizes the conditioner's output
+     * @param network builds the conditioner from {@code ctx} and the sizes above; must not return null
+     * @param contextSize the number of context features, {@code [batch, contextSize]}; 0 for an
+     *     unconditional coupling
+     * @return the coupling
      * @throws NullPointerException naming the argument that is null
      * @throws IllegalArgumentException naming {@code contextSize} if it is negative
      */
@@ -110,6 +128,12 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * NICE's additive coupling {@code y_B = x_B + NN(x_A)} (log-det 0), the conditioner built
      * by {@code network} from {@code mask.conditionerSize()} to {@code mask.transformedSize()}.
      * See {@link #of(BuildContext, Mask, CouplingTransform, NetworkFactory)}.
+     *
+     * @param ctx makes and initializes the conditioner's parameters; its random source advances
+     * @param mask which elements are kept and which are transformed
+     * @param network builds the conditioner from {@code ctx} and the sizes above; must not return null
+     * @return the additive coupling, volume-preserving (log-det 0)
+     * @throws NullPointerException naming the argument that is null
      */
     public static Coupling additive(BuildContext ctx, Mask mask, NetworkFactory network) {
         return of(ctx, mask, CouplingTransform.additive(), network);
@@ -121,29 +145,50 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * {@code network} from {@code mask.conditionerSize()} to {@code 2 mask.transformedSize()}.
      * See {@link #of(BuildContext, Mask, CouplingTransform, NetworkFactory)}.
      *
+     * @param ctx makes and initializes the conditioner's parameters; its random source advances
+     * @param mask which elements are kept and which are transformed
+     * @param network builds the conditioner from {@code ctx} and the sizes above; must not return null
      * @param scale how the log-scale is bounded: {@link CouplingTransform.Scale#TANH} (RealNVP),
      *     {@link CouplingTransform.Scale#SIGMOID} (Glow) or {@link CouplingTransform.Scale#EXP}
+     * @return the affine coupling
+     * @throws NullPointerException naming the argument that is null
      */
     public static Coupling affine(BuildContext ctx, Mask mask, NetworkFactory network, CouplingTransform.Scale scale) {
         return of(ctx, mask, CouplingTransform.affine(scale), network);
     }
 
-    /** The mask. */
+    /**
+     * The mask.
+     *
+     * @return the mask that splits inputs into kept and transformed elements
+     */
     public Mask mask() {
         return mask;
     }
 
-    /** The conditioner network. */
+    /**
+     * The conditioner network.
+     *
+     * @return the conditioner, registered as the child {@code net}
+     */
     public Layer conditioner() {
         return conditioner;
     }
 
-    /** The element transform. */
+    /**
+     * The element transform.
+     *
+     * @return the transform applied to the transformed part
+     */
     public CouplingTransform transform() {
         return transform;
     }
 
-    /** The context features the conditioner sees besides the kept part (0 for none). */
+    /**
+     * The context features the conditioner sees besides the kept part (0 for none).
+     *
+     * @return the context size, {@code >= 0}; 0 for an unconditional coupling
+     */
     public int contextSize() {
         return contextSize;
     }

@@ -12,7 +12,11 @@ import org.flows4j.api.tensor.Tensor;
  */
 public interface CouplingTransform {
 
-    /** NICE's additive transform {@code y = x + m}. */
+    /**
+     * NICE's additive transform {@code y = x + m}.
+     *
+     * @return a new additive transform (one parameter, log-det 0)
+     */
     static CouplingTransform additive() {
         return new Additive();
     }
@@ -20,22 +24,46 @@ public interface CouplingTransform {
     /**
      * The affine transform {@code y = x exp(s) + t}, {@code s = scale(h_s)}.
      *
+     * @param scale how the conditioner's raw output becomes the log-scale {@code s}
+     * @return a new affine transform (two parameters: raw log-scale, then shift)
      * @throws NullPointerException if {@code scale} is null
      */
     static CouplingTransform affine(Scale scale) {
         return new Affine(scale);
     }
 
-    /** How many parameter tensors, each of the transformed part's shape, it takes. */
+    /**
+     * How many parameter tensors, each of the transformed part's shape, it takes.
+     *
+     * @return the parameter count {@code k}, {@code >= 1}; the conditioner outputs {@code k} times the
+     *     transformed part's size along axis 1
+     */
     int parameterCount();
 
-    /** {@code y = g(x; params)} and the per-element {@code log|dy/dx|}, or null where it is 0 everywhere. */
+    /**
+     * {@code y = g(x; params)} and the per-element {@code log|dy/dx|}, or null where it is 0 everywhere.
+     *
+     * @param x the transformed part, {@code [batch, n, ...]}
+     * @param params the {@link #parameterCount()} parameter tensors, each of {@code x}'s shape, in order
+     * @return {@code y} of {@code x}'s shape and the per-element log-derivative (null when 0)
+     */
     Result forward(Tensor x, List<Tensor> params);
 
-    /** {@code x = g^-1(y; params)} and the per-element {@code log|dx/dy|}, or null where it is 0 everywhere. */
+    /**
+     * {@code x = g^-1(y; params)} and the per-element {@code log|dx/dy|}, or null where it is 0 everywhere.
+     *
+     * @param y the transformed part of the output, {@code [batch, n, ...]}
+     * @param params the {@link #parameterCount()} parameter tensors, each of {@code y}'s shape, in order
+     * @return {@code x} of {@code y}'s shape and the per-element log-derivative (null when 0)
+     */
     Result inverse(Tensor y, List<Tensor> params);
 
-    /** The output and its per-element log-derivative (null for a volume-preserving transform). */
+    /**
+     * The output and its per-element log-derivative (null for a volume-preserving transform).
+     *
+     * @param value the transformed elements, of the input's shape
+     * @param logDet the per-element log-derivative, of the input's shape; null where it is 0 everywhere
+     */
     record Result(Tensor value, Tensor logDet) {
     }
 
@@ -71,12 +99,21 @@ public interface CouplingTransform {
 
         private final Scale scale;
 
-        /** An affine transform with the given log-scale function. */
+        /**
+         * An affine transform with the given log-scale function.
+         *
+         * @param scale how the conditioner's raw output becomes the log-scale {@code s}
+         * @throws NullPointerException if {@code scale} is null
+         */
         public Affine(Scale scale) {
             this.scale = java.util.Objects.requireNonNull(scale, "scale");
         }
 
-        /** The log-scale function. */
+        /**
+         * The log-scale function.
+         *
+         * @return the function this transform bounds its log-scale with
+         */
         public Scale scale() {
             return scale;
         }

@@ -14,7 +14,13 @@ public final class Dequantization {
     private Dequantization() {
     }
 
-    /** {@code pixels + u} with fresh uniform noise from {@code random}. */
+    /**
+     * {@code pixels + u} with fresh uniform noise from {@code random}.
+     *
+     * @param pixels the integer pixel values, any shape
+     * @param random the noise source; advances by {@code pixels.shape().size()} draws
+     * @return a new tensor of {@code pixels}' shape, dtype and backend, each value in {@code [k, k + 1)}
+     */
     public static Tensor apply(Tensor pixels, RandomSource random) {
         return pixels.add(random.uniform(pixels.backend(), pixels.dtype(), pixels.shape(), 0, 1));
     }

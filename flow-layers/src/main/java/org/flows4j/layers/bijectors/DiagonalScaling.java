@@ -18,7 +18,13 @@ public final class DiagonalScaling extends AbstractComponent implements Bijector
 
     private final Parameter logScale;
 
-    /** A scaling of events of {@code eventShape}, its parameter made by {@code ctx} (nothing is drawn). */
+    /**
+     * A scaling of events of {@code eventShape}, its parameter made by {@code ctx} (nothing is drawn).
+     *
+     * @param ctx makes the parameter (backend and dtype); draws nothing from its random source
+     * @param eventShape the shape of one event, without the batch axis; one scale per element
+     * @throws NullPointerException if an argument is null
+     */
     public DiagonalScaling(BuildContext ctx, Shape eventShape) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(eventShape, "eventShape");

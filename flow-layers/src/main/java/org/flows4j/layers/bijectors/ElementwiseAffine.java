@@ -22,7 +22,14 @@ public final class ElementwiseAffine extends AbstractComponent implements Biject
     private final Parameter mean;
     private final Parameter logScale;
 
-    /** A learned standardization of events of {@code eventShape}, its parameters made by {@code ctx} (nothing is drawn). */
+    /**
+     * A learned standardization of events of {@code eventShape}, its parameters made by {@code ctx} (nothing
+     * is drawn).
+     *
+     * @param ctx makes the parameters (backend and dtype); draws nothing from its random source
+     * @param eventShape the shape of one event, without the batch axis; one mean and scale per element
+     * @throws NullPointerException if an argument is null
+     */
     public ElementwiseAffine(BuildContext ctx, Shape eventShape) {
         Objects.requireNonNull(ctx, "ctx");
         this.eventShape = Objects.requireNonNull(eventShape, "eventShape");

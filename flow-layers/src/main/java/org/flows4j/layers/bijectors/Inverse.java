@@ -15,12 +15,20 @@ public final class Inverse implements Bijector {
 
     private final Bijector inner;
 
-    /** The inverse of {@code inner}. */
+    /**
+     * The inverse of {@code inner}.
+     *
+     * @param inner the bijector to run backwards; its parameters are shared, not copied
+     */
     public Inverse(Bijector inner) {
         this.inner = inner;
     }
 
-    /** The bijector this one inverts. */
+    /**
+     * The bijector this one inverts.
+     *
+     * @return the wrapped bijector
+     */
     public Bijector inner() {
         return inner;
     }

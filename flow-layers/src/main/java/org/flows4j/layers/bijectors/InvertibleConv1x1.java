@@ -82,6 +82,9 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
      * The plain parameterization over {@code channels}, initialized from a random rotation
      * drawn from {@code ctx.random()}.
      *
+     * @param ctx makes the parameters; the rotation is drawn from its random source, which advances
+     * @param channels the size of axis 1 of the inputs ({@code W} is {@code channels x channels}), {@code > 0}
+     * @return the convolution, with the single parameter {@code weight}
      * @throws IllegalArgumentException naming {@code channels} if it is not positive
      */
     public static InvertibleConv1x1 plain(BuildContext ctx, int channels) {
@@ -92,18 +95,30 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
      * The LU parameterization over {@code channels}, initialized from a random rotation
      * drawn from {@code ctx.random()}.
      *
+     * @param ctx makes the parameters; the rotation is drawn from its random source, which advances
+     * @param channels the size of axis 1 of the inputs ({@code W} is {@code channels x channels}), {@code > 0}
+     * @return the convolution, with parameters {@code lower}, {@code upper} and {@code logAbsS} and the
+     *     fixed state {@code permutation} and {@code signS}
      * @throws IllegalArgumentException naming {@code channels} if it is not positive
      */
     public static InvertibleConv1x1 lu(BuildContext ctx, int channels) {
         return new InvertibleConv1x1(ctx, channels, true);
     }
 
-    /** Whether this is the LU parameterization. */
+    /**
+     * Whether this is the LU parameterization.
+     *
+     * @return {@code true} if made by {@link #lu}, {@code false} if made by {@link #plain}
+     */
     public boolean isLuParameterized() {
         return luParameterized;
     }
 
-    /** The current matrix {@code W}, differentiable in the parameters. */
+    /**
+     * The current matrix {@code W}, differentiable in the parameters.
+     *
+     * @return {@code W}, {@code [channels, channels]}; for the LU form computed anew from the factors
+     */
     public Tensor matrix() {
         if (!luParameterized) {
             return weight.value();

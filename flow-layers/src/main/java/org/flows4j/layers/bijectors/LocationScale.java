@@ -26,18 +26,28 @@ public final class LocationScale implements CouplingTransform {
     /**
      * The transform with {@code alpha = scale(h)}.
      *
+     * @param scale how the conditioner's raw output {@code h_alpha} becomes the log-scale {@code alpha}
+     * @return the transform
      * @throws NullPointerException if {@code scale} is null
      */
     public static LocationScale of(Scale scale) {
         return new LocationScale(Objects.requireNonNull(scale, "scale"));
     }
 
-    /** The paper's form, {@code alpha = h} unbounded. */
+    /**
+     * The paper's form, {@code alpha = h} unbounded.
+     *
+     * @return the transform with {@link CouplingTransform.Scale#EXP}
+     */
     public static LocationScale gaussian() {
         return of(Scale.EXP);
     }
 
-    /** The log-scale function. */
+    /**
+     * The log-scale function.
+     *
+     * @return the function that bounds {@code alpha}
+     */
     public Scale scale() {
         return scale;
     }

@@ -17,7 +17,13 @@ public final class Logit implements Bijector {
 
     private final double alpha;
 
-    /** A logit with boundary margin {@code alpha} in {@code [0, 0.5)}. */
+    /**
+     * A logit with boundary margin {@code alpha} in {@code [0, 0.5)}.
+     *
+     * @param alpha the margin that keeps {@code p} inside {@code [alpha, 1 - alpha]}, in {@code [0, 0.5)};
+     *     0 maps 0 and 1 to infinities, RealNVP uses 0.05
+     * @throws IllegalArgumentException if {@code alpha} is outside {@code [0, 0.5)}
+     */
     public Logit(double alpha) {
         if (!(alpha >= 0 && alpha < 0.5)) {
             throw new IllegalArgumentException("logit alpha must be in [0, 0.5), got " + alpha);

@@ -59,6 +59,8 @@ public final class Maf {
      * MAF over vectors of {@code features} elements, with the defaults: 5 transforms, MADEs
      * {@code Made.hidden(64, 64)}, the Gaussian element transform, no batch normalization, no context.
      *
+     * @param features the dimension {@code D} of the data vectors, {@code > 0}
+     * @return the spec
      * @throws IllegalArgumentException naming {@code features} if it is not positive
      */
     public static Maf features(int features) {
@@ -68,7 +70,13 @@ public final class Maf {
         return new Maf(features, 5, Made.hidden(64, 64), LocationScale.gaussian(), false, 0, false);
     }
 
-    /** The inverse autoregressive flow of {@code features}: {@link #features} run backwards. */
+    /**
+     * The inverse autoregressive flow of {@code features}: {@link #features} run backwards.
+     *
+     * @param features the dimension {@code D} of the data vectors, {@code > 0}
+     * @return the spec, with the same defaults as {@link #features}
+     * @throws IllegalArgumentException naming {@code features} if it is not positive
+     */
     public static Maf iaf(int features) {
         Maf m = features(features);
         return new Maf(m.features, m.transforms, m.network, m.transform, m.batchNorm, m.contextSize, true);
@@ -77,6 +85,8 @@ public final class Maf {
     /**
      * This spec with {@code transforms} autoregressive layers.
      *
+     * @param transforms the number of autoregressive layers, {@code > 0}
+     * @return a modified copy; this spec is unchanged
      * @throws IllegalArgumentException naming {@code transforms} if it is not positive
      */
     public Maf transforms(int transforms) {
@@ -86,19 +96,36 @@ public final class Maf {
         return new Maf(features, transforms, network, transform, batchNorm, contextSize, inverse);
     }
 
-    /** This spec with MADEs built by {@code network}. */
+    /**
+     * This spec with MADEs built by {@code network}.
+     *
+     * @param network the MADE architecture of every layer
+     * @return a modified copy; this spec is unchanged
+     * @throws NullPointerException if {@code network} is null
+     */
     public Maf network(Made.Spec network) {
         return new Maf(features, transforms, Objects.requireNonNull(network, "network"), transform, batchNorm,
                 contextSize, inverse);
     }
 
-    /** This spec with another element transform (a {@link RationalQuadraticSpline} for NSF-AR). */
+    /**
+     * This spec with another element transform (a {@link RationalQuadraticSpline} for NSF-AR).
+     *
+     * @param transform the element transform of every layer; its parameter count sizes each MADE's output
+     * @return a modified copy; this spec is unchanged
+     * @throws NullPointerException if {@code transform} is null
+     */
     public Maf transform(CouplingTransform transform) {
         return new Maf(features, transforms, network, Objects.requireNonNull(transform, "transform"), batchNorm,
                 contextSize, inverse);
     }
 
-    /** This spec with (true) or without (false, the default) batch normalization between layers. */
+    /**
+     * This spec with (true) or without (false, the default) batch normalization between layers.
+     *
+     * @param batchNorm whether to put a {@link BatchNorm} between consecutive layers (none after the last)
+     * @return a modified copy; this spec is unchanged
+     */
     public Maf batchNorm(boolean batchNorm) {
         return new Maf(features, transforms, network, transform, batchNorm, contextSize, inverse);
     }
@@ -106,6 +133,8 @@ public final class Maf {
     /**
      * This spec conditioned on a context of {@code contextSize} features (0: unconditional).
      *
+     * @param contextSize the number of context features, {@code [batch, contextSize]}; {@code >= 0}
+     * @return a modified copy; this spec is unchanged
      * @throws IllegalArgumentException naming {@code contextSize} if it is negative
      */
     public Maf context(int contextSize) {
@@ -115,27 +144,49 @@ public final class Maf {
         return new Maf(features, transforms, network, transform, batchNorm, contextSize, inverse);
     }
 
-    /** The number of features. */
+    /**
+     * The number of features.
+     *
+     * @return the dimension {@code D} of the data vectors
+     */
     public int features() {
         return features;
     }
 
-    /** The number of autoregressive layers. */
+    /**
+     * The number of autoregressive layers.
+     *
+     * @return the number of layers, not counting batch normalizations
+     */
     public int transforms() {
         return transforms;
     }
 
-    /** Whether this is the inverse autoregressive flow. */
+    /**
+     * Whether this is the inverse autoregressive flow.
+     *
+     * @return {@code true} for a spec made by {@link #iaf}
+     */
     public boolean isInverse() {
         return inverse;
     }
 
-    /** The context features (0 for none). */
+    /**
+     * The context features (0 for none).
+     *
+     * @return the context size, {@code >= 0}
+     */
     public int contextSize() {
         return contextSize;
     }
 
-    /** The layers alone, data to latent, each MADE from its own {@code ctx.split()}. */
+    /**
+     * The layers alone, data to latent, each MADE from its own {@code ctx.split()}.
+     *
+     * @param ctx makes the parameters; its random source advances by one split per layer
+     * @return a new chain of fresh layers on each call
+     * @throws NullPointerException if {@code ctx} is null
+     */
     public Chain bijector(BuildContext ctx) {
         Objects.requireNonNull(ctx, "ctx");
         List<Bijector> layers = new ArrayList<>();
@@ -151,7 +202,13 @@ public final class Maf {
         return new Chain(layers);
     }
 
-    /** The flow: {@link #bijector} over a standard normal of {@code features} dimensions. */
+    /**
+     * The flow: {@link #bijector} over a standard normal of {@code features} dimensions.
+     *
+     * @param ctx makes the parameters; its random source advances as in {@link #bijector}
+     * @return a new flow with fresh parameters on each call
+     * @throws NullPointerException if {@code ctx} is null
+     */
     public Flow build(BuildContext ctx) {
         return new Flow(bijector(ctx), new StandardNormal(ctx, Shape.of(features)));
     }

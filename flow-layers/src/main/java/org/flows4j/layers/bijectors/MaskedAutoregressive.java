@@ -50,6 +50,11 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
      * An unconditional transform over {@code ordering.size()} features, its MADE built by
      * {@code network} with {@code transform.parameterCount()} outputs per feature from {@code ctx}.
      *
+     * @param ctx makes and initializes the MADE's parameters; its random source advances
+     * @param ordering the autoregressive order of the features; its size is the number of features
+     * @param transform the element transform; its parameter count sizes the MADE's output
+     * @param network the MADE architecture
+     * @return the transform, over inputs {@code [batch, ordering.size()]}
      * @throws NullPointerException naming the argument that is null
      */
     public static MaskedAutoregressive of(BuildContext ctx, Made.Ordering ordering, CouplingTransform transform,
@@ -61,6 +66,12 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
      * A transform conditioned on a context of {@code contextSize} features (0: none), its MADE
      * built by {@code network} with {@code transform.parameterCount()} outputs per feature.
      *
+     * @param ctx makes and initializes the MADE's parameters; its random source advances
+     * @param ordering the autoregressive order of the features; its size is the number of features
+     * @param transform the element transform; its parameter count sizes the MADE's output
+     * @param network the MADE architecture
+     * @param contextSize the number of context features, {@code [batch, contextSize]}; 0 for none
+     * @return the transform, over inputs {@code [batch, ordering.size()]}
      * @throws NullPointerException naming the argument that is null
      * @throws IllegalArgumentException naming {@code contextSize} if it is negative
      */
@@ -74,17 +85,29 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
                 transform);
     }
 
-    /** The conditioner. */
+    /**
+     * The conditioner.
+     *
+     * @return the MADE, registered as the child {@code made}
+     */
     public Made made() {
         return made;
     }
 
-    /** The element transform. */
+    /**
+     * The element transform.
+     *
+     * @return the transform applied to each feature
+     */
     public CouplingTransform transform() {
         return transform;
     }
 
-    /** The context features (0 for none). */
+    /**
+     * The context features (0 for none).
+     *
+     * @return the MADE's context size, {@code >= 0}
+     */
     public int contextSize() {
         return made.contextSize();
     }

@@ -8,7 +8,14 @@ public final class Masks {
     private Masks() {
     }
 
-    /** The first {@code ceil(n/2)} features kept, the rest transformed (flipped: the other way). */
+    /**
+     * The first {@code ceil(n/2)} features kept, the rest transformed (flipped: the other way).
+     *
+     * @param n the size of axis 1 (features or channels), at least 2
+     * @param flip whether to keep the last {@code floor(n/2)} and transform the first {@code ceil(n/2)} instead
+     * @return the partition mask
+     * @throws IllegalArgumentException if {@code n} is 0 or 1 (a partition needs two non-empty sets)
+     */
     public static PartitionMask halves(int n, boolean flip) {
         int k = (n + 1) / 2;
         int[] first = range(0, k);
@@ -16,7 +23,14 @@ public final class Masks {
         return flip ? new PartitionMask(n, second, first) : new PartitionMask(n, first, second);
     }
 
-    /** Even indices kept and odd transformed (flipped: odd kept): NICE's split of MNIST pixels. */
+    /**
+     * Even indices kept and odd transformed (flipped: odd kept): NICE's split of MNIST pixels.
+     *
+     * @param n the size of axis 1 (features or channels), at least 2
+     * @param flip whether to keep the odd indices and transform the even ones instead
+     * @return the partition mask
+     * @throws IllegalArgumentException if {@code n} is 0 or 1 (a partition needs two non-empty sets)
+     */
     public static PartitionMask oddEven(int n, boolean flip) {
         int[] even = new int[(n + 1) / 2];
         int[] odd = new int[n / 2];
@@ -33,6 +47,11 @@ public final class Masks {
     /**
      * RealNVP's checkerboard over an event {@code [c, h, w]}: element {@code (i, j)} kept where
      * {@code i + j} is even (flipped: odd), the same pattern in every channel.
+     *
+     * @param eventShape the image event {@code [c, h, w]}, without the batch axis
+     * @param flip whether to keep the elements where {@code i + j} is odd instead
+     * @return the binary mask
+     * @throws IllegalArgumentException if {@code eventShape} is not of rank 3
      */
     public static BinaryMask checkerboard(Shape eventShape, boolean flip) {
         if (eventShape.rank() != 3) {
@@ -52,7 +71,14 @@ public final class Masks {
         return new BinaryMask(eventShape, keep);
     }
 
-    /** RealNVP's channel-wise mask: the first half of the {@code channels} kept (flipped: the second half). */
+    /**
+     * RealNVP's channel-wise mask: the first half of the {@code channels} kept (flipped: the second half).
+     *
+     * @param channels the number of channels on axis 1, at least 2; an odd count keeps the larger half first
+     * @param flip whether to keep the second half instead
+     * @return the partition mask, as {@link #halves} of {@code channels}
+     * @throws IllegalArgumentException if {@code channels < 2}
+     */
     public static PartitionMask channelWise(int channels, boolean flip) {
         if (channels < 2) {
             throw new IllegalArgumentException("a channel-wise mask needs at least 2 channels, got " + channels);

@@ -26,6 +26,12 @@ public final class MultiScale extends AbstractComponent implements Bijector {
     /**
      * One level: its steps, the shape of one sample after them, and the prior of the half
      * it factors out (ignored on the last level; null for none).
+     *
+     * @param steps the level's bijector (squeeze, then flow steps), registered as {@code level<i>}
+     * @param outputShape the shape {@code [c, h, w]} of one sample after {@code steps}; {@code c} even on
+     *     every level but the last
+     * @param prior the learned prior of the factored-out half, registered as {@code prior<i>}; null for
+     *     none, ignored on the last level
      */
     public record Level(Bijector steps, Shape outputShape, SplitPrior prior) {
     }
@@ -37,6 +43,12 @@ public final class MultiScale extends AbstractComponent implements Bijector {
     /**
      * Levels over images of {@code inputShape} ({@code [c, h, w]}); each level but the last
      * must end with an even number of channels.
+     *
+     * @param inputShape the shape {@code [c, h, w]} of one input sample, without the batch axis
+     * @param levels the levels, first applied first, copied; at least one, and together their factored-out
+     *     halves and the last level's output must account for every element of {@code inputShape}
+     * @throws IllegalArgumentException if {@code levels} is empty, a level but the last ends with an odd
+     *     number of channels, or the sizes do not add up to {@code inputShape.size()}
      */
     public MultiScale(Shape inputShape, List<Level> levels) {
         if (levels.isEmpty()) {
@@ -71,12 +83,20 @@ public final class MultiScale extends AbstractComponent implements Bijector {
         }
     }
 
-    /** The shape of one input sample. */
+    /**
+     * The shape of one input sample.
+     *
+     * @return the event shape {@code [c, h, w]}, without the batch axis
+     */
     public Shape inputShape() {
         return inputShape;
     }
 
-    /** The latent size per sample (equal to the input's). */
+    /**
+     * The latent size per sample (equal to the input's).
+     *
+     * @return {@code D}, the elements per sample; the latent is {@code [batch, D]}
+     */
     public int latentSize() {
         return inputShape.size();
     }

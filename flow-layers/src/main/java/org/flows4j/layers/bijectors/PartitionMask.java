@@ -37,17 +37,29 @@ public final class PartitionMask implements Mask {
         }
     }
 
-    /** The indices of axis 1 that are kept. */
+    /**
+     * The indices of axis 1 that are kept.
+     *
+     * @return a copy of the kept indices, in the order the conditioner sees them
+     */
     public int[] kept() {
         return kept.clone();
     }
 
-    /** The indices of axis 1 that are transformed. */
+    /**
+     * The indices of axis 1 that are transformed.
+     *
+     * @return a copy of the transformed indices, in the order of the transformed part
+     */
     public int[] transformed() {
         return transformed.clone();
     }
 
-    /** The same split with the roles of the two sets swapped. */
+    /**
+     * The same split with the roles of the two sets swapped.
+     *
+     * @return a new mask that keeps what this one transforms and vice versa
+     */
     public PartitionMask flipped() {
         return new PartitionMask(size, transformed, kept);
     }

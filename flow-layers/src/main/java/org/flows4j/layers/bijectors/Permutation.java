@@ -17,7 +17,13 @@ public final class Permutation implements Bijector {
     private final int[] perm;
     private final int[] inverse;
 
-    /** The permutation {@code perm} of {@code 0 .. n-1}. */
+    /**
+     * The permutation {@code perm} of {@code 0 .. n-1}.
+     *
+     * @param perm the source index of each output position, {@code y[:, i] = x[:, perm[i]]}; a permutation of
+     *     {@code 0 .. perm.length - 1}, copied
+     * @throws IllegalArgumentException if {@code perm} is not a permutation
+     */
     public Permutation(int[] perm) {
         this.perm = perm.clone();
         this.inverse = new int[perm.length];
@@ -31,7 +37,12 @@ public final class Permutation implements Bijector {
         }
     }
 
-    /** Reverses the order of {@code n} features or channels. */
+    /**
+     * Reverses the order of {@code n} features or channels.
+     *
+     * @param n the size of axis 1, {@code >= 0}
+     * @return the permutation {@code n-1, ..., 1, 0}
+     */
     public static Permutation reverse(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
@@ -40,12 +51,23 @@ public final class Permutation implements Bijector {
         return new Permutation(p);
     }
 
-    /** A uniformly random permutation of {@code n}, drawn once from {@code ctx.random()} and fixed. */
+    /**
+     * A uniformly random permutation of {@code n}, drawn once from {@code ctx.random()} and fixed.
+     *
+     * @param ctx the source of the permutation; its random source advances, nothing else is used
+     * @param n the size of axis 1
+     * @return the permutation; it has no parameters, so saving a model does not save it: rebuild it from
+     *     the same seed
+     */
     public static Permutation random(BuildContext ctx, int n) {
         return new Permutation(ctx.random().permutation(n));
     }
 
-    /** The permutation. */
+    /**
+     * The permutation.
+     *
+     * @return a copy of the indices, {@code perm[i]} the input index of output position {@code i}
+     */
     public int[] indices() {
         return perm.clone();
     }

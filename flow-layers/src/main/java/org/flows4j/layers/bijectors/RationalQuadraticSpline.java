@@ -15,8 +15,8 @@ import org.flows4j.api.tensor.Tensor;
  * raw outputs per element ({@code K} widths, {@code K} heights, {@code K - 1} derivatives, in
  * that order):
  * <pre>
- *   w_k = w_min + (1 - K w_min) softmax(u^w)_k,     x_k = -B + 2B sum_{i<k} w_i   (x_0 = -B, x_K = B)
- *   h_k = h_min + (1 - K h_min) softmax(u^h)_k,     y_k = -B + 2B sum_{i<k} h_i
+ *   w_k = w_min + (1 - K w_min) softmax(u^w)_k,     x_k = -B + 2B sum_{i&lt;k} w_i   (x_0 = -B, x_K = B)
+ *   h_k = h_min + (1 - K h_min) softmax(u^h)_k,     y_k = -B + 2B sum_{i&lt;k} h_i
  *   d_k = d_min + softplus(u^d_k + ln(e^(1 - d_min) - 1))  for the K - 1 inner knots,  d_0 = d_K = 1
  * </pre>
  * The shift inside the softplus makes a raw output of 0 a derivative of exactly 1, so a
@@ -61,17 +61,29 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         this.derivativeShift = Math.log(Math.expm1(1 - minDerivative));
     }
 
-    /** A builder with the defaults: 8 bins on [-3, 3], minimum width, height and derivative 1e-3. */
+    /**
+     * A builder with the defaults: 8 bins on [-3, 3], minimum width, height and derivative 1e-3.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The number of bins {@code K}. */
+    /**
+     * The number of bins {@code K}.
+     *
+     * @return {@code K}, at least 2
+     */
     public int bins() {
         return bins;
     }
 
-    /** The half-width {@code B} of the interval {@code [-B, B]} the bins cover. */
+    /**
+     * The half-width {@code B} of the interval {@code [-B, B]} the bins cover.
+     *
+     * @return {@code B}, positive and finite
+     */
     public double bound() {
         return bound;
     }
@@ -211,31 +223,57 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         private Builder() {
         }
 
-        /** The number of bins {@code K} (default 8). */
+        /**
+         * The number of bins {@code K} (default 8).
+         *
+         * @param bins the number of bins, at least 2 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder bins(int bins) {
             this.bins = bins;
             return this;
         }
 
-        /** The half-width {@code B} of the spline's interval {@code [-B, B]} (default 3). */
+        /**
+         * The half-width {@code B} of the spline's interval {@code [-B, B]} (default 3).
+         *
+         * @param bound {@code B}, positive and finite (checked by {@link #build()}); outside {@code [-B, B]}
+         *     the map is the identity
+         * @return this builder
+         */
         public Builder bound(double bound) {
             this.bound = bound;
             return this;
         }
 
-        /** The smallest bin width as a fraction of {@code 2B} (default 1e-3). */
+        /**
+         * The smallest bin width as a fraction of {@code 2B} (default 1e-3).
+         *
+         * @param minBinWidth the fraction, in {@code [0, 1 / bins)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder minBinWidth(double minBinWidth) {
             this.minBinWidth = minBinWidth;
             return this;
         }
 
-        /** The smallest bin height as a fraction of {@code 2B} (default 1e-3). */
+        /**
+         * The smallest bin height as a fraction of {@code 2B} (default 1e-3).
+         *
+         * @param minBinHeight the fraction, in {@code [0, 1 / bins)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder minBinHeight(double minBinHeight) {
             this.minBinHeight = minBinHeight;
             return this;
         }
 
-        /** The smallest derivative at an inner knot (default 1e-3). */
+        /**
+         * The smallest derivative at an inner knot (default 1e-3).
+         *
+         * @param minDerivative the floor, in {@code (0, 1)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder minDerivative(double minDerivative) {
             this.minDerivative = minDerivative;
             return this;
@@ -244,6 +282,7 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         /**
          * The spline.
          *
+         * @return a new immutable spline with these settings; the builder can be reused
          * @throws IllegalArgumentException naming the setting out of range: {@code bins >= 2},
          *     {@code bound > 0} and finite, {@code 0 <= minBinWidth, minBinHeight < 1 / bins},
          *     {@code 0 < minDerivative < 1}

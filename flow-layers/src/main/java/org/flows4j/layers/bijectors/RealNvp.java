@@ -53,6 +53,8 @@ public final class RealNvp {
      * RealNVP over vectors of {@code features} elements, with the defaults: 8 transforms,
      * conditioners {@code Mlp.hidden(64, 64)}, scale {@code tanh}.
      *
+     * @param features the dimension {@code D} of the data vectors, at least 2
+     * @return the spec
      * @throws IllegalArgumentException naming {@code features} if it is below 2 (a coupling
      *     needs two non-empty halves)
      */
@@ -67,6 +69,8 @@ public final class RealNvp {
     /**
      * This spec with {@code transforms} coupling layers.
      *
+     * @param transforms the number of coupling layers, {@code > 0}
+     * @return a modified copy; this spec is unchanged
      * @throws IllegalArgumentException naming {@code transforms} if it is not positive
      */
     public RealNvp transforms(int transforms) {
@@ -79,6 +83,8 @@ public final class RealNvp {
     /**
      * This spec with conditioners built by {@code network}.
      *
+     * @param network the conditioners' architecture; sized by each coupling
+     * @return a modified copy; this spec is unchanged
      * @throws NullPointerException if {@code network} is null
      */
     public RealNvp network(NetworkFactory network) {
@@ -88,33 +94,57 @@ public final class RealNvp {
     /**
      * This spec with log-scales {@code s = scale(h_s)}.
      *
+     * @param scale how each conditioner's raw output becomes the log-scale
+     * @return a modified copy; this spec is unchanged
      * @throws NullPointerException if {@code scale} is null
      */
     public RealNvp scale(CouplingTransform.Scale scale) {
         return new RealNvp(features, transforms, network, Objects.requireNonNull(scale, "scale"));
     }
 
-    /** The number of features. */
+    /**
+     * The number of features.
+     *
+     * @return the dimension {@code D} of the data vectors
+     */
     public int features() {
         return features;
     }
 
-    /** The number of coupling layers. */
+    /**
+     * The number of coupling layers.
+     *
+     * @return the number of couplings
+     */
     public int transforms() {
         return transforms;
     }
 
-    /** The conditioners' architecture. */
+    /**
+     * The conditioners' architecture.
+     *
+     * @return the network factory every coupling's conditioner is built by
+     */
     public NetworkFactory network() {
         return network;
     }
 
-    /** The log-scale function. */
+    /**
+     * The log-scale function.
+     *
+     * @return the scale of every coupling
+     */
     public CouplingTransform.Scale scale() {
         return scale;
     }
 
-    /** The chain of couplings alone, data to latent, each conditioner from its own {@code ctx.split()}. */
+    /**
+     * The chain of couplings alone, data to latent, each conditioner from its own {@code ctx.split()}.
+     *
+     * @param ctx makes the parameters; its random source advances by one split per coupling
+     * @return a new chain of fresh couplings on each call
+     * @throws NullPointerException if {@code ctx} is null
+     */
     public Chain bijector(BuildContext ctx) {
         Objects.requireNonNull(ctx, "ctx");
         List<Bijector> couplings = new ArrayList<>(transforms);
@@ -124,7 +154,13 @@ public final class RealNvp {
         return new Chain(couplings);
     }
 
-    /** The flow: {@link #bijector} over a standard normal of {@code features} dimensions. */
+    /**
+     * The flow: {@link #bijector} over a standard normal of {@code features} dimensions.
+     *
+     * @param ctx makes the parameters; its random source advances as in {@link #bijector}
+     * @return a new flow with fresh parameters on each call
+     * @throws NullPointerException if {@code ctx} is null
+     */
     public Flow build(BuildContext ctx) {
         return new Flow(bijector(ctx), new StandardNormal(ctx, Shape.of(features)));
     }

@@ -17,7 +17,13 @@ public final class Reshape implements Bijector {
     private final Shape from;
     private final Shape to;
 
-    /** Samples of {@code from} become samples of {@code to}. */
+    /**
+     * Samples of {@code from} become samples of {@code to}.
+     *
+     * @param from the event shape of the inputs, without the batch axis
+     * @param to the event shape of the outputs, of the same size as {@code from}
+     * @throws IllegalArgumentException if the two shapes differ in size
+     */
     public Reshape(Shape from, Shape to) {
         if (from.size() != to.size()) {
             throw new IllegalArgumentException("cannot reshape events of " + from + " to " + to);

@@ -16,7 +16,12 @@ public final class Scale implements Bijector {
 
     private final double factor;
 
-    /** Multiplication by {@code factor} (nonzero and finite). */
+    /**
+     * Multiplication by {@code factor} (nonzero and finite).
+     *
+     * @param factor the constant {@code c}; negative values flip signs, and only {@code |c|} enters the log-det
+     * @throws IllegalArgumentException if {@code factor} is 0, infinite or NaN
+     */
     public Scale(double factor) {
         if (factor == 0 || !Double.isFinite(factor)) {
             throw new IllegalArgumentException("a scaling factor must be nonzero and finite, got " + factor);

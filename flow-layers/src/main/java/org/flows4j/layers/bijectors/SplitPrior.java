@@ -21,7 +21,12 @@ public final class SplitPrior extends AbstractComponent {
 
     private final Layer net;
 
-    /** A prior conditioned through {@code net}, registered as {@code net}. */
+    /**
+     * A prior conditioned through {@code net}, registered as {@code net}.
+     *
+     * @param net maps the kept half {@code [n, c_h, ...]} to {@code [n, 2 c_z, ...]}, means first; owned by
+     *     the prior from now on
+     */
     public SplitPrior(Layer net) {
         this.net = child("net", net);
     }
@@ -39,13 +44,27 @@ public final class SplitPrior extends AbstractComponent {
         return h.split(1, c, c).toArray(new Tensor[0]);
     }
 
-    /** {@code eps} for the factored half {@code z} given the kept half. */
+    /**
+     * {@code eps} for the factored half {@code z} given the kept half.
+     *
+     * @param z the factored-out half, {@code [n, c_z, ...]}
+     * @param kept the kept half that conditions the prior, {@code [n, c_h, ...]}
+     * @return {@code eps} of {@code z}'s shape and the log-det {@code -sum log sigma}, {@code [n]}
+     * @throws IllegalArgumentException if the network's output does not have the shape {@code [n, 2 c_z, ...]}
+     */
     public Transformed forward(Tensor z, Tensor kept) {
         Tensor[] p = meanAndLogStd(kept, z);
         return new Transformed(z.sub(p[0]).mul(p[1].neg().exp()), Events.sumPerSample(p[1]).neg());
     }
 
-    /** The factored half {@code z} for {@code eps} given the kept half. */
+    /**
+     * The factored half {@code z} for {@code eps} given the kept half.
+     *
+     * @param eps the standardized half, {@code [n, c_z, ...]}
+     * @param kept the kept half that conditions the prior, {@code [n, c_h, ...]}
+     * @return {@code z} of {@code eps}' shape and the log-det {@code sum log sigma}, {@code [n]}
+     * @throws IllegalArgumentException if the network's output does not have the shape {@code [n, 2 c_z, ...]}
+     */
     public Transformed inverse(Tensor eps, Tensor kept) {
         Tensor[] p = meanAndLogStd(kept, eps);
         return new Transformed(eps.mul(p[1].exp()).add(p[0]), Events.sumPerSample(p[1]));

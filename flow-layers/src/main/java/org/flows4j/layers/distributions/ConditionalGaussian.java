@@ -21,7 +21,7 @@ import org.flows4j.layers.nn.Linear;
  * {@code K} (Glow's top latent) are conditioned and the others are standard normal:
  * <pre>
  *   [mu, log sigma] = c W + b            (W [c, 2K], b [2K], zero-initialized: a fresh prior is N(0, I))
- *   log p(z | c) = sum_{d < D-K} log N(z_d; 0, 1) + sum_{j} (-((z_j - mu_j) / sigma_j)^2 / 2 - log sigma_j - ln(2 pi) / 2)
+ *   log p(z | c) = sum_{d &lt; D-K} log N(z_d; 0, 1) + sum_{j} (-((z_j - mu_j) / sigma_j)^2 / 2 - log sigma_j - ln(2 pi) / 2)
  * </pre>
  * At temperature {@code T}, samples are {@code mu + T sigma eps} (conditioned part) and
  * {@code T eps} (the rest). Slots: {@code net.weight}, {@code net.bias}.
@@ -49,6 +49,14 @@ public final class ConditionalGaussian extends AbstractComponent implements Dist
      * a mean and log standard deviation linear in a context of {@code contextSize} features;
      * nothing is drawn (the map starts at zero).
      *
+     * @param ctx makes the linear map's parameters (backend and dtype); draws nothing from its random source
+     * @param size the number of elements {@code D} of an event, {@code >= 1}
+     * @param contextSize the number of context features, {@code [batch, contextSize]} (the classes, for a
+     *     one-hot label), {@code >= 1}
+     * @param conditioned the number {@code K} of trailing elements whose mean and scale depend on the context,
+     *     in {@code 1..size}; the others are standard normal
+     * @return the prior, equal to {@code N(0, I)} until trained
+     * @throws NullPointerException if {@code ctx} is null
      * @throws IllegalArgumentException naming {@code size}, {@code contextSize} or
      *     {@code conditioned} if it is out of range ({@code 1 <= conditioned <= size})
      */
@@ -73,12 +81,20 @@ public final class ConditionalGaussian extends AbstractComponent implements Dist
         return eventShape;
     }
 
-    /** The context features. */
+    /**
+     * The context features.
+     *
+     * @return the number of context features, {@code >= 1}
+     */
     public int contextSize() {
         return contextSize;
     }
 
-    /** How many trailing elements are conditioned. */
+    /**
+     * How many trailing elements are conditioned.
+     *
+     * @return {@code K}, in {@code 1..D}
+     */
     public int conditioned() {
         return conditioned;
     }

@@ -28,6 +28,10 @@ public final class DiagonalGaussian extends AbstractComponent implements Distrib
     /**
      * A learned diagonal Gaussian over events of {@code eventShape}, starting at N(0, I), its
      * parameters made by {@code ctx} (nothing is drawn).
+     *
+     * @param ctx makes the parameters (backend and dtype); nothing is drawn from its random source
+     * @param eventShape the shape of one event, without the batch axis; one mean and scale per element
+     * @throws NullPointerException if an argument is null
      */
     public DiagonalGaussian(BuildContext ctx, Shape eventShape) {
         java.util.Objects.requireNonNull(ctx, "ctx");

@@ -19,6 +19,10 @@ public final class StandardLogistic extends IndependentStandard {
     /**
      * A standard logistic over events of {@code eventShape}, sampling on {@code ctx}'s backend in its
      * dtype (nothing is drawn at construction).
+     *
+     * @param ctx gives the backend and dtype of samples; nothing is drawn from its random source
+     * @param eventShape the shape of one event, without the batch axis
+     * @throws NullPointerException if an argument is null
      */
     public StandardLogistic(BuildContext ctx, Shape eventShape) {
         super(ctx, eventShape);

@@ -19,12 +19,20 @@ public final class Checkpoint {
         this.tensors = tensors;
     }
 
-    /** The header: metadata, names, dtypes and shapes. */
+    /**
+     * The header: metadata, names, dtypes and shapes.
+     *
+     * @return the parsed header
+     */
     public CheckpointInfo info() {
         return info;
     }
 
-    /** The metadata; short for {@code info().metadata()}. */
+    /**
+     * The metadata; short for {@code info().metadata()}.
+     *
+     * @return the checkpoint's metadata
+     */
     public CheckpointMetadata metadata() {
         return info.metadata();
     }
@@ -32,6 +40,8 @@ public final class Checkpoint {
     /**
      * Every tensor in header order: model slots as {@code model.<name>}, optimizer state as
      * {@code optim.<name>}. Unmodifiable.
+     *
+     * @return the stored tensors by full name, in header order
      */
     public Map<String, StoredTensor> tensors() {
         return tensors;

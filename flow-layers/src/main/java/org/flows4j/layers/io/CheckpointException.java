@@ -19,19 +19,34 @@ public final class CheckpointException extends RuntimeException {
     /** Paths are not serializable; a deserialized exception keeps only the message. */
     private final transient Path file;
 
-    /** A problem with {@code file}; the message is {@code "checkpoint <file>: <detail>"}. */
+    /**
+     * A problem with {@code file}; the message is {@code "checkpoint <file>: <detail>"}.
+     *
+     * @param file the checkpoint file concerned
+     * @param detail what is wrong, for the message
+     */
     public CheckpointException(Path file, String detail) {
         super("checkpoint " + file + ": " + detail);
         this.file = file;
     }
 
-    /** As {@link #CheckpointException(Path, String)}, with the underlying failure. */
+    /**
+     * As {@link #CheckpointException(Path, String)}, with the underlying failure.
+     *
+     * @param file the checkpoint file concerned
+     * @param detail what is wrong, for the message
+     * @param cause the underlying failure, typically an {@link java.io.IOException}
+     */
     public CheckpointException(Path file, String detail, Throwable cause) {
         super("checkpoint " + file + ": " + detail, cause);
         this.file = file;
     }
 
-    /** The checkpoint file concerned (null after deserialization). */
+    /**
+     * The checkpoint file concerned (null after deserialization).
+     *
+     * @return the file, or null if this exception was deserialized
+     */
     public Path file() {
         return file;
     }

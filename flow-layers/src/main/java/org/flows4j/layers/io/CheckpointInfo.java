@@ -157,27 +157,47 @@ public final class CheckpointInfo {
                 + expected);
     }
 
-    /** The file it was read from. */
+    /**
+     * The file it was read from.
+     *
+     * @return the checkpoint's path, as given to the reader
+     */
     public Path file() {
         return file;
     }
 
-    /** The model spec and configuration, dtype, step, random state and extra entries. */
+    /**
+     * The model spec and configuration, dtype, step, random state and extra entries.
+     *
+     * @return the parsed and validated metadata
+     */
     public CheckpointMetadata metadata() {
         return metadata;
     }
 
-    /** The checkpoint format version the file was written in. */
+    /**
+     * The checkpoint format version the file was written in.
+     *
+     * @return the version, from 1 to {@link Checkpoints#FORMAT_VERSION}
+     */
     public int formatVersion() {
         return formatVersion;
     }
 
-    /** The {@code created_by} entry ({@code flows4j <version>}), or null if the writer left it out. */
+    /**
+     * The {@code created_by} entry ({@code flows4j <version>}), or null if the writer left it out.
+     *
+     * @return the writer's name and version, or null
+     */
     public String createdBy() {
         return createdBy;
     }
 
-    /** The optimizer's step count, if the checkpoint holds optimizer state. */
+    /**
+     * The optimizer's step count, if the checkpoint holds optimizer state.
+     *
+     * @return the step count, or empty for a checkpoint without optimizer state
+     */
     public OptionalLong optimizerSteps() {
         return optimizerSteps;
     }
@@ -185,17 +205,27 @@ public final class CheckpointInfo {
     /**
      * How many updates the saved moving average of the weights had made, if the checkpoint holds
      * one ({@code ema.<name>} tensors, format version 2 on).
+     *
+     * @return the number of updates, or empty for a checkpoint without averaged weights
      */
     public OptionalLong emaUpdates() {
         return emaUpdates;
     }
 
-    /** Whether the checkpoint holds a moving average of the weights ({@code ema.<name>}). */
+    /**
+     * Whether the checkpoint holds a moving average of the weights ({@code ema.<name>}).
+     *
+     * @return {@code true} if {@link #emaUpdates()} is present
+     */
     public boolean hasAverages() {
         return emaUpdates.isPresent();
     }
 
-    /** The {@code __metadata__} map exactly as stored, in file order. */
+    /**
+     * The {@code __metadata__} map exactly as stored, in file order.
+     *
+     * @return the raw string entries, reserved keys included; unmodifiable
+     */
     public Map<String, String> rawMetadata() {
         return rawMetadata;
     }
@@ -203,6 +233,8 @@ public final class CheckpointInfo {
     /**
      * Every stored tensor in header order: model slots as {@code model.<name>}, optimizer
      * state as {@code optim.<name>}, averaged weights as {@code ema.<name>}.
+     *
+     * @return the name, dtype and shape of each stored tensor by full name
      */
     public Map<String, TensorSpec> tensors() {
         return tensors;

@@ -50,6 +50,13 @@ public record CheckpointMetadata(String modelSpec, Map<String, String> modelConf
     /**
      * Validates and copies.
      *
+     * @param modelSpec the model's registry name with its variant, for example {@code glow:small}; not blank
+     * @param modelConfig the configuration the model was built with (hyperparameters by name); copied
+     * @param dtype the dtype the model computes in
+     * @param step the training step reached, {@code >= 0} (0 for a model that was never trained)
+     * @param randomState the training random source's state, four words not all zero, or null when none is
+     *     saved; copied
+     * @param extra further entries, none under a reserved or empty key; copied
      * @throws IllegalArgumentException if the spec is blank, the step negative, the random
      *     state not four words or all zero, or an extra key reserved or empty
      * @throws NullPointerException if a required argument, a key or a value is null
@@ -85,40 +92,81 @@ public record CheckpointMetadata(String modelSpec, Map<String, String> modelConf
         return Collections.unmodifiableMap(out);
     }
 
-    /** Metadata for {@code modelSpec} in {@code dtype}: no configuration, step 0, no random state, no extras. */
+    /**
+     * Metadata for {@code modelSpec} in {@code dtype}: no configuration, step 0, no random state, no extras.
+     *
+     * @param modelSpec the model's registry name with its variant, for example {@code glow:small}; not blank
+     * @param dtype the dtype the model computes in
+     * @return the metadata
+     * @throws IllegalArgumentException if {@code modelSpec} is blank
+     * @throws NullPointerException if an argument is null
+     */
     public static CheckpointMetadata of(String modelSpec, DType dtype) {
         return new CheckpointMetadata(modelSpec, Map.of(), dtype, 0, null, Map.of());
     }
 
-    /** A copy with this model configuration. */
+    /**
+     * A copy with this model configuration.
+     *
+     * @param config the configuration (hyperparameters by name), replacing the current one; copied
+     * @return the new metadata; this one is unchanged
+     * @throws NullPointerException if {@code config}, a key or a value is null
+     */
     public CheckpointMetadata withModelConfig(Map<String, String> config) {
         return new CheckpointMetadata(modelSpec, config, dtype, step, randomState, extra);
     }
 
-    /** A copy at this training step. */
+    /**
+     * A copy at this training step.
+     *
+     * @param newStep the training step reached, {@code >= 0}
+     * @return the new metadata; this one is unchanged
+     * @throws IllegalArgumentException if {@code newStep} is negative
+     */
     public CheckpointMetadata withStep(long newStep) {
         return new CheckpointMetadata(modelSpec, modelConfig, dtype, newStep, randomState, extra);
     }
 
-    /** A copy holding {@code random}'s current state (the source itself is not advanced). */
+    /**
+     * A copy holding {@code random}'s current state (the source itself is not advanced).
+     *
+     * @param random the training random source whose state to save
+     * @return the new metadata; this one is unchanged
+     */
     public CheckpointMetadata withRandomState(RandomSource random) {
         return new CheckpointMetadata(modelSpec, modelConfig, dtype, step, random.state(), extra);
     }
 
-    /** A copy with one more extra entry (replacing an extra entry of that key). */
+    /**
+     * A copy with one more extra entry (replacing an extra entry of that key).
+     *
+     * @param key the entry's key; not empty and not a reserved key
+     * @param value the entry's value
+     * @return the new metadata; this one is unchanged
+     * @throws IllegalArgumentException if {@code key} is empty or reserved
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     */
     public CheckpointMetadata withExtra(String key, String value) {
         Map<String, String> more = new LinkedHashMap<>(extra);
         more.put(key, value);
         return new CheckpointMetadata(modelSpec, modelConfig, dtype, step, randomState, more);
     }
 
-    /** The four words of the random state, a copy, or null when none is saved. */
+    /**
+     * The four words of the random state, a copy, or null when none is saved.
+     *
+     * @return a new array of four words, or null
+     */
     @Override
     public long[] randomState() {
         return randomState == null ? null : randomState.clone();
     }
 
-    /** A random source that continues where the saved one stopped, if a state was saved. */
+    /**
+     * A random source that continues where the saved one stopped, if a state was saved.
+     *
+     * @return a new source at the saved state on each call, or empty when none is saved
+     */
     public Optional<RandomSource> randomSource() {
         return randomState == null ? Optional.empty() : Optional.of(RandomSource.fromState(randomState));
     }

@@ -107,6 +107,14 @@ public final class Checkpoints {
      * Writes a checkpoint of {@code model}, {@code optimizerOrNull} and the moving average of
      * the weights {@code emaOrNull} ({@code ema.<name>} tensors and {@code ema_updates}),
      * atomically replacing any file there; see {@link #save(Path, Component, Optimizer, CheckpointMetadata)}.
+     *
+     * @param file the checkpoint to write; its directory must exist
+     * @param model the model whose slots are saved
+     * @param optimizerOrNull the optimizer whose state and step count are saved, or null
+     * @param emaOrNull the moving average of the weights to save, or null for none
+     * @param metadata the model spec and configuration, dtype, step and random state
+     * @throws CheckpointException if writing fails or a tensor cannot be read; any previous file is then
+     *     unchanged and no temporary file is left
      */
     public static void save(Path file, Component model, Optimizer optimizerOrNull, ExponentialMovingAverage emaOrNull,
                             CheckpointMetadata metadata) {
@@ -277,6 +285,8 @@ public final class Checkpoints {
      * Reads a checkpoint's header only: metadata, names, dtypes and shapes, all validated,
      * without its tensor data. For building the model a checkpoint belongs to.
      *
+     * @param file the checkpoint to read
+     * @return the validated header
      * @throws CheckpointException if the file cannot be read, is truncated or corrupt, or is not
      *     a flows4j checkpoint
      */
@@ -292,6 +302,8 @@ public final class Checkpoints {
      * Reads a whole checkpoint into host memory, for inspection or to
      * {@linkplain Checkpoint#restore restore} later.
      *
+     * @param file the checkpoint to read
+     * @return the header and every tensor, held on the host (as large as the file's data)
      * @throws CheckpointException if the file cannot be read, is truncated or corrupt, or is not
      *     a flows4j checkpoint
      */
@@ -343,6 +355,14 @@ public final class Checkpoints {
      * Loads a checkpoint into {@code model}, {@code optimizerOrNull} and the moving average
      * {@code emaOrNull}, all or nothing, as {@link #load(Path, Component, Optimizer)} does; with a
      * moving average the checkpoint must hold one ({@link CheckpointInfo#hasAverages()}).
+     *
+     * @param file the checkpoint
+     * @param model the model to fill, built from the checkpoint's spec
+     * @param optimizerOrNull the optimizer to restore, or null to load the model alone
+     * @param emaOrNull the moving average to restore, or null to ignore stored averages
+     * @return the checkpoint's header, for its step and random state
+     * @throws CheckpointException if anything is wrong, naming the file and every difference; the model,
+     *     optimizer and moving average are then unchanged
      */
     public static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull,
                                       ExponentialMovingAverage emaOrNull) {
@@ -354,6 +374,9 @@ public final class Checkpoints {
      * its moving average ({@code ema.<name>}), every state slot from {@code model.<name>}; all or
      * nothing.
      *
+     * @param file the checkpoint
+     * @param model the model to fill, built from the checkpoint's spec
+     * @return the checkpoint's header, for its step and random state
      * @throws CheckpointException if the checkpoint holds no averages (see
      *     {@link CheckpointInfo#hasAverages()}) or anything does not match
      */

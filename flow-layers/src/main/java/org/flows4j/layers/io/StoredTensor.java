@@ -34,17 +34,29 @@ public final class StoredTensor {
         return new StoredTensor(DType.FLOAT64, shape, null, data);
     }
 
-    /** The stored element type. */
+    /**
+     * The stored element type.
+     *
+     * @return {@link DType#FLOAT32} or {@link DType#FLOAT64}
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** The dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return the stored shape
+     */
     public Shape shape() {
         return shape;
     }
 
-    /** The elements in row-major order as floats: exact for float32, rounded for float64. */
+    /**
+     * The elements in row-major order as floats: exact for float32, rounded for float64.
+     *
+     * @return a new array of {@code shape().size()} elements, the caller's to keep
+     */
     public float[] toFloatArray() {
         if (floats != null) {
             return floats.clone();
@@ -56,7 +68,11 @@ public final class StoredTensor {
         return out;
     }
 
-    /** The elements in row-major order as doubles: exact for both dtypes. */
+    /**
+     * The elements in row-major order as doubles: exact for both dtypes.
+     *
+     * @return a new array of {@code shape().size()} elements, the caller's to keep
+     */
     public double[] toDoubleArray() {
         if (doubles != null) {
             return doubles.clone();
@@ -68,7 +84,13 @@ public final class StoredTensor {
         return out;
     }
 
-    /** A tensor of the stored dtype and shape on {@code backend}, holding exactly the stored values. */
+    /**
+     * A tensor of the stored dtype and shape on {@code backend}, holding exactly the stored values.
+     *
+     * @param backend the backend to make the tensor on
+     * @return a new tensor owned by the caller (freed with the enclosing memory scope, or by
+     *     {@link Tensor#free()})
+     */
     public Tensor toTensor(Backend backend) {
         return floats != null
                 ? TensorAccess.wrap(backend, backend.fromFloats(floats.clone(), shape, dtype))

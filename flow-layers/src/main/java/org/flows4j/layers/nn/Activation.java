@@ -64,6 +64,11 @@ public enum Activation {
     /** The negative slope of {@link #LEAKY_RELU}. */
     public static final double LEAKY_SLOPE = 0.01;
 
-    /** The activation of each element of {@code x}; the shape is kept. */
+    /**
+     * The activation of each element of {@code x}; the shape is kept.
+     *
+     * @param x the pre-activations, any shape
+     * @return a new tensor of {@code x}'s shape, dtype and backend
+     */
     public abstract Tensor apply(Tensor x);
 }

@@ -34,6 +34,8 @@ public final class Conv2d extends AbstractComponent implements Layer {
     private final Parameter bias;
 
     /**
+     * A convolution from {@code in} to {@code out} channels with a {@code kernel x kernel} kernel.
+     *
      * @param ctx where the parameters live; its random source is advanced by
      *     {@code out in k k} draws (the weight), then {@code out} (the bias, if any), unless
      *     {@code zeroInit}
@@ -73,22 +75,38 @@ public final class Conv2d extends AbstractComponent implements Layer {
         }
     }
 
-    /** Input channels. */
+    /**
+     * Input channels.
+     *
+     * @return the size of axis 1 of the input
+     */
     public int in() {
         return in;
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the size of axis 1 of the output
+     */
     public int out() {
         return out;
     }
 
-    /** The kernel size. */
+    /**
+     * The kernel size.
+     *
+     * @return the odd kernel size {@code k} (the kernel is {@code k x k})
+     */
     public int kernel() {
         return kernel;
     }
 
-    /** Whether a bias is added. */
+    /**
+     * Whether a bias is added.
+     *
+     * @return {@code true} if the layer has a {@code bias} parameter
+     */
     public boolean hasBias() {
         return bias != null;
     }

@@ -36,6 +36,9 @@ public final class Conv2dZeros extends AbstractComponent implements Layer {
     private final Parameter logs;
 
     /**
+     * A zero-initialized convolution from {@code in} to {@code out} channels with a
+     * {@code kernel x kernel} kernel, followed by the learned per-channel scale.
+     *
      * @param ctx where the parameters live; nothing is drawn from its random source
      * @param in input channels
      * @param out output channels

@@ -54,23 +54,37 @@ public final class GlowNet extends AbstractComponent implements Layer {
      * The spec of a Glow coupling network with {@code hidden} channels in its two hidden
      * layers (Glow: 512).
      *
+     * @param hidden the channels of the two hidden layers, {@code > 0}
+     * @return the spec, for a coupling to fill the input and output channels into
      * @throws IllegalArgumentException naming {@code hidden} if it is not positive
      */
     public static Spec hidden(int hidden) {
         return new Spec(hidden);
     }
 
-    /** Input channels. */
+    /**
+     * Input channels.
+     *
+     * @return the size of axis 1 of the input
+     */
     public int in() {
         return in;
     }
 
-    /** Hidden channels. */
+    /**
+     * Hidden channels.
+     *
+     * @return the channels of the two hidden layers
+     */
     public int hidden() {
         return hidden;
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the size of axis 1 of the output
+     */
     public int out() {
         return out;
     }
@@ -97,6 +111,7 @@ public final class GlowNet extends AbstractComponent implements Layer {
         /**
          * Checks the size.
          *
+         * @param hidden the channels of the two hidden layers, {@code > 0}
          * @throws IllegalArgumentException naming {@code hidden} if it is not positive
          */
         public Spec {

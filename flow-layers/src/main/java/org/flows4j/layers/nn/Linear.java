@@ -56,12 +56,20 @@ public final class Linear extends AbstractComponent implements Layer {
         b.free();
     }
 
-    /** The number of input features. */
+    /**
+     * The number of input features.
+     *
+     * @return the size of the input's last axis
+     */
     public int in() {
         return in;
     }
 
-    /** The number of output features. */
+    /**
+     * The number of output features.
+     *
+     * @return the size of the output's last axis
+     */
     public int out() {
         return out;
     }

@@ -90,6 +90,10 @@ public final class Made extends AbstractComponent implements Layer {
      * The spec of a MADE with hidden layers of the given sizes, in order, ReLU activations and a
      * zero-initialized output layer; no sizes, a single masked linear map.
      *
+     * @param sizes the widths of the hidden layers, each {@code > 0}; copied; at least {@code D - 1} units per
+     *     layer lose no dependency
+     * @return the spec, for an autoregressive bijector to fill the ordering and output sizes into
+     * @throws NullPointerException if {@code sizes} is null
      * @throws IllegalArgumentException naming the hidden size that is not positive
      */
     public static Spec hidden(int... sizes) {
@@ -103,22 +107,38 @@ public final class Made extends AbstractComponent implements Layer {
         return new Spec(sizes.clone(), Activation.RELU, true);
     }
 
-    /** The number of input features {@code D}. */
+    /**
+     * The number of input features {@code D}.
+     *
+     * @return {@code D}, the ordering's size
+     */
     public int features() {
         return features;
     }
 
-    /** The outputs per input dimension {@code k}; the output has {@code k D} features. */
+    /**
+     * The outputs per input dimension {@code k}; the output has {@code k D} features.
+     *
+     * @return {@code k}, {@code >= 1}
+     */
     public int outputsPerFeature() {
         return outputsPerFeature;
     }
 
-    /** The context features (0 for an unconditional MADE). */
+    /**
+     * The context features (0 for an unconditional MADE).
+     *
+     * @return the context size, {@code >= 0}
+     */
     public int contextSize() {
         return contextSize;
     }
 
-    /** The ordering the degrees come from. */
+    /**
+     * The ordering the degrees come from.
+     *
+     * @return the ordering of the {@code D} input dimensions
+     */
     public Ordering ordering() {
         return ordering;
     }
@@ -133,6 +153,10 @@ public final class Made extends AbstractComponent implements Layer {
      * {@code y = MADE(x, c)}: {@code x [batch, D]}, {@code context [batch, c]} (or null when the
      * MADE has no context), {@code y [batch, k D]}.
      *
+     * @param x the inputs, {@code [batch, D]}
+     * @param context the context, {@code [batch, c]}; required when {@link #contextSize()} is positive,
+     *     ignored otherwise
+     * @return the outputs, {@code [batch, k D]} as {@code k} blocks of {@code D}
      * @throws IllegalArgumentException naming {@code x} or {@code context} if its shape is wrong
      */
     public Tensor apply(Tensor x, Tensor context) {
@@ -208,7 +232,13 @@ public final class Made extends AbstractComponent implements Layer {
             this.order = order;
         }
 
-        /** {@code 0, 1, ..., d-1}. */
+        /**
+         * {@code 0, 1, ..., d-1}.
+         *
+         * @param d the number of dimensions, {@code > 0}
+         * @return the identity ordering
+         * @throws IllegalArgumentException naming {@code d} if it is not positive
+         */
         public static Ordering natural(int d) {
             Init.checkPositive("Made.Ordering", "d", d);
             int[] o = new int[d];
@@ -218,12 +248,26 @@ public final class Made extends AbstractComponent implements Layer {
             return new Ordering(o);
         }
 
-        /** {@code d-1, ..., 1, 0}. */
+        /**
+         * {@code d-1, ..., 1, 0}.
+         *
+         * @param d the number of dimensions, {@code > 0}
+         * @return the reversed ordering
+         * @throws IllegalArgumentException naming {@code d} if it is not positive
+         */
         public static Ordering reversed(int d) {
             return natural(d).reverse();
         }
 
-        /** A uniformly random order of {@code d} dimensions, drawn once from {@code random}. */
+        /**
+         * A uniformly random order of {@code d} dimensions, drawn once from {@code random}.
+         *
+         * @param d the number of dimensions, {@code > 0}
+         * @param random the source of the permutation; it advances
+         * @return the ordering, fixed from then on
+         * @throws IllegalArgumentException naming {@code d} if it is not positive
+         * @throws NullPointerException if {@code random} is null
+         */
         public static Ordering random(int d, RandomSource random) {
             Init.checkPositive("Made.Ordering", "d", d);
             return new Ordering(Objects.requireNonNull(random, "random").permutation(d));
@@ -232,6 +276,9 @@ public final class Made extends AbstractComponent implements Layer {
         /**
          * The order given: {@code order[k]} is the dimension that comes {@code k}-th.
          *
+         * @param order a permutation of {@code 0..d-1}, not empty; copied
+         * @return the ordering
+         * @throws NullPointerException if {@code order} is null
          * @throws IllegalArgumentException naming {@code order} unless it is a permutation of {@code 0..d-1}
          */
         public static Ordering of(int... order) {
@@ -250,7 +297,11 @@ public final class Made extends AbstractComponent implements Layer {
             return new Ordering(order.clone());
         }
 
-        /** The same dimensions in the opposite order (MAF alternates these between layers). */
+        /**
+         * The same dimensions in the opposite order (MAF alternates these between layers).
+         *
+         * @return a new ordering; this one is unchanged
+         */
         public Ordering reverse() {
             int d = order.length;
             int[] o = new int[d];
@@ -260,17 +311,29 @@ public final class Made extends AbstractComponent implements Layer {
             return new Ordering(o);
         }
 
-        /** The number of dimensions. */
+        /**
+         * The number of dimensions.
+         *
+         * @return {@code d}, {@code > 0}
+         */
         public int size() {
             return order.length;
         }
 
-        /** {@code order[k]}: the dimension that comes {@code k}-th. */
+        /**
+         * {@code order[k]}: the dimension that comes {@code k}-th.
+         *
+         * @return a copy of the order, a permutation of {@code 0..d-1}
+         */
         public int[] order() {
             return order.clone();
         }
 
-        /** {@code m(i)}, in {@code 1..d}: one plus the position of dimension {@code i}. */
+        /**
+         * {@code m(i)}, in {@code 1..d}: one plus the position of dimension {@code i}.
+         *
+         * @return a new array of the {@code d} degrees, indexed by dimension
+         */
         public int[] degrees() {
             int[] m = new int[order.length];
             for (int k = 0; k < order.length; k++) {
@@ -312,27 +375,50 @@ public final class Made extends AbstractComponent implements Layer {
             this.zeroInitLast = zeroInitLast;
         }
 
-        /** This spec with {@code activation} after every hidden layer (default ReLU). */
+        /**
+         * This spec with {@code activation} after every hidden layer (default ReLU).
+         *
+         * @param activation the activation after each hidden layer
+         * @return a modified copy; this spec is unchanged
+         * @throws NullPointerException if {@code activation} is null
+         */
         public Spec activation(Activation activation) {
             return new Spec(hidden, Objects.requireNonNull(activation, "activation"), zeroInitLast);
         }
 
-        /** This spec with the output layer zero-initialized ({@code true}, the default) or drawn. */
+        /**
+         * This spec with the output layer zero-initialized ({@code true}, the default) or drawn.
+         *
+         * @param zeroInitLast whether the output layer's weight and bias start at zero, drawing nothing
+         * @return a modified copy; this spec is unchanged
+         */
         public Spec zeroInitLast(boolean zeroInitLast) {
             return new Spec(hidden, activation, zeroInitLast);
         }
 
-        /** The hidden sizes. */
+        /**
+         * The hidden sizes.
+         *
+         * @return a copy of the hidden widths, in order (empty for a single masked linear map)
+         */
         public int[] hiddenSizes() {
             return hidden.clone();
         }
 
-        /** The activation after each hidden layer. */
+        /**
+         * The activation after each hidden layer.
+         *
+         * @return the activation
+         */
         public Activation activation() {
             return activation;
         }
 
-        /** Whether the output layer starts at zero. */
+        /**
+         * Whether the output layer starts at zero.
+         *
+         * @return {@code true} if the output layer is zero-initialized (the default)
+         */
         public boolean zeroInitLast() {
             return zeroInitLast;
         }
@@ -342,6 +428,13 @@ public final class Made extends AbstractComponent implements Layer {
          * feature and {@code contextSize} context features (0 for none); each layer from its own
          * {@code ctx.split()}, in order.
          *
+         * @param ctx makes and initializes the parameters; its random source advances by one split per layer
+         * @param ordering the autoregressive order of the {@code D} input dimensions
+         * @param outputsPerFeature {@code k}, the outputs per input dimension (the element transform's
+         *     parameter count), {@code >= 1}
+         * @param contextSize the number of context features, {@code >= 0} (0 for none)
+         * @return a new MADE, owned by the caller
+         * @throws NullPointerException if {@code ctx} or {@code ordering} is null
          * @throws IllegalArgumentException naming {@code outputsPerFeature} or {@code contextSize}
          *     if it is out of range
          */

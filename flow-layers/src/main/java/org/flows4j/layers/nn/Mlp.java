@@ -65,6 +65,9 @@ public final class Mlp extends AbstractComponent implements Layer {
      * a zero-initialized output layer (as NICE's and RealNVP's conditioners); no sizes, a
      * single linear map.
      *
+     * @param sizes the widths {@code n_1 .. n_H} of the hidden layers, each {@code > 0}; copied; none for a
+     *     single linear map
+     * @return the spec, for a coupling to fill the input and output sizes into
      * @throws NullPointerException if {@code sizes} is null
      * @throws IllegalArgumentException naming the hidden size that is not positive
      */
@@ -79,22 +82,38 @@ public final class Mlp extends AbstractComponent implements Layer {
         return new Spec(sizes.clone(), Activation.RELU, true);
     }
 
-    /** Input features. */
+    /**
+     * Input features.
+     *
+     * @return the size of axis 1 of the input
+     */
     public int in() {
         return in;
     }
 
-    /** The sizes of the hidden layers, in order (empty for a single linear map). */
+    /**
+     * The sizes of the hidden layers, in order (empty for a single linear map).
+     *
+     * @return a copy of the hidden widths
+     */
     public int[] hiddenSizes() {
         return hidden.clone();
     }
 
-    /** Output features. */
+    /**
+     * Output features.
+     *
+     * @return the size of axis 1 of the output
+     */
     public int out() {
         return out;
     }
 
-    /** The activation after each hidden layer. */
+    /**
+     * The activation after each hidden layer.
+     *
+     * @return the activation (none follows the output layer)
+     */
     public Activation activation() {
         return activation;
     }
@@ -137,6 +156,8 @@ public final class Mlp extends AbstractComponent implements Layer {
         /**
          * This spec with {@code activation} after every hidden layer (default {@link Activation#RELU}).
          *
+         * @param activation the activation after each hidden layer
+         * @return a modified copy; this spec is unchanged
          * @throws NullPointerException if {@code activation} is null
          */
         public Spec activation(Activation activation) {
@@ -146,22 +167,37 @@ public final class Mlp extends AbstractComponent implements Layer {
         /**
          * This spec with the output layer starting at zero ({@code true}, the default: a fresh
          * coupling layer is the identity) or drawn like the others ({@code false}).
+         *
+         * @param zeroInitLast whether the output layer's weight and bias start at zero, drawing nothing
+         * @return a modified copy; this spec is unchanged
          */
         public Spec zeroInitLast(boolean zeroInitLast) {
             return new Spec(hidden, activation, zeroInitLast);
         }
 
-        /** The hidden sizes, in order. */
+        /**
+         * The hidden sizes, in order.
+         *
+         * @return a copy of the hidden widths (empty for a single linear map)
+         */
         public int[] hiddenSizes() {
             return hidden.clone();
         }
 
-        /** The activation after each hidden layer. */
+        /**
+         * The activation after each hidden layer.
+         *
+         * @return the activation
+         */
         public Activation activation() {
             return activation;
         }
 
-        /** Whether the output layer starts at zero. */
+        /**
+         * Whether the output layer starts at zero.
+         *
+         * @return {@code true} if the output layer is zero-initialized (the default)
+         */
         public boolean zeroInitLast() {
             return zeroInitLast;
         }

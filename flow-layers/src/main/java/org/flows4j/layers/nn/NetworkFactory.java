@@ -24,6 +24,11 @@ public interface NetworkFactory {
      * A fresh network from {@code in} to {@code out} features or channels, its parameters
      * made and initialized by {@code ctx}.
      *
+     * @param ctx makes and initializes the parameters; its random source advances as the network's
+     *     Javadoc states
+     * @param in the input features (vectors) or channels (images), {@code > 0}
+     * @param out the output features or channels, {@code > 0}
+     * @return a new network, owned by the caller (a coupling registers it as its child)
      * @throws IllegalArgumentException if {@code in} or {@code out} is not positive
      */
     Layer create(BuildContext ctx, int in, int out);

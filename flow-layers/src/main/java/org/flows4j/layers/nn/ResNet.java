@@ -63,6 +63,8 @@ public final class ResNet extends AbstractComponent implements Layer {
      * (RealNVP's CIFAR-10 model; change with {@link Spec#blocks}) and a zero-initialized output
      * convolution.
      *
+     * @param width the channels inside the network, {@code > 0}
+     * @return the spec, for a coupling to fill the input and output channels into
      * @throws IllegalArgumentException naming {@code width} if it is not positive
      */
     public static Spec width(int width) {
@@ -70,22 +72,38 @@ public final class ResNet extends AbstractComponent implements Layer {
         return new Spec(width, 8, true);
     }
 
-    /** Input channels. */
+    /**
+     * Input channels.
+     *
+     * @return the size of axis 1 of the input
+     */
     public int in() {
         return in;
     }
 
-    /** Channels inside the network. */
+    /**
+     * Channels inside the network.
+     *
+     * @return the width of the input convolution's output and of every block
+     */
     public int width() {
         return width;
     }
 
-    /** The number of residual blocks. */
+    /**
+     * The number of residual blocks.
+     *
+     * @return the number of blocks, {@code >= 0}
+     */
     public int blocks() {
         return blocks.items().size();
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the size of axis 1 of the output
+     */
     public int out() {
         return out;
     }
@@ -119,6 +137,9 @@ public final class ResNet extends AbstractComponent implements Layer {
         /**
          * Checks the sizes.
          *
+         * @param width channels inside the network, {@code > 0}
+         * @param blocks the number of residual blocks, {@code >= 0}
+         * @param zeroInitLast whether the output convolution starts at zero
          * @throws IllegalArgumentException naming {@code width} if it is not positive or
          *     {@code blocks} if it is negative
          */
@@ -132,13 +153,20 @@ public final class ResNet extends AbstractComponent implements Layer {
         /**
          * This spec with {@code blocks} residual blocks (RealNVP: 8 on CIFAR-10, 4 on larger images).
          *
+         * @param blocks the number of residual blocks, {@code >= 0} (0: input and output convolutions only)
+         * @return a modified copy; this spec is unchanged
          * @throws IllegalArgumentException naming {@code blocks} if it is negative
          */
         public Spec blocks(int blocks) {
             return new Spec(width, blocks, zeroInitLast);
         }
 
-        /** This spec with the output convolution starting at zero ({@code true}, the default) or drawn. */
+        /**
+         * This spec with the output convolution starting at zero ({@code true}, the default) or drawn.
+         *
+         * @param zeroInitLast whether the output convolution's weight and bias start at zero, drawing nothing
+         * @return a modified copy; this spec is unchanged
+         */
         public Spec zeroInitLast(boolean zeroInitLast) {
             return new Spec(width, blocks, zeroInitLast);
         }

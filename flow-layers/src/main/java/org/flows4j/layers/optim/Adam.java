@@ -75,7 +75,17 @@ public final class Adam implements Optimizer {
     public record Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
                          double weightDecay) implements OptimizerConfig {
 
-        /** Validates, naming the setting at fault. */
+        /**
+         * Validates, naming the setting at fault.
+         *
+         * @param schedule the learning rate of each update
+         * @param beta1 first-moment decay in {@code [0, 1)}
+         * @param beta2 second-moment decay in {@code [0, 1)}
+         * @param epsilon added to the root of the second moment, finite and {@code > 0}
+         * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+         * @throws NullPointerException if {@code schedule} is null
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
         public Config {
             Objects.requireNonNull(schedule, "Adam: schedule");
             OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
@@ -113,7 +123,11 @@ public final class Adam implements Optimizer {
             return Collections.unmodifiableMap(out);
         }
 
-        /** A builder starting from these settings. */
+        /**
+         * A builder starting from these settings.
+         *
+         * @return a new builder holding every setting of this record
+         */
         public Builder toBuilder() {
             return new Builder().schedule(schedule).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay);
         }
@@ -134,32 +148,60 @@ public final class Adam implements Optimizer {
         private Builder() {
         }
 
-        /** A constant learning rate. */
+        /**
+         * A constant learning rate.
+         *
+         * @param lr the learning rate of every update, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lr} is not finite and positive (checked at once)
+         */
         public Builder learningRate(double lr) {
             this.schedule = LearningRateSchedule.constant(lr);
             return this;
         }
 
-        /** The learning rate of each update. */
+        /**
+         * The learning rate of each update.
+         *
+         * @param s the schedule, replacing any learning rate set before
+         * @return this builder
+         * @throws NullPointerException if {@code s} is null
+         */
         public Builder schedule(LearningRateSchedule s) {
             this.schedule = Objects.requireNonNull(s, "Adam: schedule");
             return this;
         }
 
-        /** The first- and second-moment decays, each in {@code [0, 1)}. */
+        /**
+         * The first- and second-moment decays, each in {@code [0, 1)}.
+         *
+         * @param b1 the first-moment decay {@code beta1}, in {@code [0, 1)} (checked by {@link #build()})
+         * @param b2 the second-moment decay {@code beta2}, in {@code [0, 1)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder betas(double b1, double b2) {
             this.beta1 = b1;
             this.beta2 = b2;
             return this;
         }
 
-        /** The term added to the root of the second moment, {@code > 0}. */
+        /**
+         * The term added to the root of the second moment, {@code > 0}.
+         *
+         * @param e {@code epsilon}, finite and {@code > 0} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder epsilon(double e) {
             this.epsilon = e;
             return this;
         }
 
-        /** The L2 coefficient added to the gradient, {@code >= 0}. */
+        /**
+         * The L2 coefficient added to the gradient, {@code >= 0}.
+         *
+         * @param w the coefficient, finite and {@code >= 0} (0: no penalty; checked by {@link #build()})
+         * @return this builder
+         */
         public Builder weightDecay(double w) {
             this.weightDecay = w;
             return this;
@@ -168,19 +210,30 @@ public final class Adam implements Optimizer {
         /**
          * The validated settings.
          *
+         * @return the settings, immutable; the builder can be reused
          * @throws IllegalArgumentException naming the setting at fault
          */
         public Config build() {
             return new Config(schedule, beta1, beta2, epsilon, weightDecay);
         }
 
-        /** Short for {@code build().create(parameters)}. */
+        /**
+         * Short for {@code build().create(parameters)}.
+         *
+         * @param parameters the trainable parameters to update, by name
+         * @return a new optimizer at step 0
+         * @throws IllegalArgumentException naming the setting at fault, or if a parameter is a state slot
+         */
         public Adam create(Map<String, Parameter> parameters) {
             return build().create(parameters);
         }
     }
 
-    /** A builder of Adam's settings, with the usual defaults. */
+    /**
+     * A builder of Adam's settings, with the usual defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -202,7 +255,11 @@ public final class Adam implements Optimizer {
         });
     }
 
-    /** The settings it was made with. */
+    /**
+     * The settings it was made with.
+     *
+     * @return the validated settings
+     */
     public Config config() {
         return config;
     }
@@ -212,27 +269,47 @@ public final class Adam implements Optimizer {
         return parameters;
     }
 
-    /** The learning-rate schedule. */
+    /**
+     * The learning-rate schedule.
+     *
+     * @return the schedule, evaluated at {@link #steps()} for the next update
+     */
     public LearningRateSchedule schedule() {
         return schedule;
     }
 
-    /** The first-moment decay. */
+    /**
+     * The first-moment decay.
+     *
+     * @return {@code beta1}, in {@code [0, 1)}
+     */
     public double beta1() {
         return beta1;
     }
 
-    /** The second-moment decay. */
+    /**
+     * The second-moment decay.
+     *
+     * @return {@code beta2}, in {@code [0, 1)}
+     */
     public double beta2() {
         return beta2;
     }
 
-    /** The term added to the root of the second moment. */
+    /**
+     * The term added to the root of the second moment.
+     *
+     * @return {@code epsilon}, finite and {@code > 0}
+     */
     public double epsilon() {
         return epsilon;
     }
 
-    /** The L2 coefficient added to the gradient. */
+    /**
+     * The L2 coefficient added to the gradient.
+     *
+     * @return the coefficient, {@code >= 0} (0: no penalty)
+     */
     public double weightDecay() {
         return weightDecay;
     }

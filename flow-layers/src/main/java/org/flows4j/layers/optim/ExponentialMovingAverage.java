@@ -40,6 +40,9 @@ public final class ExponentialMovingAverage {
     private Applied open;
 
     /**
+     * A moving average of {@code parameters}, starting from copies of their current values, with
+     * {@link #updates()} at 0.
+     *
      * @param parameters trainable parameters by name, usually {@code module.parameters()}
      * @param decay the weight of the old average, in {@code [0, 1)} (Glow: 0.999)
      */
@@ -49,17 +52,29 @@ public final class ExponentialMovingAverage {
         this.parameters.forEach((name, p) -> averages.put(name, OptimSupport.copy(p.value()).unscoped()));
     }
 
-    /** The parameters being averaged. */
+    /**
+     * The parameters being averaged.
+     *
+     * @return the trainable parameters by name, in a fixed order
+     */
     public Map<String, Parameter> parameters() {
         return parameters;
     }
 
-    /** The decay. */
+    /**
+     * The decay.
+     *
+     * @return the weight of the old average, in {@code [0, 1)}
+     */
     public double decay() {
         return decay;
     }
 
-    /** How many times {@link #update()} ran since construction or {@link #loadAverages}. */
+    /**
+     * How many times {@link #update()} ran since construction or {@link #loadAverages}.
+     *
+     * @return the update count, {@code >= 0} (as restored by {@link #loadAverages})
+     */
     public long updates() {
         return updates;
     }
@@ -79,7 +94,11 @@ public final class ExponentialMovingAverage {
         updates++;
     }
 
-    /** Copies of the averages by parameter name, in the caller's memory scope (for checkpoints). */
+    /**
+     * Copies of the averages by parameter name, in the caller's memory scope (for checkpoints).
+     *
+     * @return an unmodifiable map of new tensors, owned by the caller; later updates leave them unchanged
+     */
     public Map<String, Tensor> averages() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         averages.forEach((name, t) -> out.put(name, OptimSupport.copy(t)));
@@ -90,7 +109,11 @@ public final class ExponentialMovingAverage {
      * Replaces the averages (from {@link #averages()}), checking every name, shape and dtype
      * before changing anything, and sets {@link #updates()}.
      *
-     * @throws IllegalArgumentException naming what does not match
+     * @param state the averages by parameter name, each of its parameter's shape and dtype; copied, so
+     *     still the caller's
+     * @param updates the update count to continue from, {@code >= 0}
+     * @throws IllegalArgumentException naming what does not match, or if {@code updates} is negative
+     * @throws IllegalStateException while the averages are {@linkplain #applied() applied}
      */
     public void loadAverages(Map<String, Tensor> state, long updates) {
         checkNotApplied("loadAverages");
@@ -112,6 +135,7 @@ public final class ExponentialMovingAverage {
      * Sets every parameter to its average until the returned handle is closed, which restores
      * the values they had.
      *
+     * @return the open swap; close it (try-with-resources) to restore the trained values
      * @throws IllegalStateException if already applied
      */
     public Applied applied() {

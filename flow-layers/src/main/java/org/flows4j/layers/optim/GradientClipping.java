@@ -34,17 +34,31 @@ public final class GradientClipping {
      */
     public record Clipped(Map<String, Tensor> gradients, double norm, double scale) {
 
-        /** Copies the map. */
+        /**
+         * Copies the map.
+         *
+         * @param gradients the gradients to use, in the input's order; the map is copied, the tensors are not
+         * @param norm the global norm before clipping; NaN or infinite when a gradient is
+         * @param scale the factor applied ({@code 1} when nothing was clipped)
+         */
         public Clipped {
             gradients = Collections.unmodifiableMap(new LinkedHashMap<>(gradients));
         }
 
-        /** Whether the norm is finite; when not, the gradients were left as they are and the step should be skipped. */
+        /**
+         * Whether the norm is finite; when not, the gradients were left as they are and the step should be skipped.
+         *
+         * @return {@code true} if {@link #norm()} is finite
+         */
         public boolean isFinite() {
             return Double.isFinite(norm);
         }
 
-        /** Whether the gradients were scaled down. */
+        /**
+         * Whether the gradients were scaled down.
+         *
+         * @return {@code true} if {@link #scale()} is not 1, so {@link #gradients()} are new tensors
+         */
         public boolean wasClipped() {
             return scale != 1.0;
         }
@@ -55,6 +69,10 @@ public final class GradientClipping {
      * infinite norm is reported in the result and the gradients are returned unchanged:
      * scaling would zero them (for an infinite norm) or spread NaN, hiding the problem.
      *
+     * @param gradients the gradients by parameter name; not modified
+     * @param maxNorm the largest global norm allowed, finite and {@code > 0}
+     * @return the gradients to use with the norm before clipping and the factor applied
+     * @throws NullPointerException if {@code gradients} is null
      * @throws IllegalArgumentException if {@code maxNorm} is not finite and positive
      */
     @SuppressWarnings("try") // the guard acts by being open
@@ -75,7 +93,13 @@ public final class GradientClipping {
         return new Clipped(out, norm, scale);
     }
 
-    /** {@code sqrt(sum g_i^2)} over every element of every gradient, accumulated in float64. */
+    /**
+     * {@code sqrt(sum g_i^2)} over every element of every gradient, accumulated in float64.
+     *
+     * @param gradients the gradients by parameter name; an empty map gives 0
+     * @return the global norm, {@code >= 0}; NaN or infinite when a gradient is
+     * @throws NullPointerException if a gradient is null
+     */
     @SuppressWarnings("try") // the scope and the guard act by being open
     public static double globalNorm(Map<String, Tensor> gradients) {
         double sumSquares = 0;

@@ -16,19 +16,35 @@ import org.flows4j.api.tensor.Tensor;
  */
 public interface Optimizer {
 
-    /** The parameters it updates, by name, in a fixed order. */
+    /**
+     * The parameters it updates, by name, in a fixed order.
+     *
+     * @return the parameters by hierarchical name; unmodifiable
+     */
     Map<String, Parameter> parameters();
 
     /**
      * Applies one update. {@code gradients} holds one gradient per parameter name, each of
      * its parameter's shape and dtype; a missing name is an error.
+     *
+     * @param gradients the gradient of the loss for each parameter, by the names of {@link #parameters()};
+     *     read only, still the caller's to free
+     * @throws IllegalArgumentException if a name is missing or a gradient's shape or dtype does not match
      */
     void step(Map<String, Tensor> gradients);
 
-    /** How many updates were applied (the next update is number {@code steps() + 1}). */
+    /**
+     * How many updates were applied (the next update is number {@code steps() + 1}).
+     *
+     * @return the step count, {@code >= 0}
+     */
     long steps();
 
-    /** The learning rate the next update will use (after schedules). */
+    /**
+     * The learning rate the next update will use (after schedules).
+     *
+     * @return the schedule's rate at {@link #steps()}, finite and {@code >= 0}
+     */
     double learningRate();
 
     /**
@@ -38,6 +54,9 @@ public interface Optimizer {
      * The tensors are copies owned by the caller (made in its current memory scope, if
      * any), so later steps, which may update the optimizer's buffers in place, leave them
      * unchanged.
+     *
+     * @return new copies of the state tensors by stable name, owned by the caller; empty for a stateless
+     *     optimizer
      */
     Map<String, Tensor> state();
 
@@ -46,16 +65,29 @@ public interface Optimizer {
      * tensors (the caller must not free them). Checks every name, shape and dtype before
      * changing anything.
      *
+     * @param state the tensors {@link #state()} returned, by the same names; owned by the optimizer afterwards
+     * @param steps the step count to continue from, {@code >= 0}
      * @throws IllegalArgumentException naming what does not match
      */
     void loadState(Map<String, Tensor> state, long steps);
 
-    /** One step that lowers {@code loss}: its gradients with respect to {@link #parameters()}, then {@link #step}. */
+    /**
+     * One step that lowers {@code loss}: its gradients with respect to {@link #parameters()}, then {@link #step}.
+     *
+     * @param loss the scalar to minimize, computed from the parameters with gradients recorded
+     */
     default void minimize(Tensor loss) {
         step(gradients(loss, parameters()));
     }
 
-    /** The gradients of a scalar {@code loss} with respect to each parameter, by the parameters' names. */
+    /**
+     * The gradients of a scalar {@code loss} with respect to each parameter, by the parameters' names.
+     *
+     * @param loss the scalar, computed from the parameters with gradients recorded
+     * @param parameters the parameters to differentiate with respect to, by name
+     * @return a new map of one gradient per parameter, each of its parameter's shape, in the order of
+     *     {@code parameters}; the tensors are the caller's
+     */
     static Map<String, Tensor> gradients(Tensor loss, Map<String, Parameter> parameters) {
         List<Tensor> grads = Autodiff.grad(loss, parameters.values().stream().map(Parameter::value).toList());
         Map<String, Tensor> byName = new LinkedHashMap<>();

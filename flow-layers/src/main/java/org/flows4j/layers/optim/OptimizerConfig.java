@@ -17,18 +17,35 @@ import org.flows4j.api.flow.Parameter;
  */
 public sealed interface OptimizerConfig permits Adam.Config, Sgd.Config {
 
-    /** The optimizer's stable name: {@code adam} or {@code sgd}. */
+    /**
+     * The optimizer's stable name: {@code adam} or {@code sgd}.
+     *
+     * @return the name, as written to checkpoint metadata
+     */
     String name();
 
-    /** The learning rate of each update. */
+    /**
+     * The learning rate of each update.
+     *
+     * @return the learning-rate schedule
+     */
     LearningRateSchedule schedule();
 
-    /** The same settings with another schedule. */
+    /**
+     * The same settings with another schedule.
+     *
+     * @param schedule the learning-rate schedule of the new settings
+     * @return new settings; these are unchanged
+     * @throws NullPointerException if {@code schedule} is null
+     */
     OptimizerConfig withSchedule(LearningRateSchedule schedule);
 
     /**
      * A new optimizer of {@code parameters} with these settings, at step 0.
      *
+     * @param parameters the trainable parameters to update, by name (a module's
+     *     {@link org.flows4j.api.flow.Component#parameters()})
+     * @return the new optimizer
      * @throws IllegalArgumentException if a parameter is a state slot, or the schedule is a
      *     cosine decay whose length was never set ({@link ScheduleConfig#forRun})
      */
@@ -41,6 +58,8 @@ public sealed interface OptimizerConfig permits Adam.Config, Sgd.Config {
      * {@code weight_decay} for SGD), {@code schedule} (the schedule's name, or {@code custom}
      * for a schedule that is not a {@link ScheduleConfig}) and {@code schedule.<key>} for each of
      * its settings. Numbers read back exactly.
+     *
+     * @return a new map of the settings as strings, in a stable order
      */
     Map<String, String> describe();
 }

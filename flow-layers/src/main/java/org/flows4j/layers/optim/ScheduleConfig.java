@@ -17,18 +17,34 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
         permits ScheduleConfig.Constant, ScheduleConfig.LinearWarmup, ScheduleConfig.WarmupCosine,
                 ScheduleConfig.ExponentialDecay {
 
-    /** The schedule's stable name: {@code constant}, {@code warmup}, {@code cosine} or {@code exponential}. */
+    /**
+     * The schedule's stable name: {@code constant}, {@code warmup}, {@code cosine} or {@code exponential}.
+     *
+     * @return the name, as written to checkpoint metadata
+     */
     String name();
 
-    /** The largest learning rate it gives (the constant rate, the peak after warm-up, the initial rate). */
+    /**
+     * The largest learning rate it gives (the constant rate, the peak after warm-up, the initial rate).
+     *
+     * @return the peak rate, finite and {@code > 0}
+     */
     double peak();
 
-    /** The settings by stable key (without the name), for checkpoint metadata. */
+    /**
+     * The settings by stable key (without the name), for checkpoint metadata.
+     *
+     * @return a map of the settings as strings that read back exactly
+     */
     Map<String, String> describe();
 
     /**
      * This schedule for a run of {@code totalSteps} updates: a cosine decay over "the whole run"
      * ({@code totalSteps = 0}) gets that length; every other schedule is returned as it is.
+     *
+     * @param totalSteps the number of updates in the run
+     * @return the resolved schedule, or this one if it needs no length
+     * @throws IllegalArgumentException if an unresolved cosine decay's warm-up is not shorter than the run
      */
     default ScheduleConfig forRun(long totalSteps) {
         return this;
@@ -41,7 +57,12 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
      */
     record Constant(double learningRate) implements ScheduleConfig {
 
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param learningRate finite and {@code > 0}
+         * @throws IllegalArgumentException if {@code learningRate} is out of range
+         */
         public Constant {
             checkRate("constant", "lr", learningRate);
         }
@@ -76,7 +97,13 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
      */
     record LinearWarmup(double peak, long warmupSteps) implements ScheduleConfig {
 
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param peak finite and {@code > 0}
+         * @param warmupSteps {@code >= 1}
+         * @throws IllegalArgumentException if an argument is out of range
+         */
         public LinearWarmup {
             checkRate("linearWarmup", "lr", peak);
             checkSteps("linearWarmup", "warmupSteps", warmupSteps, 1);
@@ -119,7 +146,15 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
      */
     record WarmupCosine(double peak, long warmupSteps, long totalSteps, double floor) implements ScheduleConfig {
 
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param peak finite and {@code > 0}
+         * @param warmupSteps {@code >= 0} (0 starts the decay at once)
+         * @param totalSteps {@code > warmupSteps}, or 0 for the run's length
+         * @param floor in {@code [0, peak]}
+         * @throws IllegalArgumentException if an argument is out of range
+         */
         public WarmupCosine {
             checkRate("warmupCosine", "lr", peak);
             checkSteps("warmupCosine", "warmupSteps", warmupSteps, 0);
@@ -136,7 +171,11 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
             }
         }
 
-        /** Whether the length is known (not "the run's length"). */
+        /**
+         * Whether the length is known (not "the run's length").
+         *
+         * @return {@code true} if {@code totalSteps > 0}, so {@link #at} can be evaluated
+         */
         public boolean isResolved() {
             return totalSteps > 0;
         }
@@ -191,7 +230,14 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
      */
     record ExponentialDecay(double learningRate, double rate, long decaySteps) implements ScheduleConfig {
 
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param learningRate the initial rate, finite and {@code > 0}
+         * @param rate in {@code (0, 1]}
+         * @param decaySteps {@code >= 1}
+         * @throws IllegalArgumentException if an argument is out of range
+         */
         public ExponentialDecay {
             checkRate("exponentialDecay", "lr", learningRate);
             if (!(rate > 0 && rate <= 1)) {

@@ -51,7 +51,16 @@ public final class Sgd implements Optimizer {
     public record Config(LearningRateSchedule schedule, double momentum, boolean nesterov, double weightDecay)
             implements OptimizerConfig {
 
-        /** Validates, naming the setting at fault. */
+        /**
+         * Validates, naming the setting at fault.
+         *
+         * @param schedule the learning rate of each update
+         * @param momentum {@code mu} in {@code [0, 1)}
+         * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
+         * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+         * @throws NullPointerException if {@code schedule} is null
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
         public Config {
             Objects.requireNonNull(schedule, "Sgd: schedule");
             OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
@@ -88,7 +97,11 @@ public final class Sgd implements Optimizer {
             return Collections.unmodifiableMap(out);
         }
 
-        /** A builder starting from these settings. */
+        /**
+         * A builder starting from these settings.
+         *
+         * @return a new builder holding every setting of this record
+         */
         public Builder toBuilder() {
             return new Builder().schedule(schedule).momentum(momentum).nesterov(nesterov).weightDecay(weightDecay);
         }
@@ -108,31 +121,58 @@ public final class Sgd implements Optimizer {
         private Builder() {
         }
 
-        /** A constant learning rate. */
+        /**
+         * A constant learning rate.
+         *
+         * @param lr the learning rate of every update, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lr} is not finite and positive (checked at once)
+         */
         public Builder learningRate(double lr) {
             this.schedule = LearningRateSchedule.constant(lr);
             return this;
         }
 
-        /** The learning rate of each update. */
+        /**
+         * The learning rate of each update.
+         *
+         * @param s the schedule, replacing any learning rate set before
+         * @return this builder
+         * @throws NullPointerException if {@code s} is null
+         */
         public Builder schedule(LearningRateSchedule s) {
             this.schedule = Objects.requireNonNull(s, "Sgd: schedule");
             return this;
         }
 
-        /** The momentum coefficient {@code mu} in {@code [0, 1)} (0: none). */
+        /**
+         * The momentum coefficient {@code mu} in {@code [0, 1)} (0: none).
+         *
+         * @param mu the coefficient, in {@code [0, 1)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder momentum(double mu) {
             this.momentum = mu;
             return this;
         }
 
-        /** Whether the momentum is Nesterov's (needs momentum > 0). */
+        /**
+         * Whether the momentum is Nesterov's (needs {@code momentum > 0}).
+         *
+         * @param on {@code true} for Nesterov's look-ahead; {@link #build()} rejects it without momentum
+         * @return this builder
+         */
         public Builder nesterov(boolean on) {
             this.nesterov = on;
             return this;
         }
 
-        /** The L2 coefficient added to the gradient, {@code >= 0}. */
+        /**
+         * The L2 coefficient added to the gradient, {@code >= 0}.
+         *
+         * @param w the coefficient, finite and {@code >= 0} (0: no penalty; checked by {@link #build()})
+         * @return this builder
+         */
         public Builder weightDecay(double w) {
             this.weightDecay = w;
             return this;
@@ -141,19 +181,30 @@ public final class Sgd implements Optimizer {
         /**
          * The validated settings.
          *
+         * @return the settings, immutable; the builder can be reused
          * @throws IllegalArgumentException naming the setting at fault
          */
         public Config build() {
             return new Config(schedule, momentum, nesterov, weightDecay);
         }
 
-        /** Short for {@code build().create(parameters)}. */
+        /**
+         * Short for {@code build().create(parameters)}.
+         *
+         * @param parameters the trainable parameters to update, by name
+         * @return a new optimizer at step 0
+         * @throws IllegalArgumentException naming the setting at fault, or if a parameter is a state slot
+         */
         public Sgd create(Map<String, Parameter> parameters) {
             return build().create(parameters);
         }
     }
 
-    /** A builder of SGD's settings: plain gradient descent at 0.01 unless told otherwise. */
+    /**
+     * A builder of SGD's settings: plain gradient descent at 0.01 unless told otherwise.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -173,7 +224,11 @@ public final class Sgd implements Optimizer {
         }
     }
 
-    /** The settings it was made with. */
+    /**
+     * The settings it was made with.
+     *
+     * @return the validated settings
+     */
     public Config config() {
         return config;
     }
@@ -183,22 +238,38 @@ public final class Sgd implements Optimizer {
         return parameters;
     }
 
-    /** The learning-rate schedule. */
+    /**
+     * The learning-rate schedule.
+     *
+     * @return the schedule, evaluated at {@link #steps()} for the next update
+     */
     public LearningRateSchedule schedule() {
         return schedule;
     }
 
-    /** The momentum coefficient {@code mu}. */
+    /**
+     * The momentum coefficient {@code mu}.
+     *
+     * @return {@code mu}, in {@code [0, 1)} (0: no momentum)
+     */
     public double momentum() {
         return momentum;
     }
 
-    /** Whether the momentum is Nesterov's. */
+    /**
+     * Whether the momentum is Nesterov's.
+     *
+     * @return {@code true} for Nesterov's look-ahead
+     */
     public boolean nesterov() {
         return nesterov;
     }
 
-    /** The L2 coefficient added to the gradient. */
+    /**
+     * The L2 coefficient added to the gradient.
+     *
+     * @return the coefficient, {@code >= 0} (0: no penalty)
+     */
     public double weightDecay() {
         return weightDecay;
     }
