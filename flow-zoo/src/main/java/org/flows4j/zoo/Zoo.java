@@ -47,6 +47,9 @@ public final class Zoo {
     /**
      * A registry of exactly these factories, keyed by their names.
      *
+     * @param models the model families, each under its {@link ModelFactory#family()}; copied, not kept
+     * @param datasets the data set families, each under its {@link DatasetFactory#name()}; copied, not kept
+     * @return an immutable registry of exactly these factories, nothing discovered
      * @throws IllegalArgumentException if two factories share a name
      */
     public static Zoo of(Collection<? extends ModelFactory> models, Collection<? extends DatasetFactory> datasets) {
@@ -54,7 +57,12 @@ public final class Zoo {
                 byName(datasets, DatasetFactory::name, "data set"));
     }
 
-    /** The built-in families: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code nsf} and {@link DataSets#builtIn()}. */
+    /**
+     * The built-in families: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code nsf} and
+     * {@link DataSets#builtIn()}.
+     *
+     * @return an immutable registry of the built-in model and data set families, no plugins
+     */
     public static Zoo builtIn() {
         return of(builtInModels(), DataSets.builtIn());
     }
@@ -63,6 +71,7 @@ public final class Zoo {
      * The built-in families and every {@link ModelFactory} and {@link DatasetFactory} that
      * {@link ServiceLoader} finds on the module path and the class path.
      *
+     * @return an immutable registry of the built-in families and the plugins found; a new one on every call
      * @throws IllegalArgumentException if a plugin reuses a name, naming both classes
      * @throws java.util.ServiceConfigurationError if a plugin cannot be loaded
      */
@@ -92,17 +101,32 @@ public final class Zoo {
         return out;
     }
 
-    /** Every model family, by name, sorted. */
+    /**
+     * Every model family, by name, sorted.
+     *
+     * @return an unmodifiable map from family name to factory, in name order
+     */
     public Map<String, ModelFactory> models() {
         return models;
     }
 
-    /** Every data set family, by name, sorted. */
+    /**
+     * Every data set family, by name, sorted.
+     *
+     * @return an unmodifiable map from family name to factory, in name order
+     */
     public Map<String, DatasetFactory> datasets() {
         return datasets;
     }
 
-    /** The factory of a spec's family, failing with the list of known families. */
+    /**
+     * The factory of a spec's family, failing with the list of known families.
+     *
+     * @param spec the model to look up; its preset, when not null, must be one of the family's presets
+     * @return the registered factory of {@code spec.family()}
+     * @throws IllegalArgumentException if no family has that name, listing the known families, or the family
+     *     has no such preset, listing its presets
+     */
     public ModelFactory model(ModelSpec spec) {
         ModelFactory f = models.get(spec.family());
         if (f == null) {
@@ -116,12 +140,26 @@ public final class Zoo {
         return f;
     }
 
-    /** The spec with the family's default preset filled in when it names none. */
+    /**
+     * The spec with the family's default preset filled in when it names none.
+     *
+     * @param spec the model, with or without a preset
+     * @return {@code spec} itself when it names a preset, else a copy with the family's
+     *     {@link ModelFactory#defaultPreset() default preset}
+     * @throws IllegalArgumentException if no family has the spec's name, or the family has no such preset
+     */
     public ModelSpec complete(ModelSpec spec) {
         return spec.preset() != null ? spec : spec.withPreset(model(spec).defaultPreset());
     }
 
-    /** Loads a data set, failing with the list of known families for an unknown one. */
+    /**
+     * Loads a data set, failing with the list of known families for an unknown one.
+     *
+     * @param request what to load; its {@link DataRequest#family() family} picks the factory
+     * @return the loaded data set, immutable and held on the host
+     * @throws DataException if no data set family has that name, listing the known ones, or the factory
+     *     cannot load the data (see {@link DatasetFactory#load(DataRequest)})
+     */
     public Dataset dataset(DataRequest request) {
         DatasetFactory f = datasets.get(request.family());
         if (f == null) {

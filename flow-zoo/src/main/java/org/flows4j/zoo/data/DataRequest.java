@@ -14,13 +14,22 @@ import java.nio.file.Path;
  */
 public record DataRequest(String spec, Path dataDir, long seed, int limit) {
 
-    /** The part of the spec after the first ':', or empty. */
+    /**
+     * The part of the spec after the first ':', or empty.
+     *
+     * @return what follows the first ':' ({@code /data/x.csv} in {@code csv:/data/x.csv}), or {@code ""} when
+     *     the spec has no ':'
+     */
     public String argument() {
         int i = spec.indexOf(':');
         return i < 0 ? "" : spec.substring(i + 1);
     }
 
-    /** The part of the spec before the first ':'. */
+    /**
+     * The part of the spec before the first ':'.
+     *
+     * @return the family name that selects the {@link DatasetFactory}; the whole spec when it has no ':'
+     */
     public String family() {
         int i = spec.indexOf(':');
         return i < 0 ? spec : spec.substring(0, i);

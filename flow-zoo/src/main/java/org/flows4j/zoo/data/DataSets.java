@@ -20,7 +20,11 @@ public final class DataSets {
     private DataSets() {
     }
 
-    /** A new instance of every built-in factory, names unique, in the order above. */
+    /**
+     * A new instance of every built-in factory, names unique, in the order above.
+     *
+     * @return an immutable list of new factories, in the order above
+     */
     public static List<DatasetFactory> builtIn() {
         List<DatasetFactory> all = new ArrayList<>();
         all.add(IdxImagesFactory.mnist());

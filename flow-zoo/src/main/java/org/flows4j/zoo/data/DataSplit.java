@@ -54,6 +54,9 @@ public final class DataSplit {
      * This split with a context row of {@code contextSize} values per sample (the context
      * columns of a CSV file, for conditional models), sample by sample (copied).
      *
+     * @param values {@code size() * contextSize} context values, sample by sample (copied)
+     * @param contextSize the context values per sample, at least 1
+     * @return a new split sharing this one's samples and labels, with the context; this one is unchanged
      * @throws IllegalArgumentException naming {@code values} if it does not hold
      *     {@code size() * contextSize} values, or {@code contextSize} if it is not positive
      */
@@ -68,17 +71,35 @@ public final class DataSplit {
         return new DataSplit(this, values.clone(), contextSize);
     }
 
-    /** Whether each sample has a context row ({@link #withContext}). */
+    /**
+     * Whether each sample has a context row ({@link #withContext}).
+     *
+     * @return whether {@link #contextBatch} may be called
+     */
     public boolean hasContext() {
         return context != null;
     }
 
-    /** The context values per sample (0 without a context). */
+    /**
+     * The context values per sample (0 without a context).
+     *
+     * @return the length of each sample's context row, or 0 when the split has no context
+     */
     public int contextSize() {
         return contextSize;
     }
 
-    /** The context rows of the samples at {@code indices}, {@code [indices.length, contextSize]}. */
+    /**
+     * The context rows of the samples at {@code indices}, {@code [indices.length, contextSize]}.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the tensor's element type; the float values are widened or rounded to it
+     * @param indices the samples to take, each in {@code [0, size())}, in the order of the batch's rows;
+     *     repeats allowed
+     * @return a new tensor on {@code backend}, freed with the enclosing
+     *     {@link org.flows4j.api.tensor.MemoryScope} or by {@link Tensor#free()}
+     * @throws IllegalStateException if this split has no context
+     */
     public Tensor contextBatch(Backend backend, DType dtype, int[] indices) {
         if (context == null) {
             throw new IllegalStateException("this split has no context");
@@ -92,22 +113,41 @@ public final class DataSplit {
         return Tensor.of(backend, dtype, out, Shape.of(indices.length, contextSize));
     }
 
-    /** The shape of one sample. */
+    /**
+     * The shape of one sample.
+     *
+     * @return the shape of one sample, the same for every sample
+     */
     public Shape eventShape() {
         return eventShape;
     }
 
-    /** The number of samples. */
+    /**
+     * The number of samples.
+     *
+     * @return the number of samples, 0 or more
+     */
     public int size() {
         return size;
     }
 
-    /** Whether each sample has a label. */
+    /**
+     * Whether each sample has a label.
+     *
+     * @return whether {@link #label(int)} may be called
+     */
     public boolean hasLabels() {
         return labels != null;
     }
 
-    /** The label of sample {@code i}. */
+    /**
+     * The label of sample {@code i}.
+     *
+     * @param i the sample index, in {@code [0, size())}
+     * @return the label of sample {@code i}, an index into {@link Dataset#labelNames()}
+     * @throws IllegalStateException if this split has no labels
+     * @throws ArrayIndexOutOfBoundsException if {@code i} is out of range
+     */
     public int label(int i) {
         if (labels == null) {
             throw new IllegalStateException("this split has no labels");
@@ -115,13 +155,28 @@ public final class DataSplit {
         return labels[i];
     }
 
-    /** The values of sample {@code i} (a copy). */
+    /**
+     * The values of sample {@code i} (a copy).
+     *
+     * @param i the sample index, in {@code [0, size())}
+     * @return a new array of {@code eventShape().size()} values, row-major; the caller may modify it
+     */
     public float[] sample(int i) {
         int per = eventShape.size();
         return Arrays.copyOfRange(values, i * per, (i + 1) * per);
     }
 
-    /** The samples at {@code indices} as a tensor {@code [indices.length, ...eventShape]}. */
+    /**
+     * The samples at {@code indices} as a tensor {@code [indices.length, ...eventShape]}.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the tensor's element type; the float values are widened or rounded to it
+     * @param indices the samples to take, each in {@code [0, size())}, in the order of the batch's rows;
+     *     repeats allowed
+     * @return a new tensor on {@code backend}, freed with the enclosing
+     *     {@link org.flows4j.api.tensor.MemoryScope} or by {@link Tensor#free()}
+     * @throws IndexOutOfBoundsException if an index is out of range
+     */
     public Tensor batch(Backend backend, DType dtype, int[] indices) {
         int per = eventShape.size();
         double[] out = new double[indices.length * per];
@@ -141,7 +196,17 @@ public final class DataSplit {
         return Tensor.of(backend, dtype, out, Shape.of(d));
     }
 
-    /** Samples {@code [from, to)} as a tensor. */
+    /**
+     * Samples {@code [from, to)} as a tensor.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the tensor's element type
+     * @param from the first sample, inclusive, at least 0
+     * @param to the end, exclusive, at most {@link #size()} and not below {@code from}
+     * @return the samples as a tensor {@code [to - from, ...eventShape]}; a new tensor on {@code backend},
+     *     freed with the enclosing {@link org.flows4j.api.tensor.MemoryScope} or by {@link Tensor#free()}
+     * @throws IndexOutOfBoundsException if {@code from} is negative or {@code to} is above {@link #size()}
+     */
     public Tensor range(Backend backend, DType dtype, int from, int to) {
         int[] idx = new int[to - from];
         for (int i = 0; i < idx.length; i++) {
@@ -150,7 +215,12 @@ public final class DataSplit {
         return batch(backend, dtype, idx);
     }
 
-    /** The first {@code n} samples (or all, if fewer) as a new split. */
+    /**
+     * The first {@code n} samples (or all, if fewer) as a new split.
+     *
+     * @param n the number of samples to keep, at least 0
+     * @return a new split of the first {@code min(n, size())} samples with their labels and context
+     */
     public DataSplit head(int n) {
         int m = Math.min(n, size);
         int per = eventShape.size();

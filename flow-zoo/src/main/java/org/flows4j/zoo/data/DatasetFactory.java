@@ -9,10 +9,18 @@ package org.flows4j.zoo.data;
  */
 public interface DatasetFactory {
 
-    /** The family name: the part of a spec before the first ':' ({@code csv} in {@code csv:/data/x.csv}). */
+    /**
+     * The family name: the part of a spec before the first ':' ({@code csv} in {@code csv:/data/x.csv}).
+     *
+     * @return the family name, lower case, unique in a {@code Zoo}
+     */
     String name();
 
-    /** One line for help output. */
+    /**
+     * One line for help output.
+     *
+     * @return a one-line description of the family for help output
+     */
     String description();
 
     /**
@@ -21,6 +29,8 @@ public interface DatasetFactory {
      * resolves against it); a generated family does not, and a directory given for it is a
      * mistake the command refuses rather than ignores. Plugins that read a directory override this; the default is
      * {@code true}, so a plugin written before this method existed keeps working.
+     *
+     * @return whether {@link DataRequest#dataDir()} is used; {@code true} unless overridden
      */
     default boolean readsDataDirectory() {
         return true;
@@ -29,6 +39,8 @@ public interface DatasetFactory {
     /**
      * Loads the data set the request names.
      *
+     * @param request the spec, data directory, seed and sample limit
+     * @return the data set, with its three splits held on the host
      * @throws DataException when a file is missing, truncated or malformed, saying which and why
      */
     Dataset load(DataRequest request);

@@ -81,7 +81,11 @@ public final class IdxImagesFactory implements DatasetFactory {
         this.howToGet = howToGet;
     }
 
-    /** {@code mnist}: handwritten digits; needs a data directory. */
+    /**
+     * {@code mnist}: handwritten digits; needs a data directory.
+     *
+     * @return a new {@code mnist} factory with no default directory
+     */
     public static IdxImagesFactory mnist() {
         return new IdxImagesFactory("mnist",
                 "MNIST handwritten digits, 28x28 grey, 10 classes, from IDX files in --data-dir",
@@ -90,7 +94,11 @@ public final class IdxImagesFactory implements DatasetFactory {
                         + "DIR; Debian packages no MNIST, so there is no default directory.");
     }
 
-    /** {@code fashion-mnist}: Zalando's clothing images; defaults to {@link #FASHION_MNIST_DEBIAN_DIR}. */
+    /**
+     * {@code fashion-mnist}: Zalando's clothing images; defaults to {@link #FASHION_MNIST_DEBIAN_DIR}.
+     *
+     * @return a new {@code fashion-mnist} factory reading {@value #FASHION_MNIST_DEBIAN_DIR_NAME} by default
+     */
     public static IdxImagesFactory fashionMnist() {
         return new IdxImagesFactory("fashion-mnist",
                 "Fashion-MNIST clothing images, 28x28 grey, 10 classes, from IDX files in --data-dir (default "
@@ -104,17 +112,28 @@ public final class IdxImagesFactory implements DatasetFactory {
     /**
      * This family with another default directory (null: none, a data directory is then
      * required), for packagers and tests.
+     *
+     * @param dir the directory to read when a request names none, or null to require one
+     * @return a new factory of the same family; this one is unchanged
      */
     public IdxImagesFactory withDefaultDir(Path dir) {
         return new IdxImagesFactory(name, description, classes, dir, howToGet);
     }
 
-    /** The directory used when a request names none, or null when one is required. */
+    /**
+     * The directory used when a request names none, or null when one is required.
+     *
+     * @return the default data directory, or null when a request must name one
+     */
     public Path defaultDir() {
         return defaultDir;
     }
 
-    /** Class names by label. */
+    /**
+     * Class names by label.
+     *
+     * @return the ten class names, the name of label {@code i} at index {@code i}; immutable
+     */
     public List<String> labelNames() {
         return classes;
     }

@@ -75,6 +75,9 @@ public final class InMemoryDataset implements Dataset {
      * This data set with named context columns: every split must carry a context row of
      * {@code contextNames.size()} values per sample ({@link DataSplit#withContext}).
      *
+     * @param contextNames the name of each context column, in order (copied)
+     * @return a new data set sharing this one's splits, with these {@link #contextNames()}; this one is
+     *     unchanged
      * @throws IllegalArgumentException naming the split whose context does not match
      */
     public InMemoryDataset withContextNames(List<String> contextNames) {

@@ -83,7 +83,11 @@ public final class TwoDimensionalFactory implements DatasetFactory {
         this.name = name;
     }
 
-    /** One factory per density, in the order of {@link #NAMES}. */
+    /**
+     * One factory per density, in the order of {@link #NAMES}.
+     *
+     * @return an immutable list of five new factories, one per name in {@link #NAMES}
+     */
     public static List<TwoDimensionalFactory> all() {
         List<TwoDimensionalFactory> out = new ArrayList<>();
         for (String n : NAMES) {
@@ -97,7 +101,11 @@ public final class TwoDimensionalFactory implements DatasetFactory {
         return name;
     }
 
-    /** No: generated from the seed. */
+    /**
+     * No: generated from the seed.
+     *
+     * @return {@code false}
+     */
     @Override
     public boolean readsDataDirectory() {
         return false;
@@ -137,6 +145,11 @@ public final class TwoDimensionalFactory implements DatasetFactory {
      * Draws {@code n} points of this density from {@code random}, as {@code x0, y0, x1, y1, ...}:
      * for plotting the true density beside a model's samples. The points are computed in double
      * and rounded to float once.
+     *
+     * @param random the source of the draws; advanced by them
+     * @param n the number of points, 0 or more
+     * @return a new array of {@code 2 * n} floats, the points' coordinates interleaved
+     * @throws IllegalArgumentException if {@code n} is negative
      */
     public float[] sample(RandomSource random, int n) {
         Objects.requireNonNull(random, "random");

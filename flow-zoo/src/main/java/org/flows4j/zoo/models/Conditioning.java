@@ -36,7 +36,11 @@ public record Conditioning(Source source, List<String> names) {
             this.option = option;
         }
 
-        /** The value that selects it. */
+        /**
+         * The value that selects it.
+         *
+         * @return the lower-case {@code --condition} value: {@code none}, {@code label} or {@code context}
+         */
         public String option() {
             return option;
         }
@@ -44,6 +48,8 @@ public record Conditioning(Source source, List<String> names) {
         /**
          * The source named by {@code value}, case-insensitively.
          *
+         * @param value an option value such as {@code label}; surrounding blanks and case are ignored
+         * @return the source whose {@link #option()} it is
          * @throws IllegalArgumentException for any other value, listing the valid ones
          */
         public static Source parse(String value) {
@@ -54,8 +60,12 @@ public record Conditioning(Source source, List<String> names) {
     /**
      * Checks and copies.
      *
+     * @param source where the context comes from; not null
+     * @param names class names ({@link Source#LABEL}) or column names ({@link Source#CONTEXT}), in order;
+     *     empty for {@link Source#NONE}; not null, copied
      * @throws IllegalArgumentException naming {@code names} if it is empty for a conditional
      *     source or not empty for {@link Source#NONE}
+     * @throws NullPointerException if {@code source} or {@code names} is null
      */
     public Conditioning {
         Objects.requireNonNull(source, "source");
@@ -68,17 +78,33 @@ public record Conditioning(Source source, List<String> names) {
 
     private static final Conditioning NONE = new Conditioning(Source.NONE, List.of());
 
-    /** Unconditional. */
+    /**
+     * Unconditional.
+     *
+     * @return the shared unconditional instance, with no names
+     */
     public static Conditioning none() {
         return NONE;
     }
 
-    /** Conditioned on the one-hot class label, {@code names} the class names. */
+    /**
+     * Conditioned on the one-hot class label, {@code names} the class names.
+     *
+     * @param names the class names by label index, at least one (copied)
+     * @return a {@link Source#LABEL} conditioning with {@code names.size()} context features
+     * @throws IllegalArgumentException if {@code names} is empty
+     */
     public static Conditioning labels(List<String> names) {
         return new Conditioning(Source.LABEL, names);
     }
 
-    /** Conditioned on context columns of these names. */
+    /**
+     * Conditioned on context columns of these names.
+     *
+     * @param names the context column names, in the order of each sample's context row, at least one (copied)
+     * @return a {@link Source#CONTEXT} conditioning with {@code names.size()} context features
+     * @throws IllegalArgumentException if {@code names} is empty
+     */
     public static Conditioning columns(List<String> names) {
         return new Conditioning(Source.CONTEXT, names);
     }
@@ -87,6 +113,11 @@ public record Conditioning(Source source, List<String> names) {
      * The conditioning {@code source} asks for on {@code data}: its label names or its context
      * column names.
      *
+     * @param source what to condition on
+     * @param data the data set whose {@link Dataset#labelNames()} or {@link Dataset#contextNames()} name the
+     *     features
+     * @return {@link #none()} for {@link Source#NONE}, else a conditioning on the data's label or column
+     *     names
      * @throws IllegalArgumentException naming the condition when the data has no labels or no
      *     context columns
      */
@@ -109,12 +140,20 @@ public record Conditioning(Source source, List<String> names) {
         };
     }
 
-    /** Whether the model takes a context. */
+    /**
+     * Whether the model takes a context.
+     *
+     * @return {@code true} unless the source is {@link Source#NONE}
+     */
     public boolean isConditional() {
         return source != Source.NONE;
     }
 
-    /** The context features: the number of classes or of columns (0 when unconditional). */
+    /**
+     * The context features: the number of classes or of columns (0 when unconditional).
+     *
+     * @return the width {@code c} of the context vector: {@code names().size()}
+     */
     public int size() {
         return names.size();
     }
@@ -122,7 +161,10 @@ public record Conditioning(Source source, List<String> names) {
     /**
      * The index of a class by name, case-insensitively.
      *
-     * @throws IllegalArgumentException naming the label and listing the classes when it is not one
+     * @param label a class name; surrounding blanks and case are ignored
+     * @return the label index of that class, in {@code [0, size())}
+     * @throws IllegalArgumentException naming the label and listing the classes when it is not one, or
+     *     when this conditioning is not on class labels
      */
     public int labelIndex(String label) {
         if (source != Source.LABEL) {
@@ -139,7 +181,17 @@ public record Conditioning(Source source, List<String> names) {
                 + String.join(", ", names));
     }
 
-    /** The one-hot context {@code [c]} of class {@code index}. */
+    /**
+     * The one-hot context {@code [c]} of class {@code index}.
+     *
+     * @param backend the backend to create the tensor on
+     * @param dtype the tensor's element type
+     * @param index the class, in {@code [0, size())}
+     * @return the vector of {@link #size()} zeros with a one at {@code index}; a new tensor on
+     *     {@code backend}, freed with the enclosing {@link org.flows4j.api.tensor.MemoryScope} or by
+     *     {@link Tensor#free()}
+     * @throws ArrayIndexOutOfBoundsException if {@code index} is out of range
+     */
     public Tensor oneHot(Backend backend, DType dtype, int index) {
         double[] c = new double[size()];
         c[index] = 1;
@@ -150,6 +202,13 @@ public record Conditioning(Source source, List<String> names) {
      * The context of the samples of {@code split} at {@code indices}, {@code [n, size()]}: one-hot
      * labels or the context rows; null when unconditional.
      *
+     * @param split the split the samples come from
+     * @param indices the samples, each in {@code [0, split.size())}, in the order of the batch's rows
+     * @param backend the backend to create the tensor on
+     * @param dtype the tensor's element type
+     * @return the context {@code [indices.length, size()]}, a new tensor on {@code backend}, freed with the
+     *     enclosing {@link org.flows4j.api.tensor.MemoryScope} or by {@link Tensor#free()}; null when
+     *     unconditional
      * @throws IllegalArgumentException when the split lacks the labels or context this needs
      */
     public Tensor context(DataSplit split, int[] indices, Backend backend, DType dtype) {

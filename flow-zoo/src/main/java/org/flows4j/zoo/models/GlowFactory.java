@@ -100,7 +100,11 @@ public final class GlowFactory implements ModelFactory {
             this.option = option;
         }
 
-        /** The option value that selects it ({@code permutation=<value>}). */
+        /**
+         * The option value that selects it ({@code permutation=<value>}).
+         *
+         * @return the lower-case value of the {@code permutation} option
+         */
         public String option() {
             return option;
         }
@@ -108,6 +112,8 @@ public final class GlowFactory implements ModelFactory {
         /**
          * The permutation named by an option value, case-insensitively.
          *
+         * @param value the option's value; surrounding blanks and case are ignored
+         * @return the constant whose {@link #option()} it is
          * @throws IllegalArgumentException for any other value, listing the valid ones
          */
         public static Permutation parse(String value) {
@@ -128,7 +134,11 @@ public final class GlowFactory implements ModelFactory {
             this.option = option;
         }
 
-        /** The option value that selects it ({@code coupling=<value>}). */
+        /**
+         * The option value that selects it ({@code coupling=<value>}).
+         *
+         * @return the lower-case value of the {@code coupling} option
+         */
         public String option() {
             return option;
         }
@@ -136,6 +146,8 @@ public final class GlowFactory implements ModelFactory {
         /**
          * The coupling kind named by an option value, case-insensitively.
          *
+         * @param value the option's value; surrounding blanks and case are ignored
+         * @return the constant whose {@link #option()} it is
          * @throws IllegalArgumentException for any other value, listing the valid ones
          */
         public static CouplingKind parse(String value) {

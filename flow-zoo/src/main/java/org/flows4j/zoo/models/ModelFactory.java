@@ -11,23 +11,43 @@ import java.util.List;
  */
 public interface ModelFactory {
 
-    /** The family name. */
+    /**
+     * The family name.
+     *
+     * @return the family name, lower case, the part of a spec before the ':'; unique in a {@code Zoo}
+     */
     String family();
 
-    /** The presets, the default first. */
+    /**
+     * The presets, the default first.
+     *
+     * @return the preset names, lower case, at least one, the default first
+     */
     List<String> presets();
 
-    /** The preset used when a spec names none. */
+    /**
+     * The preset used when a spec names none.
+     *
+     * @return the preset used for a bare family name; by default the first of {@link #presets()}
+     */
     default String defaultPreset() {
         return presets().get(0);
     }
 
-    /** One line describing a preset, for help output. */
+    /**
+     * One line describing a preset, for help output.
+     *
+     * @param preset one of {@link #presets()}
+     * @return a one-line description of the preset
+     * @throws IllegalArgumentException if {@code preset} is not one of this family's
+     */
     String describe(String preset);
 
     /**
      * Builds the model. Its size is the built flow's: {@code build(r).flow().parameterCount()}.
      *
+     * @param request the preset, the data's event shape and kind, the build context, options and conditioning
+     * @return the model, its parameters freshly initialized on the request's backend
      * @throws IllegalArgumentException for an unknown preset, an unknown option, or data the
      *     family cannot model, saying which and what would work
      */

@@ -22,13 +22,26 @@ import org.flows4j.zoo.data.Dataset;
 public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
                            Map<String, String> options, Conditioning conditioning) {
 
-    /** An unconditional request: {@link Conditioning#none()}. */
+    /**
+     * An unconditional request: {@link Conditioning#none()}.
+     *
+     * @param preset the preset name, never null
+     * @param eventShape the shape of one sample
+     * @param kind continuous values or 8-bit pixels
+     * @param context the backend, dtype and random source of every initial value
+     * @param options preset overrides by name, empty for none (copied)
+     */
     public ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
                         Map<String, String> options) {
         this(preset, eventShape, kind, context, options, Conditioning.none());
     }
 
-    /** This request with {@code conditioning}. */
+    /**
+     * This request with {@code conditioning}.
+     *
+     * @param conditioning what the model is to be conditioned on; not null
+     * @return a new request that differs from this one in its conditioning only
+     */
     public ModelRequest withConditioning(Conditioning conditioning) {
         return new ModelRequest(preset, eventShape, kind, context, options, conditioning);
     }
@@ -36,6 +49,12 @@ public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, B
     /**
      * Checks for nulls and copies the options.
      *
+     * @param preset the preset name, never null
+     * @param eventShape the shape of one sample
+     * @param kind continuous values or 8-bit pixels
+     * @param context the backend, dtype and random source of every initial value
+     * @param options preset overrides by name, empty for none (copied)
+     * @param conditioning what a conditional preset is conditioned on, {@link Conditioning#none()} otherwise
      * @throws NullPointerException naming the component that is null
      */
     public ModelRequest {

@@ -11,7 +11,15 @@ import java.util.Locale;
  */
 public record ModelSpec(String family, String preset) {
 
-    /** Parses {@code family[:preset]}. */
+    /**
+     * Parses {@code family[:preset]}.
+     *
+     * @param text {@code family} or {@code family:preset}; trimmed and lower-cased, so {@code " Glow:Small"}
+     *     is {@code glow:small}
+     * @return the spec, with a null preset when {@code text} names none
+     * @throws IllegalArgumentException if {@code text} is null, blank, or has an empty family or preset
+     *     around the ':'
+     */
     public static ModelSpec parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("a model spec is family[:preset], for example realnvp:2d; got nothing");
@@ -24,7 +32,12 @@ public record ModelSpec(String family, String preset) {
         return i < 0 ? new ModelSpec(t, null) : new ModelSpec(t.substring(0, i), t.substring(i + 1));
     }
 
-    /** This spec with the preset filled in. */
+    /**
+     * This spec with the preset filled in.
+     *
+     * @param p the preset, lower case, or null for the family's default
+     * @return a new spec of the same family with preset {@code p}; this one is unchanged
+     */
     public ModelSpec withPreset(String p) {
         return new ModelSpec(family, p);
     }

@@ -81,7 +81,11 @@ public final class NiceFactory implements ModelFactory {
             this.option = option;
         }
 
-        /** The option value that selects it ({@code prior=<value>}). */
+        /**
+         * The option value that selects it ({@code prior=<value>}).
+         *
+         * @return the lower-case value of the {@code prior} option
+         */
         public String option() {
             return option;
         }
@@ -89,6 +93,8 @@ public final class NiceFactory implements ModelFactory {
         /**
          * The prior named by an option value, case-insensitively.
          *
+         * @param value the option's value; surrounding blanks and case are ignored
+         * @return the constant whose {@link #option()} it is
          * @throws IllegalArgumentException for any other value, listing the valid ones
          */
         public static Prior parse(String value) {

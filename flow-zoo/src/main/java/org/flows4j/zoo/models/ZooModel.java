@@ -25,13 +25,35 @@ import org.flows4j.zoo.data.Dataset;
 public record ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
                        Map<String, String> options, Conditioning conditioning) {
 
-    /** An unconditional model. */
+    /**
+     * An unconditional model.
+     *
+     * @param spec the full spec, preset filled in
+     * @param flow the built flow
+     * @param eventShape the shape of one sample
+     * @param kind continuous values or 8-bit pixels
+     * @param backend where the parameters live
+     * @param dtype the parameters' precision
+     * @param options the options it was built with, empty for none (copied; saved in checkpoints)
+     */
     public ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
                     Map<String, String> options) {
         this(spec, flow, eventShape, kind, backend, dtype, options, Conditioning.none());
     }
 
-    /** Copies the options. */
+    /**
+     * Copies the options.
+     *
+     * @param spec the full spec, preset filled in
+     * @param flow the built flow
+     * @param eventShape the shape of one sample
+     * @param kind continuous values or 8-bit pixels
+     * @param backend where the parameters live
+     * @param dtype the parameters' precision
+     * @param options the options it was built with, empty for none (copied; saved in checkpoints)
+     * @param conditioning what the flow is conditioned on; not null
+     * @throws NullPointerException if {@code options} or {@code conditioning} is null
+     */
     public ZooModel {
         options = Map.copyOf(options);
         java.util.Objects.requireNonNull(conditioning, "conditioning");

@@ -22,7 +22,22 @@ public final class AttributeManipulation {
     private AttributeManipulation() {
     }
 
-    /** {@code mean z(label to) - mean z(label from)} over {@code split}: {@code [1, ...latent]}. */
+    /**
+     * {@code mean z(label to) - mean z(label from)} over {@code split}: {@code [1, ...latent]}.
+     *
+     * @param flow the trained flow over pixel values in {@code [0, 256)}; its latent is what is averaged
+     * @param split a labelled split of images; each image's integer pixels are encoded at their bin centres
+     *     ({@code k + 1/2})
+     * @param from the label of the attribute the direction points away from
+     * @param to the label of the attribute the direction points towards
+     * @param backend the backend to encode on
+     * @param dtype the precision to encode in
+     * @param batchSize how many images to encode at once, at least 1; only memory depends on it
+     * @return the direction {@code [1, ...latent]}, to be scaled and added to a latent; a new tensor in the
+     *     caller's innermost {@link MemoryScope}, if any
+     * @throws IllegalArgumentException if the split has no labels, or no image with label {@code from} or
+     *     {@code to}
+     */
     public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
                                    int batchSize) {
         return direction(flow, split, from, to, backend, dtype, batchSize, Conditioning.none());
@@ -32,6 +47,21 @@ public final class AttributeManipulation {
      * {@link #direction(Flow, DataSplit, int, int, Backend, DType, int)} for a conditional flow:
      * each image is encoded given its own context ({@link Conditioning#context}: its one-hot
      * label, or its context row).
+     *
+     * @param flow the trained flow over pixel values in {@code [0, 256)}; its latent is what is averaged
+     * @param split a labelled split of images; each image's integer pixels are encoded at their bin centres
+     *     ({@code k + 1/2})
+     * @param from the label of the attribute the direction points away from
+     * @param to the label of the attribute the direction points towards
+     * @param backend the backend to encode on
+     * @param dtype the precision to encode in
+     * @param batchSize how many images to encode at once, at least 1; only memory depends on it
+     * @param conditioning what the flow is conditioned on; {@link Conditioning#none()} for an unconditional
+     *     flow
+     * @return the direction {@code [1, ...latent]}, to be scaled and added to a latent; a new tensor in the
+     *     caller's innermost {@link MemoryScope}, if any
+     * @throws IllegalArgumentException if the split has no labels, or no image with label {@code from} or
+     *     {@code to}
      */
     public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
                                    int batchSize, Conditioning conditioning) {
@@ -75,6 +105,14 @@ public final class AttributeManipulation {
     /**
      * Each image moved along {@code direction} by each alpha: {@code [n * alphas, ...event]},
      * image by image, decoded pixel values.
+     *
+     * @param flow the trained flow over pixel values in {@code [0, 256)}
+     * @param images the images to move, {@code [n, ...event]}, integer pixel values (encoded at
+     *     {@code k + 1/2})
+     * @param direction the latent direction {@code [1, ...latent]}, as {@link #direction} returns it
+     * @param alphas how far to move each image along {@code direction}, in order; 0 reconstructs the image
+     * @return the decoded pixel values (not floored), {@code [n * alphas.length, ...event]}, the alphas of
+     *     image 0 first; a new tensor in the caller's innermost {@link MemoryScope}, if any
      */
     public static Tensor manipulate(Flow flow, Tensor images, Tensor direction, double[] alphas) {
         return manipulate(flow, images, null, direction, alphas);
@@ -84,6 +122,15 @@ public final class AttributeManipulation {
      * {@link #manipulate(Flow, Tensor, Tensor, double[])} for a conditional flow: each image is
      * encoded, and its moved latents decoded, given its own context ({@code [n, c]}; null for
      * none), so that only the latent moves.
+     *
+     * @param flow the trained flow over pixel values in {@code [0, 256)}
+     * @param images the images to move, {@code [n, ...event]}, integer pixel values (encoded at
+     *     {@code k + 1/2})
+     * @param context each image's context {@code [n, c]}, or null for an unconditional flow
+     * @param direction the latent direction {@code [1, ...latent]}, as {@link #direction} returns it
+     * @param alphas how far to move each image along {@code direction}, in order; 0 reconstructs the image
+     * @return the decoded pixel values (not floored), {@code [n * alphas.length, ...event]}, the alphas of
+     *     image 0 first; a new tensor in the caller's innermost {@link MemoryScope}, if any
      */
     public static Tensor manipulate(Flow flow, Tensor images, Tensor context, Tensor direction, double[] alphas) {
         return Autodiff.noGrad(() -> {

@@ -33,12 +33,22 @@ public enum InpaintMask {
     /** 90% of the pixels, chosen at random, are missing. */
     RANDOM90;
 
-    /** The command-line name: {@code top}, {@code middle-v}, {@code random75}. */
+    /**
+     * The command-line name: {@code top}, {@code middle-v}, {@code random75}.
+     *
+     * @return the lower-case name with {@code -} for {@code _}, as {@link #parse} accepts it
+     */
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses a command-line name, failing with the list of masks. */
+    /**
+     * Parses a command-line name, failing with the list of masks.
+     *
+     * @param text a name as {@link #label()} gives it; surrounding blanks and case are ignored
+     * @return the mask of that name
+     * @throws IllegalArgumentException if no mask has that name, listing the names
+     */
     public static InpaintMask parse(String text) {
         for (InpaintMask m : values()) {
             if (m.label().equals(text.trim().toLowerCase(Locale.ROOT))) {
@@ -49,7 +59,11 @@ public enum InpaintMask {
                 + String.join(", ", Arrays.stream(values()).map(InpaintMask::label).toList()));
     }
 
-    /** All command-line names. */
+    /**
+     * All command-line names.
+     *
+     * @return the {@link #label()} of every mask, in declaration order; immutable
+     */
     public static List<String> labels() {
         return Arrays.stream(values()).map(InpaintMask::label).toList();
     }
@@ -57,6 +71,13 @@ public enum InpaintMask {
     /**
      * The mask over an image of {@code shape} {@code [c, h, w]}: 1 where a pixel is known.
      * Random masks draw from {@code random}.
+     *
+     * @param shape the image shape {@code [c, h, w]}
+     * @param random the source of a random mask's pixels, advanced by one permutation; unused by the fixed
+     *     masks
+     * @return a new array of {@code c * h * w} values, row-major like the image: 1 where a pixel is known, 0
+     *     where it is to be inpainted
+     * @throws IllegalArgumentException if {@code shape} is not of rank 3
      */
     public double[] known(Shape shape, RandomSource random) {
         if (shape.rank() != 3) {

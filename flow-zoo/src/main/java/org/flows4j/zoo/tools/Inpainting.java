@@ -49,8 +49,17 @@ public final class Inpainting {
      * {@code known} (over one image, 1 = known) is 0.
      *
      * @param flow a flow over pixel values in {@code [0, 256)}
+     * @param images the images {@code [n, c, h, w]}, pixel values in {@code [0, 256)}; the known pixels are
+     *     kept
+     * @param known the mask over one image, {@code c * h * w} values, 1 where a pixel is known and 0 where it
+     *     is inpainted (see {@link InpaintMask#known})
      * @param iterations gradient steps, {@code >= 0}
      * @param random the starting noise of the missing pixels
+     * @return the start, the result and the log-likelihoods; both tensors are
+     *     {@linkplain Tensor#unscoped() unscoped}, the caller's to {@linkplain Tensor#free() free}, and are
+     *     one tensor when {@code iterations} is 0
+     * @throws IllegalArgumentException if {@code known} does not match one image or {@code iterations} is
+     *     negative
      */
     public static Result inpaint(Flow flow, Tensor images, double[] known, int iterations, RandomSource random) {
         return inpaint(flow, images, null, known, iterations, random);
@@ -60,6 +69,20 @@ public final class Inpainting {
      * {@link #inpaint(Flow, Tensor, double[], int, RandomSource)} for a conditional flow: the
      * ascent is on {@code log p(x | c)}, {@code context} {@code [c]} (the same for every image)
      * or {@code [n, c]} (one per image); null for none.
+     *
+     * @param flow a flow over pixel values in {@code [0, 256)}
+     * @param images the images {@code [n, c, h, w]}, pixel values in {@code [0, 256)}; the known pixels are
+     *     kept
+     * @param context {@code [c]} or {@code [n, c]}, or null for an unconditional flow
+     * @param known the mask over one image, {@code c * h * w} values, 1 where a pixel is known and 0 where it
+     *     is inpainted (see {@link InpaintMask#known})
+     * @param iterations gradient steps, {@code >= 0}
+     * @param random the starting noise of the missing pixels
+     * @return the start, the result and the log-likelihoods; both tensors are
+     *     {@linkplain Tensor#unscoped() unscoped}, the caller's to {@linkplain Tensor#free() free}, and are
+     *     one tensor when {@code iterations} is 0
+     * @throws IllegalArgumentException if {@code known} does not match one image or {@code iterations} is
+     *     negative
      */
     @SuppressWarnings("try") // scopes opened for their close()
     public static Result inpaint(Flow flow, Tensor images, Tensor context, double[] known, int iterations,

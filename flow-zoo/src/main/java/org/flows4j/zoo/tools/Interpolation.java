@@ -19,6 +19,14 @@ public final class Interpolation {
      * For each pair {@code (a[i], b[i])}, {@code steps} images from {@code a[i]} ({@code t = 0})
      * to {@code b[i]} ({@code t = 1}): {@code [pairs * steps, ...event]}, pair by pair, decoded
      * pixel values (not floored).
+     *
+     * @param flow the trained flow over pixel values in {@code [0, 256)}
+     * @param a the start images {@code [pairs, ...event]}, integer pixel values (encoded at {@code k + 1/2})
+     * @param b the end images, the shape of {@code a}
+     * @param steps the number of images per pair including both endpoints, at least 2
+     * @return the decoded pixel values {@code [pairs * steps, ...event]}, not floored; a new tensor in the
+     *     caller's innermost {@link org.flows4j.api.tensor.MemoryScope}, if any
+     * @throws IllegalArgumentException if {@code steps} is below 2 or {@code a} and {@code b} differ in shape
      */
     public static Tensor interpolate(Flow flow, Tensor a, Tensor b, int steps) {
         return interpolate(flow, a, b, null, null, steps);
@@ -32,7 +40,17 @@ public final class Interpolation {
      * images. With the same context on both sides the path keeps it; both null is the
      * unconditional interpolation.
      *
-     * @throws IllegalArgumentException if one context is null and the other not, or their shapes differ
+     * @param flow the trained flow over pixel values in {@code [0, 256)}
+     * @param a the start images {@code [pairs, ...event]}, integer pixel values (encoded at {@code k + 1/2})
+     * @param b the end images, the shape of {@code a}
+     * @param contextA the context of each start image {@code [pairs, c]}, or null with {@code contextB} for
+     *     none
+     * @param contextB the context of each end image, the shape of {@code contextA}, or null with it
+     * @param steps the number of images per pair including both endpoints, at least 2
+     * @return the decoded pixel values {@code [pairs * steps, ...event]}, not floored; a new tensor in the
+     *     caller's innermost {@link org.flows4j.api.tensor.MemoryScope}, if any
+     * @throws IllegalArgumentException if one context is null and the other not, or their shapes differ; or
+     *     {@code steps} is below 2, or {@code a} and {@code b} differ in shape
      */
     public static Tensor interpolate(Flow flow, Tensor a, Tensor b, Tensor contextA, Tensor contextB, int steps) {
         if ((contextA == null) != (contextB == null)) {

@@ -31,7 +31,12 @@ public final class ConfigMismatchException extends IllegalArgumentException {
 
     private final transient List<Difference> differences;
 
-    /** A mismatch between {@code file}'s settings and this run's. */
+    /**
+     * A mismatch between {@code file}'s settings and this run's.
+     *
+     * @param file the checkpoint that was to be resumed, named in the message
+     * @param differences the settings that differ, in the configuration's order (copied)
+     */
     public ConfigMismatchException(Path file, List<Difference> differences) {
         super("cannot resume " + file + " with other training settings ("
                 + differences.stream().map(Difference::toString).collect(Collectors.joining("; "))
@@ -39,7 +44,11 @@ public final class ConfigMismatchException extends IllegalArgumentException {
         this.differences = List.copyOf(differences);
     }
 
-    /** Every setting that differs, in the configuration's order. */
+    /**
+     * Every setting that differs, in the configuration's order.
+     *
+     * @return the differences, immutable; null after deserialization, as they are not serialized
+     */
     public List<Difference> differences() {
         return differences;
     }

@@ -12,7 +12,11 @@ package org.flows4j.zoo.train;
  */
 public record EvalResult(int n, double nllNats, double bitsPerDim) {
 
-    /** Whether bits per dimension apply (image data). */
+    /**
+     * Whether bits per dimension apply (image data).
+     *
+     * @return whether {@link #bitsPerDim()} is a number rather than NaN
+     */
     public boolean hasBitsPerDim() {
         return !Double.isNaN(bitsPerDim);
     }

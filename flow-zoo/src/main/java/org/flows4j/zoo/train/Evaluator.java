@@ -26,6 +26,14 @@ public final class Evaluator {
     /**
      * The mean NLL over {@code split} in batches of {@code batchSize}; images are dequantized
      * with noise from {@code random}.
+     *
+     * @param model the model; its flow is put in evaluation mode for the call and back in training mode after
+     * @param split the held-out samples, at least one
+     * @param batchSize how many samples to score at once, at least 1; only memory and speed depend on it
+     * @param random the dequantization noise of images, advanced by one draw per pixel; unused for continuous
+     *     data
+     * @return the number of samples, the mean NLL in nats and, for images, bits per dimension
+     * @throws IllegalArgumentException if {@code split} is empty
      */
     @SuppressWarnings("try") // the scope is opened for its close()
     public static EvalResult evaluate(ZooModel model, DataSplit split, int batchSize, RandomSource random) {

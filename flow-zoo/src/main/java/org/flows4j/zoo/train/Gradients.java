@@ -16,7 +16,15 @@ import org.flows4j.api.tensor.Tensor;
  */
 public record Gradients(long step, double loss, Map<String, Tensor> byName) {
 
-    /** Copies the map. */
+    /**
+     * Copies the map.
+     *
+     * @param step the 1-based number of the update these gradients are for, at least 1
+     * @param loss the batch's mean negative log-likelihood, in the flow's nats
+     * @param byName the gradients by parameter name, in the flow's parameter order (copied into an
+     *     unmodifiable map that keeps the order; the tensors are not copied)
+     * @throws IllegalArgumentException if {@code step} is below 1
+     */
     public Gradients {
         if (step < 1) {
             throw new IllegalArgumentException("Gradients: step must be >= 1, got " + step);

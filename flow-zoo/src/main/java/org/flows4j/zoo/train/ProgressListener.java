@@ -24,15 +24,30 @@ public interface ProgressListener {
     default void onStep(int epoch, long step, long totalSteps, double loss, double bitsPerDim, double stepsPerSecond) {
     }
 
-    /** After every epoch's validation. */
+    /**
+     * After every epoch's validation.
+     *
+     * @param epoch the 1-based epoch just finished
+     * @param step the 1-based global step at the end of the epoch
+     * @param validation the evaluation on the validation split
+     */
     default void onEpoch(int epoch, long step, EvalResult validation) {
     }
 
-    /** After every checkpoint written. */
+    /**
+     * After every checkpoint written.
+     *
+     * @param file the checkpoint file written
+     * @param step the 1-based global step it holds the state after
+     */
     default void onCheckpoint(Path file, long step) {
     }
 
-    /** A one-line message (resuming, stopping). */
+    /**
+     * A one-line message (resuming, stopping).
+     *
+     * @param message the text, one line without a line terminator
+     */
     default void onMessage(String message) {
     }
 }

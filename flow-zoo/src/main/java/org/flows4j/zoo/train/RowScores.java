@@ -32,6 +32,10 @@ public final class RowScores {
      * The random source of row {@code rowId}'s dequantization noise: {@code seed} and the id
      * mixed by SplitMix64's finalizer (Steele et al.), so that neighbouring ids get unrelated
      * streams.
+     *
+     * @param seed the seed of the scoring run
+     * @param rowId the row's stable id, any value
+     * @return a new random source, the same for the same {@code (seed, rowId)} on every JVM
      */
     public static RandomSource rowRandom(long seed, long rowId) {
         long z = seed * 0x9E3779B97F4A7C15L + rowId + 0x632BE59BD9B4E019L;
@@ -44,6 +48,11 @@ public final class RowScores {
      * {@code pixels + u}, where row {@code i}'s uniform noise {@code u ~ U[0, 1)^D} comes from
      * {@link #rowRandom rowRandom(seed, rowIds[i])}.
      *
+     * @param pixels raw pixel values {@code [n, event shape...]}
+     * @param seed the seed of the noise
+     * @param rowIds the stable id of each row, {@code n} of them
+     * @return {@code pixels} plus the noise, the same shape, dtype and backend; a new tensor in the caller's
+     *     memory scope
      * @throws IllegalArgumentException if there are not as many ids as rows
      */
     public static Tensor dequantize(Tensor pixels, long seed, long[] rowIds) {
@@ -64,6 +73,15 @@ public final class RowScores {
      * The log-density of every row of {@code x} ({@code [n, event shape...]}, raw pixel values
      * for image models), in evaluation mode without recording gradients; images are
      * dequantized with {@link #dequantize}. The tensors are made in the caller's memory scope.
+     *
+     * @param model the model; its flow is put in evaluation mode for the call and back in training mode after
+     * @param x the rows {@code [n, event shape...]}
+     * @param seed the seed of the dequantization noise; unused for continuous data
+     * @param rowIds the stable id of each of the {@code n} rows, which with {@code seed} decides its noise;
+     *     unused for continuous data
+     * @return a new array of {@code n} log-densities, in nats, in row order
+     * @throws IllegalArgumentException if {@code x} is not a batch of the model's event shape, or (for
+     *     images) there are not as many ids as rows
      */
     @SuppressWarnings("try") // the no-grad handle is opened for its close()
     public static double[] logProb(ZooModel model, Tensor x, long seed, long[] rowIds) {
@@ -81,7 +99,13 @@ public final class RowScores {
         }
     }
 
-    /** Bits per dimension of a row with log-density {@code logProb} and {@code dims} dimensions. */
+    /**
+     * Bits per dimension of a row with log-density {@code logProb} and {@code dims} dimensions.
+     *
+     * @param logProb the row's log-density in nats, as {@link #logProb} returns it
+     * @param dims the dimensions of a row, {@code D}, at least 1
+     * @return {@code -logProb / (dims ln 2)}
+     */
     public static double bitsPerDim(double logProb, int dims) {
         return -logProb / (dims * Math.log(2));
     }

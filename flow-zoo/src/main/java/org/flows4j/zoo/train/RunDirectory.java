@@ -50,6 +50,8 @@ public final class RunDirectory implements AutoCloseable {
      * Creates {@code dir} if needed, locks it for this process and removes stale temporary
      * checkpoint files.
      *
+     * @param dir the run's output directory; created with its parents if missing
+     * @return the locked directory, the caller's to {@link #close()} (try-with-resources) to release the lock
      * @throws RunDirectoryLockedException if another live process (or another run in this one)
      *     writes the directory, naming its process id
      * @throws CheckpointException if the directory or its lock file cannot be created
@@ -116,12 +118,20 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
-    /** The directory. */
+    /**
+     * The directory.
+     *
+     * @return the directory as given to {@link #open}
+     */
     public Path dir() {
         return dir;
     }
 
-    /** The stale temporary files removed when the directory was opened. */
+    /**
+     * The stale temporary files removed when the directory was opened.
+     *
+     * @return the removed files, immutable; empty when there were none
+     */
     public List<Path> removedTemporaryFiles() {
         return removed;
     }

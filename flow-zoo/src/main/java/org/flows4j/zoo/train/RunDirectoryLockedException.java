@@ -8,6 +8,7 @@ public final class RunDirectoryLockedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path dir;
+    /** The holder's process id, serialized with the exception; null if it could not be read. */
     private final String holderPid;
 
     RunDirectoryLockedException(Path dir, String holderPid) {
@@ -17,12 +18,20 @@ public final class RunDirectoryLockedException extends IllegalStateException {
         this.holderPid = holderPid;
     }
 
-    /** The locked directory. */
+    /**
+     * The locked directory.
+     *
+     * @return the run directory; null after deserialization, as a {@link Path} is not serialized
+     */
     public Path dir() {
         return dir;
     }
 
-    /** The holder's process id as written in the lock file, or null if it could not be read. */
+    /**
+     * The holder's process id as written in the lock file, or null if it could not be read.
+     *
+     * @return the process id text from the lock file, or null
+     */
     public String holderPid() {
         return holderPid;
     }

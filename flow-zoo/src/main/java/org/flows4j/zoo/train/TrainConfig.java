@@ -28,7 +28,22 @@ import org.flows4j.layers.optim.ScheduleConfig;
 public record TrainConfig(long seed, int batchSize, int epochs, long steps, OptimizerConfig optimizer,
                           double clipNorm, double emaDecay, int evalBatchSize, Path outDir) {
 
-    /** Validates, naming the setting at fault. */
+    /**
+     * Validates, naming the setting at fault.
+     *
+     * @param seed seeds the batch order, dequantization noise and (for a new model) initialization
+     * @param batchSize samples per step, at least 1
+     * @param epochs passes over the training split, at least 0 (used when {@code steps == 0})
+     * @param steps total optimizer steps, at least 0 (0: use {@code epochs}); {@code epochs} and
+     *     {@code steps} are not both 0
+     * @param optimizer the optimizer and its schedule; not null
+     * @param clipNorm the global gradient norm is clipped to this, finite and at least 0 (0: no clipping)
+     * @param emaDecay the decay of the moving average of the weights, in {@code [0, 1)} (0: none)
+     * @param evalBatchSize samples per evaluation batch, at least 1
+     * @param outDir where checkpoints go; not null
+     * @throws IllegalArgumentException naming the setting that is out of range, or a null {@code outDir}
+     * @throws NullPointerException if {@code optimizer} is null
+     */
     public TrainConfig {
         if (batchSize < 1 || epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
             throw new IllegalArgumentException("training needs batch >= 1 and a positive number of epochs or steps; got batch "
@@ -52,39 +67,73 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
     /**
      * Sensible defaults: batch 64, 1 epoch, Adam at 1e-3 with 200 linear warm-up steps, clipping
      * at 100, no moving average, eval batch 256.
+     *
+     * @param outDir where checkpoints go; not null
+     * @return the default config, seed 0, writing to {@code outDir}
+     * @throws IllegalArgumentException if {@code outDir} is null
      */
     public static TrainConfig defaults(Path outDir) {
         return new TrainConfig(0, 64, 1, 0, Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200))
                 .build(), 100, 0, 256, outDir);
     }
 
-    /** With another seed. */
+    /**
+     * With another seed.
+     *
+     * @param s the new seed
+     * @return a new, validated config that differs from this one in the seed only
+     */
     public TrainConfig withSeed(long s) {
         return new TrainConfig(s, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
-    /** With another batch size. */
+    /**
+     * With another batch size.
+     *
+     * @param b samples per step, at least 1
+     * @return a new, validated config that differs from this one in the batch size only
+     */
     public TrainConfig withBatchSize(int b) {
         return new TrainConfig(seed, b, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
-    /** Training for a number of epochs. */
+    /**
+     * Training for a number of epochs.
+     *
+     * @param e passes over the training split, at least 1
+     * @return a new, validated config training for {@code e} epochs, its {@code steps} set to 0
+     */
     public TrainConfig withEpochs(int e) {
         return new TrainConfig(seed, batchSize, e, 0, optimizer, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
-    /** Training for a number of steps. */
+    /**
+     * Training for a number of steps.
+     *
+     * @param s total optimizer steps, at least 1 (0 falls back to the epochs)
+     * @return a new, validated config training for {@code s} steps; its {@code epochs} becomes at least 1
+     */
     public TrainConfig withSteps(long s) {
         return new TrainConfig(seed, batchSize, Math.max(epochs, 1), s, optimizer, clipNorm, emaDecay, evalBatchSize,
                 outDir);
     }
 
-    /** With another optimizer (and schedule). */
+    /**
+     * With another optimizer (and schedule).
+     *
+     * @param o the optimizer with its schedule; not null
+     * @return a new, validated config that differs from this one in the optimizer only
+     */
     public TrainConfig withOptimizer(OptimizerConfig o) {
         return new TrainConfig(seed, batchSize, epochs, steps, o, clipNorm, emaDecay, evalBatchSize, outDir);
     }
 
-    /** With another learning-rate schedule for the same optimizer. */
+    /**
+     * With another learning-rate schedule for the same optimizer.
+     *
+     * @param s the learning-rate schedule
+     * @return a new, validated config that differs from this one in the optimizer's schedule only
+     */
     public TrainConfig withSchedule(LearningRateSchedule s) {
         return withOptimizer(optimizer.withSchedule(s));
     }
@@ -92,6 +141,9 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
     /**
      * With another peak learning rate, keeping the kind of schedule (a custom schedule becomes a
      * constant rate).
+     *
+     * @param lr the peak learning rate (a cosine schedule's floor is lowered to it if above)
+     * @return a new, validated config that differs from this one in the optimizer's schedule only
      */
     public TrainConfig withLearningRate(double lr) {
         LearningRateSchedule s = optimizer.schedule();
@@ -112,6 +164,9 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * With another warm-up: a linear warm-up or cosine schedule keeps its kind (a linear warm-up
      * of 0 steps means 1, the first update at the peak), any other becomes a linear warm-up to
      * its peak.
+     *
+     * @param w the updates of the linear warm-up to the peak rate, at least 0
+     * @return a new, validated config that differs from this one in the optimizer's schedule only
      */
     public TrainConfig withWarmupSteps(int w) {
         LearningRateSchedule s = optimizer.schedule();
@@ -122,17 +177,32 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
         return withSchedule(next);
     }
 
-    /** With another clipping norm (0: none). */
+    /**
+     * With another clipping norm (0: none).
+     *
+     * @param c the norm the global gradient norm is clipped to, finite and at least 0 (0: none)
+     * @return a new, validated config that differs from this one in the clipping norm only
+     */
     public TrainConfig withClipNorm(double c) {
         return new TrainConfig(seed, batchSize, epochs, steps, optimizer, c, emaDecay, evalBatchSize, outDir);
     }
 
-    /** With a moving average of the weights of this decay (0: none). */
+    /**
+     * With a moving average of the weights of this decay (0: none).
+     *
+     * @param d the decay, in {@code [0, 1)} (0: none)
+     * @return a new, validated config that differs from this one in the moving average's decay only
+     */
     public TrainConfig withEmaDecay(double d) {
         return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, d, evalBatchSize, outDir);
     }
 
-    /** With another output directory. */
+    /**
+     * With another output directory.
+     *
+     * @param dir where checkpoints go; not null
+     * @return a new, validated config that differs from this one in the output directory only
+     */
     public TrainConfig withOutDir(Path dir) {
         return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, dir);
     }

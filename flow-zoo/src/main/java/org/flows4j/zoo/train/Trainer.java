@@ -60,7 +60,13 @@ public final class Trainer {
     private long step;
     private volatile boolean stopRequested;
 
-    /** A trainer of {@code flow} at step 0; nothing runs until a step or {@link #fit}. */
+    /**
+     * A trainer of {@code flow} at step 0; nothing runs until a step or {@link #fit}.
+     *
+     * @param flow the flow to train, in place; its parameters are the ones the optimizer updates
+     * @param config the settings
+     * @throws NullPointerException if {@code flow} or {@code config} is null
+     */
     public Trainer(Flow flow, TrainerConfig config) {
         this.flow = Objects.requireNonNull(flow, "flow");
         this.config = Objects.requireNonNull(config, "config");
@@ -68,27 +74,48 @@ public final class Trainer {
         this.optimizer = config.optimizer().create(parameters);
     }
 
-    /** The flow being trained. */
+    /**
+     * The flow being trained.
+     *
+     * @return the flow given to the constructor, its parameters updated in place
+     */
     public Flow flow() {
         return flow;
     }
 
-    /** The settings. */
+    /**
+     * The settings.
+     *
+     * @return the settings given to the constructor
+     */
     public TrainerConfig config() {
         return config;
     }
 
-    /** The optimizer, made from {@link TrainerConfig#optimizer()}. */
+    /**
+     * The optimizer, made from {@link TrainerConfig#optimizer()}.
+     *
+     * @return the optimizer over the flow's parameters, holding its state (moments, step count)
+     */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** The moving average of the weights, once training started, if the configuration keeps one. */
+    /**
+     * The moving average of the weights, once training started, if the configuration keeps one.
+     *
+     * @return the moving average, or empty when the configuration keeps none or training has not started
+     *     ({@link #initialize}, a step or {@link #restore})
+     */
     public Optional<ExponentialMovingAverage> ema() {
         return Optional.ofNullable(ema);
     }
 
-    /** The updates done so far (including any before a restore). */
+    /**
+     * The updates done so far (including any before a restore).
+     *
+     * @return the number of updates applied, 0 for a new run
+     */
     public long step() {
         return step;
     }
@@ -97,6 +124,8 @@ public final class Trainer {
      * The flow's data-dependent initialization (actnorm) on the source's
      * {@linkplain BatchSource#initializationBatch initialization batch}, if it is not initialized
      * yet; {@link #fit} calls it before the first step of a new run.
+     *
+     * @param source the source of the initialization batch, drawn with the configured seed
      */
     public void initialize(BatchSource source) {
         if (!flow.isInitialized()) {
@@ -111,6 +140,9 @@ public final class Trainer {
      * The loss of {@code batch} and its gradients, for update {@link #step()} {@code + 1};
      * changes nothing. The tensors are made in the caller's memory scope.
      *
+     * @param batch the samples {@code [batch, event shape...]} on the flow's backend and dtype
+     * @return update {@code step() + 1}'s number, the batch's loss and the gradients by parameter name, new
+     *     tensors in the caller's memory scope
      * @throws TrainingException if the loss is NaN or infinite, naming the step
      */
     public Gradients computeGradients(Tensor batch) {
@@ -122,6 +154,10 @@ public final class Trainer {
      * null for an unconditional flow) and its gradients, for update {@link #step()} {@code + 1};
      * changes nothing.
      *
+     * @param batch the samples {@code [batch, event shape...]} on the flow's backend and dtype
+     * @param context the context {@code [batch, c]} lined up with the batch row by row, or null
+     * @return update {@code step() + 1}'s number, the batch's loss and the gradients by parameter name, new
+     *     tensors in the caller's memory scope
      * @throws TrainingException if the loss is NaN or infinite, naming the step
      */
     public Gradients computeGradients(Tensor batch, Tensor context) {
@@ -138,6 +174,8 @@ public final class Trainer {
      * Applies update {@link #step()} {@code + 1}: clips the gradients by global norm (if on),
      * steps the optimizer, updates the moving average (if on) and counts the step.
      *
+     * @param gradients the gradients of update {@code step() + 1}, from {@link #computeGradients} or an
+     *     average of several workers'
      * @throws IllegalArgumentException if the gradients are for another step
      * @throws TrainingException if the gradient norm is NaN or infinite (with clipping on),
      *     naming the step; nothing is changed then
@@ -164,12 +202,25 @@ public final class Trainer {
         step++;
     }
 
-    /** {@link #computeGradients} then {@link #applyGradients}, in a memory scope of its own; returns the loss. */
+    /**
+     * {@link #computeGradients} then {@link #applyGradients}, in a memory scope of its own; returns the loss.
+     *
+     * @param batch the samples {@code [batch, event shape...]} on the flow's backend and dtype
+     * @return the batch's loss, the mean negative log-likelihood in the flow's nats
+     * @throws TrainingException if the loss or gradient norm is NaN or infinite, naming the step
+     */
     public double trainStep(Tensor batch) {
         return trainStep(batch, null);
     }
 
-    /** {@link #computeGradients(Tensor, Tensor)} then {@link #applyGradients}, in a memory scope of its own. */
+    /**
+     * {@link #computeGradients(Tensor, Tensor)} then {@link #applyGradients}, in a memory scope of its own.
+     *
+     * @param batch the samples {@code [batch, event shape...]} on the flow's backend and dtype
+     * @param context the context {@code [batch, c]} lined up with the batch row by row, or null
+     * @return the batch's loss, the mean negative log-likelihood in the flow's nats
+     * @throws TrainingException if the loss or gradient norm is NaN or infinite, naming the step
+     */
     public double trainStep(Tensor batch, Tensor context) {
         try (MemoryScope scope = MemoryScope.open()) {
             Gradients g = computeGradients(batch, context);
@@ -183,6 +234,12 @@ public final class Trainer {
      * takes every remaining step on {@code source.batch(seed, step)}, telling {@code listener}
      * after each and when a checkpoint is due. Returns early, after a checkpoint, when
      * {@link #requestStop()} was called.
+     *
+     * @param source the batches (and contexts) of every step
+     * @param listener told after every step and when a checkpoint is due, which it writes with {@link #save};
+     *     {@link FitListener#NONE} for nothing
+     * @return the updates done in all and whether the run stopped early on request
+     * @throws TrainingException if the loss or gradient norm becomes NaN or infinite, naming the step
      */
     public FitResult fit(BatchSource source, FitListener listener) {
         try {
@@ -220,12 +277,23 @@ public final class Trainer {
         stopRequested = true;
     }
 
-    /** Whether {@link #requestStop()} was called. */
+    /**
+     * Whether {@link #requestStop()} was called.
+     *
+     * @return whether a stop was requested; it is never withdrawn
+     */
     public boolean stopRequested() {
         return stopRequested;
     }
 
-    /** Waits until {@link #fit} has returned (or failed), at most {@code timeout}; for shutdown hooks. */
+    /**
+     * Waits until {@link #fit} has returned (or failed), at most {@code timeout}; for shutdown hooks.
+     *
+     * @param timeout the longest time to wait
+     * @param unit the unit of {@code timeout}
+     * @return {@code true} if {@code fit} finished, {@code false} if the time ran out first
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public boolean awaitFinish(long timeout, TimeUnit unit) throws InterruptedException {
         return finished.await(timeout, unit);
     }
@@ -233,6 +301,9 @@ public final class Trainer {
     /**
      * Sets the parameters to their moving averages until the handle is closed (for evaluation);
      * without a moving average the handle does nothing.
+     *
+     * @return a handle to close (try-with-resources) to restore the trained values;
+     *     {@link AveragedWeights#active()} says whether it changed anything
      */
     public AveragedWeights averagedWeights() {
         ExponentialMovingAverage average = averages();
@@ -248,7 +319,11 @@ public final class Trainer {
             this.applied = applied;
         }
 
-        /** Whether the parameters hold averages (false without a moving average). */
+        /**
+         * Whether the parameters hold averages (false without a moving average).
+         *
+         * @return whether closing the handle restores anything
+         */
         public boolean active() {
             return applied != null;
         }
@@ -265,6 +340,10 @@ public final class Trainer {
      * Writes a checkpoint: the flow, the optimizer's state, the moving average, the step and
      * the configuration ({@value #METADATA_PREFIX}{@code <key>} for every entry of
      * {@link TrainerConfig#describe()}) besides {@code metadata}'s own entries.
+     *
+     * @param file the checkpoint to write, atomically replacing any file there; its directory must exist
+     * @param metadata the entries to store besides the step (which it replaces) and the configuration
+     * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
     public void save(Path file, CheckpointMetadata metadata) {
         CheckpointMetadata meta = metadata.withStep(step);
@@ -274,7 +353,13 @@ public final class Trainer {
         Checkpoints.save(file, flow, optimizer, averages(), meta);
     }
 
-    /** The configuration a checkpoint's metadata records ({@value #METADATA_PREFIX} entries, prefix removed). */
+    /**
+     * The configuration a checkpoint's metadata records ({@value #METADATA_PREFIX} entries, prefix removed).
+     *
+     * @param info the checkpoint's header, as {@link Checkpoints#readInfo} reads it
+     * @return a new map of the configuration's keys (as in {@link TrainerConfig#describe()}) to their values,
+     *     in the file's order; empty for a checkpoint that records none
+     */
     public static Map<String, String> savedConfig(CheckpointInfo info) {
         Map<String, String> out = new LinkedHashMap<>();
         info.metadata().extra().forEach((k, v) -> {
@@ -289,6 +374,7 @@ public final class Trainer {
      * Checks that {@code file} can be continued by this trainer: written in format
      * {@value #RESUMABLE_FORMAT} or later, with this configuration.
      *
+     * @param info the checkpoint's header, as {@link Checkpoints#readInfo} reads it
      * @throws CheckpointException if it is of an older format
      * @throws ConfigMismatchException naming every setting that differs, with both values
      */
@@ -309,7 +395,11 @@ public final class Trainer {
      * loads the parameters, the optimizer's state, the moving average and the step, all or
      * nothing.
      *
+     * @param file a checkpoint {@link #save} wrote for a run with this configuration
      * @return the checkpoint's header
+     * @throws CheckpointException if the file cannot be read, is corrupt, does not match the flow, is of an
+     *     older format, or its step disagrees with its optimizer state
+     * @throws ConfigMismatchException if it was trained with other settings, naming each
      */
     public CheckpointInfo restore(Path file) {
         CheckpointInfo info = Checkpoints.readInfo(file);

@@ -40,7 +40,22 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
     /** The key of the seed. */
     public static final String SEED = "seed";
 
-    /** Validates, naming the setting at fault. */
+    /**
+     * Validates, naming the setting at fault.
+     *
+     * @param optimizer the optimizer and its learning-rate schedule; not null. A cosine schedule without a
+     *     length is replaced by one of {@code steps} updates
+     * @param clipNorm the global gradient norm is clipped to this, finite and at least 0; 0 turns clipping
+     *     off
+     * @param emaDecay the decay of the moving average of the weights, in {@code [0, 1)}; 0 turns it off
+     * @param batchSize samples per update, at least 1
+     * @param steps the updates of the whole run, counted from the start, at least 1
+     * @param seed the seed of the batches
+     * @param checkpointEvery a checkpoint is due every this many updates, at least 0 (0: only at the end and
+     *     on stop)
+     * @throws IllegalArgumentException naming the setting that is out of range
+     * @throws NullPointerException if {@code optimizer} is null
+     */
     public TrainerConfig {
         Objects.requireNonNull(optimizer, "optimizer");
         if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
@@ -66,23 +81,40 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
         }
     }
 
-    /** A builder: Adam at 1e-3 with 200 warm-up steps, clipping at 100, no average, batch 64, 1000 steps, seed 0. */
+    /**
+     * A builder: Adam at 1e-3 with 200 warm-up steps, clipping at 100, no average, batch 64, 1000 steps,
+     * seed 0.
+     *
+     * @return a new builder with those defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these settings. */
+    /**
+     * A builder starting from these settings.
+     *
+     * @return a new builder holding every setting of this config; changing it leaves this one unchanged
+     */
     public Builder toBuilder() {
         return new Builder().optimizer(optimizer).clipNorm(clipNorm).emaDecay(emaDecay).batchSize(batchSize)
                 .steps(steps).seed(seed).checkpointEvery(checkpointEvery);
     }
 
-    /** Whether clipping is on. */
+    /**
+     * Whether clipping is on.
+     *
+     * @return whether {@link #clipNorm()} is positive
+     */
     public boolean clips() {
         return clipNorm > 0;
     }
 
-    /** Whether a moving average of the weights is kept. */
+    /**
+     * Whether a moving average of the weights is kept.
+     *
+     * @return whether {@link #emaDecay()} is positive
+     */
     public boolean averages() {
         return emaDecay > 0;
     }
@@ -92,6 +124,8 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
      * optimizer's ({@link OptimizerConfig#describe()}: {@code optimizer}, its hyper-parameters,
      * {@code schedule}, {@code schedule.<key>}), then {@code clip_norm}, {@code ema_decay},
      * {@code batch_size} and {@code seed}. Not {@code steps}: a run may be continued further.
+     *
+     * @return a new, modifiable map of the settings as strings, in the order above
      */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>(optimizer.describe());
@@ -102,7 +136,13 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
         return out;
     }
 
-    /** Every setting whose value in {@code saved} (a {@link #describe()} read back) differs from this one's. */
+    /**
+     * Every setting whose value in {@code saved} (a {@link #describe()} read back) differs from this one's.
+     *
+     * @param saved the settings stored with a checkpoint; a key on one side only is a difference
+     * @return the differences in the order of {@link #describe()}, then the keys only {@code saved} has;
+     *     empty when the run may be resumed with this config
+     */
     public List<ConfigMismatchException.Difference> differences(Map<String, String> saved) {
         Map<String, String> now = describe();
         Set<String> keys = new LinkedHashSet<>(now.keySet());
@@ -132,43 +172,79 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
         private Builder() {
         }
 
-        /** The optimizer and its schedule. */
+        /**
+         * The optimizer and its schedule.
+         *
+         * @param o the optimizer with its schedule; not null
+         * @return this builder
+         * @throws NullPointerException if {@code o} is null
+         */
         public Builder optimizer(OptimizerConfig o) {
             this.optimizer = Objects.requireNonNull(o, "optimizer");
             return this;
         }
 
-        /** Clipping by global norm at {@code norm}; 0 turns it off. */
+        /**
+         * Clipping by global norm at {@code norm}; 0 turns it off.
+         *
+         * @param norm the clipping norm, finite and at least 0 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder clipNorm(double norm) {
             this.clipNorm = norm;
             return this;
         }
 
-        /** A moving average of the weights with this decay (Glow: 0.999); 0 turns it off. */
+        /**
+         * A moving average of the weights with this decay (Glow: 0.999); 0 turns it off.
+         *
+         * @param decay the decay, in {@code [0, 1)} (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder emaDecay(double decay) {
             this.emaDecay = decay;
             return this;
         }
 
-        /** Samples per update. */
+        /**
+         * Samples per update.
+         *
+         * @param b samples per update, at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder batchSize(int b) {
             this.batchSize = b;
             return this;
         }
 
-        /** Updates in the whole run. */
+        /**
+         * Updates in the whole run.
+         *
+         * @param s the updates of the whole run, at least 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder steps(long s) {
             this.steps = s;
             return this;
         }
 
-        /** The seed of the batches. */
+        /**
+         * The seed of the batches.
+         *
+         * @param s the seed passed to {@link BatchSource#batch}
+         * @return this builder
+         */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** A checkpoint is due every this many updates (0: only at the end and on stop). */
+        /**
+         * A checkpoint is due every this many updates (0: only at the end and on stop).
+         *
+         * @param every updates between checkpoints, at least 0 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder checkpointEvery(long every) {
             this.checkpointEvery = every;
             return this;
@@ -177,6 +253,7 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
         /**
          * The validated settings.
          *
+         * @return a new config of the builder's settings; the builder may be reused
          * @throws IllegalArgumentException naming the setting at fault
          */
         public TrainerConfig build() {

@@ -5,7 +5,11 @@ public class TrainingException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    /** With a message. */
+    /**
+     * With a message.
+     *
+     * @param message why training stopped, naming the step
+     */
     public TrainingException(String message) {
         super(message);
     }

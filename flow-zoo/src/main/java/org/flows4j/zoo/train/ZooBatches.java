@@ -37,6 +37,11 @@ public final class ZooBatches implements BatchSource {
      * context's backend in its dtype; 8-bit images are dequantized (their noise is drawn from the
      * run's seed and the step, never from the context's random source).
      *
+     * @param data the data set whose training split is batched; 8-bit images are dequantized
+     * @param ctx where batches are made: its backend and dtype (its random source is not used)
+     * @param batchSize samples per batch, at least 1; a split smaller than that gives batches of the whole
+     *     split
+     * @return a new batch source; it caches the current epoch's order, so one instance is for one thread
      * @throws IllegalArgumentException if the training split is empty or {@code batchSize < 1}
      */
     public static ZooBatches training(Dataset data, BuildContext ctx, int batchSize) {
@@ -47,7 +52,14 @@ public final class ZooBatches implements BatchSource {
      * Batches as {@link #training}, and each batch's context from {@code conditioning}: one-hot
      * labels or context columns of the same samples ({@link #context}).
      *
+     * @param data the data set whose training split is batched; 8-bit images are dequantized
+     * @param ctx where batches are made: its backend and dtype (its random source is not used)
+     * @param batchSize samples per batch, at least 1; a split smaller than that gives batches of the whole
+     *     split
+     * @param conditioning what each batch's {@link #context} is made of; {@link Conditioning#none()} for none
+     * @return a new batch source; it caches the current epoch's order, so one instance is for one thread
      * @throws IllegalArgumentException if the training split is empty or {@code batchSize < 1}
+     * @throws NullPointerException if {@code conditioning} is null
      */
     public static ZooBatches conditional(Dataset data, BuildContext ctx, int batchSize, Conditioning conditioning) {
         return new ZooBatches(data.train(), ctx.backend(), ctx.dtype(), data.kind() == Dataset.Kind.IMAGE_8BIT,
@@ -71,7 +83,11 @@ public final class ZooBatches implements BatchSource {
         this.stepsPerEpoch = Math.max(1, train.size() / batchSize);
     }
 
-    /** Steps per epoch: whole batches of the training split (at least 1). */
+    /**
+     * Steps per epoch: whole batches of the training split (at least 1).
+     *
+     * @return {@code max(1, train.size() / batchSize)}
+     */
     public int stepsPerEpoch() {
         return stepsPerEpoch;
     }

@@ -55,8 +55,15 @@ public final class ZooCheckpoints {
      * driver of a {@link Trainer} (flow-spark's data-parallel loop) writes so that its model
      * opens in {@code flows4j eval} and {@code sample}.
      *
+     * @param file the checkpoint to write, atomically replacing any file there; its directory must exist
+     * @param model the model being trained; its spec, event shape, kind, options and conditioning are
+     *     recorded
+     * @param trainer the trainer of {@code model}'s flow, whose state and settings are saved
      * @param dataName the data set's spec, or a description of the data ({@code eval} loads it
      *     by this name unless given another)
+     * @param epoch the epoch the checkpoint is taken in (0 before the first ends), recorded as {@code epoch}
+     * @param seed the run's seed, recorded as {@code seed}
+     * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
     public static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed) {
         save(file, model, trainer, dataName, epoch, seed, Map.of());
@@ -65,6 +72,18 @@ public final class ZooCheckpoints {
     /**
      * As {@link #save(Path, ZooModel, Trainer, String, int, long)}, with further metadata entries
      * (the zoo's own keys win).
+     *
+     * @param file the checkpoint to write, atomically replacing any file there; its directory must exist
+     * @param model the model being trained; its spec, event shape, kind, options and conditioning are
+     *     recorded
+     * @param trainer the trainer of {@code model}'s flow, whose state and settings are saved
+     * @param dataName the data set's spec, or a description of the data ({@code eval} loads it by this name
+     *     unless given another)
+     * @param epoch the epoch the checkpoint is taken in (0 before the first ends), recorded as {@code epoch}
+     * @param seed the run's seed, recorded as {@code seed}
+     * @param extra further metadata entries, empty for none; an entry under one of the zoo's keys is
+     *     overwritten
+     * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
     public static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed,
                             Map<String, String> extra) {
@@ -91,12 +110,23 @@ public final class ZooCheckpoints {
         trainer.save(file, meta);
     }
 
-    /** The checkpoint's header (metadata and tensor list) without its tensors. */
+    /**
+     * The checkpoint's header (metadata and tensor list) without its tensors.
+     *
+     * @param checkpoint the checkpoint file
+     * @return the header as {@link Checkpoints#readInfo} reads it
+     * @throws CheckpointException if the file cannot be read or its header is corrupt
+     */
     public static CheckpointInfo info(Path checkpoint) {
         return Checkpoints.readInfo(checkpoint);
     }
 
-    /** The data set the checkpoint was trained on, or null if it does not say. */
+    /**
+     * The data set the checkpoint was trained on, or null if it does not say.
+     *
+     * @param info the checkpoint's header
+     * @return the {@code data} entry, or null
+     */
     public static String dataSpec(CheckpointInfo info) {
         return info.metadata().extra().get(DATA);
     }
@@ -105,6 +135,13 @@ public final class ZooCheckpoints {
      * Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters: the
      * moving averages of the weights when the checkpoint holds them (as Glow evaluates), else
      * the trained values.
+     *
+     * @param checkpoint a checkpoint written by {@link #save}
+     * @param zoo the registry that builds the model's family
+     * @param backend where to build the model; its dtype is the checkpoint's
+     * @return the model with its parameters loaded
+     * @throws CheckpointException if the file cannot be read or does not describe a model {@code zoo} can
+     *     build, or its tensors do not match the model
      */
     public static ZooModel load(Path checkpoint, Zoo zoo, Backend backend) {
         return load(checkpoint, zoo, backend, false);
@@ -114,6 +151,15 @@ public final class ZooCheckpoints {
      * Rebuilds the model a checkpoint describes on {@code backend} and loads its parameters;
      * {@code rawWeights} takes the trained values even when the checkpoint holds moving
      * averages.
+     *
+     * @param checkpoint a checkpoint written by {@link #save}
+     * @param zoo the registry that builds the model's family
+     * @param backend where to build the model; its dtype is the checkpoint's
+     * @param rawWeights {@code true} for the trained values, {@code false} for the moving averages when the
+     *     file holds them
+     * @return the model with its parameters loaded
+     * @throws CheckpointException if the file cannot be read or does not describe a model {@code zoo} can
+     *     build, or its tensors do not match the model
      */
     public static ZooModel load(Path checkpoint, Zoo zoo, Backend backend, boolean rawWeights) {
         ZooModel model = rebuild(checkpoint, zoo, backend);
@@ -125,12 +171,24 @@ public final class ZooCheckpoints {
         return model;
     }
 
-    /** {@code averaged} or {@code raw}: the weights {@link #load(Path, Zoo, Backend, boolean)} takes. */
+    /**
+     * {@code averaged} or {@code raw}: the weights {@link #load(Path, Zoo, Backend, boolean)} takes.
+     *
+     * @param info the checkpoint's header
+     * @param rawWeights as passed to {@link #load(Path, Zoo, Backend, boolean)}
+     * @return {@code "averaged"} when the averages would be loaded, else {@code "raw"}
+     */
     public static String weights(CheckpointInfo info, boolean rawWeights) {
         return !rawWeights && info.hasAverages() ? "averaged" : "raw";
     }
 
-    /** The seed of the run a checkpoint comes from (the {@code seed} entry), or 0 if it does not say. */
+    /**
+     * The seed of the run a checkpoint comes from (the {@code seed} entry), or 0 if it does not say.
+     *
+     * @param info the checkpoint's header
+     * @return the recorded seed, or 0
+     * @throws NumberFormatException if the {@code seed} entry is not a {@code long}
+     */
     public static long seed(CheckpointInfo info) {
         String saved = info.metadata().extra().get(SEED);
         return saved != null ? Long.parseLong(saved) : 0;
@@ -139,6 +197,13 @@ public final class ZooCheckpoints {
     /**
      * Builds, without loading parameters, the model a checkpoint's metadata describes: for
      * {@link ZooTrainer#resume}, which loads the parameters together with the optimizer state.
+     *
+     * @param checkpoint a checkpoint written by {@link #save}
+     * @param zoo the registry that builds the model's family
+     * @param backend where to build the model; its dtype is the checkpoint's
+     * @return the model with freshly initialized parameters (seed 0), to be loaded by the caller
+     * @throws CheckpointException if the file cannot be read or its metadata does not describe a model
+     *     {@code zoo} can build
      */
     public static ZooModel rebuild(Path checkpoint, Zoo zoo, Backend backend) {
         CheckpointInfo info = info(checkpoint);

@@ -53,7 +53,17 @@ public final class ZooTrainer {
     /** The step of the last checkpoint this trainer wrote or resumed from, or -1. */
     private long lastGoodStep = -1;
 
-    /** A trainer of {@code model} on {@code data}; nothing runs until {@link #train()} or {@link #resume}. */
+    /**
+     * A trainer of {@code model} on {@code data}; nothing runs until {@link #train()} or {@link #resume}.
+     *
+     * @param model the model to train, in place, built for {@code data}'s event shape
+     * @param data the data set: batches from its training split, validation on its validation split
+     * @param config the run's settings
+     * @param listener told of every step, epoch, checkpoint and message; {@link ProgressListener#SILENT} for
+     *     nothing
+     * @throws IllegalArgumentException if the model's event shape is not the data's, the training split is
+     *     empty, or the batch is larger than the training split
+     */
     public ZooTrainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener) {
         if (!model.eventShape().equals(data.eventShape())) {
             throw new IllegalArgumentException("the model " + model.spec() + " was built for samples of shape "
@@ -92,29 +102,52 @@ public final class ZooTrainer {
      * Adds an entry to the metadata of every checkpoint this trainer writes (for example which
      * command wrote it); the trainer's own keys win.
      *
+     * @param key the metadata key; not null
+     * @param value its value; not null
      * @return this trainer
+     * @throws NullPointerException if {@code key} or {@code value} is null
      */
     public ZooTrainer checkpointMetadata(String key, String value) {
         checkpointExtra.put(java.util.Objects.requireNonNull(key, "key"), java.util.Objects.requireNonNull(value, "value"));
         return this;
     }
 
-    /** The planned number of optimizer steps. */
+    /**
+     * The planned number of optimizer steps.
+     *
+     * @return the configured steps, or epochs times {@link #stepsPerEpoch()} when no steps are given
+     */
     public long totalSteps() {
         return totalSteps;
     }
 
-    /** Steps per epoch: whole batches of the training split. */
+    /**
+     * Steps per epoch: whole batches of the training split.
+     *
+     * @return {@code max(1, training samples / batch size)}
+     */
     public int stepsPerEpoch() {
         return batches.stepsPerEpoch();
     }
 
-    /** The generic trainer underneath (its configuration, optimizer and moving average). */
+    /**
+     * The generic trainer underneath (its configuration, optimizer and moving average).
+     *
+     * @return the trainer of the model's flow; shared, not a copy
+     */
     public Trainer trainer() {
         return trainer;
     }
 
-    /** Trains a fresh model: data-dependent initialization on the first batch, then every step. */
+    /**
+     * Trains a fresh model: data-dependent initialization on the first batch, then every step.
+     *
+     * @return the steps and epochs done, the last validation, the checkpoint and whether it stopped on
+     *     request
+     * @throws TrainingException if the loss or gradient norm becomes NaN or infinite, naming the step and the
+     *     last good checkpoint, if any
+     * @throws CheckpointException if the output directory or a checkpoint cannot be written
+     */
     public TrainResult train() {
         return run(0);
     }
@@ -123,8 +156,12 @@ public final class ZooTrainer {
      * Restores parameters, optimizer state, moving average and step from a checkpoint this
      * trainer's model wrote, then continues to {@link #totalSteps()}.
      *
+     * @param from the checkpoint to continue from, written by a {@code ZooTrainer} with the same settings
+     * @return the steps and epochs done in all, the last validation, the checkpoint and whether it stopped on
+     *     request
      * @throws ConfigMismatchException if the run was trained with other settings, naming them
      * @throws CheckpointException if it cannot be read or resumed (format version 1)
+     * @throws TrainingException if the loss or gradient norm becomes NaN or infinite, naming the step
      */
     public TrainResult resume(Path from) {
         long step = trainer.restore(from).metadata().step();
@@ -140,7 +177,14 @@ public final class ZooTrainer {
         trainer.requestStop();
     }
 
-    /** Waits until training has finished (or failed), at most {@code timeout}; for shutdown hooks. */
+    /**
+     * Waits until training has finished (or failed), at most {@code timeout}; for shutdown hooks.
+     *
+     * @param timeout the longest time to wait
+     * @param unit the unit of {@code timeout}
+     * @return {@code true} if training finished, {@code false} if the time ran out first
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public boolean awaitFinish(long timeout, TimeUnit unit) throws InterruptedException {
         return trainer.awaitFinish(timeout, unit);
     }
@@ -148,6 +192,9 @@ public final class ZooTrainer {
     /**
      * The mean NLL of the validation split (else the training split), at most
      * {@value #MAX_VALIDATION} samples, with the averaged weights when a moving average is kept.
+     *
+     * @return the sample count, mean NLL and (for images) bits per dimension; the noise of images is drawn
+     *     from {@code seed + 1}, the same on every call
      */
     public EvalResult validate() {
         DataSplit split = data.validation().size() > 0 ? data.validation() : data.train();
