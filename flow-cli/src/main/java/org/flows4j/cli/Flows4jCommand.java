@@ -78,6 +78,8 @@ public final class Flows4jCommand implements Callable<Integer> {
     /**
      * Runs the command and exits with its status. Anything a library prints on
      * {@code System.out} is sent to stderr, so that stdout carries the results alone.
+     *
+     * @param args the command line: a command (e.g. {@code train}) and its options
      */
     public static void main(String[] args) {
         if (System.getProperty("java.awt.headless") == null) {
@@ -96,6 +98,12 @@ public final class Flows4jCommand implements Callable<Integer> {
     /**
      * Runs the command in this JVM, writing to the given streams, and returns its exit status
      * (for tests and embedding). Progress is printed as whole lines, not a redrawn bar.
+     *
+     * @param args the command line: a command (e.g. {@code train}) and its options
+     * @param out receives the results (with {@code --json}, one JSON object); not closed
+     * @param err receives progress, logs and errors; not closed
+     * @return the exit status: {@link #OK}, {@link #FAILURE}, {@link #USAGE}, or another that the
+     *         command returns (see the class comment)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return run(args, out, err, false);

@@ -66,7 +66,11 @@ public final class DataParallelTrainer {
 
     private final Config config;
 
-    /** A trainer with these settings; nothing runs until {@link #fit}. */
+    /**
+     * A trainer with these settings; nothing runs until {@link #fit}.
+     *
+     * @param config the model, data columns, training settings and checkpoint files of the run; not null
+     */
     public DataParallelTrainer(Config config) {
         this.config = Objects.requireNonNull(config, "config");
     }
@@ -74,7 +78,15 @@ public final class DataParallelTrainer {
     /** Told after every step, on the driver. */
     @FunctionalInterface
     public interface StepListener {
-        /** Step {@code step} (1-based) is done with mean batch loss {@code loss}; it took {@code millis}. */
+        /**
+         * Step {@code step} (1-based) is done with mean batch loss {@code loss}; it took {@code millis}.
+         *
+         * @param step the number of steps done, counted from the start of training (a resumed run goes
+         *        on from its checkpoint's step)
+         * @param loss the step's loss, the mean over the global batch ({@code -1/B sum log p(x)})
+         * @param millis the step's wall-clock time in milliseconds on the driver: broadcast, executors,
+         *        aggregation and update
+         */
         void onStep(long step, double loss, double millis);
     }
 
@@ -112,7 +124,25 @@ public final class DataParallelTrainer {
                          String[] inputCols, String dataName, Path checkpointFile, Path resumeFrom, int depth,
                          StepListener listener) {
 
-        /** Validates. */
+        /**
+         * Validates, copies the map and array, and fills in the defaults of null values.
+         *
+         * @param model the zoo model spec, {@code family[:preset]}
+         * @param options model build options; not null, copied
+         * @param kind continuous values or 8-bit pixels; not null
+         * @param eventShape the shape of one sample; null: {@code [features]}, the width of the first row
+         * @param dtype the parameters' precision; not null
+         * @param backend the backend by name; null or blank: discovery's choice
+         * @param trainer the training settings; not null
+         * @param featuresCol the features column (an array or a vector), read when {@code inputCols} is empty
+         * @param inputCols numeric feature columns instead of {@code featuresCol}; null: none; copied
+         * @param dataName what the checkpoint says it was trained on; null: {@code "spark"}
+         * @param checkpointFile where checkpoints are written on the driver, or null for none
+         * @param resumeFrom a checkpoint to continue from, or null to start from the seed
+         * @param depth the depth of the tree aggregation, at least 1
+         * @param listener told after every step; null: nobody
+         * @throws IllegalArgumentException if {@code model} is no model spec or {@code depth < 1}
+         */
         public Config {
             ModelSpec.parse(model);
             options = Map.copyOf(options);
@@ -128,79 +158,150 @@ public final class DataParallelTrainer {
             listener = listener == null ? (s, l, m) -> { } : listener;
         }
 
-        /** {@code model} on continuous data in float32, features in {@code features}, depth 2, no checkpoint file. */
+        /**
+         * {@code model} on continuous data in float32, features in {@code features}, depth 2, no
+         * checkpoint file.
+         *
+         * @param model the zoo model spec ({@code realnvp:2d}, {@code nice:small})
+         * @param trainer the training settings (global batch size, steps, seed, optimizer)
+         * @return the configuration, with discovery's backend, default build options and data name
+         *         {@code "spark"}
+         */
         public static Config of(String model, TrainerConfig trainer) {
             return new Config(model, Map.of(), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, null, DType.FLOAT32, "",
                     trainer, "features", null, "spark", null, null, 2, null);
         }
 
-        /** With these training settings. */
+        /**
+         * With these training settings.
+         *
+         * @param t the optimizer, schedule, global batch size, steps and seed; not null
+         * @return a new configuration that differs from this one only in the training settings
+         */
         public Config withTrainer(TrainerConfig t) {
             return new Config(model, options, kind, eventShape, dtype, backend, t, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** With these build options. */
+        /**
+         * With these build options.
+         *
+         * @param o model build options, the preset's overrides by name; not null
+         * @return a new configuration that differs from this one only in the build options
+         */
         public Config withOptions(Map<String, String> o) {
             return new Config(model, o, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** For 8-bit images of this shape ({@code 1,28,28}). */
+        /**
+         * For 8-bit images of this shape ({@code 1,28,28}).
+         *
+         * @param shape the shape of one image, {@code [channels, height, width]}
+         * @return a new configuration that differs from this one only in the kind, {@code IMAGE_8BIT},
+         *         and the event shape
+         */
         public Config withImages(Shape shape) {
             return new Config(model, options, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, shape, dtype, backend,
                     trainer, featuresCol, inputCols, dataName, checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** In this precision. */
+        /**
+         * In this precision.
+         *
+         * @param d the parameters' dtype; not null
+         * @return a new configuration that differs from this one only in the dtype
+         */
         public Config withDtype(DType d) {
             return new Config(model, options, kind, eventShape, d, backend, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** On this backend, by name. */
+        /**
+         * On this backend, by name.
+         *
+         * @param name the backend's name on the driver and the executors; null or blank: discovery's choice
+         * @return a new configuration that differs from this one only in the backend
+         */
         public Config withBackend(String name) {
             return new Config(model, options, kind, eventShape, dtype, name, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** Features from this column. */
+        /**
+         * Features from this column.
+         *
+         * @param col the features column, an array or a vector of numbers
+         * @return a new configuration that differs from this one only in the features column
+         */
         public Config withFeaturesCol(String col) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, col, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** Features from these numeric columns. */
+        /**
+         * Features from these numeric columns.
+         *
+         * @param cols the numeric feature columns, in order; none: read {@code featuresCol} instead
+         * @return a new configuration that differs from this one only in the input columns
+         */
         public Config withInputCols(String... cols) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, cols, dataName,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** The data's name in the checkpoint. */
+        /**
+         * The data's name in the checkpoint.
+         *
+         * @param name the data set's spec or a description ({@code flows4j eval} loads the data by this
+         *        name); null: {@code "spark"}
+         * @return a new configuration that differs from this one only in the data name
+         */
         public Config withDataName(String name) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, name,
                     checkpointFile, resumeFrom, depth, listener);
         }
 
-        /** Checkpoints to this file (every {@code trainer.checkpointEvery()} steps and at the end). */
+        /**
+         * Checkpoints to this file (every {@code trainer.checkpointEvery()} steps and at the end).
+         *
+         * @param file the checkpoint file on the driver, overwritten each time; null: none
+         * @return a new configuration that differs from this one only in the checkpoint file
+         */
         public Config withCheckpointFile(Path file) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
                     file, resumeFrom, depth, listener);
         }
 
-        /** Continues from this checkpoint. */
+        /**
+         * Continues from this checkpoint.
+         *
+         * @param file a checkpoint of the library's format (from this trainer or {@code flows4j train});
+         *        null: start from the seed
+         * @return a new configuration that differs from this one only in the checkpoint to resume from
+         */
         public Config withResumeFrom(Path file) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, file, depth, listener);
         }
 
-        /** With this tree depth. */
+        /**
+         * With this tree depth.
+         *
+         * @param d the depth of the {@code treeAggregate} of the gradients, at least 1
+         * @return a new configuration that differs from this one only in the depth
+         */
         public Config withDepth(int d) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, d, listener);
         }
 
-        /** Told after every step. */
+        /**
+         * Told after every step.
+         *
+         * @param l the listener, called on the driver; null: nobody
+         * @return a new configuration that differs from this one only in the listener
+         */
         public Config withListener(StepListener l) {
             return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
                     checkpointFile, resumeFrom, depth, l);
@@ -217,6 +318,14 @@ public final class DataParallelTrainer {
     /**
      * Trains on {@code data}'s rows (in the DataFrame's order, which fixes the row ids) to
      * {@code trainer.steps()}.
+     *
+     * @param data the training rows, with the configured features column or input columns; cached in
+     *        executor memory for the run and unpersisted at its end
+     * @return the final checkpoint, the loss of every step, the number of rows and the time the steps took
+     * @throws IllegalArgumentException if {@code data} has no rows or its rows do not fit the model's
+     *         sample shape
+     * @throws IllegalStateException if the executors find fewer batch rows than asked for (the data
+     *         changed during training)
      */
     @SuppressWarnings("try") // memory scopes are opened for their close()
     public Result fit(Dataset<Row> data) {

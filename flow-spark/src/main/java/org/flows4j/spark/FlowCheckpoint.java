@@ -27,7 +27,9 @@ public final class FlowCheckpoint implements Serializable {
     /** Per JVM: the local file holding the bytes of each checkpoint seen, by key. */
     private static final Map<String, Path> LOCAL = new ConcurrentHashMap<>();
 
+    /** The safetensors file, byte for byte as the library wrote it; never handed out uncopied. */
     private final byte[] bytes;
+    /** The SHA-256 of {@link #bytes}, in lower-case hex. */
     private final String key;
 
     private FlowCheckpoint(byte[] bytes) {
@@ -35,7 +37,13 @@ public final class FlowCheckpoint implements Serializable {
         this.key = sha256(bytes);
     }
 
-    /** The checkpoint in {@code bytes} (a safetensors file as the library writes it); copies them. */
+    /**
+     * The checkpoint in {@code bytes} (a safetensors file as the library writes it); copies them.
+     *
+     * @param bytes the whole checkpoint file; not changed, and free to be changed after the call
+     * @return the checkpoint, named by the SHA-256 of the bytes
+     * @throws IllegalArgumentException if {@code bytes} is null or too short to be a safetensors file
+     */
     public static FlowCheckpoint of(byte[] bytes) {
         if (bytes == null || bytes.length < 8) {
             throw new IllegalArgumentException("a checkpoint is a safetensors file; got "
@@ -44,7 +52,14 @@ public final class FlowCheckpoint implements Serializable {
         return new FlowCheckpoint(bytes.clone());
     }
 
-    /** The checkpoint in a local file. */
+    /**
+     * The checkpoint in a local file.
+     *
+     * @param file a checkpoint the library wrote ({@code flows4j train}, {@link DataParallelTrainer});
+     *        read whole into memory
+     * @return the checkpoint, named by the SHA-256 of the file's bytes
+     * @throws UncheckedIOException if the file cannot be read
+     */
     public static FlowCheckpoint read(Path file) {
         try {
             return new FlowCheckpoint(Files.readAllBytes(file));
@@ -53,22 +68,39 @@ public final class FlowCheckpoint implements Serializable {
         }
     }
 
-    /** A copy of the bytes. */
+    /**
+     * A copy of the bytes.
+     *
+     * @return a new array with the whole checkpoint file, which the caller may change
+     */
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** The size in bytes. */
+    /**
+     * The size in bytes.
+     *
+     * @return the length of the checkpoint file in bytes
+     */
     public int size() {
         return bytes.length;
     }
 
-    /** The SHA-256 of the bytes, in hex: the checkpoint's identity. */
+    /**
+     * The SHA-256 of the bytes, in hex: the checkpoint's identity.
+     *
+     * @return 64 lower-case hex digits; equal bytes give equal keys
+     */
     public String key() {
         return key;
     }
 
-    /** Writes the bytes to {@code file} (atomically: a temporary file, then a move). */
+    /**
+     * Writes the bytes to {@code file} (atomically: a temporary file, then a move).
+     *
+     * @param file the destination; its directories are created, and a file already there is replaced
+     * @throws UncheckedIOException if the file cannot be written
+     */
     public void write(Path file) {
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -81,7 +113,13 @@ public final class FlowCheckpoint implements Serializable {
         }
     }
 
-    /** A local file with these bytes, written once per JVM (the library reads checkpoints from files). */
+    /**
+     * A local file with these bytes, written once per JVM (the library reads checkpoints from files).
+     *
+     * @return a temporary file, shared by every checkpoint with the same key in this JVM and deleted when
+     *         the JVM exits; callers must not change or delete it
+     * @throws UncheckedIOException if the file cannot be written
+     */
     public Path localFile() {
         return LOCAL.computeIfAbsent(key, k -> {
             try {
@@ -95,7 +133,11 @@ public final class FlowCheckpoint implements Serializable {
         });
     }
 
-    /** The checkpoint's header: model spec, configuration, step, training settings. */
+    /**
+     * The checkpoint's header: model spec, configuration, step, training settings.
+     *
+     * @return the header as the library reads it from {@link #localFile()}
+     */
     public CheckpointInfo info() {
         return ZooCheckpoints.info(localFile());
     }

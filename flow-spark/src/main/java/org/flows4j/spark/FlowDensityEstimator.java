@@ -40,17 +40,29 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
 
     private static final long serialVersionUID = 1L;
 
+    /** This stage's Spark ML identifier. */
     private final String uid;
+    /** The parameters shared with {@link FlowDensityModel}. */
     private final FlowDensityParams.Shared shared;
+    /** See {@link #model()}. */
     private final Param<String> model;
+    /** See {@link #steps()}. */
     private final LongParam steps;
+    /** See {@link #batchSize()}. */
     private final IntParam batchSize;
+    /** See {@link #learningRate()}. */
     private final DoubleParam learningRate;
+    /** See {@link #clipNorm()}. */
     private final DoubleParam clipNorm;
+    /** See {@link #emaDecay()}. */
     private final DoubleParam emaDecay;
+    /** See {@link #seed()}. */
     private final LongParam seed;
+    /** See {@link #dtype()}. */
     private final Param<String> dtype;
+    /** See {@link #imageShape()}. */
     private final Param<String> imageShape;
+    /** See {@link #checkpointPath()}. */
     private final Param<String> checkpointPath;
 
     /** An estimator with a fresh uid. */
@@ -58,7 +70,11 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
         this(Identifiable$.MODULE$.randomUID("flowDensity"));
     }
 
-    /** An estimator with this uid (Spark's reader and {@code copy} use it). */
+    /**
+     * An estimator with this uid (Spark's reader and {@code copy} use it).
+     *
+     * @param uid the stage's identifier, unique within a pipeline; the fitted model keeps it
+     */
     public FlowDensityEstimator(String uid) {
         this.uid = uid;
         this.shared = FlowDensityParams.shared(this);
@@ -144,141 +160,259 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
 
     // ---- training parameters
 
-    /** The zoo model spec (default {@code realnvp:2d}). */
+    /**
+     * The zoo model spec (default {@code realnvp:2d}).
+     *
+     * @return the {@code model} param, {@code family[:preset]}
+     */
     public Param<String> model() {
         return model;
     }
 
-    /** Optimizer steps (default 1000). */
+    /**
+     * Optimizer steps (default 1000).
+     *
+     * @return the {@code steps} param, at least 1
+     */
     public LongParam steps() {
         return steps;
     }
 
-    /** The global batch size of a step (default 256). */
+    /**
+     * The global batch size of a step (default 256).
+     *
+     * @return the {@code batchSize} param, rows per step over all executors, at least 1
+     */
     public IntParam batchSize() {
         return batchSize;
     }
 
-    /** Adam's learning rate (default 1e-3). */
+    /**
+     * Adam's learning rate (default 1e-3).
+     *
+     * @return the {@code learningRate} param, greater than 0
+     */
     public DoubleParam learningRate() {
         return learningRate;
     }
 
-    /** Clipping by global norm (default 100; 0: none). */
+    /**
+     * Clipping by global norm (default 100; 0: none).
+     *
+     * @return the {@code clipNorm} param, at least 0
+     */
     public DoubleParam clipNorm() {
         return clipNorm;
     }
 
-    /** Decay of the moving average of the weights (default 0: none). */
+    /**
+     * Decay of the moving average of the weights (default 0: none).
+     *
+     * @return the {@code emaDecay} param, in {@code [0, 1)}
+     */
     public DoubleParam emaDecay() {
         return emaDecay;
     }
 
-    /** The seed of the run (default 0). */
+    /**
+     * The seed of the run (default 0).
+     *
+     * @return the {@code seed} param: the initial weights, the batches and their noise
+     */
     public LongParam seed() {
         return seed;
     }
 
-    /** {@code float32} (default) or {@code float64}. */
+    /**
+     * {@code float32} (default) or {@code float64}.
+     *
+     * @return the {@code dtype} param, the parameters' precision
+     */
     public Param<String> dtype() {
         return dtype;
     }
 
-    /** The event shape of 8-bit image data; empty (default) for continuous features. */
+    /**
+     * The event shape of 8-bit image data; empty (default) for continuous features.
+     *
+     * @return the {@code imageShape} param, comma-separated dimensions such as {@code 1,28,28}
+     */
     public Param<String> imageShape() {
         return imageShape;
     }
 
-    /** A local file for the driver's checkpoints; empty (default) for none. */
+    /**
+     * A local file for the driver's checkpoints; empty (default) for none.
+     *
+     * @return the {@code checkpointPath} param, a path on the driver's file system
+     */
     public Param<String> checkpointPath() {
         return checkpointPath;
     }
 
-    /** Sets {@link #featuresCol()}. */
+    /**
+     * Sets {@link #featuresCol()}.
+     *
+     * @param v the features column: an array of numbers or an ML vector (default {@code features})
+     * @return this estimator
+     */
     public FlowDensityEstimator setFeaturesCol(String v) {
         set(featuresCol(), v);
         return this;
     }
 
-    /** Sets {@link #inputCols()}. */
+    /**
+     * Sets {@link #inputCols()}.
+     *
+     * @param v numeric feature columns in the model's order, used instead of the features column; none: the
+     *        features column
+     * @return this estimator
+     */
     public FlowDensityEstimator setInputCols(String... v) {
         set(inputCols(), v);
         return this;
     }
 
-    /** Sets {@link #outputCol()}. */
+    /**
+     * Sets {@link #outputCol()}.
+     *
+     * @param v the log-density column the fitted model adds (default {@code log_prob})
+     * @return this estimator
+     */
     public FlowDensityEstimator setOutputCol(String v) {
         set(outputCol(), v);
         return this;
     }
 
-    /** Sets {@link #backend()}. */
+    /**
+     * Sets {@link #backend()}.
+     *
+     * @param v the backend by name on the driver and executors; empty: discovery's choice (default)
+     * @return this estimator
+     */
     public FlowDensityEstimator setBackend(String v) {
         set(backend(), v);
         return this;
     }
 
-    /** Sets {@link #model()}. */
+    /**
+     * Sets {@link #model()}.
+     *
+     * @param v the zoo model spec, {@code family[:preset]} (default {@code realnvp:2d})
+     * @return this estimator
+     */
     public FlowDensityEstimator setModel(String v) {
         set(model, v);
         return this;
     }
 
-    /** Sets {@link #steps()}. */
+    /**
+     * Sets {@link #steps()}.
+     *
+     * @param v the optimizer steps, at least 1 (default 1000)
+     * @return this estimator
+     */
     public FlowDensityEstimator setSteps(long v) {
         set(steps, v);
         return this;
     }
 
-    /** Sets {@link #batchSize()}. */
+    /**
+     * Sets {@link #batchSize()}.
+     *
+     * @param v the global batch size of a step, at least 1 (default 256)
+     * @return this estimator
+     */
     public FlowDensityEstimator setBatchSize(int v) {
         set(batchSize, v);
         return this;
     }
 
-    /** Sets {@link #learningRate()}. */
+    /**
+     * Sets {@link #learningRate()}.
+     *
+     * @param v Adam's learning rate, greater than 0 (default 1e-3)
+     * @return this estimator
+     */
     public FlowDensityEstimator setLearningRate(double v) {
         set(learningRate, v);
         return this;
     }
 
-    /** Sets {@link #clipNorm()}. */
+    /**
+     * Sets {@link #clipNorm()}.
+     *
+     * @param v the global gradient norm is clipped to this, at least 0; 0: no clipping (default 100)
+     * @return this estimator
+     */
     public FlowDensityEstimator setClipNorm(double v) {
         set(clipNorm, v);
         return this;
     }
 
-    /** Sets {@link #emaDecay()}. */
+    /**
+     * Sets {@link #emaDecay()}.
+     *
+     * @param v the decay of the moving average of the weights, in {@code [0, 1)}; 0: none (default)
+     * @return this estimator
+     */
     public FlowDensityEstimator setEmaDecay(double v) {
         set(emaDecay, v);
         return this;
     }
 
-    /** Sets {@link #seed()}. */
+    /**
+     * Sets {@link #seed()}.
+     *
+     * @param v the seed of the initial weights, the batches and their noise (default 0)
+     * @return this estimator
+     */
     public FlowDensityEstimator setSeed(long v) {
         set(seed, v);
         return this;
     }
 
-    /** Sets {@link #dtype()}. */
+    /**
+     * Sets {@link #dtype()}.
+     *
+     * @param v {@code float32} (default) or {@code float64}
+     * @return this estimator
+     */
     public FlowDensityEstimator setDtype(String v) {
         set(dtype, v);
         return this;
     }
 
-    /** Sets {@link #imageShape()}. */
+    /**
+     * Sets {@link #imageShape()}.
+     *
+     * @param v the event shape of 8-bit image data, comma-separated ({@code 1,28,28}); empty (default):
+     *        continuous features
+     * @return this estimator
+     */
     public FlowDensityEstimator setImageShape(String v) {
         set(imageShape, v);
         return this;
     }
 
-    /** Sets {@link #checkpointPath()}. */
+    /**
+     * Sets {@link #checkpointPath()}.
+     *
+     * @param v a local file the driver writes checkpoints to; empty (default): none
+     * @return this estimator
+     */
     public FlowDensityEstimator setCheckpointPath(String v) {
         set(checkpointPath, v);
         return this;
     }
 
-    /** The trainer's settings these parameters describe: Adam at a constant rate. */
+    /**
+     * The trainer's settings these parameters describe: Adam at a constant rate.
+     *
+     * @return the configuration that {@link #fit} trains with (no resume, no step listener)
+     * @throws IllegalArgumentException if {@code model} is no model spec or {@code imageShape} is not
+     *         comma-separated integers
+     */
     public DataParallelTrainer.Config trainConfig() {
         TrainerConfig tc = TrainerConfig.builder()
                 .optimizer(Adam.builder().learningRate((Double) getOrDefault(learningRate)).build())
@@ -320,12 +454,21 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
         return defaultCopy(extra);
     }
 
-    /** Spark's reader of saved estimators ({@code MLReadable}). */
+    /**
+     * Spark's reader of saved estimators ({@code MLReadable}).
+     *
+     * @return a new reader of what {@code write().save(path)} wrote
+     */
     public static MLReader<FlowDensityEstimator> read() {
         return new DefaultParamsReader<>();
     }
 
-    /** Loads an estimator that {@code write().save(path)} saved. */
+    /**
+     * Loads an estimator that {@code write().save(path)} saved.
+     *
+     * @param path the directory it was saved to, on any file system Spark's Hadoop configuration reaches
+     * @return the estimator with its uid and parameters
+     */
     public static FlowDensityEstimator load(String path) {
         return read().load(path);
     }

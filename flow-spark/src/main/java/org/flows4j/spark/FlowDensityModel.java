@@ -37,12 +37,20 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
     /** The checkpoint's file name inside a saved model's directory. */
     public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
 
+    /** This stage's Spark ML identifier. */
     private final String uid;
+    /** The trained model, in the library's format. */
     private final FlowCheckpoint checkpoint;
+    /** The parameters shared with {@link FlowDensityEstimator}. */
     private final FlowDensityParams.Shared shared;
     private transient FlowScorer scorer;
 
-    /** A model of {@code checkpoint} with default parameters. */
+    /**
+     * A model of {@code checkpoint} with default parameters.
+     *
+     * @param uid the stage's identifier (the estimator's, when fitted)
+     * @param checkpoint the trained model, in the library's format
+     */
     public FlowDensityModel(String uid, FlowCheckpoint checkpoint) {
         this.uid = uid;
         this.checkpoint = checkpoint;
@@ -56,7 +64,12 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
         setDefault(shared.scoreBatchSize(), 1024);
     }
 
-    /** A model of {@code checkpoint} with a fresh uid: a model trained elsewhere ({@code flows4j train}). */
+    /**
+     * A model of {@code checkpoint} with a fresh uid: a model trained elsewhere ({@code flows4j train}).
+     *
+     * @param checkpoint the trained model, in the library's format ({@link FlowCheckpoint#read})
+     * @return a model with default parameters and no parent estimator
+     */
     public static FlowDensityModel of(FlowCheckpoint checkpoint) {
         return new FlowDensityModel(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("flowDensity"), checkpoint);
     }
@@ -66,7 +79,11 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
         return uid;
     }
 
-    /** The checkpoint (the library's format). */
+    /**
+     * The checkpoint (the library's format).
+     *
+     * @return the checkpoint this model scores with
+     */
     public FlowCheckpoint checkpoint() {
         return checkpoint;
     }
@@ -111,49 +128,91 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
         return shared.noiseSeed();
     }
 
-    /** Sets {@link #featuresCol()}. */
+    /**
+     * Sets {@link #featuresCol()}.
+     *
+     * @param v the features column: an array of numbers or an ML vector (default {@code features})
+     * @return this model
+     */
     public FlowDensityModel setFeaturesCol(String v) {
         set(featuresCol(), v);
         return this;
     }
 
-    /** Sets {@link #inputCols()}. */
+    /**
+     * Sets {@link #inputCols()}.
+     *
+     * @param v numeric feature columns in the model's order, used instead of the features column; none: the
+     *        features column
+     * @return this model
+     */
     public FlowDensityModel setInputCols(String... v) {
         set(inputCols(), v);
         return this;
     }
 
-    /** Sets {@link #outputCol()}. */
+    /**
+     * Sets {@link #outputCol()}.
+     *
+     * @param v the log-density column to add, double, nats (default {@code log_prob})
+     * @return this model
+     */
     public FlowDensityModel setOutputCol(String v) {
         set(outputCol(), v);
         return this;
     }
 
-    /** Sets {@link #bitsPerDimCol()}. */
+    /**
+     * Sets {@link #bitsPerDimCol()}.
+     *
+     * @param v the bits-per-dimension column image models add; empty: none (default {@code bits_per_dim})
+     * @return this model
+     */
     public FlowDensityModel setBitsPerDimCol(String v) {
         set(bitsPerDimCol(), v);
         return this;
     }
 
-    /** Sets {@link #idCol()}. */
+    /**
+     * Sets {@link #idCol()}.
+     *
+     * @param v a long column of row ids seeding each row's dequantization noise (image models); empty
+     *        (default): the row index
+     * @return this model
+     */
     public FlowDensityModel setIdCol(String v) {
         set(idCol(), v);
         return this;
     }
 
-    /** Sets {@link #backend()}. */
+    /**
+     * Sets {@link #backend()}.
+     *
+     * @param v the executors' backend by name; empty: discovery's choice (default)
+     * @return this model
+     */
     public FlowDensityModel setBackend(String v) {
         set(backend(), v);
         return this;
     }
 
-    /** Sets {@link #scoreBatchSize()}. */
+    /**
+     * Sets {@link #scoreBatchSize()}.
+     *
+     * @param v rows per batch handed to the backend, at least 1 (default 1024)
+     * @return this model
+     */
     public FlowDensityModel setScoreBatchSize(int v) {
         set(scoreBatchSize(), v);
         return this;
     }
 
-    /** Sets {@link #noiseSeed()}. */
+    /**
+     * Sets {@link #noiseSeed()}.
+     *
+     * @param v the seed of image models' dequantization noise; unset (default): the checkpoint's run seed + 2
+     * @return this model
+     */
     public FlowDensityModel setNoiseSeed(long v) {
         set(noiseSeed(), v);
         return this;
@@ -191,12 +250,22 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
         return new Writer(this);
     }
 
-    /** Spark's reader of saved models ({@code MLReadable}). */
+    /**
+     * Spark's reader of saved models ({@code MLReadable}).
+     *
+     * @return a new reader of what {@code write().save(path)} wrote: the metadata and the checkpoint
+     */
     public static MLReader<FlowDensityModel> read() {
         return new Reader();
     }
 
-    /** Loads a model that {@code write().save(path)} saved. */
+    /**
+     * Loads a model that {@code write().save(path)} saved.
+     *
+     * @param path the directory it was saved to, on any file system Spark's Hadoop configuration reaches
+     * @return the model with its uid, parameters and checkpoint
+     * @throws UncheckedIOException if the checkpoint cannot be read
+     */
     public static FlowDensityModel load(String path) {
         return read().load(path);
     }

@@ -37,7 +37,18 @@ public final class FlowSampler {
     private FlowSampler() {
     }
 
-    /** {@link #sample(SparkSession, FlowCheckpoint, long, long, int, String, double, int)} at temperature 1 in blocks of {@value #DEFAULT_BLOCK}, discovery's backend. */
+    /**
+     * {@link #sample(SparkSession, FlowCheckpoint, long, long, int, String, double, int)} at temperature 1
+     * in blocks of {@value #DEFAULT_BLOCK}, discovery's backend.
+     *
+     * @param spark the session the DataFrame belongs to
+     * @param checkpoint the trained model, broadcast to the executors
+     * @param n the number of samples, at least 0
+     * @param seed the seed of the samples; the same seed gives the same samples
+     * @param partitions the number of partitions of the result, at least 1
+     * @return a DataFrame of {@link #schema()}, with {@code n} rows
+     * @throws IllegalArgumentException if {@code n < 0} or {@code partitions < 1}
+     */
     public static Dataset<Row> sample(SparkSession spark, FlowCheckpoint checkpoint, long n, long seed, int partitions) {
         return sample(spark, checkpoint, n, seed, partitions, "", 1.0, DEFAULT_BLOCK);
     }
@@ -45,6 +56,21 @@ public final class FlowSampler {
     /**
      * {@code n} samples in {@code partitions} partitions, at {@code temperature} (the base
      * distribution's scale), drawn on {@code backend} (blank: discovery's choice).
+     *
+     * @param spark the session the DataFrame belongs to
+     * @param checkpoint the trained model, broadcast to the executors
+     * @param n the number of samples, at least 0
+     * @param seed the seed of the samples; with the same seed and {@code blockSize}, the same samples
+     *        whatever {@code partitions}
+     * @param partitions the number of partitions of the result, at least 1; whole blocks are shared out
+     *        among them
+     * @param backend the executors' backend by name; blank: discovery's choice
+     * @param temperature the scale of the base distribution, at least 0 (1: the model's distribution)
+     * @param blockSize samples drawn from one random stream, at least 1; changing it changes the samples
+     * @return a DataFrame of {@link #schema()}, with {@code n} rows ordered by {@code sample_id}; lazy,
+     *         drawn when an action runs (the checkpoint is broadcast now)
+     * @throws IllegalArgumentException if {@code n < 0}, {@code partitions < 1}, {@code blockSize < 1}
+     *         or {@code temperature} is negative or NaN
      */
     public static Dataset<Row> sample(SparkSession spark, FlowCheckpoint checkpoint, long n, long seed, int partitions,
                                       String backend, double temperature, int blockSize) {
@@ -96,12 +122,20 @@ public final class FlowSampler {
      * The source of block {@code block}'s samples: the seed and the block mixed
      * ({@link RowScores#rowRandom} with the seed salted, so sampling and dequantization never
      * share a stream).
+     *
+     * @param seed the sampling seed
+     * @param block the block's index, {@code sample_id / blockSize}
+     * @return a new random source, the same for the same seed and block
      */
     public static RandomSource blockRandom(long seed, long block) {
         return RowScores.rowRandom(seed ^ 0x5DEECE66DL, block);
     }
 
-    /** {@code sample_id long, features array<float>}. */
+    /**
+     * {@code sample_id long, features array<float>}.
+     *
+     * @return the schema of the samples: both columns and the array's elements are non-null
+     */
     public static StructType schema() {
         return new StructType()
                 .add("sample_id", DataTypes.LongType, false)

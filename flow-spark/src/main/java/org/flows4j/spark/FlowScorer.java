@@ -49,15 +49,25 @@ public final class FlowScorer implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** The model scored; travels to the executors by broadcast, not with this object's closure. */
     private final FlowCheckpoint checkpoint;
+    /** The features column, read when {@link #inputCols} is empty. */
     private final String featuresCol;
+    /** Numeric feature columns in the model's order; empty: read {@link #featuresCol}. */
     private final String[] inputCols;
+    /** The log-density column added. */
     private final String outputCol;
+    /** The bits-per-dimension column added for image models; blank: none. */
     private final String bitsPerDimCol;
+    /** The long row-id column that seeds each row's noise; blank: the row index. */
     private final String idCol;
+    /** The executors' backend by name; blank: discovery's choice. */
     private final String backend;
+    /** Rows per batch handed to the backend, at least 1. */
     private final int batchSize;
+    /** The noise seed set, or null for the checkpoint's run seed + 2. */
     private final Long seed;
+    /** Whether to score with the trained weights rather than the checkpoint's moving averages. */
     private final boolean rawWeights;
     private transient Broadcast<FlowCheckpoint> broadcast;
 
@@ -78,61 +88,115 @@ public final class FlowScorer implements Serializable {
         this.rawWeights = rawWeights;
     }
 
-    /** A scorer of {@code checkpoint}: features in {@code features}, output {@code log_prob} and {@code bits_per_dim}, batches of 1024. */
+    /**
+     * A scorer of {@code checkpoint}: features in {@code features}, output {@code log_prob} and
+     * {@code bits_per_dim}, batches of 1024.
+     *
+     * @param checkpoint the trained model, in the library's format; not null
+     * @return the scorer, on discovery's backend, with the checkpoint's moving averages when it holds them
+     */
     public static FlowScorer of(FlowCheckpoint checkpoint) {
         return new FlowScorer(checkpoint, "features", new String[0], "log_prob", "bits_per_dim", "", "", 1024, null,
                 false);
     }
 
-    /** The features column: an array of numbers or an ML vector. */
+    /**
+     * The features column: an array of numbers or an ML vector.
+     *
+     * @param col the column's name; read only while no input columns are set
+     * @return a new scorer that differs from this one only in the features column
+     */
     public FlowScorer withFeaturesCol(String col) {
         return new FlowScorer(checkpoint, col, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
                 rawWeights);
     }
 
-    /** Numeric columns, one feature each, in the model's order (instead of {@link #withFeaturesCol}). */
+    /**
+     * Numeric columns, one feature each, in the model's order (instead of {@link #withFeaturesCol}).
+     *
+     * @param cols the columns' names; none: read the features column again
+     * @return a new scorer that differs from this one only in the input columns
+     */
     public FlowScorer withInputCols(String... cols) {
         return new FlowScorer(checkpoint, featuresCol, cols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
                 rawWeights);
     }
 
-    /** The log-density column (double, nats). */
+    /**
+     * The log-density column (double, nats).
+     *
+     * @param col the name of the column to add; must not exist in the input
+     * @return a new scorer that differs from this one only in the log-density column
+     */
     public FlowScorer withOutputCol(String col) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, col, bitsPerDimCol, idCol, backend, batchSize, seed,
                 rawWeights);
     }
 
-    /** The bits-per-dimension column of image models; blank for none. */
+    /**
+     * The bits-per-dimension column of image models; blank for none.
+     *
+     * @param col the name of the column to add (image models only); blank: none
+     * @return a new scorer that differs from this one only in the bits-per-dimension column
+     */
     public FlowScorer withBitsPerDimCol(String col) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, col, idCol, backend, batchSize, seed,
                 rawWeights);
     }
 
-    /** A long column of row ids that seeds each row's dequantization noise (image models); blank: the row index. */
+    /**
+     * A long column of row ids that seeds each row's dequantization noise (image models); blank: the
+     * row index.
+     *
+     * @param col the name of a long column (rows with the same id get the same noise); blank: the row index
+     * @return a new scorer that differs from this one only in the id column
+     */
     public FlowScorer withIdCol(String col) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, col, backend, batchSize, seed,
                 rawWeights);
     }
 
-    /** The backend the executors use, by name ({@code cpu}, {@code nd4j}, {@code djl}); blank: discovery's choice. */
+    /**
+     * The backend the executors use, by name ({@code cpu}, {@code nd4j}, {@code djl}); blank:
+     * discovery's choice.
+     *
+     * @param name the backend's name, which every executor must be able to create; blank: discovery's choice
+     * @return a new scorer that differs from this one only in the backend
+     */
     public FlowScorer withBackend(String name) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, name, batchSize, seed,
                 rawWeights);
     }
 
-    /** Rows per batch handed to the backend. */
+    /**
+     * Rows per batch handed to the backend.
+     *
+     * @param rows the batch size, at least 1 (the default is 1024); more rows use more executor memory
+     * @return a new scorer that differs from this one only in the batch size
+     */
     public FlowScorer withBatchSize(int rows) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, rows, seed,
                 rawWeights);
     }
 
-    /** The seed of the dequantization noise (image models). */
+    /**
+     * The seed of the dequantization noise (image models).
+     *
+     * @param s the seed; with the same seed and row ids, the same noise and scores
+     * @return a new scorer that differs from this one only in the seed
+     */
     public FlowScorer withSeed(long s) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, s,
                 rawWeights);
     }
 
-    /** Score with the trained weights even when the checkpoint holds moving averages. */
+    /**
+     * Score with the trained weights even when the checkpoint holds moving averages.
+     *
+     * @param raw true: the trained weights; false (the default): the moving averages when the checkpoint
+     *        holds them
+     * @return a new scorer that differs from this one only in the weights used
+     */
     public FlowScorer withRawWeights(boolean raw) {
         return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
                 raw);
@@ -147,12 +211,21 @@ public final class FlowScorer implements Serializable {
                 && rawWeights == other.rawWeights;
     }
 
-    /** The checkpoint scored. */
+    /**
+     * The checkpoint scored.
+     *
+     * @return the checkpoint this scorer was made with
+     */
     public FlowCheckpoint checkpoint() {
         return checkpoint;
     }
 
-    /** The seed of the dequantization noise: the one set, else the checkpoint's run seed + 2 (as {@code flows4j eval}). */
+    /**
+     * The seed of the dequantization noise: the one set, else the checkpoint's run seed + 2 (as
+     * {@code flows4j eval}).
+     *
+     * @return the seed used for image models (reading the checkpoint's header when none was set)
+     */
     public long seed() {
         return seed != null ? seed : ZooCheckpoints.seed(checkpoint.info()) + 2;
     }
@@ -178,7 +251,16 @@ public final class FlowScorer implements Serializable {
         }
     }
 
-    /** The output schema: the input's columns, then the score columns. */
+    /**
+     * The output schema: the input's columns, then the score columns.
+     *
+     * @param schema the schema of the DataFrame to score
+     * @return {@code schema} with the nullable double column {@code outputCol} and, for image models
+     *         with a non-blank {@code bitsPerDimCol}, that column after it; the model is built once on
+     *         the driver to learn its kind
+     * @throws IllegalArgumentException if a features column is missing or of the wrong type, or an
+     *         output column exists already
+     */
     public StructType transformSchema(StructType schema) {
         return outputSchema(schema, modelShape());
     }
@@ -200,6 +282,12 @@ public final class FlowScorer implements Serializable {
     /**
      * The rows of {@code df} with their scores; lazy, like every Spark transformation (image
      * models without an {@code idCol} run one job to count the rows of each partition).
+     *
+     * @param df the rows to score, with the features where this scorer reads them
+     * @return a DataFrame of {@code df}'s rows, in their order and partitions, with the columns of
+     *         {@link #transformSchema}; a row with null features gets null scores
+     * @throws IllegalArgumentException if a features column is missing or of the wrong type, or an
+     *         output column exists already
      */
     public Dataset<Row> transform(Dataset<Row> df) {
         SparkSession spark = df.sparkSession();

@@ -50,17 +50,43 @@ public final class IndexedBatches implements BatchSource {
         this.batchSize = batchSize;
     }
 
-    /** The batches of {@code rows} (row {@code i} has id {@code i}) on one JVM's backend. */
+    /**
+     * The batches of {@code rows} (row {@code i} has id {@code i}) on one JVM's backend.
+     *
+     * @param rows the training rows, at least one
+     * @param kind {@code IMAGE_8BIT}: the rows are pixels in {@code 0..255}, dequantized per row;
+     *        {@code CONTINUOUS}: the batches are the rows as they are
+     * @param backend where the batches are made; not closed by this source
+     * @param dtype the batches' dtype
+     * @param batchSize rows per batch, at least 1
+     * @return the batch source, whose batches are those of a data-parallel run with the same seed
+     * @throws IllegalArgumentException if {@code rows} is empty or {@code batchSize < 1}
+     */
     public static IndexedBatches of(DataSplit rows, Dataset.Kind kind, Backend backend, DType dtype, int batchSize) {
         return new IndexedBatches(rows, backend, dtype, kind == Dataset.Kind.IMAGE_8BIT, batchSize);
     }
 
-    /** Whole batches per epoch, at least 1. */
+    /**
+     * Whole batches per epoch, at least 1.
+     *
+     * @param n the number of rows
+     * @param batchSize rows per batch, at least 1
+     * @return {@code max(1, n / batchSize)}: a last partial batch is dropped
+     */
     public static long stepsPerEpoch(long n, int batchSize) {
         return Math.max(1, n / batchSize);
     }
 
-    /** The ids of step {@code step}'s batch, in batch order. */
+    /**
+     * The ids of step {@code step}'s batch, in batch order.
+     *
+     * @param seed the run's seed
+     * @param step the step, 0-based
+     * @param n the number of rows, at most {@link Integer#MAX_VALUE}
+     * @param batchSize rows per batch, at least 1
+     * @return {@code min(batchSize, n)} distinct row ids in {@code [0, n)}
+     * @throws IllegalArgumentException if {@code n > Integer.MAX_VALUE}
+     */
     public static long[] ids(long seed, long step, long n, int batchSize) {
         long spe = stepsPerEpoch(n, batchSize);
         int epoch = (int) (step / spe) + 1;
@@ -68,12 +94,26 @@ public final class IndexedBatches implements BatchSource {
         return slice(order(seed, epoch, n), from, (int) Math.min(batchSize, n));
     }
 
-    /** The ids of the initialization batch. */
+    /**
+     * The ids of the initialization batch.
+     *
+     * @param seed the run's seed
+     * @param n the number of rows, at most {@link Integer#MAX_VALUE}
+     * @param batchSize rows per batch of the run
+     * @return the first {@code min(n, max(batchSize, 256))} row ids of epoch 1
+     * @throws IllegalArgumentException if {@code n > Integer.MAX_VALUE}
+     */
     public static long[] initializationIds(long seed, long n, int batchSize) {
         return slice(order(seed, 1, n), 0, (int) Math.min(n, Math.max(batchSize, MIN_INITIALIZATION)));
     }
 
-    /** The seed of step {@code step}'s dequantization noise (-1: the initialization batch). */
+    /**
+     * The seed of step {@code step}'s dequantization noise (-1: the initialization batch).
+     *
+     * @param seed the run's seed
+     * @param step the step, 0-based, or -1 for the initialization batch
+     * @return the seed that {@code RowScores.rowRandom} mixes with each row's id
+     */
     public static long noiseSeed(long seed, long step) {
         return seed * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL * (step + 2);
     }

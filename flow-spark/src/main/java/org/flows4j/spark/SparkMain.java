@@ -37,7 +37,11 @@ public final class SparkMain {
     private SparkMain() {
     }
 
-    /** Runs a command; see the class comment. */
+    /**
+     * Runs a command; see the class comment.
+     *
+     * @param args the command and its options, as {@code spark-submit} passes them after the jar
+     */
     public static void main(String[] args) {
         int status;
         try {

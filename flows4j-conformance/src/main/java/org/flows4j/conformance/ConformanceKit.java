@@ -70,7 +70,14 @@ public final class ConformanceKit {
         this.dtypes = dtypes;
     }
 
-    /** The kit for the backend that discovery knows as {@code name}, compared with {@code cpu}. */
+    /**
+     * The kit for the backend that discovery knows as {@code name}, compared with {@code cpu}.
+     *
+     * @param name the backend's name as discovery knows it (e.g. {@code "djl"}); surrounding blanks
+     *        are trimmed
+     * @return a kit with the default options, {@link #DEFAULT_SEED} and both float64 and float32
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
     public static ConformanceKit forBackend(String name) {
         return new ConformanceKit(requireName(name, "backend"), "cpu", BackendOptions.defaults(), DEFAULT_SEED,
                 List.of(DType.FLOAT64, DType.FLOAT32));
@@ -83,17 +90,33 @@ public final class ConformanceKit {
         return name.trim();
     }
 
-    /** Compares with the backend called {@code name} instead of {@code cpu}. */
+    /**
+     * Compares with the backend called {@code name} instead of {@code cpu}.
+     *
+     * @param name the reference backend's name as discovery knows it; surrounding blanks are trimmed
+     * @return a new kit that differs from this one only in its reference
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
     public ConformanceKit reference(String name) {
         return new ConformanceKit(target, requireName(name, "reference backend"), options, seed, dtypes);
     }
 
-    /** Creates the target with {@code options} (the reference always gets the defaults). */
+    /**
+     * Creates the target with {@code options} (the reference always gets the defaults).
+     *
+     * @param options the options the target backend is created with; not null
+     * @return a new kit that differs from this one only in the target's options
+     */
     public ConformanceKit options(BackendOptions options) {
         return new ConformanceKit(target, reference, Objects.requireNonNull(options, "options"), seed, dtypes);
     }
 
-    /** Draws every random input from {@code seed}. */
+    /**
+     * Draws every random input from {@code seed}.
+     *
+     * @param seed the seed of every random input; runs with the same seed use the same inputs
+     * @return a new kit that differs from this one only in its seed
+     */
     public ConformanceKit seed(long seed) {
         return new ConformanceKit(target, reference, options, seed, dtypes);
     }
@@ -101,6 +124,10 @@ public final class ConformanceKit {
     /**
      * Checks kernels in these dtypes only (both by default). Gradient checks run in float64
      * and only when float64 is among them.
+     *
+     * @param dtypes the dtypes to check, at least one; duplicates are ignored and the order is kept
+     * @return a new kit that differs from this one only in its dtypes
+     * @throws IllegalArgumentException if no dtype is given
      */
     public ConformanceKit dtypes(DType... dtypes) {
         if (dtypes.length == 0) {
@@ -113,6 +140,9 @@ public final class ConformanceKit {
     /**
      * The conformance tests as nested containers. Close the stream to close the backends;
      * JUnit does so for a {@code @TestFactory}.
+     *
+     * @return the test containers in the order of the class comment, backends not yet created (they
+     *         start when the first test runs); the caller closes the stream
      */
     public Stream<DynamicNode> dynamicTests() {
         Session session = new Session(target, reference, options);

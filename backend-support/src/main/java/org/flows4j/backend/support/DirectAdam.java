@@ -32,7 +32,12 @@ public final class DirectAdam {
     private DirectAdam() {
     }
 
-    /** Whether the Vector API is present: detected once, on first use. */
+    /**
+     * Whether the Vector API is present: detected once, on first use.
+     *
+     * @return true when {@code jdk.incubator.vector} is in the module graph and readable, so that
+     *         {@link #update} may be called; false otherwise (the backend then composes the update)
+     */
     public static boolean available() {
         return Detect.AVAILABLE;
     }
@@ -69,6 +74,16 @@ public final class DirectAdam {
      * Updates {@code n} elements of {@code p}, {@code m} and {@code v} in place from {@code g};
      * each buffer holds at least {@code n} elements from index 0 in the machine's byte order.
      * Call only when {@link #available()}.
+     *
+     * @param p the parameters, read and overwritten with their updated values
+     * @param g the gradient of the loss with respect to {@code p}; only read
+     * @param m Adam's first moment (running mean of the gradient), read and overwritten
+     * @param v Adam's second moment (running mean of the squared gradient), read and overwritten
+     * @param n the number of elements to update, at most the capacity of each buffer in elements
+     * @param float32 true when the buffers hold {@code float}s (4 bytes each), false when they hold
+     *        {@code double}s (8 bytes each); all four buffers share the dtype
+     * @param step the hyperparameters and 1-based step number of this update, whose constants are
+     *        rounded to the buffers' dtype
      */
     public static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
                        AdamStep step) {

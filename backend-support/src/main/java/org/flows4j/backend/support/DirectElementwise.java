@@ -20,12 +20,24 @@ public final class DirectElementwise {
     private DirectElementwise() {
     }
 
-    /** Whether the loops can run: the Vector API is present. */
+    /**
+     * Whether the loops can run: the Vector API is present.
+     *
+     * @return the same as {@link DirectAdam#available()}: true when {@link #sign} and
+     *         {@link #reluBackward} may be called
+     */
     public static boolean available() {
         return DirectAdam.available();
     }
 
-    /** {@code out = sign(in)} for {@code n} elements: +-1 off zero, +0 at both zeros, NaN at NaN. */
+    /**
+     * {@code out = sign(in)} for {@code n} elements: +-1 off zero, +0 at both zeros, NaN at NaN.
+     *
+     * @param in the input elements; only read
+     * @param out receives the signs
+     * @param n the number of elements, at most the capacity of each buffer in elements
+     * @param float32 true when both buffers hold {@code float}s, false when they hold {@code double}s
+     */
     public static void sign(ByteBuffer in, ByteBuffer out, int n, boolean float32) {
         ByteOrder order = ByteOrder.nativeOrder();
         in = in.duplicate().order(order);
@@ -40,6 +52,12 @@ public final class DirectElementwise {
     /**
      * {@code out = g * sign(y)} for {@code n} elements (ReLU's backward pass from its output): the
      * sign as {@link #sign} computes it, then one rounded product.
+     *
+     * @param g the gradient of the loss with respect to ReLU's output; only read
+     * @param y ReLU's output from the forward pass; only read
+     * @param out receives the gradient with respect to ReLU's input
+     * @param n the number of elements, at most the capacity of each buffer in elements
+     * @param float32 true when the buffers hold {@code float}s, false when they hold {@code double}s
      */
     public static void reluBackward(ByteBuffer g, ByteBuffer y, ByteBuffer out, int n, boolean float32) {
         ByteOrder order = ByteOrder.nativeOrder();
