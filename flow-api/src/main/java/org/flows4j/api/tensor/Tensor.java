@@ -360,6 +360,8 @@ public final class Tensor {
      * {@code max(x, 0)}; the derivative at 0 is taken as 0. The backward pass is
      * {@code g * sign(relu(x))}, 1 above 0 and 0 elsewhere (NaN at NaN), in one
      * {@link Backend#reluBackward} call, which gives the bits of that product.
+     *
+     * @return {@code max(x, 0)} elementwise, of this tensor's shape
      */
     public Tensor relu() {
         return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {reluBackward(g, out)});
