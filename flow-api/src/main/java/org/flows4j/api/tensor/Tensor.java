@@ -3,6 +3,7 @@ package org.flows4j.api.tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
@@ -509,14 +510,29 @@ public final class Tensor {
     }
 
     /**
-     * {@code max(x, 0)}; the derivative at 0 is taken as 0. The backward pass multiplies by
-     * {@code sign(relu(x))}, 1 above 0 and 0 elsewhere (NaN at NaN), one kernel where a
-     * comparison with 0 needs a scalar and a broadcast.
+     * {@code max(x, 0)}; the derivative at 0 is taken as 0. The backward pass is
+     * {@code g * sign(relu(x))}, 1 above 0 and 0 elsewhere (NaN at NaN), in one
+     * {@link Backend#reluBackward} call, which gives the bits of that product.
      *
      * @return a new tensor of this shape and dtype, {@code >= 0} (NaN stays NaN)
      */
     public Tensor relu() {
-        return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {g.mul(out.sign())});
+        return unary(UnaryOp.RELU, (g, out) -> new Tensor[] {reluBackward(g, out)});
+    }
+
+    /**
+     * {@code g * sign(out)} for {@code out = relu(x)}, in one kernel. Differentiable in {@code g}
+     * alone (its gradient is itself of the same form); {@code sign} cuts the record through
+     * {@code out}, as the product {@code g.mul(out.sign())} does.
+     */
+    private static Tensor reluBackward(Tensor g, Tensor out) {
+        g.checkSame("reluBackward", out);
+        if (!g.shape.equals(out.shape)) {
+            throw new IllegalArgumentException("reluBackward: gradient " + g.shape + " and output " + out.shape
+                    + " differ in shape");
+        }
+        return result(g.backend, g.backend.reluBackward(g.storage(), out.storage()), "reluBackward",
+                (gg, o) -> new Tensor[] {reluBackward(gg, out)}, g);
     }
 
     /**
@@ -939,6 +955,174 @@ public final class Tensor {
                     bb.requiresGrad ? (transposeB ? g.matmul(a, true, transposeA) : a.matmul(g, !transposeA, false))
                             : null},
                 this, other);
+    }
+
+    /**
+     * A dense layer, {@code act(this · weight + bias)}, in one {@link Backend#linear} call. It
+     * has the values of {@code matmul(weight).add(bias)} followed by the activation (the SPI
+     * asks a backend's fused kernel to round as that composition does) and the gradients of that
+     * composition, bit for bit: the backward pass goes through the activation (one
+     * {@link Backend#reluBackward} call for {@link UnaryOp#RELU}, the rules of {@link #tanh},
+     * {@link #sigmoid} and {@link #exp} for those), then takes {@code g · weight^T},
+     * {@code this^T · g} and the column sums of {@code g}, the kernels that the backward rules
+     * of {@link #matmul} and {@link #add} use.
+     *
+     * <p>Shapes: this {@code [n, in]}, or {@code [b, m, in]}, which is flattened to
+     * {@code [b m, in]} and the result back to {@code [b, m, out]} as {@link #matmul} does;
+     * {@code weight [in, out]}; {@code bias [out]}, broadcast over the rows. The result is
+     * {@code [n, out]} (or {@code [b, m, out]}).
+     *
+     * <p>{@code RELU}, {@code TANH}, {@code SIGMOID} and {@code EXP} have derivatives that the
+     * output gives, so they are fused with or without gradients. Any other activation is fused
+     * when no gradient is recorded; when one is, it is applied after the fused product and bias
+     * as its own operation, since its derivative needs its input, which the fused call does not
+     * keep.
+     *
+     * @param weight the weight {@code W [in, out]}
+     * @param bias the bias {@code b [out]}, or null for none
+     * @param activation the elementwise activation applied last, or null for none
+     * @return {@code act(this · W + b)}, of shape {@code [n, out]} or {@code [b, m, out]}
+     * @throws NullPointerException if {@code weight} is null
+     * @throws IllegalArgumentException if this tensor is not of rank 2 or 3, the weight is not
+     *     {@code [in, out]} for this tensor's last dimension {@code in}, the bias is not
+     *     {@code [out]}, or the operands differ in backend or dtype
+     */
+    public Tensor linear(Tensor weight, Tensor bias, UnaryOp activation) {
+        Objects.requireNonNull(weight, "weight");
+        checkSame("linear", weight);
+        if (bias != null) {
+            checkSame("linear", bias);
+        }
+        boolean ok = (rank() == 2 || rank() == 3) && weight.rank() == 2 && shape.dim(-1) == weight.shape.dim(0)
+                && (bias == null || bias.rank() == 1 && bias.shape.dim(0) == weight.shape.dim(1));
+        if (!ok) {
+            throw new IllegalArgumentException("linear: input " + shape + ", weight " + weight.shape + " and bias "
+                    + (bias == null ? "(none)" : bias.shape.toString())
+                    + " do not fit [n, in] (or [b, m, in]) times [in, out] plus [out]");
+        }
+        if (rank() == 3) {
+            int b = shape.dim(0);
+            int m = shape.dim(1);
+            Tensor flat = reshape(b * m, shape.dim(2)).linear(weight, bias, activation);
+            return flat.reshape(b, m, flat.shape.dim(1));
+        }
+        boolean records = GradMode.isEnabled()
+                && (requiresGrad || weight.requiresGrad || bias != null && bias.requiresGrad);
+        if (activation != null && records && !derivativeFromOutput(activation)) {
+            return linear(weight, bias, null).apply(activation);
+        }
+        Tensor x = this;
+        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
+        Storage y = backend.linear(storage(), weight.storage(), bias == null ? null : bias.storage(), activation);
+        return result(backend, y, "linear", (g, out) -> {
+            Tensor ga = activationBackward(activation, g, out);
+            Tensor[] grads = new Tensor[inputs.length];
+            grads[0] = x.requiresGrad ? ga.matmul(weight, false, true) : null;
+            grads[1] = weight.requiresGrad ? x.matmul(ga, true, false) : null;
+            if (bias != null) {
+                grads[2] = bias.requiresGrad ? ga.sumTo(bias.shape) : null;
+            }
+            return grads;
+        }, inputs).checkShape("linear", Shape.of(shape.dim(0), weight.shape.dim(1)));
+    }
+
+    private static boolean derivativeFromOutput(UnaryOp op) {
+        return op == UnaryOp.RELU || op == UnaryOp.TANH || op == UnaryOp.SIGMOID || op == UnaryOp.EXP;
+    }
+
+    /** The gradient before {@code activation} from the one after it and the output: the rules of relu, tanh, sigmoid, exp. */
+    private static Tensor activationBackward(UnaryOp activation, Tensor g, Tensor out) {
+        if (activation == null) {
+            return g;
+        }
+        return switch (activation) {
+            case RELU -> reluBackward(g, out);
+            case TANH -> g.mul(out.square().neg().add(1.0));
+            case SIGMOID -> g.mul(out.mul(out.neg().add(1.0)));
+            case EXP -> g.mul(out);
+            default -> throw new IllegalStateException("linear: no backward rule from the output for " + activation);
+        };
+    }
+
+    /** The differentiable tensor operation of {@code op}. */
+    private Tensor apply(UnaryOp op) {
+        return switch (op) {
+            case NEG -> neg();
+            case EXP -> exp();
+            case LOG -> log();
+            case LOG1P -> log1p();
+            case EXPM1 -> expm1();
+            case TANH -> tanh();
+            case SIGMOID -> sigmoid();
+            case SOFTPLUS -> softplus();
+            case RELU -> relu();
+            case ABS -> abs();
+            case SIGN -> sign();
+            case SQRT -> sqrt();
+            case SQUARE -> square();
+            case RECIPROCAL -> reciprocal();
+        };
+    }
+
+    // =====================================================================================
+    // Coupling transforms
+    // =====================================================================================
+
+    /**
+     * The affine coupling transform in one {@link Backend#affineCoupling} call: forward
+     * ({@code inverse} false) {@code this * exp(logScale) + shift}, inverse
+     * {@code (this - shift) * exp(-logScale)}, with the values of those compositions of
+     * {@link #exp}, {@link #mul}, {@link #add}, {@link #neg} and {@link #sub} (the SPI asks a
+     * backend's fused kernel to round as they do). The log-determinant, {@code logScale} or its
+     * negation, is the caller's.
+     *
+     * <p>The backward pass recomputes {@code e = exp(±logScale)} and gives the gradients of
+     * the composition with its kernels, bit for bit. Forward {@code y = x e^s + t}:
+     * {@code dx = g e^s}, {@code ds = (g x) e^s}, {@code dt = g}. Inverse
+     * {@code x = (y - t) e^-s}: {@code dy = g e^-s}, {@code ds = -(g (y - t)) e^-s},
+     * {@code dt = -g e^-s}.
+     *
+     * @param logScale the log-scale {@code s}, of this tensor's shape
+     * @param shift the shift {@code t}, of this tensor's shape
+     * @param inverse false for {@code x e^s + t}, true for {@code (y - t) e^-s}
+     * @return the transformed tensor, of this tensor's shape
+     * @throws NullPointerException if {@code logScale} or {@code shift} is null
+     * @throws IllegalArgumentException if {@code logScale} or {@code shift} differs from this
+     *     tensor in shape (there is no broadcasting), backend or dtype
+     */
+    public Tensor affineCoupling(Tensor logScale, Tensor shift, boolean inverse) {
+        Objects.requireNonNull(logScale, "logScale");
+        Objects.requireNonNull(shift, "shift");
+        checkSame("affineCoupling", logScale);
+        checkSame("affineCoupling", shift);
+        if (!logScale.shape.equals(shape) || !shift.shape.equals(shape)) {
+            throw new IllegalArgumentException("affineCoupling: input " + shape + ", log-scale " + logScale.shape
+                    + " and shift " + shift.shape + " must have one shape (it does not broadcast)");
+        }
+        Tensor x = this;
+        Tensor s = logScale;
+        Tensor t = shift;
+        Storage y = backend.affineCoupling(storage(), s.storage(), t.storage(), inverse);
+        Node.BackwardRule rule;
+        if (!inverse) {
+            rule = (g, out) -> {
+                Tensor e = x.requiresGrad || s.requiresGrad ? s.exp() : null;
+                return new Tensor[] {
+                    x.requiresGrad ? g.mul(e) : null,
+                    s.requiresGrad ? g.mul(x).mul(e) : null,
+                    t.requiresGrad ? g : null};
+            };
+        } else {
+            rule = (g, out) -> {
+                Tensor e = s.neg().exp();
+                Tensor dx = x.requiresGrad || t.requiresGrad ? g.mul(e) : null;
+                return new Tensor[] {
+                    x.requiresGrad ? dx : null,
+                    s.requiresGrad ? g.mul(x.sub(t)).mul(e).neg() : null,
+                    t.requiresGrad ? dx.neg() : null};
+            };
+        }
+        return result(backend, y, "affineCoupling", rule, x, s, t).checkShape("affineCoupling", shape);
     }
 
     // =====================================================================================

@@ -123,16 +123,37 @@ public interface CouplingTransform {
             return 2;
         }
 
+        /**
+         * {@code y = x * exp(s) + t} and the log-det {@code s}; one backend call
+         * ({@link Tensor#affineCoupling}) when {@code s} and {@code t} have {@code x}'s shape, as
+         * a coupling's parameters do, the broadcasting composition otherwise.
+         */
         @Override
         public Result forward(Tensor x, List<Tensor> params) {
             Tensor s = scale.logScale(params.get(0));
-            return new Result(x.mul(s.exp()).add(params.get(1)), s);
+            Tensor t = params.get(1);
+            if (sameShape(x, s, t)) {
+                return new Result(x.affineCoupling(s, t, false), s);
+            }
+            return new Result(x.mul(s.exp()).add(t), s);
         }
 
+        /**
+         * {@code x = (y - t) * exp(-s)} and the log-det {@code -s}; one backend call when
+         * {@code s} and {@code t} have {@code y}'s shape, as for {@link #forward}.
+         */
         @Override
         public Result inverse(Tensor y, List<Tensor> params) {
             Tensor s = scale.logScale(params.get(0));
-            return new Result(y.sub(params.get(1)).mul(s.neg().exp()), s.neg());
+            Tensor t = params.get(1);
+            if (sameShape(y, s, t)) {
+                return new Result(y.affineCoupling(s, t, true), s.neg());
+            }
+            return new Result(y.sub(t).mul(s.neg().exp()), s.neg());
+        }
+
+        private static boolean sameShape(Tensor x, Tensor s, Tensor t) {
+            return x.shape().equals(s.shape()) && x.shape().equals(t.shape());
         }
     }
 

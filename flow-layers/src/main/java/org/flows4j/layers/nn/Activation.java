@@ -1,5 +1,6 @@
 package org.flows4j.layers.nn;
 
+import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.api.tensor.Tensor;
 
 /**
@@ -9,7 +10,7 @@ import org.flows4j.api.tensor.Tensor;
 public enum Activation {
 
     /** {@code max(x, 0)}: NICE and RealNVP's choice. */
-    RELU {
+    RELU(UnaryOp.RELU) {
         @Override
         public Tensor apply(Tensor x) {
             return x.relu();
@@ -17,7 +18,7 @@ public enum Activation {
     },
 
     /** {@code max(x, 0.01 x)}; the slope 0.01 is PyTorch's default. */
-    LEAKY_RELU {
+    LEAKY_RELU(null) {
         @Override
         public Tensor apply(Tensor x) {
             return x.maximum(x.mul(LEAKY_SLOPE));
@@ -29,7 +30,7 @@ public enum Activation {
      * a {@code where} over {@code expm1(x)} would overflow to infinity for large positive
      * {@code x} and turn the masked-out gradient {@code 0 * inf} into NaN.
      */
-    ELU {
+    ELU(null) {
         @Override
         public Tensor apply(Tensor x) {
             Tensor zero = x.zerosLike();
@@ -38,7 +39,7 @@ public enum Activation {
     },
 
     /** {@code tanh x}. */
-    TANH {
+    TANH(UnaryOp.TANH) {
         @Override
         public Tensor apply(Tensor x) {
             return x.tanh();
@@ -46,7 +47,7 @@ public enum Activation {
     },
 
     /** {@code 1 / (1 + e^-x)}. */
-    SIGMOID {
+    SIGMOID(UnaryOp.SIGMOID) {
         @Override
         public Tensor apply(Tensor x) {
             return x.sigmoid();
@@ -54,7 +55,7 @@ public enum Activation {
     },
 
     /** {@code ln(1 + e^x)}, stable for any {@code x}. */
-    SOFTPLUS {
+    SOFTPLUS(UnaryOp.SOFTPLUS) {
         @Override
         public Tensor apply(Tensor x) {
             return x.softplus();
@@ -63,6 +64,22 @@ public enum Activation {
 
     /** The negative slope of {@link #LEAKY_RELU}. */
     public static final double LEAKY_SLOPE = 0.01;
+
+    private final UnaryOp kernel;
+
+    Activation(UnaryOp kernel) {
+        this.kernel = kernel;
+    }
+
+    /**
+     * The backend's elementwise op that this activation is (the tensor operation {@link #apply}
+     * calls, with its values and gradients), for {@link Tensor#linear} to fuse into a dense
+     * layer; null for an activation composed of several operations, which is applied after the
+     * layer.
+     */
+    UnaryOp kernel() {
+        return kernel;
+    }
 
     /**
      * The activation of each element of {@code x}; the shape is kept.

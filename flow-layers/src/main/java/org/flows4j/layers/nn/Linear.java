@@ -2,6 +2,7 @@ package org.flows4j.layers.nn;
 
 import java.util.Objects;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
@@ -74,14 +75,33 @@ public final class Linear extends AbstractComponent implements Layer {
         return out;
     }
 
-    /** {@code x W + b}. */
+    /** {@code x W + b}, in one backend call ({@link Tensor#linear}). */
     @Override
     public Tensor apply(Tensor x) {
+        checkInput(x);
+        return x.linear(weight.value(), bias.value(), null);
+    }
+
+    /**
+     * {@code act(x W + b)}: with an activation that is a single backend op (see
+     * {@link Activation#kernel()}) the layer and the activation are one backend call, otherwise
+     * the activation is applied to {@link #apply(Tensor)}'s result. The values and gradients are
+     * those of {@code activation.apply(apply(x))}.
+     */
+    Tensor apply(Tensor x, Activation activation) {
+        checkInput(x);
+        UnaryOp op = activation.kernel();
+        if (op != null) {
+            return x.linear(weight.value(), bias.value(), op);
+        }
+        return activation.apply(x.linear(weight.value(), bias.value(), null));
+    }
+
+    private void checkInput(Tensor x) {
         if (x.rank() < 2 || x.rank() > 3 || x.shape().dim(-1) != in) {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input must be [batch, " + in
                     + "] or [batch, m, " + in + "], got " + x.shape());
         }
-        return x.matmul(weight.value()).add(bias.value());
     }
 
     @Override

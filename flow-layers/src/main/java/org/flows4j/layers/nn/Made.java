@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
@@ -177,9 +178,9 @@ public final class Made extends AbstractComponent implements Layer {
             h = Tensor.concat(1, x, context);
         }
         for (int i = 0; i < layers.size() - 1; i++) {
-            h = activation.apply(layers.get(i).apply(h));
+            h = layers.get(i).apply(h, activation);
         }
-        return layers.get(layers.size() - 1).apply(h);
+        return layers.get(layers.size() - 1).apply(h, null);
     }
 
     @Override
@@ -214,8 +215,15 @@ public final class Made extends AbstractComponent implements Layer {
             this.mask = ctx.tensor(m, Shape.of(in.length, out.length)).unscoped();
         }
 
-        Tensor apply(Tensor x) {
-            return x.matmul(weight.value().mul(mask)).add(bias.value());
+        /**
+         * {@code act(x (W * M) + b)}, or without an activation when {@code activation} is null:
+         * the product, bias and activation in one backend call when the activation is a single
+         * backend op ({@link Activation#kernel()}).
+         */
+        Tensor apply(Tensor x, Activation activation) {
+            UnaryOp op = activation == null ? null : activation.kernel();
+            Tensor y = x.linear(weight.value().mul(mask), bias.value(), op);
+            return activation == null || op != null ? y : activation.apply(y);
         }
     }
 

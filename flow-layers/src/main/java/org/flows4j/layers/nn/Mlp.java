@@ -126,7 +126,7 @@ public final class Mlp extends AbstractComponent implements Layer {
         List<Linear> ls = layers.items();
         Tensor h = x;
         for (int i = 0; i < ls.size() - 1; i++) {
-            h = activation.apply(ls.get(i).apply(h));
+            h = ls.get(i).apply(h, activation);
         }
         return ls.get(ls.size() - 1).apply(h);
     }
