@@ -33,11 +33,11 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
 
     /** {@code 1 - beta1^step}. */
     public double firstBiasCorrection() {
-        return 1 - Math.pow(beta1, step);
+        return 1 - Math.pow(beta1, (double) step);
     }
 
     /** {@code 1 - beta2^step}. */
     public double secondBiasCorrection() {
-        return 1 - Math.pow(beta2, step);
+        return 1 - Math.pow(beta2, (double) step);
     }
 }

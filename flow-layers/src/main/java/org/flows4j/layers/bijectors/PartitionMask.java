@@ -49,7 +49,7 @@ public final class PartitionMask implements Mask {
 
     /** The same split with the roles of the two sets swapped. */
     public PartitionMask flipped() {
-        return new PartitionMask(size, transformed, kept);
+        return new PartitionMask(size, /* kept= */ transformed, /* transformed= */ kept);
     }
 
     private void check(Tensor x) {
