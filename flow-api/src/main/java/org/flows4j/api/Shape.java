@@ -11,6 +11,9 @@ import java.util.Arrays;
  *
  * @param dims the size of each dimension, each {@code >= 0}
  */
+// equals, hashCode and toString are overridden below with Arrays.equals/hashCode/toString,
+// and the array is copied in and out: the record compares by value.
+@SuppressWarnings("ArrayRecordComponent")
 public record Shape(int[] dims) {
 
     private static final Shape SCALAR = new Shape(new int[0]);

@@ -44,7 +44,7 @@ public final class BenchReport {
         int rounds = 7;
         double seconds = 2;
         double warmup = 10;
-        for (int i = 0; i < args.length; i++) {
+        for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
                 case "--backend" -> backendName = value;
@@ -55,7 +55,6 @@ public final class BenchReport {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; expected --backend, --threads, --rounds, --seconds, --warmup");
             }
-            i++;
         }
         String startLoad = loadAverage();
         try (Backend backend = Benches.backend(backendName, threads)) {

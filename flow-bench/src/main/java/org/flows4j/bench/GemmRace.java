@@ -35,7 +35,7 @@ public final class GemmRace {
         int rounds = 9;
         double seconds = 2;
         int size = 1024;
-        for (int i = 0; i < args.length; i++) {
+        for (int i = 0; i < args.length; i += 2) {
             String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
                 case "--backends" -> names = List.of(value.split(","));
@@ -45,7 +45,6 @@ public final class GemmRace {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; expected --backends, --rounds, --seconds, --size");
             }
-            i++;
         }
         List<Backend> backends = new ArrayList<>();
         try {

@@ -91,8 +91,10 @@ public final class ModelBench {
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
             System.out.printf("backend %s, threads %d (%s)%n", backend.name(), backend.options().threads(), backend);
-            StringBuilder table = new StringBuilder("| model | batch | train steps/s | density evals/s | samples/s |\n"
-                    + "|---|---:|---:|---:|---:|\n");
+            StringBuilder table = new StringBuilder("""
+                    | model | batch | train steps/s | density evals/s | samples/s |
+                    |---|---:|---:|---:|---:|
+                    """);
             for (Workload w : WORKLOADS) {
                 if (only != null && !w.name().equals(only)) {
                     continue;

@@ -2,11 +2,14 @@ package org.flows4j.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import java.io.Console;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.module.ModuleDescriptor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,11 +91,31 @@ public final class Flows4jCommand implements Callable<Integer> {
         PrintStream stdout = System.out;
         System.setOut(System.err);
         String tty = System.getProperty(TTY_PROPERTY);
-        boolean interactive = tty != null ? Boolean.parseBoolean(tty) : System.console() != null;
+        boolean interactive = tty != null ? Boolean.parseBoolean(tty) : onTerminal();
         int status = run(args, stdout, System.err, interactive);
         stdout.flush();
         System.err.flush();
         System.exit(status);
+    }
+
+    /**
+     * Whether the JVM runs on a terminal (stdin and stdout both one). Up to JDK 21 a console
+     * exists only then; from JDK 22 one always exists, and its {@code isTerminal()} (JDK 22+,
+     * hence reflection) tells.
+     */
+    // The null check is the whole answer before JDK 22, which is what this module compiles for;
+    // isTerminal() covers the newer JDKs the check warns about.
+    @SuppressWarnings("SystemConsoleNull")
+    private static boolean onTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return true; // no isTerminal(), before JDK 22: a console means a terminal
+        }
     }
 
     /**
@@ -129,8 +152,8 @@ public final class Flows4jCommand implements Callable<Integer> {
             // A plugin that fails to load or binds a name twice: nothing can run.
             return fail(terminal, FAILURE, e, null, json, verbose);
         }
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cl.setParameterExceptionHandler((ex, a) -> fail(terminal, USAGE, ex, ex.getCommandLine(), json, verbose));
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean v = verbose;

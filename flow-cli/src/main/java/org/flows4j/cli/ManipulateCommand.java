@@ -213,7 +213,7 @@ final class ManipulateCommand extends PictureCommand {
             }
         }
         for (int i = 0; i < names.size(); i++) {
-            for (String part : names.get(i).split("/")) {
+            for (String part : names.get(i).split("/", -1)) {
                 if (!key.isEmpty() && normal(part).equals(key)) {
                     return i;
                 }

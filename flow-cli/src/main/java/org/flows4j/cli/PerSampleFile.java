@@ -48,7 +48,7 @@ final class PerSampleFile {
                     int to = Math.min(split.size(), from + batch);
                     long[] ids = new long[to - from];
                     for (int i = 0; i < ids.length; i++) {
-                        ids[i] = from + i;
+                        ids[i] = (long) from + i;
                     }
                     double[] logp;
                     try (MemoryScope scope = MemoryScope.open()) {

@@ -352,8 +352,7 @@ final class TrainCommand extends ZooCommand {
         };
     }
 
-    private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, ProgressBar bar,
-                               LossHistory history) {
+    private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, LossHistory history) {
         if (config.batchSize() > dataset.train().size()) {
             throw new UsageException("--batch " + config.batchSize() + " is larger than the training split of "
                     + dataset.name() + " (" + dataset.train().size() + " samples" + (limit > 0 ? ", --limit " + limit : "")
@@ -373,7 +372,7 @@ final class TrainCommand extends ZooCommand {
     private Report run(Backend backend, ZooModel zooModel, Dataset dataset, TrainConfig config, Path from) {
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
-        ZooTrainer trainer = trainer(zooModel, dataset, config, bar, history);
+        ZooTrainer trainer = trainer(zooModel, dataset, config, history);
         long startStep = 0;
         if (from != null) {
             startStep = ZooCheckpoints.info(from).metadata().step();
@@ -408,14 +407,16 @@ final class TrainCommand extends ZooCommand {
                 from != null ? ", resumed at step " + startStep : "", Runs.seconds(seconds), backend.name(),
                 zooModel.dtype().label()));
         EvalResult validation = result.validation();
+        boolean evaluatedHere = false;
         if (validation == null && !result.stopped()) {
             // No epoch ended (a short --steps run): evaluate once, as the trainer would have.
             validation = trainer.validate();
+            evaluatedHere = true;
         }
         if (validation != null) {
             Runs.putEval(r, "validation", validation);
             r.line("validation NLL: " + ProgressBar.describe(validation));
-            if (validation != result.validation()) {
+            if (evaluatedHere) {
                 history.recordValidation(result.steps(), validation.nllNats());
             }
         }

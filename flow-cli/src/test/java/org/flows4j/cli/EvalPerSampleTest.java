@@ -33,7 +33,7 @@ class EvalPerSampleTest {
         assertEquals(101, lines.size(), "a header and one line per sample");
         double sum = 0;
         for (int i = 1; i < lines.size(); i++) {
-            String[] cells = lines.get(i).split(",");
+            String[] cells = lines.get(i).split(",", -1);
             assertEquals(4, cells.length, lines.get(i));
             assertEquals(i - 1, Integer.parseInt(cells[0]));
             sum += Double.parseDouble(cells[1]);

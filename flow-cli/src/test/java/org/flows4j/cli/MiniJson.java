@@ -46,8 +46,8 @@ final class MiniJson {
         if (t == null) {
             throw new IllegalArgumentException("unexpected end of the JSON text");
         }
-        switch (t) {
-            case START_OBJECT: {
+        return switch (t) {
+            case START_OBJECT -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
                     String key = p.currentName();
@@ -56,28 +56,21 @@ final class MiniJson {
                     }
                     m.put(key, value(p, p.nextToken()));
                 }
-                return m;
+                yield m;
             }
-            case START_ARRAY: {
+            case START_ARRAY -> {
                 List<Object> l = new ArrayList<>();
                 for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
                     l.add(value(p, e));
                 }
-                return l;
+                yield l;
             }
-            case VALUE_STRING:
-                return p.getString();
-            case VALUE_NUMBER_INT:
-            case VALUE_NUMBER_FLOAT:
-                return p.getDoubleValue();
-            case VALUE_TRUE:
-                return Boolean.TRUE;
-            case VALUE_FALSE:
-                return Boolean.FALSE;
-            case VALUE_NULL:
-                return null;
-            default:
-                throw new IllegalArgumentException("unexpected " + t);
-        }
+            case VALUE_STRING -> p.getString();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE -> false;
+            case VALUE_NULL -> null;
+            default -> throw new IllegalArgumentException("unexpected " + t);
+        };
     }
 }

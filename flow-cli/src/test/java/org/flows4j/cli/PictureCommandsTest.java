@@ -171,7 +171,7 @@ class PictureCommandsTest {
     void interpolation_endpoints_reproduce_the_inputs(@TempDir Path dir) throws IOException {
         Map<String, Object> o = ok(run("interpolate", "--checkpoint", images, "--data-dir", data.toString(),
                 "--pairs", "3", "--steps", "5", "--out", dir.resolve("strip.png").toString(), "--json"));
-        assertEquals(Boolean.TRUE, o.get("endpoints_reproduced"), o.toString());
+        assertEquals(true, o.get("endpoints_reproduced"), o.toString());
         assertTrue((Double) o.get("endpoint_max_error") < 0.05, "float32 round trip: " + o.get("endpoint_max_error"));
         assertEquals(3.0, o.get("pairs"));
         assertEquals(5.0, o.get("steps"));

@@ -24,7 +24,7 @@ class ProgressBarTest {
             bar.finish();
         }
         String out = bytes.toString(StandardCharsets.UTF_8);
-        String[] lines = out.split("\n");
+        String[] lines = out.lines().toArray(String[]::new);
         assertEquals(2, lines.length, out);
         assertFalse(out.contains("\r"), "no carriage returns into a pipe");
         assertTrue(lines[0].startsWith("epoch 1  step 1/100 ["), lines[0]);

@@ -34,13 +34,11 @@ class LauncherEndToEndTest {
     // on models this small, and EveryBackendEndToEndTest runs each command on each of them.
     private static Launcher flows4j;
     private static Path launcher;
-    private static Path dist;
 
     @BeforeAll
     static void locate() {
         flows4j = new Launcher("cpu");
         launcher = flows4j.script();
-        dist = flows4j.dist();
     }
 
     private static ProcessBuilder command(Path workDir, Path script, String... args) {

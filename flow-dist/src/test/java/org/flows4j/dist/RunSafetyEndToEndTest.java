@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class RunSafetyEndToEndTest {
         Process p = flows4j.command(dir, flows4j.script(), "train", "--model", "realnvp:2d", "--data", "two-moons",
                 "--steps", "1000000", "--out", "run", "--no-plots").start();
         p.getOutputStream().close();
-        Launcher.drain(p.getInputStream());
+        CompletableFuture<String> stdout = Launcher.drain(p.getInputStream());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null && !line.contains("step 1/1000000")) {
@@ -82,7 +83,10 @@ class RunSafetyEndToEndTest {
             assertOneLineError(1, quick, "process " + p.pid());
             p.toHandle().destroy(); // SIGTERM
             assertTrue(p.waitFor(Launcher.TIMEOUT_SECONDS, TimeUnit.SECONDS));
-            Launcher.drain(p.getErrorStream());
+            // The launcher execs java, so both pipes have ended with it; joining here, before the
+            // reader closes stderr, reports a failed read instead of dropping it.
+            Launcher.drain(p.getErrorStream()).join();
+            stdout.join();
         }
         assertEquals(143, p.exitValue(), "SIGTERM exits 128 + 15 once the checkpoint is written");
         // The lock died with its holder: the directory can be resumed now.

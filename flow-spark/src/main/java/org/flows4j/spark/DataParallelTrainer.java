@@ -98,6 +98,9 @@ public final class DataParallelTrainer {
      * @param rows the rows trained on
      * @param seconds the time of the steps (not of caching the data)
      */
+    // A run's outcome, read through its accessors: nothing compares or hashes a Result (the
+    // checkpoint in it has identity equality anyway).
+    @SuppressWarnings("ArrayRecordComponent")
     public record Result(FlowCheckpoint checkpoint, double[] losses, long rows, double seconds) {
     }
 
@@ -119,6 +122,9 @@ public final class DataParallelTrainer {
      * @param depth the depth of the tree aggregation
      * @param listener told after every step
      */
+    // inputCols is copied in; nothing compares or hashes a Config (its listener, usually a
+    // lambda, has identity equality anyway).
+    @SuppressWarnings("ArrayRecordComponent")
     public record Config(String model, Map<String, String> options, org.flows4j.zoo.data.Dataset.Kind kind,
                          Shape eventShape, DType dtype, String backend, TrainerConfig trainer, String featuresCol,
                          String[] inputCols, String dataName, Path checkpointFile, Path resumeFrom, int depth,
@@ -525,6 +531,8 @@ public final class DataParallelTrainer {
     }
 
     /** A step's broadcast: the parameters, the batch's ids and its noise. */
+    // A broadcast payload, read field by field on the executors: never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     record StepInput(String parametersId, double[][] parameters, long[] ids, long noiseSeed, boolean images)
             implements Serializable {
     }

@@ -431,8 +431,7 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
 
     @Override
     public FlowDensityModel fit(Dataset<?> dataset) {
-        @SuppressWarnings("unchecked")
-        Dataset<Row> rows = (Dataset<Row>) dataset.toDF();
+        Dataset<Row> rows = dataset.toDF();
         transformSchema(rows.schema());
         DataParallelTrainer.Result result = new DataParallelTrainer(trainConfig()).fit(rows);
         FlowDensityModel fitted = new FlowDensityModel(uid, result.checkpoint());

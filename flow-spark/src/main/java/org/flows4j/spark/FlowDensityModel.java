@@ -229,8 +229,7 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
-        @SuppressWarnings("unchecked")
-        Dataset<Row> rows = (Dataset<Row>) dataset.toDF();
+        Dataset<Row> rows = dataset.toDF();
         return scorer().transform(rows);
     }
 

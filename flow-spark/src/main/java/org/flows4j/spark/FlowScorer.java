@@ -241,6 +241,8 @@ public final class FlowScorer implements Serializable {
     }
 
     /** A model's event shape and data kind. */
+    // Shipped to the executors and read through eventShape(): never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     record ModelShape(int[] dims, Kind kind) implements Serializable {
         Shape eventShape() {
             return Shape.of(dims);
@@ -313,6 +315,8 @@ public final class FlowScorer implements Serializable {
     }
 
     /** What a task needs, shipped in its closure (the checkpoint itself travels by broadcast). */
+    // A task's closure, read field by field: never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Job(Broadcast<FlowCheckpoint> checkpoint, String backend, boolean rawWeights, FeatureReader reader,
                        ModelShape shape, int batchSize, long seed, int idIndex, long[] offsets, boolean bits)
             implements Serializable {

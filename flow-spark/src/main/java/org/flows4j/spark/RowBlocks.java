@@ -20,6 +20,8 @@ final class RowBlocks {
     }
 
     /** A partition's samples: ids {@code first .. first + rows - 1}, features row-major. */
+    // A partition's cached samples, read through its accessors: never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     record Block(long first, int rows, int dims, double[] values) implements Serializable {
 
         /** Whether {@code id} is in this block. */
@@ -110,7 +112,7 @@ final class RowBlocks {
         double[] x = new double[ids.length * dims];
         for (double[] part : parts) {
             for (int at = 0; at < part.length; at += dims + 1) {
-                System.arraycopy(part, at + 1, x, (int) part[at] * dims, dims);
+                System.arraycopy(part, at + 1, x, ((int) part[at]) * dims, dims);
             }
         }
         return x;

@@ -235,15 +235,15 @@ public final class SparkMain {
     }
 
     static String usage() {
-        return String.join("\n",
-                "usage: spark-submit [spark options] flow-spark-all.jar COMMAND [--option value]...",
-                "  train  --input PATH --checkpoint FILE [--model realnvp:2d] [--steps 1000] [--batch 256] [--lr 1e-3]",
-                "         [--clip 100] [--ema 0] [--seed 0] [--dtype float32] [--image-shape 1,28,28] [--resume FILE]",
-                "  score  --input PATH --checkpoint FILE [--output PATH] [--output-format parquet|csv] [--output-col log_prob]",
-                "         [--id-col COL] [--batch 1024]",
-                "  sample --checkpoint FILE --output PATH [--n 1000] [--seed 0] [--temperature 1] [--partitions P]",
-                "common: [--format parquet|csv|json|orc] [--features COL | --input-cols a,b,c] [--backend NAME]",
-                "        [--log-level WARN]");
+        return """
+                usage: spark-submit [spark options] flow-spark-all.jar COMMAND [--option value]...
+                  train  --input PATH --checkpoint FILE [--model realnvp:2d] [--steps 1000] [--batch 256] [--lr 1e-3]
+                         [--clip 100] [--ema 0] [--seed 0] [--dtype float32] [--image-shape 1,28,28] [--resume FILE]
+                  score  --input PATH --checkpoint FILE [--output PATH] [--output-format parquet|csv] [--output-col log_prob]
+                         [--id-col COL] [--batch 1024]
+                  sample --checkpoint FILE --output PATH [--n 1000] [--seed 0] [--temperature 1] [--partitions P]
+                common: [--format parquet|csv|json|orc] [--features COL | --input-cols a,b,c] [--backend NAME]
+                        [--log-level WARN]""";
     }
 
     /** A wrong command line: reported with the usage, exit status 2. */

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -64,8 +65,11 @@ class PipelineTest {
         fitted.write().overwrite().save(path);
         PipelineModel loaded = PipelineModel.load(path);
         assertArrayEquals(before, scores(loaded.transform(df)));
-        Path inside = Files.walk(dir).filter(p -> p.getFileName().toString().equals(FlowDensityModel.CHECKPOINT_FILE))
-                .findFirst().orElseThrow();
+        Path inside;
+        try (Stream<Path> files = Files.walk(dir)) {
+            inside = files.filter(p -> p.getFileName().toString().equals(FlowDensityModel.CHECKPOINT_FILE))
+                    .findFirst().orElseThrow();
+        }
         assertEquals(4, ZooCheckpoints.info(inside).metadata().step(), "flows4j eval can open it");
 
         // The unfitted pipeline saves too (MLWritable estimator).

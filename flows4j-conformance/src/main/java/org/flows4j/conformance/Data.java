@@ -14,6 +14,9 @@ import org.flows4j.api.tensor.Tensor;
  * @param values the elements in row-major order
  * @param constant whether gradient checks leave this input alone
  */
+// The kit compares inputs and results element by element with tolerances, never with
+// Data.equals; no Data is hashed.
+@SuppressWarnings("ArrayRecordComponent")
 record Data(Shape shape, double[] values, boolean constant) {
 
     /** Validates. */

@@ -344,6 +344,8 @@ final class KernelSuite {
 
     // ---- reductions ---------------------------------------------------------------------
 
+    // A table row of test inputs: never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Reduction(int[] dims, boolean keepDims, int[] axes, String note) {
     }
 
@@ -599,6 +601,8 @@ final class KernelSuite {
     // ---- conv2d -------------------------------------------------------------------------
 
     /** A convolution: input and weight dimensions and padding ({@code -1}: "same"). */
+    // A table row of test inputs, printed through describe(): never compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     record Conv(int[] x, int[] w, int padH, int padW) {
         String describe() {
             return "x " + dims(x) + " w " + dims(w) + (padH < 0 ? " same" : " padding (" + padH + ", " + padW + ")");

@@ -37,7 +37,7 @@ class KitDependenciesTest {
         assertNotNull(listing, "surefire sets flows4j.kit.dependencies to the dependency plugin's list");
         Set<String> resolved = new TreeSet<>();
         for (String line : Files.readAllLines(Path.of(listing))) {
-            String[] parts = line.trim().split(":");
+            String[] parts = line.trim().split(":", -1);
             // "group:artifact:type[:classifier]:version:scope" lines; the header and blanks have fewer parts
             if (parts.length >= 4 && !line.contains("The following files")) {
                 resolved.add(parts[0] + ":" + parts[1]);

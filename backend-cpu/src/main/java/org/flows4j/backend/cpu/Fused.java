@@ -26,14 +26,14 @@ final class Fused {
     static CpuStorage linear(CpuStorage x, CpuStorage w, CpuStorage bias, UnaryOp act, Kernels kern,
                              Parallel parallel, ArrayPool pool) {
         if (x.shape().rank() != 2 || w.shape().rank() != 2 || x.dtype() != w.dtype()
-                || bias != null && (bias.dtype() != x.dtype() || bias.shape().rank() != 1
-                || bias.shape().dim(0) != w.shape().dim(1))) {
+                || (bias != null && (bias.dtype() != x.dtype() || bias.shape().rank() != 1
+                || bias.shape().dim(0) != w.shape().dim(1)))) {
             return null;
         }
         CpuStorage out = MatMul.matmul(x, w, false, false, kern, parallel, pool);
         int rows = out.shape().dim(0);
         int n = out.shape().dim(1);
-        if (bias == null && act == null || rows == 0 || n == 0) {
+        if ((bias == null && act == null) || rows == 0 || n == 0) {
             return out;
         }
         boolean f32 = x.dtype() == DType.FLOAT32;

@@ -291,7 +291,7 @@ final class GemmPlans {
             long min = Long.MAX_VALUE;
             int calm = 0;
             long deadline = System.nanoTime() + 3_000_000_000L;
-            for (int pass = 0; calm < 2 && System.nanoTime() < deadline; pass++) {
+            while (calm < 2 && System.nanoTime() < deadline) {
                 long compiled = Jit.millis();
                 long t = runSet(candidates.get(i), shapes, a, b, c);
                 boolean compiling = Jit.millis() != compiled;

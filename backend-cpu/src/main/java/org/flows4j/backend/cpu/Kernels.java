@@ -119,7 +119,7 @@ class Kernels {
             if (own.isNamed() && !own.canRead(vector.get())) {
                 own.addReads(vector.get());
             }
-            Kernels k = (Kernels) Class.forName("org.flows4j.backend.cpu.VectorKernels")
+            Kernels k = Class.forName("org.flows4j.backend.cpu.VectorKernels").asSubclass(Kernels.class)
                     .getDeclaredConstructor().newInstance();
             if (!k.selfTest()) {
                 LOG.log(Level.WARNING, "cpu backend: the vector kernels failed their self-test; using scalar kernels");

@@ -96,7 +96,7 @@ final class VectorKernels extends Kernels {
 
     @Override
     Kernels withGemm(GemmPlan plan, String reason) {
-        if (!Catalog.PLANS.contains(plan) && plan != GemmPlan.SCALAR) {
+        if (!Catalog.PLANS.contains(plan) && !GemmPlan.SCALAR.equals(plan)) {
             throw new IllegalArgumentException("unknown GEMM plan " + plan.name());
         }
         return new VectorKernels(plan, reason);
@@ -393,7 +393,7 @@ final class VectorKernels extends Kernels {
         FloatVector z = r.mul(r);
         FloatVector p = r.mul(FloatMath.P0).add(FloatMath.P1).mul(r).add(FloatMath.P2).mul(r).add(FloatMath.P3).mul(r)
                 .add(FloatMath.P4).mul(r).add(FloatMath.P5).mul(z).add(r).add(1f);
-        IntVector k = ((IntVector) t.reinterpretAsInts()).sub(FloatMath.ROUND_BITS);
+        IntVector k = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();

@@ -5,6 +5,7 @@ import static org.flows4j.backend.cpu.Allclose.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import org.flows4j.api.DType;
@@ -315,23 +316,18 @@ class ElementwiseTest {
         // a is a column [4, 1], b a row [1, 3]: every pair, NaN on both sides
         Tensor a = tensor(backend, dtype, new double[] {1, 2, 3, NAN}, 4, 1);
         Tensor b = tensor(backend, dtype, new double[] {2, NAN, -INF}, 1, 3);
-        double[][] expected = {
-            // EQ
-            {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
-            // NE
-            {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
-            // LT
-            {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-            // LE
-            {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
-            // GT
-            {0, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0},
-            // GE
-            {0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0}};
+        Map<CompareOp, double[]> expected = Map.of(
+            CompareOp.EQ, new double[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+            CompareOp.NE, new double[] {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+            CompareOp.LT, new double[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+            CompareOp.LE, new double[] {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+            CompareOp.GT, new double[] {0, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0},
+            CompareOp.GE, new double[] {0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0});
+        assertEquals(CompareOp.values().length, expected.size(), "an expectation for every comparison");
         for (CompareOp op : CompareOp.values()) {
             Tensor r = apply(op, a, b);
             assertEquals(dtype, r.dtype(), op + " returns the operands' dtype");
-            assertAllClose(expected[op.ordinal()], Shape.of(4, 3), r);
+            assertAllClose(expected.get(op), Shape.of(4, 3), r);
         }
     }
 

@@ -42,6 +42,9 @@ class GemmFastPathTest {
     }
 
     /** A matrix of {@code rows x cols} stored at offset 5 with row stride {@code cols + 3}, as {@code float[]} or {@code double[]}. */
+    // A carrier of a matrix under test: no Stored is ever compared or hashed, so the
+    // arrays' identity equality is never used.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Stored(Object array, double[] values, int rows, int cols) {
 
         static final int OFFSET = 5;

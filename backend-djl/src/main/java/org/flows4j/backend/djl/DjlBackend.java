@@ -405,7 +405,7 @@ final class DjlBackend implements Backend {
             count *= in.dim(axis);
         }
         try (Temps t = new Temps()) {
-            return t.add(a.sum(axes, keepDims)).div(t.add(scalar(count, a.getDataType())));
+            return t.add(a.sum(axes, keepDims)).div(t.add(scalar((double) count, a.getDataType())));
         }
     }
 

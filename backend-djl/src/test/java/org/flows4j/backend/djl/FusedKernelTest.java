@@ -49,13 +49,13 @@ class FusedKernelTest {
             Storage g = b.fromDoubles(values(1, n), Shape.of(n), dtype);
             Storage y = b.fromDoubles(values(2, n), Shape.of(n), dtype);
             Storage sign = b.unary(UnaryOp.SIGN, y);
-            same(b, torchSign(b, y), sign, "sign " + dtype);
+            same(b, torchSign(y), sign, "sign " + dtype);
             same(b, b.binary(BinaryOp.MUL, g, sign), b.reluBackward(g, y), "reluBackward " + dtype);
         }
     }
 
     /** PyTorch's sign with NaN put back, the path the Vector API replaces. */
-    private static Storage torchSign(DjlBackend b, Storage y) {
+    private static Storage torchSign(Storage y) {
         return DjlStorage.wrap(Stable.sign(DjlStorage.of(y).array()));
     }
 

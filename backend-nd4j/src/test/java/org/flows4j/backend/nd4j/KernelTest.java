@@ -27,7 +27,7 @@ import org.flows4j.testing.Tolerance;
  * and layout corner cases the backend answers itself. The conformance kit in
  * integration-tests checks everything else against the reference backend.
  *
- * <p>Tolerance, relative, as in {@link #close}: float64 1e-14 (each expected value is a
+ * <p>Tolerance, relative, as in {@link #check}: float64 1e-14 (each expected value is a
  * correctly rounded library result or a short exact formula, and a kernel is within a few
  * ulps of it); float32 (one rounding to float, 6e-8, of
  * a value computed from float inputs, plus the few ulps of ND4J's float functions, so 1e-6,

@@ -47,7 +47,7 @@ class ModuleDiscoveryTest {
         Object provider = found.get(0);
         assertTrue(provider.getClass().getModule().isNamed());
         assertEquals("nd4j", service.getMethod("name").invoke(provider));
-        assertEquals(Boolean.TRUE, service.getMethod("isAvailable").invoke(provider));
+        assertEquals(true, service.getMethod("isAvailable").invoke(provider));
 
         Class<?> optionsType = loader.loadClass("org.flows4j.api.backend.BackendOptions");
         Object options = optionsType.getMethod("defaults").invoke(null);

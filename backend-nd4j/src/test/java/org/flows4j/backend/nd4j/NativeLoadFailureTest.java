@@ -31,7 +31,7 @@ class NativeLoadFailureTest {
     @Test
     void a_missing_native_library_is_a_backend_exception_not_a_crash(@TempDir Path tmp) throws Exception {
         List<String> entries = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
             if (!e.isBlank() && !Path.of(e).getFileName().toString().contains("linux-x86_64")) {
                 entries.add(e);
             }

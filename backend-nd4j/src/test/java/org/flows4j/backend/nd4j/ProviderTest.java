@@ -53,7 +53,7 @@ class ProviderTest {
             Object provider = type.getConstructor().newInstance();
             assertEquals("nd4j", type.getMethod("name").invoke(provider));
             assertEquals(20, type.getMethod("priority").invoke(provider));
-            assertEquals(Boolean.TRUE, type.getMethod("isAvailable").invoke(provider));
+            assertEquals(true, type.getMethod("isAvailable").invoke(provider));
             assertNotNull(type.getMethod("description").invoke(provider));
             assertNotNull(loader.loaded(Nd4jBackendProvider.class.getName()), "the test really used its own loader");
             for (String touched : List.of("org.bytedeco.javacpp.Loader", "org.nd4j.nativeblas.NativeOpsHolder",
@@ -137,7 +137,7 @@ class ProviderTest {
 
         private static URL[] urls() throws MalformedURLException {
             List<URL> urls = new ArrayList<>();
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
                 if (!entry.isBlank()) {
                     urls.add(new File(entry).toURI().toURL());
                 }

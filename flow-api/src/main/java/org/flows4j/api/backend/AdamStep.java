@@ -47,7 +47,7 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
      * @return the divisor that bias-corrects the first moment, in {@code (0, 1]}
      */
     public double firstBiasCorrection() {
-        return 1 - Math.pow(beta1, step);
+        return 1 - Math.pow(beta1, (double) step);
     }
 
     /**
@@ -56,6 +56,6 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
      * @return the divisor that bias-corrects the second moment, in {@code (0, 1]}
      */
     public double secondBiasCorrection() {
-        return 1 - Math.pow(beta2, step);
+        return 1 - Math.pow(beta2, (double) step);
     }
 }

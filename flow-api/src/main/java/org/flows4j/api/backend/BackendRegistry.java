@@ -84,7 +84,7 @@ public final class BackendRegistry {
     private static String describe(Throwable e) {
         String m = String.valueOf(e.getMessage());
         int colon = m.indexOf(':');
-        return colon > 0 ? m.substring(colon + 1).trim().split("\\s")[0] : e.getClass().getSimpleName();
+        return colon > 0 ? m.substring(colon + 1).trim().split("\\s", 2)[0] : e.getClass().getSimpleName();
     }
 
     /**

@@ -131,8 +131,9 @@ public final class FlowPlots {
                 double[] pts = new double[2 * m];
                 for (int k = 0; k < m; k++) {
                     int cell = from + k;
+                    int row = cell / cols;
                     pts[2 * k] = b.xMin() + (cell % cols + 0.5) * dx;
-                    pts[2 * k + 1] = b.yMin() + (cell / cols + 0.5) * dy;
+                    pts[2 * k + 1] = b.yMin() + (row + 0.5) * dy;
                 }
                 try (MemoryScope scope = MemoryScope.open()) {
                     Tensor x = Tensor.of(model.backend(), model.dtype(), pts, Shape.of(m, 2));

@@ -107,7 +107,7 @@ public final class LossPlot {
             polyline(g, chart, vSteps, vLoss);
             for (int i = 0; i < vSteps.length; i++) {
                 if (Double.isFinite(vLoss[i])) {
-                    g.fill(new Ellipse2D.Double(chart.px(vSteps[i]) - 4, chart.py(vLoss[i]) - 4, 8, 8));
+                    g.fill(new Ellipse2D.Double(chart.px((double) vSteps[i]) - 4, chart.py(vLoss[i]) - 4, 8, 8));
                 }
             }
             g.setClip(savedClip);
@@ -155,12 +155,12 @@ public final class LossPlot {
         double x0 = Double.POSITIVE_INFINITY;
         double x1 = Double.NEGATIVE_INFINITY;
         for (long s : steps) {
-            x0 = Math.min(x0, s);
-            x1 = Math.max(x1, s);
+            x0 = Math.min(x0, (double) s);
+            x1 = Math.max(x1, (double) s);
         }
         for (long s : vSteps) {
-            x0 = Math.min(x0, s);
-            x1 = Math.max(x1, s);
+            x0 = Math.min(x0, (double) s);
+            x1 = Math.max(x1, (double) s);
         }
         if (x0 <= 1) {
             x0 = 0; // a run from the start: the axis starts at step 0
@@ -207,7 +207,7 @@ public final class LossPlot {
         Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         for (int i = 0; i < v.length; i++) {
             if (Double.isFinite(v[i])) {
-                int col = (int) Math.max(0, Math.min(c.width, Math.round(c.px(steps[i]) - c.left)));
+                int col = (int) Math.max(0, Math.min(c.width, Math.round(c.px((double) steps[i]) - c.left)));
                 lo[col] = Math.min(lo[col], v[i]);
                 hi[col] = Math.max(hi[col], v[i]);
             }
@@ -229,7 +229,7 @@ public final class LossPlot {
                 open = false;
                 continue;
             }
-            double x = c.px(xs[i]);
+            double x = c.px((double) xs[i]);
             double y = c.py(Math.max(-1e12, Math.min(1e12, ys[i])));
             if (open) {
                 path.lineTo(x, y);

@@ -13,6 +13,8 @@ final class HostLinearAlgebra {
     }
 
     /** {@code P A = L U}: {@code lu} holds {@code L} (unit diagonal, below) and {@code U}; {@code perm[i]} is the row of A in row i. */
+    // A factorization handed straight to its one caller: no Lu is ever compared or hashed.
+    @SuppressWarnings("ArrayRecordComponent")
     record Lu(int n, double[] lu, int[] perm, int swaps) {
 
         double logAbsDet() {

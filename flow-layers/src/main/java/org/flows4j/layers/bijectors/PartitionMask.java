@@ -61,7 +61,7 @@ public final class PartitionMask implements Mask {
      * @return a new mask that keeps what this one transforms and vice versa
      */
     public PartitionMask flipped() {
-        return new PartitionMask(size, transformed, kept);
+        return new PartitionMask(size, /* kept= */ transformed, /* transformed= */ kept);
     }
 
     private void check(Tensor x) {

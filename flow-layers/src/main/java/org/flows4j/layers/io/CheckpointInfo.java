@@ -98,7 +98,7 @@ public final class CheckpointInfo {
         } catch (IllegalArgumentException e) {
             throw corrupt(file, CheckpointMetadata.DTYPE, dtypeText, "float32 or float64");
         }
-        long step = nonNegative(file, m, CheckpointMetadata.STEP, required(file, m, CheckpointMetadata.STEP));
+        long step = nonNegative(file, CheckpointMetadata.STEP, required(file, m, CheckpointMetadata.STEP));
         long[] random = null;
         String randomText = m.get(CheckpointMetadata.RANDOM_STATE);
         if (randomText != null) {
@@ -115,10 +115,10 @@ public final class CheckpointInfo {
         }
         String stepsText = m.get(CheckpointMetadata.OPTIMIZER_STEPS);
         OptionalLong optimizerSteps = stepsText == null ? OptionalLong.empty()
-                : OptionalLong.of(nonNegative(file, m, CheckpointMetadata.OPTIMIZER_STEPS, stepsText));
+                : OptionalLong.of(nonNegative(file, CheckpointMetadata.OPTIMIZER_STEPS, stepsText));
         String emaText = m.get(CheckpointMetadata.EMA_UPDATES);
         OptionalLong emaUpdates = emaText == null ? OptionalLong.empty()
-                : OptionalLong.of(nonNegative(file, m, CheckpointMetadata.EMA_UPDATES, emaText));
+                : OptionalLong.of(nonNegative(file, CheckpointMetadata.EMA_UPDATES, emaText));
         Map<String, String> extra = new LinkedHashMap<>();
         m.forEach((k, v) -> {
             if (!CheckpointMetadata.RESERVED_KEYS.contains(k) && !k.isEmpty()) {
@@ -140,7 +140,7 @@ public final class CheckpointInfo {
         return v;
     }
 
-    private static long nonNegative(Path file, Map<String, String> m, String key, String text) {
+    private static long nonNegative(Path file, String key, String text) {
         try {
             long v = Long.parseLong(text);
             if (v >= 0) {

@@ -29,6 +29,9 @@ import org.flows4j.api.random.RandomSource;
  *     words, or null when none is saved
  * @param extra further entries; their keys must not be one of the keys flows4j writes itself
  */
+// equals, hashCode and toString are overridden below (Arrays.equals etc. on randomState), and
+// the array is copied in and out: the record compares by value.
+@SuppressWarnings("ArrayRecordComponent")
 public record CheckpointMetadata(String modelSpec, Map<String, String> modelConfig, DType dtype, long step,
                                  long[] randomState, Map<String, String> extra) {
 

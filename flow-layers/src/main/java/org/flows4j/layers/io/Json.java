@@ -112,8 +112,8 @@ final class Json {
             case START_OBJECT -> object(p);
             case START_ARRAY -> array(p);
             case VALUE_STRING -> p.getString();
-            case VALUE_TRUE -> Boolean.TRUE;
-            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE -> false;
             case VALUE_NULL -> NULL;
             case VALUE_NUMBER_INT -> integer(p);
             case VALUE_NUMBER_FLOAT -> decimal(p);

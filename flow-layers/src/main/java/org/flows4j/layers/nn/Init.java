@@ -18,7 +18,7 @@ final class Init {
 
     /** {@code 1 / sqrt(fanIn)}: the half-width of PyTorch's default uniform initialization. */
     static double bound(long fanIn) {
-        return 1.0 / Math.sqrt(fanIn);
+        return 1.0 / Math.sqrt((double) fanIn);
     }
 
     /** Uniform in {@code [-bound, bound)} from {@code ctx.random()}, or zeros (drawing nothing) when {@code zero}. */

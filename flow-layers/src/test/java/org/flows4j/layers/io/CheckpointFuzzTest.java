@@ -1,6 +1,6 @@
 package org.flows4j.layers.io;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -87,7 +87,7 @@ class CheckpointFuzzTest {
         try {
             CheckpointInfo info = Checkpoints.readInfo(FILE);
             // every accessor the summary reads must cope with what was read
-            assertNotNull(info.toString());
+            assertTrue(info.toString().startsWith("CheckpointInfo["));
         } catch (CheckpointException expected) {
             // the documented failure
         }

@@ -30,8 +30,8 @@ class JsonTest {
         assertEquals(0L, z.get(1));
         assertEquals(new BigDecimal("2.5e-3"), z.get(2));
         assertEquals(new BigDecimal("12345678901234567890"), z.get(3), "an integer beyond long stays exact");
-        assertEquals(Boolean.TRUE, z.get(4));
-        assertEquals(Boolean.FALSE, z.get(5));
+        assertEquals(true, z.get(4));
+        assertEquals(false, z.get(5));
         assertSame(Json.NULL, z.get(6));
         assertEquals(Map.of(), m.get("a"));
         assertEquals(List.of(), m.get("m"));

@@ -28,6 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Training inside memory scopes keeps the number of live storages flat and frees replaced values. */
 class MemoryTest {
 
+    // make holds non-capturing lambdas, which have no state: the constants are immutable in fact.
+    @SuppressWarnings("ImmutableEnumChecker")
     enum Setup {
         ADAM_NEW_STORAGES(CountingBackend.AdamMode.NEW_STORAGES, p -> Adam.builder().learningRate(1e-2).create(p)),
         ADAM_IN_PLACE(CountingBackend.AdamMode.IN_PLACE, p -> Adam.builder().learningRate(1e-2).create(p)),

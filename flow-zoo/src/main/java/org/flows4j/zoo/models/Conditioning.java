@@ -212,10 +212,9 @@ public record Conditioning(Source source, List<String> names) {
      * @throws IllegalArgumentException when the split lacks the labels or context this needs
      */
     public Tensor context(DataSplit split, int[] indices, Backend backend, DType dtype) {
-        switch (source) {
-            case NONE:
-                return null;
-            case LABEL: {
+        return switch (source) {
+            case NONE -> null;
+            case LABEL -> {
                 if (!split.hasLabels()) {
                     throw new IllegalArgumentException("the model is conditioned on labels but the split has none");
                 }
@@ -229,15 +228,15 @@ public record Conditioning(Source source, List<String> names) {
                     }
                     out[i * c + label] = 1;
                 }
-                return Tensor.of(backend, dtype, out, org.flows4j.api.Shape.of(indices.length, c));
+                yield Tensor.of(backend, dtype, out, org.flows4j.api.Shape.of(indices.length, c));
             }
-            default: {
+            default -> {
                 if (!split.hasContext() || split.contextSize() != size()) {
                     throw new IllegalArgumentException("the model is conditioned on " + size()
                             + " context columns but the split has " + split.contextSize());
                 }
-                return split.contextBatch(backend, dtype, indices);
+                yield split.contextBatch(backend, dtype, indices);
             }
-        }
+        };
     }
 }

@@ -41,6 +41,9 @@ public final class Inpainting {
      * @param logProbBefore log p of each start image, pixel space
      * @param logProbAfter log p of each result, pixel space
      */
+    // Read through its accessors: nothing compares or hashes a Result (its tensors have
+    // identity equality anyway).
+    @SuppressWarnings("ArrayRecordComponent")
     public record Result(Tensor start, Tensor result, double[] logProbBefore, double[] logProbAfter) {
     }
 

@@ -174,7 +174,7 @@ class TwoDimensionalFactoryTest {
             rho += Math.hypot(xy[i], xy[i + 1]);
         }
         // 2.122 from two million draws of FFJORD's 2spirals; sd 0.775, standard error 0.0055
-        assertEquals(2.122, rho / (xy.length / 2), 0.03);
+        assertEquals(2.122, rho / (xy.length / 2.0), 0.03);
     }
 
     @Test

@@ -149,11 +149,11 @@ class ModelFactoryTest {
             h /= 2;
             w /= 2;
             int half = ch / 2;
-            long glowNet = conv(ch - half, hidden, 3) + conv(hidden, hidden, 1) + conv(hidden, 2 * half, 3) + 2 * half;
+            long glowNet = conv(ch - half, hidden, 3) + conv(hidden, hidden, 1) + conv(hidden, 2 * half, 3) + 2L * half;
             long perStep = 2L * ch + (2L * ch * ch + ch) + glowNet; // actnorm, lower and upper (full) and log|s|
             n += steps * perStep;
             if (l < levels - 1) {
-                n += conv(ch - half, 2 * half, 3) + 2 * half; // Conv2dZeros of the split prior
+                n += conv(ch - half, 2 * half, 3) + 2L * half; // Conv2dZeros of the split prior
                 ch = ch - half;
             } else {
                 n += 2L * ch * h * w; // the learned top prior

@@ -37,15 +37,27 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeCodeTest {
 
     /** The imports every block gets: the packages a reader of the README would import. */
-    private static final String IMPORTS = String.join("\n",
-            "import java.nio.file.*;", "import java.util.*;", "import java.util.stream.*;",
-            "import org.flows4j.api.*;", "import org.flows4j.api.backend.*;", "import org.flows4j.api.flow.*;",
-            "import org.flows4j.api.random.*;", "import org.flows4j.api.tensor.*;",
-            "import org.flows4j.layers.*;", "import org.flows4j.layers.bijectors.*;",
-            "import org.flows4j.layers.distributions.*;", "import org.flows4j.layers.nn.*;",
-            "import org.flows4j.layers.optim.*;", "import org.flows4j.zoo.*;", "import org.flows4j.zoo.data.*;",
-            "import org.flows4j.zoo.models.*;", "import org.flows4j.zoo.train.*;",
-            "import org.flows4j.conformance.*;", "import org.junit.jupiter.api.*;", "");
+    private static final String IMPORTS = """
+            import java.nio.file.*;
+            import java.util.*;
+            import java.util.stream.*;
+            import org.flows4j.api.*;
+            import org.flows4j.api.backend.*;
+            import org.flows4j.api.flow.*;
+            import org.flows4j.api.random.*;
+            import org.flows4j.api.tensor.*;
+            import org.flows4j.layers.*;
+            import org.flows4j.layers.bijectors.*;
+            import org.flows4j.layers.distributions.*;
+            import org.flows4j.layers.nn.*;
+            import org.flows4j.layers.optim.*;
+            import org.flows4j.zoo.*;
+            import org.flows4j.zoo.data.*;
+            import org.flows4j.zoo.models.*;
+            import org.flows4j.zoo.train.*;
+            import org.flows4j.conformance.*;
+            import org.junit.jupiter.api.*;
+            """;
 
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern CLASS_DECLARATION = Pattern.compile("^(public\\s+)?(final\\s+)?class\\s+(\\w+)",
