@@ -134,7 +134,7 @@ public final class Autodiff {
 
     private static List<Tensor> backward(Tensor output, List<Tensor> wrt, Tensor seed) {
         List<Tensor> order = topologicalOrder(output);
-        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        IdentityHashMap<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(output, seed);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
@@ -186,7 +186,7 @@ public final class Autodiff {
     /** Inputs before the tensors computed from them; iterative, since deep flows record long chains. */
     private static List<Tensor> topologicalOrder(Tensor root) {
         List<Tensor> order = new ArrayList<>();
-        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        IdentityHashMap<Tensor, Boolean> visited = new IdentityHashMap<>();
         Deque<Object[]> stack = new ArrayDeque<>();
         stack.push(new Object[] {root, 0});
         visited.put(root, Boolean.TRUE);

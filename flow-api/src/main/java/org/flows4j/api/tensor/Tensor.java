@@ -994,7 +994,7 @@ public final class Tensor {
             checkSame("linear", bias);
         }
         boolean ok = (rank() == 2 || rank() == 3) && weight.rank() == 2 && shape.dim(-1) == weight.shape.dim(0)
-                && (bias == null || bias.rank() == 1 && bias.shape.dim(0) == weight.shape.dim(1));
+                && (bias == null || (bias.rank() == 1 && bias.shape.dim(0) == weight.shape.dim(1)));
         if (!ok) {
             throw new IllegalArgumentException("linear: input " + shape + ", weight " + weight.shape + " and bias "
                     + (bias == null ? "(none)" : bias.shape.toString())
@@ -1007,7 +1007,7 @@ public final class Tensor {
             return flat.reshape(b, m, flat.shape.dim(1));
         }
         boolean records = GradMode.isEnabled()
-                && (requiresGrad || weight.requiresGrad || bias != null && bias.requiresGrad);
+                && (requiresGrad || weight.requiresGrad || (bias != null && bias.requiresGrad));
         if (activation != null && records && !derivativeFromOutput(activation)) {
             return linear(weight, bias, null).apply(activation);
         }
