@@ -364,7 +364,7 @@ final class TrainCommand extends ZooCommand {
 
     /** {@code m} minutes to the millisecond, or null if that is not a positive, finite time. */
     static Duration minutes(double m) {
-        if (!(m > 0) || Double.isInfinite(m) || m * 60_000 >= Long.MAX_VALUE / 1_000_000) {
+        if (!(m > 0) || Double.isInfinite(m) || m * 60_000 >= Long.MAX_VALUE / 1e6) {
             return null;
         }
         long ms = Math.round(m * 60_000);
@@ -413,8 +413,7 @@ final class TrainCommand extends ZooCommand {
         };
     }
 
-    private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, ProgressBar bar,
-                               LossHistory history) {
+    private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, LossHistory history) {
         if (config.batchSize() > dataset.train().size()) {
             throw new UsageException("--batch " + config.batchSize() + " is larger than the training split of "
                     + dataset.name() + " (" + dataset.train().size() + " samples" + (limit > 0 ? ", --limit " + limit : "")
@@ -434,7 +433,7 @@ final class TrainCommand extends ZooCommand {
     private Report run(Backend backend, ZooModel zooModel, Dataset dataset, TrainConfig config, Path from) {
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
-        ZooTrainer trainer = trainer(zooModel, dataset, config, bar, history);
+        ZooTrainer trainer = trainer(zooModel, dataset, config, history);
         long startStep = 0;
         if (from != null) {
             CheckpointInfo fromInfo = ZooCheckpoints.info(from);
@@ -481,14 +480,16 @@ final class TrainCommand extends ZooCommand {
                 from != null ? ", resumed at step " + startStep : "", Runs.seconds(seconds), backend.name(),
                 zooModel.dtype().label()));
         EvalResult validation = result.validation();
+        boolean evaluatedHere = false;
         if (validation == null && !result.stopped()) {
             // No epoch ended (a short --steps run): evaluate once, as the trainer would have.
             validation = trainer.validate();
+            evaluatedHere = true;
         }
         if (validation != null) {
             Runs.putEval(r, "validation", validation);
             r.line("validation NLL: " + ProgressBar.describe(validation));
-            if (validation != result.validation()) {
+            if (evaluatedHere) {
                 history.recordValidation(result.steps(), validation.nllNats());
             }
         }

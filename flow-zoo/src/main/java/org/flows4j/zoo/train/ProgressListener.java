@@ -63,7 +63,8 @@ public interface ProgressListener {
 
     /**
      * After every evaluation of the validation split at an interval of training time, and at
-     * the end of a run with a time budget (after its checkpoint).
+     * the end of a run with a time budget or such intervals (after its checkpoint), unless it was
+     * stopped on request.
      *
      * @param step the 1-based global step it evaluates the model after
      * @param trainingTime the training time used so far, across resumed runs

@@ -27,7 +27,9 @@ import org.flows4j.zoo.models.ZooModel;
  * not count), writes its checkpoint, then evaluates the validation split. Instead of after every
  * epoch it evaluates every {@link TrainConfig#evalEvery()} of training time (by default a tenth
  * of the budget), for the curve; checkpoints are still written every epoch. How many steps fit
- * is up to the machine, so such a run is not reproducible bit for bit.
+ * is up to the machine, so such a run is not reproducible bit for bit. A run by steps or epochs
+ * given {@link TrainConfig#evalEvery()} likewise evaluates on that interval and at the end
+ * instead of after every epoch.
  *
  * <p><b>Determinism.</b> Every batch is a function of the seed and the step, and every
  * checkpoint holds the whole training state, so a run resumed from one takes exactly the steps
@@ -298,7 +300,7 @@ public final class ZooTrainer {
         if (step == startStep) {
             save(step, (int) (step / stepsPerEpoch));
         }
-        if (config.hasBudget() && !fit.stopped()) {
+        if (timed && !fit.stopped()) {
             // After the checkpoint: the run's state is safe before the evaluation's time is spent.
             validation[0] = validate();
             listener.onEvaluation(step, fit.trainingTime(), validation[0]);
