@@ -2,13 +2,15 @@ package org.flows4j.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.ProgressListener;
 
 /**
  * Training progress on stderr: epoch, step, a bar, the loss, bits per dimension (images), the
- * rate and the time left. On a terminal the line is redrawn in place up to ten times a
+ * rate and the time left (for a run with a time budget, the training time left of it, the
+ * bar filled by the budget used). On a terminal the line is redrawn in place up to ten times a
  * second; into a file or pipe a whole line is written every {@value #LINE_SECONDS} seconds and
  * at the end, so logs stay short. The loss shown is an exponential moving average over about
  * the last fifty steps, since single minibatch losses are too noisy to read.
@@ -31,6 +33,8 @@ final class ProgressBar implements ProgressListener {
     private int drawnLength;
     private boolean lineOpen;
     private String lastLine;
+    private Duration used;
+    private Duration budget;
 
     ProgressBar(Terminal terminal, boolean verbose) {
         this.err = terminal.err();
@@ -45,7 +49,7 @@ final class ProgressBar implements ProgressListener {
         loss = Double.isNaN(loss) || !Double.isFinite(stepLoss) ? stepLoss : loss + SMOOTHING * (stepLoss - loss);
         bits = Double.isNaN(bits) || !Double.isFinite(bitsPerDim) ? bitsPerDim : bits + SMOOTHING * (bitsPerDim - bits);
         long now = System.nanoTime();
-        boolean last = step >= totalSteps;
+        boolean last = budget != null ? used.compareTo(budget) >= 0 : step >= totalSteps;
         if (last || lastDraw == Long.MIN_VALUE || now - lastDraw >= intervalNanos) {
             lastDraw = now;
             draw(line(epoch, step, totalSteps, stepsPerSecond));
@@ -57,6 +61,21 @@ final class ProgressBar implements ProgressListener {
         validation = result;
         if (verbose) {
             message(String.format(Locale.ROOT, "epoch %d (step %d): validation NLL %s", epoch, step, describe(result)));
+        }
+    }
+
+    @Override
+    public synchronized void onTrainingTime(Duration trainingTime, Duration runBudget) {
+        used = trainingTime;
+        budget = runBudget;
+    }
+
+    @Override
+    public synchronized void onEvaluation(long step, Duration trainingTime, EvalResult result) {
+        validation = result;
+        if (verbose) {
+            message(String.format(Locale.ROOT, "step %d (%s of training): validation NLL %s", step,
+                    duration(trainingTime.toMillis() / 1e3), describe(result)));
         }
     }
 
@@ -93,10 +112,13 @@ final class ProgressBar implements ProgressListener {
     }
 
     private String line(int epoch, long step, long total, double rate) {
-        double f = total > 0 ? Math.min(1, (double) step / total) : 0;
+        boolean timed = budget != null;
+        double f = timed ? Math.min(1, (double) used.toNanos() / budget.toNanos())
+                : total > 0 ? Math.min(1, (double) step / total) : 0;
         int filled = (int) Math.round(f * WIDTH);
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "epoch %d  step %d/%d [", epoch, step, total));
+        b.append(timed ? String.format(Locale.ROOT, "epoch %d  step %d [", epoch, step)
+                : String.format(Locale.ROOT, "epoch %d  step %d/%d [", epoch, step, total));
         b.append("=".repeat(Math.max(0, filled - 1))).append(filled > 0 ? (filled == WIDTH ? "=" : ">") : "");
         b.append(" ".repeat(WIDTH - filled)).append(String.format(Locale.ROOT, "] %3d%%", Math.round(100 * f)));
         b.append(String.format(Locale.ROOT, "  loss %.4f", loss));
@@ -107,7 +129,12 @@ final class ProgressBar implements ProgressListener {
         if (step >= WARM_STEPS && rate > 0 && Double.isFinite(rate)) {
             b.append(rate >= 10 ? String.format(Locale.ROOT, "  %.0f steps/s", rate)
                     : String.format(Locale.ROOT, "  %.2f steps/s", rate));
-            b.append("  ETA ").append(duration((total - step) / rate));
+            if (!timed) {
+                b.append("  ETA ").append(duration((total - step) / rate));
+            }
+        }
+        if (timed) {
+            b.append("  left ").append(duration(Math.max(0, budget.minus(used).toMillis()) / 1e3));
         }
         if (validation != null) {
             b.append(validation.hasBitsPerDim()

@@ -3,6 +3,7 @@ package org.flows4j.cli;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.flows4j.cli.plot.FlowPlots;
 import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.zoo.train.ConfigMismatchException;
 import org.flows4j.zoo.train.EvalResult;
+import org.flows4j.zoo.train.StopReason;
 import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.TrainResult;
 import org.flows4j.zoo.train.Trainer;
@@ -41,7 +43,8 @@ import picocli.CommandLine.Option;
     "Maximum likelihood with Adam or SGD, a learning-rate schedule, gradient clipping and optionally a moving "
             + "average of the weights (EMA). Writes OUT/last.safetensors every epoch, at the end and on Ctrl-C, and "
             + "loss.png (train and validation curves); for 2-D data also density.png and samples.png.",
-    "--epochs and --steps are totals counted from the start: to continue a run, --resume it with a larger total. "
+    "--epochs, --steps and --minutes are totals counted from the start: to continue a run, --resume it with a "
+            + "larger total. "
             + "A resumed run keeps its optimizer, schedule, clipping, EMA and batch size (left out, they are taken "
             + "from the checkpoint; given otherwise, the resume is refused)."})
 final class TrainCommand extends ZooCommand {
@@ -67,7 +70,7 @@ final class TrainCommand extends ZooCommand {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Length length;
 
-    /** {@code --epochs} or {@code --steps}, not both. */
+    /** {@code --epochs}, {@code --steps} or {@code --minutes}, one of them. */
     static final class Length {
         @Option(names = "--epochs", paramLabel = "N", required = true,
                 description = "Passes over the training split, in all (default: 1).")
@@ -76,7 +79,20 @@ final class TrainCommand extends ZooCommand {
         @Option(names = "--steps", paramLabel = "N", required = true,
                 description = "Optimizer steps in all, crossing epochs as needed.")
         Long steps;
+
+        @Option(names = "--minutes", paramLabel = "M", required = true,
+                description = "Train for M minutes of training time in all (decimals allowed, e.g. 0.5), so that runs "
+                        + "compare at equal time: only the training steps count, not evaluation or checkpoints; the "
+                        + "run stops at the first step after it, writes its checkpoint, then evaluates. A cosine "
+                        + "schedule decays over the minutes (its warmup stays in steps). Not reproducible bit for "
+                        + "bit: how many steps fit depends on the machine.")
+        Double minutes;
     }
+
+    @Option(names = "--eval-every-minutes", paramLabel = "M",
+            description = "Evaluate the validation split every M minutes of training time, for the loss curve "
+                    + "(default: with --minutes a tenth of it; without, after every epoch).")
+    Double evalEveryMinutes;
 
     @Option(names = "--batch", paramLabel = "B",
             description = "Samples per step (default: " + DEFAULT_BATCH + "; with --resume: the checkpoint's).")
@@ -195,6 +211,14 @@ final class TrainCommand extends ZooCommand {
         if (length != null && ((length.epochs != null && length.epochs < 1) || (length.steps != null && length.steps < 1))) {
             throw new UsageException("--epochs and --steps must be at least 1");
         }
+        if (length != null && length.minutes != null && minutes(length.minutes) == null) {
+            throw new UsageException("--minutes must be a finite number of minutes, at least 0.00002 (1 ms); got "
+                    + length.minutes);
+        }
+        if (evalEveryMinutes != null && minutes(evalEveryMinutes) == null) {
+            throw new UsageException("--eval-every-minutes must be a finite number of minutes, at least 0.00002 "
+                    + "(1 ms); got " + evalEveryMinutes);
+        }
         return resume != null ? resumeRun() : freshRun();
     }
 
@@ -226,7 +250,7 @@ final class TrainCommand extends ZooCommand {
         }
         ZooModel zooModel = Runs.build(zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options,
                 conditioning);
-        return run(backend, zooModel, dataset, config(dir, s, Map.of()), null);
+        return run(backend, zooModel, dataset, config(dir, s, Map.of(), null), null);
     }
 
     private Report resumeRun() {
@@ -275,19 +299,35 @@ final class TrainCommand extends ZooCommand {
         if (dataSpec == null) {
             throw new UsageException("the checkpoint does not say what it was trained on: give --data");
         }
+        Map<String, String> savedSettings = Trainer.savedConfig(info);
+        boolean timed = TrainerConfig.LENGTH_TIME.equals(savedSettings.get(TrainerConfig.LENGTH));
+        Duration savedBudget = Trainer.savedBudget(info).orElse(null);
+        if (timed && length != null && length.minutes == null) {
+            throw new UsageException("the run in " + from + " was trained for a time budget (--minutes "
+                    + (savedBudget != null ? minutesText(savedBudget) : "?") + "): resume it with --minutes (a total "
+                    + "across the resumed runs) or without --steps/--epochs");
+        }
+        if (!timed && length != null && length.minutes != null) {
+            throw new UsageException("the run in " + from + " was trained by steps, not for a time budget: --minutes "
+                    + "cannot continue it; give --steps or --epochs (totals), or start a new run");
+        }
+        if (timed && savedBudget == null && (length == null || length.minutes == null)) {
+            throw new UsageException("the checkpoint does not say its time budget: give --minutes");
+        }
         Path dir = runDir;
         Dataset dataset = Runs.loadData(zoo, dataSpec, dataDir, runSeed, limit);
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel zooModel = ZooCheckpoints.rebuild(from, zoo, backend);
-        return run(backend, zooModel, dataset, config(dir, runSeed, Trainer.savedConfig(info)), from);
+        return run(backend, zooModel, dataset, config(dir, runSeed, savedSettings, timed ? savedBudget : null), from);
     }
 
     /**
      * The run's settings: the flags given, else (resuming) the checkpoint's, else the defaults.
      *
      * @param saved the checkpoint's training settings ({@link TrainerConfig#describe()} keys), empty for a new run
+     * @param savedBudget the time budget of the run resumed, used when no length is given, or null
      */
-    private TrainConfig config(Path dir, long s, Map<String, String> saved) {
+    private TrainConfig config(Path dir, long s, Map<String, String> saved, Duration savedBudget) {
         int b = batch != null ? batch : savedInt(saved, TrainerConfig.BATCH_SIZE, DEFAULT_BATCH);
         String o = optimizer != null ? optimizer : saved.getOrDefault("optimizer", "adam");
         String kind = lrSchedule != null ? lrSchedule : saved.getOrDefault("schedule", "warmup");
@@ -314,8 +354,27 @@ final class TrainCommand extends ZooCommand {
             c1 = c0.withSteps(length.steps);
         } else if (length != null && length.epochs != null) {
             c1 = c0.withEpochs(length.epochs);
+        } else if (length != null && length.minutes != null) {
+            c1 = c0.withBudget(minutes(length.minutes));
+        } else if (savedBudget != null) {
+            c1 = c0.withBudget(savedBudget);
         }
-        return c1;
+        return evalEveryMinutes != null ? c1.withEvalEvery(minutes(evalEveryMinutes)) : c1;
+    }
+
+    /** {@code m} minutes to the millisecond, or null if that is not a positive, finite time. */
+    static Duration minutes(double m) {
+        if (!(m > 0) || Double.isInfinite(m) || m * 60_000 >= Long.MAX_VALUE / 1e6) {
+            return null;
+        }
+        long ms = Math.round(m * 60_000);
+        return ms >= 1 ? Duration.ofMillis(ms) : null;
+    }
+
+    /** A duration as minutes for messages: {@code 1.5}, {@code 0.25}. */
+    static String minutesText(Duration d) {
+        return new java.math.BigDecimal(d.toMillis()).divide(java.math.BigDecimal.valueOf(60_000), 6,
+                java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
     private static int savedInt(Map<String, String> saved, String key, int fallback) {
@@ -344,6 +403,8 @@ final class TrainCommand extends ZooCommand {
             case "schedule.lr" -> "--lr";
             case "schedule.warmup_steps" -> "--warmup";
             case "schedule.total_steps" -> "--steps/--epochs (the cosine schedule's length)";
+            case TrainerConfig.SCHEDULE_BUDGET_MS -> "--minutes (the cosine schedule's length)";
+            case TrainerConfig.LENGTH -> "--minutes or --steps/--epochs (what limits the run)";
             case TrainerConfig.CLIP_NORM -> "--clip";
             case TrainerConfig.EMA_DECAY -> "--ema";
             case TrainerConfig.BATCH_SIZE -> "--batch";
@@ -375,8 +436,15 @@ final class TrainCommand extends ZooCommand {
         ZooTrainer trainer = trainer(zooModel, dataset, config, history);
         long startStep = 0;
         if (from != null) {
-            startStep = ZooCheckpoints.info(from).metadata().step();
-            if (startStep >= trainer.totalSteps()) {
+            CheckpointInfo fromInfo = ZooCheckpoints.info(from);
+            startStep = fromInfo.metadata().step();
+            Duration used = Trainer.savedTrainingTime(fromInfo);
+            if (config.hasBudget() && used.compareTo(config.budget()) >= 0) {
+                throw new UsageException("the checkpoint has used " + minutesText(used) + " minutes of training time "
+                        + "and this run's budget is " + minutesText(config.budget()) + " minutes in all: give a larger "
+                        + "--minutes (a total, counted from the start)");
+            }
+            if (!config.hasBudget() && startStep >= trainer.totalSteps()) {
                 throw new UsageException("the checkpoint is at step " + startStep + " and this run is planned for "
                         + trainer.totalSteps() + " steps in all: give a larger --steps or --epochs (totals, counted "
                         + "from the start)");
@@ -402,8 +470,13 @@ final class TrainCommand extends ZooCommand {
 
         Report r = new Report();
         Runs.putModel(r, "train", backend, zooModel, dataset.name());
-        r.line(String.format(Locale.ROOT, "%s on %s: step %d of %d (%d epochs done)%s in %s on %s (%s)", zooModel.spec(),
-                dataset.name(), result.steps(), trainer.totalSteps(), result.epochs(),
+        String progress = config.hasBudget()
+                ? String.format(Locale.ROOT, "step %d after %s of training (budget %s)", result.steps(),
+                        Runs.seconds(result.trainingTime().toNanos() / 1e9),
+                        Runs.seconds(config.budget().toNanos() / 1e9))
+                : String.format(Locale.ROOT, "step %d of %d", result.steps(), trainer.totalSteps());
+        r.line(String.format(Locale.ROOT, "%s on %s: %s (%d epochs done)%s in %s on %s (%s)", zooModel.spec(),
+                dataset.name(), progress, result.epochs(),
                 from != null ? ", resumed at step " + startStep : "", Runs.seconds(seconds), backend.name(),
                 zooModel.dtype().label()));
         EvalResult validation = result.validation();
@@ -438,7 +511,11 @@ final class TrainCommand extends ZooCommand {
         r.line("wrote " + result.checkpoint() + (result.stopped() ? "  (stopped early; continue with: flows4j train "
                 + "--resume " + result.checkpoint() + " and the same options)" : ""));
         r.put("steps", result.steps());
-        r.put("total_steps", trainer.totalSteps());
+        r.put("total_steps", config.hasBudget() ? null : trainer.totalSteps());
+        r.put("budget_seconds", config.hasBudget() ? Runs.round(config.budget().toMillis() / 1e3, 3) : null);
+        r.put("training_seconds", Runs.round(result.trainingTime().toNanos() / 1e9, 3));
+        r.put("stop_reason", result.reason() == StopReason.BUDGET_SPENT ? "budget"
+                : result.reason() == StopReason.STOP_REQUESTED ? "stopped" : "steps");
         TrainerConfig settings = trainer.trainer().config();
         r.put("optimizer", settings.optimizer().name());
         r.put("lr_schedule", settings.optimizer().schedule() instanceof ScheduleConfig sc ? sc.name() : "custom");

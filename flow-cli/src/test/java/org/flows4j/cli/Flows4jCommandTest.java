@@ -269,6 +269,56 @@ class Flows4jCommandTest {
     }
 
     @Test
+    void train_for_minutes_stops_on_time_and_a_resume_continues_with_what_is_left(@TempDir Path dir) {
+        String out = dir.resolve("timed").toString();
+        String[] tiny = {"--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
+        Run both = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes", "1",
+                "--steps", "5", "--out", out));
+        assertTrue(both.err().contains("--minutes") && both.err().contains("--steps"), both.err());
+        for (String bad : new String[] {"0", "-1", "NaN", "Infinity"}) {
+            Run r = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes", bad,
+                    "--out", out));
+            assertTrue(r.err().contains("--minutes"), bad + ": " + r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("timed").resolve("last.safetensors")), "nothing trained");
+
+        // 0.006 minutes: 360 ms of training time
+        Run first = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes",
+            "0.006", "--out", out, "--json"}, tiny));
+        assertEquals(0, first.status(), first.err());
+        Map<String, Object> a = first.json();
+        double steps = (Double) a.get("steps");
+        assertTrue(steps > 0, a.toString());
+        assertEquals("budget", a.get("stop_reason"));
+        assertEquals(0.36, a.get("budget_seconds"));
+        assertTrue((Double) a.get("training_seconds") >= 0.36, a.toString());
+        assertTrue(a.containsKey("total_steps") && a.get("total_steps") == null, "no planned steps: " + a);
+        assertTrue(Double.isFinite((Double) a.get("nll_nats")), "evaluated at the end: " + a);
+        assertTrue(first.err().contains(" left "), "progress shows the time left: " + first.err());
+        String checkpoint = dir.resolve("timed").resolve("last.safetensors").toString();
+
+        Run bySteps = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "1000"));
+        assertTrue(bySteps.err().contains("--minutes") && bySteps.err().contains("time budget"), bySteps.err());
+        Run spent = assertOneLineError(2, run("train", "--resume", checkpoint, "--limit", "512"));
+        assertTrue(spent.err().contains("larger --minutes") && spent.err().contains("0.006"), spent.err());
+        Run more = run(concat(new String[] {"train", "--resume", checkpoint, "--minutes", "0.009", "--json"}, tiny));
+        assertEquals(0, more.status(), more.err());
+        Map<String, Object> b = more.json();
+        assertEquals(steps, b.get("resumed_from_step"));
+        assertTrue((Double) b.get("steps") > steps, b.toString());
+        assertTrue((Double) b.get("training_seconds") >= 0.54, "the total across both runs: " + b);
+        assertEquals("budget", b.get("stop_reason"));
+
+        String stepRun = dir.resolve("steps").toString();
+        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
+            "2", "--out", stepRun}, tiny)).status());
+        Run byTime = assertOneLineError(2, run("train", "--resume", dir.resolve("steps").resolve("last.safetensors")
+                .toString(), "--minutes", "1"));
+        assertTrue(byTime.err().contains("--minutes") && byTime.err().contains("--steps"), byTime.err());
+        assertTrue(run("train", "--help").out().contains("--minutes"));
+    }
+
+    @Test
     void a_resume_that_changes_a_training_setting_is_a_usage_error_naming_it(@TempDir Path dir) {
         Run first = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "3", "--batch", "32",
                 "--limit", "256", "--out", dir.toString(), "--no-plots");

@@ -1,6 +1,7 @@
 package org.flows4j.cli.plot;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.ProgressListener;
@@ -36,6 +37,17 @@ public final class LossHistory implements ProgressListener {
     public void onEpoch(int epoch, long step, EvalResult validation) {
         recordValidation(step, validation.nllNats());
         next.onEpoch(epoch, step, validation);
+    }
+
+    @Override
+    public void onEvaluation(long step, Duration trainingTime, EvalResult validation) {
+        recordValidation(step, validation.nllNats());
+        next.onEvaluation(step, trainingTime, validation);
+    }
+
+    @Override
+    public void onTrainingTime(Duration used, Duration budget) {
+        next.onTrainingTime(used, budget);
     }
 
     @Override

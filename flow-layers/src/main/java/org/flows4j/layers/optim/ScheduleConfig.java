@@ -205,6 +205,32 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
             return floor + (peak - floor) * 0.5 * (1 + Math.cos(Math.PI * p));
         }
 
+        /**
+         * The rate of update {@code step} when the decay follows the fraction of a run's budget
+         * used (a wall-clock budget, say) instead of the step: the warm-up stays in updates, and
+         * after it the half cosine goes from {@code peak} at fraction 0 to {@code floor} at
+         * fraction 1 and stays there:
+         * <pre>
+         *   step &lt; warmupSteps:  peak * (step + 1) / warmupSteps
+         *   otherwise:           floor + (peak - floor) (1 + cos(pi f)) / 2,  f = min(1, max(0, fraction))
+         * </pre>
+         * The fraction is counted from the start of the run, warm-up included, so the decay does
+         * not restart at the end of warm-up (with a short warm-up the rate there is still about
+         * {@code peak}). {@code totalSteps} plays no part: this works on an unresolved schedule too.
+         *
+         * @param step the number of updates already applied, {@code >= 0}
+         * @param fraction the fraction of the run's budget used before this update; clamped to {@code [0, 1]},
+         *     NaN counts as 0
+         * @return the learning rate, in {@code [floor, peak]}
+         */
+        public double atFraction(long step, double fraction) {
+            if (step < warmupSteps) {
+                return warmup(peak, warmupSteps, step);
+            }
+            double p = fraction > 0 ? Math.min(1.0, fraction) : 0.0;
+            return floor + (peak - floor) * 0.5 * (1 + Math.cos(Math.PI * p));
+        }
+
         @Override
         public String name() {
             return "cosine";

@@ -58,4 +58,19 @@ class LearningRateScheduleTest {
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.warmupCosine(0.1, 1, 10, 0.2));
         assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.exponentialDecay(0.1, 1.5, 10));
     }
+
+    @Test
+    void aCosineByFractionWarmsUpInStepsThenReachesItsFloorAtFractionOne() {
+        ScheduleConfig.WarmupCosine c = new ScheduleConfig.WarmupCosine(0.1, 4, 0, 0.01);
+        assertEquals(0.025, c.atFraction(0, 0.9), 1e-15, "warm-up follows the step, whatever the fraction");
+        assertEquals(0.1, c.atFraction(3, 0.9), 1e-15);
+        assertEquals(0.1, c.atFraction(4, 0.0), 1e-15, "the peak at fraction 0");
+        assertEquals(0.01 + 0.09 * 0.5, c.atFraction(50, 0.5), 1e-15, "the middle at half the budget");
+        assertEquals(0.01, c.atFraction(9, 1.0), 1e-15, "the floor when the budget is spent");
+        assertEquals(0.01, c.atFraction(9, 3.0), 1e-15, "and after");
+        assertEquals(0.1, c.atFraction(9, Double.NaN), 1e-15);
+        ScheduleConfig resolved = c.forRun(20);
+        assertEquals(resolved.at(12), c.atFraction(12, 0.5), 1e-15,
+                "by steps, half of the decay is the same point");
+    }
 }

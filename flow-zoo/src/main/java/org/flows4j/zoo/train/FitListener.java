@@ -1,5 +1,7 @@
 package org.flows4j.zoo.train;
 
+import java.time.Duration;
+
 /**
  * What {@link Trainer#fit} tells its caller. Every method has an empty default.
  */
@@ -25,5 +27,16 @@ public interface FitListener {
      * @param step the updates done so far
      */
     default void onCheckpointDue(long step) {
+    }
+
+    /**
+     * An evaluation is due: every {@link TrainerConfig#evalEvery()} of training time, after the
+     * step that crosses the next multiple (not after the last step: the caller evaluates at the
+     * end). The time this takes is not training time, so it does not count against a budget.
+     *
+     * @param step the updates done so far
+     * @param trainingTime the training time used so far, across resumes
+     */
+    default void onEvaluationDue(long step, Duration trainingTime) {
     }
 }

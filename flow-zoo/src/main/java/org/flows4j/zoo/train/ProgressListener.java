@@ -1,6 +1,7 @@
 package org.flows4j.zoo.train;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Receives training progress: the command draws a progress bar on stderr; tests record.
@@ -16,7 +17,7 @@ public interface ProgressListener {
      *
      * @param epoch 1-based epoch
      * @param step 1-based global step
-     * @param totalSteps the planned number of steps
+     * @param totalSteps the planned number of steps, 0 for a run limited by a time budget
      * @param loss the step's loss (mean NLL per example, in the model's nats)
      * @param bitsPerDim the step's bits per dimension, or NaN for non-image data
      * @param stepsPerSecond the recent rate
@@ -49,5 +50,26 @@ public interface ProgressListener {
      * @param message the text, one line without a line terminator
      */
     default void onMessage(String message) {
+    }
+
+    /**
+     * After every optimizer step of a run with a time budget, before {@link #onStep}.
+     *
+     * @param used the training time used so far, across resumed runs
+     * @param budget the run's time budget, the total across resumed runs
+     */
+    default void onTrainingTime(Duration used, Duration budget) {
+    }
+
+    /**
+     * After every evaluation of the validation split at an interval of training time, and at
+     * the end of a run with a time budget or such intervals (after its checkpoint), unless it was
+     * stopped on request.
+     *
+     * @param step the 1-based global step it evaluates the model after
+     * @param trainingTime the training time used so far, across resumed runs
+     * @param validation the evaluation on the validation split
+     */
+    default void onEvaluation(long step, Duration trainingTime, EvalResult validation) {
     }
 }

@@ -1,12 +1,14 @@
 package org.flows4j.zoo.train;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.flows4j.api.flow.Flow;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.tensor.MemoryScope;
@@ -18,6 +20,8 @@ import org.flows4j.layers.io.Checkpoints;
 import org.flows4j.layers.optim.ExponentialMovingAverage;
 import org.flows4j.layers.optim.GradientClipping;
 import org.flows4j.layers.optim.Optimizer;
+import org.flows4j.layers.optim.OptimizerConfig;
+import org.flows4j.layers.optim.ScheduleConfig;
 
 /**
  * Maximum-likelihood training of any {@link Flow} from any {@link BatchSource}: the optimizer
@@ -37,6 +41,14 @@ import org.flows4j.layers.optim.Optimizer;
  * ({@link TrainerConfig#describe()} under {@value #METADATA_PREFIX}), and {@link #restore}
  * refuses one trained with other settings.
  *
+ * <p><b>Training time.</b> The trainer counts the time spent in its updates and in making
+ * their batches (the first, slower updates included), not in what its {@link FitListener}
+ * does (validation, evaluation, checkpoints); a checkpoint records it ({@value #ELAPSED_KEY})
+ * and {@link #restore} continues the count, so a {@link TrainerConfig#budget()} is the total
+ * across resumed runs. A run that a budget ends is not reproducible bit for bit: how many
+ * updates fit depends on the machine's speed (and a cosine schedule over the budget follows
+ * the time); given the same number of updates and learning rates, the updates are the same.
+ *
  * <p><b>Failure.</b> A NaN or infinite loss or gradient norm throws a {@link TrainingException}
  * naming the step, before anything is changed.
  *
@@ -51,13 +63,24 @@ public final class Trainer {
     /** The oldest checkpoint format that records the configuration, and so can be resumed. */
     public static final int RESUMABLE_FORMAT = 2;
 
+    /**
+     * The metadata key of the training time used so far, in milliseconds, across resumes. Not
+     * under {@value #METADATA_PREFIX}: it is the run's state, not a setting a resume must keep.
+     */
+    public static final String ELAPSED_KEY = "elapsed_ms";
+
+    /** The metadata key of the time budget of a run that has one, in milliseconds (informative). */
+    public static final String BUDGET_KEY = "budget_ms";
+
     private final Flow flow;
     private final TrainerConfig config;
     private final Map<String, Parameter> parameters;
     private final Optimizer optimizer;
+    private final LongSupplier nanoTime;
     private final CountDownLatch finished = new CountDownLatch(1);
     private ExponentialMovingAverage ema;
     private long step;
+    private long elapsedNanos;
     private volatile boolean stopRequested;
 
     /**
@@ -68,10 +91,29 @@ public final class Trainer {
      * @throws NullPointerException if {@code flow} or {@code config} is null
      */
     public Trainer(Flow flow, TrainerConfig config) {
+        this(flow, config, System::nanoTime);
+    }
+
+    /**
+     * A trainer of {@code flow} at step 0 that reads the time from {@code nanoTime} (for tests:
+     * a clock that advances as they say).
+     *
+     * @param flow the flow to train, in place; its parameters are the ones the optimizer updates
+     * @param config the settings
+     * @param nanoTime a monotonic clock in nanoseconds, as {@link System#nanoTime()}
+     * @throws NullPointerException if an argument is null
+     */
+    public Trainer(Flow flow, TrainerConfig config, LongSupplier nanoTime) {
         this.flow = Objects.requireNonNull(flow, "flow");
         this.config = Objects.requireNonNull(config, "config");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.parameters = flow.parameters();
-        this.optimizer = config.optimizer().create(parameters);
+        OptimizerConfig settings = config.optimizer();
+        if (config.schedulesByTime() && settings.schedule() instanceof ScheduleConfig.WarmupCosine cosine) {
+            // The optimizer asks for the rate of its next update; the fraction is read then.
+            settings = settings.withSchedule(s -> cosine.atFraction(s, budgetFraction()));
+        }
+        this.optimizer = settings.create(parameters);
     }
 
     /**
@@ -118,6 +160,38 @@ public final class Trainer {
      */
     public long step() {
         return step;
+    }
+
+    /**
+     * The training time used so far: updates and their batches, across resumes (not
+     * validation, evaluation or checkpoints).
+     *
+     * @return the training time counted by {@link #fit} and restored by {@link #restore}; zero for a new run
+     */
+    public Duration trainingTime() {
+        return Duration.ofNanos(elapsedNanos);
+    }
+
+    /**
+     * The fraction of the time budget used: the progress of a cosine schedule over the budget.
+     *
+     * @return {@link #trainingTime()} over {@link TrainerConfig#budget()}, at most 1; 0 without a budget
+     */
+    public double budgetFraction() {
+        Duration budget = config.budget();
+        if (budget == null) {
+            return 0;
+        }
+        return Math.min(1.0, (double) elapsedNanos / budget.toNanos());
+    }
+
+    /**
+     * Whether the time budget is spent.
+     *
+     * @return whether there is a budget and {@link #trainingTime()} has reached it
+     */
+    public boolean budgetSpent() {
+        return config.budget() != null && elapsedNanos >= config.budget().toNanos();
     }
 
     /**
@@ -230,15 +304,19 @@ public final class Trainer {
     }
 
     /**
-     * Trains to {@link TrainerConfig#steps()}: initializes a new run ({@link #initialize}), then
-     * takes every remaining step on {@code source.batch(seed, step)}, telling {@code listener}
-     * after each and when a checkpoint is due. Returns early, after a checkpoint, when
-     * {@link #requestStop()} was called.
+     * Trains to {@link TrainerConfig#steps()} or until its {@linkplain TrainerConfig#budget()
+     * time budget} is spent, whichever comes first: initializes a new run ({@link #initialize}),
+     * then takes every remaining step on {@code source.batch(seed, step)}, telling
+     * {@code listener} after each, when a checkpoint is due (every
+     * {@link TrainerConfig#checkpointEvery()} steps and at the end) and when an evaluation is
+     * due (every {@link TrainerConfig#evalEvery()} of training time). A budget ends the run at
+     * the first step boundary after it is spent; the listener's time is not counted. Returns
+     * early, after a checkpoint, when {@link #requestStop()} was called.
      *
      * @param source the batches (and contexts) of every step
      * @param listener told after every step and when a checkpoint is due, which it writes with {@link #save};
      *     {@link FitListener#NONE} for nothing
-     * @return the updates done in all and whether the run stopped early on request
+     * @return the updates done in all, the training time used in all, and why the run ended
      * @throws TrainingException if the loss or gradient norm becomes NaN or infinite, naming the step
      */
     public FitResult fit(BatchSource source, FitListener listener) {
@@ -247,29 +325,49 @@ public final class Trainer {
                 initialize(source);
             }
             long start = step;
-            long started = System.nanoTime();
-            boolean stopped = false;
-            while (step < config.steps()) {
+            long started = nanoTime.getAsLong();
+            long evalNanos = config.evalEvery() != null ? config.evalEvery().toNanos() : 0;
+            long nextEval = evalNanos > 0 ? nextMultiple(elapsedNanos, evalNanos) : Long.MAX_VALUE;
+            StopReason reason = null;
+            while (reason == null) {
+                if (step >= config.steps()) {
+                    reason = StopReason.STEPS_DONE;
+                    break;
+                }
+                if (budgetSpent()) {
+                    reason = StopReason.BUDGET_SPENT;
+                    break;
+                }
                 double loss;
+                long t0 = nanoTime.getAsLong();
                 try (MemoryScope scope = MemoryScope.open()) {
                     loss = trainStep(source.batch(config.seed(), step), source.context(config.seed(), step));
                 }
-                double rate = (step - start) / Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                long t1 = nanoTime.getAsLong();
+                elapsedNanos += Math.max(0, t1 - t0);
+                double rate = (step - start) / Math.max(1e-9, (t1 - started) / 1e9);
                 listener.onStep(step, loss, rate);
-                boolean due = step == config.steps()
-                        || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0);
+                boolean last = step >= config.steps() || budgetSpent();
+                boolean due = last || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0);
                 if (due || stopRequested) {
                     listener.onCheckpointDue(step);
                 }
-                if (stopRequested && step < config.steps()) {
-                    stopped = true;
-                    break;
+                if (stopRequested && !last) {
+                    reason = StopReason.STOP_REQUESTED;
+                } else if (!last && elapsedNanos >= nextEval) {
+                    listener.onEvaluationDue(step, trainingTime());
+                    nextEval = nextMultiple(elapsedNanos, evalNanos);
                 }
             }
-            return new FitResult(step, stopped);
+            return new FitResult(step, reason == StopReason.STOP_REQUESTED, reason, trainingTime());
         } finally {
             finished.countDown();
         }
+    }
+
+    /** The smallest multiple of {@code every} above {@code t}. */
+    private static long nextMultiple(long t, long every) {
+        return (t / every + 1) * every;
     }
 
     /** Asks a running {@link #fit} to stop after the current step (a checkpoint is then due). */
@@ -346,7 +444,11 @@ public final class Trainer {
      * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
     public void save(Path file, CheckpointMetadata metadata) {
-        CheckpointMetadata meta = metadata.withStep(step);
+        CheckpointMetadata meta = metadata.withStep(step)
+                .withExtra(ELAPSED_KEY, Long.toString(elapsedNanos / 1_000_000));
+        if (config.budget() != null) {
+            meta = meta.withExtra(BUDGET_KEY, Long.toString(config.budget().toMillis()));
+        }
         for (Map.Entry<String, String> e : config.describe().entrySet()) {
             meta = meta.withExtra(METADATA_PREFIX + e.getKey(), e.getValue());
         }
@@ -371,6 +473,37 @@ public final class Trainer {
     }
 
     /**
+     * The training time a checkpoint records ({@value #ELAPSED_KEY}), across the runs that made it.
+     *
+     * @param info the checkpoint's header, as {@link Checkpoints#readInfo} reads it
+     * @return the recorded training time; zero for a checkpoint that records none (written before it was
+     *     recorded) or an unreadable entry
+     */
+    public static Duration savedTrainingTime(CheckpointInfo info) {
+        return Duration.ofMillis(savedMillis(info, ELAPSED_KEY, 0));
+    }
+
+    /**
+     * The time budget of the run a checkpoint comes from ({@value #BUDGET_KEY}).
+     *
+     * @param info the checkpoint's header, as {@link Checkpoints#readInfo} reads it
+     * @return the budget, or empty for a run without one
+     */
+    public static Optional<Duration> savedBudget(CheckpointInfo info) {
+        long ms = savedMillis(info, BUDGET_KEY, -1);
+        return ms > 0 ? Optional.of(Duration.ofMillis(ms)) : Optional.empty();
+    }
+
+    private static long savedMillis(CheckpointInfo info, String key, long fallback) {
+        String v = info.metadata().extra().get(key);
+        try {
+            return v != null ? Math.max(0, Long.parseLong(v)) : fallback;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /**
      * Checks that {@code file} can be continued by this trainer: written in format
      * {@value #RESUMABLE_FORMAT} or later, with this configuration.
      *
@@ -392,8 +525,8 @@ public final class Trainer {
 
     /**
      * Continues from a checkpoint {@link #save} wrote: checks it ({@link #checkResumable}), then
-     * loads the parameters, the optimizer's state, the moving average and the step, all or
-     * nothing.
+     * loads the parameters, the optimizer's state, the moving average, the step and the
+     * training time used ({@link #savedTrainingTime}), all or nothing.
      *
      * @param file a checkpoint {@link #save} wrote for a run with this configuration
      * @return the checkpoint's header
@@ -415,6 +548,7 @@ public final class Trainer {
                     + " steps but it says step " + saved);
         }
         step = saved;
+        elapsedNanos = savedTrainingTime(info).toNanos();
         return info;
     }
 

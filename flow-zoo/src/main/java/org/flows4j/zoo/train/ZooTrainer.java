@@ -3,9 +3,11 @@ package org.flows4j.zoo.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.io.CheckpointException;
@@ -19,6 +21,15 @@ import org.flows4j.zoo.models.ZooModel;
  * after every epoch (with the averaged weights when a moving average is kept), and a
  * checkpoint ({@code outDir/last.safetensors}, rebuildable by {@link ZooCheckpoints}) after
  * every epoch, at the end and when stopped on request. This is what {@code flows4j train} runs.
+ *
+ * <p><b>A time budget.</b> With {@link TrainConfig#budget()} the run ends at the first step
+ * after that much training time (across resumed runs; validation, evaluation and checkpoints do
+ * not count), writes its checkpoint, then evaluates the validation split. Instead of after every
+ * epoch it evaluates every {@link TrainConfig#evalEvery()} of training time (by default a tenth
+ * of the budget), for the curve; checkpoints are still written every epoch. How many steps fit
+ * is up to the machine, so such a run is not reproducible bit for bit. A run by steps or epochs
+ * given {@link TrainConfig#evalEvery()} likewise evaluates on that interval and at the end
+ * instead of after every epoch.
  *
  * <p><b>Determinism.</b> Every batch is a function of the seed and the step, and every
  * checkpoint holds the whole training state, so a run resumed from one takes exactly the steps
@@ -65,6 +76,11 @@ public final class ZooTrainer {
      *     empty, or the batch is larger than the training split
      */
     public ZooTrainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener) {
+        this(model, data, config, listener, System::nanoTime);
+    }
+
+    /** As the public constructor, reading the training time from {@code nanoTime} (for tests). */
+    ZooTrainer(ZooModel model, Dataset data, TrainConfig config, ProgressListener listener, LongSupplier nanoTime) {
         if (!model.eventShape().equals(data.eventShape())) {
             throw new IllegalArgumentException("the model " + model.spec() + " was built for samples of shape "
                     + model.eventShape() + " but " + data.name() + " has samples of shape " + data.eventShape());
@@ -87,15 +103,30 @@ public final class ZooTrainer {
                 BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())), config.batchSize(),
                 model.conditioning());
         int stepsPerEpoch = batches.stepsPerEpoch();
-        this.totalSteps = config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
-        this.trainer = new Trainer(model.flow(), trainerConfig(config, totalSteps, stepsPerEpoch));
+        this.totalSteps = config.hasBudget() ? 0
+                : config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
+        this.trainer = new Trainer(model.flow(), trainerConfig(config, totalSteps, stepsPerEpoch), nanoTime);
         this.checkpoint = config.outDir().resolve(CHECKPOINT);
     }
 
-    /** The generic trainer's settings for a zoo run of {@code totalSteps} with a checkpoint every epoch. */
+    /**
+     * The generic trainer's settings for a zoo run of {@code totalSteps} (or of the config's
+     * budget) with a checkpoint every epoch.
+     */
     static TrainerConfig trainerConfig(TrainConfig c, long totalSteps, int stepsPerEpoch) {
-        return TrainerConfig.builder().optimizer(c.optimizer()).clipNorm(c.clipNorm()).emaDecay(c.emaDecay())
-                .batchSize(c.batchSize()).steps(totalSteps).seed(c.seed()).checkpointEvery(stepsPerEpoch).build();
+        TrainerConfig.Builder b = TrainerConfig.builder().optimizer(c.optimizer()).clipNorm(c.clipNorm())
+                .emaDecay(c.emaDecay()).batchSize(c.batchSize()).seed(c.seed()).checkpointEvery(stepsPerEpoch)
+                .evalEvery(evalInterval(c));
+        return (c.hasBudget() ? b.budget(c.budget()) : b.steps(totalSteps)).build();
+    }
+
+    /** The config's evaluation interval; with a budget and none given, a tenth of the budget. */
+    private static Duration evalInterval(TrainConfig c) {
+        if (c.evalEvery() != null || !c.hasBudget()) {
+            return c.evalEvery();
+        }
+        Duration tenth = c.budget().dividedBy(10);
+        return tenth.isZero() ? c.budget() : tenth;
     }
 
     /**
@@ -115,10 +146,21 @@ public final class ZooTrainer {
     /**
      * The planned number of optimizer steps.
      *
-     * @return the configured steps, or epochs times {@link #stepsPerEpoch()} when no steps are given
+     * @return the configured steps, or epochs times {@link #stepsPerEpoch()} when no steps are given; 0 for a
+     *     run limited by a time budget
      */
     public long totalSteps() {
         return totalSteps;
+    }
+
+    /**
+     * The time budget of the run, if it has one.
+     *
+     * @return the budget, the total training time across resumed runs, or null when steps or epochs set the
+     *     length
+     */
+    public Duration budget() {
+        return config.budget();
     }
 
     /**
@@ -154,7 +196,8 @@ public final class ZooTrainer {
 
     /**
      * Restores parameters, optimizer state, moving average and step from a checkpoint this
-     * trainer's model wrote, then continues to {@link #totalSteps()}.
+     * trainer's model wrote, then continues to {@link #totalSteps()}, or with what is left of
+     * its time budget (a run whose budget is already spent ends at once, evaluated).
      *
      * @param from the checkpoint to continue from, written by a {@code ZooTrainer} with the same settings
      * @return the steps and epochs done in all, the last validation, the checkpoint and whether it stopped on
@@ -168,7 +211,9 @@ public final class ZooTrainer {
         if (from.toAbsolutePath().normalize().equals(checkpoint.toAbsolutePath().normalize())) {
             lastGoodStep = step;
         }
-        listener.onMessage("resuming from " + from + " at step " + step + " of " + totalSteps);
+        listener.onMessage("resuming from " + from + " at step " + step + (config.hasBudget()
+                ? ", " + seconds(trainer.trainingTime()) + " of the " + seconds(config.budget()) + " budget used"
+                : " of " + totalSteps));
         return run(step);
     }
 
@@ -212,23 +257,33 @@ public final class ZooTrainer {
         }
         int stepsPerEpoch = batches.stepsPerEpoch();
         EvalResult[] validation = new EvalResult[1];
+        boolean timed = config.hasBudget() || config.evalEvery() != null;
         FitResult fit;
         try {
             fit = trainer.fit(batches, new FitListener() {
                 @Override
                 public void onStep(long step, double loss, double stepsPerSecond) {
                     int epoch = (int) ((step - 1) / stepsPerEpoch) + 1;
+                    if (config.hasBudget()) {
+                        listener.onTrainingTime(trainer.trainingTime(), config.budget());
+                    }
                     listener.onStep(epoch, step, totalSteps, reportedLoss(loss), bitsPerDim(loss), stepsPerSecond);
                 }
 
                 @Override
                 public void onCheckpointDue(long step) {
                     int epoch = (int) ((step - 1) / stepsPerEpoch) + 1;
-                    if (step % stepsPerEpoch == 0) {
+                    if (!timed && step % stepsPerEpoch == 0) {
                         validation[0] = validate();
                         listener.onEpoch(epoch, step, validation[0]);
                     }
                     save(step, epoch);
+                }
+
+                @Override
+                public void onEvaluationDue(long step, Duration trainingTime) {
+                    validation[0] = validate();
+                    listener.onEvaluation(step, trainingTime, validation[0]);
                 }
             });
         } catch (TrainingException e) {
@@ -245,7 +300,17 @@ public final class ZooTrainer {
         if (step == startStep) {
             save(step, (int) (step / stepsPerEpoch));
         }
-        return new TrainResult(step, (int) (step / stepsPerEpoch), validation[0], checkpoint, fit.stopped());
+        if (timed && !fit.stopped()) {
+            // After the checkpoint: the run's state is safe before the evaluation's time is spent.
+            validation[0] = validate();
+            listener.onEvaluation(step, fit.trainingTime(), validation[0]);
+        }
+        return new TrainResult(step, (int) (step / stepsPerEpoch), validation[0], checkpoint, fit.stopped(),
+                fit.trainingTime(), fit.reason());
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
     private double reportedLoss(double loss) {
