@@ -109,7 +109,20 @@ final class FeatureReader implements Serializable {
                 if (row.isNullAt(indices[0])) {
                     return false;
                 }
-                List<Object> values = row.getList(indices[0]);
+                Object value = row.get(indices[0]);
+                if (value instanceof float[] a) {
+                    check(a.length, dims);
+                    for (int i = 0; i < dims; i++) {
+                        out[offset + i] = a[i];
+                    }
+                    return true;
+                }
+                if (value instanceof double[] a) {
+                    check(a.length, dims);
+                    System.arraycopy(a, 0, out, offset, dims);
+                    return true;
+                }
+                List<?> values = elements(value);
                 check(values.size(), dims);
                 for (int i = 0; i < dims; i++) {
                     Object o = values.get(i);
@@ -128,8 +141,45 @@ final class FeatureReader implements Serializable {
         return switch (kind) {
             case COLUMNS -> indices.length;
             case VECTOR -> ((Vector) row.get(indices[0])).size();
-            default -> row.getList(indices[0]).size();
+            default -> {
+                Object value = row.get(indices[0]);
+                if (value instanceof float[] a) {
+                    yield a.length;
+                }
+                if (value instanceof double[] a) {
+                    yield a.length;
+                }
+                yield elements(value).size();
+            }
         };
+    }
+
+    /**
+     * The elements of an array column's value. Spark's own rows hold a Scala {@code Seq}; rows that
+     * a user's function made (a typed {@code map} with {@code Encoders.row}, read back through
+     * {@code javaRDD()}) hold what the function put there: a Java list or an array, primitive
+     * arrays being read directly by the caller.
+     */
+    private List<?> elements(Object value) {
+        if (value instanceof scala.collection.Seq<?> seq) {
+            return scala.jdk.javaapi.CollectionConverters.asJava(seq);
+        }
+        if (value instanceof List<?> list) {
+            return list;
+        }
+        if (value instanceof Object[] array) {
+            return java.util.Arrays.asList(array);
+        }
+        if (value != null && value.getClass().isArray()) {
+            int n = java.lang.reflect.Array.getLength(value);
+            List<Object> boxed = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                boxed.add(java.lang.reflect.Array.get(value, i));
+            }
+            return boxed;
+        }
+        throw new IllegalArgumentException(description + " holds a " + (value == null ? "null" : value.getClass().getName())
+                + ", not an array of numbers");
     }
 
     private void check(int got, int dims) {

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -77,6 +79,17 @@ class ScoringTest {
             assertEquals(List.of("id", "features", "log_prob"), List.of(scored.columns()), "no bits/dim for 2-D data");
             tol.assertAllclose(partitions + " partitions", column(scored, "log_prob"), expected);
         }
+
+        // Rows that a user's function made (a typed map): Spark hands the scorer the function's
+        // own objects, the features a float[] rather than Spark's Seq.
+        float[][] samples = new float[moons.size()][];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = moons.sample(i);
+        }
+        Dataset<Row> mapped = spark.range(moons.size())
+                .map((MapFunction<Long, Row>) id -> RowFactory.create(id, samples[id.intValue()]),
+                        Encoders.row(SparkTesting.arraySchema()));
+        tol.assertAllclose("rows made by a typed map", column(scorer.transform(mapped), "log_prob"), expected);
 
         List<Row> vectors = new ArrayList<>();
         List<Row> columns = new ArrayList<>();
