@@ -13,5 +13,6 @@ module org.flows4j.backend.cpu {
     // only to see when the JIT compiler has finished while the GEMM plans are timed (GemmPlans)
     requires static java.management;
 
-    provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.cpu.CpuBackendProvider;
+    provides org.flows4j.api.backend.BackendProvider with
+            org.flows4j.backend.cpu.CpuBackendProvider;
 }

@@ -16,5 +16,6 @@ module org.flows4j.backend.djl {
     requires org.flows4j.api;
     requires org.flows4j.backend.support;
 
-    provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.djl.DjlBackendProvider;
+    provides org.flows4j.api.backend.BackendProvider with
+            org.flows4j.backend.djl.DjlBackendProvider;
 }

@@ -17,5 +17,6 @@ module org.flows4j.backend.nd4j {
     requires org.flows4j.backend.support;
     requires static jdk.incubator.vector;
 
-    provides org.flows4j.api.backend.BackendProvider with org.flows4j.backend.nd4j.Nd4jBackendProvider;
+    provides org.flows4j.api.backend.BackendProvider with
+            org.flows4j.backend.nd4j.Nd4jBackendProvider;
 }

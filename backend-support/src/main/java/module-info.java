@@ -11,5 +11,7 @@ module org.flows4j.backend.support {
     requires org.flows4j.api;
     requires static jdk.incubator.vector;
 
-    exports org.flows4j.backend.support to org.flows4j.backend.djl, org.flows4j.backend.nd4j;
+    exports org.flows4j.backend.support to
+            org.flows4j.backend.djl,
+            org.flows4j.backend.nd4j;
 }

@@ -18,9 +18,12 @@ module org.flows4j.cli {
     exports org.flows4j.cli;
 
     // Guice calls ZooModule's provider method reflectively
-    opens org.flows4j.cli.inject to com.google.guice;
+    opens org.flows4j.cli.inject to
+            com.google.guice;
     // picocli sets the commands' option fields; Guice calls their @Inject constructors
-    opens org.flows4j.cli to info.picocli, com.google.guice;
+    opens org.flows4j.cli to
+            info.picocli,
+            com.google.guice;
 
     // the zoo's plugins are found from here too, so that ServiceLoader sees them on the module path
     uses org.flows4j.zoo.models.ModelFactory;

@@ -37,8 +37,8 @@ public record Shape(int[] dims) {
             }
             size *= d;
             if (size > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(dims)
-                        + " has more than " + Integer.MAX_VALUE + " elements");
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(dims) + " has more than " + Integer.MAX_VALUE + " elements");
             }
         }
     }

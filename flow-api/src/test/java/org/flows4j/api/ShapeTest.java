@@ -40,7 +40,8 @@ class ShapeTest {
         assertTrue(neg.getMessage().contains("[2, -1]"), neg.getMessage());
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> Shape.of(1 << 20, 1 << 20));
         assertTrue(big.getMessage().contains("elements"), big.getMessage());
-        IllegalArgumentException axis = assertThrows(IllegalArgumentException.class, () -> Shape.of(2, 3).dim(2));
+        IllegalArgumentException axis = assertThrows(
+                IllegalArgumentException.class, () -> Shape.of(2, 3).dim(2));
         assertTrue(axis.getMessage().contains("axis 2") && axis.getMessage().contains("[2, 3]"), axis.getMessage());
     }
 
@@ -51,8 +52,8 @@ class ShapeTest {
         assertEquals(Shape.of(2, 4, 3), Shape.broadcast("add", Shape.of(2, 1, 3), Shape.of(4, 1)));
         assertEquals(Shape.of(0, 3), Shape.broadcast("add", Shape.of(0, 3), Shape.of(3)));
         assertEquals(Shape.of(0), Shape.broadcast("add", Shape.of(1), Shape.of(0)));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Shape.broadcast("mul", Shape.of(2, 3), Shape.of(4)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Shape.broadcast("mul", Shape.of(2, 3), Shape.of(4)));
         assertEquals("mul: shapes [2, 3] and [4] do not broadcast", e.getMessage());
     }
 

@@ -25,8 +25,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class BenchReport {
 
-    private BenchReport() {
-    }
+    private BenchReport() {}
 
     /** A workload: one operation of a known FLOP count. */
     private interface Workload {
@@ -52,14 +51,19 @@ public final class BenchReport {
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--seconds" -> seconds = Double.parseDouble(value);
                 case "--warmup" -> warmup = Double.parseDouble(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --backend, --threads, --rounds, --seconds, --warmup");
+                default ->
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; expected --backend, --threads, --rounds, --seconds, --warmup");
             }
         }
         String startLoad = loadAverage();
         try (Backend backend = Benches.backend(backendName, threads)) {
-            System.out.printf(Locale.ROOT, "backend  %s%njvm      %s %s, flags %s%nmachine  %d processors%n%n",
-                    backend, System.getProperty("java.vm.name"), System.getProperty("java.vm.version"),
+            System.out.printf(
+                    Locale.ROOT,
+                    "backend  %s%njvm      %s %s, flags %s%nmachine  %d processors%n%n",
+                    backend,
+                    System.getProperty("java.vm.name"),
+                    System.getProperty("java.vm.version"),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
                     Runtime.getRuntime().availableProcessors());
             Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
@@ -87,15 +91,23 @@ public final class BenchReport {
             }
             System.out.printf(Locale.ROOT, "%-20s %12s %12s%n", "workload", "GFLOP/s", "best");
             for (int k = 0; k < workloads.size(); k++) {
-                System.out.printf(Locale.ROOT, "%-20s %12.1f %12.1f%n", workloads.get(k).name(), median(gflops[k]),
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-20s %12.1f %12.1f%n",
+                        workloads.get(k).name(),
+                        median(gflops[k]),
                         Arrays.stream(gflops[k]).max().orElse(0));
             }
             double[] ratios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 ratios[r] = gflops[1][r] / gflops[0][r];
             }
-            System.out.printf(Locale.ROOT, "%nnice step / gemm: %.2f (median of %d rounds; ratio of medians %.2f)%n",
-                    median(ratios), rounds, median(gflops[1]) / median(gflops[0]));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nnice step / gemm: %.2f (median of %d rounds; ratio of medians %.2f)%n",
+                    median(ratios),
+                    rounds,
+                    median(gflops[1]) / median(gflops[0]));
             System.out.printf(Locale.ROOT, "load average at start %s, at end %s%n", startLoad, loadAverage());
         }
     }
@@ -135,7 +147,8 @@ public final class BenchReport {
 
     /** The 1-minute load average: other processes on a shared machine slow both workloads. */
     private static String loadAverage() {
-        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage();
         return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", load);
     }
 

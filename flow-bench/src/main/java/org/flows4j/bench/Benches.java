@@ -11,8 +11,7 @@ import org.flows4j.api.tensor.Tensor;
 /** What the benchmarks share: a backend by name and seeded random tensors. */
 final class Benches {
 
-    private Benches() {
-    }
+    private Benches() {}
 
     /** The named backend with {@code threads} compute threads, or one per processor when 0. */
     static Backend backend(String name, int threads) {
@@ -22,7 +21,8 @@ final class Benches {
 
     /** The 1-minute load average, or "unknown". */
     static String loadAverage() {
-        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage();
         return load < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.2f", load);
     }
 

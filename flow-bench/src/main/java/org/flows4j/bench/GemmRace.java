@@ -26,8 +26,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class GemmRace {
 
-    private GemmRace() {
-    }
+    private GemmRace() {}
 
     /** Runs the race; {@code --backends a,b,...} (default {@code cpu,djl}), {@code --rounds N}, {@code --seconds S}, {@code --size N}. */
     public static void main(String[] args) {
@@ -42,8 +41,9 @@ public final class GemmRace {
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--seconds" -> seconds = Double.parseDouble(value);
                 case "--size" -> size = Integer.parseInt(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --backends, --rounds, --seconds, --size");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown option " + args[i] + "; expected --backends, --rounds, --seconds, --size");
             }
         }
         List<Backend> backends = new ArrayList<>();
@@ -78,8 +78,15 @@ public final class GemmRace {
                 head.append(' ').append(name).append(" / ").append(last).append(" |");
                 rule.append("---:|");
             }
-            System.out.printf(Locale.ROOT, "%nGEMM %d float32, %d alternating rounds of %.1f s, load %s%n%s%n%s%n",
-                    size, rounds, seconds, Benches.loadAverage(), head, rule);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nGEMM %d float32, %d alternating rounds of %.1f s, load %s%n%s%n%s%n",
+                    size,
+                    rounds,
+                    seconds,
+                    Benches.loadAverage(),
+                    head,
+                    rule);
             for (int r = 0; r < rounds; r++) {
                 StringBuilder row = new StringBuilder("| " + (r + 1) + " |");
                 for (int i = 0; i < names.size(); i++) {

@@ -50,12 +50,10 @@ import org.flows4j.zoo.models.ZooModel;
  */
 public final class ModelBench {
 
-    private ModelBench() {
-    }
+    private ModelBench() {}
 
-    private record Workload(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
-                            int batch) {
-    }
+    private record Workload(
+            String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind, int batch) {}
 
     private static final List<Workload> WORKLOADS = List.of(
             new Workload("nice:paper", new NiceFactory(), "paper", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 256),
@@ -85,12 +83,16 @@ public final class ModelBench {
                 case "--model" -> only = args[++i];
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: ModelBench"
-                        + " [--backend NAME] [--seconds S] [--rounds N] [--warmup S] [--memory-steps N] [--profile] [--model NAME]");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown argument " + args[i] + "; usage: ModelBench"
+                                    + " [--backend NAME] [--seconds S] [--rounds N] [--warmup S] [--memory-steps N] [--profile] [--model NAME]");
             }
         }
         try (Backend backend = Benches.backend(backendName, 0)) {
-            System.out.printf("backend %s, threads %d (%s)%n", backend.name(), backend.options().threads(), backend);
+            System.out.printf(
+                    "backend %s, threads %d (%s)%n",
+                    backend.name(), backend.options().threads(), backend);
             StringBuilder table = new StringBuilder("""
                     | model | batch | train steps/s | density evals/s | samples/s |
                     |---|---:|---:|---:|---:|
@@ -105,8 +107,8 @@ public final class ModelBench {
                         : trainRate(model, w, seconds);
                 double densities = densityRate(model, w, seconds);
                 double samples = sampleRate(model, w, seconds);
-                table.append(String.format("| %s | %d | %.2f | %.1f | %.1f |%n", w.name(), w.batch(), steps, densities,
-                        samples));
+                table.append(String.format(
+                        "| %s | %d | %.2f | %.1f | %.1f |%n", w.name(), w.batch(), steps, densities, samples));
             }
             System.out.print(table);
             if (only == null || only.equals("maf:tabular")) {
@@ -128,8 +130,13 @@ public final class ModelBench {
     }
 
     private static ZooModel build(Workload w, Backend backend) {
-        ZooModel model = w.factory().build(new ModelRequest(w.preset(), w.shape(), w.kind(),
-                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of()));
+        ZooModel model = w.factory()
+                .build(new ModelRequest(
+                        w.preset(),
+                        w.shape(),
+                        w.kind(),
+                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                        Map.of()));
         try (MemoryScope scope = MemoryScope.open()) {
             model.flow().initialize(batch(w, backend, 0));
         }
@@ -152,8 +159,8 @@ public final class ModelBench {
      * training (the native backends' Java layers take tens of steps to be compiled); prints each
      * round and the medians, and returns the median training steps per second.
      */
-    private static double niceAgainstGemm(ZooModel model, Workload w, Backend backend, double seconds, int rounds,
-                                          double warmup) {
+    private static double niceAgainstGemm(
+            ZooModel model, Workload w, Backend backend, double seconds, int rounds, double warmup) {
         Tensor a = Benches.normal(backend, DType.FLOAT32, 1, Shape.of(1024, 1024), 1);
         Tensor b = Benches.normal(backend, DType.FLOAT32, 2, Shape.of(1024, 1024), 1);
         Runnable gemm = () -> {
@@ -171,19 +178,22 @@ public final class ModelBench {
         double[] niceRates = new double[rounds];
         double[] stepRates = new double[rounds];
         double[] ratios = new double[rounds];
-        System.out.printf("%n%s training step (%.2f GFLOP of matrix products) against GEMM 1024 float32, %d"
-                + " alternating rounds after %.0f s of training:%n| round | GEMM GFLOP/s | NICE steps/s | NICE GFLOP/s"
-                + " | NICE / GEMM |%n|---:|---:|---:|---:|---:|%n", w.name(), NiceStep.flops() / 1e9, rounds, warmup);
+        System.out.printf(
+                "%n%s training step (%.2f GFLOP of matrix products) against GEMM 1024 float32, %d"
+                        + " alternating rounds after %.0f s of training:%n| round | GEMM GFLOP/s | NICE steps/s | NICE GFLOP/s"
+                        + " | NICE / GEMM |%n|---:|---:|---:|---:|---:|%n",
+                w.name(), NiceStep.flops() / 1e9, rounds, warmup);
         for (int r = 0; r < rounds; r++) {
             gemmRates[r] = rate(seconds / 2, gemm) * gemmFlops / 1e9;
             stepRates[r] = rate(seconds, step);
             niceRates[r] = stepRates[r] * NiceStep.flops() / 1e9;
             ratios[r] = niceRates[r] / gemmRates[r];
-            System.out.printf("| %d | %.1f | %.2f | %.1f | %.2f |%n", r + 1, gemmRates[r], stepRates[r], niceRates[r],
-                    ratios[r]);
+            System.out.printf(
+                    "| %d | %.1f | %.2f | %.1f | %.2f |%n", r + 1, gemmRates[r], stepRates[r], niceRates[r], ratios[r]);
         }
-        System.out.printf("| median | %.1f | %.2f | %.1f | **%.2f** |%n%n", median(gemmRates), median(stepRates),
-                median(niceRates), median(ratios));
+        System.out.printf(
+                "| median | %.1f | %.2f | %.1f | **%.2f** |%n%n",
+                median(gemmRates), median(stepRates), median(niceRates), median(ratios));
         return median(stepRates);
     }
 
@@ -238,14 +248,16 @@ public final class ModelBench {
         }
         long wall = System.nanoTime() - start;
         double mib = (threads.getCurrentThreadAllocatedBytes() - allocated) / 1048576.0 / n;
-        System.out.printf("%n%s training step on %s, %d steps profiled, %.2f ms/step; Java heap allocated by the"
-                + " training thread %.1f MiB/step; collector time %.1f ms/step:%n", w.name(), backend.name(), n,
-                wall / 1e6 / n, mib, (double) (gcMillis() - gcBefore) / n);
+        System.out.printf(
+                "%n%s training step on %s, %d steps profiled, %.2f ms/step; Java heap allocated by the"
+                        + " training thread %.1f MiB/step; collector time %.1f ms/step:%n",
+                w.name(), backend.name(), n, wall / 1e6 / n, mib, (double) (gcMillis() - gcBefore) / n);
         System.out.print(profiler.report(n, wall));
         // the inverse pass: sampling a batch (issue 12, target 5), after a quarter of the time warms it up
         RandomSource r = RandomSource.seeded(3);
         Runnable draw = () -> {
-            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+            try (MemoryScope scope = MemoryScope.open();
+                    Autodiff.NoGrad off = Autodiff.noGrad()) {
                 model.flow().sample(w.batch(), r).toFloatArray();
             }
         };
@@ -262,16 +274,17 @@ public final class ModelBench {
             batches++;
         }
         long sampleWall = System.nanoTime() - sampleStart;
-        System.out.printf("%n%s sampling (inverse pass) on %s, %d batches of %d profiled, %.2f ms/batch:%n", w.name(),
-                backend.name(), batches, w.batch(), sampleWall / 1e6 / batches);
+        System.out.printf(
+                "%n%s sampling (inverse pass) on %s, %d batches of %d profiled, %.2f ms/batch:%n",
+                w.name(), backend.name(), batches, w.batch(), sampleWall / 1e6 / batches);
         System.out.print(profiler.report(batches, sampleWall));
     }
 
     /** The accumulated time of every garbage collector, in milliseconds. */
     private static long gcMillis() {
         long sum = 0;
-        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory
-                .getGarbageCollectorMXBeans()) {
+        for (java.lang.management.GarbageCollectorMXBean gc :
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
             sum += Math.max(0, gc.getCollectionTime());
         }
         return sum;
@@ -280,11 +293,13 @@ public final class ModelBench {
     /** Density evaluations per second: {@code logProb} of a fixed batch, without gradients. */
     private static double densityRate(ZooModel model, Workload w, double seconds) {
         Tensor x = batch(w, model.backend(), 11).unscoped();
-        return w.batch() * rate(seconds, () -> {
-            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
-                model.flow().logProb(x).toFloatArray();
-            }
-        });
+        return w.batch()
+                * rate(seconds, () -> {
+                    try (MemoryScope scope = MemoryScope.open();
+                            Autodiff.NoGrad off = Autodiff.noGrad()) {
+                        model.flow().logProb(x).toFloatArray();
+                    }
+                });
     }
 
     /**
@@ -298,23 +313,26 @@ public final class ModelBench {
                 + " sampling D passes):%n| D | MADE width | density evals/s | samples/s | density / samples |%n"
                 + "|---:|---:|---:|---:|---:|%n");
         for (int d : MAF_DIMENSIONS) {
-            Workload w = new Workload("maf:tabular", new MafFactory(), "tabular", Shape.of(d), Dataset.Kind.CONTINUOUS,
-                    512);
+            Workload w =
+                    new Workload("maf:tabular", new MafFactory(), "tabular", Shape.of(d), Dataset.Kind.CONTINUOUS, 512);
             ZooModel model = build(w, backend);
             double densities = densityRate(model, w, seconds / 2);
             double samples = sampleRate(model, w, seconds / 2);
-            System.out.printf("| %d | %d | %.1f | %.1f | %.1f |%n", d, Math.min(512, Math.max(64, 8 * d)), densities,
-                    samples, densities / samples);
+            System.out.printf(
+                    "| %d | %d | %.1f | %.1f | %.1f |%n",
+                    d, Math.min(512, Math.max(64, 8 * d)), densities, samples, densities / samples);
         }
     }
 
     private static double sampleRate(ZooModel model, Workload w, double seconds) {
         RandomSource r = RandomSource.seeded(3);
-        return w.batch() * rate(seconds, () -> {
-            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
-                model.flow().sample(w.batch(), r).toFloatArray();
-            }
-        });
+        return w.batch()
+                * rate(seconds, () -> {
+                    try (MemoryScope scope = MemoryScope.open();
+                            Autodiff.NoGrad off = Autodiff.noGrad()) {
+                        model.flow().sample(w.batch(), r).toFloatArray();
+                    }
+                });
     }
 
     /** Calls per second of {@code body}: a quarter of the time warms up, the rest is timed. */
@@ -341,9 +359,11 @@ public final class ModelBench {
         for (int i = 0; i < warmUp; i++) {
             step.run();
         }
-        System.out.printf("%nglow:small resident memory over %d training steps after %d of warm-up (VmRSS and the Java"
-                + " heap after System.gc()):%n| step | VmRSS MiB | heap used MiB | heap committed MiB |%n"
-                + "|---:|---:|---:|---:|%n", steps, warmUp);
+        System.out.printf(
+                "%nglow:small resident memory over %d training steps after %d of warm-up (VmRSS and the Java"
+                        + " heap after System.gc()):%n| step | VmRSS MiB | heap used MiB | heap committed MiB |%n"
+                        + "|---:|---:|---:|---:|%n",
+                steps, warmUp);
         double before = memoryRow(0);
         double after = before;
         long start = System.nanoTime();
@@ -353,8 +373,12 @@ public final class ModelBench {
                 after = memoryRow(i);
             }
         }
-        System.out.printf("glow:small, %d steps after warm-up (%.2f steps/s): resident memory %.0f -> %.0f MiB (%+.1f%%)%n",
-                steps, steps / ((System.nanoTime() - start) / 1e9), before / 1024, after / 1024,
+        System.out.printf(
+                "glow:small, %d steps after warm-up (%.2f steps/s): resident memory %.0f -> %.0f MiB (%+.1f%%)%n",
+                steps,
+                steps / ((System.nanoTime() - start) / 1e9),
+                before / 1024,
+                after / 1024,
                 100 * (after - before) / before);
     }
 
@@ -373,8 +397,9 @@ public final class ModelBench {
         System.gc();
         Runtime rt = Runtime.getRuntime();
         double rss = memoryKiB("VmRSS");
-        System.out.printf("| %d | %.0f | %.0f | %.0f |%n", step, rss / 1024, (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
-                rt.totalMemory() / 1048576.0);
+        System.out.printf(
+                "| %d | %.0f | %.0f | %.0f |%n",
+                step, rss / 1024, (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0);
         return rss;
     }
 

@@ -43,6 +43,7 @@ final class NiceStep {
     private final Tensor data;
     /** Per coupling, per layer: weight {@code [in, out]} then bias {@code [out]}. */
     private final Tensor[] params;
+
     private final Tensor[] m;
     private final Tensor[] v;
     private long t;
@@ -56,7 +57,8 @@ final class NiceStep {
             for (int l = 0; l < layers; l++) {
                 int in = WIDTHS[l];
                 int out = WIDTHS[l + 1];
-                params[i++] = rng.normal(backend, dtype, Shape.of(in, out), 0, Math.sqrt(2.0 / in)).unscoped();
+                params[i++] = rng.normal(backend, dtype, Shape.of(in, out), 0, Math.sqrt(2.0 / in))
+                        .unscoped();
                 params[i++] = Tensor.zeros(backend, dtype, out).unscoped();
             }
         }
@@ -128,8 +130,8 @@ final class NiceStep {
             t++;
             AdamStep adam = new AdamStep(1e-4, 0.9, 0.999, 1e-8, 0, t);
             for (int i = 0; i < params.length; i++) {
-                Storage[] next = backend.adamUpdate(storage(params[i]), storage(grads.get(i)), storage(m[i]),
-                        storage(v[i]), adam);
+                Storage[] next = backend.adamUpdate(
+                        storage(params[i]), storage(grads.get(i)), storage(m[i]), storage(v[i]), adam);
                 params[i] = replace(scope, params[i], next[0]);
                 m[i] = replace(scope, m[i], next[1]);
                 v[i] = replace(scope, v[i], next[2]);

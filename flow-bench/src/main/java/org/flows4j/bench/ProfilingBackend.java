@@ -58,17 +58,33 @@ final class ProfilingBackend implements Backend {
         rows.sort((a, b) -> Long.compare(b.getValue().nanos, a.getValue().nanos));
         long inKernels = rows.stream().mapToLong(e -> e.getValue().nanos).sum();
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "| primitive | calls/step | ms/step | share | us/call min / mean / max |%n|---|---:|---:|---:|---:|%n"));
+        out.append(
+                String.format(
+                        Locale.ROOT,
+                        "| primitive | calls/step | ms/step | share | us/call min / mean / max |%n|---|---:|---:|---:|---:|%n"));
         for (Map.Entry<String, Entry> e : rows) {
             Entry v = e.getValue();
-            out.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.1f%% | %.0f / %.0f / %.0f |%n", e.getKey(),
-                    (double) v.calls / divisor, v.nanos / 1e6 / divisor, 100.0 * v.nanos / wallNanos, v.min / 1e3,
-                    v.nanos / 1e3 / v.calls, v.max / 1e3));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f | %.2f | %.1f%% | %.0f / %.0f / %.0f |%n",
+                    e.getKey(),
+                    (double) v.calls / divisor,
+                    v.nanos / 1e6 / divisor,
+                    100.0 * v.nanos / wallNanos,
+                    v.min / 1e3,
+                    v.nanos / 1e3 / v.calls,
+                    v.max / 1e3));
         }
-        out.append(String.format(Locale.ROOT, "| (all primitives) | | %.2f | %.1f%% | |%n", inKernels / 1e6 / divisor,
+        out.append(String.format(
+                Locale.ROOT,
+                "| (all primitives) | | %.2f | %.1f%% | |%n",
+                inKernels / 1e6 / divisor,
                 100.0 * inKernels / wallNanos));
-        out.append(String.format(Locale.ROOT, "| (outside primitives) | | %.2f | %.1f%% | |%n",
-                (wallNanos - inKernels) / 1e6 / divisor, 100.0 * (wallNanos - inKernels) / wallNanos));
+        out.append(String.format(
+                Locale.ROOT,
+                "| (outside primitives) | | %.2f | %.1f%% | |%n",
+                (wallNanos - inKernels) / 1e6 / divisor,
+                100.0 * (wallNanos - inKernels) / wallNanos));
         return out.toString();
     }
 
@@ -163,7 +179,8 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage reduce(ReduceOp op, Storage x, int[] axes, boolean keepDims) {
-        return time("reduce " + op + " " + dims(x.shape()) + " axes " + Arrays.toString(axes),
+        return time(
+                "reduce " + op + " " + dims(x.shape()) + " axes " + Arrays.toString(axes),
                 () -> delegate.reduce(op, x, axes, keepDims));
     }
 
@@ -199,25 +216,28 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage scatterAdd(Shape shape, int axis, int[] indices, Storage source) {
-        return time("scatterAdd " + dims(shape) + " axis " + axis,
-                () -> delegate.scatterAdd(shape, axis, indices, source));
+        return time(
+                "scatterAdd " + dims(shape) + " axis " + axis, () -> delegate.scatterAdd(shape, axis, indices, source));
     }
 
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
-        return time("conv2d " + dims(input.shape()) + " * " + dims(weight.shape()),
+        return time(
+                "conv2d " + dims(input.shape()) + " * " + dims(weight.shape()),
                 () -> delegate.conv2d(input, weight, padH, padW));
     }
 
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
-        return time("conv2dBackwardInput " + dims(inputShape) + " * " + dims(weight.shape()),
+        return time(
+                "conv2dBackwardInput " + dims(inputShape) + " * " + dims(weight.shape()),
                 () -> delegate.conv2dBackwardInput(gradOutput, weight, inputShape, padH, padW));
     }
 
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
-        return time("conv2dBackwardWeight " + dims(input.shape()) + " * " + dims(weightShape),
+        return time(
+                "conv2dBackwardWeight " + dims(input.shape()) + " * " + dims(weightShape),
                 () -> delegate.conv2dBackwardWeight(input, gradOutput, weightShape, padH, padW));
     }
 
@@ -228,7 +248,8 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
-        return time("linear " + dims(x.shape()) + " x " + dims(weight.shape()) + " " + activation,
+        return time(
+                "linear " + dims(x.shape()) + " x " + dims(weight.shape()) + " " + activation,
                 () -> delegate.linear(x, weight, bias, activation));
     }
 
@@ -239,7 +260,8 @@ final class ProfilingBackend implements Backend {
 
     @Override
     public Storage affineCoupling(Storage x, Storage logScale, Storage shift, boolean inverse) {
-        return time("affineCoupling" + (inverse ? " inverse " : " ") + dims(x.shape()),
+        return time(
+                "affineCoupling" + (inverse ? " inverse " : " ") + dims(x.shape()),
                 () -> delegate.affineCoupling(x, logScale, shift, inverse));
     }
 

@@ -12,21 +12,38 @@ import picocli.CommandLine.Option;
 /** The options every subcommand takes: the backend and its threads, {@code --verbose} and {@code --json}. */
 final class CommonOptions {
 
-    @Option(names = "--backend", order = 100, paramLabel = "NAME",
+    @Option(
+            names = "--backend",
+            order = 100,
+            paramLabel = "NAME",
             description = "Backend to run on (see 'flows4j backends'). Default: the flows4j.backend property or "
                     + "FLOWS4J_BACKEND, else the highest-priority backend that starts.")
     String backend;
 
-    @Option(names = "--threads", order = 101, paramLabel = "T", description = "Compute threads for the backend (default: all processors).")
+    @Option(
+            names = "--threads",
+            order = 101,
+            paramLabel = "T",
+            description = "Compute threads for the backend (default: all processors).")
     Integer threads;
 
-    @Option(names = {"-v", "--verbose"}, order = 102, description = "Informational logs, and stack traces with errors.")
+    @Option(
+            names = {"-v", "--verbose"},
+            order = 102,
+            description = "Informational logs, and stack traces with errors.")
     boolean verbose;
 
-    @Option(names = {"-h", "--help"}, order = 103, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            order = 103,
+            usageHelp = true,
+            description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--json", order = 104, description = "Print the results as one JSON object on stdout (progress stays on stderr).")
+    @Option(
+            names = "--json",
+            order = 104,
+            description = "Print the results as one JSON object on stdout (progress stays on stderr).")
     boolean json;
 
     /** The options for creating a backend: {@code --threads}, else one thread per processor. */
@@ -72,8 +89,10 @@ final class CommonOptions {
         List<BackendInfo> all = Backends.list();
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         if (all.stream().noneMatch(b -> b.name().equals(wanted))) {
-            throw new UsageException("no backend named '" + name + "'; found: " + (all.isEmpty() ? "none"
-                    : all.stream().map(BackendInfo::name).collect(Collectors.joining(", "))));
+            throw new UsageException("no backend named '" + name + "'; found: "
+                    + (all.isEmpty()
+                            ? "none"
+                            : all.stream().map(BackendInfo::name).collect(Collectors.joining(", "))));
         }
     }
 }

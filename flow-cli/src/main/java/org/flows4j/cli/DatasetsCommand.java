@@ -11,8 +11,9 @@ import org.flows4j.zoo.data.DatasetFactory;
 import picocli.CommandLine.Command;
 
 /** {@code flows4j datasets}: every data set family, plugins' included. */
-@Command(name = "datasets", description = {"List the data sets.",
-    "--data takes NAME or NAME:ARGUMENT (csv:/path/to/file.csv)."})
+@Command(
+        name = "datasets",
+        description = {"List the data sets.", "--data takes NAME or NAME:ARGUMENT (csv:/path/to/file.csv)."})
 final class DatasetsCommand extends ZooCommand {
 
     private final Zoo zoo;

@@ -17,44 +17,72 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code flows4j eval}: the held-out NLL of a checkpoint, the model rebuilt from its metadata. */
-@Command(name = "eval", sortOptions = false, description = {
-    "Evaluate a checkpoint: held-out NLL in nats (and bits/dim for images).",
-    "The model, its settings and (unless --data is given) the data set come from the checkpoint."})
+@Command(
+        name = "eval",
+        sortOptions = false,
+        description = {
+            "Evaluate a checkpoint: held-out NLL in nats (and bits/dim for images).",
+            "The model, its settings and (unless --data is given) the data set come from the checkpoint."
+        })
 final class EvalCommand extends ZooCommand {
 
     private final Zoo zoo;
 
-    @Option(names = {"-c", "--checkpoint"}, paramLabel = "F", required = true, description = "The checkpoint to evaluate.")
+    @Option(
+            names = {"-c", "--checkpoint"},
+            paramLabel = "F",
+            required = true,
+            description = "The checkpoint to evaluate.")
     Path checkpoint;
 
-    @Option(names = {"-d", "--data"}, paramLabel = "D", description = "Data set (default: the one it was trained on).")
+    @Option(
+            names = {"-d", "--data"},
+            paramLabel = "D",
+            description = "Data set (default: the one it was trained on).")
     String data;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data set's files are (default: its own).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Where the data set's files are (default: its own).")
     Path dataDir;
 
-    @Option(names = "--split", paramLabel = "test|validation|train", defaultValue = "test",
+    @Option(
+            names = "--split",
+            paramLabel = "test|validation|train",
+            defaultValue = "test",
             description = "Which split (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
+            defaultValue = "256",
+            description = "Samples per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate the first N samples only.")
     int limit;
 
-    @Option(names = "--raw-weights", negatable = false,
+    @Option(
+            names = "--raw-weights",
+            negatable = false,
             description = "Evaluate the trained weights even when the checkpoint holds moving averages (EMA), "
                     + "which are used by default.")
     boolean rawWeights;
 
-    @Option(names = "--seed", paramLabel = "S",
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
             description = "Seed of generated data and of dequantization noise (default: the training run's).")
     Long seed;
 
-    @Option(names = "--per-sample", paramLabel = "FILE",
-            description = "Also write every sample's score to FILE (CSV: index, log_prob, bits_per_dim for images, "
-                    + "the values), as flow-spark scores rows; image noise is drawn per row from the seed + 2 and the index.")
+    @Option(
+            names = "--per-sample",
+            paramLabel = "FILE",
+            description =
+                    "Also write every sample's score to FILE (CSV: index, log_prob, bits_per_dim for images, "
+                            + "the values), as flow-spark scores rows; image noise is drawn per row from the seed + 2 and the index.")
     Path perSample;
 
     @Inject
@@ -117,9 +145,16 @@ final class EvalCommand extends ZooCommand {
         r.put("step", info.metadata().step());
         r.put("weights", ZooCheckpoints.weights(info, rawWeights));
         r.put("seconds", Runs.round(seconds, 3));
-        r.line(String.format(Locale.ROOT, "%s (step %d%s) on %s, %s split, %s (%s):", model.spec(),
-                info.metadata().step(), info.hasAverages() && !rawWeights ? ", averaged weights" : "", dataset.name(),
-                split, backend.name(), model.dtype().label()));
+        r.line(String.format(
+                Locale.ROOT,
+                "%s (step %d%s) on %s, %s split, %s (%s):",
+                model.spec(),
+                info.metadata().step(),
+                info.hasAverages() && !rawWeights ? ", averaged weights" : "",
+                dataset.name(),
+                split,
+                backend.name(),
+                model.dtype().label()));
         r.line("NLL: " + ProgressBar.describe(result));
         if (perSample != null) {
             r.put("per_sample", perSample);

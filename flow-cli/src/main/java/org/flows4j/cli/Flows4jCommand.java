@@ -35,20 +35,39 @@ import picocli.CommandLine.Spec;
  * a usage error (a bad option, or a model, data set or backend name that does not exist). An
  * error is one line, {@code flows4j: <message>}; {@code --verbose} adds the stack trace.
  */
-@Command(name = "flows4j", mixinStandardHelpOptions = true, versionProvider = Flows4jCommand.Version.class,
+@Command(
+        name = "flows4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Flows4jCommand.Version.class,
         description = "Normalizing flows for the JVM: train, evaluate and sample NICE, RealNVP and Glow.",
-        subcommands = {BackendsCommand.class, ModelsCommand.class, DatasetsCommand.class, QuickstartCommand.class,
-                TrainCommand.class, EvalCommand.class, SampleCommand.class, InterpolateCommand.class,
-                InpaintCommand.class, ManipulateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            BackendsCommand.class,
+            ModelsCommand.class,
+            DatasetsCommand.class,
+            QuickstartCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            SampleCommand.class,
+            InterpolateCommand.class,
+            InpaintCommand.class,
+            ManipulateCommand.class,
+            CommandLine.HelpCommand.class
+        },
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss "
-                + "or result, out of memory, a run directory in use)",
-                "2:usage error (a bad option, or an unknown model, data set or backend)",
-                "130:interrupted (Ctrl-C, SIGINT); training writes its checkpoint first",
-                "143:terminated (SIGTERM); training writes its checkpoint first"},
-        footer = {"", "Every command takes --backend NAME, --threads T, --verbose and --json.",
-                "Start with: flows4j quickstart"})
+        exitCodeList = {
+            "0:success",
+            "1:failure (a missing or corrupt file, a backend that does not start, a NaN loss "
+                    + "or result, out of memory, a run directory in use)",
+            "2:usage error (a bad option, or an unknown model, data set or backend)",
+            "130:interrupted (Ctrl-C, SIGINT); training writes its checkpoint first",
+            "143:terminated (SIGTERM); training writes its checkpoint first"
+        },
+        footer = {
+            "",
+            "Every command takes --backend NAME, --threads T, --verbose and --json.",
+            "Start with: flows4j quickstart"
+        })
 public final class Flows4jCommand implements Callable<Integer> {
 
     /** Exit status of a successful run. */
@@ -67,13 +86,13 @@ public final class Flows4jCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** For picocli and Guice. */
-    public Flows4jCommand() {
-    }
+    public Flows4jCommand() {}
 
     /** Without a command, the usage is a usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+                spec.commandLine(),
                 "missing a command: backends, models, datasets, quickstart, train, eval, sample, interpolate, "
                         + "inpaint or manipulate");
     }
@@ -145,8 +164,8 @@ public final class Flows4jCommand implements Callable<Integer> {
         boolean verbose = raw.contains("--verbose") || raw.contains("-v");
         CommandLine cl;
         try {
-            Injector injector = Guice.createInjector(new ZooModule(),
-                    binder -> binder.bind(Terminal.class).toInstance(terminal));
+            Injector injector = Guice.createInjector(
+                    new ZooModule(), binder -> binder.bind(Terminal.class).toInstance(terminal));
             cl = new CommandLine(Flows4jCommand.class, new GuiceFactory(injector));
         } catch (RuntimeException | LinkageError e) {
             // A plugin that fails to load or binds a name twice: nothing can run.
@@ -163,8 +182,9 @@ public final class Flows4jCommand implements Callable<Integer> {
                 j = c.common.json;
             }
             Throwable cause = unwrap(ex);
-            return cause instanceof UsageException || cause instanceof ParameterException
-                    || cause instanceof DataRequestException
+            return cause instanceof UsageException
+                            || cause instanceof ParameterException
+                            || cause instanceof DataRequestException
                     ? fail(terminal, USAGE, cause, commandLine, j, v)
                     : fail(terminal, FAILURE, cause, null, j, v);
         });
@@ -174,9 +194,16 @@ public final class Flows4jCommand implements Callable<Integer> {
             // The net under every command: what ran out and the flag that bounds it, one line.
             return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, e), e), null, json, verbose);
         } catch (StackOverflowError | LinkageError | RuntimeException e) {
-            return fail(terminal, FAILURE, new IllegalStateException("flows4j " + subcommand(args)
-                    + " failed with an internal error (" + internal(e) + "); run it with --verbose for the details",
-                    e), null, json, verbose);
+            return fail(
+                    terminal,
+                    FAILURE,
+                    new IllegalStateException(
+                            "flows4j " + subcommand(args) + " failed with an internal error (" + internal(e)
+                                    + "); run it with --verbose for the details",
+                            e),
+                    null,
+                    json,
+                    verbose);
         }
     }
 
@@ -201,7 +228,8 @@ public final class Flows4jCommand implements Callable<Integer> {
             default -> "a smaller input needs less";
         };
         String what = e.getMessage() != null && e.getMessage().contains("array size exceeds VM limit")
-                ? "an array larger than the JVM allows was needed" : "the Java heap ran out";
+                ? "an array larger than the JVM allows was needed"
+                : "the Java heap ran out";
         return "flows4j " + command + " ran out of memory (" + what + "): " + bound
                 + ", or give the JVM more, e.g. JAVA_OPTS=-Xmx8g ./flows4j " + command + " ...";
     }
@@ -213,16 +241,18 @@ public final class Flows4jCommand implements Callable<Integer> {
 
     private static Throwable unwrap(Throwable e) {
         Throwable t = e;
-        while ((t instanceof InvocationTargetException || t instanceof UndeclaredThrowableException
-                || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof InvocationTargetException
+                        || t instanceof UndeclaredThrowableException
+                        || t instanceof ExecutionException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         return t;
     }
 
     /** Prints the one-line error (and with --json the error object on stdout); returns the status. */
-    private static int fail(Terminal terminal, int status, Throwable e, CommandLine where, boolean json,
-                            boolean verbose) {
+    private static int fail(
+            Terminal terminal, int status, Throwable e, CommandLine where, boolean json, boolean verbose) {
         String message = message(e);
         String hint = where == null ? "" : " (see '" + where.getCommandSpec().qualifiedName() + " --help')";
         PrintStream err = terminal.err();
@@ -247,7 +277,8 @@ public final class Flows4jCommand implements Callable<Integer> {
     static String message(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
-            m = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+            m = e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getCause().getMessage()
                     : "an internal error with no message; run with --verbose for the details";
         }
         return m.strip().replaceAll("\\s*\\R\\s*", "; ");
@@ -258,7 +289,8 @@ public final class Flows4jCommand implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             ModuleDescriptor d = Flows4jCommand.class.getModule().getDescriptor();
-            String v = d != null && d.rawVersion().isPresent() ? d.rawVersion().get()
+            String v = d != null && d.rawVersion().isPresent()
+                    ? d.rawVersion().get()
                     : Flows4jCommand.class.getPackage().getImplementationVersion();
             return new String[] {"flows4j " + (v != null ? v : "unknown"), "Java " + Runtime.version()};
         }

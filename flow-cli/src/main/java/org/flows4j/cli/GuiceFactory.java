@@ -19,7 +19,8 @@ final class GuiceFactory implements CommandLine.IFactory {
 
     @Override
     public <K> K create(Class<K> type) throws Exception {
-        if (type.isAnnotationPresent(Command.class) && type.getPackageName().equals(getClass().getPackageName())) {
+        if (type.isAnnotationPresent(Command.class)
+                && type.getPackageName().equals(getClass().getPackageName())) {
             return injector.getInstance(type);
         }
         return CommandLine.defaultFactory().create(type);

@@ -12,11 +12,11 @@ import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.tools.InpaintMask;
 import org.flows4j.zoo.tools.Inpainting;
 import picocli.CommandLine.Command;
@@ -30,33 +30,57 @@ import picocli.CommandLine.Option;
  * report gives each image's {@code log p} at the noise start and after, in pixel-space nats and
  * bits per dimension.
  */
-@Command(name = "inpaint", sortOptions = false, description = {
-    "Fill in masked pixels by gradient ascent on log p(x) (NICE's inpainting).",
-    "Rows: original, masked (missing pixels in blue), result. Masks: top, bottom, odd, even, left, right, "
-            + "middle-v, middle-h, random75, random90. --json gives log p before and after per image."})
+@Command(
+        name = "inpaint",
+        sortOptions = false,
+        description = {
+            "Fill in masked pixels by gradient ascent on log p(x) (NICE's inpainting).",
+            "Rows: original, masked (missing pixels in blue), result. Masks: top, bottom, odd, even, left, right, "
+                    + "middle-v, middle-h, random75, random90. --json gives log p before and after per image."
+        })
 final class InpaintCommand extends PictureCommand {
 
     /** The most images one run inpaints: they are optimized together, so memory grows with them. */
     static final int MAX_INPAINTED = 64;
 
-    @Option(names = {"-m", "--mask"}, paramLabel = "M", required = true, order = 10,
-            description = "Which pixels are missing: top, bottom, odd, even, left, right, middle-v, middle-h, random75, "
-                    + "random90.")
+    @Option(
+            names = {"-m", "--mask"},
+            paramLabel = "M",
+            required = true,
+            order = 10,
+            description =
+                    "Which pixels are missing: top, bottom, odd, even, left, right, middle-v, middle-h, random75, "
+                            + "random90.")
     String mask;
 
-    @Option(names = "--iterations", paramLabel = "N", defaultValue = "300", order = 11,
+    @Option(
+            names = "--iterations",
+            paramLabel = "N",
+            defaultValue = "300",
+            order = 11,
             description = "Gradient steps (default: ${DEFAULT-VALUE}); NICE's step size 10 / (100 + i).")
     int iterations;
 
-    @Option(names = {"-n", "--n"}, paramLabel = "N", defaultValue = "6", order = 12,
+    @Option(
+            names = {"-n", "--n"},
+            paramLabel = "N",
+            defaultValue = "6",
+            order = 12,
             description = "Images, one row each (default: ${DEFAULT-VALUE}).")
     int n;
 
-    @Option(names = "--split", paramLabel = "test|validation|train", defaultValue = "test", order = 13,
+    @Option(
+            names = "--split",
+            paramLabel = "test|validation|train",
+            defaultValue = "test",
+            order = 13,
             description = "Where the images come from (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--label", paramLabel = "NAME", order = 14,
+    @Option(
+            names = "--label",
+            paramLabel = "NAME",
+            order = 14,
             description = "For a class-conditional model: inpaint every image as this class, maximizing "
                     + "log p(x | label) (default: each image's own label).")
     String label;
@@ -123,7 +147,8 @@ final class InpaintCommand extends PictureCommand {
             Tensor x = images.batch(backend, model.dtype(), chosen).add(0.5);
             Tensor context = imageContext(model, images, chosen, label, backend);
             original = x.toDoubleArray();
-            originalLogProb = Autodiff.noGrad(() -> model.flow().logProb(x, context).toDoubleArray());
+            originalLogProb =
+                    Autodiff.noGrad(() -> model.flow().logProb(x, context).toDoubleArray());
             out = Inpainting.inpaint(model.flow(), x, context, known, iterations, RandomSource.seeded(seed + 2));
             result = out.result().toDoubleArray();
         }
@@ -149,8 +174,13 @@ final class InpaintCommand extends PictureCommand {
                 changed++;
             }
         }
-        grid.title(String.format(Locale.ROOT, "%s inpainting: mask %s (%.0f%% missing), %d steps", model.spec(),
-                which.label(), 100.0 * missing / known.length, iterations));
+        grid.title(String.format(
+                Locale.ROOT,
+                "%s inpainting: mask %s (%.0f%% missing), %d steps",
+                model.spec(),
+                which.label(),
+                100.0 * missing / known.length,
+                iterations));
 
         double bitsScale = 1 / (per * Math.log(2));
         double meanBefore = 0;
@@ -195,12 +225,30 @@ final class InpaintCommand extends PictureCommand {
         r.put("nan_pixels", countNaN(result));
         write(r, grid, file);
         r.put("seconds", Runs.round((System.nanoTime() - started) / 1e9, 3));
-        r.line(String.format(Locale.ROOT, "inpainted %d %s %s images with %s (step %d): mask %s (%.0f%% of pixels "
-                + "missing), %d steps, in %s on %s", count, dataset.name(), split, model.spec(), info().metadata().step(),
-                which.label(), 100.0 * missing / known.length, iterations, seconds(started), backend.name()));
-        r.line(String.format(Locale.ROOT, "mean log p(x): %.2f nats (%.4f bits/dim) at the noise start -> %.2f nats "
-                + "(%.4f bits/dim) inpainted; the originals: %.2f nats (%.4f bits/dim)", meanBefore,
-                -meanBefore * bitsScale, meanAfter, -meanAfter * bitsScale, meanOriginal, -meanOriginal * bitsScale));
+        r.line(String.format(
+                Locale.ROOT,
+                "inpainted %d %s %s images with %s (step %d): mask %s (%.0f%% of pixels "
+                        + "missing), %d steps, in %s on %s",
+                count,
+                dataset.name(),
+                split,
+                model.spec(),
+                info().metadata().step(),
+                which.label(),
+                100.0 * missing / known.length,
+                iterations,
+                seconds(started),
+                backend.name()));
+        r.line(String.format(
+                Locale.ROOT,
+                "mean log p(x): %.2f nats (%.4f bits/dim) at the noise start -> %.2f nats "
+                        + "(%.4f bits/dim) inpainted; the originals: %.2f nats (%.4f bits/dim)",
+                meanBefore,
+                -meanBefore * bitsScale,
+                meanAfter,
+                -meanAfter * bitsScale,
+                meanOriginal,
+                -meanOriginal * bitsScale));
         if (meanAfter < meanBefore) {
             // Projected gradient ascent with NICE's fixed step schedule can overshoot on a sharp
             // model; say so rather than let the picture pass for a result.

@@ -10,11 +10,11 @@ import java.util.Map;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.tools.Interpolation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,24 +25,43 @@ import picocli.CommandLine.Option;
  * {@code t} from 0 (the first image) to 1 (the second). The report says whether the endpoints
  * decode back to the inputs, which they do up to the dtype's rounding.
  */
-@Command(name = "interpolate", sortOptions = false, description = {
-    "Interpolate between held-out images in latent space: one row per pair, t from 0 to 1.",
-    "Pairs are drawn at random (--seed) from the split; the endpoints decode back to the two images."})
+@Command(
+        name = "interpolate",
+        sortOptions = false,
+        description = {
+            "Interpolate between held-out images in latent space: one row per pair, t from 0 to 1.",
+            "Pairs are drawn at random (--seed) from the split; the endpoints decode back to the two images."
+        })
 final class InterpolateCommand extends PictureCommand {
 
-    @Option(names = "--pairs", paramLabel = "P", defaultValue = "4", order = 10,
+    @Option(
+            names = "--pairs",
+            paramLabel = "P",
+            defaultValue = "4",
+            order = 10,
             description = "Pairs of images, one row each (default: ${DEFAULT-VALUE}).")
     int pairs;
 
-    @Option(names = "--steps", paramLabel = "S", defaultValue = "8", order = 11,
+    @Option(
+            names = "--steps",
+            paramLabel = "S",
+            defaultValue = "8",
+            order = 11,
             description = "Images per row, both ends included (default: ${DEFAULT-VALUE}, at least 2).")
     int steps;
 
-    @Option(names = "--split", paramLabel = "test|validation|train", defaultValue = "test", order = 12,
+    @Option(
+            names = "--split",
+            paramLabel = "test|validation|train",
+            defaultValue = "test",
+            order = 12,
             description = "Where the images come from (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--label", paramLabel = "NAME", order = 13,
+    @Option(
+            names = "--label",
+            paramLabel = "NAME",
+            order = 13,
             description = "For a class-conditional model: encode and decode every image as this class (default: "
                     + "each image as its own label, the context moving from one to the other along the path).")
     String label;
@@ -110,9 +129,10 @@ final class InterpolateCommand extends PictureCommand {
                 double at1 = x[(p * steps + steps - 1) * per + k];
                 double ea = Math.abs(at0 - (a[p * per + k] + 0.5));
                 double eb = Math.abs(at1 - (b[p * per + k] + 0.5));
-                maxError = Math.max(maxError, Double.isNaN(ea) || Double.isNaN(eb) ? Double.POSITIVE_INFINITY
-                        : Math.max(ea, eb));
-                reproduced &= ImageGrid.grey(at0) == (int) a[p * per + k] && ImageGrid.grey(at1) == (int) b[p * per + k];
+                maxError = Math.max(
+                        maxError, Double.isNaN(ea) || Double.isNaN(eb) ? Double.POSITIVE_INFINITY : Math.max(ea, eb));
+                reproduced &=
+                        ImageGrid.grey(at0) == (int) a[p * per + k] && ImageGrid.grey(at1) == (int) b[p * per + k];
             }
         }
 
@@ -158,11 +178,22 @@ final class InterpolateCommand extends PictureCommand {
         r.put("nan_pixels", countNaN(x));
         write(r, grid, file);
         r.put("seconds", Runs.round((System.nanoTime() - started) / 1e9, 3));
-        r.line(String.format(Locale.ROOT, "%d interpolations of %d steps between %s %s images with %s (step %d), in %s "
-                + "on %s", pairs, steps, dataset.name(), split, model.spec(), info().metadata().step(), seconds(started),
+        r.line(String.format(
+                Locale.ROOT,
+                "%d interpolations of %d steps between %s %s images with %s (step %d), in %s " + "on %s",
+                pairs,
+                steps,
+                dataset.name(),
+                split,
+                model.spec(),
+                info().metadata().step(),
+                seconds(started),
                 backend.name()));
-        r.line(String.format(Locale.ROOT, "endpoints %s the inputs (largest difference %.3g pixel levels before "
-                + "flooring)", reproduced ? "reproduce" : "do NOT reproduce", maxError));
+        r.line(String.format(
+                Locale.ROOT,
+                "endpoints %s the inputs (largest difference %.3g pixel levels before " + "flooring)",
+                reproduced ? "reproduce" : "do NOT reproduce",
+                maxError));
         r.line("wrote " + file + "  (" + pairs + " x " + steps + " grid)");
         return r;
     }

@@ -19,8 +19,7 @@ final class JsonWriter {
 
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
-    private JsonWriter() {
-    }
+    private JsonWriter() {}
 
     /** The value as compact JSON text. */
     static String write(Object value) {

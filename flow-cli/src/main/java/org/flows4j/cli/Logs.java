@@ -92,7 +92,8 @@ final class Logs implements AutoCloseable {
                     // a message that is not a MessageFormat pattern is printed as it came
                 }
             }
-            String level = r.getLevel().intValue() >= Level.SEVERE.intValue() ? "error"
+            String level = r.getLevel().intValue() >= Level.SEVERE.intValue()
+                    ? "error"
                     : r.getLevel().intValue() >= Level.WARNING.intValue() ? "warning" : "info";
             String where = verbose && r.getLoggerName() != null ? " [" + r.getLoggerName() + "]" : "";
             synchronized (err) {

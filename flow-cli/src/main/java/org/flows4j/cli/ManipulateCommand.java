@@ -10,11 +10,11 @@ import java.util.Map;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.tools.AttributeManipulation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,38 +25,71 @@ import picocli.CommandLine.Option;
  * a split; each row takes an image of label A and decodes its latent moved by {@code alpha}
  * times the direction, one column per alpha.
  */
-@Command(name = "manipulate", sortOptions = false, description = {
-    "Move images along the latent direction from one label to another (Glow's figure 6).",
-    "The direction is mean z(to) - mean z(from) over the split; each row is an image of the from-label moved by "
-            + "each alpha. Labels are class indices or names (case-insensitive), e.g. sneaker, bag, 7."})
+@Command(
+        name = "manipulate",
+        sortOptions = false,
+        description = {
+            "Move images along the latent direction from one label to another (Glow's figure 6).",
+            "The direction is mean z(to) - mean z(from) over the split; each row is an image of the from-label moved by "
+                    + "each alpha. Labels are class indices or names (case-insensitive), e.g. sneaker, bag, 7."
+        })
 final class ManipulateCommand extends PictureCommand {
 
-    @Option(names = "--from-label", paramLabel = "A", required = true, order = 10,
+    @Option(
+            names = "--from-label",
+            paramLabel = "A",
+            required = true,
+            order = 10,
             description = "The label the direction starts from, and of the images moved: an index or a class name.")
     String fromLabel;
 
-    @Option(names = "--to-label", paramLabel = "B", required = true, order = 11,
+    @Option(
+            names = "--to-label",
+            paramLabel = "B",
+            required = true,
+            order = 11,
             description = "The label the direction points to.")
     String toLabel;
 
-    @Option(names = "--alphas", paramLabel = "A", split = ",", defaultValue = "-1,-0.5,0,0.5,1", order = 12,
+    @Option(
+            names = "--alphas",
+            paramLabel = "A",
+            split = ",",
+            defaultValue = "-1,-0.5,0,0.5,1",
+            order = 12,
             description = "How far along the direction, one column each (default: ${DEFAULT-VALUE}); 0 is the image "
                     + "itself, 1 adds the whole difference of the means.")
     double[] alphas;
 
-    @Option(names = {"-n", "--n"}, paramLabel = "N", defaultValue = "4", order = 13,
+    @Option(
+            names = {"-n", "--n"},
+            paramLabel = "N",
+            defaultValue = "4",
+            order = 13,
             description = "Images of the from-label, one row each (default: ${DEFAULT-VALUE}).")
     int n;
 
-    @Option(names = "--split", paramLabel = "test|validation|train", defaultValue = "test", order = 14,
+    @Option(
+            names = "--split",
+            paramLabel = "test|validation|train",
+            defaultValue = "test",
+            order = 14,
             description = "The split the direction and the images come from (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", order = 15,
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "0",
+            order = 15,
             description = "Use only the split's first N images (default: all).")
     int limit;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "256", order = 16,
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
+            defaultValue = "256",
+            order = 16,
             description = "Images encoded per batch for the means (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -74,8 +107,8 @@ final class ManipulateCommand extends PictureCommand {
     @SuppressWarnings("try") // the scope is opened for its close()
     Report execute() {
         if (n < 1 || batch < 1 || limit < 0) {
-            throw new UsageException("--n and --batch must be at least 1 and --limit >= 0; got " + n + ", " + batch
-                    + " and " + limit);
+            throw new UsageException(
+                    "--n and --batch must be at least 1 and --limit >= 0; got " + n + ", " + batch + " and " + limit);
         }
         if (alphas.length == 0) {
             throw new UsageException("--alphas needs at least one value");
@@ -116,8 +149,9 @@ final class ManipulateCommand extends PictureCommand {
         }
         ofFrom.removeIf(i -> i < 0);
         if (ofFrom.isEmpty() || toCount == 0) {
-            throw new UsageException("the " + split + " split of " + dataset.name() + (limit > 0 ? " (first " + limit
-                    + ")" : "") + " has no image of " + describe(ofFrom.isEmpty() ? from : to, names));
+            throw new UsageException(
+                    "the " + split + " split of " + dataset.name() + (limit > 0 ? " (first " + limit + ")" : "")
+                            + " has no image of " + describe(ofFrom.isEmpty() ? from : to, names));
         }
         int[] pick = choose(ofFrom.size(), n, seed);
         int[] chosen = new int[pick.length];
@@ -131,11 +165,15 @@ final class ManipulateCommand extends PictureCommand {
         try (MemoryScope scope = MemoryScope.open()) {
             // A class-conditional model encodes every image given its own label and decodes the
             // moved latents given the same label: only the latent moves.
-            Tensor d = AttributeManipulation.direction(model.flow(), images, from, to, backend, model.dtype(), batch,
-                    model.conditioning());
+            Tensor d = AttributeManipulation.direction(
+                    model.flow(), images, from, to, backend, model.dtype(), batch, model.conditioning());
             directionNorm = Math.sqrt(d.square().sum().item());
-            Tensor moved = AttributeManipulation.manipulate(model.flow(), images.batch(backend, model.dtype(), chosen),
-                    imageContext(model, images, chosen, null, backend), d, alphas);
+            Tensor moved = AttributeManipulation.manipulate(
+                    model.flow(),
+                    images.batch(backend, model.dtype(), chosen),
+                    imageContext(model, images, chosen, null, backend),
+                    d,
+                    alphas);
             x = moved.toDoubleArray();
         }
 
@@ -149,8 +187,8 @@ final class ManipulateCommand extends PictureCommand {
             rowNames.add("#" + i);
         }
         grid.rowLabels(rowNames);
-        grid.title(names.get(from) + " \u2192 " + names.get(to) + "  (" + model.spec() + ", " + split
-                + " split means)");
+        grid.title(
+                names.get(from) + " \u2192 " + names.get(to) + "  (" + model.spec() + ", " + split + " split means)");
 
         Report r = report(backend, model, dataset.name());
         r.put("split", split);
@@ -174,11 +212,24 @@ final class ManipulateCommand extends PictureCommand {
         r.put("nan_pixels", countNaN(x));
         write(r, grid, file);
         r.put("seconds", Runs.round((System.nanoTime() - started) / 1e9, 3));
-        r.line(String.format(Locale.ROOT, "%s -> %s on %s %s (%d and %d images) with %s (step %d): %d images moved "
-                + "by %d alphas, in %s on %s", names.get(from), names.get(to), dataset.name(), split, ofFrom.size(),
-                toCount, model.spec(), info().metadata().step(), count, alphas.length, seconds(started), backend.name()));
-        r.line("wrote " + file + "  (rows: images of " + names.get(from) + "; columns: alpha " + String.join(", ",
-                ImageGrid.numberLabels("", alphas)) + ")");
+        r.line(String.format(
+                Locale.ROOT,
+                "%s -> %s on %s %s (%d and %d images) with %s (step %d): %d images moved "
+                        + "by %d alphas, in %s on %s",
+                names.get(from),
+                names.get(to),
+                dataset.name(),
+                split,
+                ofFrom.size(),
+                toCount,
+                model.spec(),
+                info().metadata().step(),
+                count,
+                alphas.length,
+                seconds(started),
+                backend.name()));
+        r.line("wrote " + file + "  (rows: images of " + names.get(from) + "; columns: alpha "
+                + String.join(", ", ImageGrid.numberLabels("", alphas)) + ")");
         return r;
     }
 
@@ -235,7 +286,8 @@ final class ManipulateCommand extends PictureCommand {
     }
 
     private static String describe(int label, List<String> names) {
-        return names.get(label).equals(Integer.toString(label)) ? "label " + label
+        return names.get(label).equals(Integer.toString(label))
+                ? "label " + label
                 : "label " + label + " (" + names.get(label) + ")";
     }
 

@@ -11,8 +11,12 @@ import org.flows4j.zoo.models.ModelFactory;
 import picocli.CommandLine.Command;
 
 /** {@code flows4j models}: every model family and preset, plugins' included. */
-@Command(name = "models", description = {"List the model families and their presets.",
-    "--model takes FAMILY[:PRESET]; without a preset, the family's default (marked) is used."})
+@Command(
+        name = "models",
+        description = {
+            "List the model families and their presets.",
+            "--model takes FAMILY[:PRESET]; without a preset, the family's default (marked) is used."
+        })
 final class ModelsCommand extends ZooCommand {
 
     private final Zoo zoo;
@@ -31,7 +35,8 @@ final class ModelsCommand extends ZooCommand {
             for (String preset : f.presets()) {
                 boolean isDefault = preset.equals(f.defaultPreset());
                 String spec = f.family() + ":" + preset;
-                r.line(String.format(Locale.ROOT, "%-16s %s%s", spec, f.describe(preset), isDefault ? " (default)" : ""));
+                r.line(String.format(
+                        Locale.ROOT, "%-16s %s%s", spec, f.describe(preset), isDefault ? " (default)" : ""));
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", spec);
                 row.put("family", f.family());

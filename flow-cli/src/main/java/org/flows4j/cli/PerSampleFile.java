@@ -23,8 +23,7 @@ import org.flows4j.zoo.train.RowScores;
  */
 final class PerSampleFile {
 
-    private PerSampleFile() {
-    }
+    private PerSampleFile() {}
 
     @SuppressWarnings("try") // the scope is opened for its close()
     static void write(Path file, ZooModel model, DataSplit split, int batch, long noiseSeed) {

@@ -8,15 +8,15 @@ import java.util.Locale;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Flow;
-import org.flows4j.api.tensor.Tensor;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.Tensor;
+import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.train.ZooCheckpoints;
 import picocli.CommandLine.Option;
 
@@ -30,28 +30,48 @@ abstract class PictureCommand extends ZooCommand {
 
     final Zoo zoo;
 
-    @Option(names = {"-c", "--checkpoint"}, paramLabel = "F", required = true, order = 1,
+    @Option(
+            names = {"-c", "--checkpoint"},
+            paramLabel = "F",
+            required = true,
+            order = 1,
             description = "The checkpoint (a zoo model: it is rebuilt from the checkpoint's metadata).")
     Path checkpoint;
 
-    @Option(names = {"-d", "--data"}, paramLabel = "D", order = 2,
+    @Option(
+            names = {"-d", "--data"},
+            paramLabel = "D",
+            order = 2,
             description = "Data set (default: the one the checkpoint was trained on).")
     String data;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", order = 3,
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            order = 3,
             description = "Where the data set's files are (default: its own).")
     Path dataDir;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", order = 50,
+    @Option(
+            names = {"-o", "--out"},
+            paramLabel = "FILE.png",
+            order = 50,
             description = "The picture to write (default: ${COMMAND-NAME}.png).")
     Path out;
 
-    @Option(names = "--raw-weights", negatable = false, order = 52,
+    @Option(
+            names = "--raw-weights",
+            negatable = false,
+            order = 52,
             description = "Use the trained weights even when the checkpoint holds moving averages (EMA), which are "
                     + "used by default.")
     boolean rawWeights;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", order = 51,
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            defaultValue = "0",
+            order = 51,
             description = "Seed of the picture's randomness (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -78,8 +98,8 @@ abstract class PictureCommand extends ZooCommand {
     Path outFile() {
         Path file = out != null ? out : Path.of(name() + ".png");
         if (Files.isDirectory(file)) {
-            throw new UsageException("--out " + file + " is a directory; give a file name, such as "
-                    + file.resolve(name() + ".png"));
+            throw new UsageException(
+                    "--out " + file + " is a directory; give a file name, such as " + file.resolve(name() + ".png"));
         }
         if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw new UsageException("--out " + file + ": pictures are written as PNG; give a name ending in .png");
@@ -145,9 +165,12 @@ abstract class PictureCommand extends ZooCommand {
         Shape e = model.eventShape();
         if (model.kind() != Dataset.Kind.IMAGE_8BIT || e.rank() != 3) {
             throw new UsageException("flows4j " + name() + " works on image models; " + checkpoint + " holds "
-                    + model.spec() + " for samples of shape " + e + " (" + model.kind().name().toLowerCase(Locale.ROOT)
-                    + ")" + (e.equals(Shape.of(2)) ? "; for 2-D models, flows4j train writes density.png and samples.png"
-                    : ""));
+                    + model.spec() + " for samples of shape " + e + " ("
+                    + model.kind().name().toLowerCase(Locale.ROOT)
+                    + ")"
+                    + (e.equals(Shape.of(2))
+                            ? "; for 2-D models, flows4j train writes density.png and samples.png"
+                            : ""));
         }
         if (e.dim(0) != 1 && e.dim(0) != 3) {
             throw new UsageException("flows4j " + name() + " draws grey (1 channel) or RGB (3 channel) images; "
@@ -165,8 +188,9 @@ abstract class PictureCommand extends ZooCommand {
         Conditioning conditioning = model.conditioning();
         if (conditioning.source() != Conditioning.Source.LABEL) {
             throw new UsageException("--label: " + model.spec() + " is not conditioned on class labels"
-                    + (conditioning.isConditional() ? "; it takes context columns " + conditioning.names()
-                    + ": give --context" : " (it is unconditional): leave --label out"));
+                    + (conditioning.isConditional()
+                            ? "; it takes context columns " + conditioning.names() + ": give --context"
+                            : " (it is unconditional): leave --label out"));
         }
         try {
             return conditioning.oneHot(backend, model.dtype(), conditioning.labelIndex(label));
@@ -194,10 +218,13 @@ abstract class PictureCommand extends ZooCommand {
         try {
             return conditioning.context(split, indices, backend, model.dtype());
         } catch (IllegalArgumentException e) {
-            throw new UsageException(model.spec() + " is conditioned on " + conditioning.source().option() + "s "
-                    + conditioning.names() + ", but the images have none to give it (" + e.getMessage() + ")"
-                    + (conditioning.source() == Conditioning.Source.LABEL ? ": give --label, one of "
-                    + String.join(", ", conditioning.names()) : ""), e);
+            throw new UsageException(
+                    model.spec() + " is conditioned on " + conditioning.source().option() + "s "
+                            + conditioning.names() + ", but the images have none to give it (" + e.getMessage() + ")"
+                            + (conditioning.source() == Conditioning.Source.LABEL
+                                    ? ": give --label, one of " + String.join(", ", conditioning.names())
+                                    : ""),
+                    e);
         }
     }
 

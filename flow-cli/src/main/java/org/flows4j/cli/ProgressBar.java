@@ -44,8 +44,8 @@ final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public synchronized void onStep(int epoch, long step, long totalSteps, double stepLoss, double bitsPerDim,
-                                    double stepsPerSecond) {
+    public synchronized void onStep(
+            int epoch, long step, long totalSteps, double stepLoss, double bitsPerDim, double stepsPerSecond) {
         loss = Double.isNaN(loss) || !Double.isFinite(stepLoss) ? stepLoss : loss + SMOOTHING * (stepLoss - loss);
         bits = Double.isNaN(bits) || !Double.isFinite(bitsPerDim) ? bitsPerDim : bits + SMOOTHING * (bitsPerDim - bits);
         long now = System.nanoTime();
@@ -74,8 +74,12 @@ final class ProgressBar implements ProgressListener {
     public synchronized void onEvaluation(long step, Duration trainingTime, EvalResult result) {
         validation = result;
         if (verbose) {
-            message(String.format(Locale.ROOT, "step %d (%s of training): validation NLL %s", step,
-                    duration(trainingTime.toMillis() / 1e3), describe(result)));
+            message(String.format(
+                    Locale.ROOT,
+                    "step %d (%s of training): validation NLL %s",
+                    step,
+                    duration(trainingTime.toMillis() / 1e3),
+                    describe(result)));
         }
     }
 
@@ -113,12 +117,15 @@ final class ProgressBar implements ProgressListener {
 
     private String line(int epoch, long step, long total, double rate) {
         boolean timed = budget != null;
-        double f = timed ? Math.min(1, (double) used.toNanos() / budget.toNanos())
+        double f = timed
+                ? Math.min(1, (double) used.toNanos() / budget.toNanos())
                 : total > 0 ? Math.min(1, (double) step / total) : 0;
         int filled = (int) Math.round(f * WIDTH);
         StringBuilder b = new StringBuilder();
-        b.append(timed ? String.format(Locale.ROOT, "epoch %d  step %d [", epoch, step)
-                : String.format(Locale.ROOT, "epoch %d  step %d/%d [", epoch, step, total));
+        b.append(
+                timed
+                        ? String.format(Locale.ROOT, "epoch %d  step %d [", epoch, step)
+                        : String.format(Locale.ROOT, "epoch %d  step %d/%d [", epoch, step, total));
         b.append("=".repeat(Math.max(0, filled - 1))).append(filled > 0 ? (filled == WIDTH ? "=" : ">") : "");
         b.append(" ".repeat(WIDTH - filled)).append(String.format(Locale.ROOT, "] %3d%%", Math.round(100 * f)));
         b.append(String.format(Locale.ROOT, "  loss %.4f", loss));
@@ -127,8 +134,10 @@ final class ProgressBar implements ProgressListener {
         }
         // The first steps include class loading and JIT compilation: their rate says nothing.
         if (step >= WARM_STEPS && rate > 0 && Double.isFinite(rate)) {
-            b.append(rate >= 10 ? String.format(Locale.ROOT, "  %.0f steps/s", rate)
-                    : String.format(Locale.ROOT, "  %.2f steps/s", rate));
+            b.append(
+                    rate >= 10
+                            ? String.format(Locale.ROOT, "  %.0f steps/s", rate)
+                            : String.format(Locale.ROOT, "  %.2f steps/s", rate));
             if (!timed) {
                 b.append("  ETA ").append(duration((total - step) / rate));
             }
@@ -137,9 +146,10 @@ final class ProgressBar implements ProgressListener {
             b.append("  left ").append(duration(Math.max(0, budget.minus(used).toMillis()) / 1e3));
         }
         if (validation != null) {
-            b.append(validation.hasBitsPerDim()
-                    ? String.format(Locale.ROOT, "  val %.3f bits/dim", validation.bitsPerDim())
-                    : String.format(Locale.ROOT, "  val NLL %.4f", validation.nllNats()));
+            b.append(
+                    validation.hasBitsPerDim()
+                            ? String.format(Locale.ROOT, "  val %.3f bits/dim", validation.bitsPerDim())
+                            : String.format(Locale.ROOT, "  val NLL %.4f", validation.nllNats()));
         }
         return b.toString();
     }
@@ -150,7 +160,8 @@ final class ProgressBar implements ProgressListener {
             return "?";
         }
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 

@@ -9,11 +9,11 @@ import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.Evaluator;
 import org.flows4j.zoo.train.TrainConfig;
@@ -28,14 +28,19 @@ import picocli.CommandLine.Option;
  * default backend, in well under a minute; prints the held-out NLL and writes the pictures and
  * the checkpoint.
  */
-@Command(name = "quickstart", sortOptions = false, description = {
-    "Train realnvp:2d on two moons in under a minute; write pictures and a checkpoint.",
-    "Seed 0, float32, the default backend. Prints the held-out NLL (test split) and writes density.png, "
-            + "samples.png, loss.png and last.safetensors to --out."})
+@Command(
+        name = "quickstart",
+        sortOptions = false,
+        description = {
+            "Train realnvp:2d on two moons in under a minute; write pictures and a checkpoint.",
+            "Seed 0, float32, the default backend. Prints the held-out NLL (test split) and writes density.png, "
+                    + "samples.png, loss.png and last.safetensors to --out."
+        })
 final class QuickstartCommand extends ZooCommand {
 
     /** Steps of the default run: measured to reach a good NLL in well under a minute on 2 cores. */
     static final long DEFAULT_STEPS = 2500;
+
     static final String MODEL = "realnvp:2d";
     static final String DATA = "two-moons";
     static final int BATCH = 256;
@@ -47,20 +52,31 @@ final class QuickstartCommand extends ZooCommand {
 
     private final Zoo zoo;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "" + DEFAULT_STEPS,
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            defaultValue = "" + DEFAULT_STEPS,
             description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "flows4j-out",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            defaultValue = "flows4j-out",
             description = "Where the pictures and the checkpoint go (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--force", negatable = false,
+    @Option(
+            names = "--force",
+            negatable = false,
             description = "Replace a checkpoint in --out that another command (train) wrote; an earlier quickstart's "
                     + "output is replaced without it.")
     boolean force;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            defaultValue = "0",
             description = "Seed of the data, the initialization and the batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -95,8 +111,12 @@ final class QuickstartCommand extends ZooCommand {
         }
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel model = Runs.build(zoo, spec, data, backend, DType.FLOAT32, seed, Map.of());
-        TrainConfig config = TrainConfig.defaults(out).withSeed(seed).withSteps(steps).withBatchSize(BATCH)
-                .withLearningRate(LEARNING_RATE).withWarmupSteps((int) Math.min(200, Math.max(1, steps / 10)));
+        TrainConfig config = TrainConfig.defaults(out)
+                .withSeed(seed)
+                .withSteps(steps)
+                .withBatchSize(BATCH)
+                .withLearningRate(LEARNING_RATE)
+                .withWarmupSteps((int) Math.min(200, Math.max(1, steps / 10)));
         ProgressBar bar = new ProgressBar(terminal, common.verbose);
         LossHistory history = new LossHistory(bar);
         ZooTrainer trainer = new ZooTrainer(model, data, config, history).checkpointMetadata(Runs.COMMAND_KEY, NAME);
@@ -112,14 +132,20 @@ final class QuickstartCommand extends ZooCommand {
 
         Report r = new Report();
         Runs.putModel(r, "quickstart", backend, model, data.name());
-        r.line(String.format(Locale.ROOT, "%s on %s: %d steps in %s on %s (float32)", model.spec(), data.name(),
-                result.steps(), Runs.seconds(seconds), backend.name()));
+        r.line(String.format(
+                Locale.ROOT,
+                "%s on %s: %d steps in %s on %s (float32)",
+                model.spec(),
+                data.name(),
+                result.steps(),
+                Runs.seconds(seconds),
+                backend.name()));
         Map<String, Object> files = new LinkedHashMap<>();
         if (!result.stopped()) {
             EvalResult test = Evaluator.evaluate(model, data.test(), EVAL_BATCH, RandomSource.seeded(seed + 2));
             Runs.putEval(r, "test", test);
-            r.line(String.format(Locale.ROOT, "held-out NLL: %.4f nats per example (test split, n=%d)",
-                    test.nllNats(), test.n()));
+            r.line(String.format(
+                    Locale.ROOT, "held-out NLL: %.4f nats per example (test split, n=%d)", test.nllNats(), test.n()));
             files.putAll(Runs.pictures(model, data, out, seed + 3));
             r.line("wrote " + files.get("density") + "  (heat map of log p(x) with the test points)");
             r.line("wrote " + files.get("samples") + "  (the test points beside as many model samples)");

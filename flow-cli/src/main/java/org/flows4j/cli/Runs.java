@@ -9,6 +9,9 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
+import org.flows4j.cli.plot.FlowPlots;
+import org.flows4j.cli.plot.LossHistory;
+import org.flows4j.cli.plot.LossPlot;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.io.Checkpoints;
@@ -19,9 +22,6 @@ import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.FlowPlots;
-import org.flows4j.cli.plot.LossHistory;
-import org.flows4j.cli.plot.LossPlot;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.RunDirectory;
 import org.flows4j.zoo.train.RunDirectoryLockedException;
@@ -38,6 +38,7 @@ final class Runs {
     static final String DENSITY_PNG = "density.png";
     /** The picture of samples beside the data, in the output directory. */
     static final String SAMPLES_PNG = "samples.png";
+
     static final int SAMPLES_SHOWN = 2000;
     /** The picture of the training and validation losses, beside the checkpoint. */
     static final String LOSS_PNG = "loss.png";
@@ -68,8 +69,8 @@ final class Runs {
         try {
             CheckpointInfo info = Checkpoints.readInfo(file);
             String by = info.metadata().extra().get(COMMAND_KEY);
-            return " (" + info.metadata().modelSpec() + ", step " + info.metadata().step()
-                    + (by != null ? ", written by flows4j " + by : "") + ")";
+            return " (" + info.metadata().modelSpec() + ", step "
+                    + info.metadata().step() + (by != null ? ", written by flows4j " + by : "") + ")";
         } catch (RuntimeException unreadable) {
             return "";
         }
@@ -124,8 +125,7 @@ final class Runs {
         }
     }
 
-    private Runs() {
-    }
+    private Runs() {}
 
     /** Parses {@code family[:preset]}, fills in the default preset, and checks both exist. */
     static ModelSpec modelSpec(Zoo zoo, String text) {
@@ -156,17 +156,36 @@ final class Runs {
      * Builds a fresh model for the data. The factory's {@link IllegalArgumentException} (an
      * unknown option, data the family cannot model) is the user's to fix: a usage error.
      */
-    static ZooModel build(Zoo zoo, ModelSpec spec, Dataset data, Backend backend, DType dtype, long seed,
-                          Map<String, String> options) {
+    static ZooModel build(
+            Zoo zoo,
+            ModelSpec spec,
+            Dataset data,
+            Backend backend,
+            DType dtype,
+            long seed,
+            Map<String, String> options) {
         return build(zoo, spec, data, backend, dtype, seed, options, org.flows4j.zoo.models.Conditioning.none());
     }
 
     /** {@link #build(Zoo, ModelSpec, Dataset, Backend, DType, long, Map)} of a conditional model. */
-    static ZooModel build(Zoo zoo, ModelSpec spec, Dataset data, Backend backend, DType dtype, long seed,
-                          Map<String, String> options, org.flows4j.zoo.models.Conditioning conditioning) {
+    static ZooModel build(
+            Zoo zoo,
+            ModelSpec spec,
+            Dataset data,
+            Backend backend,
+            DType dtype,
+            long seed,
+            Map<String, String> options,
+            org.flows4j.zoo.models.Conditioning conditioning) {
         try {
-            return zoo.model(spec).build(new ModelRequest(spec.preset(), data.eventShape(), data.kind(),
-                    BuildContext.of(backend, dtype, RandomSource.seeded(seed)), options, conditioning));
+            return zoo.model(spec)
+                    .build(new ModelRequest(
+                            spec.preset(),
+                            data.eventShape(),
+                            data.kind(),
+                            BuildContext.of(backend, dtype, RandomSource.seeded(seed)),
+                            options,
+                            conditioning));
         } catch (IllegalArgumentException e) {
             throw new UsageException(spec + " on " + data.name() + ": " + e.getMessage(), e);
         }
@@ -211,11 +230,20 @@ final class Runs {
         // given its test point's context, the density a mixture over some of them.
         org.flows4j.cli.plot.PlotContext given = org.flows4j.cli.plot.PlotContext.marginal(model, shown);
         String note = given.isNone() ? "" : " (" + given.description() + ")";
-        FlowPlots.density(model, data.test(), density, model.spec() + " density" + note + ", " + data.name()
-                + " test points", given);
-        FlowPlots.samples(model, shown, RandomSource.seeded(seed), samples,
-                data.name() + " (test split, n=" + shown.size() + ")", model.spec() + " samples (n=" + shown.size() + ")"
-                        + note, given);
+        FlowPlots.density(
+                model,
+                data.test(),
+                density,
+                model.spec() + " density" + note + ", " + data.name() + " test points",
+                given);
+        FlowPlots.samples(
+                model,
+                shown,
+                RandomSource.seeded(seed),
+                samples,
+                data.name() + " (test split, n=" + shown.size() + ")",
+                model.spec() + " samples (n=" + shown.size() + ")" + note,
+                given);
         Map<String, Path> files = new LinkedHashMap<>();
         files.put("density", density);
         files.put("samples", samples);
@@ -231,8 +259,12 @@ final class Runs {
     static Path lossPicture(ZooModel model, Dataset data, LossHistory history, Path dir, long resumedFrom) {
         Path file = dir.resolve(LOSS_PNG);
         boolean images = model.kind() == Dataset.Kind.IMAGE_8BIT;
-        String title = model.spec() + " on " + data.name() + (resumedFrom > 0 ? ", resumed at step " + resumedFrom : "");
-        LossPlot.write(history, file, title,
+        String title =
+                model.spec() + " on " + data.name() + (resumedFrom > 0 ? ", resumed at step " + resumedFrom : "");
+        LossPlot.write(
+                history,
+                file,
+                title,
                 images ? "NLL, nats per image (pixels scaled to [0, 1])" : "NLL, nats per example",
                 images ? LossPlot.SecondaryAxis.bitsPerDim(model.eventShape().size()) : null);
         return file;

@@ -11,13 +11,13 @@ import org.flows4j.api.flow.Flow;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
+import org.flows4j.cli.plot.FlowPlots;
+import org.flows4j.cli.plot.ImageGrid;
+import org.flows4j.cli.plot.SampleScatter;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.FlowPlots;
-import org.flows4j.cli.plot.ImageGrid;
-import org.flows4j.cli.plot.SampleScatter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,10 +28,14 @@ import picocli.CommandLine.Option;
  * model it writes the data beside the samples instead (a scatter; {@code --temperatures} does
  * not apply there).
  */
-@Command(name = "sample", sortOptions = false, description = {
-    "Draw samples from a checkpoint: a grid of images, or rows by temperature.",
-    "Decoded pixels are clamped to [0, 255] and floored. --temperatures draws one row per temperature from the "
-            + "same latent noise scaled by it (Glow's figure). For a 2-D model: the data beside the samples."})
+@Command(
+        name = "sample",
+        sortOptions = false,
+        description = {
+            "Draw samples from a checkpoint: a grid of images, or rows by temperature.",
+            "Decoded pixels are clamped to [0, 255] and floored. --temperatures draws one row per temperature from the "
+                    + "same latent noise scaled by it (Glow's figure). For a 2-D model: the data beside the samples."
+        })
 final class SampleCommand extends PictureCommand {
 
     /** Samples of an image grid without --temperatures: 8 x 8. */
@@ -45,25 +49,42 @@ final class SampleCommand extends PictureCommand {
     /** Samples drawn per pass through the flow: memory is bounded by this, not by {@code -n}. */
     static final int SAMPLE_BATCH = 64;
 
-    @Option(names = {"-n", "--n"}, paramLabel = "N", order = 10,
-            description = "Samples: in all (default: " + DEFAULT_IMAGES + " images, " + DEFAULT_POINTS + " 2-D points), "
-                    + "or per row with --temperatures (default: " + DEFAULT_PER_ROW + ").")
+    @Option(
+            names = {"-n", "--n"},
+            paramLabel = "N",
+            order = 10,
+            description = "Samples: in all (default: " + DEFAULT_IMAGES + " images, " + DEFAULT_POINTS
+                    + " 2-D points), " + "or per row with --temperatures (default: " + DEFAULT_PER_ROW + ").")
     Integer n;
 
-    @Option(names = {"-t", "--temperature"}, paramLabel = "T", order = 11,
+    @Option(
+            names = {"-t", "--temperature"},
+            paramLabel = "T",
+            order = 11,
             description = "Scale of the latent noise's standard deviation (default: 1, the model's own distribution).")
     Double temperature;
 
-    @Option(names = "--temperatures", paramLabel = "T", split = ",", order = 12,
+    @Option(
+            names = "--temperatures",
+            paramLabel = "T",
+            split = ",",
+            order = 12,
             description = "One row per temperature, all from the same noise, e.g. 0,0.25,0.6,0.7,0.8,0.9,1.0.")
     double[] temperatures;
 
-    @Option(names = "--label", paramLabel = "NAME", order = 13,
+    @Option(
+            names = "--label",
+            paramLabel = "NAME",
+            order = 13,
             description = "For a class-conditional model (trained with --condition label): draw this class, "
                     + "e.g. --label \"ankle boot\" (the checkpoint stores the class names).")
     String label;
 
-    @Option(names = "--context", paramLabel = "V", split = ",", order = 14,
+    @Option(
+            names = "--context",
+            paramLabel = "V",
+            split = ",",
+            order = 14,
             description = "For a model conditioned on context columns (trained with --condition context): draw "
                     + "given these values, one per column, e.g. --context 0.5,1. A 2-D model without it draws "
                     + "each point given a test point's context (the marginal).")
@@ -120,8 +141,9 @@ final class SampleCommand extends PictureCommand {
         }
         requireImages(model);
         if (n != null) {
-            requirePictureSize((long) n * temps.length, temperatures != null
-                    ? "--n " + n + " and " + temps.length + " --temperatures" : "--n " + n);
+            requirePictureSize(
+                    (long) n * temps.length,
+                    temperatures != null ? "--n " + n + " and " + temps.length + " --temperatures" : "--n " + n);
         }
         return grid(backend, model, file, temps, started);
     }
@@ -149,9 +171,11 @@ final class SampleCommand extends PictureCommand {
         }
         if (contextValues != null) {
             if (conditioning.source() != org.flows4j.zoo.models.Conditioning.Source.CONTEXT) {
-                throw new UsageException("--context: " + model.spec() + (conditioning.isConditional()
-                        ? " is class-conditional: give --label, one of " + String.join(", ", conditioning.names())
-                        : " is unconditional: leave --context out"));
+                throw new UsageException("--context: " + model.spec()
+                        + (conditioning.isConditional()
+                                ? " is class-conditional: give --label, one of "
+                                        + String.join(", ", conditioning.names())
+                                : " is unconditional: leave --context out"));
             }
             if (contextValues.length != conditioning.size()) {
                 throw new UsageException("--context: " + model.spec() + " takes " + conditioning.size() + " value"
@@ -169,7 +193,8 @@ final class SampleCommand extends PictureCommand {
                 throw new UsageException("--context draws a 2-D model's scatter; " + model.spec() + " models samples "
                         + "of shape " + model.eventShape() + ", which this command cannot draw");
             }
-            given = org.flows4j.cli.plot.PlotContext.of(contextValues,
+            given = org.flows4j.cli.plot.PlotContext.of(
+                    contextValues,
                     "given " + String.join(", ", conditioning.names()) + " = " + String.join(", ", shown));
             return;
         }
@@ -201,8 +226,13 @@ final class SampleCommand extends PictureCommand {
         if (rowsByTemperature) {
             grid.rowLabels(temperatureLabels);
         }
-        grid.title(String.format(Locale.ROOT, "%s samples%s, %s", model.spec(), label != null ? " of " + label : "",
-                rowsByTemperature ? "one row per temperature, same noise (seed " + seed + ")"
+        grid.title(String.format(
+                Locale.ROOT,
+                "%s samples%s, %s",
+                model.spec(),
+                label != null ? " of " + label : "",
+                rowsByTemperature
+                        ? "one row per temperature, same noise (seed " + seed + ")"
                         : temperatureLabels.get(0).replace(" ", "") + ", seed " + seed));
 
         Report r = report(backend, model, dataSpec());
@@ -219,9 +249,16 @@ final class SampleCommand extends PictureCommand {
         r.put("nan_pixels", nan);
         write(r, grid, file);
         r.put("seconds", Runs.round((System.nanoTime() - started) / 1e9, 3));
-        r.line(String.format(Locale.ROOT, "%d samples of %s (step %d)%s, seed %d, in %s on %s", count * temps.length,
-                model.spec(), info().metadata().step(), rowsByTemperature ? ", " + temps.length + " rows by temperature"
-                        : " at " + temperatureLabels.get(0), seed, seconds(started), backend.name()));
+        r.line(String.format(
+                Locale.ROOT,
+                "%d samples of %s (step %d)%s, seed %d, in %s on %s",
+                count * temps.length,
+                model.spec(),
+                info().metadata().step(),
+                rowsByTemperature ? ", " + temps.length + " rows by temperature" : " at " + temperatureLabels.get(0),
+                seed,
+                seconds(started),
+                backend.name()));
         r.line("wrote " + file + "  (" + rows + " x " + cols + " grid)");
         if (nan > 0) {
             // The picture is written, with those pixels marked, so the user can see them; the
@@ -245,8 +282,8 @@ final class SampleCommand extends PictureCommand {
 
     /** {@link #sampleRows(Flow, int, long, double[])} given a context ({@code [c]}, or null for none). */
     @SuppressWarnings("try") // the scopes are opened for their close()
-    static double[][] sampleRows(Flow flow, int count, long seed, double[] temps,
-                                 org.flows4j.api.tensor.Tensor context) {
+    static double[][] sampleRows(
+            Flow flow, int count, long seed, double[] temps, org.flows4j.api.tensor.Tensor context) {
         double[][] out = new double[temps.length][];
         try (Autodiff.NoGrad off = Autodiff.noGrad()) {
             for (int row = 0; row < temps.length; row++) {
@@ -257,7 +294,8 @@ final class SampleCommand extends PictureCommand {
                 for (int done = 0; done < count; done += SAMPLE_BATCH) {
                     int b = Math.min(SAMPLE_BATCH, count - done);
                     try (MemoryScope scope = MemoryScope.open()) {
-                        double[] part = flow.sample(b, context, source, temps[row]).toDoubleArray();
+                        double[] part =
+                                flow.sample(b, context, source, temps[row]).toDoubleArray();
                         if (all == null) {
                             all = new double[part.length / b * count];
                         }
@@ -279,16 +317,27 @@ final class SampleCommand extends PictureCommand {
             try {
                 given = org.flows4j.cli.plot.PlotContext.marginal(model, shown);
             } catch (IllegalArgumentException e) {
-                throw new UsageException(model.spec() + " is conditioned on " + model.conditioning().names() + " and "
-                        + dataset.name() + " gives no context to draw from (" + e.getMessage() + "): give "
-                        + (model.conditioning().source() == org.flows4j.zoo.models.Conditioning.Source.LABEL
-                        ? "--label" : "--context"), e);
+                throw new UsageException(
+                        model.spec() + " is conditioned on "
+                                + model.conditioning().names() + " and "
+                                + dataset.name() + " gives no context to draw from (" + e.getMessage() + "): give "
+                                + (model.conditioning().source() == org.flows4j.zoo.models.Conditioning.Source.LABEL
+                                        ? "--label"
+                                        : "--context"),
+                        e);
             }
         }
-        float[] xy = SampleScatter.write(model, shown, count, RandomSource.seeded(seed), t, file,
+        float[] xy = SampleScatter.write(
+                model,
+                shown,
+                count,
+                RandomSource.seeded(seed),
+                t,
+                file,
                 dataset.name() + " (test split, n=" + shown.size() + ")",
-                model.spec() + " samples (n=" + count + ", T=" + temp + (given.isNone() ? "" : ", "
-                        + given.description()) + ")", given);
+                model.spec() + " samples (n=" + count + ", T=" + temp
+                        + (given.isNone() ? "" : ", " + given.description()) + ")",
+                given);
         int nan = 0;
         double[] mean = new double[2];
         for (int i = 0; i < xy.length; i++) {
@@ -306,9 +355,17 @@ final class SampleCommand extends PictureCommand {
         r.put("nan_values", nan);
         r.put("file", file);
         r.put("seconds", Runs.round((System.nanoTime() - started) / 1e9, 3));
-        r.line(String.format(Locale.ROOT, "%d samples of %s (step %d) at T = %s%s, seed %d, in %s on %s", count,
-                model.spec(), info().metadata().step(), temp, given.isNone() ? "" : ", " + given.description(), seed,
-                seconds(started), backend.name()));
+        r.line(String.format(
+                Locale.ROOT,
+                "%d samples of %s (step %d) at T = %s%s, seed %d, in %s on %s",
+                count,
+                model.spec(),
+                info().metadata().step(),
+                temp,
+                given.isNone() ? "" : ", " + given.description(),
+                seed,
+                seconds(started),
+                backend.name()));
         r.line("wrote " + file + "  (the test points beside the samples)");
         if (nan > 0) {
             throw new IllegalStateException(nan + " of " + 2L * count + " sampled values are NaN (the points are "

@@ -18,23 +18,28 @@ final class StopGuard implements AutoCloseable {
     private final Thread hook;
 
     StopGuard(ZooTrainer trainer, Terminal terminal) {
-        hook = new Thread(() -> {
-            if (reported.getCount() == 0) {
-                return;
-            }
-            terminal.err().println();
-            terminal.err().println("flows4j: stopping after this step; writing the checkpoint (waiting at most "
-                    + WAIT_SECONDS + " s)");
-            terminal.err().flush();
-            trainer.requestStop();
-            try {
-                if (!reported.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    terminal.err().println("flows4j: gave up waiting for the checkpoint after " + WAIT_SECONDS + " s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "flows4j-stop");
+        hook = new Thread(
+                () -> {
+                    if (reported.getCount() == 0) {
+                        return;
+                    }
+                    terminal.err().println();
+                    terminal.err()
+                            .println("flows4j: stopping after this step; writing the checkpoint (waiting at most "
+                                    + WAIT_SECONDS + " s)");
+                    terminal.err().flush();
+                    trainer.requestStop();
+                    try {
+                        if (!reported.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                            terminal.err()
+                                    .println(
+                                            "flows4j: gave up waiting for the checkpoint after " + WAIT_SECONDS + " s");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "flows4j-stop");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 

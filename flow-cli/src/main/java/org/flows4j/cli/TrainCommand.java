@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
+import org.flows4j.cli.plot.FlowPlots;
+import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.optim.Adam;
 import org.flows4j.layers.optim.OptimizerConfig;
@@ -16,10 +18,9 @@ import org.flows4j.layers.optim.ScheduleConfig;
 import org.flows4j.layers.optim.Sgd;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
+import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.FlowPlots;
-import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.zoo.train.ConfigMismatchException;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.StopReason;
@@ -29,7 +30,6 @@ import org.flows4j.zoo.train.Trainer;
 import org.flows4j.zoo.train.TrainerConfig;
 import org.flows4j.zoo.train.ZooCheckpoints;
 import org.flows4j.zoo.train.ZooTrainer;
-import org.flows4j.zoo.models.Conditioning;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,15 +38,19 @@ import picocli.CommandLine.Option;
  * {@code flows4j train}: trains a zoo model on a data set, with a progress bar, a checkpoint
  * every epoch and on Ctrl-C, and {@code --resume} that continues a run exactly.
  */
-@Command(name = "train", sortOptions = false, description = {
-    "Train a model; checkpoints every epoch and on Ctrl-C; --resume continues exactly.",
-    "Maximum likelihood with Adam or SGD, a learning-rate schedule, gradient clipping and optionally a moving "
-            + "average of the weights (EMA). Writes OUT/last.safetensors every epoch, at the end and on Ctrl-C, and "
-            + "loss.png (train and validation curves); for 2-D data also density.png and samples.png.",
-    "--epochs, --steps and --minutes are totals counted from the start: to continue a run, --resume it with a "
-            + "larger total. "
-            + "A resumed run keeps its optimizer, schedule, clipping, EMA and batch size (left out, they are taken "
-            + "from the checkpoint; given otherwise, the resume is refused)."})
+@Command(
+        name = "train",
+        sortOptions = false,
+        description = {
+            "Train a model; checkpoints every epoch and on Ctrl-C; --resume continues exactly.",
+            "Maximum likelihood with Adam or SGD, a learning-rate schedule, gradient clipping and optionally a moving "
+                    + "average of the weights (EMA). Writes OUT/last.safetensors every epoch, at the end and on Ctrl-C, and "
+                    + "loss.png (train and validation curves); for 2-D data also density.png and samples.png.",
+            "--epochs, --steps and --minutes are totals counted from the start: to continue a run, --resume it with a "
+                    + "larger total. "
+                    + "A resumed run keeps its optimizer, schedule, clipping, EMA and batch size (left out, they are taken "
+                    + "from the checkpoint; given otherwise, the resume is refused)."
+        })
 final class TrainCommand extends ZooCommand {
 
     /** The {@code --resume} value meaning "the checkpoint in the output directory". */
@@ -54,17 +58,24 @@ final class TrainCommand extends ZooCommand {
 
     private final Zoo zoo;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "M[:P]",
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "M[:P]",
             description = "Model family and preset: realnvp:2d, glow:small, nice:paper... (see 'flows4j models'). "
                     + "With --resume: taken from the checkpoint.")
     String model;
 
-    @Option(names = {"-d", "--data"}, paramLabel = "D",
+    @Option(
+            names = {"-d", "--data"},
+            paramLabel = "D",
             description = "Data set: two-moons, fashion-mnist, csv:FILE... (see 'flows4j datasets'). "
                     + "With --resume: taken from the checkpoint.")
     String data;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data set's files are (default: its own).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Where the data set's files are (default: its own).")
     Path dataDir;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -72,15 +83,24 @@ final class TrainCommand extends ZooCommand {
 
     /** {@code --epochs}, {@code --steps} or {@code --minutes}, one of them. */
     static final class Length {
-        @Option(names = "--epochs", paramLabel = "N", required = true,
+        @Option(
+                names = "--epochs",
+                paramLabel = "N",
+                required = true,
                 description = "Passes over the training split, in all (default: 1).")
         Integer epochs;
 
-        @Option(names = "--steps", paramLabel = "N", required = true,
+        @Option(
+                names = "--steps",
+                paramLabel = "N",
+                required = true,
                 description = "Optimizer steps in all, crossing epochs as needed.")
         Long steps;
 
-        @Option(names = "--minutes", paramLabel = "M", required = true,
+        @Option(
+                names = "--minutes",
+                paramLabel = "M",
+                required = true,
                 description = "Train for M minutes of training time in all (decimals allowed, e.g. 0.5), so that runs "
                         + "compare at equal time: only the training steps count, not evaluation or checkpoints; the "
                         + "run stops at the first step after it, writes its checkpoint, then evaluates. A cosine "
@@ -89,83 +109,122 @@ final class TrainCommand extends ZooCommand {
         Double minutes;
     }
 
-    @Option(names = "--eval-every-minutes", paramLabel = "M",
+    @Option(
+            names = "--eval-every-minutes",
+            paramLabel = "M",
             description = "Evaluate the validation split every M minutes of training time, for the loss curve "
                     + "(default: with --minutes a tenth of it; without, after every epoch).")
     Double evalEveryMinutes;
 
-    @Option(names = "--batch", paramLabel = "B",
+    @Option(
+            names = "--batch",
+            paramLabel = "B",
             description = "Samples per step (default: " + DEFAULT_BATCH + "; with --resume: the checkpoint's).")
     Integer batch;
 
-    @Option(names = "--optimizer", paramLabel = "adam|sgd",
+    @Option(
+            names = "--optimizer",
+            paramLabel = "adam|sgd",
             description = "Adam (beta1 0.9, beta2 0.999) or SGD with Nesterov momentum 0.9 (default: adam; with "
                     + "--resume: the checkpoint's).")
     String optimizer;
 
-    @Option(names = "--lr", paramLabel = "X",
+    @Option(
+            names = "--lr",
+            paramLabel = "X",
             description = "Peak learning rate (default: " + DEFAULT_LR + "; with --resume: the checkpoint's).")
     Double lr;
 
-    @Option(names = "--lr-schedule", paramLabel = "constant|warmup|cosine",
+    @Option(
+            names = "--lr-schedule",
+            paramLabel = "constant|warmup|cosine",
             description = "Learning rate by step: constant; warmup (linear over --warmup steps, then constant); "
                     + "cosine (linear warmup, then a half cosine to 0 at the last step) (default: warmup; with "
                     + "--resume: the checkpoint's).")
     String lrSchedule;
 
-    @Option(names = "--warmup", paramLabel = "N",
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
             description = "Steps of linear learning-rate warmup (default: " + DEFAULT_WARMUP + "; with --resume: the "
                     + "checkpoint's).")
     Integer warmup;
 
-    @Option(names = "--clip", paramLabel = "NORM",
+    @Option(
+            names = "--clip",
+            paramLabel = "NORM",
             description = "Clip the global gradient norm to NORM; 0 turns clipping off (default: " + DEFAULT_CLIP
                     + "; with --resume: the checkpoint's).")
     Double clip;
 
-    @Option(names = "--ema", paramLabel = "DECAY",
+    @Option(
+            names = "--ema",
+            paramLabel = "DECAY",
             description = "Keep a moving average of the weights with this decay, e.g. 0.999, saved in the checkpoint "
                     + "and used by validation, eval and the picture commands; 0 turns it off (default: 0; with "
                     + "--resume: the checkpoint's).")
     Double ema;
 
-    @Option(names = "--seed", paramLabel = "S",
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
             description = "Seed of the initialization, batch order, noise and generated data (default: 0; "
                     + "with --resume: the checkpoint's).")
     Long seed;
 
-    @Option(names = "--dtype", paramLabel = "float32|float64", converter = Runs.DTypeConverter.class,
+    @Option(
+            names = "--dtype",
+            paramLabel = "float32|float64",
+            converter = Runs.DTypeConverter.class,
             description = "Parameter precision (default: float32; with --resume: the checkpoint's).")
     DType dtype;
 
-    @Option(names = "--out", paramLabel = "DIR",
-            description = "Where checkpoints and pictures go (default: flows4j-out, or the directory of --resume FILE).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description =
+                    "Where checkpoints and pictures go (default: flows4j-out, or the directory of --resume FILE).")
     Path out;
 
-    @Option(names = "--resume", arity = "0..1", paramLabel = "FILE", fallbackValue = LAST,
+    @Option(
+            names = "--resume",
+            arity = "0..1",
+            paramLabel = "FILE",
+            fallbackValue = LAST,
             description = "Continue from a checkpoint exactly (parameters, optimizer, step, random state); "
                     + "FILE defaults to " + LAST + ".")
     String resume;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Use at most N training samples (default: all).")
     int limit;
 
-    @Option(names = {"-O", "--option"}, paramLabel = "KEY=VALUE",
+    @Option(
+            names = {"-O", "--option"},
+            paramLabel = "KEY=VALUE",
             description = "Override a preset's setting, e.g. -O coupling=additive (new runs only).")
     Map<String, String> options = new LinkedHashMap<>();
 
-    @Option(names = "--condition", paramLabel = "none|label|context",
+    @Option(
+            names = "--condition",
+            paramLabel = "none|label|context",
             description = "Train a conditional model (a -cond preset, see 'flows4j models') on the data's class "
                     + "labels (one-hot) or its context columns (csv:PATH;context=COLUMN,...); default none.")
     String condition;
 
-    @Option(names = "--force", negatable = false,
+    @Option(
+            names = "--force",
+            negatable = false,
             description = "Let a new run replace the checkpoint already in --out (without it, a new run refuses to; "
                     + "continue that run with --resume, or give another --out).")
     boolean force;
 
-    @Option(names = "--no-plots", negatable = false,
+    @Option(
+            names = "--no-plots",
+            negatable = false,
             description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
 
@@ -198,7 +257,9 @@ final class TrainCommand extends ZooCommand {
         if (optimizer != null && !optimizer.equals("adam") && !optimizer.equals("sgd")) {
             throw new UsageException("--optimizer is adam or sgd; got '" + optimizer + "'");
         }
-        if (lrSchedule != null && !lrSchedule.equals("constant") && !lrSchedule.equals("warmup")
+        if (lrSchedule != null
+                && !lrSchedule.equals("constant")
+                && !lrSchedule.equals("warmup")
                 && !lrSchedule.equals("cosine")) {
             throw new UsageException("--lr-schedule is constant, warmup or cosine; got '" + lrSchedule + "'");
         }
@@ -208,12 +269,13 @@ final class TrainCommand extends ZooCommand {
         if (ema != null && !(ema >= 0 && ema < 1)) {
             throw new UsageException("--ema must be in [0, 1) (0 turns the moving average off); got " + ema);
         }
-        if (length != null && ((length.epochs != null && length.epochs < 1) || (length.steps != null && length.steps < 1))) {
+        if (length != null
+                && ((length.epochs != null && length.epochs < 1) || (length.steps != null && length.steps < 1))) {
             throw new UsageException("--epochs and --steps must be at least 1");
         }
         if (length != null && length.minutes != null && minutes(length.minutes) == null) {
-            throw new UsageException("--minutes must be a finite number of minutes, at least 0.00002 (1 ms); got "
-                    + length.minutes);
+            throw new UsageException(
+                    "--minutes must be a finite number of minutes, at least 0.00002 (1 ms); got " + length.minutes);
         }
         if (evalEveryMinutes != null && minutes(evalEveryMinutes) == null) {
             throw new UsageException("--eval-every-minutes must be a finite number of minutes, at least 0.00002 "
@@ -243,18 +305,20 @@ final class TrainCommand extends ZooCommand {
         Backend backend = closeAfterReport(common.openBackend());
         Conditioning conditioning;
         try {
-            conditioning = condition == null ? Conditioning.none()
+            conditioning = condition == null
+                    ? Conditioning.none()
                     : Conditioning.of(Conditioning.Source.parse(condition), dataset);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + e.getMessage(), e);
         }
-        ZooModel zooModel = Runs.build(zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options,
-                conditioning);
+        ZooModel zooModel = Runs.build(
+                zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options, conditioning);
         return run(backend, zooModel, dataset, config(dir, s, Map.of(), null), null);
     }
 
     private Report resumeRun() {
-        Path from = resume.equals(LAST) ? (out != null ? out : Path.of("flows4j-out")).resolve(ZooTrainer.CHECKPOINT)
+        Path from = resume.equals(LAST)
+                ? (out != null ? out : Path.of("flows4j-out")).resolve(ZooTrainer.CHECKPOINT)
                 : Path.of(resume);
         // The directory this run writes is locked before the checkpoint is read: a live run there
         // could otherwise replace it between the read and the resume.
@@ -277,7 +341,8 @@ final class TrainCommand extends ZooCommand {
                     + info.metadata().dtype().label());
         }
         if (!options.isEmpty()) {
-            throw new UsageException("--option applies to new runs only; a resumed model keeps the checkpoint's settings");
+            throw new UsageException(
+                    "--option applies to new runs only; a resumed model keeps the checkpoint's settings");
         }
         String savedSeed = info.metadata().extra().get("seed");
         long runSeed = savedSeed != null ? Long.parseLong(savedSeed) : 0;
@@ -339,15 +404,25 @@ final class TrainCommand extends ZooCommand {
             case "constant" -> new ScheduleConfig.Constant(peak);
             case "cosine" -> new ScheduleConfig.WarmupCosine(peak, w, 0, 0); // decays over the whole run
             case "warmup" -> new ScheduleConfig.LinearWarmup(peak, Math.max(1, w));
-            default -> throw new UsageException("--lr-schedule is constant, warmup or cosine; the checkpoint says '"
-                    + kind + "'");
+            default ->
+                throw new UsageException(
+                        "--lr-schedule is constant, warmup or cosine; the checkpoint says '" + kind + "'");
         };
         OptimizerConfig opt = switch (o) {
             case "adam" -> Adam.builder().schedule(schedule).build();
-            case "sgd" -> Sgd.builder().schedule(schedule).momentum(SGD_MOMENTUM).nesterov(true).build();
+            case "sgd" ->
+                Sgd.builder()
+                        .schedule(schedule)
+                        .momentum(SGD_MOMENTUM)
+                        .nesterov(true)
+                        .build();
             default -> throw new UsageException("--optimizer is adam or sgd; the checkpoint says '" + o + "'");
         };
-        TrainConfig c0 = TrainConfig.defaults(dir).withSeed(s).withBatchSize(b).withOptimizer(opt).withClipNorm(c)
+        TrainConfig c0 = TrainConfig.defaults(dir)
+                .withSeed(s)
+                .withBatchSize(b)
+                .withOptimizer(opt)
+                .withClipNorm(c)
                 .withEmaDecay(e);
         TrainConfig c1 = c0;
         if (length != null && length.steps != null) {
@@ -373,8 +448,10 @@ final class TrainCommand extends ZooCommand {
 
     /** A duration as minutes for messages: {@code 1.5}, {@code 0.25}. */
     static String minutesText(Duration d) {
-        return new java.math.BigDecimal(d.toMillis()).divide(java.math.BigDecimal.valueOf(60_000), 6,
-                java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+        return new java.math.BigDecimal(d.toMillis())
+                .divide(java.math.BigDecimal.valueOf(60_000), 6, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros()
+                .toPlainString();
     }
 
     private static int savedInt(Map<String, String> saved, String key, int fallback) {
@@ -416,15 +493,16 @@ final class TrainCommand extends ZooCommand {
     private ZooTrainer trainer(ZooModel zooModel, Dataset dataset, TrainConfig config, LossHistory history) {
         if (config.batchSize() > dataset.train().size()) {
             throw new UsageException("--batch " + config.batchSize() + " is larger than the training split of "
-                    + dataset.name() + " (" + dataset.train().size() + " samples" + (limit > 0 ? ", --limit " + limit : "")
+                    + dataset.name() + " (" + dataset.train().size() + " samples"
+                    + (limit > 0 ? ", --limit " + limit : "")
                     + "): give --batch " + dataset.train().size() + " or less");
         }
         try {
             return new ZooTrainer(zooModel, dataset, config, history).checkpointMetadata(Runs.COMMAND_KEY, "train");
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("cosine schedule")) {
-                throw new UsageException("--lr-schedule cosine needs --warmup below the run's total steps: "
-                        + e.getMessage());
+                throw new UsageException(
+                        "--lr-schedule cosine needs --warmup below the run's total steps: " + e.getMessage());
             }
             throw e;
         }
@@ -459,8 +537,14 @@ final class TrainCommand extends ZooCommand {
             StringBuilder m = new StringBuilder("cannot resume " + from + " with other training settings: ");
             for (int i = 0; i < e.differences().size(); i++) {
                 ConfigMismatchException.Difference d = e.differences().get(i);
-                m.append(i == 0 ? "" : "; ").append(flag(d.setting())).append(" (").append(d.setting())
-                        .append(") was ").append(d.saved()).append(", now ").append(d.requested());
+                m.append(i == 0 ? "" : "; ")
+                        .append(flag(d.setting()))
+                        .append(" (")
+                        .append(d.setting())
+                        .append(") was ")
+                        .append(d.saved())
+                        .append(", now ")
+                        .append(d.requested());
             }
             throw new UsageException(m + "; leave these out to continue with the checkpoint's");
         } finally {
@@ -471,13 +555,23 @@ final class TrainCommand extends ZooCommand {
         Report r = new Report();
         Runs.putModel(r, "train", backend, zooModel, dataset.name());
         String progress = config.hasBudget()
-                ? String.format(Locale.ROOT, "step %d after %s of training (budget %s)", result.steps(),
+                ? String.format(
+                        Locale.ROOT,
+                        "step %d after %s of training (budget %s)",
+                        result.steps(),
                         Runs.seconds(result.trainingTime().toNanos() / 1e9),
                         Runs.seconds(config.budget().toNanos() / 1e9))
                 : String.format(Locale.ROOT, "step %d of %d", result.steps(), trainer.totalSteps());
-        r.line(String.format(Locale.ROOT, "%s on %s: %s (%d epochs done)%s in %s on %s (%s)", zooModel.spec(),
-                dataset.name(), progress, result.epochs(),
-                from != null ? ", resumed at step " + startStep : "", Runs.seconds(seconds), backend.name(),
+        r.line(String.format(
+                Locale.ROOT,
+                "%s on %s: %s (%d epochs done)%s in %s on %s (%s)",
+                zooModel.spec(),
+                dataset.name(),
+                progress,
+                result.epochs(),
+                from != null ? ", resumed at step " + startStep : "",
+                Runs.seconds(seconds),
+                backend.name(),
                 zooModel.dtype().label()));
         EvalResult validation = result.validation();
         boolean evaluatedHere = false;
@@ -508,14 +602,20 @@ final class TrainCommand extends ZooCommand {
             files.putAll(pictures);
             r.line("wrote " + pictures.get("density") + " and " + pictures.get("samples"));
         }
-        r.line("wrote " + result.checkpoint() + (result.stopped() ? "  (stopped early; continue with: flows4j train "
-                + "--resume " + result.checkpoint() + " and the same options)" : ""));
+        r.line("wrote " + result.checkpoint()
+                + (result.stopped()
+                        ? "  (stopped early; continue with: flows4j train " + "--resume " + result.checkpoint()
+                                + " and the same options)"
+                        : ""));
         r.put("steps", result.steps());
         r.put("total_steps", config.hasBudget() ? null : trainer.totalSteps());
         r.put("budget_seconds", config.hasBudget() ? Runs.round(config.budget().toMillis() / 1e3, 3) : null);
         r.put("training_seconds", Runs.round(result.trainingTime().toNanos() / 1e9, 3));
-        r.put("stop_reason", result.reason() == StopReason.BUDGET_SPENT ? "budget"
-                : result.reason() == StopReason.STOP_REQUESTED ? "stopped" : "steps");
+        r.put(
+                "stop_reason",
+                result.reason() == StopReason.BUDGET_SPENT
+                        ? "budget"
+                        : result.reason() == StopReason.STOP_REQUESTED ? "stopped" : "steps");
         TrainerConfig settings = trainer.trainer().config();
         r.put("optimizer", settings.optimizer().name());
         r.put("lr_schedule", settings.optimizer().schedule() instanceof ScheduleConfig sc ? sc.name() : "custom");

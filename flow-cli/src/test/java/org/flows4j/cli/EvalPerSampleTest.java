@@ -16,14 +16,39 @@ class EvalPerSampleTest {
 
     @Test
     void per_sample_scores_average_to_the_reported_nll(@TempDir Path dir) throws IOException {
-        Flows4jCommandTest.Run train = Flows4jCommandTest.run("train", "--model", "realnvp:2d", "--data", "two-moons",
-                "--steps", "3", "--batch", "32", "--limit", "256", "--out", dir.toString(), "--json", "--no-plots",
-                "--threads", "1");
+        Flows4jCommandTest.Run train = Flows4jCommandTest.run(
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "3",
+                "--batch",
+                "32",
+                "--limit",
+                "256",
+                "--out",
+                dir.toString(),
+                "--json",
+                "--no-plots",
+                "--threads",
+                "1");
         assertEquals(0, train.status(), train.err());
         Path file = dir.resolve("rows/scores.csv");
-        Flows4jCommandTest.Run eval = Flows4jCommandTest.run("eval", "--checkpoint",
-                dir.resolve("last.safetensors").toString(), "--limit", "100", "--batch", "32", "--per-sample",
-                file.toString(), "--json", "--threads", "1");
+        Flows4jCommandTest.Run eval = Flows4jCommandTest.run(
+                "eval",
+                "--checkpoint",
+                dir.resolve("last.safetensors").toString(),
+                "--limit",
+                "100",
+                "--batch",
+                "32",
+                "--per-sample",
+                file.toString(),
+                "--json",
+                "--threads",
+                "1");
         assertEquals(0, eval.status(), eval.err());
         Map<String, Object> report = eval.json();
         assertEquals(file.toString(), report.get("per_sample"));

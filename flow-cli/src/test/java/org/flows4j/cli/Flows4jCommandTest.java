@@ -41,7 +41,7 @@ class Flows4jCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             status = Flows4jCommand.run(args, o, e);
         }
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -74,11 +74,12 @@ class Flows4jCommandTest {
         Run noCommand = assertOneLineError(2, run());
         assertTrue(noCommand.err().contains("missing a command"), noCommand.err());
         Run badFlag = assertOneLineError(2, run("train", "--frobnicate"));
-        assertTrue(badFlag.err().contains("--frobnicate") && badFlag.err().contains("flows4j train --help"),
+        assertTrue(
+                badFlag.err().contains("--frobnicate") && badFlag.err().contains("flows4j train --help"),
                 badFlag.err());
         assertOneLineError(2, run("nonsense"));
-        assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "1",
-                "--epochs", "1"));
+        assertOneLineError(
+                2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "1", "--epochs", "1"));
         assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--dtype", "float16"));
         assertOneLineError(2, run("eval"));
     }
@@ -86,15 +87,19 @@ class Flows4jCommandTest {
     @Test
     void unknown_names_given_as_arguments_are_usage_errors(@TempDir Path dir) {
         String out = dir.toString();
-        Run model = assertOneLineError(2, run("train", "--model", "ffjord", "--data", "two-moons", "--steps", "1",
-                "--out", out));
+        Run model = assertOneLineError(
+                2, run("train", "--model", "ffjord", "--data", "two-moons", "--steps", "1", "--out", out));
         assertTrue(model.err().contains("unknown model 'ffjord'") && model.err().contains("realnvp"), model.err());
-        Run preset = assertOneLineError(2, run("train", "--model", "realnvp:huge", "--data", "two-moons", "--out", out));
+        Run preset =
+                assertOneLineError(2, run("train", "--model", "realnvp:huge", "--data", "two-moons", "--out", out));
         assertTrue(preset.err().contains("2d"), "lists the presets: " + preset.err());
         Run data = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "three-moons", "--out", out));
         assertTrue(data.err().contains("two-moons"), "lists the data sets: " + data.err());
         Run backend = assertOneLineError(2, run("backends", "--backend", "tpu"));
-        assertTrue(backend.err().contains("no backend named 'tpu'") && backend.err().contains("cpu"), backend.err());
+        assertTrue(
+                backend.err().contains("no backend named 'tpu'")
+                        && backend.err().contains("cpu"),
+                backend.err());
         assertOneLineError(2, run("quickstart", "--backend", "tpu", "--out", out));
         assertOneLineError(2, run("quickstart", "--threads", "0", "--out", out));
         assertFalse(Files.exists(dir.resolve("last.safetensors")), "nothing trained");
@@ -102,12 +107,14 @@ class Flows4jCommandTest {
 
     @Test
     void missing_or_corrupt_checkpoints_exit_1_with_one_line(@TempDir Path dir) throws IOException {
-        Run missing = assertOneLineError(1, run("eval", "--checkpoint", dir.resolve("nope.safetensors").toString()));
+        Run missing = assertOneLineError(
+                1, run("eval", "--checkpoint", dir.resolve("nope.safetensors").toString()));
         assertTrue(missing.err().contains("nope.safetensors"), missing.err());
         Path corrupt = Files.writeString(dir.resolve("corrupt.safetensors"), "this is not a checkpoint");
         Run bad = assertOneLineError(1, run("eval", "--checkpoint", corrupt.toString()));
         assertTrue(bad.err().contains("corrupt.safetensors"), bad.err());
-        Run resume = assertOneLineError(1, run("train", "--resume", dir.resolve("none.safetensors").toString()));
+        Run resume = assertOneLineError(
+                1, run("train", "--resume", dir.resolve("none.safetensors").toString()));
         assertTrue(resume.err().contains("none.safetensors"), resume.err());
         Run verbose = run("eval", "--verbose", "--checkpoint", corrupt.toString());
         assertEquals(1, verbose.status());
@@ -116,7 +123,11 @@ class Flows4jCommandTest {
 
     @Test
     void json_errors_are_one_object_on_stdout_too(@TempDir Path dir) {
-        Run r = run("eval", "--json", "--checkpoint", dir.resolve("nope.safetensors").toString());
+        Run r = run(
+                "eval",
+                "--json",
+                "--checkpoint",
+                dir.resolve("nope.safetensors").toString());
         assertEquals(1, r.status());
         Map<String, Object> o = r.json();
         assertEquals(1.0, o.get("exit_status"));
@@ -144,7 +155,8 @@ class Flows4jCommandTest {
         Run models = run("models", "--json");
         assertEquals(0, models.status(), models.err());
         String all = models.json().get("models").toString();
-        assertTrue(all.contains("model=realnvp:2d") && all.contains("model=glow:small") && all.contains("model=toy:tiny"),
+        assertTrue(
+                all.contains("model=realnvp:2d") && all.contains("model=glow:small") && all.contains("model=toy:tiny"),
                 all);
         Run data = run("datasets");
         assertEquals(0, data.status(), data.err());
@@ -154,8 +166,24 @@ class Flows4jCommandTest {
     @Test
     void train_resume_and_eval_continue_one_run(@TempDir Path dir) {
         String out = dir.toString();
-        Run first = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "6", "--batch", "32",
-                "--limit", "512", "--out", out, "--json", "--no-plots", "--threads", "1");
+        Run first = run(
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "6",
+                "--batch",
+                "32",
+                "--limit",
+                "512",
+                "--out",
+                out,
+                "--json",
+                "--no-plots",
+                "--threads",
+                "1");
         assertEquals(0, first.status(), first.err());
         Map<String, Object> a = first.json();
         assertEquals("cpu", a.get("backend"));
@@ -170,8 +198,20 @@ class Flows4jCommandTest {
         assertTrue(Files.isRegularFile(checkpoint));
         assertTrue(first.err().contains("step 6/6"), "progress on stderr: " + first.err());
 
-        Run again = run("train", "--resume", checkpoint.toString(), "--steps", "10", "--batch", "32", "--limit", "512",
-                "--json", "--no-plots", "--threads", "1");
+        Run again = run(
+                "train",
+                "--resume",
+                checkpoint.toString(),
+                "--steps",
+                "10",
+                "--batch",
+                "32",
+                "--limit",
+                "512",
+                "--json",
+                "--no-plots",
+                "--threads",
+                "1");
         assertEquals(0, again.status(), again.err());
         Map<String, Object> b = again.json();
         assertEquals(6.0, b.get("resumed_from_step"));
@@ -215,12 +255,43 @@ class Flows4jCommandTest {
 
     @Test
     void train_with_sgd_cosine_and_ema_resumes_bit_exactly_and_eval_uses_the_averages(@TempDir Path dir) {
-        String[] settings = {"--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "cosine", "--warmup", "2",
-            "--clip", "0", "--ema", "0.9", "--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
+        String[] settings = {
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.01",
+            "--lr-schedule",
+            "cosine",
+            "--warmup",
+            "2",
+            "--clip",
+            "0",
+            "--ema",
+            "0.9",
+            "--batch",
+            "32",
+            "--limit",
+            "512",
+            "--no-plots",
+            "--threads",
+            "1"
+        };
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
-        Run straight = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
-            "10", "--out", a.toString(), "--json"}, settings));
+        Run straight = run(concat(
+                new String[] {
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--steps",
+                    "10",
+                    "--out",
+                    a.toString(),
+                    "--json"
+                },
+                settings));
         assertEquals(0, straight.status(), straight.err());
         Map<String, Object> j = straight.json();
         assertEquals("sgd", j.get("optimizer"));
@@ -230,24 +301,83 @@ class Flows4jCommandTest {
         // the cosine schedule is as long as the run, so a resumed run must keep the total: --steps 10 after
         // a first part of 10 with constant settings is the same run only with a warmup schedule; here
         // the first part is its own run of 6 steps and the resume of it with --steps 10 is refused
-        Run part = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "6",
-            "--out", b.toString()}, settings));
+        Run part = run(concat(
+                new String[] {
+                    "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "6", "--out", b.toString()
+                },
+                settings));
         assertEquals(0, part.status(), part.err());
-        Run longer = assertOneLineError(2, run("train", "--resume", b.resolve("last.safetensors").toString(),
-                "--steps", "10", "--limit", "512"));
+        Run longer = assertOneLineError(
+                2,
+                run("train", "--resume", b.resolve("last.safetensors").toString(), "--steps", "10", "--limit", "512"));
         assertTrue(longer.err().contains("--steps/--epochs") && longer.err().contains("was 6, now 10"), longer.err());
 
         // sgd + warmup + ema: 6 steps, then a resume to 10 with every setting taken from the checkpoint
-        String[] warm = {"--optimizer", "sgd", "--lr", "0.01", "--lr-schedule", "warmup", "--warmup", "3",
-            "--ema", "0.9", "--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
+        String[] warm = {
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.01",
+            "--lr-schedule",
+            "warmup",
+            "--warmup",
+            "3",
+            "--ema",
+            "0.9",
+            "--batch",
+            "32",
+            "--limit",
+            "512",
+            "--no-plots",
+            "--threads",
+            "1"
+        };
         Path c = dir.resolve("c");
         Path d = dir.resolve("d");
-        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
-            "10", "--out", c.toString()}, warm)).status());
-        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
-            "6", "--out", d.toString()}, warm)).status());
-        Run resumed = run("train", "--resume", d.resolve("last.safetensors").toString(), "--steps", "10", "--limit",
-                "512", "--no-plots", "--threads", "1", "--json");
+        assertEquals(
+                0,
+                run(concat(
+                                new String[] {
+                                    "train",
+                                    "--model",
+                                    "realnvp:2d",
+                                    "--data",
+                                    "two-moons",
+                                    "--steps",
+                                    "10",
+                                    "--out",
+                                    c.toString()
+                                },
+                                warm))
+                        .status());
+        assertEquals(
+                0,
+                run(concat(
+                                new String[] {
+                                    "train",
+                                    "--model",
+                                    "realnvp:2d",
+                                    "--data",
+                                    "two-moons",
+                                    "--steps",
+                                    "6",
+                                    "--out",
+                                    d.toString()
+                                },
+                                warm))
+                        .status());
+        Run resumed = run(
+                "train",
+                "--resume",
+                d.resolve("last.safetensors").toString(),
+                "--steps",
+                "10",
+                "--limit",
+                "512",
+                "--no-plots",
+                "--threads",
+                "1",
+                "--json");
         assertEquals(0, resumed.status(), resumed.err());
         assertEquals("sgd", resumed.json().get("optimizer"), "the settings come from the checkpoint");
         assertEquals(0.9, resumed.json().get("ema"));
@@ -264,7 +394,8 @@ class Flows4jCommandTest {
         Run raw = run("eval", "--checkpoint", cc.toString(), "--json", "--limit", "300", "--raw-weights");
         assertEquals(0, raw.status(), raw.err());
         assertEquals("raw", raw.json().get("weights"));
-        assertTrue(!averaged.json().get("nll_nats").equals(raw.json().get("nll_nats")),
+        assertTrue(
+                !averaged.json().get("nll_nats").equals(raw.json().get("nll_nats")),
                 "the averages are other weights: " + averaged.json() + " " + raw.json());
     }
 
@@ -272,19 +403,43 @@ class Flows4jCommandTest {
     void train_for_minutes_stops_on_time_and_a_resume_continues_with_what_is_left(@TempDir Path dir) {
         String out = dir.resolve("timed").toString();
         String[] tiny = {"--batch", "32", "--limit", "512", "--no-plots", "--threads", "1"};
-        Run both = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes", "1",
-                "--steps", "5", "--out", out));
+        Run both = assertOneLineError(
+                2,
+                run(
+                        "train",
+                        "--model",
+                        "realnvp:2d",
+                        "--data",
+                        "two-moons",
+                        "--minutes",
+                        "1",
+                        "--steps",
+                        "5",
+                        "--out",
+                        out));
         assertTrue(both.err().contains("--minutes") && both.err().contains("--steps"), both.err());
         for (String bad : new String[] {"0", "-1", "NaN", "Infinity"}) {
-            Run r = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes", bad,
-                    "--out", out));
+            Run r = assertOneLineError(
+                    2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes", bad, "--out", out));
             assertTrue(r.err().contains("--minutes"), bad + ": " + r.err());
         }
         assertFalse(Files.exists(dir.resolve("timed").resolve("last.safetensors")), "nothing trained");
 
         // 0.006 minutes: 360 ms of training time
-        Run first = run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--minutes",
-            "0.006", "--out", out, "--json"}, tiny));
+        Run first = run(concat(
+                new String[] {
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--minutes",
+                    "0.006",
+                    "--out",
+                    out,
+                    "--json"
+                },
+                tiny));
         assertEquals(0, first.status(), first.err());
         Map<String, Object> a = first.json();
         double steps = (Double) a.get("steps");
@@ -310,32 +465,78 @@ class Flows4jCommandTest {
         assertEquals("budget", b.get("stop_reason"));
 
         String stepRun = dir.resolve("steps").toString();
-        assertEquals(0, run(concat(new String[] {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps",
-            "2", "--out", stepRun}, tiny)).status());
-        Run byTime = assertOneLineError(2, run("train", "--resume", dir.resolve("steps").resolve("last.safetensors")
-                .toString(), "--minutes", "1"));
+        assertEquals(
+                0,
+                run(concat(
+                                new String[] {
+                                    "train",
+                                    "--model",
+                                    "realnvp:2d",
+                                    "--data",
+                                    "two-moons",
+                                    "--steps",
+                                    "2",
+                                    "--out",
+                                    stepRun
+                                },
+                                tiny))
+                        .status());
+        Run byTime = assertOneLineError(
+                2,
+                run(
+                        "train",
+                        "--resume",
+                        dir.resolve("steps").resolve("last.safetensors").toString(),
+                        "--minutes",
+                        "1"));
         assertTrue(byTime.err().contains("--minutes") && byTime.err().contains("--steps"), byTime.err());
         assertTrue(run("train", "--help").out().contains("--minutes"));
     }
 
     @Test
     void a_resume_that_changes_a_training_setting_is_a_usage_error_naming_it(@TempDir Path dir) {
-        Run first = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "3", "--batch", "32",
-                "--limit", "256", "--out", dir.toString(), "--no-plots");
+        Run first = run(
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "3",
+                "--batch",
+                "32",
+                "--limit",
+                "256",
+                "--out",
+                dir.toString(),
+                "--no-plots");
         assertEquals(0, first.status(), first.err());
         String checkpoint = dir.resolve("last.safetensors").toString();
-        Run optimizer = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256",
-                "--optimizer", "sgd"));
-        assertTrue(optimizer.err().contains("--optimizer") && optimizer.err().contains("was adam, now sgd"),
+        Run optimizer = assertOneLineError(
+                2, run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256", "--optimizer", "sgd"));
+        assertTrue(
+                optimizer.err().contains("--optimizer") && optimizer.err().contains("was adam, now sgd"),
                 optimizer.err());
-        Run ema = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256",
-                "--ema", "0.5", "--clip", "0"));
+        Run ema = assertOneLineError(
+                2,
+                run("train", "--resume", checkpoint, "--steps", "6", "--limit", "256", "--ema", "0.5", "--clip", "0"));
         assertTrue(ema.err().contains("--ema") && ema.err().contains("was 0.0, now 0.5"), ema.err());
         assertTrue(ema.err().contains("--clip") && ema.err().contains("was 100.0, now 0.0"), ema.err());
         Run batch = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "6", "--batch", "16"));
         assertTrue(batch.err().contains("--batch") && batch.err().contains("was 32, now 16"), batch.err());
-        Run same = run("train", "--resume", checkpoint, "--steps", "5", "--limit", "256", "--no-plots",
-                "--optimizer", "adam", "--clip", "100");
+        Run same = run(
+                "train",
+                "--resume",
+                checkpoint,
+                "--steps",
+                "5",
+                "--limit",
+                "256",
+                "--no-plots",
+                "--optimizer",
+                "adam",
+                "--clip",
+                "100");
         assertEquals(0, same.status(), "the same settings given again are fine: " + same.err());
     }
 
@@ -344,14 +545,39 @@ class Flows4jCommandTest {
         String out = dir.toString();
         String[][] cases = {
             {"--optimizer", "rmsprop"}, {"--lr-schedule", "linear"}, {"--clip", "-1"}, {"--ema", "1"},
-            {"--ema", "-0.1"}, {"--lr", "0"}, {"--batch", "0"}, {"--warmup", "-1"}};
+            {"--ema", "-0.1"}, {"--lr", "0"}, {"--batch", "0"}, {"--warmup", "-1"}
+        };
         for (String[] c : cases) {
-            Run r = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "5",
-                    "--out", out, c[0], c[1]));
+            Run r = assertOneLineError(
+                    2,
+                    run(
+                            "train",
+                            "--model",
+                            "realnvp:2d",
+                            "--data",
+                            "two-moons",
+                            "--steps",
+                            "5",
+                            "--out",
+                            out,
+                            c[0],
+                            c[1]));
             assertTrue(r.err().contains(c[0]), c[0] + " " + c[1] + ": " + r.err());
         }
-        Run cosine = assertOneLineError(2, run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "5",
-                "--out", out, "--lr-schedule", "cosine"));
+        Run cosine = assertOneLineError(
+                2,
+                run(
+                        "train",
+                        "--model",
+                        "realnvp:2d",
+                        "--data",
+                        "two-moons",
+                        "--steps",
+                        "5",
+                        "--out",
+                        out,
+                        "--lr-schedule",
+                        "cosine"));
         assertTrue(cosine.err().contains("--warmup") && cosine.err().contains("cosine"), cosine.err());
         assertFalse(Files.exists(dir.resolve("last.safetensors")), "nothing trained");
         Run help = run("train", "--help");
@@ -386,8 +612,25 @@ class Flows4jCommandTest {
 
     @Test
     void a_nan_loss_stops_training_naming_the_step(@TempDir Path dir) {
-        Run r = run("train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "50", "--batch", "32",
-                "--limit", "256", "--lr", "1e30", "--warmup", "0", "--out", dir.toString(), "--no-plots");
+        Run r = run(
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "50",
+                "--batch",
+                "32",
+                "--limit",
+                "256",
+                "--lr",
+                "1e30",
+                "--warmup",
+                "0",
+                "--out",
+                dir.toString(),
+                "--no-plots");
         assertEquals(1, r.status(), r.toString());
         String last = r.errLines()[r.errLines().length - 1];
         assertTrue(last.startsWith("flows4j: ") && last.contains("at step "), last);
@@ -405,9 +648,12 @@ class Flows4jCommandTest {
         assertEquals(20.0, o.get("steps"));
         for (String name : new String[] {"density.png", "samples.png"}) {
             BufferedImage img = ImageIO.read(dir.resolve(name).toFile());
-            assertTrue(img.getWidth() > 500 && img.getHeight() > 250, name + " " + img.getWidth() + "x" + img.getHeight());
-            assertTrue(img.getRGB(img.getWidth() / 3, img.getHeight() / 2) != img.getRGB(2, 2)
-                    || img.getRGB(img.getWidth() / 2, img.getHeight() / 2) != img.getRGB(2, 2), name + " is not blank");
+            assertTrue(
+                    img.getWidth() > 500 && img.getHeight() > 250, name + " " + img.getWidth() + "x" + img.getHeight());
+            assertTrue(
+                    img.getRGB(img.getWidth() / 3, img.getHeight() / 2) != img.getRGB(2, 2)
+                            || img.getRGB(img.getWidth() / 2, img.getHeight() / 2) != img.getRGB(2, 2),
+                    name + " is not blank");
         }
         assertTrue(Files.size(dir.resolve("last.safetensors")) > 1000);
         Run human = run("quickstart", "--steps", "5", "--out", dir.toString());

@@ -38,7 +38,8 @@ class JsonWriterTest {
         assertNull(back.get("nan"), "JSON has no NaN");
         assertNull(back.get("inf"), "JSON has no infinity");
         assertEquals(true, back.get("bool"));
-        assertEquals(Path.of("out", "last.safetensors").toString(), back.get("path"), "a path is one string, not an array");
+        assertEquals(
+                Path.of("out", "last.safetensors").toString(), back.get("path"), "a path is one string, not an array");
         assertEquals(Arrays.asList(1.0, "two", null), back.get("list"));
         assertEquals(Map.of("k", List.of()), back.get("nested"));
         assertEquals(List.copyOf(m.keySet()), List.copyOf(back.keySet()), "keys keep their order");

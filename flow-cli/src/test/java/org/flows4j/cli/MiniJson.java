@@ -18,8 +18,7 @@ final class MiniJson {
 
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
-    private MiniJson() {
-    }
+    private MiniJson() {}
 
     /** Parses exactly one JSON value. */
     static Object parse(String text) {

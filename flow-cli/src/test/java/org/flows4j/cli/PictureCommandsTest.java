@@ -19,11 +19,11 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.cli.inject.ZooModule;
+import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.IdxImagesFactory;
-import org.flows4j.cli.inject.ZooModule;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.cli.plot.ImageGrid;
 import org.flows4j.zoo.tools.InpaintMask;
 import org.flows4j.zoo.train.ZooCheckpoints;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +39,7 @@ class PictureCommandsTest {
 
     @TempDir
     static Path shared;
+
     private static Path data;
     private static String images;
     private static String moons;
@@ -48,14 +49,42 @@ class PictureCommandsTest {
     static void train() throws IOException {
         System.setProperty("java.awt.headless", "true");
         data = TinyIdx.write(shared.resolve("idx"), 60, 24, 1);
-        Flows4jCommandTest.Run glow = Flows4jCommandTest.run("train", "--model", "glow:small", "-O", "steps=1",
-                "-O", "hidden=8", "--data", "mnist", "--data-dir", data.toString(), "--steps", "4", "--batch", "16",
-                "--out", shared.resolve("glow").toString(), "--json");
+        Flows4jCommandTest.Run glow = Flows4jCommandTest.run(
+                "train",
+                "--model",
+                "glow:small",
+                "-O",
+                "steps=1",
+                "-O",
+                "hidden=8",
+                "--data",
+                "mnist",
+                "--data-dir",
+                data.toString(),
+                "--steps",
+                "4",
+                "--batch",
+                "16",
+                "--out",
+                shared.resolve("glow").toString(),
+                "--json");
         assertEquals(0, glow.status(), glow.err());
         trained = glow.json();
         images = shared.resolve("glow/last.safetensors").toString();
-        Flows4jCommandTest.Run nvp = Flows4jCommandTest.run("train", "--model", "realnvp:2d", "--data", "two-moons",
-                "--steps", "3", "--batch", "32", "--limit", "512", "--out", shared.resolve("moons").toString(),
+        Flows4jCommandTest.Run nvp = Flows4jCommandTest.run(
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "3",
+                "--batch",
+                "32",
+                "--limit",
+                "512",
+                "--out",
+                shared.resolve("moons").toString(),
                 "--no-plots");
         assertEquals(0, nvp.status(), nvp.err());
         moons = shared.resolve("moons/last.safetensors").toString();
@@ -106,8 +135,17 @@ class PictureCommandsTest {
 
     @Test
     void sample_draws_a_grid_and_rows_by_temperature(@TempDir Path dir) throws IOException {
-        Map<String, Object> grid = ok(run("sample", "--checkpoint", images, "--n", "10", "--seed", "3",
-                "--out", dir.resolve("grid.png").toString(), "--json"));
+        Map<String, Object> grid = ok(run(
+                "sample",
+                "--checkpoint",
+                images,
+                "--n",
+                "10",
+                "--seed",
+                "3",
+                "--out",
+                dir.resolve("grid.png").toString(),
+                "--json"));
         assertEquals(10.0, grid.get("n"));
         assertEquals(3.0, grid.get("rows"), "10 samples: 4 columns, 3 rows");
         assertEquals(4.0, grid.get("columns"));
@@ -117,17 +155,33 @@ class PictureCommandsTest {
         assertTrue(img.getWidth() >= 4 * 84 + 3 * 3 + 20, "4 tiles of 84 pixels across: " + img.getWidth());
         assertEquals(gridHeight(3, false), img.getHeight(), "3 rows of 84 pixels under the title");
 
-        Map<String, Object> rows = ok(run("sample", "--checkpoint", images, "--n", "5",
-                "--temperatures", "0,0.5,1", "--out", dir.resolve("rows.png").toString(), "--json"));
+        Map<String, Object> rows = ok(run(
+                "sample",
+                "--checkpoint",
+                images,
+                "--n",
+                "5",
+                "--temperatures",
+                "0,0.5,1",
+                "--out",
+                dir.resolve("rows.png").toString(),
+                "--json"));
         assertEquals(3.0, rows.get("rows"));
         assertEquals(5.0, rows.get("columns"));
         assertEquals(List.of(0.0, 0.5, 1.0), rows.get("temperatures"));
         assertEquals(gridHeight(3, false), picture(rows).getHeight());
 
-        Flows4jCommandTest.Run human = run("sample", "--checkpoint", images, "--n", "4", "--out",
+        Flows4jCommandTest.Run human = run(
+                "sample",
+                "--checkpoint",
+                images,
+                "--n",
+                "4",
+                "--out",
                 dir.resolve("h.png").toString());
         assertEquals(0, human.status(), human.err());
-        assertTrue(human.out().contains("4 samples of glow:small") && human.out().contains("h.png"), human.out());
+        assertTrue(
+                human.out().contains("4 samples of glow:small") && human.out().contains("h.png"), human.out());
     }
 
     @Test
@@ -157,20 +211,49 @@ class PictureCommandsTest {
 
     @Test
     void sample_on_a_2d_model_writes_a_scatter(@TempDir Path dir) throws IOException {
-        Map<String, Object> o = ok(run("sample", "--checkpoint", moons, "--n", "300", "--temperature", "0.8",
-                "--out", dir.resolve("s.png").toString(), "--json"));
+        Map<String, Object> o = ok(run(
+                "sample",
+                "--checkpoint",
+                moons,
+                "--n",
+                "300",
+                "--temperature",
+                "0.8",
+                "--out",
+                dir.resolve("s.png").toString(),
+                "--json"));
         assertEquals(300.0, o.get("n"));
         assertEquals(List.of(0.8), o.get("temperatures"));
         BufferedImage img = ImageIO.read(dir.resolve("s.png").toFile());
         assertTrue(img.getWidth() > 2 * img.getHeight(), "data beside samples");
-        assertOneLine(2, run("sample", "--checkpoint", moons, "--temperatures", "0.5,1",
-                "--out", dir.resolve("t.png").toString()), "--temperatures");
+        assertOneLine(
+                2,
+                run(
+                        "sample",
+                        "--checkpoint",
+                        moons,
+                        "--temperatures",
+                        "0.5,1",
+                        "--out",
+                        dir.resolve("t.png").toString()),
+                "--temperatures");
     }
 
     @Test
     void interpolation_endpoints_reproduce_the_inputs(@TempDir Path dir) throws IOException {
-        Map<String, Object> o = ok(run("interpolate", "--checkpoint", images, "--data-dir", data.toString(),
-                "--pairs", "3", "--steps", "5", "--out", dir.resolve("strip.png").toString(), "--json"));
+        Map<String, Object> o = ok(run(
+                "interpolate",
+                "--checkpoint",
+                images,
+                "--data-dir",
+                data.toString(),
+                "--pairs",
+                "3",
+                "--steps",
+                "5",
+                "--out",
+                dir.resolve("strip.png").toString(),
+                "--json"));
         assertEquals(true, o.get("endpoints_reproduced"), o.toString());
         assertTrue((Double) o.get("endpoint_max_error") < 0.05, "float32 round trip: " + o.get("endpoint_max_error"));
         assertEquals(3.0, o.get("pairs"));
@@ -185,8 +268,20 @@ class PictureCommandsTest {
     @Test
     void inpainting_raises_log_p_and_keeps_every_known_pixel(@TempDir Path dir) throws IOException {
         for (String mask : new String[] {"top", "random75", "middle-v"}) {
-            Map<String, Object> o = ok(run("inpaint", "--checkpoint", images, "--data-dir", data.toString(),
-                    "--mask", mask, "--iterations", "15", "--n", "3", "--out", dir.resolve(mask + ".png").toString(),
+            Map<String, Object> o = ok(run(
+                    "inpaint",
+                    "--checkpoint",
+                    images,
+                    "--data-dir",
+                    data.toString(),
+                    "--mask",
+                    mask,
+                    "--iterations",
+                    "15",
+                    "--n",
+                    "3",
+                    "--out",
+                    dir.resolve(mask + ".png").toString(),
                     "--json"));
             assertEquals(mask, o.get("mask"));
             assertEquals(0.0, o.get("known_pixels_changed"), mask);
@@ -213,9 +308,23 @@ class PictureCommandsTest {
 
     @Test
     void manipulation_moves_images_of_one_label_by_each_alpha(@TempDir Path dir) throws IOException {
-        Map<String, Object> o = ok(run("manipulate", "--checkpoint", images, "--data-dir", data.toString(),
-                "--from-label", "0", "--to-label", "2", "--alphas", "-1,0,0.5,1", "--n", "2",
-                "--out", dir.resolve("m.png").toString(), "--json"));
+        Map<String, Object> o = ok(run(
+                "manipulate",
+                "--checkpoint",
+                images,
+                "--data-dir",
+                data.toString(),
+                "--from-label",
+                "0",
+                "--to-label",
+                "2",
+                "--alphas",
+                "-1,0,0.5,1",
+                "--n",
+                "2",
+                "--out",
+                dir.resolve("m.png").toString(),
+                "--json"));
         assertEquals(Map.of("index", 0.0, "name", "0"), o.get("from_label"));
         assertEquals(List.of(-1.0, 0.0, 0.5, 1.0), o.get("alphas"));
         assertEquals(2.0, o.get("n"));
@@ -239,10 +348,13 @@ class PictureCommandsTest {
         assertEquals(0, ManipulateCommand.label("t-shirt", fashion, "fashion-mnist"));
         assertEquals(0, ManipulateCommand.label("T-shirt/top", fashion, "fashion-mnist"));
         assertEquals(3, ManipulateCommand.label(" 3 ", IdxImagesFactory.MNIST_CLASSES, "mnist"));
-        UsageException e = assertThrows(UsageException.class, () -> ManipulateCommand.label("boot", fashion,
-                "fashion-mnist"));
-        assertTrue(e.getMessage().contains("unknown label 'boot'") && e.getMessage().contains("7 Sneaker")
-                && e.getMessage().contains("9 Ankle boot"), e.getMessage());
+        UsageException e =
+                assertThrows(UsageException.class, () -> ManipulateCommand.label("boot", fashion, "fashion-mnist"));
+        assertTrue(
+                e.getMessage().contains("unknown label 'boot'")
+                        && e.getMessage().contains("7 Sneaker")
+                        && e.getMessage().contains("9 Ankle boot"),
+                e.getMessage());
         assertThrows(UsageException.class, () -> ManipulateCommand.label("10", fashion, "fashion-mnist"));
     }
 
@@ -250,40 +362,84 @@ class PictureCommandsTest {
     void wrong_arguments_are_one_clear_line(@TempDir Path dir) throws IOException {
         String out = dir.resolve("x.png").toString();
         String d = data.toString();
-        assertOneLine(2, run("inpaint", "-c", images, "--data-dir", d, "--mask", "diagonal", "--out", out),
-                "unknown mask 'diagonal'", String.join(", ", InpaintMask.labels()));
-        assertOneLine(2, run("manipulate", "-c", images, "--data-dir", d, "--from-label", "cat", "--to-label", "1",
-                "--out", out), "unknown label 'cat'", "mnist's labels: 0, 1, 2, 3");
-        assertOneLine(2, run("manipulate", "-c", images, "--data-dir", d, "--from-label", "1", "--to-label", "1",
-                "--out", out), "both label 1");
-        assertOneLine(2, run("manipulate", "-c", images, "--data-dir", d, "--from-label", "1", "--to-label", "7",
-                "--out", out), "has no image of label 7");
-        assertOneLine(1, run("sample", "-c", dir.resolve("none.safetensors").toString(), "--out", out),
+        assertOneLine(
+                2,
+                run("inpaint", "-c", images, "--data-dir", d, "--mask", "diagonal", "--out", out),
+                "unknown mask 'diagonal'",
+                String.join(", ", InpaintMask.labels()));
+        assertOneLine(
+                2,
+                run(
+                        "manipulate",
+                        "-c",
+                        images,
+                        "--data-dir",
+                        d,
+                        "--from-label",
+                        "cat",
+                        "--to-label",
+                        "1",
+                        "--out",
+                        out),
+                "unknown label 'cat'",
+                "mnist's labels: 0, 1, 2, 3");
+        assertOneLine(
+                2,
+                run("manipulate", "-c", images, "--data-dir", d, "--from-label", "1", "--to-label", "1", "--out", out),
+                "both label 1");
+        assertOneLine(
+                2,
+                run("manipulate", "-c", images, "--data-dir", d, "--from-label", "1", "--to-label", "7", "--out", out),
+                "has no image of label 7");
+        assertOneLine(
+                1,
+                run("sample", "-c", dir.resolve("none.safetensors").toString(), "--out", out),
                 "none.safetensors: no such file");
-        assertOneLine(1, run("interpolate", "-c", dir.resolve("none.safetensors").toString(), "--out", out),
-                "no such file");
+        assertOneLine(
+                1, run("interpolate", "-c", dir.resolve("none.safetensors").toString(), "--out", out), "no such file");
         assertOneLine(2, run("interpolate", "-c", moons, "--out", out), "works on image models", "realnvp:2d");
         assertOneLine(2, run("inpaint", "-c", moons, "--mask", "top", "--out", out), "works on image models");
-        assertOneLine(2, run("manipulate", "-c", moons, "--from-label", "0", "--to-label", "1", "--out", out),
+        assertOneLine(
+                2,
+                run("manipulate", "-c", moons, "--from-label", "0", "--to-label", "1", "--out", out),
                 "works on image models");
-        assertOneLine(2, run("interpolate", "-c", images, "--data-dir", d, "--steps", "1", "--out", out),
+        assertOneLine(
+                2,
+                run("interpolate", "-c", images, "--data-dir", d, "--steps", "1", "--out", out),
                 "--steps must be at least 2");
         assertOneLine(2, run("sample", "-c", images, "--n", "0", "--out", out), "--n must be at least 1");
-        assertOneLine(2, run("inpaint", "-c", images, "--data-dir", d, "--mask", "top", "--n", "0", "--out", out),
+        assertOneLine(
+                2,
+                run("inpaint", "-c", images, "--data-dir", d, "--mask", "top", "--n", "0", "--out", out),
                 "--n must be at least 1");
         assertOneLine(2, run("sample", "-c", images, "--temperature", "-1", "--out", out), ">= 0");
-        assertOneLine(2, run("sample", "-c", images, "--temperature", "1", "--temperatures", "0,1", "--out", out),
+        assertOneLine(
+                2,
+                run("sample", "-c", images, "--temperature", "1", "--temperatures", "0,1", "--out", out),
                 "not both");
         assertOneLine(2, run("sample", "-c", images, "--out", dir.toString()), "is a directory");
-        assertOneLine(2, run("sample", "-c", images, "--out", dir.resolve("x.jpg").toString()), ".png");
-        assertOneLine(2, run("interpolate", "-c", images, "--data-dir", d, "--pairs", "20", "--out", out),
+        assertOneLine(
+                2, run("sample", "-c", images, "--out", dir.resolve("x.jpg").toString()), ".png");
+        assertOneLine(
+                2,
+                run("interpolate", "-c", images, "--data-dir", d, "--pairs", "20", "--out", out),
                 "has 24 images; --pairs 20 needs 40");
-        assertOneLine(1, run("interpolate", "-c", images, "--data-dir", dir.resolve("nowhere").toString(),
-                "--out", out), "nowhere");
+        assertOneLine(
+                1,
+                run(
+                        "interpolate",
+                        "-c",
+                        images,
+                        "--data-dir",
+                        dir.resolve("nowhere").toString(),
+                        "--out",
+                        out),
+                "nowhere");
         assertOneLine(2, run("interpolate", "-c", images, "--data", "two-moons", "--out", out), "[2]");
         assertOneLine(2, run("sample", "--out", out), "--checkpoint");
         Path file = Files.writeString(dir.resolve("file"), "not a directory");
-        assertOneLine(1, run("sample", "-c", images, "--out", file.resolve("x.png").toString()), "not a directory");
+        assertOneLine(
+                1, run("sample", "-c", images, "--out", file.resolve("x.png").toString()), "not a directory");
         assertFalse(Files.exists(Path.of(out)), "no picture written by a failed command");
         Flows4jCommandTest.Run json = run("inpaint", "-c", images, "--data-dir", d, "--mask", "nope", "--json");
         assertEquals(2, json.status());
@@ -297,8 +453,12 @@ class PictureCommandsTest {
             assertTrue(help.out().contains(c), c + " in " + help.out());
             Flows4jCommandTest.Run sub = run(c, "--help");
             assertEquals(0, sub.status(), sub.err());
-            assertTrue(sub.out().contains("--checkpoint") && sub.out().contains("--data-dir")
-                    && sub.out().contains("--backend") && sub.out().contains("--json"), sub.out());
+            assertTrue(
+                    sub.out().contains("--checkpoint")
+                            && sub.out().contains("--data-dir")
+                            && sub.out().contains("--backend")
+                            && sub.out().contains("--json"),
+                    sub.out());
         }
     }
 }

@@ -29,8 +29,12 @@ class ProgressBarTest {
         assertFalse(out.contains("\r"), "no carriage returns into a pipe");
         assertTrue(lines[0].startsWith("epoch 1  step 1/100 ["), lines[0]);
         assertTrue(lines[1].contains("step 100/100 [========================] 100%"), lines[1]);
-        assertTrue(lines[1].contains("loss 3.0000") && lines[1].contains("4.500 bits/dim")
-                && lines[1].contains("20 steps/s") && lines[1].contains("ETA 0:00"), lines[1]);
+        assertTrue(
+                lines[1].contains("loss 3.0000")
+                        && lines[1].contains("4.500 bits/dim")
+                        && lines[1].contains("20 steps/s")
+                        && lines[1].contains("ETA 0:00"),
+                lines[1]);
     }
 
     @Test

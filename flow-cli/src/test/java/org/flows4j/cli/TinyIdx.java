@@ -17,8 +17,7 @@ final class TinyIdx {
     static final int SIDE = 28;
     static final int CLASSES = 3;
 
-    private TinyIdx() {
-    }
+    private TinyIdx() {}
 
     /** Writes the four IDX files: {@code train} training images (a tenth of them become validation) and {@code test}. */
     static Path write(Path dir, int train, int test, long seed) throws IOException {
@@ -30,8 +29,10 @@ final class TinyIdx {
     }
 
     private static void images(Path imageFile, Path labelFile, int n, Random r) throws IOException {
-        try (OutputStream fi = Files.newOutputStream(imageFile); DataOutputStream img = new DataOutputStream(fi);
-             OutputStream fl = Files.newOutputStream(labelFile); DataOutputStream lab = new DataOutputStream(fl)) {
+        try (OutputStream fi = Files.newOutputStream(imageFile);
+                DataOutputStream img = new DataOutputStream(fi);
+                OutputStream fl = Files.newOutputStream(labelFile);
+                DataOutputStream lab = new DataOutputStream(fl)) {
             img.writeInt(0x00000803);
             img.writeInt(n);
             img.writeInt(SIDE);

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code --condition label} and drawn, interpolated, inpainted and manipulated by class; a
  * conditional 2-D MAF trained on context columns, its pictures, and its samples given a context.
  */
-@EnabledOnOs(value = {OS.LINUX, OS.MAC}, disabledReason = "the launcher is a bash script")
+@EnabledOnOs(
+        value = {OS.LINUX, OS.MAC},
+        disabledReason = "the launcher is a bash script")
 class ConditionalEndToEndTest {
 
     // The reference backend, as in LauncherEndToEndTest: the models are tiny.
@@ -50,15 +52,36 @@ class ConditionalEndToEndTest {
     @Test
     void a_class_conditional_glow_trains_on_labels_and_draws_a_chosen_class(@TempDir Path dir) throws Exception {
         String data = Launcher.tinyIdx(dir.resolve("idx")).toString();
-        Launcher.Run train = run(dir, "train", "--model", "glow:small-cond", "-O", "steps=1", "-O", "hidden=8",
-                "--data", "mnist", "--data-dir", data, "--condition", "label", "--limit", "30", "--steps", "3",
-                "--batch", "10", "--out", "run", "--json");
+        Launcher.Run train = run(
+                dir,
+                "train",
+                "--model",
+                "glow:small-cond",
+                "-O",
+                "steps=1",
+                "-O",
+                "hidden=8",
+                "--data",
+                "mnist",
+                "--data-dir",
+                data,
+                "--condition",
+                "label",
+                "--limit",
+                "30",
+                "--steps",
+                "3",
+                "--batch",
+                "10",
+                "--out",
+                "run",
+                "--json");
         assertEquals(0, train.status(), train.err());
         assertEquals("glow:small-cond", Launcher.field(Launcher.oneJsonObject(train), "model"));
         String ckpt = "run/last.safetensors";
 
-        Launcher.Run sample = run(dir, "sample", "--checkpoint", ckpt, "--label", "1", "--n", "4", "--out",
-                "pics/one.png", "--json");
+        Launcher.Run sample =
+                run(dir, "sample", "--checkpoint", ckpt, "--label", "1", "--n", "4", "--out", "pics/one.png", "--json");
         assertEquals(0, sample.status(), sample.err());
         String s = Launcher.oneJsonObject(sample);
         assertEquals("1", Launcher.field(s, "label"));
@@ -70,29 +93,86 @@ class ConditionalEndToEndTest {
         assertUsageError(run(dir, "sample", "--checkpoint", ckpt, "--context", "1"), "give --label");
 
         // Each image encoded and decoded given its own label: the endpoints still reproduce.
-        Launcher.Run strip = run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "2",
-                "--steps", "4", "--out", "pics/strip.png", "--json");
+        Launcher.Run strip = run(
+                dir,
+                "interpolate",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--pairs",
+                "2",
+                "--steps",
+                "4",
+                "--out",
+                "pics/strip.png",
+                "--json");
         assertEquals(0, strip.status(), strip.err());
         String i = Launcher.oneJsonObject(strip);
         assertEquals("true", Launcher.field(i, "endpoints_reproduced"));
         assertEquals("each image's own label", Launcher.field(i, "context"));
-        Launcher.Run asTwo = run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "1",
-                "--label", "2", "--out", "pics/strip2.png", "--json");
+        Launcher.Run asTwo = run(
+                dir,
+                "interpolate",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--pairs",
+                "1",
+                "--label",
+                "2",
+                "--out",
+                "pics/strip2.png",
+                "--json");
         assertEquals(0, asTwo.status(), asTwo.err());
         assertEquals("label 2", Launcher.field(Launcher.oneJsonObject(asTwo), "context"));
-        assertUsageError(run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--label", "cat"),
+        assertUsageError(
+                run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--label", "cat"),
                 "'cat' is not one of");
 
-        Launcher.Run inpaint = run(dir, "inpaint", "--checkpoint", ckpt, "--data-dir", data, "--mask", "bottom",
-                "--iterations", "5", "--n", "2", "--out", "pics/inpaint.png", "--json");
+        Launcher.Run inpaint = run(
+                dir,
+                "inpaint",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--mask",
+                "bottom",
+                "--iterations",
+                "5",
+                "--n",
+                "2",
+                "--out",
+                "pics/inpaint.png",
+                "--json");
         assertEquals(0, inpaint.status(), inpaint.err());
         String p = Launcher.oneJsonObject(inpaint);
         assertEquals("0", Launcher.field(p, "known_pixels_changed"));
-        assertTrue(Double.parseDouble(Launcher.field(p, "mean_log_p_after"))
-                >= Double.parseDouble(Launcher.field(p, "mean_log_p_before")), p);
+        assertTrue(
+                Double.parseDouble(Launcher.field(p, "mean_log_p_after"))
+                        >= Double.parseDouble(Launcher.field(p, "mean_log_p_before")),
+                p);
 
-        Launcher.Run manip = run(dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "0",
-                "--to-label", "1", "--alphas", "0,1", "--n", "2", "--out", "pics/manip.png", "--json");
+        Launcher.Run manip = run(
+                dir,
+                "manipulate",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--from-label",
+                "0",
+                "--to-label",
+                "1",
+                "--alphas",
+                "0,1",
+                "--n",
+                "2",
+                "--out",
+                "pics/manip.png",
+                "--json");
         assertEquals(0, manip.status(), manip.err());
         assertEquals("0", Launcher.field(Launcher.oneJsonObject(manip), "nan_pixels"));
         assertPng(dir.resolve("pics/manip.png"));
@@ -105,13 +185,27 @@ class ConditionalEndToEndTest {
         StringBuilder csv = new StringBuilder("x,y,c\n");
         for (int k = 0; k < 600; k++) {
             int c = k % 2;
-            csv.append(String.format(Locale.ROOT, "%.4f,%.4f,%d%n", -2 + 4 * c + 0.3 * r.nextGaussian(),
-                    0.3 * r.nextGaussian(), c));
+            csv.append(String.format(
+                    Locale.ROOT, "%.4f,%.4f,%d%n", -2 + 4 * c + 0.3 * r.nextGaussian(), 0.3 * r.nextGaussian(), c));
         }
         Files.writeString(dir.resolve("modes.csv"), csv);
         String data = "csv:modes.csv;context=c";
-        Launcher.Run train = run(dir, "train", "--model", "maf:2d-cond", "--data", data, "--condition", "context",
-                "--steps", "300", "--batch", "128", "--out", "run", "--json");
+        Launcher.Run train = run(
+                dir,
+                "train",
+                "--model",
+                "maf:2d-cond",
+                "--data",
+                data,
+                "--condition",
+                "context",
+                "--steps",
+                "300",
+                "--batch",
+                "128",
+                "--out",
+                "run",
+                "--json");
         assertEquals(0, train.status(), train.err());
         for (String f : new String[] {"density.png", "samples.png"}) {
             assertPng(dir.resolve("run").resolve(f));
@@ -120,10 +214,12 @@ class ConditionalEndToEndTest {
 
         double[] at0 = sampleMean(dir, ckpt, "0");
         double[] at1 = sampleMean(dir, ckpt, "1");
-        assertTrue(Math.abs(at0[0] + 2) < 0.5 && Math.abs(at0[1]) < 0.5, "c = 0 draws around (-2, 0): " + at0[0]
-                + ", " + at0[1]);
-        assertTrue(Math.abs(at1[0] - 2) < 0.5 && Math.abs(at1[1]) < 0.5, "c = 1 draws around (2, 0): " + at1[0]
-                + ", " + at1[1]);
+        assertTrue(
+                Math.abs(at0[0] + 2) < 0.5 && Math.abs(at0[1]) < 0.5,
+                "c = 0 draws around (-2, 0): " + at0[0] + ", " + at0[1]);
+        assertTrue(
+                Math.abs(at1[0] - 2) < 0.5 && Math.abs(at1[1]) < 0.5,
+                "c = 1 draws around (2, 0): " + at1[0] + ", " + at1[1]);
 
         Launcher.Run marginal = run(dir, "sample", "--checkpoint", ckpt, "--out", "pics/all.png", "--json");
         assertEquals(0, marginal.status(), marginal.err());
@@ -138,8 +234,18 @@ class ConditionalEndToEndTest {
 
     /** The mean of 1000 samples given {@code context}, from the report. */
     private static double[] sampleMean(Path dir, String ckpt, String context) throws Exception {
-        Launcher.Run s = run(dir, "sample", "--checkpoint", ckpt, "--context", context, "--n", "1000", "--out",
-                "pics/c" + context + ".png", "--json");
+        Launcher.Run s = run(
+                dir,
+                "sample",
+                "--checkpoint",
+                ckpt,
+                "--context",
+                context,
+                "--n",
+                "1000",
+                "--out",
+                "pics/c" + context + ".png",
+                "--json");
         assertEquals(0, s.status(), s.err());
         String json = Launcher.oneJsonObject(s);
         assertEquals("given c = " + context, Launcher.field(json, "context"));

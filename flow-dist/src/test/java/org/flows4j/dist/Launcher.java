@@ -30,7 +30,9 @@ final class Launcher {
     record Run(int status, String out, String err) {
         /** Stderr without the JVM's one-line notice that the Vector API incubator module is in use. */
         List<String> errLines() {
-            return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+            return err.lines()
+                    .filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                    .toList();
         }
     }
 
@@ -40,8 +42,12 @@ final class Launcher {
      * FLOWS4J_BACKEND, or null to let discovery choose.
      */
     Launcher(String backend) {
-        this.script = Path.of(System.getProperty("flows4j.launcher", "../flows4j")).toAbsolutePath().normalize();
-        this.dist = Path.of(System.getProperty("flows4j.dist", "target/flows4j")).toAbsolutePath().normalize();
+        this.script = Path.of(System.getProperty("flows4j.launcher", "../flows4j"))
+                .toAbsolutePath()
+                .normalize();
+        this.dist = Path.of(System.getProperty("flows4j.dist", "target/flows4j"))
+                .toAbsolutePath()
+                .normalize();
         this.backend = backend;
         assertTrue(Files.isExecutable(script), "the launcher " + script + " is executable");
         assertTrue(Files.isDirectory(dist.resolve("lib")), "flow-dist laid out " + dist.resolve("lib"));
@@ -114,7 +120,8 @@ final class Launcher {
 
     /** A top-level scalar field of a flat JSON object. */
     static String field(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(\"[^\"]*\"|[^,}\\]]+)").matcher(json);
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(\"[^\"]*\"|[^,}\\]]+)")
+                .matcher(json);
         assertTrue(m.find(), "key " + key + " in " + json);
         String v = m.group(1);
         return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
@@ -127,8 +134,9 @@ final class Launcher {
     static Path tinyIdx(Path dir) throws IOException {
         Files.createDirectories(dir);
         java.util.Random r = new java.util.Random(1);
-        String[][] files = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
-            {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
+        String[][] files = {
+            {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}, {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}
+        };
         int[] counts = {60, 24};
         for (int f = 0; f < 2; f++) {
             int n = counts[f];

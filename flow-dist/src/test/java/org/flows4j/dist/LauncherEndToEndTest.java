@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * requires no backend; ALL-MODULE-PATH and ServiceLoader find cpu), the output rules, exit
  * statuses, training, resuming, evaluation, Ctrl-C, and the picture commands.
  */
-@EnabledOnOs(value = {OS.LINUX, OS.MAC}, disabledReason = "the launcher is a bash script")
+@EnabledOnOs(
+        value = {OS.LINUX, OS.MAC},
+        disabledReason = "the launcher is a bash script")
 class LauncherEndToEndTest {
 
     // Training runs on the reference backend: the native ones pay a large per-operation overhead
@@ -68,12 +70,18 @@ class LauncherEndToEndTest {
         Launcher.Run all = finish(pb.start());
         assertEquals(0, all.status(), all.err());
         assertTrue(all.out().lines().anyMatch(l -> l.matches("cpu\\s+10\\s+yes\\s.*")), all.out());
-        assertEquals(1, all.out().lines().filter(l -> l.matches("\\S+\\s+\\d+\\s+yes\\s+\\*.*")).count(),
+        assertEquals(
+                1,
+                all.out()
+                        .lines()
+                        .filter(l -> l.matches("\\S+\\s+\\d+\\s+yes\\s+\\*.*"))
+                        .count(),
                 "one available backend is the default: " + all.out());
         assertEquals(List.of(), all.errLines(), "nothing else on stderr");
         Launcher.Run r = run(dir, "backends");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("cpu\\s+10\\s+yes\\s+\\*.*")),
+        assertTrue(
+                r.out().lines().anyMatch(l -> l.matches("cpu\\s+10\\s+yes\\s+\\*.*")),
                 "FLOWS4J_BACKEND=cpu makes cpu the default: " + r.out());
         Launcher.Run json = run(dir, "backends", "--json");
         assertEquals(0, json.status(), json.err());
@@ -96,8 +104,19 @@ class LauncherEndToEndTest {
 
     @Test
     void train_resume_and_eval_through_the_launcher(@TempDir Path dir) throws Exception {
-        Launcher.Run first = run(dir, "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "30", "--out", "tmp",
-                "--json", "--no-plots");
+        Launcher.Run first = run(
+                dir,
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                "30",
+                "--out",
+                "tmp",
+                "--json",
+                "--no-plots");
         assertEquals(0, first.status(), first.err());
         String a = oneJsonObject(first);
         assertEquals("cpu", field(a, "backend"));
@@ -106,7 +125,8 @@ class LauncherEndToEndTest {
         assertEquals("30", field(a, "steps"));
         Double.parseDouble(field(a, "nll_nats"));
 
-        Launcher.Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", "45", "--json", "--no-plots");
+        Launcher.Run resumed =
+                run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", "45", "--json", "--no-plots");
         assertEquals(0, resumed.status(), resumed.err());
         String b = oneJsonObject(resumed);
         assertEquals("30", field(b, "resumed_from_step"));
@@ -142,8 +162,20 @@ class LauncherEndToEndTest {
 
     @Test
     void ctrl_c_writes_the_checkpoint_and_resume_continues_from_it(@TempDir Path dir) throws Exception {
-        Process p = command(dir, launcher, "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "1000000",
-                "--out", "tmp", "--no-plots").start();
+        Process p = command(
+                        dir,
+                        launcher,
+                        "train",
+                        "--model",
+                        "realnvp:2d",
+                        "--data",
+                        "two-moons",
+                        "--steps",
+                        "1000000",
+                        "--out",
+                        "tmp",
+                        "--no-plots")
+                .start();
         p.getOutputStream().close();
         CompletableFuture<String> out = Launcher.drain(p.getInputStream());
         StringBuilder err = new StringBuilder();
@@ -171,7 +203,10 @@ class LauncherEndToEndTest {
         assertTrue(Files.isRegularFile(checkpoint), "the checkpoint is written on stop");
         try (var files = Files.list(checkpoint.getParent())) {
             // the run directory's lock file stays (its lock died with the process)
-            assertEquals(1, files.filter(f -> !f.getFileName().toString().equals(".flows4j.lock")).count(),
+            assertEquals(
+                    1,
+                    files.filter(f -> !f.getFileName().toString().equals(".flows4j.lock"))
+                            .count(),
                     "no temporary file left");
         }
 
@@ -179,48 +214,125 @@ class LauncherEndToEndTest {
         assertEquals(0, eval.status(), eval.err());
         long step = Long.parseLong(field(oneJsonObject(eval), "step"));
         assertTrue(step >= 1, "stopped after at least one step: " + step);
-        Launcher.Run resumed = run(dir, "train", "--resume", "tmp/last.safetensors", "--steps", Long.toString(step + 3),
-                "--json", "--no-plots");
+        Launcher.Run resumed = run(
+                dir,
+                "train",
+                "--resume",
+                "tmp/last.safetensors",
+                "--steps",
+                Long.toString(step + 3),
+                "--json",
+                "--no-plots");
         assertEquals(0, resumed.status(), resumed.err());
         assertEquals(Long.toString(step), field(oneJsonObject(resumed), "resumed_from_step"));
     }
 
-
     @Test
     void picture_commands_run_on_a_tiny_image_model(@TempDir Path dir) throws Exception {
         String data = Launcher.tinyIdx(dir.resolve("idx")).toString();
-        Launcher.Run train = run(dir, "train", "--model", "glow:small", "-O", "steps=1", "-O", "hidden=8", "--data", "mnist",
-                "--data-dir", data, "--steps", "4", "--batch", "16", "--out", "run", "--json");
+        Launcher.Run train = run(
+                dir,
+                "train",
+                "--model",
+                "glow:small",
+                "-O",
+                "steps=1",
+                "-O",
+                "hidden=8",
+                "--data",
+                "mnist",
+                "--data-dir",
+                data,
+                "--steps",
+                "4",
+                "--batch",
+                "16",
+                "--out",
+                "run",
+                "--json");
         assertEquals(0, train.status(), train.err());
         assertTrue(Files.size(dir.resolve("run/loss.png")) > 1000, "train writes loss.png beside the checkpoint");
         String ckpt = "run/last.safetensors";
 
-        Launcher.Run sample = run(dir, "sample", "--checkpoint", ckpt, "--temperatures", "0,0.7,1", "--n", "4",
-                "--out", "pics/sample.png", "--json");
+        Launcher.Run sample = run(
+                dir,
+                "sample",
+                "--checkpoint",
+                ckpt,
+                "--temperatures",
+                "0,0.7,1",
+                "--n",
+                "4",
+                "--out",
+                "pics/sample.png",
+                "--json");
         assertEquals(0, sample.status(), sample.err());
         String s = oneJsonObject(sample);
         assertEquals("3", field(s, "rows"));
         assertEquals("4", field(s, "columns"));
         assertPng(dir.resolve("pics/sample.png"), s);
 
-        Launcher.Run strip = run(dir, "interpolate", "--checkpoint", ckpt, "--data-dir", data, "--pairs", "2", "--steps", "4",
-                "--out", "pics/strip.png", "--json");
+        Launcher.Run strip = run(
+                dir,
+                "interpolate",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--pairs",
+                "2",
+                "--steps",
+                "4",
+                "--out",
+                "pics/strip.png",
+                "--json");
         assertEquals(0, strip.status(), strip.err());
         String i = oneJsonObject(strip);
         assertEquals("true", field(i, "endpoints_reproduced"));
         assertPng(dir.resolve("pics/strip.png"), i);
 
-        Launcher.Run inpaint = run(dir, "inpaint", "--checkpoint", ckpt, "--data-dir", data, "--mask", "bottom",
-                "--iterations", "10", "--n", "2", "--out", "pics/inpaint.png", "--json");
+        Launcher.Run inpaint = run(
+                dir,
+                "inpaint",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--mask",
+                "bottom",
+                "--iterations",
+                "10",
+                "--n",
+                "2",
+                "--out",
+                "pics/inpaint.png",
+                "--json");
         assertEquals(0, inpaint.status(), inpaint.err());
         String p = oneJsonObject(inpaint);
         assertEquals("0", field(p, "known_pixels_changed"));
-        assertTrue(Double.parseDouble(field(p, "mean_log_p_after")) > Double.parseDouble(field(p, "mean_log_p_before")),
+        assertTrue(
+                Double.parseDouble(field(p, "mean_log_p_after")) > Double.parseDouble(field(p, "mean_log_p_before")),
                 p);
         assertPng(dir.resolve("pics/inpaint.png"), p);
 
-        Launcher.Run manip = run(dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "0",
-                "--to-label", "1", "--alphas", "-1,0,1", "--n", "2", "--out", "pics/manip.png", "--json");
+        Launcher.Run manip = run(
+                dir,
+                "manipulate",
+                "--checkpoint",
+                ckpt,
+                "--data-dir",
+                data,
+                "--from-label",
+                "0",
+                "--to-label",
+                "1",
+                "--alphas",
+                "-1,0,1",
+                "--n",
+                "2",
+                "--out",
+                "pics/manip.png",
+                "--json");
         assertEquals(0, manip.status(), manip.err());
         assertPng(dir.resolve("pics/manip.png"), oneJsonObject(manip));
 
@@ -233,8 +345,8 @@ class LauncherEndToEndTest {
         assertEquals(2, mask.status(), mask.err());
         assertEquals(1, mask.errLines().size(), mask.err());
         assertTrue(mask.err().contains("masks: top, bottom"), mask.err());
-        Launcher.Run label = run(dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "cat",
-                "--to-label", "1");
+        Launcher.Run label = run(
+                dir, "manipulate", "--checkpoint", ckpt, "--data-dir", data, "--from-label", "cat", "--to-label", "1");
         assertEquals(2, label.status(), label.err());
         assertEquals(1, label.errLines().size(), label.err());
         Launcher.Run missing = run(dir, "sample", "--checkpoint", "nope.safetensors");

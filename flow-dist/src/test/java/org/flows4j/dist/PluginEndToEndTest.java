@@ -79,7 +79,8 @@ class PluginEndToEndTest {
             }
         }
         if (Files.isDirectory(original.dist().resolve("classpath"))) {
-            Files.createSymbolicLink(layout.resolve("classpath"), original.dist().resolve("classpath"));
+            Files.createSymbolicLink(
+                    layout.resolve("classpath"), original.dist().resolve("classpath"));
         }
         buildPlugin(dir.resolve("plugin"), original.dist().resolve("lib"), lib.resolve("toy-plugin.jar"));
 
@@ -88,8 +89,8 @@ class PluginEndToEndTest {
         Launcher.Run m = Launcher.finish(models.start());
         assertEquals(0, m.status(), m.err());
         String json = Launcher.oneJsonObject(m);
-        assertTrue(json.contains("\"toy:tiny\"") && json.contains("\"toy:big\"") && json.contains("\"realnvp:2d\""),
-                json);
+        assertTrue(
+                json.contains("\"toy:tiny\"") && json.contains("\"toy:big\"") && json.contains("\"realnvp:2d\""), json);
 
         ProcessBuilder data = original.command(dir, original.script(), "datasets");
         data.environment().put("FLOWS4J_HOME", layout.toString());
@@ -109,13 +110,19 @@ class PluginEndToEndTest {
         Files.writeString(src.resolve("toy/ToyData.java"), DATA);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertNotNull(javac, "a JDK, not a JRE, runs the tests");
-        List<String> args = List.of("-d", classes.toString(), "--module-path", modulePath.toString(),
-                src.resolve("module-info.java").toString(), src.resolve("toy/ToyModels.java").toString(),
+        List<String> args = List.of(
+                "-d",
+                classes.toString(),
+                "--module-path",
+                modulePath.toString(),
+                src.resolve("module-info.java").toString(),
+                src.resolve("toy/ToyModels.java").toString(),
                 src.resolve("toy/ToyData.java").toString());
         int status = javac.run(null, null, null, args.toArray(String[]::new));
         assertEquals(0, status, "the plugin compiles against the laid-out library ");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out);
-             Stream<Path> files = Files.walk(classes)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream jos = new JarOutputStream(out);
+                Stream<Path> files = Files.walk(classes)) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
                 jos.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
                 jos.write(Files.readAllBytes(f));

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * flags with a one-line error when it runs out, NaN never reported as success, and exit
  * statuses and messages a user can act on.
  */
-@EnabledOnOs(value = {OS.LINUX, OS.MAC}, disabledReason = "the launcher is a bash script")
+@EnabledOnOs(
+        value = {OS.LINUX, OS.MAC},
+        disabledReason = "the launcher is a bash script")
 class RunSafetyEndToEndTest {
 
     private static Launcher flows4j;
@@ -50,14 +52,27 @@ class RunSafetyEndToEndTest {
         for (String f : fragments) {
             assertTrue(line.contains(f), "'" + f + "' in: " + line);
         }
-        assertFalse(line.matches(".*\\b(java|javax)\\.[a-z]+\\.\\w+(Exception|Error)\\b.*")
-                || line.contains("Exception:"), "no Java class name: " + line);
+        assertFalse(
+                line.matches(".*\\b(java|javax)\\.[a-z]+\\.\\w+(Exception|Error)\\b.*") || line.contains("Exception:"),
+                "no Java class name: " + line);
         return line;
     }
 
     private static Launcher.Run train(Path dir, String out, String... more) throws IOException, InterruptedException {
-        String[] base = {"train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "5", "--batch", "32",
-            "--out", out, "--no-plots"};
+        String[] base = {
+            "train",
+            "--model",
+            "realnvp:2d",
+            "--data",
+            "two-moons",
+            "--steps",
+            "5",
+            "--batch",
+            "32",
+            "--out",
+            out,
+            "--no-plots"
+        };
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
@@ -66,8 +81,20 @@ class RunSafetyEndToEndTest {
 
     @Test
     void a_second_writer_is_refused_naming_the_holder_and_sigterm_exits_143(@TempDir Path dir) throws Exception {
-        Process p = flows4j.command(dir, flows4j.script(), "train", "--model", "realnvp:2d", "--data", "two-moons",
-                "--steps", "1000000", "--out", "run", "--no-plots").start();
+        Process p = flows4j.command(
+                        dir,
+                        flows4j.script(),
+                        "train",
+                        "--model",
+                        "realnvp:2d",
+                        "--data",
+                        "two-moons",
+                        "--steps",
+                        "1000000",
+                        "--out",
+                        "run",
+                        "--no-plots")
+                .start();
         p.getOutputStream().close();
         CompletableFuture<String> stdout = Launcher.drain(p.getInputStream());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -93,8 +120,15 @@ class RunSafetyEndToEndTest {
         Launcher.Run eval = run(dir, "eval", "--checkpoint", "run/last.safetensors", "--json");
         assertEquals(0, eval.status(), eval.err());
         long step = Long.parseLong(Launcher.field(Launcher.oneJsonObject(eval), "step"));
-        Launcher.Run resumed = run(dir, "train", "--resume", "run/last.safetensors", "--steps", Long.toString(step + 2),
-                "--no-plots", "--json");
+        Launcher.Run resumed = run(
+                dir,
+                "train",
+                "--resume",
+                "run/last.safetensors",
+                "--steps",
+                Long.toString(step + 2),
+                "--no-plots",
+                "--json");
         assertEquals(0, resumed.status(), resumed.err());
     }
 
@@ -102,12 +136,18 @@ class RunSafetyEndToEndTest {
     void a_fresh_run_never_replaces_a_checkpoint_without_force(@TempDir Path dir) throws Exception {
         assertEquals(0, train(dir, "run").status());
         byte[] first = Files.readAllBytes(dir.resolve("run/last.safetensors"));
-        assertOneLineError(2, train(dir, "run", "--seed", "3"), "run/last.safetensors already holds a checkpoint",
-                "--resume", "--force");
-        assertEquals(java.util.Arrays.hashCode(first), java.util.Arrays.hashCode(
-                Files.readAllBytes(dir.resolve("run/last.safetensors"))), "the checkpoint is unchanged");
-        assertOneLineError(2, run(dir, "quickstart", "--steps", "2", "--out", "run"), "quickstart did not write",
+        assertOneLineError(
+                2,
+                train(dir, "run", "--seed", "3"),
+                "run/last.safetensors already holds a checkpoint",
+                "--resume",
                 "--force");
+        assertEquals(
+                java.util.Arrays.hashCode(first),
+                java.util.Arrays.hashCode(Files.readAllBytes(dir.resolve("run/last.safetensors"))),
+                "the checkpoint is unchanged");
+        assertOneLineError(
+                2, run(dir, "quickstart", "--steps", "2", "--out", "run"), "quickstart did not write", "--force");
         assertEquals(0, train(dir, "run", "--seed", "3", "--force").status(), "--force replaces it");
 
         // quickstart may replace its own output, run after run
@@ -121,7 +161,9 @@ class RunSafetyEndToEndTest {
     @Test
     void resume_refuses_other_data_and_removes_stale_temporary_files(@TempDir Path dir) throws Exception {
         assertEquals(0, train(dir, "run").status());
-        assertOneLineError(2, run(dir, "train", "--resume", "run/last.safetensors", "-d", "8gaussians", "--steps", "9"),
+        assertOneLineError(
+                2,
+                run(dir, "train", "--resume", "run/last.safetensors", "-d", "8gaussians", "--steps", "9"),
                 "--data 8gaussians differs from the checkpoint's two-moons");
         Path stale = dir.resolve("run/.last.safetensors.5eed0fdeadbeef.tmp");
         Files.write(stale, new byte[4096]);
@@ -133,16 +175,60 @@ class RunSafetyEndToEndTest {
 
     @Test
     void a_batch_larger_than_the_training_set_is_a_usage_error(@TempDir Path dir) throws Exception {
-        assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--limit", "10", "--batch", "64",
-                "--steps", "2", "--out", "run"), "--batch 64 is larger than the training split", "10 samples");
-        assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--batch", "2147483647",
-                "--steps", "2", "--out", "run"), "--batch 2147483647 is larger than the training split");
+        assertOneLineError(
+                2,
+                run(
+                        dir,
+                        "train",
+                        "-m",
+                        "realnvp:2d",
+                        "-d",
+                        "two-moons",
+                        "--limit",
+                        "10",
+                        "--batch",
+                        "64",
+                        "--steps",
+                        "2",
+                        "--out",
+                        "run"),
+                "--batch 64 is larger than the training split",
+                "10 samples");
+        assertOneLineError(
+                2,
+                run(
+                        dir,
+                        "train",
+                        "-m",
+                        "realnvp:2d",
+                        "-d",
+                        "two-moons",
+                        "--batch",
+                        "2147483647",
+                        "--steps",
+                        "2",
+                        "--out",
+                        "run"),
+                "--batch 2147483647 is larger than the training split");
     }
 
     @Test
     void running_out_of_memory_is_one_line_and_one_json_object(@TempDir Path dir) throws Exception {
-        ProcessBuilder pb = flows4j.command(dir, flows4j.script(), "train", "-m", "realnvp:2d", "-d", "two-moons",
-                "-O", "width=20000", "--steps", "2", "--out", "run", "--json");
+        ProcessBuilder pb = flows4j.command(
+                dir,
+                flows4j.script(),
+                "train",
+                "-m",
+                "realnvp:2d",
+                "-d",
+                "two-moons",
+                "-O",
+                "width=20000",
+                "--steps",
+                "2",
+                "--out",
+                "run",
+                "--json");
         pb.environment().put("JAVA_OPTS", "-Xmx96m");
         Launcher.Run r = Launcher.finish(pb.start());
         assertOneLineError(1, r, "flows4j train ran out of memory", "--batch", "JAVA_OPTS=-Xmx");
@@ -169,7 +255,8 @@ class RunSafetyEndToEndTest {
             f.readFully(len);
             long n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
             long start = 8 + n;
-            ByteBuffer nan = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+            ByteBuffer nan =
+                    ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
             f.seek(start);
             for (long at = start; at + 4 <= f.length(); at += 4) {
                 f.write(nan.array());
@@ -179,20 +266,29 @@ class RunSafetyEndToEndTest {
 
     @Test
     void usage_errors_exit_2_and_say_what_is_wrong(@TempDir Path dir) throws Exception {
-        assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--lr", "Infinity", "--out", "r"),
+        assertOneLineError(
+                2,
+                run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--lr", "Infinity", "--out", "r"),
                 "--lr must be finite");
         assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "csv:", "--out", "r"), "csv needs a file");
-        assertOneLineError(2, run(dir, "train", "-m", "glow:small", "-d", "mnist", "--out", "r"),
+        assertOneLineError(
+                2,
+                run(dir, "train", "-m", "glow:small", "-d", "mnist", "--out", "r"),
                 "needs a data directory (--data-dir)");
-        assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--dtype", "float16", "--out", "r"),
+        assertOneLineError(
+                2,
+                run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--dtype", "float16", "--out", "r"),
                 "unknown dtype 'float16'");
         assertOneLineError(2, run(dir, "backends", "--backend", ""), "--backend needs a name");
-        assertOneLineError(2, run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--data-dir", "/tmp", "--out", "r"),
+        assertOneLineError(
+                2,
+                run(dir, "train", "-m", "realnvp:2d", "-d", "two-moons", "--data-dir", "/tmp", "--out", "r"),
                 "does not apply to 'two-moons'");
-        assertOneLineError(2, run(dir, "quickstart", "--threads", "100000", "--out", "r"), "--threads 100000 is more than");
+        assertOneLineError(
+                2, run(dir, "quickstart", "--threads", "100000", "--out", "r"), "--threads 100000 is more than");
         Files.write(dir.resolve("binary.csv"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0x80, 10});
-        assertOneLineError(1, run(dir, "train", "-m", "realnvp:2d", "-d", "csv:binary.csv", "--out", "r"),
-                "is not UTF-8 text");
+        assertOneLineError(
+                1, run(dir, "train", "-m", "realnvp:2d", "-d", "csv:binary.csv", "--out", "r"), "is not UTF-8 text");
         Files.createDirectories(dir.resolve("adir"));
         assertOneLineError(1, run(dir, "eval", "--checkpoint", "adir"), "adir: it is a directory");
         assertOneLineError(1, run(dir, "sample", "--checkpoint", "adir"), "adir: it is a directory");
@@ -204,16 +300,29 @@ class RunSafetyEndToEndTest {
             throws Exception {
         assertEquals(0, train(dir, "run").status());
         Path idx = Launcher.tinyIdx(dir.resolve("idx"));
-        assertOneLineError(2, run(dir, "eval", "--checkpoint", "run/last.safetensors", "--data", "mnist",
-                "--data-dir", idx.toString()), "built for samples of shape [2] but mnist has samples of shape [1, 28, 28]");
-        assertOneLineError(1, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-o", "/proc/x.png"),
-                "cannot write /proc/x.png", "no such file or directory");
+        assertOneLineError(
+                2,
+                run(
+                        dir,
+                        "eval",
+                        "--checkpoint",
+                        "run/last.safetensors",
+                        "--data",
+                        "mnist",
+                        "--data-dir",
+                        idx.toString()),
+                "built for samples of shape [2] but mnist has samples of shape [1, 28, 28]");
+        assertOneLineError(
+                1,
+                run(dir, "sample", "--checkpoint", "run/last.safetensors", "-o", "/proc/x.png"),
+                "cannot write /proc/x.png",
+                "no such file or directory");
     }
 
     @Test
     void pictures_are_bounded_by_a_documented_cap(@TempDir Path dir) throws Exception {
         assertEquals(0, train(dir, "run").status());
-        assertOneLineError(2, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-n", "1000000"),
-                "at most 100000");
+        assertOneLineError(
+                2, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-n", "1000000"), "at most 100000");
     }
 }

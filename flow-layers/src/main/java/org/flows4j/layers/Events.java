@@ -10,8 +10,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class Events {
 
-    private Events() {
-    }
+    private Events() {}
 
     /**
      * Sums per-element terms over every axis but the batch axis: {@code [batch, ...]} to {@code [batch]}.
@@ -55,9 +54,10 @@ public final class Events {
      */
     public static void check(String who, Shape eventShape, Tensor x) {
         int[] d = x.shape().dims();
-        if (d.length != eventShape.rank() + 1 || !Shape.of(Arrays.copyOfRange(d, 1, d.length)).equals(eventShape)) {
-            throw new IllegalArgumentException(who + ": input of shape " + x.shape()
-                    + " is not a batch of events of shape " + eventShape);
+        if (d.length != eventShape.rank() + 1
+                || !Shape.of(Arrays.copyOfRange(d, 1, d.length)).equals(eventShape)) {
+            throw new IllegalArgumentException(
+                    who + ": input of shape " + x.shape() + " is not a batch of events of shape " + eventShape);
         }
     }
 }

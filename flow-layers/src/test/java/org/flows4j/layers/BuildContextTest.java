@@ -52,8 +52,11 @@ class BuildContextTest {
             Tensor z = ctx.zeros(Shape.of(2, 3));
             assertEquals(DType.FLOAT32, z.dtype());
             assertArrayEquals(new double[6], z.toDoubleArray());
-            assertArrayEquals(new double[] {1.5, 1.5}, ctx.full(Shape.of(2), 1.5).toDoubleArray());
-            assertArrayEquals(new double[] {1, 2}, ctx.tensor(new double[] {1, 2}, Shape.of(2)).toDoubleArray());
+            assertArrayEquals(
+                    new double[] {1.5, 1.5}, ctx.full(Shape.of(2), 1.5).toDoubleArray());
+            assertArrayEquals(
+                    new double[] {1, 2},
+                    ctx.tensor(new double[] {1, 2}, Shape.of(2)).toDoubleArray());
             Tensor u = ctx.uniform(Shape.of(3), -1, 1);
             Tensor expected = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(3), -1, 1);
             assertArrayEquals(expected.toDoubleArray(), u.toDoubleArray(), "zeros, full and tensor drew nothing");
@@ -64,12 +67,18 @@ class BuildContextTest {
     void names_the_null_argument() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(1);
-            assertEquals("backend", assertThrows(NullPointerException.class,
-                    () -> BuildContext.of(null, DType.FLOAT32, r)).getMessage());
-            assertEquals("dtype", assertThrows(NullPointerException.class,
-                    () -> BuildContext.of(backend, null, r)).getMessage());
-            assertEquals("random", assertThrows(NullPointerException.class,
-                    () -> BuildContext.of(backend, DType.FLOAT32, null)).getMessage());
+            assertEquals(
+                    "backend",
+                    assertThrows(NullPointerException.class, () -> BuildContext.of(null, DType.FLOAT32, r))
+                            .getMessage());
+            assertEquals(
+                    "dtype",
+                    assertThrows(NullPointerException.class, () -> BuildContext.of(backend, null, r))
+                            .getMessage());
+            assertEquals(
+                    "random",
+                    assertThrows(NullPointerException.class, () -> BuildContext.of(backend, DType.FLOAT32, null))
+                            .getMessage());
         }
     }
 }

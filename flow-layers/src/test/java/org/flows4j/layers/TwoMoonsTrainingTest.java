@@ -79,10 +79,13 @@ class TwoMoonsTrainingTest {
             double[] train = twoMoons(4096, r);
             double[] test = twoMoons(2048, r);
             // 8 affine couplings alternating halves, conditioners MLP 64-64, each from its own split of r
-            Flow flow = RealNvp.features(2).transforms(8).network(Mlp.hidden(64, 64))
+            Flow flow = RealNvp.features(2)
+                    .transforms(8)
+                    .network(Mlp.hidden(64, 64))
                     .build(BuildContext.of(backend, DType.FLOAT32, r));
             Adam adam = Adam.builder().learningRate(3e-3).create(flow.parameters());
-            Tensor trainSet = Tensor.of(backend, DType.FLOAT32, train, Shape.of(4096, 2)).unscoped();
+            Tensor trainSet =
+                    Tensor.of(backend, DType.FLOAT32, train, Shape.of(4096, 2)).unscoped();
             for (int step = 0; step < 500; step++) {
                 try (MemoryScope s = MemoryScope.open()) {
                     int[] idx = new int[256];
@@ -93,8 +96,11 @@ class TwoMoonsTrainingTest {
                 }
             }
             double flowNll;
-            try (MemoryScope s = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
-                flowNll = -flow.logProb(Tensor.of(backend, DType.FLOAT32, test, Shape.of(2048, 2))).mean().item();
+            try (MemoryScope s = MemoryScope.open();
+                    Autodiff.NoGrad off = Autodiff.noGrad()) {
+                flowNll = -flow.logProb(Tensor.of(backend, DType.FLOAT32, test, Shape.of(2048, 2)))
+                        .mean()
+                        .item();
             }
             double gaussian = gaussianNll(train, test);
             assertTrue(flowNll < gaussian - 0.5, "flow NLL " + flowNll + " vs Gaussian " + gaussian);

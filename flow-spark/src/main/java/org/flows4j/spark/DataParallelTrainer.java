@@ -101,8 +101,7 @@ public final class DataParallelTrainer {
     // A run's outcome, read through its accessors: nothing compares or hashes a Result (the
     // checkpoint in it has identity equality anyway).
     @SuppressWarnings("ArrayRecordComponent")
-    public record Result(FlowCheckpoint checkpoint, double[] losses, long rows, double seconds) {
-    }
+    public record Result(FlowCheckpoint checkpoint, double[] losses, long rows, double seconds) {}
 
     /**
      * How a run trains.
@@ -125,10 +124,21 @@ public final class DataParallelTrainer {
     // inputCols is copied in; nothing compares or hashes a Config (its listener, usually a
     // lambda, has identity equality anyway).
     @SuppressWarnings("ArrayRecordComponent")
-    public record Config(String model, Map<String, String> options, org.flows4j.zoo.data.Dataset.Kind kind,
-                         Shape eventShape, DType dtype, String backend, TrainerConfig trainer, String featuresCol,
-                         String[] inputCols, String dataName, Path checkpointFile, Path resumeFrom, int depth,
-                         StepListener listener) {
+    public record Config(
+            String model,
+            Map<String, String> options,
+            org.flows4j.zoo.data.Dataset.Kind kind,
+            Shape eventShape,
+            DType dtype,
+            String backend,
+            TrainerConfig trainer,
+            String featuresCol,
+            String[] inputCols,
+            String dataName,
+            Path checkpointFile,
+            Path resumeFrom,
+            int depth,
+            StepListener listener) {
 
         /**
          * Validates, copies the map and array, and fills in the defaults of null values.
@@ -161,7 +171,7 @@ public final class DataParallelTrainer {
             if (depth < 1) {
                 throw new IllegalArgumentException("depth must be >= 1, got " + depth);
             }
-            listener = listener == null ? (s, l, m) -> { } : listener;
+            listener = listener == null ? (s, l, m) -> {} : listener;
         }
 
         /**
@@ -174,8 +184,21 @@ public final class DataParallelTrainer {
          *         {@code "spark"}
          */
         public static Config of(String model, TrainerConfig trainer) {
-            return new Config(model, Map.of(), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, null, DType.FLOAT32, "",
-                    trainer, "features", null, "spark", null, null, 2, null);
+            return new Config(
+                    model,
+                    Map.of(),
+                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
+                    null,
+                    DType.FLOAT32,
+                    "",
+                    trainer,
+                    "features",
+                    null,
+                    "spark",
+                    null,
+                    null,
+                    2,
+                    null);
         }
 
         /**
@@ -185,8 +208,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the training settings
          */
         public Config withTrainer(TrainerConfig t) {
-            return new Config(model, options, kind, eventShape, dtype, backend, t, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    t,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -196,8 +232,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the build options
          */
         public Config withOptions(Map<String, String> o) {
-            return new Config(model, o, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    o,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -208,8 +257,21 @@ public final class DataParallelTrainer {
          *         and the event shape
          */
         public Config withImages(Shape shape) {
-            return new Config(model, options, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, shape, dtype, backend,
-                    trainer, featuresCol, inputCols, dataName, checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT,
+                    shape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -219,8 +281,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the dtype
          */
         public Config withDtype(DType d) {
-            return new Config(model, options, kind, eventShape, d, backend, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    d,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -230,8 +305,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the backend
          */
         public Config withBackend(String name) {
-            return new Config(model, options, kind, eventShape, dtype, name, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    name,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -241,8 +329,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the features column
          */
         public Config withFeaturesCol(String col) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, col, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    col,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -252,8 +353,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the input columns
          */
         public Config withInputCols(String... cols) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, cols, dataName,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    cols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -264,8 +378,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the data name
          */
         public Config withDataName(String name) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, name,
-                    checkpointFile, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    name,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -275,8 +402,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the checkpoint file
          */
         public Config withCheckpointFile(Path file) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
-                    file, resumeFrom, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    file,
+                    resumeFrom,
+                    depth,
+                    listener);
         }
 
         /**
@@ -287,8 +427,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the checkpoint to resume from
          */
         public Config withResumeFrom(Path file) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, file, depth, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    file,
+                    depth,
+                    listener);
         }
 
         /**
@@ -298,8 +451,21 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the depth
          */
         public Config withDepth(int d) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, d, listener);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    d,
+                    listener);
         }
 
         /**
@@ -309,16 +475,37 @@ public final class DataParallelTrainer {
          * @return a new configuration that differs from this one only in the listener
          */
         public Config withListener(StepListener l) {
-            return new Config(model, options, kind, eventShape, dtype, backend, trainer, featuresCol, inputCols, dataName,
-                    checkpointFile, resumeFrom, depth, l);
+            return new Config(
+                    model,
+                    options,
+                    kind,
+                    eventShape,
+                    dtype,
+                    backend,
+                    trainer,
+                    featuresCol,
+                    inputCols,
+                    dataName,
+                    checkpointFile,
+                    resumeFrom,
+                    depth,
+                    l);
         }
     }
 
     /** Builds the model as {@code flows4j train} does: from the run's seed. */
     static ZooModel build(Zoo zoo, Config c, Shape shape, Backend backend) {
         ModelSpec spec = zoo.complete(ModelSpec.parse(c.model()));
-        return zoo.model(spec).build(new ModelRequest(spec.preset(), shape, c.kind(),
-                BuildContext.of(backend, c.dtype(), RandomSource.seeded(c.trainer().seed())), c.options()));
+        return zoo.model(spec)
+                .build(new ModelRequest(
+                        spec.preset(),
+                        shape,
+                        c.kind(),
+                        BuildContext.of(
+                                backend,
+                                c.dtype(),
+                                RandomSource.seeded(c.trainer().seed())),
+                        c.options()));
     }
 
     /**
@@ -335,7 +522,8 @@ public final class DataParallelTrainer {
      */
     @SuppressWarnings("try") // memory scopes are opened for their close()
     public Result fit(Dataset<Row> data) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+        JavaSparkContext jsc =
+                JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         FeatureReader reader = FeatureReader.of(data.schema(), config.featuresCol(), config.inputCols());
         Shape shape = config.eventShape() != null ? config.eventShape() : Shape.of(reader.width(data.first()));
         int dims = shape.size();
@@ -347,11 +535,12 @@ public final class DataParallelTrainer {
             }
             Zoo zoo = ExecutorFlows.zoo();
             TrainerConfig tc = config.trainer();
-            ZooModel model = config.resumeFrom() != null ? ZooCheckpoints.rebuild(config.resumeFrom(), zoo, backend)
+            ZooModel model = config.resumeFrom() != null
+                    ? ZooCheckpoints.rebuild(config.resumeFrom(), zoo, backend)
                     : build(zoo, config, shape, backend);
             if (!model.eventShape().equals(shape)) {
-                throw new IllegalArgumentException("the model takes samples of shape " + model.eventShape()
-                        + " but the data has " + shape);
+                throw new IllegalArgumentException(
+                        "the model takes samples of shape " + model.eventShape() + " but the data has " + shape);
             }
             Trainer trainer = new Trainer(model.flow(), tc);
             if (config.resumeFrom() != null) {
@@ -377,14 +566,16 @@ public final class DataParallelTrainer {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = params.get(i).value().toDoubleArray();
                 }
-                StepInput input = new StepInput(run + ":" + step, values, ids,
-                        IndexedBatches.noiseSeed(tc.seed(), step), images);
+                StepInput input =
+                        new StepInput(run + ":" + step, values, ids, IndexedBatches.noiseSeed(tc.seed(), step), images);
                 Broadcast<StepInput> bc = jsc.broadcast(input);
                 GradientSum sum;
                 try {
-                    sum = blocks.treeAggregate(new GradientSum(),
+                    sum = blocks.treeAggregate(
+                            new GradientSum(),
                             (acc, block) -> acc.add(shard(block, bc.value(), init.value(), backendName)),
-                            GradientSum::add, config.depth());
+                            GradientSum::add,
+                            config.depth());
                 } finally {
                     bc.unpersist(false);
                 }
@@ -510,7 +701,12 @@ public final class DataParallelTrainer {
 
     private void save(Path file, ZooModel model, Trainer trainer, long n) {
         long spe = IndexedBatches.stepsPerEpoch(n, config.trainer().batchSize());
-        ZooCheckpoints.save(file, model, trainer, config.dataName(), (int) (trainer.step() / spe),
+        ZooCheckpoints.save(
+                file,
+                model,
+                trainer,
+                config.dataName(),
+                (int) (trainer.step() / spe),
                 config.trainer().seed());
     }
 
@@ -520,7 +716,13 @@ public final class DataParallelTrainer {
             Path tmp = Files.createTempFile("flows4j-spark-", ".safetensors");
             try {
                 Files.delete(tmp);
-                ZooCheckpoints.save(tmp, model, trainer, config.dataName(), 0, config.trainer().seed());
+                ZooCheckpoints.save(
+                        tmp,
+                        model,
+                        trainer,
+                        config.dataName(),
+                        0,
+                        config.trainer().seed());
                 return FlowCheckpoint.read(tmp);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -534,8 +736,7 @@ public final class DataParallelTrainer {
     // A broadcast payload, read field by field on the executors: never compared or hashed.
     @SuppressWarnings("ArrayRecordComponent")
     record StepInput(String parametersId, double[][] parameters, long[] ids, long noiseSeed, boolean images)
-            implements Serializable {
-    }
+            implements Serializable {}
 
     /** A running sum of weighted losses and gradients (null gradients: no rows yet). */
     static final class GradientSum implements Serializable {

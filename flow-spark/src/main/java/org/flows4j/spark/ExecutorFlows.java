@@ -37,8 +37,7 @@ final class ExecutorFlows {
 
     private static volatile Zoo zoo;
 
-    private ExecutorFlows() {
-    }
+    private ExecutorFlows() {}
 
     /** A model of one checkpoint on one backend, with the trainer that computes its gradients. */
     static final class Worker {
@@ -59,7 +58,8 @@ final class ExecutorFlows {
         /** A trainer used for {@link Trainer#computeGradients} only (its optimizer is never stepped). */
         Trainer trainer() {
             if (trainer == null) {
-                trainer = new Trainer(model.flow(), TrainerConfig.builder().clipNorm(0).build());
+                trainer = new Trainer(
+                        model.flow(), TrainerConfig.builder().clipNorm(0).build());
             }
             return trainer;
         }
@@ -128,7 +128,8 @@ final class ExecutorFlows {
     /** A backend with one thread, by name through discovery (blank: the highest priority that starts). */
     static Backend open(String backendName) {
         BackendOptions options = BackendOptions.defaults().withThreads(1);
-        return backendName == null || backendName.isBlank() ? Backends.create(options)
+        return backendName == null || backendName.isBlank()
+                ? Backends.create(options)
                 : Backends.create(backendName.trim(), options);
     }
 }

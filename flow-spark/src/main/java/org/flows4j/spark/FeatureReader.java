@@ -22,7 +22,11 @@ final class FeatureReader implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private enum Kind { ARRAY, VECTOR, COLUMNS }
+    private enum Kind {
+        ARRAY,
+        VECTOR,
+        COLUMNS
+    }
 
     private final Kind kind;
     private final int[] indices;
@@ -69,7 +73,8 @@ final class FeatureReader implements Serializable {
 
     private static StructField field(StructType schema, String name) {
         if (name == null || !Arrays.asList(schema.fieldNames()).contains(name)) {
-            throw new IllegalArgumentException("no column '" + name + "' among " + Arrays.toString(schema.fieldNames()));
+            throw new IllegalArgumentException(
+                    "no column '" + name + "' among " + Arrays.toString(schema.fieldNames()));
         }
         return schema.apply(name);
     }
@@ -178,8 +183,8 @@ final class FeatureReader implements Serializable {
             }
             return boxed;
         }
-        throw new IllegalArgumentException(description + " holds a " + (value == null ? "null" : value.getClass().getName())
-                + ", not an array of numbers");
+        throw new IllegalArgumentException(description + " holds a "
+                + (value == null ? "null" : value.getClass().getName()) + ", not an array of numbers");
     }
 
     private void check(int got, int dims) {

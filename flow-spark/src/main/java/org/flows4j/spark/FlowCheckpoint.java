@@ -46,8 +46,8 @@ public final class FlowCheckpoint implements Serializable {
      */
     public static FlowCheckpoint of(byte[] bytes) {
         if (bytes == null || bytes.length < 8) {
-            throw new IllegalArgumentException("a checkpoint is a safetensors file; got "
-                    + (bytes == null ? "null" : bytes.length + " bytes"));
+            throw new IllegalArgumentException(
+                    "a checkpoint is a safetensors file; got " + (bytes == null ? "null" : bytes.length + " bytes"));
         }
         return new FlowCheckpoint(bytes.clone());
     }
@@ -128,7 +128,8 @@ public final class FlowCheckpoint implements Serializable {
                 Files.write(f, bytes);
                 return f;
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write a local copy of checkpoint " + k + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "cannot write a local copy of checkpoint " + k + ": " + e.getMessage(), e);
             }
         });
     }

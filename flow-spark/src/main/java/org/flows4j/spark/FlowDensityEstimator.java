@@ -80,18 +80,25 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
         this.shared = FlowDensityParams.shared(this);
         this.model = new Param<>(this, "model", "zoo model spec, family:preset (realnvp:2d, nice:small)");
         this.steps = new LongParam(this, "steps", "optimizer steps", ParamValidators.gtEq(1));
-        this.batchSize = new IntParam(this, "batchSize", "global batch size of a training step", ParamValidators.gtEq(1));
+        this.batchSize =
+                new IntParam(this, "batchSize", "global batch size of a training step", ParamValidators.gtEq(1));
         this.learningRate = new DoubleParam(this, "learningRate", "Adam's learning rate", ParamValidators.gt(0));
-        this.clipNorm = new DoubleParam(this, "clipNorm", "clip the global gradient norm to this; 0: no clipping",
-                ParamValidators.gtEq(0));
-        this.emaDecay = new DoubleParam(this, "emaDecay", "decay of the moving average of the weights; 0: none",
+        this.clipNorm = new DoubleParam(
+                this, "clipNorm", "clip the global gradient norm to this; 0: no clipping", ParamValidators.gtEq(0));
+        this.emaDecay = new DoubleParam(
+                this,
+                "emaDecay",
+                "decay of the moving average of the weights; 0: none",
                 ParamValidators.inRange(0, 1, true, false));
         this.seed = new LongParam(this, "seed", "seed of the initial weights, the batches and their noise");
-        this.dtype = new Param<>(this, "dtype", "parameter precision: float32 or float64",
-                ParamValidators.inArray(new String[] {"float32", "float64"}));
-        this.imageShape = new Param<>(this, "imageShape",
-                "event shape of 8-bit image data (1,28,28); empty: continuous features");
-        this.checkpointPath = new Param<>(this, "checkpointPath", "local file the driver writes checkpoints to; empty: none");
+        this.dtype = new Param<>(
+                this, "dtype", "parameter precision: float32 or float64", ParamValidators.inArray(new String[] {
+                    "float32", "float64"
+                }));
+        this.imageShape = new Param<>(
+                this, "imageShape", "event shape of 8-bit image data (1,28,28); empty: continuous features");
+        this.checkpointPath =
+                new Param<>(this, "checkpointPath", "local file the driver writes checkpoints to; empty: none");
         setDefault(shared.featuresCol(), "features");
         setDefault(shared.inputCols(), new String[0]);
         setDefault(shared.outputCol(), "log_prob");
@@ -415,15 +422,25 @@ public final class FlowDensityEstimator extends Estimator<FlowDensityModel>
      */
     public DataParallelTrainer.Config trainConfig() {
         TrainerConfig tc = TrainerConfig.builder()
-                .optimizer(Adam.builder().learningRate((Double) getOrDefault(learningRate)).build())
-                .clipNorm((Double) getOrDefault(clipNorm)).emaDecay((Double) getOrDefault(emaDecay))
-                .batchSize((Integer) getOrDefault(batchSize)).steps((Long) getOrDefault(steps)).seed((Long) getOrDefault(seed)).build();
+                .optimizer(Adam.builder()
+                        .learningRate((Double) getOrDefault(learningRate))
+                        .build())
+                .clipNorm((Double) getOrDefault(clipNorm))
+                .emaDecay((Double) getOrDefault(emaDecay))
+                .batchSize((Integer) getOrDefault(batchSize))
+                .steps((Long) getOrDefault(steps))
+                .seed((Long) getOrDefault(seed))
+                .build();
         DataParallelTrainer.Config c = DataParallelTrainer.Config.of(getOrDefault(model), tc)
                 .withDtype(DType.valueOf(getOrDefault(dtype).toUpperCase(java.util.Locale.ROOT)))
-                .withBackend(getBackend()).withFeaturesCol(getFeaturesCol()).withInputCols(getInputCols());
+                .withBackend(getBackend())
+                .withFeaturesCol(getFeaturesCol())
+                .withInputCols(getInputCols());
         String shape = getOrDefault(imageShape);
         if (!shape.isBlank()) {
-            c = c.withImages(Shape.of(Arrays.stream(shape.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray()));
+            c = c.withImages(Shape.of(Arrays.stream(shape.split(","))
+                    .mapToInt(s -> Integer.parseInt(s.trim()))
+                    .toArray()));
         }
         String file = getOrDefault(checkpointPath);
         return file.isBlank() ? c : c.withCheckpointFile(Path.of(file));

@@ -43,6 +43,7 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
     private final FlowCheckpoint checkpoint;
     /** The parameters shared with {@link FlowDensityEstimator}. */
     private final FlowDensityParams.Shared shared;
+
     private transient FlowScorer scorer;
 
     /**
@@ -71,7 +72,8 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
      * @return a model with default parameters and no parent estimator
      */
     public static FlowDensityModel of(FlowCheckpoint checkpoint) {
-        return new FlowDensityModel(org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("flowDensity"), checkpoint);
+        return new FlowDensityModel(
+                org.apache.spark.ml.util.Identifiable$.MODULE$.randomUID("flowDensity"), checkpoint);
     }
 
     @Override
@@ -294,8 +296,8 @@ public final class FlowDensityModel extends Model<FlowDensityModel> implements F
 
         @Override
         public FlowDensityModel load(String path) {
-            DefaultParamsReader.Metadata meta = DefaultParamsReader.loadMetadata(path, sparkSession(),
-                    FlowDensityModel.class.getName());
+            DefaultParamsReader.Metadata meta =
+                    DefaultParamsReader.loadMetadata(path, sparkSession(), FlowDensityModel.class.getName());
             org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path, CHECKPOINT_FILE);
             Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
             byte[] bytes;

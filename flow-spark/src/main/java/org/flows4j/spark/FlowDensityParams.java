@@ -158,7 +158,8 @@ public interface FlowDensityParams extends Params {
     static Shared shared(Params owner) {
         return new Shared(
                 new Param<>(owner, "featuresCol", "features column: an array of numbers or an ML vector"),
-                new StringArrayParam(owner, "inputCols", "numeric feature columns, used instead of featuresCol when set"),
+                new StringArrayParam(
+                        owner, "inputCols", "numeric feature columns, used instead of featuresCol when set"),
                 new Param<>(owner, "outputCol", "log-density column (nats)"),
                 new Param<>(owner, "bitsPerDimCol", "bits-per-dimension column of image models; empty for none"),
                 new Param<>(owner, "idCol", "long column of row ids seeding dequantization noise; empty: row index"),
@@ -179,10 +180,15 @@ public interface FlowDensityParams extends Params {
      * @param scoreBatchSize see {@link FlowDensityParams#scoreBatchSize()}
      * @param noiseSeed see {@link FlowDensityParams#noiseSeed()}
      */
-    record Shared(Param<String> featuresCol, StringArrayParam inputCols, Param<String> outputCol,
-                  Param<String> bitsPerDimCol, Param<String> idCol, Param<String> backend, IntParam scoreBatchSize,
-                  LongParam noiseSeed) {
-    }
+    record Shared(
+            Param<String> featuresCol,
+            StringArrayParam inputCols,
+            Param<String> outputCol,
+            Param<String> bitsPerDimCol,
+            Param<String> idCol,
+            Param<String> backend,
+            IntParam scoreBatchSize,
+            LongParam noiseSeed) {}
 
     /**
      * The scorer these parameters describe for {@code checkpoint}.
@@ -191,9 +197,14 @@ public interface FlowDensityParams extends Params {
      * @return a scorer with this stage's columns, backend, batch size and (when set) noise seed
      */
     default FlowScorer scorer(FlowCheckpoint checkpoint) {
-        FlowScorer s = FlowScorer.of(checkpoint).withFeaturesCol(getFeaturesCol()).withInputCols(getInputCols())
-                .withOutputCol(getOutputCol()).withBitsPerDimCol(getBitsPerDimCol()).withIdCol(getIdCol())
-                .withBackend(getBackend()).withBatchSize(getScoreBatchSize());
+        FlowScorer s = FlowScorer.of(checkpoint)
+                .withFeaturesCol(getFeaturesCol())
+                .withInputCols(getInputCols())
+                .withOutputCol(getOutputCol())
+                .withBitsPerDimCol(getBitsPerDimCol())
+                .withIdCol(getIdCol())
+                .withBackend(getBackend())
+                .withBatchSize(getScoreBatchSize());
         return isDefined(noiseSeed()) ? s.withSeed((Long) getOrDefault(noiseSeed())) : s;
     }
 }

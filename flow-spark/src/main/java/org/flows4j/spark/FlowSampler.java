@@ -34,8 +34,7 @@ public final class FlowSampler {
     /** Samples per block unless told otherwise. */
     public static final int DEFAULT_BLOCK = 1024;
 
-    private FlowSampler() {
-    }
+    private FlowSampler() {}
 
     /**
      * {@link #sample(SparkSession, FlowCheckpoint, long, long, int, String, double, int)} at temperature 1
@@ -49,7 +48,8 @@ public final class FlowSampler {
      * @return a DataFrame of {@link #schema()}, with {@code n} rows
      * @throws IllegalArgumentException if {@code n < 0} or {@code partitions < 1}
      */
-    public static Dataset<Row> sample(SparkSession spark, FlowCheckpoint checkpoint, long n, long seed, int partitions) {
+    public static Dataset<Row> sample(
+            SparkSession spark, FlowCheckpoint checkpoint, long n, long seed, int partitions) {
         return sample(spark, checkpoint, n, seed, partitions, "", 1.0, DEFAULT_BLOCK);
     }
 
@@ -72,8 +72,15 @@ public final class FlowSampler {
      * @throws IllegalArgumentException if {@code n < 0}, {@code partitions < 1}, {@code blockSize < 1}
      *         or {@code temperature} is negative or NaN
      */
-    public static Dataset<Row> sample(SparkSession spark, FlowCheckpoint checkpoint, long n, long seed, int partitions,
-                                      String backend, double temperature, int blockSize) {
+    public static Dataset<Row> sample(
+            SparkSession spark,
+            FlowCheckpoint checkpoint,
+            long n,
+            long seed,
+            int partitions,
+            String backend,
+            double temperature,
+            int blockSize) {
         if (n < 0 || partitions < 1 || blockSize < 1 || !(temperature >= 0)) {
             throw new IllegalArgumentException("need n >= 0, partitions >= 1, blockSize >= 1 and temperature >= 0; got "
                     + n + ", " + partitions + ", " + blockSize + ", " + temperature);
@@ -86,35 +93,37 @@ public final class FlowSampler {
             ids.add(b);
         }
         JavaRDD<Long> blockIds = jsc.parallelize(ids, partitions);
-        JavaRDD<Row> rows = blockIds.mapPartitions(it -> {
-            List<Row> out = new ArrayList<>();
-            if (!it.hasNext()) {
-                return out.iterator();
-            }
-            ExecutorFlows.Worker w = ExecutorFlows.borrow(bc.value(), backend, false);
-            try (Autodiff.NoGrad off = Autodiff.noGrad()) {
-                w.model.flow().setTraining(false);
-                while (it.hasNext()) {
-                    long b = it.next();
-                    int size = (int) Math.min(blockSize, n - b * blockSize);
-                    float[] x;
-                    try (MemoryScope scope = MemoryScope.open()) {
-                        Tensor s = w.model.flow().sample(size, blockRandom(seed, b), temperature);
-                        x = s.toFloatArray();
+        JavaRDD<Row> rows = blockIds.mapPartitions(
+                it -> {
+                    List<Row> out = new ArrayList<>();
+                    if (!it.hasNext()) {
+                        return out.iterator();
                     }
-                    int d = x.length / size;
-                    for (int i = 0; i < size; i++) {
-                        float[] row = new float[d];
-                        System.arraycopy(x, i * d, row, 0, d);
-                        out.add(RowFactory.create(b * blockSize + i, row));
+                    ExecutorFlows.Worker w = ExecutorFlows.borrow(bc.value(), backend, false);
+                    try (Autodiff.NoGrad off = Autodiff.noGrad()) {
+                        w.model.flow().setTraining(false);
+                        while (it.hasNext()) {
+                            long b = it.next();
+                            int size = (int) Math.min(blockSize, n - b * blockSize);
+                            float[] x;
+                            try (MemoryScope scope = MemoryScope.open()) {
+                                Tensor s = w.model.flow().sample(size, blockRandom(seed, b), temperature);
+                                x = s.toFloatArray();
+                            }
+                            int d = x.length / size;
+                            for (int i = 0; i < size; i++) {
+                                float[] row = new float[d];
+                                System.arraycopy(x, i * d, row, 0, d);
+                                out.add(RowFactory.create(b * blockSize + i, row));
+                            }
+                        }
+                    } finally {
+                        w.model.flow().setTraining(true);
+                        ExecutorFlows.release(w);
                     }
-                }
-            } finally {
-                w.model.flow().setTraining(true);
-                ExecutorFlows.release(w);
-            }
-            return out.iterator();
-        }, true);
+                    return out.iterator();
+                },
+                true);
         return spark.createDataFrame(rows, schema());
     }
 

@@ -69,10 +69,20 @@ public final class FlowScorer implements Serializable {
     private final Long seed;
     /** Whether to score with the trained weights rather than the checkpoint's moving averages. */
     private final boolean rawWeights;
+
     private transient Broadcast<FlowCheckpoint> broadcast;
 
-    private FlowScorer(FlowCheckpoint checkpoint, String featuresCol, String[] inputCols, String outputCol,
-                       String bitsPerDimCol, String idCol, String backend, int batchSize, Long seed, boolean rawWeights) {
+    private FlowScorer(
+            FlowCheckpoint checkpoint,
+            String featuresCol,
+            String[] inputCols,
+            String outputCol,
+            String bitsPerDimCol,
+            String idCol,
+            String backend,
+            int batchSize,
+            Long seed,
+            boolean rawWeights) {
         this.checkpoint = Objects.requireNonNull(checkpoint, "checkpoint");
         this.featuresCol = featuresCol;
         this.inputCols = inputCols.clone();
@@ -96,8 +106,8 @@ public final class FlowScorer implements Serializable {
      * @return the scorer, on discovery's backend, with the checkpoint's moving averages when it holds them
      */
     public static FlowScorer of(FlowCheckpoint checkpoint) {
-        return new FlowScorer(checkpoint, "features", new String[0], "log_prob", "bits_per_dim", "", "", 1024, null,
-                false);
+        return new FlowScorer(
+                checkpoint, "features", new String[0], "log_prob", "bits_per_dim", "", "", 1024, null, false);
     }
 
     /**
@@ -107,8 +117,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the features column
      */
     public FlowScorer withFeaturesCol(String col) {
-        return new FlowScorer(checkpoint, col, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, col, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed, rawWeights);
     }
 
     /**
@@ -118,8 +128,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the input columns
      */
     public FlowScorer withInputCols(String... cols) {
-        return new FlowScorer(checkpoint, featuresCol, cols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, cols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed, rawWeights);
     }
 
     /**
@@ -129,8 +139,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the log-density column
      */
     public FlowScorer withOutputCol(String col) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, col, bitsPerDimCol, idCol, backend, batchSize, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, col, bitsPerDimCol, idCol, backend, batchSize, seed, rawWeights);
     }
 
     /**
@@ -140,8 +150,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the bits-per-dimension column
      */
     public FlowScorer withBitsPerDimCol(String col) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, col, idCol, backend, batchSize, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, outputCol, col, idCol, backend, batchSize, seed, rawWeights);
     }
 
     /**
@@ -152,7 +162,16 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the id column
      */
     public FlowScorer withIdCol(String col) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, col, backend, batchSize, seed,
+        return new FlowScorer(
+                checkpoint,
+                featuresCol,
+                inputCols,
+                outputCol,
+                bitsPerDimCol,
+                col,
+                backend,
+                batchSize,
+                seed,
                 rawWeights);
     }
 
@@ -164,8 +183,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the backend
      */
     public FlowScorer withBackend(String name) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, name, batchSize, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, name, batchSize, seed, rawWeights);
     }
 
     /**
@@ -175,8 +194,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the batch size
      */
     public FlowScorer withBatchSize(int rows) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, rows, seed,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, rows, seed, rawWeights);
     }
 
     /**
@@ -186,8 +205,8 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the seed
      */
     public FlowScorer withSeed(long s) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, s,
-                rawWeights);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, s, rawWeights);
     }
 
     /**
@@ -198,16 +217,21 @@ public final class FlowScorer implements Serializable {
      * @return a new scorer that differs from this one only in the weights used
      */
     public FlowScorer withRawWeights(boolean raw) {
-        return new FlowScorer(checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed,
-                raw);
+        return new FlowScorer(
+                checkpoint, featuresCol, inputCols, outputCol, bitsPerDimCol, idCol, backend, batchSize, seed, raw);
     }
 
     /** Whether {@code other} scores the same checkpoint with the same settings (then its broadcast can be reused). */
     boolean sameSettings(FlowScorer other) {
-        return checkpoint.key().equals(other.checkpoint.key()) && featuresCol.equals(other.featuresCol)
-                && java.util.Arrays.equals(inputCols, other.inputCols) && outputCol.equals(other.outputCol)
-                && bitsPerDimCol.equals(other.bitsPerDimCol) && idCol.equals(other.idCol)
-                && backend.equals(other.backend) && batchSize == other.batchSize && Objects.equals(seed, other.seed)
+        return checkpoint.key().equals(other.checkpoint.key())
+                && featuresCol.equals(other.featuresCol)
+                && java.util.Arrays.equals(inputCols, other.inputCols)
+                && outputCol.equals(other.outputCol)
+                && bitsPerDimCol.equals(other.bitsPerDimCol)
+                && idCol.equals(other.idCol)
+                && backend.equals(other.backend)
+                && batchSize == other.batchSize
+                && Objects.equals(seed, other.seed)
                 && rawWeights == other.rawWeights;
     }
 
@@ -317,8 +341,17 @@ public final class FlowScorer implements Serializable {
     /** What a task needs, shipped in its closure (the checkpoint itself travels by broadcast). */
     // A task's closure, read field by field: never compared or hashed.
     @SuppressWarnings("ArrayRecordComponent")
-    private record Job(Broadcast<FlowCheckpoint> checkpoint, String backend, boolean rawWeights, FeatureReader reader,
-                       ModelShape shape, int batchSize, long seed, int idIndex, long[] offsets, boolean bits)
+    private record Job(
+            Broadcast<FlowCheckpoint> checkpoint,
+            String backend,
+            boolean rawWeights,
+            FeatureReader reader,
+            ModelShape shape,
+            int batchSize,
+            long seed,
+            int idIndex,
+            long[] offsets,
+            boolean bits)
             implements Serializable {
 
         Iterator<Row> score(int partition, Iterator<Row> in) {
@@ -416,8 +449,8 @@ public final class FlowScorer implements Serializable {
                 System.arraycopy(dimsOf, 0, batchDims, 1, dimsOf.length);
                 double[] data = valid == job.batchSize ? x : java.util.Arrays.copyOf(x, valid * dims);
                 Tensor t = Tensor.of(worker.backend, worker.model.dtype(), data, Shape.of(batchDims));
-                logp = RowScores.logProb(worker.model, t, job.seed,
-                        valid == job.batchSize ? ids : java.util.Arrays.copyOf(ids, valid));
+                logp = RowScores.logProb(
+                        worker.model, t, job.seed, valid == job.batchSize ? ids : java.util.Arrays.copyOf(ids, valid));
             }
             for (int i = 0; i < valid; i++) {
                 scores.set(slot[i], new double[] {logp[i], RowScores.bitsPerDim(logp[i], dims)});

@@ -16,8 +16,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 final class RowBlocks {
 
-    private RowBlocks() {
-    }
+    private RowBlocks() {}
 
     /** A partition's samples: ids {@code first .. first + rows - 1}, features row-major. */
     // A partition's cached samples, read through its accessors: never compared or hashed.
@@ -37,14 +36,17 @@ final class RowBlocks {
 
     /** The id of each partition's first row (one job that counts every partition's rows). */
     static long[] partitionOffsets(JavaRDD<Row> rows) {
-        List<long[]> counts = rows.mapPartitionsWithIndex((p, it) -> {
-            long n = 0;
-            while (it.hasNext()) {
-                it.next();
-                n++;
-            }
-            return Collections.singletonList(new long[] {p, n}).iterator();
-        }, true).collect();
+        List<long[]> counts = rows.mapPartitionsWithIndex(
+                        (p, it) -> {
+                            long n = 0;
+                            while (it.hasNext()) {
+                                it.next();
+                                n++;
+                            }
+                            return Collections.singletonList(new long[] {p, n}).iterator();
+                        },
+                        true)
+                .collect();
         long[] offsets = new long[rows.getNumPartitions()];
         long[] sizes = new long[offsets.length];
         for (long[] c : counts) {
@@ -63,33 +65,37 @@ final class RowBlocks {
      */
     static JavaRDD<Block> of(JavaRDD<Row> rows, FeatureReader reader, int dims) {
         long[] offsets = partitionOffsets(rows);
-        JavaRDD<Block> blocks = rows.mapPartitionsWithIndex((p, it) -> {
-            List<double[]> chunks = new ArrayList<>();
-            int n = 0;
-            double[] buf = new double[Math.max(dims, 1024 * dims)];
-            int filled = 0;
-            while (it.hasNext()) {
-                if (filled == buf.length) {
-                    chunks.add(buf);
-                    buf = new double[buf.length];
-                    filled = 0;
-                }
-                long id = offsets[p] + n;
-                if (!reader.read(it.next(), buf, filled, dims)) {
-                    throw new IllegalArgumentException("row " + id + " has null features; training needs every row");
-                }
-                filled += dims;
-                n++;
-            }
-            double[] values = new double[n * dims];
-            int at = 0;
-            for (double[] c : chunks) {
-                System.arraycopy(c, 0, values, at, c.length);
-                at += c.length;
-            }
-            System.arraycopy(buf, 0, values, at, filled);
-            return Collections.singletonList(new Block(offsets[p], n, dims, values)).iterator();
-        }, true);
+        JavaRDD<Block> blocks = rows.mapPartitionsWithIndex(
+                (p, it) -> {
+                    List<double[]> chunks = new ArrayList<>();
+                    int n = 0;
+                    double[] buf = new double[Math.max(dims, 1024 * dims)];
+                    int filled = 0;
+                    while (it.hasNext()) {
+                        if (filled == buf.length) {
+                            chunks.add(buf);
+                            buf = new double[buf.length];
+                            filled = 0;
+                        }
+                        long id = offsets[p] + n;
+                        if (!reader.read(it.next(), buf, filled, dims)) {
+                            throw new IllegalArgumentException(
+                                    "row " + id + " has null features; training needs every row");
+                        }
+                        filled += dims;
+                        n++;
+                    }
+                    double[] values = new double[n * dims];
+                    int at = 0;
+                    for (double[] c : chunks) {
+                        System.arraycopy(c, 0, values, at, c.length);
+                        at += c.length;
+                    }
+                    System.arraycopy(buf, 0, values, at, filled);
+                    return Collections.singletonList(new Block(offsets[p], n, dims, values))
+                            .iterator();
+                },
+                true);
         blocks.persist(StorageLevel.MEMORY_ONLY());
         blocks.count();
         return blocks;
@@ -98,17 +104,18 @@ final class RowBlocks {
     /** The features of rows {@code ids} (in that order) gathered to the driver. */
     static double[] collect(JavaRDD<Block> blocks, long[] ids, int dims) {
         List<double[]> parts = blocks.map(b -> {
-            double[] out = new double[ids.length * (dims + 1)];
-            int found = 0;
-            for (int j = 0; j < ids.length; j++) {
-                if (b.holds(ids[j])) {
-                    out[found * (dims + 1)] = j;
-                    b.copy(ids[j], out, found * (dims + 1) + 1);
-                    found++;
-                }
-            }
-            return java.util.Arrays.copyOf(out, found * (dims + 1));
-        }).collect();
+                    double[] out = new double[ids.length * (dims + 1)];
+                    int found = 0;
+                    for (int j = 0; j < ids.length; j++) {
+                        if (b.holds(ids[j])) {
+                            out[found * (dims + 1)] = j;
+                            b.copy(ids[j], out, found * (dims + 1) + 1);
+                            found++;
+                        }
+                    }
+                    return java.util.Arrays.copyOf(out, found * (dims + 1));
+                })
+                .collect();
         double[] x = new double[ids.length * dims];
         for (double[] part : parts) {
             for (int at = 0; at < part.length; at += dims + 1) {

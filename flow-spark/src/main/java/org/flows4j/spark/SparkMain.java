@@ -34,8 +34,7 @@ import org.apache.spark.sql.types.StructField;
  */
 public final class SparkMain {
 
-    private SparkMain() {
-    }
+    private SparkMain() {}
 
     /**
      * Runs a command; see the class comment.
@@ -63,7 +62,8 @@ public final class SparkMain {
         }
         String command = args[0];
         Map<String, String> o = options(args);
-        SparkSession spark = SparkSession.builder().appName("flows4j " + command).getOrCreate();
+        SparkSession spark =
+                SparkSession.builder().appName("flows4j " + command).getOrCreate();
         spark.sparkContext().setLogLevel(o.getOrDefault("log-level", "WARN"));
         try {
             switch (command) {
@@ -94,7 +94,8 @@ public final class SparkMain {
                 .setBackend(o.getOrDefault("backend", ""))
                 .setCheckpointPath(checkpoint);
         features(est, data, o);
-        DataParallelTrainer.Config c = est.trainConfig().withDataName(o.getOrDefault("data-name", dataName(o)))
+        DataParallelTrainer.Config c = est.trainConfig()
+                .withDataName(o.getOrDefault("data-name", dataName(o)))
                 .withListener((step, loss, ms) -> {
                     if (step % Math.max(1, Long.parseLong(o.getOrDefault("log-every", "100"))) == 0) {
                         System.out.printf(Locale.ROOT, "step %d loss %.4f (%.0f ms)%n", step, loss, ms);
@@ -105,9 +106,16 @@ public final class SparkMain {
         }
         DataParallelTrainer.Result r = new DataParallelTrainer(c).fit(data);
         double last = r.losses().length > 0 ? r.losses()[r.losses().length - 1] : Double.NaN;
-        System.out.printf(Locale.ROOT, "trained %s on %d rows: %d steps in %.1f s (%.2f steps/s), last loss %.4f, "
-                        + "checkpoint %s%n", est.getOrDefault(est.model()), r.rows(), r.losses().length, r.seconds(),
-                r.losses().length / Math.max(1e-9, r.seconds()), last, checkpoint);
+        System.out.printf(
+                Locale.ROOT,
+                "trained %s on %d rows: %d steps in %.1f s (%.2f steps/s), last loss %.4f, " + "checkpoint %s%n",
+                est.getOrDefault(est.model()),
+                r.rows(),
+                r.losses().length,
+                r.seconds(),
+                r.losses().length / Math.max(1e-9, r.seconds()),
+                last,
+                checkpoint);
     }
 
     private static void score(SparkSession spark, Map<String, String> o) {
@@ -132,28 +140,50 @@ public final class SparkMain {
         double mean;
         if (output != null) {
             String format = o.getOrDefault("output-format", "parquet");
-            scored.write().mode("overwrite").format(format).option("header", "true").save(output);
-            Row agg = spark.read().format(format).option("header", "true").option("inferSchema", "true").load(output)
-                    .agg(functions.count(functions.lit(1)), functions.avg(model.getOutputCol())).first();
+            scored.write()
+                    .mode("overwrite")
+                    .format(format)
+                    .option("header", "true")
+                    .save(output);
+            Row agg = spark.read()
+                    .format(format)
+                    .option("header", "true")
+                    .option("inferSchema", "true")
+                    .load(output)
+                    .agg(functions.count(functions.lit(1)), functions.avg(model.getOutputCol()))
+                    .first();
             rows = agg.getLong(0);
             mean = agg.isNullAt(1) ? Double.NaN : agg.getDouble(1);
         } else {
-            Row agg = scored.agg(functions.count(functions.lit(1)), functions.avg(model.getOutputCol())).first();
+            Row agg = scored.agg(functions.count(functions.lit(1)), functions.avg(model.getOutputCol()))
+                    .first();
             rows = agg.getLong(0);
             mean = agg.isNullAt(1) ? Double.NaN : agg.getDouble(1);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf(Locale.ROOT, "scored %d rows in %.1f s (%.0f rows/s), mean log_prob %.4f nats%s%n", rows,
-                seconds, rows / Math.max(1e-9, seconds), mean, output == null ? "" : ", written to " + output);
+        System.out.printf(
+                Locale.ROOT,
+                "scored %d rows in %.1f s (%.0f rows/s), mean log_prob %.4f nats%s%n",
+                rows,
+                seconds,
+                rows / Math.max(1e-9, seconds),
+                mean,
+                output == null ? "" : ", written to " + output);
     }
 
     private static void sample(SparkSession spark, Map<String, String> o) {
         FlowCheckpoint ckpt = FlowCheckpoint.read(Path.of(required(o, "checkpoint")));
         long n = Long.parseLong(o.getOrDefault("n", "1000"));
-        int partitions = Integer.parseInt(o.getOrDefault("partitions",
-                Integer.toString(spark.sparkContext().defaultParallelism())));
-        Dataset<Row> s = FlowSampler.sample(spark, ckpt, n, Long.parseLong(o.getOrDefault("seed", "0")), partitions,
-                o.getOrDefault("backend", ""), Double.parseDouble(o.getOrDefault("temperature", "1")),
+        int partitions = Integer.parseInt(o.getOrDefault(
+                "partitions", Integer.toString(spark.sparkContext().defaultParallelism())));
+        Dataset<Row> s = FlowSampler.sample(
+                spark,
+                ckpt,
+                n,
+                Long.parseLong(o.getOrDefault("seed", "0")),
+                partitions,
+                o.getOrDefault("backend", ""),
+                Double.parseDouble(o.getOrDefault("temperature", "1")),
                 FlowSampler.DEFAULT_BLOCK);
         String output = required(o, "output");
         s.write().mode("overwrite").parquet(output);
@@ -211,7 +241,9 @@ public final class SparkMain {
 
     private static String dataName(Map<String, String> o) {
         String input = o.get("input");
-        return input.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv:" + Path.of(input).toAbsolutePath() : input;
+        return input.toLowerCase(Locale.ROOT).endsWith(".csv")
+                ? "csv:" + Path.of(input).toAbsolutePath()
+                : input;
     }
 
     private static String required(Map<String, String> o, String name) {

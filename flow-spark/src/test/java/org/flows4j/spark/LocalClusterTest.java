@@ -43,17 +43,23 @@ class LocalClusterTest {
         SparkTesting.stopLocal(); // one SparkContext per JVM
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String absolute = List.of(classPath.split(File.pathSeparator)).stream()
-                .map(p -> Path.of(p).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
-        spark = SparkSession.builder().master("local-cluster[2,1,1024]").appName("flows4j-local-cluster")
+                .map(p -> Path.of(p).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
+        spark = SparkSession.builder()
+                .master("local-cluster[2,1,1024]")
+                .appName("flows4j-local-cluster")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false")
                 .config("spark.executor.extraClassPath", absolute)
                 .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
                 .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
-                .config("spark.executor.extraJavaOptions",
+                .config(
+                        "spark.executor.extraJavaOptions",
                         "-Dlog4j2.configurationFile=log4j2-flows4j-spark.properties --add-modules jdk.incubator.vector")
-                .config("spark.sql.warehouse.dir", SparkTesting.tempDir("warehouse").toString())
+                .config(
+                        "spark.sql.warehouse.dir",
+                        SparkTesting.tempDir("warehouse").toString())
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
     }
@@ -70,16 +76,23 @@ class LocalClusterTest {
         DataSplit moons = SparkTesting.moons(800);
         Dataset<Row> df = spark.createDataFrame(SparkTesting.arrayRows(moons), SparkTesting.arraySchema())
                 .repartition(4);
-        TrainerConfig tc = TrainerConfig.builder().optimizer(Adam.builder().learningRate(3e-3).build())
-                .batchSize(128).steps(3).seed(4).build();
+        TrainerConfig tc = TrainerConfig.builder()
+                .optimizer(Adam.builder().learningRate(3e-3).build())
+                .batchSize(128)
+                .steps(3)
+                .seed(4)
+                .build();
 
         // Train 3 steps on the executors; the driver's model and a one-JVM run must agree.
         DataParallelTrainer.Result result = new DataParallelTrainer(DataParallelTrainer.Config.of("realnvp:2d", tc)
-                .withDtype(DType.FLOAT64).withBackend("cpu")).fit(df.orderBy("id").coalesce(2));
+                        .withDtype(DType.FLOAT64)
+                        .withBackend("cpu"))
+                .fit(df.orderBy("id").coalesce(2));
         double[] expected;
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
-            ZooModel model = SparkTesting.build(backend, "realnvp:2d", Shape.of(2),
-                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT64, 4);
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
+            ZooModel model = SparkTesting.build(
+                    backend, "realnvp:2d", Shape.of(2), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT64, 4);
             Trainer trainer = new Trainer(model.flow(), tc);
             expected = new double[3];
             for (int s = 0; s < 3; s++) {
@@ -94,14 +107,19 @@ class LocalClusterTest {
         Tolerance.FLOAT64.assertAllclose("losses on 2 executor JVMs", result.losses(), expected);
 
         // Score with the trained checkpoint on the executors, against the library in this JVM.
-        List<Row> scored = FlowScorer.of(result.checkpoint()).withBackend("cpu").transform(df).orderBy("id")
-                .select("log_prob").collectAsList();
+        List<Row> scored = FlowScorer.of(result.checkpoint())
+                .withBackend("cpu")
+                .transform(df)
+                .orderBy("id")
+                .select("log_prob")
+                .collectAsList();
         double[] got = new double[scored.size()];
         for (int i = 0; i < got.length; i++) {
             got[i] = scored.get(i).getDouble(0);
         }
         double[] want;
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
             ZooModel model = ZooCheckpoints.load(result.checkpoint().localFile(), Zoo.discover(), backend);
             Tensor x = moons.range(backend, DType.FLOAT64, 0, moons.size());
             want = RowScores.logProb(model, x, 0, new long[moons.size()]);

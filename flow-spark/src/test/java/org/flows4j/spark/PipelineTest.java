@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineTest {
 
     private static double[] scores(Dataset<Row> scored) {
-        return scored.orderBy("id").select("log_prob").collectAsList().stream().mapToDouble(r -> r.getDouble(0))
+        return scored.orderBy("id").select("log_prob").collectAsList().stream()
+                .mapToDouble(r -> r.getDouble(0))
                 .toArray();
     }
 
@@ -42,12 +43,22 @@ class PipelineTest {
             float[] x = moons.sample(i);
             rows.add(RowFactory.create((long) i, (double) x[0], (double) x[1]));
         }
-        Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType)
-                .add("a", DataTypes.DoubleType).add("b", DataTypes.DoubleType));
+        Dataset<Row> df = spark.createDataFrame(
+                rows,
+                new StructType()
+                        .add("id", DataTypes.LongType)
+                        .add("a", DataTypes.DoubleType)
+                        .add("b", DataTypes.DoubleType));
 
-        VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"a", "b"}).setOutputCol("xy");
-        FlowDensityEstimator flow = new FlowDensityEstimator().setModel("realnvp:2d").setFeaturesCol("xy")
-                .setSteps(4).setBatchSize(64).setLearningRate(3e-3).setBackend("cpu");
+        VectorAssembler assembler =
+                new VectorAssembler().setInputCols(new String[] {"a", "b"}).setOutputCol("xy");
+        FlowDensityEstimator flow = new FlowDensityEstimator()
+                .setModel("realnvp:2d")
+                .setFeaturesCol("xy")
+                .setSteps(4)
+                .setBatchSize(64)
+                .setLearningRate(3e-3)
+                .setBackend("cpu");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {assembler, flow});
         PipelineModel fitted = pipeline.fit(df);
         double[] before = scores(fitted.transform(df));
@@ -68,7 +79,8 @@ class PipelineTest {
         Path inside;
         try (Stream<Path> files = Files.walk(dir)) {
             inside = files.filter(p -> p.getFileName().toString().equals(FlowDensityModel.CHECKPOINT_FILE))
-                    .findFirst().orElseThrow();
+                    .findFirst()
+                    .orElseThrow();
         }
         assertEquals(4, ZooCheckpoints.info(inside).metadata().step(), "flows4j eval can open it");
 
@@ -80,7 +92,8 @@ class PipelineTest {
         assertEquals("xy", back.getFeaturesCol());
 
         // A model trained elsewhere (flows4j train) scores through the same Model.
-        FlowDensityModel outside = FlowDensityModel.of(FlowCheckpoint.read(inside)).setFeaturesCol("xy");
+        FlowDensityModel outside =
+                FlowDensityModel.of(FlowCheckpoint.read(inside)).setFeaturesCol("xy");
         assertArrayEquals(before, scores(outside.transform(assembler.transform(df))));
         assertTrue(model.explainParams().contains("featuresCol"));
     }

@@ -38,24 +38,34 @@ class SamplingTest {
         SparkSession spark = SparkTesting.local();
         FlowCheckpoint ckpt;
         try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(backend, "realnvp:2d", Shape.of(2),
-                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 11);
+            ckpt = SparkTesting.checkpoint(
+                    backend,
+                    "realnvp:2d",
+                    Shape.of(2),
+                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
+                    DType.FLOAT32,
+                    11);
         }
         int n = 2500;
-        float[][] one = collect(FlowSampler.sample(spark, ckpt, n, 7, 1, "cpu", 1.0, 300).collectAsList());
-        float[][] five = collect(FlowSampler.sample(spark, ckpt, n, 7, 5, "cpu", 1.0, 300).collectAsList());
+        float[][] one = collect(
+                FlowSampler.sample(spark, ckpt, n, 7, 1, "cpu", 1.0, 300).collectAsList());
+        float[][] five = collect(
+                FlowSampler.sample(spark, ckpt, n, 7, 5, "cpu", 1.0, 300).collectAsList());
         assertEquals(n, one.length);
         for (int i = 0; i < n; i++) {
             assertArrayEquals(one[i], five[i], "sample " + i);
         }
-        float[][] other = collect(FlowSampler.sample(spark, ckpt, 10, 8, 2, "cpu", 1.0, 300).collectAsList());
+        float[][] other = collect(
+                FlowSampler.sample(spark, ckpt, 10, 8, 2, "cpu", 1.0, 300).collectAsList());
         assertEquals(false, java.util.Arrays.equals(one[0], other[0]), "another seed, other samples");
 
         // Block 1 (ids 300..599) is flow.sample(300, blockRandom(7, 1)) in one JVM.
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
             ZooModel model = ZooCheckpoints.load(ckpt.localFile(), Zoo.discover(), backend);
             model.flow().setTraining(false);
-            float[] block = model.flow().sample(300, FlowSampler.blockRandom(7, 1), 1.0).toFloatArray();
+            float[] block =
+                    model.flow().sample(300, FlowSampler.blockRandom(7, 1), 1.0).toFloatArray();
             for (int i = 0; i < 300; i++) {
                 assertArrayEquals(new float[] {block[2 * i], block[2 * i + 1]}, one[300 + i], "sample " + (300 + i));
             }

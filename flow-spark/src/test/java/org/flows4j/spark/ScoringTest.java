@@ -39,7 +39,8 @@ class ScoringTest {
 
     /** The same rows scored in one JVM, by the function the scorer calls. */
     private static double[] reference(FlowCheckpoint ckpt, DataSplit rows, long seed) {
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
             ZooModel model = ZooCheckpoints.load(ckpt.localFile(), Zoo.discover(), backend);
             long[] ids = new long[rows.size()];
             for (int i = 0; i < ids.length; i++) {
@@ -65,8 +66,8 @@ class ScoringTest {
         DataSplit moons = SparkTesting.moons(1000);
         FlowCheckpoint ckpt;
         try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(backend, "realnvp:2d", Shape.of(2),
-                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 3);
+            ckpt = SparkTesting.checkpoint(
+                    backend, "realnvp:2d", Shape.of(2), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 3);
         }
         double[] expected = reference(ckpt, moons, 0);
         // Float32 batches of different sizes may round differently (GEMM blocking): FLOAT32's tolerance.
@@ -87,7 +88,8 @@ class ScoringTest {
             samples[i] = moons.sample(i);
         }
         Dataset<Row> mapped = spark.range(moons.size())
-                .map((MapFunction<Long, Row>) id -> RowFactory.create(id, samples[id.intValue()]),
+                .map(
+                        (MapFunction<Long, Row>) id -> RowFactory.create(id, samples[id.intValue()]),
                         Encoders.row(SparkTesting.arraySchema()));
         tol.assertAllclose("rows made by a typed map", column(scorer.transform(mapped), "log_prob"), expected);
 
@@ -98,14 +100,20 @@ class ScoringTest {
             vectors.add(RowFactory.create((long) i, Vectors.dense(x[0], x[1])));
             columns.add(RowFactory.create((long) i, (double) x[0], x[1]));
         }
-        Dataset<Row> vec = spark.createDataFrame(vectors,
-                new StructType().add("id", DataTypes.LongType).add("v", new VectorUDT()));
-        tol.assertAllclose("vector column", column(scorer.withFeaturesCol("v").withOutputCol("lp").transform(vec), "lp"),
+        Dataset<Row> vec = spark.createDataFrame(
+                vectors, new StructType().add("id", DataTypes.LongType).add("v", new VectorUDT()));
+        tol.assertAllclose(
+                "vector column",
+                column(scorer.withFeaturesCol("v").withOutputCol("lp").transform(vec), "lp"),
                 expected);
-        Dataset<Row> cols = spark.createDataFrame(columns,
-                new StructType().add("id", DataTypes.LongType).add("a", DataTypes.DoubleType).add("b", DataTypes.FloatType));
-        tol.assertAllclose("numeric columns", column(scorer.withInputCols("a", "b").transform(cols), "log_prob"),
-                expected);
+        Dataset<Row> cols = spark.createDataFrame(
+                columns,
+                new StructType()
+                        .add("id", DataTypes.LongType)
+                        .add("a", DataTypes.DoubleType)
+                        .add("b", DataTypes.FloatType));
+        tol.assertAllclose(
+                "numeric columns", column(scorer.withInputCols("a", "b").transform(cols), "log_prob"), expected);
     }
 
     @Test
@@ -113,8 +121,8 @@ class ScoringTest {
         SparkSession spark = SparkTesting.local();
         FlowCheckpoint ckpt;
         try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(backend, "realnvp:2d", Shape.of(2),
-                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 3);
+            ckpt = SparkTesting.checkpoint(
+                    backend, "realnvp:2d", Shape.of(2), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 3);
         }
         List<Row> rows = List.of(RowFactory.create(0L, new float[] {0.5f, 0.25f}), RowFactory.create(1L, null));
         Dataset<Row> df = spark.createDataFrame(rows, SparkTesting.arraySchema());
@@ -122,10 +130,12 @@ class ScoringTest {
         assertTrue(Double.isFinite(out.get(0).getDouble(2)));
         assertNull(out.get(1).get(2));
 
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class,
                 () -> FlowScorer.of(ckpt).withFeaturesCol("nope").transform(df));
         assertTrue(missing.getMessage().contains("'nope'"), missing.getMessage());
-        IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException type = assertThrows(
+                IllegalArgumentException.class,
                 () -> FlowScorer.of(ckpt).withFeaturesCol("id").transform(df));
         assertTrue(type.getMessage().contains("'id'"), type.getMessage());
     }
@@ -136,8 +146,8 @@ class ScoringTest {
         Shape shape = Shape.of(1, 4, 4);
         FlowCheckpoint ckpt;
         try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT,
-                    DType.FLOAT64, 5);
+            ckpt = SparkTesting.checkpoint(
+                    backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, DType.FLOAT64, 5);
         }
         int n = 60;
         float[] pixels = new float[n * 16];
@@ -158,14 +168,16 @@ class ScoringTest {
         for (int partitions : new int[] {1, 4}) {
             // Without an id column the id is the row's index in the DataFrame's order.
             Dataset<Row> scored = scorer.transform(df.coalesce(partitions));
-            Tolerance.FLOAT64.assertAllclose("row index ids, " + partitions + " partitions",
-                    column(scored, "log_prob"), expected);
+            Tolerance.FLOAT64.assertAllclose(
+                    "row index ids, " + partitions + " partitions", column(scored, "log_prob"), expected);
             double[] bits = column(scored, "bits_per_dim");
             assertEquals(-expected[0] / (16 * Math.log(2)), bits[0], 1e-12);
             // With an id column, any order of the rows.
             Dataset<Row> shuffled = df.repartition(partitions);
-            Tolerance.FLOAT64.assertAllclose("id column, " + partitions + " partitions",
-                    column(scorer.withIdCol("id").transform(shuffled), "log_prob"), expected);
+            Tolerance.FLOAT64.assertAllclose(
+                    "id column, " + partitions + " partitions",
+                    column(scorer.withIdCol("id").transform(shuffled), "log_prob"),
+                    expected);
         }
     }
 
@@ -175,8 +187,13 @@ class ScoringTest {
         DataSplit moons = SparkTesting.moons(400);
         FlowCheckpoint ckpt;
         try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(backend, "realnvp:2d", Shape.of(2),
-                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, DType.FLOAT32, 77);
+            ckpt = SparkTesting.checkpoint(
+                    backend,
+                    "realnvp:2d",
+                    Shape.of(2),
+                    org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
+                    DType.FLOAT32,
+                    77);
         }
         Dataset<Row> df = spark.createDataFrame(SparkTesting.arrayRows(moons), SparkTesting.arraySchema())
                 .repartition(16);
@@ -187,6 +204,8 @@ class ScoringTest {
         int built = ExecutorFlows.BUILT.get() - before;
         // local[2]: the driver's schema check and at most one per concurrent task, never 16 or 32.
         assertTrue(built >= 1 && built <= 3, "built " + built + " flows for 32 partitions");
-        assertArrayEquals(new String[] {"id", "features", "log_prob"}, scorer.transform(df).columns());
+        assertArrayEquals(
+                new String[] {"id", "features", "log_prob"},
+                scorer.transform(df).columns());
     }
 }

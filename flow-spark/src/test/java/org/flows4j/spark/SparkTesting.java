@@ -36,13 +36,14 @@ final class SparkTesting {
 
     private static SparkSession session;
 
-    private SparkTesting() {
-    }
+    private SparkTesting() {}
 
     /** The shared {@code local[2]} session, on 127.0.0.1 only. */
     static synchronized SparkSession local() {
         if (session == null || session.sparkContext().isStopped()) {
-            session = SparkSession.builder().master("local[2]").appName("flows4j-spark-tests")
+            session = SparkSession.builder()
+                    .master("local[2]")
+                    .appName("flows4j-spark-tests")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.ui.enabled", "false")
@@ -90,16 +91,18 @@ final class SparkTesting {
     }
 
     static StructType arraySchema() {
-        return new StructType().add("id", DataTypes.LongType, false)
+        return new StructType()
+                .add("id", DataTypes.LongType, false)
                 .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), true);
     }
 
     /** A zoo model built from {@code seed}, as {@code flows4j train} builds it, saved as a checkpoint (step 0). */
-    static FlowCheckpoint checkpoint(Backend backend, String spec, Shape shape, Dataset.Kind kind, DType dtype,
-                                     long seed) {
+    static FlowCheckpoint checkpoint(
+            Backend backend, String spec, Shape shape, Dataset.Kind kind, DType dtype, long seed) {
         ZooModel model = build(backend, spec, shape, kind, dtype, seed);
         Path file = tempDir("ckpt").resolve("model.safetensors");
-        Trainer trainer = new Trainer(model.flow(), TrainerConfig.builder().seed(seed).build());
+        Trainer trainer =
+                new Trainer(model.flow(), TrainerConfig.builder().seed(seed).build());
         ZooCheckpoints.save(file, model, trainer, "two-moons", 0, seed);
         return FlowCheckpoint.read(file);
     }
@@ -107,7 +110,8 @@ final class SparkTesting {
     static ZooModel build(Backend backend, String spec, Shape shape, Dataset.Kind kind, DType dtype, long seed) {
         Zoo zoo = Zoo.builtIn();
         ModelSpec s = zoo.complete(ModelSpec.parse(spec));
-        return zoo.model(s).build(new ModelRequest(s.preset(), shape, kind,
-                BuildContext.of(backend, dtype, RandomSource.seeded(seed)), Map.of()));
+        return zoo.model(s)
+                .build(new ModelRequest(
+                        s.preset(), shape, kind, BuildContext.of(backend, dtype, RandomSource.seeded(seed)), Map.of()));
     }
 }

@@ -36,14 +36,24 @@ import org.junit.jupiter.api.Test;
 class TrainingTest {
 
     private static TrainerConfig config(int steps, int batch) {
-        return TrainerConfig.builder().optimizer(Adam.builder().learningRate(3e-3).build()).clipNorm(50)
-                .batchSize(batch).steps(steps).seed(5).build();
+        return TrainerConfig.builder()
+                .optimizer(Adam.builder().learningRate(3e-3).build())
+                .clipNorm(50)
+                .batchSize(batch)
+                .steps(steps)
+                .seed(5)
+                .build();
     }
 
     /** The losses of {@code Trainer.fit} in one JVM, the model built as the Spark run builds it. */
-    private static double[] oneJvm(String spec, Shape shape, org.flows4j.zoo.data.Dataset.Kind kind,
-                                   TrainerConfig tc, java.util.function.Function<Backend, BatchSource> source) {
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
+    private static double[] oneJvm(
+            String spec,
+            Shape shape,
+            org.flows4j.zoo.data.Dataset.Kind kind,
+            TrainerConfig tc,
+            java.util.function.Function<Backend, BatchSource> source) {
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
             ZooModel model = SparkTesting.build(backend, spec, shape, kind, DType.FLOAT64, tc.seed());
             Trainer trainer = new Trainer(model.flow(), tc);
             List<Double> losses = new ArrayList<>();
@@ -54,8 +64,7 @@ class TrainingTest {
                 }
 
                 @Override
-                public void onCheckpointDue(long step) {
-                }
+                public void onCheckpointDue(long step) {}
             });
             return losses.stream().mapToDouble(Double::doubleValue).toArray();
         }
@@ -66,16 +75,30 @@ class TrainingTest {
         SparkSession spark = SparkTesting.local();
         DataSplit moons = SparkTesting.moons(600);
         TrainerConfig tc = config(6, 100);
-        InMemoryDataset data = new InMemoryDataset("two-moons", org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
-                Shape.of(2), moons, moons.head(1), moons.head(1), List.of());
-        double[] expected = oneJvm("realnvp:2d", Shape.of(2), org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS, tc,
-                b -> ZooBatches.training(data, org.flows4j.layers.BuildContext.of(b, DType.FLOAT64,
-                        RandomSource.seeded(5)), 100));
+        InMemoryDataset data = new InMemoryDataset(
+                "two-moons",
+                org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
+                Shape.of(2),
+                moons,
+                moons.head(1),
+                moons.head(1),
+                List.of());
+        double[] expected = oneJvm(
+                "realnvp:2d",
+                Shape.of(2),
+                org.flows4j.zoo.data.Dataset.Kind.CONTINUOUS,
+                tc,
+                b -> ZooBatches.training(
+                        data, org.flows4j.layers.BuildContext.of(b, DType.FLOAT64, RandomSource.seeded(5)), 100));
 
-        Dataset<Row> df = spark.createDataFrame(SparkTesting.arrayRows(moons), SparkTesting.arraySchema()).coalesce(3);
+        Dataset<Row> df = spark.createDataFrame(SparkTesting.arrayRows(moons), SparkTesting.arraySchema())
+                .coalesce(3);
         Path ckpt = dir.resolve("spark.safetensors");
-        DataParallelTrainer.Config c = DataParallelTrainer.Config.of("realnvp:2d", tc).withDtype(DType.FLOAT64)
-                .withBackend("cpu").withDataName("two-moons").withCheckpointFile(ckpt);
+        DataParallelTrainer.Config c = DataParallelTrainer.Config.of("realnvp:2d", tc)
+                .withDtype(DType.FLOAT64)
+                .withBackend("cpu")
+                .withDataName("two-moons")
+                .withCheckpointFile(ckpt);
         double[] losses = new DataParallelTrainer(c).fit(df).losses();
         // Float64, sums over shards in another order: FLOAT64's tolerance.
         Tolerance.FLOAT64.assertAllclose("losses of 6 steps against ZooBatches in one JVM", losses, expected);
@@ -87,8 +110,10 @@ class TrainingTest {
         assertEquals("two-moons", ZooCheckpoints.dataSpec(info));
         Path four = dir.resolve("four.safetensors");
         new DataParallelTrainer(c.withTrainer(config(4, 100)).withCheckpointFile(four)).fit(df);
-        double[] rest = new DataParallelTrainer(c.withTrainer(tc).withResumeFrom(four).withCheckpointFile(null))
-                .fit(df.coalesce(1)).losses(); // ids follow the order: coalesce keeps it
+        double[] rest = new DataParallelTrainer(
+                        c.withTrainer(tc).withResumeFrom(four).withCheckpointFile(null))
+                .fit(df.coalesce(1))
+                .losses(); // ids follow the order: coalesce keeps it
         Tolerance.FLOAT64.assertAllclose("resumed steps 5 and 6", rest, Arrays.copyOfRange(expected, 4, 6));
     }
 
@@ -105,15 +130,20 @@ class TrainingTest {
         DataSplit images = new DataSplit(shape, pixels, null);
         TrainerConfig tc = config(3, 64);
         org.flows4j.zoo.data.Dataset.Kind kind = org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT;
-        double[] expected = oneJvm("nice:small", shape, kind, tc,
-                b -> IndexedBatches.of(images, kind, b, DType.FLOAT64, 64));
+        double[] expected =
+                oneJvm("nice:small", shape, kind, tc, b -> IndexedBatches.of(images, kind, b, DType.FLOAT64, 64));
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             rows.add(RowFactory.create((long) i, images.sample(i)));
         }
-        Dataset<Row> df = spark.createDataFrame(rows, SparkTesting.arraySchema()).coalesce(2);
+        Dataset<Row> df =
+                spark.createDataFrame(rows, SparkTesting.arraySchema()).coalesce(2);
         double[] losses = new DataParallelTrainer(DataParallelTrainer.Config.of("nice:small", tc)
-                .withImages(shape).withDtype(DType.FLOAT64).withBackend("cpu")).fit(df).losses();
+                        .withImages(shape)
+                        .withDtype(DType.FLOAT64)
+                        .withBackend("cpu"))
+                .fit(df)
+                .losses();
         Tolerance.FLOAT64.assertAllclose("losses of 3 steps", losses, expected);
         assertTrue(losses[0] > 0, "pixel-space NLL is positive");
     }

@@ -15,10 +15,10 @@ import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.data.DatasetFactory;
 import org.flows4j.zoo.models.GlowFactory;
 import org.flows4j.zoo.models.MafFactory;
-import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelSpec;
 import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.RealNvpFactory;
 
 /**
@@ -53,7 +53,8 @@ public final class Zoo {
      * @throws IllegalArgumentException if two factories share a name
      */
     public static Zoo of(Collection<? extends ModelFactory> models, Collection<? extends DatasetFactory> datasets) {
-        return new Zoo(byName(models, ModelFactory::family, "model family"),
+        return new Zoo(
+                byName(models, ModelFactory::family, "model family"),
                 byName(datasets, DatasetFactory::name, "data set"));
     }
 
@@ -130,12 +131,12 @@ public final class Zoo {
     public ModelFactory model(ModelSpec spec) {
         ModelFactory f = models.get(spec.family());
         if (f == null) {
-            throw new IllegalArgumentException("unknown model '" + spec.family() + "'; known: "
-                    + String.join(", ", models.keySet()));
+            throw new IllegalArgumentException(
+                    "unknown model '" + spec.family() + "'; known: " + String.join(", ", models.keySet()));
         }
         if (spec.preset() != null && !f.presets().contains(spec.preset())) {
-            throw new IllegalArgumentException("unknown preset '" + spec + "'; " + spec.family() + " has: "
-                    + String.join(", ", f.presets()));
+            throw new IllegalArgumentException(
+                    "unknown preset '" + spec + "'; " + spec.family() + " has: " + String.join(", ", f.presets()));
         }
         return f;
     }
@@ -163,8 +164,8 @@ public final class Zoo {
     public Dataset dataset(DataRequest request) {
         DatasetFactory f = datasets.get(request.family());
         if (f == null) {
-            throw new DataException("unknown data set '" + request.family() + "'; known: "
-                    + String.join(", ", datasets.keySet()));
+            throw new DataException(
+                    "unknown data set '" + request.family() + "'; known: " + String.join(", ", datasets.keySet()));
         }
         return f.load(request);
     }

@@ -14,11 +14,11 @@ import org.flows4j.api.backend.Backends;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.testing.Tolerance;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.Executable;
-import org.flows4j.testing.Tolerance;
 
 /**
  * The API's promises that depend on the backend behaving: errors that name what went wrong,
@@ -37,14 +37,15 @@ final class BehaviourSuite {
     public static DynamicContainer container(Session session) {
         BehaviourSuite s = new BehaviourSuite(session);
         List<DynamicNode> tests = new ArrayList<>();
-        tests.add(s.test("add [2, 3] with [4, 5] throws IllegalArgumentException naming add and both shapes",
-                s::shapeMismatch));
-        tests.add(s.test("matmul [2, 3]·[4, 5] throws IllegalArgumentException naming matmul and both shapes",
+        tests.add(s.test(
+                "add [2, 3] with [4, 5] throws IllegalArgumentException naming add and both shapes", s::shapeMismatch));
+        tests.add(s.test(
+                "matmul [2, 3]·[4, 5] throws IllegalArgumentException naming matmul and both shapes",
                 s::matmulMismatch));
-        tests.add(s.test("add float32 [2] with float64 [2] throws IllegalArgumentException naming both dtypes",
+        tests.add(s.test(
+                "add float32 [2] with float64 [2] throws IllegalArgumentException naming both dtypes",
                 s::dtypeMismatch));
-        tests.add(s.test("a tensor used after its MemoryScope closed throws IllegalStateException",
-                s::usedAfterClose));
+        tests.add(s.test("a tensor used after its MemoryScope closed throws IllegalStateException", s::usedAfterClose));
         tests.add(s.test("a kept tensor survives its scope, and free() twice is harmless", s::keptSurvives));
         tests.add(s.test("a reshape view kept while its base is freed stays readable", s::viewOutlivesBase));
         tests.add(s.test("NaN propagates through exp, log, add and matmul without an exception", s::nanPropagates));
@@ -126,7 +127,9 @@ final class BehaviourSuite {
         }
         expectIse("toDoubleArray of a freed tensor", t::toDoubleArray);
         expectIse("exp of a freed tensor", e::exp);
-        expectIse("add with a freed tensor", () -> Tensor.of(b, new double[] {1, 2, 3}, 3).add(t));
+        expectIse(
+                "add with a freed tensor",
+                () -> Tensor.of(b, new double[] {1, 2, 3}, 3).add(t));
         inner.close(); // twice: harmless
     }
 
@@ -136,12 +139,12 @@ final class BehaviourSuite {
         Tensor dropped = Tensor.of(b, new double[] {4}, 1);
         inner.close();
         if (!dropped.isFreed() || kept.isFreed()) {
-            throw new AssertionError("after the scope closed: kept freed " + kept.isFreed() + ", other freed "
-                    + dropped.isFreed());
+            throw new AssertionError(
+                    "after the scope closed: kept freed " + kept.isFreed() + ", other freed " + dropped.isFreed());
         }
         Tolerance.EXACT.assertAllclose("a kept tensor", kept.toDoubleArray(), new double[] {2, 4, 6});
-        Tolerance.EXACT.assertAllclose("a kept tensor used in a new operation", kept.add(1.0).toDoubleArray(),
-                new double[] {3, 5, 7});
+        Tolerance.EXACT.assertAllclose(
+                "a kept tensor used in a new operation", kept.add(1.0).toDoubleArray(), new double[] {3, 5, 7});
         kept.free();
         kept.free();
         expectIse("a tensor after free()", kept::toDoubleArray);
@@ -156,10 +159,12 @@ final class BehaviourSuite {
         if (!base.isFreed()) {
             throw new AssertionError("the base was not freed with its scope");
         }
-        Tolerance.EXACT.assertAllclose("a kept reshape view after its base's scope closed", view.toDoubleArray(),
+        Tolerance.EXACT.assertAllclose(
+                "a kept reshape view after its base's scope closed",
+                view.toDoubleArray(),
                 new double[] {1, 2, 3, 4, 5, 6});
-        Tolerance.EXACT.assertAllclose("a kept view used in a kernel", view.transpose().toDoubleArray(),
-                new double[] {1, 3, 5, 2, 4, 6});
+        Tolerance.EXACT.assertAllclose(
+                "a kept view used in a kernel", view.transpose().toDoubleArray(), new double[] {1, 3, 5, 2, 4, 6});
         expectIse("a view freed with its scope", flat::toDoubleArray);
         // the other order: the base freed explicitly while a view in the current scope lives
         Tensor base2 = Tensor.of(b, new double[] {7, 8, 9, 10}, 4);
@@ -192,8 +197,8 @@ final class BehaviourSuite {
         try {
             Tensor y = x.exp().add(x).mul(x).sum();
             if (y.requiresGrad() || Autodiff.isRecording()) {
-                throw new AssertionError("under noGrad: result requires a gradient " + y.requiresGrad()
-                        + ", recording " + Autodiff.isRecording());
+                throw new AssertionError("under noGrad: result requires a gradient " + y.requiresGrad() + ", recording "
+                        + Autodiff.isRecording());
             }
         } finally {
             off.close();
@@ -236,7 +241,12 @@ final class BehaviourSuite {
 
     private static double[] work(Backend b, Data a, Data w) {
         Tensor x = a.on(b, DType.FLOAT64);
-        return x.matmul(w.on(b, DType.FLOAT64)).tanh().add(x.sum(true, 1)).exp().sum(0).toDoubleArray();
+        return x.matmul(w.on(b, DType.FLOAT64))
+                .tanh()
+                .add(x.sum(true, 1))
+                .exp()
+                .sum(0)
+                .toDoubleArray();
     }
 
     private static double[] get(Future<double[]> f) {

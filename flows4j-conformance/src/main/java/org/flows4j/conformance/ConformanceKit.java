@@ -9,9 +9,9 @@ import java.util.stream.Stream;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.BackendOptions;
+import org.flows4j.testing.Tolerance;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
-import org.flows4j.testing.Tolerance;
 
 /**
  * The conformance suite of a flows4j backend, as JUnit dynamic tests. A backend author adds
@@ -79,7 +79,11 @@ public final class ConformanceKit {
      * @throws IllegalArgumentException if {@code name} is null or blank
      */
     public static ConformanceKit forBackend(String name) {
-        return new ConformanceKit(requireName(name, "backend"), "cpu", BackendOptions.defaults(), DEFAULT_SEED,
+        return new ConformanceKit(
+                requireName(name, "backend"),
+                "cpu",
+                BackendOptions.defaults(),
+                DEFAULT_SEED,
                 List.of(DType.FLOAT64, DType.FLOAT32));
     }
 
@@ -150,8 +154,8 @@ public final class ConformanceKit {
         nodes.add(DynamicTest.dynamicTest("backend '" + target + "' starts (created by name through discovery)", () -> {
             Backend b = session.startTarget();
             if (!b.name().equalsIgnoreCase(target)) {
-                throw new AssertionError("asked for backend '" + target + "', got one that calls itself '"
-                        + b.name() + "'");
+                throw new AssertionError(
+                        "asked for backend '" + target + "', got one that calls itself '" + b.name() + "'");
             }
         }));
         nodes.add(DynamicTest.dynamicTest("reference backend '" + reference + "' starts", session::startReference));
@@ -171,7 +175,7 @@ public final class ConformanceKit {
     /** Describes the configuration, for test reports. */
     @Override
     public String toString() {
-        return "ConformanceKit[backend " + target + ", reference " + reference + ", seed " + seed + ", dtypes "
-                + dtypes + ", threads " + options.threads() + ", device " + options.device() + "]";
+        return "ConformanceKit[backend " + target + ", reference " + reference + ", seed " + seed + ", dtypes " + dtypes
+                + ", threads " + options.threads() + ", device " + options.device() + "]";
     }
 }

@@ -17,8 +17,7 @@ import org.flows4j.layers.nn.NetworkFactory;
  */
 final class ContractNets {
 
-    private ContractNets() {
-    }
+    private ContractNets() {}
 
     /** An MLP with one tanh layer of 8 on vectors {@code [n, in]}, randomly initialized (not zero). */
     static final Mlp.Spec DENSE = Mlp.hidden(8).activation(Activation.TANH).zeroInitLast(false);

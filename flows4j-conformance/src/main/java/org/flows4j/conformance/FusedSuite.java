@@ -37,17 +37,19 @@ final class FusedSuite {
         List<DynamicNode> tests = new ArrayList<>();
         for (UnaryOp act : new UnaryOp[] {null, UnaryOp.RELU, UnaryOp.TANH}) {
             for (boolean bias : new boolean[] {true, false}) {
-                String name = "linear [17, 9]·[9, 5]" + (bias ? " + b" : "") + (act == null ? "" : " then " + act)
-                        + " " + dtype.label();
+                String name = "linear [17, 9]·[9, 5]" + (bias ? " + b" : "") + (act == null ? "" : " then " + act) + " "
+                        + dtype.label();
                 tests.add(DynamicTest.dynamicTest(name, () -> s.linear(17, 9, 5, bias, act)));
             }
         }
-        tests.add(DynamicTest.dynamicTest("linear with an empty batch [0, 4]·[4, 3] " + dtype.label(),
+        tests.add(DynamicTest.dynamicTest(
+                "linear with an empty batch [0, 4]·[4, 3] " + dtype.label(),
                 () -> s.linear(0, 4, 3, true, UnaryOp.RELU)));
         tests.add(DynamicTest.dynamicTest("reluBackward [4, 7] " + dtype.label(), s::reluBackward));
         for (boolean inverse : new boolean[] {false, true}) {
-            tests.add(DynamicTest.dynamicTest("affineCoupling " + (inverse ? "inverse" : "forward") + " [3, 8] "
-                    + dtype.label(), () -> s.affineCoupling(inverse)));
+            tests.add(DynamicTest.dynamicTest(
+                    "affineCoupling " + (inverse ? "inverse" : "forward") + " [3, 8] " + dtype.label(),
+                    () -> s.affineCoupling(inverse)));
         }
         return DynamicContainer.dynamicContainer("fused kernels [" + dtype.label() + "]", tests);
     }
@@ -71,7 +73,8 @@ final class FusedSuite {
         // The ordinal only varies the seed of the random inputs between activations: reordering
         // UnaryOp would change which inputs a case draws, never what is checked against them.
         @SuppressWarnings("EnumOrdinal")
-        Random r = new Random(seed ^ (31L * n + 7L * in + out + (withBias ? 1 : 0) + (act == null ? 0 : act.ordinal())));
+        Random r =
+                new Random(seed ^ (31L * n + 7L * in + out + (withBias ? 1 : 0) + (act == null ? 0 : act.ordinal())));
         double[] x = values(r, n * in, 1);
         double[] w = values(r, in * out, 0.5);
         double[] bias = values(r, out, 0.5);
@@ -144,7 +147,8 @@ final class FusedSuite {
         for (int i = 0; i < 24; i++) {
             expected[i] = inverse ? (x[i] - t[i]) * Math.exp(-s[i]) : x[i] * Math.exp(s[i]) + t[i];
             // the product and the sum each round once: relative to their absolute terms
-            scale[i] = inverse ? (Math.abs(x[i]) + Math.abs(t[i])) * Math.exp(-s[i])
+            scale[i] = inverse
+                    ? (Math.abs(x[i]) + Math.abs(t[i])) * Math.exp(-s[i])
                     : Math.abs(x[i]) * Math.exp(s[i]) + Math.abs(t[i]);
         }
         Storage xs = b.fromDoubles(x, Shape.of(3, 8), dtype);

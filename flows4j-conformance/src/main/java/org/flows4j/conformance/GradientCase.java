@@ -8,8 +8,8 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
-import org.junit.jupiter.api.DynamicTest;
 import org.flows4j.testing.Tolerance;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * One gradient check in float64 on the target: for {@code f(x...) = sum_j sum(op_j(x...) * w_j)}
@@ -96,8 +96,8 @@ final class GradientCase {
             double[] fd = finiteDifferences(backend, i, w);
             String m = Tolerance.GRADIENT.mismatch(gi.toDoubleArray(), fd, absOf(fd));
             if (m != null) {
-                problems.add("d loss / d input " + i + " " + inputs[i].shape() + ", autodiff vs central differences: "
-                        + m);
+                problems.add(
+                        "d loss / d input " + i + " " + inputs[i].shape() + ", autodiff vs central differences: " + m);
             }
         }
         if (!problems.isEmpty()) {
@@ -137,7 +137,8 @@ final class GradientCase {
 
     @SuppressWarnings("try") // the scope frees what the evaluation makes; recording is off for speed
     private double loss(Backend backend, int replaced, double[] values, Data[] w) {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Tensor[] x = new Tensor[inputs.length];
             for (int j = 0; j < inputs.length; j++) {
                 Data d = j == replaced ? new Data(inputs[j].shape(), values, false) : inputs[j];

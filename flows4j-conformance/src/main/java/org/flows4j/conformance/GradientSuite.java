@@ -10,10 +10,10 @@ import org.flows4j.api.backend.BinaryOp;
 import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.testing.Tolerance;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
-import org.flows4j.testing.Tolerance;
 
 /**
  * Every differentiable operation's autodiff gradient on the target, in float64, against
@@ -34,16 +34,18 @@ final class GradientSuite {
     /** The container "gradients [float64]". */
     public static DynamicContainer container(Session session, long seed) {
         GradientSuite s = new GradientSuite(session, seed);
-        return DynamicContainer.dynamicContainer("gradients [float64]", List.of(
-                s.group("unary", s.unary()),
-                s.group("binary", s.binary()),
-                s.group("selection", s.selection()),
-                s.group("matmul", s.matmul()),
-                s.group("reductions", s.reductions()),
-                s.group("layout", s.layout()),
-                s.group("conv2d", s.conv2d()),
-                s.group("composed", s.composed()),
-                DynamicContainer.dynamicContainer("autodiff", s.autodiff())));
+        return DynamicContainer.dynamicContainer(
+                "gradients [float64]",
+                List.of(
+                        s.group("unary", s.unary()),
+                        s.group("binary", s.binary()),
+                        s.group("selection", s.selection()),
+                        s.group("matmul", s.matmul()),
+                        s.group("reductions", s.reductions()),
+                        s.group("layout", s.layout()),
+                        s.group("conv2d", s.conv2d()),
+                        s.group("composed", s.composed()),
+                        DynamicContainer.dynamicContainer("autodiff", s.autodiff())));
     }
 
     private DynamicNode group(String name, List<GradientCase> cases) {
@@ -99,8 +101,9 @@ final class GradientSuite {
 
     // ---- binary -------------------------------------------------------------------------
 
-    private static final int[][][] BROADCASTS = {{{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}}, {{2, 3}, {}},
-        {{2, 1, 3}, {4, 1}}};
+    private static final int[][][] BROADCASTS = {
+        {{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}}, {{2, 3}, {}}, {{2, 1, 3}, {4, 1}}
+    };
 
     private static Data left(BinaryOp op, Gen g, int[] d) {
         return switch (op) {
@@ -135,10 +138,14 @@ final class GradientSuite {
         c.add(gc(name, gen(name).normal(3, 4)).op(t -> t[0].mul(t[0])));
         name = "pow with a constant base [3, 4] (derivative in the exponent)";
         Gen g = gen(name);
-        c.add(gc(name, g.uniform(0.5, 2, 3, 4).asConstant(), g.uniform(-1.5, 1.5, 3, 4)).op(t -> t[0].pow(t[1])));
+        c.add(gc(name, g.uniform(0.5, 2, 3, 4).asConstant(), g.uniform(-1.5, 1.5, 3, 4))
+                .op(t -> t[0].pow(t[1])));
         name = "pow with negative bases and constant integer exponents [3, 4]";
         g = gen(name);
-        c.add(gc(name, g.signed(0.5, 2, 3, 4), g.choice(new double[] {2, 3}, 3, 4).asConstant())
+        c.add(gc(
+                        name,
+                        g.signed(0.5, 2, 3, 4),
+                        g.choice(new double[] {2, 3}, 3, 4).asConstant())
                 .op(t -> t[0].pow(t[1])));
         name = "add(double), mul(double), div(double), pow(double) [3, 4]";
         c.add(gc(name, gen(name).uniform(0.5, 2, 3, 4))
@@ -171,10 +178,13 @@ final class GradientSuite {
         for (int flags = 0; flags < 4; flags++) {
             boolean ta = (flags & 1) != 0;
             boolean tb = (flags & 2) != 0;
-            c.add(matmulCase(ta ? new int[] {3, 4} : new int[] {4, 3}, tb ? new int[] {5, 3} : new int[] {3, 5},
-                    ta, tb));
-            c.add(matmulCase(ta ? new int[] {2, 4, 3} : new int[] {2, 3, 4}, tb ? new int[] {2, 5, 4}
-                    : new int[] {2, 4, 5}, ta, tb));
+            c.add(matmulCase(
+                    ta ? new int[] {3, 4} : new int[] {4, 3}, tb ? new int[] {5, 3} : new int[] {3, 5}, ta, tb));
+            c.add(matmulCase(
+                    ta ? new int[] {2, 4, 3} : new int[] {2, 3, 4},
+                    tb ? new int[] {2, 5, 4} : new int[] {2, 4, 5},
+                    ta,
+                    tb));
         }
         c.add(matmulCase(new int[] {2, 3, 4}, new int[] {4, 5}, false, false));
         c.add(matmulCase(new int[] {2, 3, 4}, new int[] {5, 4}, false, true));
@@ -280,8 +290,15 @@ final class GradientSuite {
         List<GradientCase> c = new ArrayList<>();
         String name = "2-layer tanh MLP, mean squared error (x [5, 3], W1 [3, 4], b1 [4], W2 [4, 2], b2 [2])";
         Gen g = gen(name);
-        c.add(gc(name, g.normal(5, 3).asConstant(), g.normal(0.7, 3, 4), g.normal(0.1, 4), g.normal(0.7, 4, 2),
-                g.normal(0.1, 2), g.normal(5, 2).asConstant()).op(t -> {
+        c.add(gc(
+                        name,
+                        g.normal(5, 3).asConstant(),
+                        g.normal(0.7, 3, 4),
+                        g.normal(0.1, 4),
+                        g.normal(0.7, 4, 2),
+                        g.normal(0.1, 2),
+                        g.normal(5, 2).asConstant())
+                .op(t -> {
                     Tensor h = t[0].matmul(t[1]).add(t[2]).tanh();
                     return h.matmul(t[3]).add(t[4]).sub(t[5]).square().mean();
                 }));
@@ -295,12 +312,13 @@ final class GradientSuite {
         }));
         name = "Gaussian mixture negative log-likelihood with logSumExp, softplus scales (x [6, 1], mu [3], rho [3])";
         g = gen(name);
-        c.add(gc(name, g.normal(6, 1).asConstant(), g.normal(3), g.normal(0.5, 3)).op(t -> {
-            Tensor sigma = t[2].softplus().add(0.1);
-            Tensor z = t[0].sub(t[1]).div(sigma);
-            Tensor logp = z.square().mul(-0.5).sub(sigma.log());
-            return logp.logSumExp(false, 1).neg().mean();
-        }));
+        c.add(gc(name, g.normal(6, 1).asConstant(), g.normal(3), g.normal(0.5, 3))
+                .op(t -> {
+                    Tensor sigma = t[2].softplus().add(0.1);
+                    Tensor z = t[0].sub(t[1]).div(sigma);
+                    Tensor logp = z.square().mul(-0.5).sub(sigma.log());
+                    return logp.logSumExp(false, 1).neg().mean();
+                }));
         return c;
     }
 
@@ -308,16 +326,20 @@ final class GradientSuite {
 
     private List<DynamicNode> autodiff() {
         List<DynamicNode> c = new ArrayList<>();
-        c.add(DynamicTest.dynamicTest("second order: grad(createGraph) of x^3 via pow is 3x^2, differentiated again 6x",
+        c.add(DynamicTest.dynamicTest(
+                "second order: grad(createGraph) of x^3 via pow is 3x^2, differentiated again 6x",
                 () -> secondOrder(session.target(), false)));
-        c.add(DynamicTest.dynamicTest("second order: grad(createGraph) of x*x*x is 3x^2, differentiated again 6x",
+        c.add(DynamicTest.dynamicTest(
+                "second order: grad(createGraph) of x*x*x is 3x^2, differentiated again 6x",
                 () -> secondOrder(session.target(), true)));
-        c.add(DynamicTest.dynamicTest("to(float32).to(float64) [3, 4]: the gradient is the weight rounded to float32",
+        c.add(DynamicTest.dynamicTest(
+                "to(float32).to(float64) [3, 4]: the gradient is the weight rounded to float32",
                 () -> castRoundTrip(session.target())));
-        c.add(DynamicTest.dynamicTest("a variable the output does not depend on gets a zero gradient",
+        c.add(DynamicTest.dynamicTest(
+                "a variable the output does not depend on gets a zero gradient",
                 () -> unusedVariable(session.target())));
-        c.add(DynamicTest.dynamicTest("sign, comparisons and detach record no gradient",
-                () -> notRecorded(session.target())));
+        c.add(DynamicTest.dynamicTest(
+                "sign, comparisons and detach record no gradient", () -> notRecorded(session.target())));
         return c;
     }
 
@@ -345,13 +367,15 @@ final class GradientSuite {
         KernelCase.inScope(() -> {
             Tensor x = Tensor.of(b, xs, 3, 4).requiringGrad();
             Tensor y = x.to(DType.FLOAT32).to(DType.FLOAT64);
-            Tensor grad = Autodiff.grad(y.mul(Tensor.of(b, ws, 3, 4)).sum(), List.of(x)).get(0);
+            Tensor grad = Autodiff.grad(y.mul(Tensor.of(b, ws, 3, 4)).sum(), List.of(x))
+                    .get(0);
             if (grad.dtype() != DType.FLOAT64) {
-                throw new AssertionError("the gradient of a float64 variable is " + grad.dtype().label());
+                throw new AssertionError(
+                        "the gradient of a float64 variable is " + grad.dtype().label());
             }
             double[] expected = Arrays.stream(ws).map(w -> (float) w).toArray();
-            Tolerance.EXACT.assertAllclose("gradient through a float32 round trip on '" + b.name() + "'",
-                    grad.toDoubleArray(), expected);
+            Tolerance.EXACT.assertAllclose(
+                    "gradient through a float32 round trip on '" + b.name() + "'", grad.toDoubleArray(), expected);
         });
     }
 
@@ -362,9 +386,11 @@ final class GradientSuite {
             List<Tensor> g = Autodiff.grad(x.square().sum(), List.of(x, unused));
             Tolerance.EXACT.assertAllclose("gradient of x^2", g.get(0).toDoubleArray(), new double[] {2, 4, 6});
             if (!g.get(1).shape().equals(Shape.of(2))) {
-                throw new AssertionError("an unused variable of shape [2] got a gradient of shape " + g.get(1).shape());
+                throw new AssertionError("an unused variable of shape [2] got a gradient of shape "
+                        + g.get(1).shape());
             }
-            Tolerance.EXACT.assertAllclose("gradient of an unused variable", g.get(1).toDoubleArray(), new double[2]);
+            Tolerance.EXACT.assertAllclose(
+                    "gradient of an unused variable", g.get(1).toDoubleArray(), new double[2]);
         });
     }
 

@@ -14,8 +14,7 @@ import org.flows4j.api.backend.ReduceOp;
  */
 final class Host {
 
-    private Host() {
-    }
+    private Host() {}
 
     // ---- elementwise ---------------------------------------------------------------------
 
@@ -260,8 +259,8 @@ final class Host {
         double[] out = new double[outer * indices.length * inner];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < indices.length; i++) {
-                System.arraycopy(x.values(), (o * dim + indices[i]) * inner, out, (o * indices.length + i) * inner,
-                        inner);
+                System.arraycopy(
+                        x.values(), (o * dim + indices[i]) * inner, out, (o * indices.length + i) * inner, inner);
             }
         }
         return Data.of(s.withDim(a, indices.length), out);
@@ -369,7 +368,10 @@ final class Host {
     private record Conv(Shape in, Shape weight, int padH, int padW) {
 
         Shape outShape() {
-            return Shape.of(in.dim(0), weight.dim(0), in.dim(2) + 2 * padH - weight.dim(2) + 1,
+            return Shape.of(
+                    in.dim(0),
+                    weight.dim(0),
+                    in.dim(2) + 2 * padH - weight.dim(2) + 1,
                     in.dim(3) + 2 * padW - weight.dim(3) + 1);
         }
 
@@ -398,7 +400,9 @@ final class Host {
                                     for (int q = 0; q < kw; q++) {
                                         int ix = x + q - padW;
                                         if (ix >= 0 && ix < w) {
-                                            tap.accept(yi, ((b * cin + c) * h + iy) * w + ix,
+                                            tap.accept(
+                                                    yi,
+                                                    ((b * cin + c) * h + iy) * w + ix,
                                                     ((o * cin + c) * kh + p) * kw + q);
                                         }
                                     }

@@ -7,8 +7,8 @@ import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
-import org.junit.jupiter.api.DynamicTest;
 import org.flows4j.testing.Tolerance;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * One kernel check: an operation written with the {@link Tensor} API, run on the target and on
@@ -102,8 +102,7 @@ final class KernelCase {
         return DynamicTest.dynamicTest(name + " " + dtype.label(), () -> run(session, dtype));
     }
 
-    private record Out(Data data, DType dtype) {
-    }
+    private record Out(Data data, DType dtype) {}
 
     private void run(Session session, DType dtype) {
         Backend target = session.target();
@@ -165,12 +164,16 @@ final class KernelCase {
                         + r[i].data().shape());
                 continue;
             }
-            double[] scale = rScale != null ? rScale[i].data().values() : absOf(r[i].data().values());
+            double[] scale = rScale != null
+                    ? rScale[i].data().values()
+                    : absOf(r[i].data().values());
             String refMismatch = tol.mismatch(t[i].data().values(), r[i].data().values(), scale);
             if (refMismatch != null) {
                 problems.add("target '" + target.name() + "' vs reference '" + reference.name() + "'" + out + ": "
-                        + refMismatch + (h != null && specMismatch == null
-                                ? "\n  (the target matches the specification here: the reference looks wrong)" : ""));
+                        + refMismatch
+                        + (h != null && specMismatch == null
+                                ? "\n  (the target matches the specification here: the reference looks wrong)"
+                                : ""));
             }
         }
         if (!problems.isEmpty()) {

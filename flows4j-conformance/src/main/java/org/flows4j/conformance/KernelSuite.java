@@ -29,8 +29,8 @@ final class KernelSuite {
 
     /** ±0, ±1e-8, ±30, ±1000, ±inf and NaN: underflow, overflow, cancellation and the IEEE rules. */
     private static final double[] EDGE = {
-        0.0, -0.0, 1e-8, -1e-8, 30, -30, 1000, -1000,
-        Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        0.0, -0.0, 1e-8, -1e-8, 30, -30, 1000, -1000, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN
+    };
 
     private static final double INF = Double.POSITIVE_INFINITY;
     private static final double NAN = Double.NaN;
@@ -51,17 +51,19 @@ final class KernelSuite {
     /** The container "kernels [dtype]". */
     public static DynamicContainer container(Session session, long seed, DType dtype) {
         KernelSuite s = new KernelSuite(session, seed, dtype);
-        return DynamicContainer.dynamicContainer("kernels [" + dtype.label() + "]", List.of(
-                s.group("creation and transfer", s.creation()),
-                s.group("unary", s.unary()),
-                s.group("binary", s.binary()),
-                s.group("compare and where", s.compare()),
-                s.group("matmul", s.matmul()),
-                s.group("reductions", s.reductions()),
-                s.group("logSumExp", s.logSumExp()),
-                s.group("layout", s.layout()),
-                s.group("conv2d", s.conv2d()),
-                s.group("cast", s.cast())));
+        return DynamicContainer.dynamicContainer(
+                "kernels [" + dtype.label() + "]",
+                List.of(
+                        s.group("creation and transfer", s.creation()),
+                        s.group("unary", s.unary()),
+                        s.group("binary", s.binary()),
+                        s.group("compare and where", s.compare()),
+                        s.group("matmul", s.matmul()),
+                        s.group("reductions", s.reductions()),
+                        s.group("logSumExp", s.logSumExp()),
+                        s.group("layout", s.layout()),
+                        s.group("conv2d", s.conv2d()),
+                        s.group("cast", s.cast())));
     }
 
     private DynamicNode group(String name, List<KernelCase> cases) {
@@ -83,29 +85,43 @@ final class KernelSuite {
         String name = "Tensor.of and toDoubleArray round trip [3, 4]";
         c.add(KernelCase.of(name, gen(name).normal(3, 4)).exact().op(t -> t[0]).host(d -> d[0]));
         name = "toFloatArray and Tensor.of(float[]) round trip [2, 3]";
-        c.add(KernelCase.of(name, gen(name).normal(2, 3)).exact()
-.outputs(DType.FLOAT32)
+        c.add(KernelCase.of(name, gen(name).normal(2, 3))
+                .exact()
+                .outputs(DType.FLOAT32)
                 .op(t -> Tensor.of(t[0].backend(), t[0].toFloatArray(), 2, 3))
                 .host(d -> Data.of(d[0].shape(), d[0].roundedTo(DType.FLOAT32).values())));
         name = "edge values round trip [11]";
-        c.add(KernelCase.of(name, Data.of(new int[] {11}, EDGE)).exact().op(t -> t[0]).host(d -> d[0]));
+        c.add(KernelCase.of(name, Data.of(new int[] {11}, EDGE))
+                .exact()
+                .op(t -> t[0])
+                .host(d -> d[0]));
         name = "empty round trip [0, 3]";
-        c.add(KernelCase.of(name, Data.of(new int[] {0, 3})).exact().op(t -> t[0]).host(d -> d[0]));
+        c.add(KernelCase.of(name, Data.of(new int[] {0, 3}))
+                .exact()
+                .op(t -> t[0])
+                .host(d -> d[0]));
         name = "full [2, 3] 2.5, zeros [0, 3], ones [], scalar -1.25";
-        c.add(KernelCase.of(name, Data.of(new int[] {}, 0)).exact().ops(t -> new Tensor[] {
-            Tensor.full(t[0].backend(), t[0].dtype(), Shape.of(2, 3), 2.5),
-            Tensor.zeros(t[0].backend(), t[0].dtype(), 0, 3),
-            Tensor.ones(t[0].backend(), t[0].dtype()),
-            Tensor.scalar(t[0].backend(), t[0].dtype(), -1.25)}).hosts(d -> new Data[] {
-                Data.of(new int[] {2, 3}, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5),
-                Data.of(new int[] {0, 3}),
-                Data.of(new int[] {}, 1),
-                Data.of(new int[] {}, -1.25)}));
+        c.add(KernelCase.of(name, Data.of(new int[] {}, 0))
+                .exact()
+                .ops(t -> new Tensor[] {
+                    Tensor.full(t[0].backend(), t[0].dtype(), Shape.of(2, 3), 2.5),
+                    Tensor.zeros(t[0].backend(), t[0].dtype(), 0, 3),
+                    Tensor.ones(t[0].backend(), t[0].dtype()),
+                    Tensor.scalar(t[0].backend(), t[0].dtype(), -1.25)
+                })
+                .hosts(d -> new Data[] {
+                    Data.of(new int[] {2, 3}, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5),
+                    Data.of(new int[] {0, 3}),
+                    Data.of(new int[] {}, 1),
+                    Data.of(new int[] {}, -1.25)
+                }));
         name = "item of [] and of [1, 1]";
-        c.add(KernelCase.of(name, Data.of(new int[] {}, 3.25), Data.of(new int[] {1, 1}, -0.5)).exact()
+        c.add(KernelCase.of(name, Data.of(new int[] {}, 3.25), Data.of(new int[] {1, 1}, -0.5))
+                .exact()
                 .ops(t -> new Tensor[] {
                     Tensor.scalar(t[0].backend(), t[0].dtype(), t[0].item()),
-                    Tensor.scalar(t[1].backend(), t[1].dtype(), t[1].item())})
+                    Tensor.scalar(t[1].backend(), t[1].dtype(), t[1].item())
+                })
                 .hosts(d -> new Data[] {Data.of(new int[] {}, 3.25), Data.of(new int[] {}, -0.5)}));
         return c;
     }
@@ -113,9 +129,12 @@ final class KernelSuite {
     // ---- unary --------------------------------------------------------------------------
 
     /** One unary operation: the tensor method, its host specification and a valid random domain. */
-    record Unary(String name, Function<Tensor, Tensor> op, DoubleUnaryOperator host,
-                         Function<Gen, Data> domain, boolean exact) {
-    }
+    record Unary(
+            String name,
+            Function<Tensor, Tensor> op,
+            DoubleUnaryOperator host,
+            Function<Gen, Data> domain,
+            boolean exact) {}
 
     /** Every {@link UnaryOp}: the switch has no default, so a new primitive fails to compile here until covered. */
     static Unary unaryOf(UnaryOp op) {
@@ -130,12 +149,17 @@ final class KernelSuite {
             case SOFTPLUS -> new Unary("softplus", Tensor::softplus, Host::softplus, g -> g.normal(4, 3, 4), false);
             case RELU -> new Unary("relu", Tensor::relu, Host::relu, g -> g.normal(3, 4), true);
             case ABS -> new Unary("abs", Tensor::abs, Math::abs, g -> g.normal(3, 4), true);
-            case SIGN -> new Unary("sign", Tensor::sign, Math::signum,
-                    g -> g.choice(new double[] {-2, -0.5, -0.0, 0.0, 0.5, 3}, 3, 4), true);
+            case SIGN ->
+                new Unary(
+                        "sign",
+                        Tensor::sign,
+                        Math::signum,
+                        g -> g.choice(new double[] {-2, -0.5, -0.0, 0.0, 0.5, 3}, 3, 4),
+                        true);
             case SQRT -> new Unary("sqrt", Tensor::sqrt, Math::sqrt, g -> g.uniform(0, 5, 3, 4), false);
             case SQUARE -> new Unary("square", Tensor::square, x -> x * x, g -> g.normal(3, 3, 4), false);
-            case RECIPROCAL -> new Unary("reciprocal", Tensor::reciprocal, x -> 1 / x,
-                    g -> g.signed(0.1, 3, 3, 4), false);
+            case RECIPROCAL ->
+                new Unary("reciprocal", Tensor::reciprocal, x -> 1 / x, g -> g.signed(0.1, 3, 3, 4), false);
         };
     }
 
@@ -149,7 +173,9 @@ final class KernelSuite {
         for (Unary u : all) {
             String name = u.name() + " [3, 4]";
             c.add(unaryCase(name, u, u.domain().apply(gen(name))));
-            c.add(unaryCase(u.name() + " edge values ±0 ±1e-8 ±30 ±1000 ±inf NaN [11]", u,
+            c.add(unaryCase(
+                    u.name() + " edge values ±0 ±1e-8 ±30 ±1000 ±inf NaN [11]",
+                    u,
                     Data.of(new int[] {11}, EDGE.clone())));
         }
         String name = "exp [0, 3] (empty)";
@@ -171,9 +197,12 @@ final class KernelSuite {
     // ---- binary -------------------------------------------------------------------------
 
     /** One binary operation with valid random domains for each side. */
-    record Binary(String name, BiFunction<Tensor, Tensor, Tensor> op, DoubleBinaryOperator host,
-                          BiFunction<Gen, int[], Data> left, BiFunction<Gen, int[], Data> right) {
-    }
+    record Binary(
+            String name,
+            BiFunction<Tensor, Tensor, Tensor> op,
+            DoubleBinaryOperator host,
+            BiFunction<Gen, int[], Data> left,
+            BiFunction<Gen, int[], Data> right) {}
 
     /** Every {@link BinaryOp} (no default: a new primitive fails to compile here until covered). */
     static Binary binaryOf(BinaryOp op) {
@@ -183,8 +212,9 @@ final class KernelSuite {
             case SUB -> new Binary("sub", Tensor::sub, (a, b) -> a - b, normal, normal);
             case MUL -> new Binary("mul", Tensor::mul, (a, b) -> a * b, normal, normal);
             case DIV -> new Binary("div", Tensor::div, (a, b) -> a / b, normal, (g, d) -> g.signed(0.2, 3, d));
-            case POW -> new Binary("pow", Tensor::pow, Math::pow, (g, d) -> g.uniform(0.1, 3, d),
-                    (g, d) -> g.uniform(-2, 2, d));
+            case POW ->
+                new Binary(
+                        "pow", Tensor::pow, Math::pow, (g, d) -> g.uniform(0.1, 3, d), (g, d) -> g.uniform(-2, 2, d));
             case MAXIMUM -> new Binary("maximum", Tensor::maximum, Math::max, normal, normal);
             case MINIMUM -> new Binary("minimum", Tensor::minimum, Math::min, normal, normal);
         };
@@ -209,6 +239,7 @@ final class KernelSuite {
      * ±1 to an infinite or NaN power, where {@link Math#pow} (NaN) and C99's pow (1) disagree.
      */
     private static final double[] EDGE_A = {1, -1, 0, -0.0, INF, -INF, INF, NAN, 2, 1e-8, 1000, -2, 0, -2, -8};
+
     private static final double[] EDGE_B = {0, 0, 0, 1, INF, INF, -INF, 1, NAN, -1e-8, -1000, 0.5, INF, 3, 2};
 
     private List<KernelCase> binary() {
@@ -218,20 +249,25 @@ final class KernelSuite {
             for (int[][] shapes : BROADCASTS) {
                 String name = b.name() + " " + dims(shapes[0]) + " with " + dims(shapes[1]);
                 Gen g = gen(name);
-                c.add(binaryCase(name, b, b.left().apply(g, shapes[0]), b.right().apply(g, shapes[1])));
+                c.add(binaryCase(
+                        name, b, b.left().apply(g, shapes[0]), b.right().apply(g, shapes[1])));
             }
-            c.add(binaryCase(b.name() + " edge pairs (x/0, inf-inf, NaN either side, ±0, negative bases) [15]", b,
+            c.add(binaryCase(
+                    b.name() + " edge pairs (x/0, inf-inf, NaN either side, ±0, negative bases) [15]",
+                    b,
                     Data.of(new int[] {EDGE_A.length}, EDGE_A.clone()),
                     Data.of(new int[] {EDGE_B.length}, EDGE_B.clone())));
         }
         String name = "add(double) and mul(double) [2, 3]";
-        c.add(KernelCase.of(name, gen(name).normal(2, 3)).ops(t -> new Tensor[] {t[0].add(1.5), t[0].mul(-0.25)})
+        c.add(KernelCase.of(name, gen(name).normal(2, 3))
+                .ops(t -> new Tensor[] {t[0].add(1.5), t[0].mul(-0.25)})
                 .hosts(d -> new Data[] {Host.unary(d[0], x -> x + 1.5), Host.unary(d[0], x -> x * -0.25)}));
         return c;
     }
 
     private static KernelCase binaryCase(String name, Binary b, Data left, Data right) {
-        KernelCase k = KernelCase.of(name, left, right).op(t -> b.op().apply(t[0], t[1]))
+        KernelCase k = KernelCase.of(name, left, right)
+                .op(t -> b.op().apply(t[0], t[1]))
                 .host(d -> Host.binary(d[0], d[1], b.host()));
         return b.name().equals("maximum") || b.name().equals("minimum") ? k.exact() : k;
     }
@@ -239,8 +275,7 @@ final class KernelSuite {
     // ---- compare and where --------------------------------------------------------------
 
     /** Every {@link CompareOp} with IEEE semantics: NaN compares false except for {@code ne}. */
-    record Compare(String name, BiFunction<Tensor, Tensor, Tensor> op, DoubleBinaryOperator host) {
-    }
+    record Compare(String name, BiFunction<Tensor, Tensor, Tensor> op, DoubleBinaryOperator host) {}
 
     static Compare compareOf(CompareOp op) {
         return switch (op) {
@@ -253,34 +288,45 @@ final class KernelSuite {
         };
     }
 
-    private static final int[][][] COMPARE_SHAPES = {{{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}},
-        {{2, 3}, {}}, {{0, 3}, {3}}};
+    private static final int[][][] COMPARE_SHAPES = {
+        {{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}}, {{2, 3}, {}}, {{0, 3}, {3}}
+    };
 
     private List<KernelCase> compare() {
         List<KernelCase> c = new ArrayList<>();
         for (CompareOp op : CompareOp.values()) {
             Compare cmp = compareOf(op);
             for (int[][] shapes : COMPARE_SHAPES) {
-                String name = cmp.name() + " " + dims(shapes[0]) + " with " + dims(shapes[1])
-                        + " (ties, ±0, ±inf, NaN)";
+                String name =
+                        cmp.name() + " " + dims(shapes[0]) + " with " + dims(shapes[1]) + " (ties, ±0, ±inf, NaN)";
                 Gen g = gen(name);
-                c.add(KernelCase.of(name, g.choice(COMPARABLE, shapes[0]), g.choice(COMPARABLE, shapes[1])).exact()
-                        .op(t -> cmp.op().apply(t[0], t[1])).host(d -> Host.binary(d[0], d[1], cmp.host())));
+                c.add(KernelCase.of(name, g.choice(COMPARABLE, shapes[0]), g.choice(COMPARABLE, shapes[1]))
+                        .exact()
+                        .op(t -> cmp.op().apply(t[0], t[1]))
+                        .host(d -> Host.binary(d[0], d[1], cmp.host())));
             }
         }
         String name = "gt(double) and lt(double) [3, 4]";
-        c.add(KernelCase.of(name, gen(name).choice(COMPARABLE, 3, 4)).exact()
+        c.add(KernelCase.of(name, gen(name).choice(COMPARABLE, 3, 4))
+                .exact()
                 .ops(t -> new Tensor[] {t[0].gt(0.0), t[0].lt(0.0)})
                 .hosts(d -> new Data[] {Host.unary(d[0], x -> x > 0 ? 1 : 0), Host.unary(d[0], x -> x < 0 ? 1 : 0)}));
-        int[][][] whereShapes = {{{3, 4}, {3, 4}, {3, 4}}, {{3, 1}, {1, 4}, {}}, {{4}, {2, 3, 4}, {3, 1}},
-            {{0, 3}, {3}, {1}}, {{2, 3}, {}, {}}};
+        int[][][] whereShapes = {
+            {{3, 4}, {3, 4}, {3, 4}},
+            {{3, 1}, {1, 4}, {}},
+            {{4}, {2, 3, 4}, {3, 1}},
+            {{0, 3}, {3}, {1}},
+            {{2, 3}, {}, {}}
+        };
         double[] conditions = {0, 1, -0.0, NAN, 2, -1, 0};
         for (int[][] s : whereShapes) {
             String n = "where " + dims(s[0]) + " ? " + dims(s[1]) + " : " + dims(s[2]) + " (NaN condition selects)";
             Gen g = gen(n);
             Data ifTrue = withSpecials(g.normal(s[1]));
-            c.add(KernelCase.of(n, g.choice(conditions, s[0]), ifTrue, g.normal(s[2])).exact()
-                    .op(t -> Tensor.where(t[0], t[1], t[2])).host(d -> Host.where(d[0], d[1], d[2])));
+            c.add(KernelCase.of(n, g.choice(conditions, s[0]), ifTrue, g.normal(s[2]))
+                    .exact()
+                    .op(t -> Tensor.where(t[0], t[1], t[2]))
+                    .host(d -> Host.where(d[0], d[1], d[2])));
         }
         return c;
     }
@@ -338,16 +384,17 @@ final class KernelSuite {
     private KernelCase matmulCase(int[] a, int[] b, boolean ta, boolean tb, String note) {
         String name = "matmul " + dims(a) + (ta ? "^T" : "") + "·" + dims(b) + (tb ? "^T" : "") + note;
         Gen g = gen(name);
-        return KernelCase.of(name, g.normal(a), g.normal(b)).accumulates()
-                .op(t -> t[0].matmul(t[1], ta, tb)).host(d -> Host.matmul(d[0], d[1], ta, tb));
+        return KernelCase.of(name, g.normal(a), g.normal(b))
+                .accumulates()
+                .op(t -> t[0].matmul(t[1], ta, tb))
+                .host(d -> Host.matmul(d[0], d[1], ta, tb));
     }
 
     // ---- reductions ---------------------------------------------------------------------
 
     // A table row of test inputs: never compared or hashed.
     @SuppressWarnings("ArrayRecordComponent")
-    private record Reduction(int[] dims, boolean keepDims, int[] axes, String note) {
-    }
+    private record Reduction(int[] dims, boolean keepDims, int[] axes, String note) {}
 
     private List<KernelCase> reductions() {
         List<Reduction> rs = List.of(
@@ -378,8 +425,12 @@ final class KernelSuite {
                 c.add(reduceCase(name, op, gen(name).normal(r.dims()), r.keepDims(), r.axes()));
             }
             String name = opName + " [3, 4] over axis 1 (rows with NaN, -inf, +inf)";
-            c.add(reduceCase(name, op, Data.of(new int[] {3, 4}, 1, NAN, 2, 3, -INF, -INF, -INF, -INF, INF, 1, 2, -1),
-                    false, 1));
+            c.add(reduceCase(
+                    name,
+                    op,
+                    Data.of(new int[] {3, 4}, 1, NAN, 2, 3, -INF, -INF, -INF, -INF, INF, 1, 2, -1),
+                    false,
+                    1));
         }
         return c;
     }
@@ -392,11 +443,13 @@ final class KernelSuite {
     }
 
     private static KernelCase reduceCase(String name, ReduceOp op, Data x, boolean keepDims, int... axes) {
-        KernelCase k = KernelCase.of(name, x).op(t -> switch (op) {
-            case SUM -> t[0].sum(keepDims, axes);
-            case MEAN -> t[0].mean(keepDims, axes);
-            case MAX -> t[0].max(keepDims, axes);
-        }).host(d -> Host.reduce(op, d[0], keepDims, axes));
+        KernelCase k = KernelCase.of(name, x)
+                .op(t -> switch (op) {
+                    case SUM -> t[0].sum(keepDims, axes);
+                    case MEAN -> t[0].mean(keepDims, axes);
+                    case MAX -> t[0].max(keepDims, axes);
+                })
+                .host(d -> Host.reduce(op, d[0], keepDims, axes));
         return op == ReduceOp.MAX ? k.exact() : k.accumulates();
     }
 
@@ -409,8 +462,8 @@ final class KernelSuite {
         c.add(lseCase(new int[] {2, 3, 4}, false));
         c.add(lseCase(new int[] {2, 3, 4}, true, 0, 2));
         String name = "logSumExp [3, 3] over axis 1 (a row all -inf, huge and very negative rows)";
-        c.add(lseKernel(name, Data.of(new int[] {3, 3}, -INF, -INF, -INF, 1000, 1000, 999, -1000, -1001, -1000),
-                false, 1));
+        c.add(lseKernel(
+                name, Data.of(new int[] {3, 3}, -INF, -INF, -INF, 1000, 1000, 999, -1000, -1001, -1000), false, 1));
         name = "logSumExp [0, 3] over axis 0 (empty axis gives -inf)";
         c.add(lseKernel(name, Data.of(new int[] {0, 3}), false, 0));
         return c;
@@ -423,7 +476,9 @@ final class KernelSuite {
 
     private static KernelCase lseKernel(String name, Data x, boolean keepDims, int... axes) {
         // the scale lse(|x|) >= max|x| + 0 bounds the magnitudes the result is computed from
-        return KernelCase.of(name, x).accumulates().op(t -> t[0].logSumExp(keepDims, axes))
+        return KernelCase.of(name, x)
+                .accumulates()
+                .op(t -> t[0].logSumExp(keepDims, axes))
                 .host(d -> Host.logSumExp(d[0], keepDims, axes));
     }
 
@@ -432,31 +487,48 @@ final class KernelSuite {
     private List<KernelCase> layout() {
         List<KernelCase> c = new ArrayList<>();
         reshapes(c);
-        int[][][] broadcasts = {{{3, 1}, {2, 3, 4}}, {{}, {2, 2}}, {{4}, {3, 4}}, {{1, 0}, {3, 0}},
-            {{2, 1, 3}, {2, 4, 3}}};
+        int[][][] broadcasts = {
+            {{3, 1}, {2, 3, 4}}, {{}, {2, 2}}, {{4}, {3, 4}}, {{1, 0}, {3, 0}}, {{2, 1, 3}, {2, 4, 3}}
+        };
         for (int[][] b : broadcasts) {
             String name = "broadcastTo " + dims(b[0]) + " to " + dims(b[1]);
             Shape target = Shape.of(b[1]);
-            c.add(KernelCase.of(name, gen(name).normal(b[0])).exact().op(t -> t[0].broadcastTo(target))
+            c.add(KernelCase.of(name, gen(name).normal(b[0]))
+                    .exact()
+                    .op(t -> t[0].broadcastTo(target))
                     .host(d -> Host.broadcastTo(d[0], target)));
         }
-        int[][][] permutes = {{{2, 3, 4}, {2, 0, 1}}, {{2, 3, 4}, {0, 2, 1}}, {{2, 3, 4}, {-1, 0, 1}},
-            {{2, 3, 4, 5}, {0, 2, 3, 1}}, {{2, 3, 4, 5}, {3, 2, 1, 0}}, {{2, 3, 4, 5}, {1, 0, 3, 2}},
-            {{0, 3}, {1, 0}}};
+        int[][][] permutes = {
+            {{2, 3, 4}, {2, 0, 1}},
+            {{2, 3, 4}, {0, 2, 1}},
+            {{2, 3, 4}, {-1, 0, 1}},
+            {{2, 3, 4, 5}, {0, 2, 3, 1}},
+            {{2, 3, 4, 5}, {3, 2, 1, 0}},
+            {{2, 3, 4, 5}, {1, 0, 3, 2}},
+            {{0, 3}, {1, 0}}
+        };
         for (int[][] p : permutes) {
             String name = "permute " + dims(p[0]) + " by " + dims(p[1]);
             int[] ax = p[1];
-            c.add(KernelCase.of(name, gen(name).normal(p[0])).exact().op(t -> t[0].permute(ax))
+            c.add(KernelCase.of(name, gen(name).normal(p[0]))
+                    .exact()
+                    .op(t -> t[0].permute(ax))
                     .host(d -> Host.permute(d[0], ax)));
         }
         String name = "transpose() [3, 4]";
-        c.add(KernelCase.of(name, gen(name).normal(3, 4)).exact().op(t -> t[0].transpose())
+        c.add(KernelCase.of(name, gen(name).normal(3, 4))
+                .exact()
+                .op(t -> t[0].transpose())
                 .host(d -> Host.permute(d[0], 1, 0)));
         name = "transpose() [2, 3, 4]";
-        c.add(KernelCase.of(name, gen(name).normal(2, 3, 4)).exact().op(t -> t[0].transpose())
+        c.add(KernelCase.of(name, gen(name).normal(2, 3, 4))
+                .exact()
+                .op(t -> t[0].transpose())
                 .host(d -> Host.permute(d[0], 0, 2, 1)));
         name = "transpose(0, 2) [2, 3, 4]";
-        c.add(KernelCase.of(name, gen(name).normal(2, 3, 4)).exact().op(t -> t[0].transpose(0, 2))
+        c.add(KernelCase.of(name, gen(name).normal(2, 3, 4))
+                .exact()
+                .op(t -> t[0].transpose(0, 2))
                 .host(d -> Host.permute(d[0], 2, 1, 0)));
         slices(c);
         concats(c);
@@ -465,25 +537,38 @@ final class KernelSuite {
     }
 
     private void reshapes(List<KernelCase> c) {
-        int[][][] reshapes = {{{3, 4, 5}, {12, 5}}, {{3, 4, 5}, {-1}}, {{3, 4, 5}, {5, -1, 3}}, {{0, 3}, {3, 0}},
-            {{}, {1, 1}}, {{1, 1}, {}}, {{2, 3}, {2, 3}}};
+        int[][][] reshapes = {
+            {{3, 4, 5}, {12, 5}},
+            {{3, 4, 5}, {-1}},
+            {{3, 4, 5}, {5, -1, 3}},
+            {{0, 3}, {3, 0}},
+            {{}, {1, 1}},
+            {{1, 1}, {}},
+            {{2, 3}, {2, 3}}
+        };
         for (int[][] r : reshapes) {
             String name = "reshape " + dims(r[0]) + " to " + dims(r[1]);
             int[] to = r[1];
-            c.add(KernelCase.of(name, gen(name).normal(r[0])).exact().op(t -> t[0].reshape(to))
+            c.add(KernelCase.of(name, gen(name).normal(r[0]))
+                    .exact()
+                    .op(t -> t[0].reshape(to))
                     .host(d -> Data.of(inferred(d[0].shape(), to), d[0].values())));
         }
         // a view made by reshape must read correctly in the kernels that consume it
         String name = "reshape [3, 4] to [4, 3], then add [3], permute and matmul";
         Gen g = gen(name);
-        c.add(KernelCase.of(name, g.normal(3, 4), g.normal(3), g.normal(3, 2)).accumulates().ops(t -> {
-            Tensor v = t[0].reshape(4, 3);
-            return new Tensor[] {v.add(t[1]), v.permute(1, 0), v.matmul(t[2])};
-        }).hosts(d -> {
-            Data v = Data.of(new int[] {4, 3}, d[0].values());
-            return new Data[] {Host.binary(v, d[1], Double::sum), Host.permute(v, 1, 0),
-                Host.matmul(v, d[2], false, false)};
-        }));
+        c.add(KernelCase.of(name, g.normal(3, 4), g.normal(3), g.normal(3, 2))
+                .accumulates()
+                .ops(t -> {
+                    Tensor v = t[0].reshape(4, 3);
+                    return new Tensor[] {v.add(t[1]), v.permute(1, 0), v.matmul(t[2])};
+                })
+                .hosts(d -> {
+                    Data v = Data.of(new int[] {4, 3}, d[0].values());
+                    return new Data[] {
+                        Host.binary(v, d[1], Double::sum), Host.permute(v, 1, 0), Host.matmul(v, d[2], false, false)
+                    };
+                }));
     }
 
     private static Shape inferred(Shape from, int[] to) {
@@ -506,8 +591,8 @@ final class KernelSuite {
     private void slices(List<KernelCase> c) {
         int[][] slices = {{0, 1, 4}, {1, 0, 2}, {-1, 3, 4}, {0, 2, 2}, {0, 0, 5}};
         for (int[] s : slices) {
-            String name = "slice [5, 4] axis " + s[0] + " [" + s[1] + ", " + s[2] + ")"
-                    + (s[1] == s[2] ? " (empty)" : "");
+            String name =
+                    "slice [5, 4] axis " + s[0] + " [" + s[1] + ", " + s[2] + ")" + (s[1] == s[2] ? " (empty)" : "");
             c.add(sliceCase(name, gen(name).normal(5, 4), s[0], s[1], s[2]));
         }
         String name = "slice [2, 5, 3] axis 1 [1, 3)";
@@ -521,20 +606,25 @@ final class KernelSuite {
     }
 
     private static KernelCase sliceCase(String name, Data x, int axis, int start, int end) {
-        return KernelCase.of(name, x).exact().op(t -> t[0].slice(axis, start, end))
+        return KernelCase.of(name, x)
+                .exact()
+                .op(t -> t[0].slice(axis, start, end))
                 .host(d -> Host.slice(d[0], axis, start, end));
     }
 
     private static KernelCase splitCase(String name, Data x, int axis, int... sizes) {
-        return KernelCase.of(name, x).exact().ops(t -> t[0].split(axis, sizes).toArray(new Tensor[0])).hosts(d -> {
-            Data[] out = new Data[sizes.length];
-            int start = 0;
-            for (int i = 0; i < sizes.length; i++) {
-                out[i] = Host.slice(d[0], axis, start, start + sizes[i]);
-                start += sizes[i];
-            }
-            return out;
-        });
+        return KernelCase.of(name, x)
+                .exact()
+                .ops(t -> t[0].split(axis, sizes).toArray(new Tensor[0]))
+                .hosts(d -> {
+                    Data[] out = new Data[sizes.length];
+                    int start = 0;
+                    for (int i = 0; i < sizes.length; i++) {
+                        out[i] = Host.slice(d[0], axis, start, start + sizes[i]);
+                        start += sizes[i];
+                    }
+                    return out;
+                });
     }
 
     private void concats(List<KernelCase> c) {
@@ -549,12 +639,14 @@ final class KernelSuite {
         for (int[][] spec : concats) {
             int axis = spec[0][0];
             int[][] parts = Arrays.copyOfRange(spec, 1, spec.length);
-            String name = "concat axis " + axis + " of " + Arrays.stream(parts).map(KernelSuite::dims)
-                    .collect(Collectors.joining(" + ")) + (Arrays.stream(parts).anyMatch(p -> Shape.of(p).size() == 0)
-                            ? " (empty part)" : "");
+            String name = "concat axis " + axis + " of "
+                    + Arrays.stream(parts).map(KernelSuite::dims).collect(Collectors.joining(" + "))
+                    + (Arrays.stream(parts).anyMatch(p -> Shape.of(p).size() == 0) ? " (empty part)" : "");
             Gen g = gen(name);
             Data[] in = Arrays.stream(parts).map(g::normal).toArray(Data[]::new);
-            c.add(KernelCase.of(name, in).exact().op(t -> Tensor.concat(axis, t))
+            c.add(KernelCase.of(name, in)
+                    .exact()
+                    .op(t -> Tensor.concat(axis, t))
                     .host(d -> Host.concat(axis, List.of(d))));
         }
     }
@@ -573,7 +665,9 @@ final class KernelSuite {
             int[] idx = (int[]) spec[2];
             String name = "gather " + dims(d) + " axis " + axis + " indices " + dims(idx)
                     + (hasRepeats(idx) ? " (repeats)" : "") + (idx.length == 0 ? " (none)" : "");
-            c.add(KernelCase.of(name, gen(name).normal(d)).exact().op(t -> t[0].gather(axis, idx))
+            c.add(KernelCase.of(name, gen(name).normal(d))
+                    .exact()
+                    .op(t -> t[0].gather(axis, idx))
                     .host(x -> Host.gather(x[0], axis, idx)));
         }
         Object[][] scatters = {
@@ -589,8 +683,10 @@ final class KernelSuite {
             int[] idx = (int[]) spec[3];
             String name = "scatterAdd " + dims(src) + " into " + target + " axis " + axis + " indices " + dims(idx)
                     + (hasRepeats(idx) ? " (repeats accumulate)" : "") + (idx.length == 0 ? " (none: zeros)" : "");
-            c.add(KernelCase.of(name, gen(name).normal(src)).accumulates()
-                    .op(t -> t[0].scatterAdd(target, axis, idx)).host(x -> Host.scatterAdd(x[0], target, axis, idx)));
+            c.add(KernelCase.of(name, gen(name).normal(src))
+                    .accumulates()
+                    .op(t -> t[0].scatterAdd(target, axis, idx))
+                    .host(x -> Host.scatterAdd(x[0], target, axis, idx)));
         }
     }
 
@@ -642,21 +738,28 @@ final class KernelSuite {
         for (Conv cv : CONVS) {
             String name = "conv2d " + cv.describe();
             Gen g = gen(name);
-            c.add(KernelCase.of(name, g.normal(cv.x()), g.normal(cv.w())).accumulates()
-                    .op(t -> cv.apply(t[0], t[1])).host(d -> Host.conv2d(d[0], d[1], cv.ph(), cv.pw())));
+            c.add(KernelCase.of(name, g.normal(cv.x()), g.normal(cv.w()))
+                    .accumulates()
+                    .op(t -> cv.apply(t[0], t[1]))
+                    .host(d -> Host.conv2d(d[0], d[1], cv.ph(), cv.pw())));
         }
         for (Conv cv : CONVS) {
             String name = "conv2d backward kernels (input, weight) through autodiff, " + cv.describe();
             Gen g = gen(name);
             Shape xs = Shape.of(cv.x());
             Shape ws = Shape.of(cv.w());
-            c.add(KernelCase.of(name, g.normal(cv.x()), g.normal(cv.w()), g.normal(cv.out())).accumulates().ops(t -> {
-                Tensor x = t[0].requiringGrad();
-                Tensor w = t[1].requiringGrad();
-                return Autodiff.grad(cv.apply(x, w), List.of(x, w), t[2], false).toArray(new Tensor[0]);
-            }).hosts(d -> new Data[] {
-                Host.conv2dBackwardInput(d[2], d[1], xs, cv.ph(), cv.pw()),
-                Host.conv2dBackwardWeight(d[0], d[2], ws, cv.ph(), cv.pw())}));
+            c.add(KernelCase.of(name, g.normal(cv.x()), g.normal(cv.w()), g.normal(cv.out()))
+                    .accumulates()
+                    .ops(t -> {
+                        Tensor x = t[0].requiringGrad();
+                        Tensor w = t[1].requiringGrad();
+                        return Autodiff.grad(cv.apply(x, w), List.of(x, w), t[2], false)
+                                .toArray(new Tensor[0]);
+                    })
+                    .hosts(d -> new Data[] {
+                        Host.conv2dBackwardInput(d[2], d[1], xs, cv.ph(), cv.pw()),
+                        Host.conv2dBackwardWeight(d[0], d[2], ws, cv.ph(), cv.pw())
+                    }));
         }
         return c;
     }
@@ -672,8 +775,7 @@ final class KernelSuite {
         c.add(castCase(name, gen(name).normal(3, 3, 4), dtype));
         // overflow to inf, underflow to 0, a tie-breaking halfway value, signed zero and NaN
         name = "cast edge values [8] " + dtype.label() + " to " + other.label();
-        c.add(castCase(name, Data.of(new int[] {8}, 1e39, -1e39, 1e-46, 1 + 0x1p-24, -0.0, NAN, INF, 1.0 / 3),
-                other));
+        c.add(castCase(name, Data.of(new int[] {8}, 1e39, -1e39, 1e-46, 1 + 0x1p-24, -0.0, NAN, INF, 1.0 / 3), other));
         name = "cast [0, 2] " + dtype.label() + " to " + other.label() + " (empty)";
         c.add(castCase(name, Data.of(new int[] {0, 2}), other));
         return c;

@@ -18,20 +18,20 @@ import org.flows4j.layers.Events;
 import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
 import org.flows4j.layers.optim.Adam;
+import org.flows4j.testing.Tolerance;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.GlowFactory;
 import org.flows4j.zoo.models.MafFactory;
-import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.NsfFactory;
 import org.flows4j.zoo.models.RealNvpFactory;
 import org.flows4j.zoo.models.ZooModel;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
-import org.flows4j.testing.Tolerance;
 
 /**
  * Model-level conformance: the zoo's models built with one seed on the target and on the
@@ -51,29 +51,64 @@ import org.flows4j.testing.Tolerance;
  */
 final class ModelSuite {
 
-    private record ModelCase(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
-                             Map<String, String> options, Conditioning conditioning) {
+    private record ModelCase(
+            String name,
+            ModelFactory factory,
+            String preset,
+            Shape shape,
+            Dataset.Kind kind,
+            Map<String, String> options,
+            Conditioning conditioning) {
 
-        ModelCase(String name, ModelFactory factory, String preset, Shape shape, Dataset.Kind kind,
-                  Map<String, String> options) {
+        ModelCase(
+                String name,
+                ModelFactory factory,
+                String preset,
+                Shape shape,
+                Dataset.Kind kind,
+                Map<String, String> options) {
             this(name, factory, preset, shape, kind, options, Conditioning.none());
         }
     }
 
     private static final List<ModelCase> MODELS = List.of(
-            new ModelCase("nice:small", new NiceFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()),
+            new ModelCase(
+                    "nice:small", new NiceFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()),
             new ModelCase("realnvp:2d", new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
-            new ModelCase("realnvp:small", new RealNvpFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT,
+            new ModelCase(
+                    "realnvp:small",
+                    new RealNvpFactory(),
+                    "small",
+                    Shape.of(1, 8, 8),
+                    Dataset.Kind.IMAGE_8BIT,
                     Map.of()),
-            new ModelCase("glow:small", new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()),
+            new ModelCase(
+                    "glow:small", new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT, Map.of()),
             new ModelCase("maf:2d", new MafFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
             new ModelCase("nsf:2d", new NsfFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
-            new ModelCase("nsf:2d-ar (width 24)", new NsfFactory(), "2d-ar", Shape.of(2), Dataset.Kind.CONTINUOUS,
+            new ModelCase(
+                    "nsf:2d-ar (width 24)",
+                    new NsfFactory(),
+                    "2d-ar",
+                    Shape.of(2),
+                    Dataset.Kind.CONTINUOUS,
                     Map.of("width", "24")),
-            new ModelCase("maf:2d-cond on 3 labels", new MafFactory(), "2d-cond", Shape.of(2), Dataset.Kind.CONTINUOUS,
-                    Map.of(), Conditioning.labels(List.of("a", "b", "c"))),
-            new ModelCase("glow:small-cond on 3 labels", new GlowFactory(), "small-cond", Shape.of(1, 8, 8),
-                    Dataset.Kind.IMAGE_8BIT, Map.of("steps", "2"), Conditioning.labels(List.of("a", "b", "c"))));
+            new ModelCase(
+                    "maf:2d-cond on 3 labels",
+                    new MafFactory(),
+                    "2d-cond",
+                    Shape.of(2),
+                    Dataset.Kind.CONTINUOUS,
+                    Map.of(),
+                    Conditioning.labels(List.of("a", "b", "c"))),
+            new ModelCase(
+                    "glow:small-cond on 3 labels",
+                    new GlowFactory(),
+                    "small-cond",
+                    Shape.of(1, 8, 8),
+                    Dataset.Kind.IMAGE_8BIT,
+                    Map.of("steps", "2"),
+                    Conditioning.labels(List.of("a", "b", "c"))));
 
     /** The context of a batch of {@code n}: one-hot labels {@code i mod c} (null for an unconditional model). */
     private static Tensor context(ModelCase m, Backend backend, DType dtype, int n) {
@@ -103,13 +138,17 @@ final class ModelSuite {
         for (DType dtype : dtypes) {
             List<DynamicNode> perModel = new ArrayList<>();
             for (ModelCase m : MODELS) {
-                perModel.add(DynamicContainer.dynamicContainer(m.name(), List.of(
-                        DynamicTest.dynamicTest("same log-likelihoods and bits/dim as the reference",
-                                () -> s.logLikelihoods(m, dtype)),
-                        DynamicTest.dynamicTest("inverse(forward(x)) == x", () -> s.roundTrip(m, dtype)),
-                        DynamicTest.dynamicTest("same samples from the same seed", () -> s.samples(m, dtype)),
-                        DynamicTest.dynamicTest("same losses over five Adam steps", () -> s.training(m, dtype)),
-                        DynamicTest.dynamicTest("checkpoints load across backends", () -> s.checkpoints(m, dtype)))));
+                perModel.add(DynamicContainer.dynamicContainer(
+                        m.name(),
+                        List.of(
+                                DynamicTest.dynamicTest(
+                                        "same log-likelihoods and bits/dim as the reference",
+                                        () -> s.logLikelihoods(m, dtype)),
+                                DynamicTest.dynamicTest("inverse(forward(x)) == x", () -> s.roundTrip(m, dtype)),
+                                DynamicTest.dynamicTest("same samples from the same seed", () -> s.samples(m, dtype)),
+                                DynamicTest.dynamicTest("same losses over five Adam steps", () -> s.training(m, dtype)),
+                                DynamicTest.dynamicTest(
+                                        "checkpoints load across backends", () -> s.checkpoints(m, dtype)))));
             }
             nodes.add(DynamicContainer.dynamicContainer("models [" + dtype.label() + "]", perModel));
         }
@@ -122,8 +161,14 @@ final class ModelSuite {
 
     /** The model on {@code backend}, initialized on the same batch and perturbed the same way on every backend. */
     private ZooModel build(ModelCase m, Backend backend, DType dtype) {
-        ZooModel model = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
-                BuildContext.of(backend, dtype, RandomSource.seeded(seed)), m.options(), m.conditioning()));
+        ZooModel model = m.factory()
+                .build(new ModelRequest(
+                        m.preset(),
+                        m.shape(),
+                        m.kind(),
+                        BuildContext.of(backend, dtype, RandomSource.seeded(seed)),
+                        m.options(),
+                        m.conditioning()));
         model.flow().initialize(data(m, backend, dtype, 16, seed + 1));
         RandomSource r = RandomSource.seeded(seed + 2);
         for (Parameter p : model.flow().parameters().values()) {
@@ -156,16 +201,20 @@ final class ModelSuite {
 
     @SuppressWarnings("try") // scopes opened for their close()
     private void logLikelihoods(ModelCase m, DType dtype) {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             ZooModel r = build(m, session.reference(), dtype);
-            double[] expected = r.flow().logProb(data(m, session.reference(), dtype, 6, seed + 3),
-                    context(m, session.reference(), dtype, 6)).toDoubleArray();
-            double[] actual = t.flow().logProb(data(m, session.target(), dtype, 6, seed + 3),
-                    context(m, session.target(), dtype, 6)).toDoubleArray();
+            double[] expected = r.flow()
+                    .logProb(
+                            data(m, session.reference(), dtype, 6, seed + 3), context(m, session.reference(), dtype, 6))
+                    .toDoubleArray();
+            double[] actual = t.flow()
+                    .logProb(data(m, session.target(), dtype, 6, seed + 3), context(m, session.target(), dtype, 6))
+                    .toDoubleArray();
             int d = m.shape().size();
-            tolerance(dtype, "model log-likelihood").assertAllclose("log p per sample", actual, expected,
-                    scales(expected, d));
+            tolerance(dtype, "model log-likelihood")
+                    .assertAllclose("log p per sample", actual, expected, scales(expected, d));
             if (m.kind() == Dataset.Kind.IMAGE_8BIT) {
                 double[] bt = new double[6];
                 double[] br = new double[6];
@@ -180,15 +229,19 @@ final class ModelSuite {
 
     @SuppressWarnings("try") // scopes opened for their close()
     private void roundTrip(ModelCase m, DType dtype) {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             Tensor x = data(m, session.target(), dtype, 4, seed + 4);
             Tensor c = context(m, session.target(), dtype, 4);
-            double[] back = t.flow().bijector().inverse(t.flow().bijector().forward(x, c).value(), c).value()
+            double[] back = t.flow()
+                    .bijector()
+                    .inverse(t.flow().bijector().forward(x, c).value(), c)
+                    .value()
                     .toDoubleArray();
             // pixels are O(256): the round trip is relative to the data's own scale
-            new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "round trip").assertAllclose(
-                    "decode(encode(x)) == x", back, x.toDoubleArray(), scalesOf(x.toDoubleArray(), 1));
+            new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "round trip")
+                    .assertAllclose("decode(encode(x)) == x", back, x.toDoubleArray(), scalesOf(x.toDoubleArray(), 1));
         }
     }
 
@@ -202,15 +255,18 @@ final class ModelSuite {
 
     @SuppressWarnings("try") // scopes opened for their close()
     private void samples(ModelCase m, DType dtype) {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel t = build(m, session.target(), dtype);
             ZooModel r = build(m, session.reference(), dtype);
-            double[] expected = r.flow().sample(4, context(m, session.reference(), dtype, 4),
-                    RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
-            double[] actual = t.flow().sample(4, context(m, session.target(), dtype, 4),
-                    RandomSource.seeded(seed + 5), 0.7).toDoubleArray();
-            new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "samples").assertAllclose("samples at T=0.7",
-                    actual, expected, scalesOf(expected, 1));
+            double[] expected = r.flow()
+                    .sample(4, context(m, session.reference(), dtype, 4), RandomSource.seeded(seed + 5), 0.7)
+                    .toDoubleArray();
+            double[] actual = t.flow()
+                    .sample(4, context(m, session.target(), dtype, 4), RandomSource.seeded(seed + 5), 0.7)
+                    .toDoubleArray();
+            new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "samples")
+                    .assertAllclose("samples at T=0.7", actual, expected, scalesOf(expected, 1));
         }
     }
 
@@ -219,8 +275,8 @@ final class ModelSuite {
         double[] expected = losses(m, session.reference(), dtype);
         double[] actual = losses(m, session.target(), dtype);
         double[] scale = scalesOf(expected, m.shape().size());
-        new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "losses over Adam steps").assertAllclose(
-                "loss at each of five Adam steps", actual, expected, scale);
+        new Tolerance(dtype == DType.FLOAT64 ? 1e-9 : 1e-3, 0, "losses over Adam steps")
+                .assertAllclose("loss at each of five Adam steps", actual, expected, scale);
     }
 
     @SuppressWarnings("try") // scopes opened for their close()
@@ -230,8 +286,10 @@ final class ModelSuite {
         double[] out = new double[5];
         for (int step = 0; step < 5; step++) {
             try (MemoryScope scope = MemoryScope.open()) {
-                Tensor loss = model.flow().logProb(data(m, backend, dtype, 8, seed + 10 + step),
-                        context(m, backend, dtype, 8)).mean().neg();
+                Tensor loss = model.flow()
+                        .logProb(data(m, backend, dtype, 8, seed + 10 + step), context(m, backend, dtype, 8))
+                        .mean()
+                        .neg();
                 out[step] = loss.item();
                 adam.minimize(loss);
             }
@@ -242,7 +300,8 @@ final class ModelSuite {
     @SuppressWarnings("try") // scopes opened for their close()
     private void checkpoints(ModelCase m, DType dtype) throws java.io.IOException {
         Path dir = Files.createTempDirectory("flows4j-conformance");
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Backend[] backends = {session.target(), session.reference()};
             for (int from = 0; from < 2; from++) {
                 Backend source = backends[from];
@@ -250,21 +309,33 @@ final class ModelSuite {
                 ZooModel saved = build(m, source, dtype);
                 Path file = dir.resolve("model" + from + ".safetensors");
                 Checkpoints.save(file, saved.flow(), null, CheckpointMetadata.of(m.name(), dtype));
-                ZooModel loaded = m.factory().build(new ModelRequest(m.preset(), m.shape(), m.kind(),
-                        BuildContext.of(destination, dtype, RandomSource.seeded(seed + 99)), m.options(),
-                        m.conditioning()));
+                ZooModel loaded = m.factory()
+                        .build(new ModelRequest(
+                                m.preset(),
+                                m.shape(),
+                                m.kind(),
+                                BuildContext.of(destination, dtype, RandomSource.seeded(seed + 99)),
+                                m.options(),
+                                m.conditioning()));
                 Checkpoints.load(file, loaded.flow(), null);
-                double[] expected = saved.flow().logProb(data(m, source, dtype, 4, seed + 6),
-                        context(m, source, dtype, 4)).toDoubleArray();
-                double[] actual = loaded.flow().logProb(data(m, destination, dtype, 4, seed + 6),
-                        context(m, destination, dtype, 4)).toDoubleArray();
-                tolerance(dtype, "checkpoint across backends").assertAllclose("log p after loading a checkpoint saved on "
-                        + source.name() + " into " + destination.name(), actual, expected,
-                        scales(expected, m.shape().size()));
+                double[] expected = saved.flow()
+                        .logProb(data(m, source, dtype, 4, seed + 6), context(m, source, dtype, 4))
+                        .toDoubleArray();
+                double[] actual = loaded.flow()
+                        .logProb(data(m, destination, dtype, 4, seed + 6), context(m, destination, dtype, 4))
+                        .toDoubleArray();
+                tolerance(dtype, "checkpoint across backends")
+                        .assertAllclose(
+                                "log p after loading a checkpoint saved on " + source.name() + " into "
+                                        + destination.name(),
+                                actual,
+                                expected,
+                                scales(expected, m.shape().size()));
             }
         } finally {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }

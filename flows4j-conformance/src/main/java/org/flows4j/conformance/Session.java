@@ -60,8 +60,8 @@ final class Session implements AutoCloseable {
             }
         }
         if (targetFailure != null) {
-            throw new AssertionError("backend '" + targetName + "' could not be created: "
-                    + targetFailure.getMessage(), targetFailure);
+            throw new AssertionError(
+                    "backend '" + targetName + "' could not be created: " + targetFailure.getMessage(), targetFailure);
         }
         return target;
     }
@@ -77,8 +77,9 @@ final class Session implements AutoCloseable {
             }
         }
         if (referenceFailure != null) {
-            throw new AssertionError("reference backend '" + referenceName + "' could not be created: "
-                    + referenceFailure.getMessage(), referenceFailure);
+            throw new AssertionError(
+                    "reference backend '" + referenceName + "' could not be created: " + referenceFailure.getMessage(),
+                    referenceFailure);
         }
         return reference;
     }

@@ -24,12 +24,17 @@ class KitDependenciesTest {
 
     /** Group and artifact ids ({@code g:a}) the kit may bring to a backend author's class path. */
     private static final Set<String> ALLOWED = Set.of(
-            "org.flows4j:flow-api", "org.flows4j:flow-layers", "org.flows4j:flow-zoo", "org.flows4j:backend-cpu",
+            "org.flows4j:flow-api",
+            "org.flows4j:flow-layers",
+            "org.flows4j:flow-zoo",
+            "org.flows4j:backend-cpu",
             "org.flows4j:flows4j-testing",
             // flow-layers reads and writes checkpoint headers with Jackson 3's streaming core (no databind)
             "tools.jackson.core:jackson-core",
-            "org.junit.jupiter:junit-jupiter-api", "org.junit.platform:junit-platform-commons",
-            "org.opentest4j:opentest4j", "org.apiguardian:apiguardian-api");
+            "org.junit.jupiter:junit-jupiter-api",
+            "org.junit.platform:junit-platform-commons",
+            "org.opentest4j:opentest4j",
+            "org.apiguardian:apiguardian-api");
 
     @Test
     void the_kit_resolves_to_the_library_the_reference_backend_and_junit_only() throws IOException {
@@ -43,8 +48,10 @@ class KitDependenciesTest {
                 resolved.add(parts[0] + ":" + parts[1]);
             }
         }
-        assertTrue(resolved.contains("org.flows4j:backend-cpu"), "the reference backend comes with the kit: " + resolved);
-        Set<String> extra = resolved.stream().filter(a -> !ALLOWED.contains(a)).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(
+                resolved.contains("org.flows4j:backend-cpu"), "the reference backend comes with the kit: " + resolved);
+        Set<String> extra =
+                resolved.stream().filter(a -> !ALLOWED.contains(a)).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of(), extra, "the kit must bring nothing but the library, cpu and JUnit's API");
     }
 
@@ -53,13 +60,20 @@ class KitDependenciesTest {
         ModuleDescriptor kit = ConformanceKit.class.getModule().getDescriptor();
         Set<String> required;
         if (kit != null) {
-            required = kit.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
+            required =
+                    kit.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
         } else {
             // On the class path the descriptor is not loaded: read the compiled one.
-            Path info = Path.of(ConformanceKit.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
+            Path info = Path.of(
+                    ConformanceKit.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .getPath(),
                     "module-info.class");
             try (var in = Files.newInputStream(info)) {
-                required = ModuleDescriptor.read(in).requires().stream().map(ModuleDescriptor.Requires::name)
+                required = ModuleDescriptor.read(in).requires().stream()
+                        .map(ModuleDescriptor.Requires::name)
                         .collect(Collectors.toSet());
             } catch (IOException e) {
                 throw new AssertionError("cannot read " + info, e);

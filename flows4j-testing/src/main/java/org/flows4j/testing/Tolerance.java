@@ -30,8 +30,8 @@ public record Tolerance(double rtol, double atol, String source) {
      * {@code where}, casts and sign-like kernels: they compute nothing that rounds, so
      * every bit must match.
      */
-    public static final Tolerance EXACT = new Tolerance(0, 0,
-            "exact: the kernel moves, selects or rounds once to the target dtype");
+    public static final Tolerance EXACT =
+            new Tolerance(0, 0, "exact: the kernel moves, selects or rounds once to the target dtype");
 
     /**
      * float64 arithmetic. Elementwise kernels are correctly rounded or within a few ulps
@@ -41,8 +41,8 @@ public record Tolerance(double rtol, double atol, String source) {
      * broadcast is off by far more. No absolute floor: the checks use no values that
      * underflow, so a relative bound is meaningful down to the smallest result.
      */
-    public static final Tolerance FLOAT64 = new Tolerance(1e-10, 0,
-            "float64: a few ulps (1.1e-16) per kernel, n * 1.1e-16 for sums of n <= 10^4 terms");
+    public static final Tolerance FLOAT64 = new Tolerance(
+            1e-10, 0, "float64: a few ulps (1.1e-16) per kernel, n * 1.1e-16 for sums of n <= 10^4 terms");
 
     /**
      * float32 arithmetic. Unit roundoff is 2^-24 ~ 6e-8; vectorized or GPU transcendental
@@ -53,7 +53,9 @@ public record Tolerance(double rtol, double atol, String source) {
      * of close values) carries an absolute error of a few ulps of its O(1) operands, which
      * no relative bound on the tiny result can express.
      */
-    public static final Tolerance FLOAT32 = new Tolerance(1e-4, 1e-6,
+    public static final Tolerance FLOAT32 = new Tolerance(
+            1e-4,
+            1e-6,
             "float32: rtol 1e-4 (n * 6e-8 for n <= 1000 terms, a few ulps per kernel), "
                     + "atol 1e-6 (~8 ulps of O(1) operands)");
 
@@ -66,7 +68,9 @@ public record Tolerance(double rtol, double atol, String source) {
      * wrong backward rule (a missing factor, a gradient not summed back over a broadcast
      * axis) is off by O(1).
      */
-    public static final Tolerance GRADIENT = new Tolerance(1e-5, 1e-6,
+    public static final Tolerance GRADIENT = new Tolerance(
+            1e-5,
+            1e-6,
             "finite differences, h = 1e-6 max(1, |x|): truncation ~1e-12, rounding ~1e-10 * sum|loss terms|");
 
     /**
@@ -253,9 +257,17 @@ public record Tolerance(double rtol, double atol, String source) {
         for (int i = 0; i < actual.length; i++) {
             if (!close(actual[i], expected[i], scale[i])) {
                 if (bad < 5) {
-                    b.append("\n  [").append(i).append("] ").append(actual[i]).append(" expected ")
-                            .append(expected[i]).append(" (|diff| ").append(Math.abs(actual[i] - expected[i]))
-                            .append(", bound ").append(atol + rtol * Math.abs(scale[i])).append(')');
+                    b.append("\n  [")
+                            .append(i)
+                            .append("] ")
+                            .append(actual[i])
+                            .append(" expected ")
+                            .append(expected[i])
+                            .append(" (|diff| ")
+                            .append(Math.abs(actual[i] - expected[i]))
+                            .append(", bound ")
+                            .append(atol + rtol * Math.abs(scale[i]))
+                            .append(')');
                 }
                 bad++;
             }
@@ -263,8 +275,8 @@ public record Tolerance(double rtol, double atol, String source) {
         if (bad == 0) {
             return null;
         }
-        return bad + " of " + actual.length + " elements differ beyond rtol " + rtol + ", atol " + atol
-                + " (" + source + "):" + b + (bad > 5 ? "\n  ..." : "");
+        return bad + " of " + actual.length + " elements differ beyond rtol " + rtol + ", atol " + atol + " (" + source
+                + "):" + b + (bad > 5 ? "\n  ..." : "");
     }
 
     private static double[] abs(double[] x) {

@@ -37,12 +37,20 @@ class ConformanceKitCpuTest {
     void a_kernel_that_disagrees_with_the_specification_fails() throws Throwable {
         try (Session session = new Session("cpu", "cpu", BackendOptions.defaults())) {
             Data x = Data.of(new int[] {2}, 0.5, -1);
-            KernelCase.of("exp [2]", x).op(t -> t[0].exp()).host(d -> Host.unary(d[0], Math::exp))
-                    .test(session, DType.FLOAT64).getExecutable().execute();
-            DynamicTest wrong = KernelCase.of("exp [2]", x).op(t -> t[0].exp())
-                    .host(d -> Host.unary(d[0], v -> Math.exp(v) * (1 + 1e-8))).test(session, DType.FLOAT64);
-            AssertionError e = assertThrows(AssertionError.class, () -> wrong.getExecutable().execute());
-            assertTrue(e.getMessage().contains("exp [2] float64") && e.getMessage().contains("specification"),
+            KernelCase.of("exp [2]", x)
+                    .op(t -> t[0].exp())
+                    .host(d -> Host.unary(d[0], Math::exp))
+                    .test(session, DType.FLOAT64)
+                    .getExecutable()
+                    .execute();
+            DynamicTest wrong = KernelCase.of("exp [2]", x)
+                    .op(t -> t[0].exp())
+                    .host(d -> Host.unary(d[0], v -> Math.exp(v) * (1 + 1e-8)))
+                    .test(session, DType.FLOAT64);
+            AssertionError e = assertThrows(
+                    AssertionError.class, () -> wrong.getExecutable().execute());
+            assertTrue(
+                    e.getMessage().contains("exp [2] float64") && e.getMessage().contains("specification"),
                     e.getMessage());
         }
     }
@@ -51,9 +59,12 @@ class ConformanceKitCpuTest {
     void a_kernel_result_of_the_wrong_shape_fails() {
         try (Session session = new Session("cpu", "cpu", BackendOptions.defaults())) {
             DynamicTest shape = KernelCase.of("sum [2, 3] over axis 0", Data.of(new int[] {2, 3}, 1, 2, 3, 4, 5, 6))
-                    .accumulates().op(t -> t[0].sum(0)).host(d -> Host.reduce(ReduceOp.SUM, d[0], true, 0))
+                    .accumulates()
+                    .op(t -> t[0].sum(0))
+                    .host(d -> Host.reduce(ReduceOp.SUM, d[0], true, 0))
                     .test(session, DType.FLOAT32);
-            AssertionError s = assertThrows(AssertionError.class, () -> shape.getExecutable().execute());
+            AssertionError s = assertThrows(
+                    AssertionError.class, () -> shape.getExecutable().execute());
             assertTrue(s.getMessage().contains("shape") && s.getMessage().contains("[1, 3]"), s.getMessage());
         }
     }
@@ -62,11 +73,16 @@ class ConformanceKitCpuTest {
     void a_wrong_backward_rule_fails_the_finite_difference_check() throws Throwable {
         try (Session session = new Session("cpu", "cpu", BackendOptions.defaults())) {
             Data x = Data.of(new int[] {2, 2}, 0.5, -1, 2, 0.25);
-            GradientCase.of("square by a custom rule", 1, x).op(t -> Autodiff.apply(new ScaledSquare(2), t[0]))
-                    .test(session).getExecutable().execute();
+            GradientCase.of("square by a custom rule", 1, x)
+                    .op(t -> Autodiff.apply(new ScaledSquare(2), t[0]))
+                    .test(session)
+                    .getExecutable()
+                    .execute();
             DynamicTest wrong = GradientCase.of("square by a wrong rule", 1, x)
-                    .op(t -> Autodiff.apply(new ScaledSquare(3), t[0])).test(session);
-            AssertionError e = assertThrows(AssertionError.class, () -> wrong.getExecutable().execute());
+                    .op(t -> Autodiff.apply(new ScaledSquare(3), t[0]))
+                    .test(session);
+            AssertionError e = assertThrows(
+                    AssertionError.class, () -> wrong.getExecutable().execute());
             assertTrue(e.getMessage().contains("autodiff vs central differences"), e.getMessage());
             assertEquals("square by a wrong rule float64", wrong.getDisplayName());
         }

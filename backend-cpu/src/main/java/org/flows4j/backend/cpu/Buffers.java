@@ -32,8 +32,7 @@ final class Buffers {
     private final float[][] floats = new float[SLOTS][];
     private final double[][] doubles = new double[SLOTS][];
 
-    private Buffers() {
-    }
+    private Buffers() {}
 
     /** The calling thread's buffers. */
     static Buffers get() {

@@ -3,8 +3,7 @@ package org.flows4j.backend.cpu;
 /** Widening and rounding between the two element types. */
 final class Convert {
 
-    private Convert() {
-    }
+    private Convert() {}
 
     /** Each element rounded to the nearest float (NaN and infinities kept). */
     static float[] toFloats(double[] values) {

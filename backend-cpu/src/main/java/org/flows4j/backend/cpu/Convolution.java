@@ -31,15 +31,22 @@ final class Convolution {
     /** Most elements of extra partial weight gradients (16 MiB of floats) before fewer chunks are used. */
     private static final long PARTIALS_LIMIT = 1L << 22;
 
-    private Convolution() {
-    }
+    private Convolution() {}
 
     /** The geometry shared by the three kernels. */
     private record Geometry(int n, int cIn, int h, int w, int cOut, int kh, int kw, int padH, int padW) {
 
         static Geometry of(Shape input, Shape weight, int padH, int padW) {
-            return new Geometry(input.dim(0), input.dim(1), input.dim(2), input.dim(3),
-                    weight.dim(0), weight.dim(2), weight.dim(3), padH, padW);
+            return new Geometry(
+                    input.dim(0),
+                    input.dim(1),
+                    input.dim(2),
+                    input.dim(3),
+                    weight.dim(0),
+                    weight.dim(2),
+                    weight.dim(3),
+                    padH,
+                    padW);
         }
 
         int oh() {
@@ -106,8 +113,8 @@ final class Convolution {
     }
 
     /** {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}. */
-    static CpuStorage forward(CpuStorage input, CpuStorage weight, int padH, int padW, Kernels kern,
-                              Parallel parallel, ArrayPool pool) {
+    static CpuStorage forward(
+            CpuStorage input, CpuStorage weight, int padH, int padW, Kernels kern, Parallel parallel, ArrayPool pool) {
         Geometry g = Geometry.of(input.shape(), weight.shape(), padH, padW);
         // each image's product stores all of its output block
         CpuStorage out = CpuStorage.uninitialized(g.outputShape(), input.dtype(), pool);
@@ -116,8 +123,26 @@ final class Convolution {
         Object o = out.array();
         boolean f32 = input.dtype() == DType.FLOAT32;
         if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), padH, padW)) {
-            parallel.forRange(g.n(), 2, 1, (from, to) -> DirectConv.forward(kern, (float[]) x, g.cIn(), g.h(), g.w(),
-                    (float[]) wt, g.cOut(), g.kh(), g.kw(), padH, padW, false, (float[]) o, from, to));
+            parallel.forRange(
+                    g.n(),
+                    2,
+                    1,
+                    (from, to) -> DirectConv.forward(
+                            kern,
+                            (float[]) x,
+                            g.cIn(),
+                            g.h(),
+                            g.w(),
+                            (float[]) wt,
+                            g.cOut(),
+                            g.kh(),
+                            g.kw(),
+                            padH,
+                            padW,
+                            false,
+                            (float[]) o,
+                            from,
+                            to));
             return out;
         }
         int k = g.k();
@@ -130,31 +155,46 @@ final class Convolution {
                 colOff = 0;
                 im2col(g, x, b * g.imageSize(), col);
             }
-            Gemm.gemm(kern, inner, g.cOut(), p, k, wt, 0, k, false, col, colOff, p, false, o, b * g.cOut() * p, p,
-                    false);
+            Gemm.gemm(
+                    kern, inner, g.cOut(), p, k, wt, 0, k, false, col, colOff, p, false, o, b * g.cOut() * p, p, false);
         });
         return out;
     }
 
     /** The gradient with respect to the input, of {@code inputShape}. */
-    static CpuStorage backwardInput(CpuStorage gradOutput, CpuStorage weight, Shape inputShape, int padH, int padW,
-                                    Kernels kern, Parallel parallel, ArrayPool pool) {
+    static CpuStorage backwardInput(
+            CpuStorage gradOutput,
+            CpuStorage weight,
+            Shape inputShape,
+            int padH,
+            int padW,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         Geometry g = Geometry.of(inputShape, weight.shape(), padH, padW);
         int fullH = g.kh() - 1 - padH;
         int fullW = g.kw() - 1 - padW;
-        if (gradOutput.dtype() == DType.FLOAT32 && fullH >= 0 && fullW >= 0
+        if (gradOutput.dtype() == DType.FLOAT32
+                && fullH >= 0
+                && fullW >= 0
                 && DirectConv.applies(g.cOut(), g.cIn(), g.kh(), g.kw(), fullH, fullW)) {
             // the full correlation of the gradient with the flipped, transposed weight: every element stored
             CpuStorage dx = CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool);
             float[] go = gradOutput.floats();
             float[] wt = weight.floats();
             float[] d = dx.floats();
-            parallel.forRange(g.n(), 2, 1, (from, to) -> DirectConv.forward(kern, go, g.cOut(), g.oh(), g.ow(), wt,
-                    g.cIn(), g.kh(), g.kw(), fullH, fullW, true, d, from, to));
+            parallel.forRange(
+                    g.n(),
+                    2,
+                    1,
+                    (from, to) -> DirectConv.forward(
+                            kern, go, g.cOut(), g.oh(), g.ow(), wt, g.cIn(), g.kh(), g.kw(), fullH, fullW, true, d,
+                            from, to));
             return dx;
         }
         // col2im adds into the gradient, a 1x1 product stores all of it
-        CpuStorage dx = g.pointwise() ? CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool)
+        CpuStorage dx = g.pointwise()
+                ? CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool)
                 : CpuStorage.zeros(inputShape, gradOutput.dtype());
         Object go = gradOutput.array();
         Object wt = weight.array();
@@ -165,7 +205,23 @@ final class Convolution {
         eachImage(g, parallel, (b, inner) -> {
             int gOff = b * g.cOut() * p;
             if (g.pointwise()) {
-                Gemm.gemm(kern, inner, k, p, g.cOut(), wt, 0, k, true, go, gOff, p, false, d, b * g.imageSize(), p,
+                Gemm.gemm(
+                        kern,
+                        inner,
+                        k,
+                        p,
+                        g.cOut(),
+                        wt,
+                        0,
+                        k,
+                        true,
+                        go,
+                        gOff,
+                        p,
+                        false,
+                        d,
+                        b * g.imageSize(),
+                        p,
                         false);
                 return;
             }
@@ -177,8 +233,14 @@ final class Convolution {
     }
 
     /** The gradient with respect to the weight, of {@code weightShape}. */
-    static CpuStorage backwardWeight(CpuStorage input, CpuStorage gradOutput, Shape weightShape, int padH, int padW,
-                                     Kernels kern, Parallel parallel) {
+    static CpuStorage backwardWeight(
+            CpuStorage input,
+            CpuStorage gradOutput,
+            Shape weightShape,
+            int padH,
+            int padW,
+            Kernels kern,
+            Parallel parallel) {
         Geometry g = Geometry.of(input.shape(), weightShape, padH, padW);
         CpuStorage dw = CpuStorage.zeros(weightShape, input.dtype());
         boolean f32 = input.dtype() == DType.FLOAT32;
@@ -197,9 +259,18 @@ final class Convolution {
             partial[c] = f32 ? new float[size] : new double[size];
         }
         int count = chunks;
-        parallel.forEach(count, g.work(), c -> addWeightGradient(g, input.array(), gradOutput.array(),
-                (int) ((long) g.n() * c / count), (int) ((long) g.n() * (c + 1) / count), partial[c], kern,
-                Parallel.SERIAL));
+        parallel.forEach(
+                count,
+                g.work(),
+                c -> addWeightGradient(
+                        g,
+                        input.array(),
+                        gradOutput.array(),
+                        (int) ((long) g.n() * c / count),
+                        (int) ((long) g.n() * (c + 1) / count),
+                        partial[c],
+                        kern,
+                        Parallel.SERIAL));
         for (int c = 1; c < chunks; c++) {
             if (f32) {
                 float[] to = (float[]) partial[0];
@@ -219,12 +290,25 @@ final class Convolution {
     }
 
     /** {@code dw += sum_{b in [from, to)} g[b] · col(x[b])^T}, images in order. */
-    private static void addWeightGradient(Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern,
-                                          Parallel parallel) {
+    private static void addWeightGradient(
+            Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern, Parallel parallel) {
         boolean f32 = x instanceof float[];
         if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), g.padH(), g.padW())) {
-            DirectConv.weightGradient(kern, (float[]) x, g.cIn(), g.h(), g.w(), (float[]) go, g.cOut(), g.kh(), g.kw(),
-                    g.padH(), g.padW(), (float[]) dw, from, to);
+            DirectConv.weightGradient(
+                    kern,
+                    (float[]) x,
+                    g.cIn(),
+                    g.h(),
+                    g.w(),
+                    (float[]) go,
+                    g.cOut(),
+                    g.kh(),
+                    g.kw(),
+                    g.padH(),
+                    g.padW(),
+                    (float[]) dw,
+                    from,
+                    to);
             return;
         }
         int k = g.k();
@@ -237,7 +321,23 @@ final class Convolution {
                 colOff = 0;
                 im2col(g, x, b * g.imageSize(), col);
             }
-            Gemm.gemm(kern, parallel, g.cOut(), k, p, go, b * g.cOut() * p, p, false, col, colOff, p, true, dw, 0, k,
+            Gemm.gemm(
+                    kern,
+                    parallel,
+                    g.cOut(),
+                    k,
+                    p,
+                    go,
+                    b * g.cOut() * p,
+                    p,
+                    false,
+                    col,
+                    colOff,
+                    p,
+                    true,
+                    dw,
+                    0,
+                    k,
                     true);
         }
     }

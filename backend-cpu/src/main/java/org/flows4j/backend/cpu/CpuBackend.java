@@ -80,16 +80,14 @@ final class CpuBackend implements Backend {
     @Override
     public Storage fromDoubles(double[] data, Shape shape, DType dtype) {
         checkLength(data.length, shape);
-        return dtype == DType.FLOAT64 ? CpuStorage.wrap(data, shape)
-                : CpuStorage.wrap(Convert.toFloats(data), shape);
+        return dtype == DType.FLOAT64 ? CpuStorage.wrap(data, shape) : CpuStorage.wrap(Convert.toFloats(data), shape);
     }
 
     /** Keeps {@code data} itself as the storage when the dtype matches (the SPI hands the array over). */
     @Override
     public Storage fromFloats(float[] data, Shape shape, DType dtype) {
         checkLength(data.length, shape);
-        return dtype == DType.FLOAT32 ? CpuStorage.wrap(data, shape)
-                : CpuStorage.wrap(Convert.toDoubles(data), shape);
+        return dtype == DType.FLOAT32 ? CpuStorage.wrap(data, shape) : CpuStorage.wrap(Convert.toDoubles(data), shape);
     }
 
     private static void checkLength(int length, Shape shape) {
@@ -125,7 +123,8 @@ final class CpuBackend implements Backend {
     @Override
     public Storage cast(Storage storage, DType dtype) {
         CpuStorage s = CpuStorage.of(storage);
-        return dtype == DType.FLOAT64 ? CpuStorage.wrap(toDoubles(s), s.shape())
+        return dtype == DType.FLOAT64
+                ? CpuStorage.wrap(toDoubles(s), s.shape())
                 : CpuStorage.wrap(toFloats(s), s.shape());
     }
 
@@ -148,8 +147,8 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage where(Storage condition, Storage ifTrue, Storage ifFalse) {
-        return Elementwise.where(CpuStorage.of(condition), CpuStorage.of(ifTrue), CpuStorage.of(ifFalse), kernels,
-                parallel, pool);
+        return Elementwise.where(
+                CpuStorage.of(condition), CpuStorage.of(ifTrue), CpuStorage.of(ifFalse), kernels, parallel, pool);
     }
 
     // ---- linear algebra and reductions ---------------------------------------------------
@@ -218,14 +217,14 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
-        return Convolution.backwardInput(CpuStorage.of(gradOutput), CpuStorage.of(weight), inputShape, padH, padW,
-                kernels, parallel, pool);
+        return Convolution.backwardInput(
+                CpuStorage.of(gradOutput), CpuStorage.of(weight), inputShape, padH, padW, kernels, parallel, pool);
     }
 
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
-        return Convolution.backwardWeight(CpuStorage.of(input), CpuStorage.of(gradOutput), weightShape, padH, padW,
-                kernels, parallel);
+        return Convolution.backwardWeight(
+                CpuStorage.of(input), CpuStorage.of(gradOutput), weightShape, padH, padW, kernels, parallel);
     }
 
     // ---- fused kernels -------------------------------------------------------------------
@@ -248,18 +247,28 @@ final class CpuBackend implements Backend {
         CpuStorage m1 = CpuStorage.of(m);
         CpuStorage v1 = CpuStorage.of(v);
         int n = p.shape().size();
-        if (g.dtype() != p.dtype() || m1.dtype() != p.dtype() || v1.dtype() != p.dtype()
-                || g.shape().size() != n || m1.shape().size() != n || v1.shape().size() != n) {
-            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v "
-                    + v1 + " must share one shape and dtype");
+        if (g.dtype() != p.dtype()
+                || m1.dtype() != p.dtype()
+                || v1.dtype() != p.dtype()
+                || g.shape().size() != n
+                || m1.shape().size() != n
+                || v1.shape().size() != n) {
+            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v " + v1
+                    + " must share one shape and dtype");
         }
         boolean f32 = p.dtype() == DType.FLOAT32;
         Kernels.AdamConstants k = Kernels.AdamConstants.of(step, f32);
         if (f32) {
-            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, 64,
+            parallel.forRange(
+                    n,
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    64,
                     (from, to) -> kernels.adamF(p.floats(), g.floats(), m1.floats(), v1.floats(), from, to, k));
         } else {
-            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, 64,
+            parallel.forRange(
+                    n,
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    64,
                     (from, to) -> kernels.adamD(p.doubles(), g.doubles(), m1.doubles(), v1.doubles(), from, to, k));
         }
         return new Storage[] {param, m, v};
@@ -268,8 +277,14 @@ final class CpuBackend implements Backend {
     /** One pass after the product adds the bias and applies the activation in place (see {@link Fused}); same bits as the composition. */
     @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
-        Storage out = Fused.linear(CpuStorage.of(x), CpuStorage.of(weight), bias == null ? null : CpuStorage.of(bias),
-                activation, kernels, parallel, pool);
+        Storage out = Fused.linear(
+                CpuStorage.of(x),
+                CpuStorage.of(weight),
+                bias == null ? null : CpuStorage.of(bias),
+                activation,
+                kernels,
+                parallel,
+                pool);
         return out != null ? out : Backend.super.linear(x, weight, bias, activation);
     }
 
@@ -283,8 +298,8 @@ final class CpuBackend implements Backend {
     /** One pass over the four arrays (see {@link Fused}); same bits as the composition. */
     @Override
     public Storage affineCoupling(Storage x, Storage logScale, Storage shift, boolean inverse) {
-        Storage out = Fused.affineCoupling(CpuStorage.of(x), CpuStorage.of(logScale), CpuStorage.of(shift), inverse,
-                kernels, parallel, pool);
+        Storage out = Fused.affineCoupling(
+                CpuStorage.of(x), CpuStorage.of(logScale), CpuStorage.of(shift), inverse, kernels, parallel, pool);
         return out != null ? out : Backend.super.affineCoupling(x, logScale, shift, inverse);
     }
 

@@ -16,8 +16,7 @@ public final class CpuBackendProvider implements BackendProvider {
     static final String NAME = "cpu";
 
     /** For {@link java.util.ServiceLoader}. */
-    public CpuBackendProvider() {
-    }
+    public CpuBackendProvider() {}
 
     @Override
     public String name() {

@@ -23,6 +23,7 @@ final class CpuStorage implements Storage {
     private final double[] doubles;
     /** Whether this storage shares the array of another one (a reshape view), which owns it. */
     private final boolean view;
+
     private volatile boolean freed;
 
     private CpuStorage(Shape shape, DType dtype, float[] floats, double[] doubles, boolean view) {
@@ -53,7 +54,8 @@ final class CpuStorage implements Storage {
      * kernels that write every element before anyone reads it.
      */
     static CpuStorage uninitialized(Shape shape, DType dtype, ArrayPool pool) {
-        return dtype == DType.FLOAT32 ? wrap(pool.floats(shape.size()), shape)
+        return dtype == DType.FLOAT32
+                ? wrap(pool.floats(shape.size()), shape)
                 : wrap(pool.doubles(shape.size()), shape);
     }
 

@@ -30,8 +30,7 @@ final class DirectConv {
     /** Elements past every buffer's end that a whole last vector may read or write. */
     private static final int SLACK = 64;
 
-    private DirectConv() {
-    }
+    private DirectConv() {}
 
     /** Whether the direct kernels should run: float32, stride 1, few output channels or few taps, and not a 1x1 product. */
     static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
@@ -61,8 +60,8 @@ final class DirectConv {
      * Image {@code [cIn, h, w]} at {@code xOff} into {@code xp}, each plane zero-padded to
      * {@code hp x wp}, then zeros to the end of {@code xp} (the slack past the last plane).
      */
-    private static void pad(float[] x, int xOff, int cIn, int h, int w, int padH, int padW, float[] xp, int plane,
-                            int size) {
+    private static void pad(
+            float[] x, int xOff, int cIn, int h, int w, int padH, int padW, float[] xp, int plane, int size) {
         Arrays.fill(xp, 0, size, 0f);
         int wp = w + 2 * padW;
         for (int ci = 0; ci < cIn; ci++) {
@@ -79,8 +78,7 @@ final class DirectConv {
      * one transposes, {@code [cIn, cOut, kh, kw]} read with its two channel axes swapped and the
      * kernel turned by 180 degrees.
      */
-    private static void block(float[] w, int c0, int cOut, int cIn, int kh, int kw, boolean flip, float[] wb,
-                              int wo) {
+    private static void block(float[] w, int c0, int cOut, int cIn, int kh, int kw, boolean flip, float[] wb, int wo) {
         int taps = cIn * kh * kw;
         for (int r = 0; r < ROWS; r++) {
             int c = c0 + r;
@@ -105,8 +103,22 @@ final class DirectConv {
      * of the convolution this one transposes, {@code [cIn, cOut, kh, kw]}), {@code out}
      * {@code [n, cOut, oh, ow]}, every element of which is written.
      */
-    static void forward(Kernels kern, float[] x, int cIn, int h, int w, float[] wt, int cOut, int kh, int kw,
-                        int padH, int padW, boolean flip, float[] out, int b0, int b1) {
+    static void forward(
+            Kernels kern,
+            float[] x,
+            int cIn,
+            int h,
+            int w,
+            float[] wt,
+            int cOut,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            boolean flip,
+            float[] out,
+            int b0,
+            int b1) {
         int hp = h + 2 * padH;
         int wp = w + 2 * padW;
         int oh = hp - kh + 1;
@@ -144,8 +156,21 @@ final class DirectConv {
      * {@code dw [cOut, cIn, kh, kw]}. Each image's sums over its pixels are added to a
      * per-call accumulator, which is added to {@code dw} at the end.
      */
-    static void weightGradient(Kernels kern, float[] x, int cIn, int h, int w, float[] g, int cOut, int kh, int kw,
-                               int padH, int padW, float[] dw, int b0, int b1) {
+    static void weightGradient(
+            Kernels kern,
+            float[] x,
+            int cIn,
+            int h,
+            int w,
+            float[] g,
+            int cOut,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            float[] dw,
+            int b0,
+            int b1) {
         int hp = h + 2 * padH;
         int wp = w + 2 * padW;
         int oh = hp - kh + 1;

@@ -23,8 +23,7 @@ final class Elementwise {
     /** Ranges handed to threads start at multiples of this (a whole number of vectors). */
     private static final int GRAIN = 64;
 
-    private Elementwise() {
-    }
+    private Elementwise() {}
 
     // ---- the formulas ------------------------------------------------------------------
 
@@ -94,12 +93,18 @@ final class Elementwise {
         if (x.dtype() == DType.FLOAT32) {
             float[] in = x.floats();
             float[] o = out.floats();
-            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+            parallel.forRange(
+                    n,
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    GRAIN,
                     (from, to) -> kern.unaryF(op, in, from, o, from, to - from));
         } else {
             double[] in = x.doubles();
             double[] o = out.doubles();
-            parallel.forRange(n, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+            parallel.forRange(
+                    n,
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    GRAIN,
                     (from, to) -> kern.unaryD(op, in, from, o, from, to - from));
         }
         return out;
@@ -112,25 +117,36 @@ final class Elementwise {
     }
 
     /** {@code op(a, b)} with both sides broadcasting to their common shape. */
-    static CpuStorage binary(BinaryOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel,
-                             ArrayPool pool) {
+    static CpuStorage binary(BinaryOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel, ArrayPool pool) {
         boolean f32 = a.dtype() == DType.FLOAT32;
-        return broadcast("binary", a, b, parallel, pool, f32
-                ? (x, xo, sx, y, yo, sy, o, oo, n) -> kern.binaryF(op, (float[]) x, xo, sx, (float[]) y, yo, sy,
-                        (float[]) o, oo, n)
-                : (x, xo, sx, y, yo, sy, o, oo, n) -> kern.binaryD(op, (double[]) x, xo, sx, (double[]) y, yo, sy,
-                        (double[]) o, oo, n));
+        return broadcast(
+                "binary",
+                a,
+                b,
+                parallel,
+                pool,
+                f32
+                        ? (x, xo, sx, y, yo, sy, o, oo, n) ->
+                                kern.binaryF(op, (float[]) x, xo, sx, (float[]) y, yo, sy, (float[]) o, oo, n)
+                        : (x, xo, sx, y, yo, sy, o, oo, n) ->
+                                kern.binaryD(op, (double[]) x, xo, sx, (double[]) y, yo, sy, (double[]) o, oo, n));
     }
 
     /** 1 where {@code op(a, b)} holds, else 0, both sides broadcasting. */
-    static CpuStorage compare(CompareOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel,
-                              ArrayPool pool) {
+    static CpuStorage compare(
+            CompareOp op, CpuStorage a, CpuStorage b, Kernels kern, Parallel parallel, ArrayPool pool) {
         boolean f32 = a.dtype() == DType.FLOAT32;
-        return broadcast("compare", a, b, parallel, pool, f32
-                ? (x, xo, sx, y, yo, sy, o, oo, n) -> kern.compareF(op, (float[]) x, xo, sx, (float[]) y, yo, sy,
-                        (float[]) o, oo, n)
-                : (x, xo, sx, y, yo, sy, o, oo, n) -> kern.compareD(op, (double[]) x, xo, sx, (double[]) y, yo, sy,
-                        (double[]) o, oo, n));
+        return broadcast(
+                "compare",
+                a,
+                b,
+                parallel,
+                pool,
+                f32
+                        ? (x, xo, sx, y, yo, sy, o, oo, n) ->
+                                kern.compareF(op, (float[]) x, xo, sx, (float[]) y, yo, sy, (float[]) o, oo, n)
+                        : (x, xo, sx, y, yo, sy, o, oo, n) ->
+                                kern.compareD(op, (double[]) x, xo, sx, (double[]) y, yo, sy, (double[]) o, oo, n));
     }
 
     /**
@@ -139,8 +155,8 @@ final class Elementwise {
      * takes a contiguous range of output elements, that is, whole runs and at most two pieces.
      * The output is row-major in the plan's order, so element {@code e} is written at {@code e}.
      */
-    private static CpuStorage broadcast(String op, CpuStorage a, CpuStorage b, Parallel parallel, ArrayPool pool,
-                                        Run kernel) {
+    private static CpuStorage broadcast(
+            String op, CpuStorage a, CpuStorage b, Parallel parallel, ArrayPool pool, Run kernel) {
         Shape shape = a.shape().equals(b.shape()) ? a.shape() : Shape.broadcast(op, a.shape(), b.shape());
         CpuStorage out = CpuStorage.uninitialized(shape, a.dtype(), pool);
         Object x = a.array();
@@ -148,13 +164,16 @@ final class Elementwise {
         Object o = out.array();
         int size = shape.size();
         if (a.shape().equals(b.shape())) {
-            parallel.forRange(size, Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+            parallel.forRange(
+                    size,
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    GRAIN,
                     (from, to) -> kernel.run(x, from, 1, y, from, 1, o, from, to - from));
             return out;
         }
         int[] dims = shape.dims();
-        IndexPlan plan = IndexPlan.of(dims, IndexPlan.broadcastStrides(a.shape(), dims),
-                IndexPlan.broadcastStrides(b.shape(), dims));
+        IndexPlan plan = IndexPlan.of(
+                dims, IndexPlan.broadcastStrides(a.shape(), dims), IndexPlan.broadcastStrides(b.shape(), dims));
         if (plan.rows == 0) {
             return out;
         }
@@ -183,18 +202,23 @@ final class Elementwise {
      * Operands of another shape are broadcast first: the selection itself moves no arithmetic,
      * and the backward rules that call it pass operands of one shape.
      */
-    static CpuStorage where(CpuStorage c, CpuStorage t, CpuStorage f, Kernels kern, Parallel parallel,
-                            ArrayPool pool) {
+    static CpuStorage where(CpuStorage c, CpuStorage t, CpuStorage f, Kernels kern, Parallel parallel, ArrayPool pool) {
         Shape shape = Shape.broadcast("where", Shape.broadcast("where", c.shape(), t.shape()), f.shape());
         CpuStorage cond = expand(c, shape, pool);
         CpuStorage yes = expand(t, shape, pool);
         CpuStorage no = expand(f, shape, pool);
         CpuStorage out = CpuStorage.uninitialized(shape, c.dtype(), pool);
         if (c.dtype() == DType.FLOAT32) {
-            parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+            parallel.forRange(
+                    shape.size(),
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    GRAIN,
                     (from, to) -> kern.whereF(cond.floats(), yes.floats(), no.floats(), out.floats(), from, to));
         } else {
-            parallel.forRange(shape.size(), Parallel.MIN_PARALLEL_ELEMENTS, GRAIN,
+            parallel.forRange(
+                    shape.size(),
+                    Parallel.MIN_PARALLEL_ELEMENTS,
+                    GRAIN,
                     (from, to) -> kern.whereD(cond.doubles(), yes.doubles(), no.doubles(), out.doubles(), from, to));
         }
         // the broadcast copies were private to this call: their arrays go back to the pool

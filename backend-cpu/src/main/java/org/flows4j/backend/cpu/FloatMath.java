@@ -27,15 +27,18 @@ final class FloatMath {
 
     /** Arguments beyond these give infinity or 0 (ln of the largest float is 88.72). */
     static final float EXP_HIGH = 89f;
+
     static final float EXP_LOW = -104f;
     static final float LOG2E = 1.442695f;
     /** {@code ln 2 = LN2_HI + LN2_LO}, {@code LN2_HI} with 9 significant bits (exactly 0.693359375). */
     static final float LN2_HI = 0x1.63p-1f;
+
     static final float LN2_LO = -2.1219444e-4f;
     /** Adding and subtracting {@code 1.5 * 2^23} rounds a float of magnitude below {@code 2^22} to an integer, ties to even. */
     static final float ROUND = 12582912f;
     /** The bits of {@link #ROUND}. */
     static final int ROUND_BITS = 0x4B400000;
+
     static final float P0 = 1.9875691e-4f;
     static final float P1 = 1.3981999e-3f;
     static final float P2 = 8.333452e-3f;
@@ -44,6 +47,7 @@ final class FloatMath {
     static final float P5 = 0.5f; // Cephes' 5.0000001201e-1, which rounds to 0.5f
     /** {@code 1 / (2k + 1)} for the atanh series, {@code k = 1..7}. */
     static final float A3 = 1f / 3;
+
     static final float A5 = 1f / 5;
     static final float A7 = 1f / 7;
     static final float A9 = 1f / 9;
@@ -51,8 +55,7 @@ final class FloatMath {
     static final float A13 = 1f / 13;
     static final float A15 = 1f / 15;
 
-    private FloatMath() {
-    }
+    private FloatMath() {}
 
     /** {@code e^x}. */
     static float exp(float x) {

@@ -14,14 +14,14 @@ abstract class FloatTile {
     /** The scalar {@code 4 x 4} tile of {@link Kernels}: needs nothing beyond {@code java.base}. */
     static final FloatTile SCALAR = new FloatTile("scalar-4x4", 4, 4, 0, 0) {
         @Override
-        void micro(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
-                   boolean add) {
+        void micro(
+                int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
             Kernels.SCALAR.microF(kc, a, ao, rs, cs, b, bo, c, co, ldc, add);
         }
 
         @Override
-        void microNarrow(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
-                         boolean add) {
+        void microNarrow(
+                int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
             throw new UnsupportedOperationException("no narrow kernel");
         }
     };
@@ -70,15 +70,15 @@ abstract class FloatTile {
     }
 
     /** The tile {@code C (+)= A B}; see the class comment. */
-    abstract void micro(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
-                        boolean add);
+    abstract void micro(
+            int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc, boolean add);
 
     /**
      * As {@link #micro} for an {@code mr x narrow()} tile: the first {@code narrow()} values of
      * each row of a packed panel whose rows are {@code nr()} apart.
      */
-    abstract void microNarrow(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co,
-                              int ldc, boolean add);
+    abstract void microNarrow(
+            int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc, boolean add);
 
     @Override
     public String toString() {

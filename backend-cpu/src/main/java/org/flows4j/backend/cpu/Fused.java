@@ -19,15 +19,18 @@ final class Fused {
     /** Elements per intermediate chunk: 16 KiB of floats. */
     static final int CHUNK = 4096;
 
-    private Fused() {
-    }
+    private Fused() {}
 
     /** {@code act(x W + b)}: the product, then one pass over it adding the bias row and applying the activation. */
-    static CpuStorage linear(CpuStorage x, CpuStorage w, CpuStorage bias, UnaryOp act, Kernels kern,
-                             Parallel parallel, ArrayPool pool) {
-        if (x.shape().rank() != 2 || w.shape().rank() != 2 || x.dtype() != w.dtype()
-                || (bias != null && (bias.dtype() != x.dtype() || bias.shape().rank() != 1
-                || bias.shape().dim(0) != w.shape().dim(1)))) {
+    static CpuStorage linear(
+            CpuStorage x, CpuStorage w, CpuStorage bias, UnaryOp act, Kernels kern, Parallel parallel, ArrayPool pool) {
+        if (x.shape().rank() != 2
+                || w.shape().rank() != 2
+                || x.dtype() != w.dtype()
+                || (bias != null
+                        && (bias.dtype() != x.dtype()
+                                || bias.shape().rank() != 1
+                                || bias.shape().dim(0) != w.shape().dim(1)))) {
             return null;
         }
         CpuStorage out = MatMul.matmul(x, w, false, false, kern, parallel, pool);
@@ -102,11 +105,16 @@ final class Fused {
     }
 
     /** Forward {@code x * exp(s) + t}, inverse {@code (x - t) * exp(-s)}, chunk by chunk. */
-    static CpuStorage affineCoupling(CpuStorage x, CpuStorage s, CpuStorage t, boolean inverse, Kernels kern,
-                                     Parallel parallel, ArrayPool pool) {
+    static CpuStorage affineCoupling(
+            CpuStorage x,
+            CpuStorage s,
+            CpuStorage t,
+            boolean inverse,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         Shape shape = x.shape();
-        if (!shape.equals(s.shape()) || !shape.equals(t.shape()) || x.dtype() != s.dtype()
-                || x.dtype() != t.dtype()) {
+        if (!shape.equals(s.shape()) || !shape.equals(t.shape()) || x.dtype() != s.dtype() || x.dtype() != t.dtype()) {
             return null;
         }
         CpuStorage out = CpuStorage.uninitialized(shape, x.dtype(), pool);

@@ -43,6 +43,7 @@ final class Gemm {
     static final int MC = 128;
     /** Columns of op(B) packed at once: 768 KiB of floats or of doubles with {@code KC}. */
     static final int NC_F = 1024;
+
     static final int NC_D = 512;
     /** Products under this many multiply-adds take the direct loops. */
     static final long DIRECT_WORK = 1L << 14;
@@ -51,8 +52,7 @@ final class Gemm {
     /** Rows {@link #skinny} sums side by side when A is not transposed. */
     static final int SKINNY_ROWS = 8;
 
-    private Gemm() {
-    }
+    private Gemm() {}
 
     /** Whether a product takes the direct loops rather than the packed kernels. */
     static boolean isDirect(int m, int n, int k, int mr) {
@@ -64,15 +64,28 @@ final class Gemm {
      * contents are then never read, so C may be a recycled array), on arrays of one element
      * type, {@code float[]} or {@code double[]}.
      */
-    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
-                     Object a, int ao, int lda, boolean ta,
-                     Object b, int bo, int ldb, boolean tb,
-                     Object c, int co, int ldc, boolean add) {
+    static void gemm(
+            Kernels kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            Object a,
+            int ao,
+            int lda,
+            boolean ta,
+            Object b,
+            int bo,
+            int ldb,
+            boolean tb,
+            Object c,
+            int co,
+            int ldc,
+            boolean add) {
         if (c instanceof float[] cf) {
             gemm(kern, par, m, n, k, (float[]) a, ao, lda, ta, (float[]) b, bo, ldb, tb, cf, co, ldc, add);
         } else {
-            gemm(kern, par, m, n, k, (double[]) a, ao, lda, ta, (double[]) b, bo, ldb, tb, (double[]) c, co, ldc,
-                    add);
+            gemm(kern, par, m, n, k, (double[]) a, ao, lda, ta, (double[]) b, bo, ldb, tb, (double[]) c, co, ldc, add);
         }
     }
 
@@ -87,10 +100,24 @@ final class Gemm {
      * comment): the direct loops for small or skinny products, else the packed kernels, split
      * over {@code par}'s threads when large.
      */
-    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
-                     float[] a, int ao, int lda, boolean ta,
-                     float[] b, int bo, int ldb, boolean tb,
-                     float[] c, int co, int ldc, boolean add) {
+    static void gemm(
+            Kernels kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -115,8 +142,22 @@ final class Gemm {
      * loop is {@code C[i, :] += A[i, p] B[p, :]}, unit stride, which C2 vectorizes by itself;
      * with one it is a dot product of a row of op(A) and a row of B.
      */
-    static void direct(int m, int n, int k, float[] a, int ao, int lda, boolean ta,
-                       float[] b, int bo, int ldb, boolean tb, float[] c, int co, int ldc, boolean add) {
+    static void direct(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int si = ta ? 1 : lda;
         int sp = ta ? lda : 1;
         if (n < SKINNY && m >= 2 * SKINNY_ROWS) {
@@ -164,8 +205,22 @@ final class Gemm {
      * side by side, independent chains. Every element is summed exactly as {@link #direct} sums
      * it (the same operations in the same order), so the two give the same bits.
      */
-    private static void skinny(int m, int n, int k, float[] a, int ao, int lda, boolean ta,
-                               float[] b, int bo, int ldb, boolean tb, float[] c, int co, int ldc, boolean add) {
+    private static void skinny(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         if (ta) {
             // direct's order: without tb, C (or 0) then each product in turn; with tb, 0 then the
             // products, then that sum added to C (or to 0)
@@ -239,18 +294,46 @@ final class Gemm {
      * else rows (each thread then packs all of B). Every element is summed the same way
      * whichever thread computes it, so the bits do not depend on the thread count.
      */
-    static void packed(Kernels kern, Parallel par, int m, int n, int k,
-                       float[] a, int ao, int lda, boolean ta,
-                       float[] b, int bo, int ldb, boolean tb,
-                       float[] c, int co, int ldc, boolean add) {
+    static void packed(
+            Kernels kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         packed(kern.gemmF(), par, m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
     }
 
     /** As {@link #packed(Kernels, Parallel, int, int, int, float[], int, int, boolean, float[], int, int, boolean, float[], int, int, boolean)} with the given plan. */
-    static void packed(GemmPlan kern, Parallel par, int m, int n, int k,
-                       float[] a, int ao, int lda, boolean ta,
-                       float[] b, int bo, int ldb, boolean tb,
-                       float[] c, int co, int ldc, boolean add) {
+    static void packed(
+            GemmPlan kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int mr = kern.tile().mr();
         int nr = kern.tile().nr();
         int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
@@ -261,8 +344,28 @@ final class Gemm {
         if (parts > 1 && rowsFit && !colsFit) {
             int rows = roundUp((m + parts - 1) / parts, mr);
             int count = (m + rows - 1) / rows;
-            par.forEach(count, Long.MAX_VALUE, t -> block(kern, t * rows, Math.min(m, (t + 1) * rows), 0, n, k,
-                    a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add));
+            par.forEach(
+                    count,
+                    Long.MAX_VALUE,
+                    t -> block(
+                            kern,
+                            t * rows,
+                            Math.min(m, (t + 1) * rows),
+                            0,
+                            n,
+                            k,
+                            a,
+                            ao,
+                            lda,
+                            ta,
+                            b,
+                            bo,
+                            ldb,
+                            tb,
+                            c,
+                            co,
+                            ldc,
+                            add));
         } else if (parts > 1 && colsFit) {
             // whole panels of nr columns per thread; the few left over (fewer than the threads)
             // are shared out by rows, so that no thread idles while another does one more panel
@@ -271,11 +374,45 @@ final class Gemm {
             int shared = per * parts * nr;
             int rows = roundUp((m + parts - 1) / parts, mr);
             par.forEach(parts, Long.MAX_VALUE, t -> {
-                block(kern, 0, m, t * per * nr, Math.min(n, (t + 1) * per * nr), k,
-                        a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                block(
+                        kern,
+                        0,
+                        m,
+                        t * per * nr,
+                        Math.min(n, (t + 1) * per * nr),
+                        k,
+                        a,
+                        ao,
+                        lda,
+                        ta,
+                        b,
+                        bo,
+                        ldb,
+                        tb,
+                        c,
+                        co,
+                        ldc,
+                        add);
                 if (shared < n && t * rows < m) {
-                    block(kern, t * rows, Math.min(m, (t + 1) * rows), shared, n, k,
-                            a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                    block(
+                            kern,
+                            t * rows,
+                            Math.min(m, (t + 1) * rows),
+                            shared,
+                            n,
+                            k,
+                            a,
+                            ao,
+                            lda,
+                            ta,
+                            b,
+                            bo,
+                            ldb,
+                            tb,
+                            c,
+                            co,
+                            ldc,
+                            add);
                 }
             });
         } else {
@@ -284,10 +421,25 @@ final class Gemm {
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C, on the calling thread. */
-    private static void block(GemmPlan plan, int r0, int r1, int c0, int c1, int k,
-                              float[] a, int ao, int lda, boolean ta,
-                              float[] b, int bo, int ldb, boolean tb,
-                              float[] c, int co, int ldc, boolean add) {
+    private static void block(
+            GemmPlan plan,
+            int r0,
+            int r1,
+            int c0,
+            int c1,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
         FloatTile kern = plan.tile();
         int mr = kern.mr();
         int nr = kern.nr();
@@ -369,8 +521,8 @@ final class Gemm {
      * {@code mr} rows: panel {@code q} at {@code q mr kc}, holding for each {@code p} the
      * {@code mr} values of column {@code p}; rows past {@code mc} are zeros.
      */
-    private static void packA(float[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr,
-                              float[] ap) {
+    private static void packA(
+            float[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr, float[] ap) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
@@ -407,8 +559,8 @@ final class Gemm {
      * {@code nr} columns: panel {@code q} at {@code q nr kc}, holding for each {@code p} the
      * {@code nr} values of row {@code p}; columns past {@code nc} are zeros.
      */
-    private static void packB(float[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr,
-                              float[] bp) {
+    private static void packB(
+            float[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr, float[] bp) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             int base = jr * kc;
@@ -444,10 +596,24 @@ final class Gemm {
      * comment): the direct loops for small or skinny products, else the packed kernels, split
      * over {@code par}'s threads when large.
      */
-    static void gemm(Kernels kern, Parallel par, int m, int n, int k,
-                     double[] a, int ao, int lda, boolean ta,
-                     double[] b, int bo, int ldb, boolean tb,
-                     double[] c, int co, int ldc, boolean add) {
+    static void gemm(
+            Kernels kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            double[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -471,8 +637,22 @@ final class Gemm {
      * loop is {@code C[i, :] += A[i, p] B[p, :]}, unit stride, which C2 vectorizes by itself;
      * with one it is a dot product of a row of op(A) and a row of B.
      */
-    static void direct(int m, int n, int k, double[] a, int ao, int lda, boolean ta,
-                       double[] b, int bo, int ldb, boolean tb, double[] c, int co, int ldc, boolean add) {
+    static void direct(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            double[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int si = ta ? 1 : lda;
         int sp = ta ? lda : 1;
         if (n < SKINNY && m >= 2 * SKINNY_ROWS) {
@@ -520,8 +700,22 @@ final class Gemm {
      * side by side, independent chains. Every element is summed exactly as {@link #direct} sums
      * it (the same operations in the same order), so the two give the same bits.
      */
-    private static void skinny(int m, int n, int k, double[] a, int ao, int lda, boolean ta,
-                               double[] b, int bo, int ldb, boolean tb, double[] c, int co, int ldc, boolean add) {
+    private static void skinny(
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            double[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         if (ta) {
             // direct's order: without tb, C (or 0) then each product in turn; with tb, 0 then the
             // products, then that sum added to C (or to 0)
@@ -595,10 +789,24 @@ final class Gemm {
      * else rows (each thread then packs all of B). Every element is summed the same way
      * whichever thread computes it, so the bits do not depend on the thread count.
      */
-    static void packed(Kernels kern, Parallel par, int m, int n, int k,
-                       double[] a, int ao, int lda, boolean ta,
-                       double[] b, int bo, int ldb, boolean tb,
-                       double[] c, int co, int ldc, boolean add) {
+    static void packed(
+            Kernels kern,
+            Parallel par,
+            int m,
+            int n,
+            int k,
+            double[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            double[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int mr = kern.mrD();
         int nr = kern.nrD();
         int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
@@ -609,8 +817,28 @@ final class Gemm {
         if (parts > 1 && rowsFit && !colsFit) {
             int rows = roundUp((m + parts - 1) / parts, mr);
             int count = (m + rows - 1) / rows;
-            par.forEach(count, Long.MAX_VALUE, t -> block(kern, t * rows, Math.min(m, (t + 1) * rows), 0, n, k,
-                    a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add));
+            par.forEach(
+                    count,
+                    Long.MAX_VALUE,
+                    t -> block(
+                            kern,
+                            t * rows,
+                            Math.min(m, (t + 1) * rows),
+                            0,
+                            n,
+                            k,
+                            a,
+                            ao,
+                            lda,
+                            ta,
+                            b,
+                            bo,
+                            ldb,
+                            tb,
+                            c,
+                            co,
+                            ldc,
+                            add));
         } else if (parts > 1 && colsFit) {
             // whole panels of nr columns per thread; the few left over (fewer than the threads)
             // are shared out by rows, so that no thread idles while another does one more panel
@@ -619,11 +847,45 @@ final class Gemm {
             int shared = per * parts * nr;
             int rows = roundUp((m + parts - 1) / parts, mr);
             par.forEach(parts, Long.MAX_VALUE, t -> {
-                block(kern, 0, m, t * per * nr, Math.min(n, (t + 1) * per * nr), k,
-                        a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                block(
+                        kern,
+                        0,
+                        m,
+                        t * per * nr,
+                        Math.min(n, (t + 1) * per * nr),
+                        k,
+                        a,
+                        ao,
+                        lda,
+                        ta,
+                        b,
+                        bo,
+                        ldb,
+                        tb,
+                        c,
+                        co,
+                        ldc,
+                        add);
                 if (shared < n && t * rows < m) {
-                    block(kern, t * rows, Math.min(m, (t + 1) * rows), shared, n, k,
-                            a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);
+                    block(
+                            kern,
+                            t * rows,
+                            Math.min(m, (t + 1) * rows),
+                            shared,
+                            n,
+                            k,
+                            a,
+                            ao,
+                            lda,
+                            ta,
+                            b,
+                            bo,
+                            ldb,
+                            tb,
+                            c,
+                            co,
+                            ldc,
+                            add);
                 }
             });
         } else {
@@ -632,10 +894,25 @@ final class Gemm {
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of C, on the calling thread. */
-    private static void block(Kernels kern, int r0, int r1, int c0, int c1, int k,
-                              double[] a, int ao, int lda, boolean ta,
-                              double[] b, int bo, int ldb, boolean tb,
-                              double[] c, int co, int ldc, boolean add) {
+    private static void block(
+            Kernels kern,
+            int r0,
+            int r1,
+            int c0,
+            int c1,
+            int k,
+            double[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            double[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int mr = kern.mrD();
         int nr = kern.nrD();
         int narrow = kern.narrowD();
@@ -712,8 +989,8 @@ final class Gemm {
      * {@code mr} rows: panel {@code q} at {@code q mr kc}, holding for each {@code p} the
      * {@code mr} values of column {@code p}; rows past {@code mc} are zeros.
      */
-    private static void packA(double[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr,
-                              double[] ap) {
+    private static void packA(
+            double[] a, int ao, int lda, boolean ta, int ic, int mc, int pc, int kc, int mr, double[] ap) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
@@ -750,8 +1027,8 @@ final class Gemm {
      * {@code nr} columns: panel {@code q} at {@code q nr kc}, holding for each {@code p} the
      * {@code nr} values of row {@code p}; columns past {@code nc} are zeros.
      */
-    private static void packB(double[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr,
-                              double[] bp) {
+    private static void packB(
+            double[] b, int bo, int ldb, boolean tb, int pc, int kc, int jc, int nc, int nr, double[] bp) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             int base = jr * kc;

@@ -56,8 +56,7 @@ final class GemmPlans {
 
     private static final System.Logger LOG = System.getLogger("org.flows4j.backend.cpu");
 
-    private GemmPlans() {
-    }
+    private GemmPlans() {}
 
     /** {@code kernels} with the plan of the system property, the cache or the probe (see the class comment). */
     static Kernels choose(Kernels kernels) {
@@ -80,7 +79,8 @@ final class GemmPlans {
         if (name.equals("auto")) {
             return Kernels.best();
         }
-        Kernels base = Kernels.best().isVector() ? Kernels.best() : Kernels.vector().orElse(Kernels.SCALAR);
+        Kernels base =
+                Kernels.best().isVector() ? Kernels.best() : Kernels.vector().orElse(Kernels.SCALAR);
         return forced(base, name, "backend option " + PROPERTY);
     }
 
@@ -140,7 +140,7 @@ final class GemmPlans {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
             try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = ch.lock()) {
+                    FileLock lock = ch.lock()) {
                 Properties cache = new Properties();
                 if (Files.isReadable(file)) {
                     try (InputStream in = Files.newInputStream(file)) {
@@ -155,8 +155,10 @@ final class GemmPlans {
                         }
                     }
                 }
-                LOG.log(Level.INFO, "cpu backend: timing " + candidates.size() + " float32 GEMM plans once for "
-                        + key + " (cached in " + file + ")");
+                LOG.log(
+                        Level.INFO,
+                        "cpu backend: timing " + candidates.size() + " float32 GEMM plans once for " + key
+                                + " (cached in " + file + ")");
                 List<Timing> ranking = probe(kernels, candidates, kernels.defaultPlan());
                 GemmPlan best = ranking.get(0).plan();
                 cache.setProperty(key, best.name());
@@ -167,12 +169,16 @@ final class GemmPlans {
                 cache.setProperty(key + ".gflops", r.substring(0, r.length() - 2));
                 Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
                 try (OutputStream out = Files.newOutputStream(tmp)) {
-                    cache.store(out, "flows4j cpu backend: float32 GEMM plan per machine (GemmPlans); delete to probe"
-                            + " again");
+                    cache.store(
+                            out,
+                            "flows4j cpu backend: float32 GEMM plan per machine (GemmPlans); delete to probe"
+                                    + " again");
                 }
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                LOG.log(Level.INFO, "cpu backend: float32 GEMM plan " + best.name() + " (single-thread GFLOP/s: "
-                        + cache.getProperty(key + ".gflops") + ")");
+                LOG.log(
+                        Level.INFO,
+                        "cpu backend: float32 GEMM plan " + best.name() + " (single-thread GFLOP/s: "
+                                + cache.getProperty(key + ".gflops") + ")");
                 return kernels.withGemm(best, "probed, cached in " + file);
             }
         } catch (IOException | RuntimeException e) {
@@ -228,8 +234,7 @@ final class GemmPlans {
                         case "cpu family" -> family = v;
                         case "model" -> model = v;
                         case "stepping" -> stepping = v;
-                        default -> {
-                        }
+                        default -> {}
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -243,8 +248,7 @@ final class GemmPlans {
     }
 
     /** A plan's rate on the probe's products. */
-    record Timing(GemmPlan plan, double gflops) {
-    }
+    record Timing(GemmPlan plan, double gflops) {}
 
     /**
      * Times every candidate on one thread and returns them fastest first; {@code preferred} (the
@@ -261,8 +265,9 @@ final class GemmPlans {
     }
 
     /** {m, n, k, 0 | 1 (A transposed) | 2 (B transposed)}: see {@link #probe(Kernels, List, GemmPlan)}. */
-    static final int[][] PROBE_SHAPES = {{512, 512, 1024, 0}, {256, 512, 1000, 0}, {256, 512, 1000, 2},
-        {1000, 512, 256, 1}};
+    static final int[][] PROBE_SHAPES = {
+        {512, 512, 1024, 0}, {256, 512, 1000, 0}, {256, 512, 1000, 2}, {1000, 512, 256, 1}
+    };
 
     /**
      * As {@link #probe(Kernels, List, GemmPlan)} on the given products and rounds. A candidate
@@ -345,7 +350,8 @@ final class GemmPlans {
 
         private static boolean present() {
             try {
-                java.lang.management.CompilationMXBean b = java.lang.management.ManagementFactory.getCompilationMXBean();
+                java.lang.management.CompilationMXBean b =
+                        java.lang.management.ManagementFactory.getCompilationMXBean();
                 return b != null && b.isCompilationTimeMonitoringSupported();
             } catch (LinkageError | RuntimeException e) {
                 return false;
@@ -353,7 +359,10 @@ final class GemmPlans {
         }
 
         static long millis() {
-            return PRESENT ? java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() : 0;
+            return PRESENT
+                    ? java.lang.management.ManagementFactory.getCompilationMXBean()
+                            .getTotalCompilationTime()
+                    : 0;
         }
     }
 

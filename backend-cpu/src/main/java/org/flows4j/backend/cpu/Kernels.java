@@ -37,6 +37,7 @@ class Kernels {
 
     /** Register tile of the scalar micro-kernel: {@code MR x NR} accumulators in locals. */
     private static final int MR = 4;
+
     private static final int NR = 4;
 
     /** The float32 GEMM plan these kernels run. */
@@ -111,24 +112,29 @@ class Kernels {
             vector = own.getLayer().findModule("jdk.incubator.vector");
         }
         if (vector.isEmpty()) {
-            LOG.log(Level.DEBUG, "cpu backend: scalar kernels (start the JVM with --add-modules jdk.incubator.vector"
-                    + " for the vector kernels)");
+            LOG.log(
+                    Level.DEBUG,
+                    "cpu backend: scalar kernels (start the JVM with --add-modules jdk.incubator.vector"
+                            + " for the vector kernels)");
             return null;
         }
         try {
             if (own.isNamed() && !own.canRead(vector.get())) {
                 own.addReads(vector.get());
             }
-            Kernels k = Class.forName("org.flows4j.backend.cpu.VectorKernels").asSubclass(Kernels.class)
-                    .getDeclaredConstructor().newInstance();
+            Kernels k = Class.forName("org.flows4j.backend.cpu.VectorKernels")
+                    .asSubclass(Kernels.class)
+                    .getDeclaredConstructor()
+                    .newInstance();
             if (!k.selfTest()) {
                 LOG.log(Level.WARNING, "cpu backend: the vector kernels failed their self-test; using scalar kernels");
                 return null;
             }
             return k;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            LOG.log(Level.WARNING, "cpu backend: the Vector API is present but unusable (" + e
-                    + "); using scalar kernels");
+            LOG.log(
+                    Level.WARNING,
+                    "cpu backend: the Vector API is present but unusable (" + e + "); using scalar kernels");
             return null;
         }
     }
@@ -209,8 +215,7 @@ class Kernels {
      * {@code nr} values of a row of B), {@code c} the tile at {@code co} with row stride
      * {@code ldc}. Each element's {@code kc} products are summed in order from 0, then added to C.
      */
-    void microF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc,
-                boolean add) {
+    void microF(int kc, float[] a, int ao, int rs, int cs, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
         int r1 = rs;
         int r2 = 2 * rs;
         int r3 = 3 * rs;
@@ -295,8 +300,19 @@ class Kernels {
      * As {@link #microD} for an {@code mr x narrowD()} tile, reading the first
      * {@code narrowD()} values of each row of a packed B panel whose rows are {@code bs} apart.
      */
-    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
-                      int ldc, boolean add) {
+    void microNarrowD(
+            int kc,
+            double[] a,
+            int ao,
+            int rs,
+            int cs,
+            double[] b,
+            int bo,
+            int bs,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         throw new UnsupportedOperationException("no narrow kernel");
     }
 
@@ -354,8 +370,8 @@ class Kernels {
     }
 
     /** As {@link #microF}, in float64. */
-    void microD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc,
-                boolean add) {
+    void microD(
+            int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc, boolean add) {
         int r1 = rs;
         int r2 = 2 * rs;
         int r3 = 3 * rs;
@@ -655,13 +671,28 @@ class Kernels {
      * The constants of one Adam step, each rounded to the storage's dtype as the composed
      * default of {@code Backend#adamUpdate} rounds them (it fills scalar storages with them).
      */
-    record AdamConstants(double decay, double beta1, double oneMinusBeta1, double beta2, double oneMinusBeta2,
-                         double firstCorrection, double secondCorrection, double epsilon, double rate) {
+    record AdamConstants(
+            double decay,
+            double beta1,
+            double oneMinusBeta1,
+            double beta2,
+            double oneMinusBeta2,
+            double firstCorrection,
+            double secondCorrection,
+            double epsilon,
+            double rate) {
 
         static AdamConstants of(AdamStep s, boolean float32) {
-            return new AdamConstants(r(s.weightDecay(), float32), r(s.beta1(), float32), r(1 - s.beta1(), float32),
-                    r(s.beta2(), float32), r(1 - s.beta2(), float32), r(s.firstBiasCorrection(), float32),
-                    r(s.secondBiasCorrection(), float32), r(s.epsilon(), float32), r(s.learningRate(), float32));
+            return new AdamConstants(
+                    r(s.weightDecay(), float32),
+                    r(s.beta1(), float32),
+                    r(1 - s.beta1(), float32),
+                    r(s.beta2(), float32),
+                    r(1 - s.beta2(), float32),
+                    r(s.firstBiasCorrection(), float32),
+                    r(s.secondBiasCorrection(), float32),
+                    r(s.epsilon(), float32),
+                    r(s.learningRate(), float32));
         }
 
         private static double r(double v, boolean float32) {

@@ -15,8 +15,7 @@ import org.flows4j.api.Shape;
  */
 final class Layout {
 
-    private Layout() {
-    }
+    private Layout() {}
 
     /** {@code x} broadcast to {@code shape}. */
     static CpuStorage broadcastTo(CpuStorage x, Shape shape, ArrayPool pool) {

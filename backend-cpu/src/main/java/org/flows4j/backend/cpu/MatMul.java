@@ -8,12 +8,17 @@ import org.flows4j.api.Shape;
  */
 final class MatMul {
 
-    private MatMul() {
-    }
+    private MatMul() {}
 
     /** {@code op(a) · op(b)} for rank 2, or per batch for rank 3; see {@code Backend#matmul}. */
-    static CpuStorage matmul(CpuStorage a, CpuStorage b, boolean transposeA, boolean transposeB, Kernels kern,
-                             Parallel parallel, ArrayPool pool) {
+    static CpuStorage matmul(
+            CpuStorage a,
+            CpuStorage b,
+            boolean transposeA,
+            boolean transposeB,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         boolean batched = a.shape().rank() == 3;
         int batch = batched ? a.shape().dim(0) : 1;
         int m = a.shape().dim(transposeA ? -1 : -2);
@@ -32,12 +37,47 @@ final class MatMul {
         int sc = m * n;
         if (batch > 1 && batch >= parallel.threads()) {
             // many matrices: one thread per matrix, each product on its own thread
-            parallel.forEach(batch, (long) batch * m * n * k, bt -> Gemm.gemm(kern, Parallel.SERIAL, m, n, k,
-                    x, bt * sa, lda, transposeA, y, bt * sb, ldb, transposeB, c, bt * sc, n, false));
+            parallel.forEach(
+                    batch,
+                    (long) batch * m * n * k,
+                    bt -> Gemm.gemm(
+                            kern,
+                            Parallel.SERIAL,
+                            m,
+                            n,
+                            k,
+                            x,
+                            bt * sa,
+                            lda,
+                            transposeA,
+                            y,
+                            bt * sb,
+                            ldb,
+                            transposeB,
+                            c,
+                            bt * sc,
+                            n,
+                            false));
         } else {
             for (int bt = 0; bt < batch; bt++) {
-                Gemm.gemm(kern, parallel, m, n, k, x, bt * sa, lda, transposeA, y, bt * sb, ldb, transposeB,
-                        c, bt * sc, n, false);
+                Gemm.gemm(
+                        kern,
+                        parallel,
+                        m,
+                        n,
+                        k,
+                        x,
+                        bt * sa,
+                        lda,
+                        transposeA,
+                        y,
+                        bt * sb,
+                        ldb,
+                        transposeB,
+                        c,
+                        bt * sc,
+                        n,
+                        false);
             }
         }
         return out;

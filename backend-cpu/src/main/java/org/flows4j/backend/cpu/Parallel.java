@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -174,8 +174,8 @@ final class Parallel implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             };
-            pool = new ThreadPoolExecutor(threads - 1, threads - 1, 0, TimeUnit.MILLISECONDS, new SpinningQueue(),
-                    factory);
+            pool = new ThreadPoolExecutor(
+                    threads - 1, threads - 1, 0, TimeUnit.MILLISECONDS, new SpinningQueue(), factory);
         }
         return pool;
     }

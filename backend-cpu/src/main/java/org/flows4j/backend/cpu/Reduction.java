@@ -27,8 +27,7 @@ final class Reduction {
     /** Elements per block of a row reduction. */
     static final int BLOCK = 1 << 14;
 
-    private Reduction() {
-    }
+    private Reduction() {}
 
     /**
      * {@code op} over {@code axes}. An empty reduced axis leaves the initial value: 0 for a

@@ -48,7 +48,8 @@ final class VectorKernels extends Kernels {
     private VectorKernels(GemmPlan plan, String reason) {
         super(plan != null ? plan : defaultFor(FS.vectorBitSize()), reason);
         if (FL < 4 || DL < 2) {
-            throw new UnsupportedOperationException("preferred vectors of " + FS.vectorBitSize() + " bits are too short");
+            throw new UnsupportedOperationException(
+                    "preferred vectors of " + FS.vectorBitSize() + " bits are too short");
         }
     }
 
@@ -152,8 +153,19 @@ final class VectorKernels extends Kernels {
      * The B panel is this class's own, {@code bs = nrD()} wide.
      */
     @Override
-    void microNarrowD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, int bs, double[] c, int co,
-                      int ldc, boolean add) {
+    void microNarrowD(
+            int kc,
+            double[] a,
+            int ao,
+            int rs,
+            int cs,
+            double[] b,
+            int bo,
+            int bs,
+            double[] c,
+            int co,
+            int ldc,
+            boolean add) {
         int r1 = rs;
         int r2 = 2 * rs;
         int r3 = 3 * rs;
@@ -184,8 +196,8 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
-    void microD(int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc,
-                boolean add) {
+    void microD(
+            int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc, boolean add) {
         int r1 = rs;
         int r2 = 2 * rs;
         int r3 = 3 * rs;
@@ -367,8 +379,10 @@ final class VectorKernels extends Kernels {
                 for (; i < bound; i += FL) {
                     FloatVector v = FloatVector.fromArray(FS, x, xo + i);
                     // +-1 off zero, +0 at both zeros, NaN at NaN, as the scalar kernel
-                    v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
-                            .blend(0f, v.compare(VectorOperators.EQ, 0f)).intoArray(out, oo + i);
+                    v.blend(1f, v.compare(VectorOperators.GT, 0f))
+                            .blend(-1f, v.compare(VectorOperators.LT, 0f))
+                            .blend(0f, v.compare(VectorOperators.EQ, 0f))
+                            .intoArray(out, oo + i);
                 }
             }
             case EXP -> i = expF(x, xo, out, oo, bound);
@@ -391,8 +405,19 @@ final class VectorKernels extends Kernels {
         FloatVector n = t.sub(FloatMath.ROUND);
         FloatVector r = c.sub(n.mul(FloatMath.LN2_HI)).sub(n.mul(FloatMath.LN2_LO));
         FloatVector z = r.mul(r);
-        FloatVector p = r.mul(FloatMath.P0).add(FloatMath.P1).mul(r).add(FloatMath.P2).mul(r).add(FloatMath.P3).mul(r)
-                .add(FloatMath.P4).mul(r).add(FloatMath.P5).mul(z).add(r).add(1f);
+        FloatVector p = r.mul(FloatMath.P0)
+                .add(FloatMath.P1)
+                .mul(r)
+                .add(FloatMath.P2)
+                .mul(r)
+                .add(FloatMath.P3)
+                .mul(r)
+                .add(FloatMath.P4)
+                .mul(r)
+                .add(FloatMath.P5)
+                .mul(z)
+                .add(r)
+                .add(1f);
         IntVector k = t.reinterpretAsInts().sub(FloatMath.ROUND_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -437,9 +462,20 @@ final class VectorKernels extends Kernels {
             FloatVector t = FloatVector.fromArray(FS, out, oo + i);
             FloatVector s = t.div(t.add(2f));
             FloatVector s2 = s.mul(s);
-            FloatVector q = s2.mul(FloatMath.A15).add(FloatMath.A13).mul(s2).add(FloatMath.A11).mul(s2)
-                    .add(FloatMath.A9).mul(s2).add(FloatMath.A7).mul(s2).add(FloatMath.A5).mul(s2).add(FloatMath.A3)
-                    .mul(s2).add(1f);
+            FloatVector q = s2.mul(FloatMath.A15)
+                    .add(FloatMath.A13)
+                    .mul(s2)
+                    .add(FloatMath.A11)
+                    .mul(s2)
+                    .add(FloatMath.A9)
+                    .mul(s2)
+                    .add(FloatMath.A7)
+                    .mul(s2)
+                    .add(FloatMath.A5)
+                    .mul(s2)
+                    .add(FloatMath.A3)
+                    .mul(s2)
+                    .add(1f);
             FloatVector.fromArray(FS, x, xo + i).max(0f).add(s.add(s).mul(q)).intoArray(out, oo + i);
         }
         return bound;
@@ -514,32 +550,44 @@ final class VectorKernels extends Kernels {
         switch (op) {
             case ADD -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).add(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .add(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case SUB -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).sub(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .sub(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case MUL -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).mul(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .mul(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case DIV -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).div(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .div(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case MAXIMUM -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).max(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .max(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case MINIMUM -> {
                 for (; i < bound; i += FL) {
-                    FloatVector.fromArray(FS, x, xo + i).min(FloatVector.fromArray(FS, y, yo + i)).intoArray(out, oo + i);
+                    FloatVector.fromArray(FS, x, xo + i)
+                            .min(FloatVector.fromArray(FS, y, yo + i))
+                            .intoArray(out, oo + i);
                 }
             }
             case POW -> {
@@ -656,37 +704,43 @@ final class VectorKernels extends Kernels {
         switch (op) {
             case ADD -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).add(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .add(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
             case SUB -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).sub(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .sub(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
             case MUL -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).mul(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .mul(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
             case DIV -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).div(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .div(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
             case MAXIMUM -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).max(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .max(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
             case MINIMUM -> {
                 for (; i < bound; i += DL) {
-                    DoubleVector.fromArray(DS, x, xo + i).min(DoubleVector.fromArray(DS, y, yo + i))
+                    DoubleVector.fromArray(DS, x, xo + i)
+                            .min(DoubleVector.fromArray(DS, y, yo + i))
                             .intoArray(out, oo + i);
                 }
             }
@@ -809,8 +863,8 @@ final class VectorKernels extends Kernels {
     }
 
     /** {@code y} advances by {@code ystep} per vector: {@code FL} to walk, 0 to repeat. */
-    private static int compareF(CompareOp op, float[] x, int xo, float[] y, int yo, int ystep,
-                                float[] out, int oo, int n) {
+    private static int compareF(
+            CompareOp op, float[] x, int xo, float[] y, int yo, int ystep, float[] out, int oo, int n) {
         int bound = FS.loopBound(n);
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
@@ -880,8 +934,8 @@ final class VectorKernels extends Kernels {
         return v;
     }
 
-    private static int compareD(CompareOp op, double[] x, int xo, double[] y, int yo, int ystep,
-                                double[] out, int oo, int n) {
+    private static int compareD(
+            CompareOp op, double[] x, int xo, double[] y, int yo, int ystep, double[] out, int oo, int n) {
         int bound = DS.loopBound(n);
         DoubleVector zero = DoubleVector.zero(DS);
         DoubleVector one = DoubleVector.broadcast(DS, 1.0);
@@ -950,7 +1004,9 @@ final class VectorKernels extends Kernels {
         FloatVector zero = FloatVector.zero(FS);
         for (; i < bound; i += FL) {
             VectorMask<Float> yes = FloatVector.fromArray(FS, c, i).compare(VectorOperators.NE, zero);
-            FloatVector.fromArray(FS, f, i).blend(FloatVector.fromArray(FS, t, i), yes).intoArray(out, i);
+            FloatVector.fromArray(FS, f, i)
+                    .blend(FloatVector.fromArray(FS, t, i), yes)
+                    .intoArray(out, i);
         }
         super.whereF(c, t, f, out, i, to);
     }
@@ -962,7 +1018,9 @@ final class VectorKernels extends Kernels {
         DoubleVector zero = DoubleVector.zero(DS);
         for (; i < bound; i += DL) {
             VectorMask<Double> yes = DoubleVector.fromArray(DS, c, i).compare(VectorOperators.NE, zero);
-            DoubleVector.fromArray(DS, f, i).blend(DoubleVector.fromArray(DS, t, i), yes).intoArray(out, i);
+            DoubleVector.fromArray(DS, f, i)
+                    .blend(DoubleVector.fromArray(DS, t, i), yes)
+                    .intoArray(out, i);
         }
         super.whereD(c, t, f, out, i, to);
     }
@@ -997,10 +1055,13 @@ final class VectorKernels extends Kernels {
         for (int i = from; i < to; i += FL) {
             FloatVector gi = FloatVector.fromArray(FS, g, i);
             FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            FloatVector vi =
+                    FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
-            FloatVector.fromArray(FS, p, i).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
+            FloatVector.fromArray(FS, p, i)
+                    .sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
+                    .intoArray(p, i);
         }
     }
 
@@ -1018,7 +1079,8 @@ final class VectorKernels extends Kernels {
             FloatVector pi = FloatVector.fromArray(FS, p, i);
             FloatVector gi = FloatVector.fromArray(FS, g, i).add(pi.mul(wd));
             FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            FloatVector vi =
+                    FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
@@ -1036,8 +1098,7 @@ final class VectorKernels extends Kernels {
         super.adamD(p, g, m, v, bound, to, k);
     }
 
-    private static void adamPlainD(double[] p, double[] g, double[] m, double[] v, int from, int to,
-                                   AdamConstants k) {
+    private static void adamPlainD(double[] p, double[] g, double[] m, double[] v, int from, int to, AdamConstants k) {
         DoubleVector b1 = DoubleVector.broadcast(DS, k.beta1());
         DoubleVector nb1 = DoubleVector.broadcast(DS, k.oneMinusBeta1());
         DoubleVector b2 = DoubleVector.broadcast(DS, k.beta2());
@@ -1049,16 +1110,17 @@ final class VectorKernels extends Kernels {
         for (int i = from; i < to; i += DL) {
             DoubleVector gi = DoubleVector.fromArray(DS, g, i);
             DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            DoubleVector vi =
+                    DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
-            DoubleVector.fromArray(DS, p, i).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
+            DoubleVector.fromArray(DS, p, i)
+                    .sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
                     .intoArray(p, i);
         }
     }
 
-    private static void adamDecayD(double[] p, double[] g, double[] m, double[] v, int from, int to,
-                                   AdamConstants k) {
+    private static void adamDecayD(double[] p, double[] g, double[] m, double[] v, int from, int to, AdamConstants k) {
         DoubleVector wd = DoubleVector.broadcast(DS, k.decay());
         DoubleVector b1 = DoubleVector.broadcast(DS, k.beta1());
         DoubleVector nb1 = DoubleVector.broadcast(DS, k.oneMinusBeta1());
@@ -1072,7 +1134,8 @@ final class VectorKernels extends Kernels {
             DoubleVector pi = DoubleVector.fromArray(DS, p, i);
             DoubleVector gi = DoubleVector.fromArray(DS, g, i).add(pi.mul(wd));
             DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
+            DoubleVector vi =
+                    DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);

@@ -22,13 +22,12 @@ import org.flows4j.testing.Tolerance;
  */
 final class Allclose {
 
-    static final Tolerance FLOAT64 = new Tolerance(1e-12, 1e-12,
-            "float64, expected values exact or a few operations: ~1000 ulps of room");
-    static final Tolerance FLOAT32 = new Tolerance(1e-6, 1e-6,
-            "float32, one rounding of the result and of each input (6e-8 each, condition <= 10)");
+    static final Tolerance FLOAT64 =
+            new Tolerance(1e-12, 1e-12, "float64, expected values exact or a few operations: ~1000 ulps of room");
+    static final Tolerance FLOAT32 = new Tolerance(
+            1e-6, 1e-6, "float32, one rounding of the result and of each input (6e-8 each, condition <= 10)");
 
-    private Allclose() {
-    }
+    private Allclose() {}
 
     static Tolerance of(DType dtype) {
         return dtype == DType.FLOAT64 ? FLOAT64 : FLOAT32;

@@ -116,7 +116,8 @@ class ArrayPoolTest {
                         Tensor x = Tensor.of(b, dtype, xv, shape);
                         Tensor y = Tensor.of(b, dtype, yv, shape);
                         Allclose.assertAllClose(expectedSum, x.add(y).toDoubleArray(), 0, 0, "add round " + round);
-                        double[] product = x.matmul(Tensor.of(b, dtype, yv, Shape.of(cols, rows))).toDoubleArray();
+                        double[] product = x.matmul(Tensor.of(b, dtype, yv, Shape.of(cols, rows)))
+                                .toDoubleArray();
                         double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-10;
                         Allclose.assertAllClose(reference, product, tol, tol, "matmul round " + round);
                         Tensor zeroK = Tensor.zeros(b, dtype, rows, 0).matmul(Tensor.zeros(b, dtype, 0, rows));

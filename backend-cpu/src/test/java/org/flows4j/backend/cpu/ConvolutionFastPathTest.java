@@ -45,7 +45,8 @@ class ConvolutionFastPathTest {
         {{2, 64, 7, 7}, {8, 3, 3}, {1, 1}},
         {{3, 2, 14, 14}, {64, 3, 3}, {1, 1}},
         // padding wider than the kernel reaches: the input gradient falls back to col2im
-        {{2, 3, 5, 4}, {4, 3, 3}, {3, 2}}};
+        {{2, 3, 5, 4}, {4, 3, 3}, {3, 2}}
+    };
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -80,7 +81,8 @@ class ConvolutionFastPathTest {
                                         int iy = oy + ky - padH;
                                         int ix = ox + kx - padW;
                                         if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                            term.at(((b * cIn + ci) * h + iy) * w + ix,
+                                            term.at(
+                                                    ((b * cIn + ci) * h + iy) * w + ix,
                                                     ((co * cIn + ci) * kh + ky) * kw + kx,
                                                     ((b * cOut + co) * oh() + oy) * ow() + ox);
                                         }
@@ -103,8 +105,8 @@ class ConvolutionFastPathTest {
     @MethodSource("cases")
     void forward_and_both_backward_kernels_match_direct_loops(DType dtype, int geometry) {
         int[][] geo = GEOMETRIES[geometry];
-        Direct d = new Direct(geo[0][0], geo[0][1], geo[0][2], geo[0][3], geo[1][0], geo[1][1], geo[1][2],
-                geo[2][0], geo[2][1]);
+        Direct d = new Direct(
+                geo[0][0], geo[0][1], geo[0][2], geo[0][3], geo[1][0], geo[1][1], geo[1][2], geo[2][0], geo[2][1]);
         Shape xs = Shape.of(d.n(), d.cIn(), d.h(), d.w());
         Shape ws = Shape.of(d.cOut(), d.cIn(), d.kh(), d.kw());
         Shape os = Shape.of(d.n(), d.cOut(), d.oh(), d.ow());
@@ -134,12 +136,29 @@ class ConvolutionFastPathTest {
                 int pad = d.padH();
                 String what = dtype.label() + " " + xs + " * " + ws + " pad " + pad + "," + d.padW() + " "
                         + kern.description();
-                assertWithinSumBound(out[0], out[1], x.conv2d(w, pad, d.padW()).toDoubleArray(),
-                        d.cIn() * d.kh() * d.kw(), dtype, what + " forward");
-                assertWithinSumBound(dx[0], dx[1], wrap(b, b.conv2dBackwardInput(storage(g), storage(w),
-                        xs, pad, d.padW())).toDoubleArray(), d.cOut() * d.kh() * d.kw(), dtype, what + " dX");
-                assertWithinSumBound(dw[0], dw[1], wrap(b, b.conv2dBackwardWeight(storage(x), storage(g),
-                        ws, pad, d.padW())).toDoubleArray(), d.n() * d.oh() * d.ow(), dtype, what + " dW");
+                assertWithinSumBound(
+                        out[0],
+                        out[1],
+                        x.conv2d(w, pad, d.padW()).toDoubleArray(),
+                        d.cIn() * d.kh() * d.kw(),
+                        dtype,
+                        what + " forward");
+                assertWithinSumBound(
+                        dx[0],
+                        dx[1],
+                        wrap(b, b.conv2dBackwardInput(storage(g), storage(w), xs, pad, d.padW()))
+                                .toDoubleArray(),
+                        d.cOut() * d.kh() * d.kw(),
+                        dtype,
+                        what + " dX");
+                assertWithinSumBound(
+                        dw[0],
+                        dw[1],
+                        wrap(b, b.conv2dBackwardWeight(storage(x), storage(g), ws, pad, d.padW()))
+                                .toDoubleArray(),
+                        d.n() * d.oh() * d.ow(),
+                        dtype,
+                        what + " dW");
             }
         }
     }
@@ -158,8 +177,10 @@ class ConvolutionFastPathTest {
                     Tensor x = Tensor.of(b, dtype, xv, xs);
                     Tensor w = Tensor.of(b, dtype, wv, ws);
                     Tensor out = x.conv2d(w);
-                    all.add(List.of(out.toDoubleArray(),
-                            wrap(b, b.conv2dBackwardInput(storage(out), storage(w), xs, 1, 1)).toDoubleArray(),
+                    all.add(List.of(
+                            out.toDoubleArray(),
+                            wrap(b, b.conv2dBackwardInput(storage(out), storage(w), xs, 1, 1))
+                                    .toDoubleArray(),
                             wrap(b, b.conv2dBackwardWeight(storage(x), storage(out), ws, 1, 1))
                                     .toDoubleArray()));
                 }

@@ -107,7 +107,8 @@ class ConvolutionTest {
         {{2, 1, 3, 3}, {2, 1, 1}, {1, 2}},
         {{1, 2, 6, 5}, {1, 5, 5}, {2, 2}},
         {{1, 1, 2, 2}, {1, 3, 3}, {2, 1}},
-        {{1, 2, 5, 3}, {2, 3, 3}, {0, 0}}};
+        {{1, 2, 5, 3}, {2, 3, 3}, {0, 0}}
+    };
 
     @ParameterizedTest
     @EnumSource(DType.class)
@@ -149,8 +150,7 @@ class ConvolutionTest {
             Tensor out = x.conv2d(w, padH, padW);
             Tensor g = Tensor.of(backend, dtype, random(rng, out.size()), out.shape());
             Tensor dx = wrap(backend, backend.conv2dBackwardInput(storage(g), storage(w), xShape, padH, padW));
-            Tensor dw = wrap(backend,
-                    backend.conv2dBackwardWeight(storage(x), storage(g), wShape, padH, padW));
+            Tensor dw = wrap(backend, backend.conv2dBackwardWeight(storage(x), storage(g), wShape, padH, padW));
             assertEquals(xShape, dx.shape());
             assertEquals(wShape, dw.shape());
             double[] gv = g.toDoubleArray();
@@ -158,14 +158,21 @@ class ConvolutionTest {
             for (int i = 0; i < expectedDx.length; i++) {
                 double[] e = new double[xShape.size()];
                 e[i] = 1;
-                expectedDx[i] = dot(Tensor.of(backend, dtype, e, xShape).conv2d(w, padH, padW).toDoubleArray(), gv);
+                expectedDx[i] = dot(
+                        Tensor.of(backend, dtype, e, xShape)
+                                .conv2d(w, padH, padW)
+                                .toDoubleArray(),
+                        gv);
             }
             assertAllClose(expectedDx, dx.toDoubleArray(), tol, tol, "dX " + xShape + " " + wShape);
             double[] expectedDw = new double[wShape.size()];
             for (int i = 0; i < expectedDw.length; i++) {
                 double[] e = new double[wShape.size()];
                 e[i] = 1;
-                expectedDw[i] = dot(x.conv2d(Tensor.of(backend, dtype, e, wShape), padH, padW).toDoubleArray(), gv);
+                expectedDw[i] = dot(
+                        x.conv2d(Tensor.of(backend, dtype, e, wShape), padH, padW)
+                                .toDoubleArray(),
+                        gv);
             }
             assertAllClose(expectedDw, dw.toDoubleArray(), tol, tol, "dW " + xShape + " " + wShape);
             double forward = dot(out.toDoubleArray(), gv);
@@ -177,8 +184,10 @@ class ConvolutionTest {
     @Test
     void autodiff_reaches_both_backward_kernels() {
         RandomSource rng = RandomSource.seeded(13);
-        Tensor x = Tensor.of(backend, DType.FLOAT64, random(rng, 64), Shape.of(2, 2, 4, 4)).requiringGrad();
-        Tensor w = Tensor.of(backend, DType.FLOAT64, random(rng, 54), Shape.of(3, 2, 3, 3)).requiringGrad();
+        Tensor x = Tensor.of(backend, DType.FLOAT64, random(rng, 64), Shape.of(2, 2, 4, 4))
+                .requiringGrad();
+        Tensor w = Tensor.of(backend, DType.FLOAT64, random(rng, 54), Shape.of(3, 2, 3, 3))
+                .requiringGrad();
         // loss = sum(conv(x, w)^2) / 2, so the gradient is conv's adjoint applied to g = conv(x, w)
         Tensor out = x.conv2d(w);
         List<Tensor> grads = Autodiff.grad(out.square().sum().mul(0.5), List.of(x, w));
@@ -204,7 +213,10 @@ class ConvolutionTest {
     @EnumSource(DType.class)
     void empty_batch_and_channels_give_empty_or_zero_results(DType dtype) {
         Tensor w = Tensor.ones(backend, dtype, 2, 3, 3, 3);
-        assertAllClose(new double[0], Shape.of(0, 2, 4, 4), Tensor.zeros(backend, dtype, 0, 3, 4, 4).conv2d(w));
+        assertAllClose(
+                new double[0],
+                Shape.of(0, 2, 4, 4),
+                Tensor.zeros(backend, dtype, 0, 3, 4, 4).conv2d(w));
         // no input channels: every output is an empty sum
         Tensor none = Tensor.zeros(backend, dtype, 1, 0, 2, 2);
         assertAllClose(new double[8], Shape.of(1, 2, 2, 2), none.conv2d(Tensor.ones(backend, dtype, 2, 0, 3, 3)));

@@ -44,7 +44,8 @@ class ElementwiseFastPathTest {
     private static void assertSameBits(String what, java.util.function.Function<Backend, Storage> op) {
         double[] expected;
         double[] actual;
-        try (Backend s = FastPaths.scalar(); Backend f = FastPaths.fast()) {
+        try (Backend s = FastPaths.scalar();
+                Backend f = FastPaths.fast()) {
             expected = s.toDoubles(op.apply(s));
             actual = f.toDoubles(op.apply(f));
         }
@@ -54,7 +55,9 @@ class ElementwiseFastPathTest {
             if (!(Double.isNaN(expected[i]) && Double.isNaN(actual[i]))
                     && Double.doubleToRawLongBits(expected[i]) != Double.doubleToRawLongBits(actual[i])) {
                 assertEquals(expected[i], actual[i], what + ": element " + i);
-                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]),
+                assertEquals(
+                        Double.doubleToRawLongBits(expected[i]),
+                        Double.doubleToRawLongBits(actual[i]),
                         what + ": sign of zero at element " + i);
             }
         }
@@ -70,8 +73,7 @@ class ElementwiseFastPathTest {
         for (int n : SIZES) {
             double[] x = values(n, n);
             for (UnaryOp op : UnaryOp.values()) {
-                assertSameBits(dtype.label() + " " + op + " n=" + n,
-                        b -> b.unary(op, of(b, dtype, x, Shape.of(n))));
+                assertSameBits(dtype.label() + " " + op + " n=" + n, b -> b.unary(op, of(b, dtype, x, Shape.of(n))));
             }
         }
     }
@@ -88,30 +90,46 @@ class ElementwiseFastPathTest {
             double[] matrix = values(4, rows * 33);
             for (BinaryOp op : BinaryOp.values()) {
                 String w = dtype.label() + " " + op + " n=" + n;
-                assertSameBits(w + " same shape", b -> b.binary(op, of(b, dtype, x, Shape.of(n)),
-                        of(b, dtype, y, Shape.of(n))));
-                assertSameBits(w + " scalar right", b -> b.binary(op, of(b, dtype, x, Shape.of(n)),
-                        of(b, dtype, one, Shape.scalar())));
-                assertSameBits(w + " scalar left", b -> b.binary(op, of(b, dtype, one, Shape.scalar()),
-                        of(b, dtype, x, Shape.of(n))));
-                assertSameBits(w + " row", b -> b.binary(op, of(b, dtype, matrix, Shape.of(rows, 33)),
-                        of(b, dtype, row, Shape.of(33))));
-                assertSameBits(w + " column", b -> b.binary(op, of(b, dtype, matrix, Shape.of(rows, 33)),
-                        of(b, dtype, values(5, rows), Shape.of(rows, 1))));
+                assertSameBits(
+                        w + " same shape",
+                        b -> b.binary(op, of(b, dtype, x, Shape.of(n)), of(b, dtype, y, Shape.of(n))));
+                assertSameBits(
+                        w + " scalar right",
+                        b -> b.binary(op, of(b, dtype, x, Shape.of(n)), of(b, dtype, one, Shape.scalar())));
+                assertSameBits(
+                        w + " scalar left",
+                        b -> b.binary(op, of(b, dtype, one, Shape.scalar()), of(b, dtype, x, Shape.of(n))));
+                assertSameBits(
+                        w + " row",
+                        b -> b.binary(op, of(b, dtype, matrix, Shape.of(rows, 33)), of(b, dtype, row, Shape.of(33))));
+                assertSameBits(
+                        w + " column",
+                        b -> b.binary(
+                                op,
+                                of(b, dtype, matrix, Shape.of(rows, 33)),
+                                of(b, dtype, values(5, rows), Shape.of(rows, 1))));
             }
             for (CompareOp op : CompareOp.values()) {
                 String w = dtype.label() + " " + op + " n=" + n;
-                assertSameBits(w + " same shape", b -> b.compare(op, of(b, dtype, x, Shape.of(n)),
-                        of(b, dtype, y, Shape.of(n))));
-                assertSameBits(w + " scalar right", b -> b.compare(op, of(b, dtype, x, Shape.of(n)),
-                        of(b, dtype, one, Shape.scalar())));
-                assertSameBits(w + " scalar left", b -> b.compare(op, of(b, dtype, one, Shape.scalar()),
-                        of(b, dtype, x, Shape.of(n))));
-                assertSameBits(w + " row", b -> b.compare(op, of(b, dtype, matrix, Shape.of(rows, 33)),
-                        of(b, dtype, row, Shape.of(33))));
+                assertSameBits(
+                        w + " same shape",
+                        b -> b.compare(op, of(b, dtype, x, Shape.of(n)), of(b, dtype, y, Shape.of(n))));
+                assertSameBits(
+                        w + " scalar right",
+                        b -> b.compare(op, of(b, dtype, x, Shape.of(n)), of(b, dtype, one, Shape.scalar())));
+                assertSameBits(
+                        w + " scalar left",
+                        b -> b.compare(op, of(b, dtype, one, Shape.scalar()), of(b, dtype, x, Shape.of(n))));
+                assertSameBits(
+                        w + " row",
+                        b -> b.compare(op, of(b, dtype, matrix, Shape.of(rows, 33)), of(b, dtype, row, Shape.of(33))));
             }
-            assertSameBits(dtype.label() + " where n=" + n, b -> b.where(of(b, dtype, x, Shape.of(n)),
-                    of(b, dtype, y, Shape.of(n)), of(b, dtype, one, Shape.scalar())));
+            assertSameBits(
+                    dtype.label() + " where n=" + n,
+                    b -> b.where(
+                            of(b, dtype, x, Shape.of(n)),
+                            of(b, dtype, y, Shape.of(n)),
+                            of(b, dtype, one, Shape.scalar())));
         }
     }
 

@@ -95,7 +95,11 @@ class ElementwiseTest {
             Tensor out = apply(op, tensor(backend, dtype, x, 7));
             assertEquals(dtype, out.dtype(), op + " keeps the dtype");
             // the textbook log1p, expm1 and tanh lose a few digits near 0; 1e-12 still covers them here
-            assertAllClose(expected, out.toDoubleArray(), Allclose.tolerance(dtype), Allclose.tolerance(dtype),
+            assertAllClose(
+                    expected,
+                    out.toDoubleArray(),
+                    Allclose.tolerance(dtype),
+                    Allclose.tolerance(dtype),
                     op + " " + dtype.label());
         }
     }
@@ -116,9 +120,17 @@ class ElementwiseTest {
         double rtol = Allclose.tolerance(dtype);
         double e30 = Math.exp(-30);
         Tensor big = tensor(backend, dtype, new double[] {-1000, -30, 30, 1000}, 4);
-        assertAllClose(new double[] {0, e30 / (1 + e30), 1 / (1 + e30), 1}, big.sigmoid().toDoubleArray(), rtol, 0,
+        assertAllClose(
+                new double[] {0, e30 / (1 + e30), 1 / (1 + e30), 1},
+                big.sigmoid().toDoubleArray(),
+                rtol,
+                0,
                 "sigmoid " + dtype.label());
-        assertAllClose(new double[] {0, Math.log1p(e30), 30 + e30, 1000}, big.softplus().toDoubleArray(), rtol, 0,
+        assertAllClose(
+                new double[] {0, Math.log1p(e30), 30 + e30, 1000},
+                big.softplus().toDoubleArray(),
+                rtol,
+                0,
                 "softplus " + dtype.label());
         // log(1 + 1e-20) is 0 in floating point; log1p and expm1 must not form 1 + x
         Tensor tiny = tensor(backend, dtype, new double[] {1e-20, -1e-20}, 2);
@@ -242,8 +254,16 @@ class ElementwiseTest {
     void every_binary_op_on_every_broadcast_pattern(DType dtype) {
         // values exact in float; b has no zeros and a is positive where b is fractional, so pow is real
         int[][][] cases = {
-            {{3, 1}, {1, 4}}, {{}, {2, 3}}, {{2, 3}, {}}, {{2, 1, 3}, {4, 1}}, {{4, 1}, {2, 1, 3}},
-            {{2, 3}, {2, 3}}, {{3}, {2, 3}}, {{1, 3, 1}, {2, 1, 2}}, {{2, 3, 4}, {3, 1}}};
+            {{3, 1}, {1, 4}},
+            {{}, {2, 3}},
+            {{2, 3}, {}},
+            {{2, 1, 3}, {4, 1}},
+            {{4, 1}, {2, 1, 3}},
+            {{2, 3}, {2, 3}},
+            {{3}, {2, 3}},
+            {{1, 3, 1}, {2, 1, 2}},
+            {{2, 3, 4}, {3, 1}}
+        };
         for (int[][] c : cases) {
             int[] da = c[0];
             int[] db = c[1];
@@ -255,7 +275,11 @@ class ElementwiseTest {
                 Tensor r = apply(op, tensor(backend, dtype, a, da), tensor(backend, dtype, b, db));
                 assertEquals(Shape.of(out), r.shape());
                 double tol = Allclose.tolerance(dtype);
-                assertAllClose(expected, r.toDoubleArray(), tol, tol,
+                assertAllClose(
+                        expected,
+                        r.toDoubleArray(),
+                        tol,
+                        tol,
                         op + " " + Shape.of(da) + " with " + Shape.of(db) + " " + dtype.label());
             }
         }
@@ -279,8 +303,10 @@ class ElementwiseTest {
         assertAllClose(new double[0], Shape.of(0, 3), empty.add(row));
         assertAllClose(new double[0], Shape.of(0, 3), row.mul(empty));
         assertAllClose(new double[0], Shape.of(0, 3), empty.maximum(Tensor.scalar(backend, dtype, 1)));
-        assertAllClose(new double[0], Shape.of(2, 0), Tensor.zeros(backend, dtype, 2, 0)
-                .add(tensor(backend, dtype, new double[] {1, 2}, 2, 1)));
+        assertAllClose(
+                new double[0],
+                Shape.of(2, 0),
+                Tensor.zeros(backend, dtype, 2, 0).add(tensor(backend, dtype, new double[] {1, 2}, 2, 1)));
         assertAllClose(new double[0], Shape.of(0, 3), empty.exp());
         assertAllClose(new double[0], Shape.of(0, 3), empty.lt(row));
     }
@@ -317,12 +343,12 @@ class ElementwiseTest {
         Tensor a = tensor(backend, dtype, new double[] {1, 2, 3, NAN}, 4, 1);
         Tensor b = tensor(backend, dtype, new double[] {2, NAN, -INF}, 1, 3);
         Map<CompareOp, double[]> expected = Map.of(
-            CompareOp.EQ, new double[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
-            CompareOp.NE, new double[] {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
-            CompareOp.LT, new double[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-            CompareOp.LE, new double[] {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
-            CompareOp.GT, new double[] {0, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0},
-            CompareOp.GE, new double[] {0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0});
+                CompareOp.EQ, new double[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+                CompareOp.NE, new double[] {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+                CompareOp.LT, new double[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                CompareOp.LE, new double[] {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+                CompareOp.GT, new double[] {0, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0},
+                CompareOp.GE, new double[] {0, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0});
         assertEquals(CompareOp.values().length, expected.size(), "an expectation for every comparison");
         for (CompareOp op : CompareOp.values()) {
             Tensor r = apply(op, a, b);
@@ -337,14 +363,17 @@ class ElementwiseTest {
         Tensor cond = tensor(backend, dtype, new double[] {1, 0, NAN}, 3, 1);
         Tensor yes = tensor(backend, dtype, new double[] {10, 20, 30, 40}, 1, 4);
         Tensor no = Tensor.scalar(backend, dtype, -1);
-        assertAllClose(new double[] {10, 20, 30, 40, -1, -1, -1, -1, 10, 20, 30, 40}, Shape.of(3, 4),
+        assertAllClose(
+                new double[] {10, 20, 30, 40, -1, -1, -1, -1, 10, 20, 30, 40},
+                Shape.of(3, 4),
                 Tensor.where(cond, yes, no));
         // the condition alone may be the largest operand
         Tensor mask = tensor(backend, dtype, new double[] {0, 1, 1, 0, -2, 0}, 2, 3);
-        assertAllClose(new double[] {0, 1, 1, 0, 1, 0}, Shape.of(2, 3),
+        assertAllClose(
+                new double[] {0, 1, 1, 0, 1, 0},
+                Shape.of(2, 3),
                 Tensor.where(mask, Tensor.scalar(backend, dtype, 1), Tensor.scalar(backend, dtype, 0)));
-        assertAllClose(new double[0], Shape.of(0, 4),
-                Tensor.where(Tensor.zeros(backend, dtype, 0, 1), yes, no));
+        assertAllClose(new double[0], Shape.of(0, 4), Tensor.where(Tensor.zeros(backend, dtype, 0, 1), yes, no));
     }
 
     @Test

@@ -21,8 +21,7 @@ import org.flows4j.testing.Tolerance;
  */
 final class FastPaths {
 
-    private FastPaths() {
-    }
+    private FastPaths() {}
 
     /** Two threads, so that kernels above the thresholds really split. */
     static final BackendOptions OPTIONS = BackendOptions.defaults().withThreads(2);
@@ -50,9 +49,11 @@ final class FastPaths {
     /** Bytes allocated by this thread so far, through com.sun.management when present, else -1. */
     static long allocated() throws ReflectiveOperationException {
         try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+            Object bean = Class.forName("java.lang.management.ManagementFactory")
+                    .getMethod("getThreadMXBean")
                     .invoke(null);
-            return (Long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes")
+            return (Long) Class.forName("com.sun.management.ThreadMXBean")
+                    .getMethod("getCurrentThreadAllocatedBytes")
                     .invoke(bean);
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             return -1;
@@ -60,8 +61,7 @@ final class FastPaths {
     }
 
     /** Checks {@code |actual - exact| <= (k + 8) 2u scale + tiny} element by element. */
-    static void assertWithinSumBound(double[] exact, double[] scale, double[] actual, int k, DType dtype,
-                                     String what) {
+    static void assertWithinSumBound(double[] exact, double[] scale, double[] actual, int k, DType dtype, String what) {
         if (exact.length != actual.length) {
             fail(what + ": " + actual.length + " elements, expected " + exact.length);
         }

@@ -37,8 +37,8 @@ class FusedKernelTest {
         double[] e = b.toDoubles(expected);
         double[] a = b.toDoubles(actual);
         for (int i = 0; i < e.length; i++) {
-            if (Double.doubleToRawLongBits(e[i]) != Double.doubleToRawLongBits(a[i]) && !(Double.isNaN(e[i])
-                    && Double.isNaN(a[i]))) {
+            if (Double.doubleToRawLongBits(e[i]) != Double.doubleToRawLongBits(a[i])
+                    && !(Double.isNaN(e[i]) && Double.isNaN(a[i]))) {
                 throw new AssertionError(what + ": element " + i + " is " + a[i] + ", composed " + e[i]);
             }
         }
@@ -64,8 +64,11 @@ class FusedKernelTest {
                         if (act != null) {
                             y = b.unary(act, y);
                         }
-                        same(b, y, b.linear(x, w, bb, act), dtype + " " + act + " bias " + (bb != null) + " "
-                                + kern.description());
+                        same(
+                                b,
+                                y,
+                                b.linear(x, w, bb, act),
+                                dtype + " " + act + " bias " + (bb != null) + " " + kern.description());
                     }
                 }
             }
@@ -80,7 +83,10 @@ class FusedKernelTest {
                 int size = 3 * Fused.CHUNK + 1000 + Parallel.MIN_PARALLEL_ELEMENTS;
                 Storage g = of(b, dtype, values(4, size), size);
                 Storage y = b.unary(UnaryOp.RELU, of(b, dtype, values(5, size), size));
-                same(b, b.binary(BinaryOp.MUL, g, b.unary(UnaryOp.SIGN, y)), b.reluBackward(g, y),
+                same(
+                        b,
+                        b.binary(BinaryOp.MUL, g, b.unary(UnaryOp.SIGN, y)),
+                        b.reluBackward(g, y),
                         dtype + " " + kern.description());
             }
         }
@@ -98,8 +104,8 @@ class FusedKernelTest {
                 Storage t = of(b, dtype, values(8, size), 2, half);
                 Storage forward = b.binary(BinaryOp.ADD, b.binary(BinaryOp.MUL, x, b.unary(UnaryOp.EXP, s)), t);
                 same(b, forward, b.affineCoupling(x, s, t, false), dtype + " forward " + kern.description());
-                Storage inverse = b.binary(BinaryOp.MUL, b.binary(BinaryOp.SUB, x, t),
-                        b.unary(UnaryOp.EXP, b.unary(UnaryOp.NEG, s)));
+                Storage inverse = b.binary(
+                        BinaryOp.MUL, b.binary(BinaryOp.SUB, x, t), b.unary(UnaryOp.EXP, b.unary(UnaryOp.NEG, s)));
                 same(b, inverse, b.affineCoupling(x, s, t, true), dtype + " inverse " + kern.description());
             }
         }

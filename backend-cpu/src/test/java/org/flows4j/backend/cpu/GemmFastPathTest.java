@@ -28,8 +28,19 @@ class GemmFastPathTest {
 
     /** {m, k, n}: 1, 7, 33, 1000 x 1 on either side, tall, wide, and past every block. */
     private static final int[][] SIZES = {
-        {1, 1, 1}, {7, 7, 7}, {33, 33, 33}, {1000, 1, 1}, {1, 1000, 1}, {1, 1, 1000}, {1000, 7, 3},
-        {3, 7, 1000}, {1000, 33, 40}, {40, 33, 1000}, {130, 300, 1100}, {257, 513, 49}};
+        {1, 1, 1},
+        {7, 7, 7},
+        {33, 33, 33},
+        {1000, 1, 1},
+        {1, 1000, 1},
+        {1, 1, 1000},
+        {1000, 7, 3},
+        {3, 7, 1000},
+        {1000, 33, 40},
+        {40, 33, 1000},
+        {130, 300, 1100},
+        {257, 513, 49}
+    };
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -130,12 +141,13 @@ class GemmFastPathTest {
                 for (String path : List.of("direct", "packed", "packed-parallel", "dispatch")) {
                     Stored c = new Stored(copy(c0.array()), c0.values(), m, n);
                     run(path, kern, m, n, k, a, ta, b, tb, c, true);
-                    assertWithinSumBound(e[0], e[1], c.read(), k + 1, dtype, what + " " + path + " " + kern.description());
+                    assertWithinSumBound(
+                            e[0], e[1], c.read(), k + 1, dtype, what + " " + path + " " + kern.description());
                     // C = AB over garbage: NaN in C would poison any element whose old value is read
                     Stored garbage = new Stored(nans(c0.array()), c0.values(), m, n);
                     run(path, kern, m, n, k, a, ta, b, tb, garbage, false);
-                    assertWithinSumBound(p[0], p[1], garbage.read(), k, dtype, what + " " + path + " stored "
-                            + kern.description());
+                    assertWithinSumBound(
+                            p[0], p[1], garbage.read(), k, dtype, what + " " + path + " stored " + kern.description());
                 }
             }
         }
@@ -157,8 +169,18 @@ class GemmFastPathTest {
         return array instanceof float[] f ? f.clone() : ((double[]) array).clone();
     }
 
-    private static void run(String path, Kernels kern, int m, int n, int k, Stored a, boolean ta, Stored b,
-                            boolean tb, Stored c, boolean add) {
+    private static void run(
+            String path,
+            Kernels kern,
+            int m,
+            int n,
+            int k,
+            Stored a,
+            boolean ta,
+            Stored b,
+            boolean tb,
+            Stored c,
+            boolean add) {
         int o = Stored.OFFSET;
         try (Parallel two = new Parallel(2)) {
             if (c.array() instanceof float[] cf) {
@@ -166,10 +188,11 @@ class GemmFastPathTest {
                 float[] y = (float[]) b.array();
                 switch (path) {
                     case "direct" -> Gemm.direct(m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cf, o, c.ld(), add);
-                    case "packed" -> Gemm.packed(kern, Parallel.SERIAL, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb,
-                            cf, o, c.ld(), add);
-                    case "packed-parallel" -> Gemm.packed(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb,
-                            cf, o, c.ld(), add);
+                    case "packed" ->
+                        Gemm.packed(
+                                kern, Parallel.SERIAL, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cf, o, c.ld(), add);
+                    case "packed-parallel" ->
+                        Gemm.packed(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cf, o, c.ld(), add);
                     default -> Gemm.gemm(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cf, o, c.ld(), add);
                 }
             } else {
@@ -178,10 +201,11 @@ class GemmFastPathTest {
                 double[] cd = (double[]) c.array();
                 switch (path) {
                     case "direct" -> Gemm.direct(m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cd, o, c.ld(), add);
-                    case "packed" -> Gemm.packed(kern, Parallel.SERIAL, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb,
-                            cd, o, c.ld(), add);
-                    case "packed-parallel" -> Gemm.packed(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb,
-                            cd, o, c.ld(), add);
+                    case "packed" ->
+                        Gemm.packed(
+                                kern, Parallel.SERIAL, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cd, o, c.ld(), add);
+                    case "packed-parallel" ->
+                        Gemm.packed(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cd, o, c.ld(), add);
                     default -> Gemm.gemm(kern, two, m, n, k, x, o, a.ld(), ta, y, o, b.ld(), tb, cd, o, c.ld(), add);
                 }
             }
@@ -205,13 +229,16 @@ class GemmFastPathTest {
                     double[] fast;
                     double[] ar;
                     double[] br;
-                    try (Backend s = FastPaths.scalar(); Backend f = FastPaths.fast()) {
+                    try (Backend s = FastPaths.scalar();
+                            Backend f = FastPaths.fast()) {
                         Tensor x = Tensor.of(s, dtype, av, as);
                         Tensor y = Tensor.of(s, dtype, bv, bs);
                         ar = x.toDoubleArray();
                         br = y.toDoubleArray();
                         scalar = x.matmul(y, ta, tb).toDoubleArray();
-                        fast = Tensor.of(f, dtype, av, as).matmul(Tensor.of(f, dtype, bv, bs), ta, tb).toDoubleArray();
+                        fast = Tensor.of(f, dtype, av, as)
+                                .matmul(Tensor.of(f, dtype, bv, bs), ta, tb)
+                                .toDoubleArray();
                     }
                     double[] exact = new double[batch * 65 * 90];
                     double[] scale = new double[exact.length];
@@ -253,7 +280,8 @@ class GemmFastPathTest {
                     for (int threads : new int[] {1, 2, 3}) {
                         try (Backend b = new CpuBackend(FastPaths.OPTIONS.withThreads(threads), kern)) {
                             results.add(Tensor.of(b, dtype, av, Shape.of(s[0], s[1]))
-                                    .matmul(Tensor.of(b, dtype, bv, Shape.of(s[1], s[2]))).toDoubleArray());
+                                    .matmul(Tensor.of(b, dtype, bv, Shape.of(s[1], s[2])))
+                                    .toDoubleArray());
                         }
                     }
                     assertArrayEquals(results.get(0), results.get(1));

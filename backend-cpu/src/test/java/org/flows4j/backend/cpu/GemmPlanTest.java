@@ -81,7 +81,8 @@ class GemmPlanTest {
         int[][] sizes = {
             {mr + 1, plan.kc() + plan.kc() / 2 + 1, 2 * nr + 3},
             {plan.mc() + mr + 2, 33, nr + 5},
-            {2 * mr, 17, 3 * nr - 1}};
+            {2 * mr, 17, 3 * nr - 1}
+        };
         for (int[] s : sizes) {
             check(plan, s[0], s[1], s[2]);
         }
@@ -124,14 +125,46 @@ class GemmPlanTest {
             try (Parallel two = new Parallel(2)) {
                 for (Parallel par : List.of(Parallel.SERIAL, two)) {
                     Stored added = new Stored(c0.array().clone(), m, n);
-                    Gemm.packed(plan, par, m, n, k, a.array(), 3, a.ld(), ta, b.array(), 3, b.ld(), tb,
-                            added.array(), 3, added.ld(), true);
+                    Gemm.packed(
+                            plan,
+                            par,
+                            m,
+                            n,
+                            k,
+                            a.array(),
+                            3,
+                            a.ld(),
+                            ta,
+                            b.array(),
+                            3,
+                            b.ld(),
+                            tb,
+                            added.array(),
+                            3,
+                            added.ld(),
+                            true);
                     assertWithinSumBound(sum, scale, read(added), k + 1, DType.FLOAT32, what + " added");
                     float[] nan = c0.array().clone();
                     java.util.Arrays.fill(nan, Float.NaN);
                     Stored stored = new Stored(nan, m, n);
-                    Gemm.packed(plan, par, m, n, k, a.array(), 3, a.ld(), ta, b.array(), 3, b.ld(), tb,
-                            stored.array(), 3, stored.ld(), false);
+                    Gemm.packed(
+                            plan,
+                            par,
+                            m,
+                            n,
+                            k,
+                            a.array(),
+                            3,
+                            a.ld(),
+                            ta,
+                            b.array(),
+                            3,
+                            b.ld(),
+                            tb,
+                            stored.array(),
+                            3,
+                            stored.ld(),
+                            false);
                     assertWithinSumBound(product, scaleProduct, read(stored), k, DType.FLOAT32, what + " stored");
                 }
             }
@@ -163,8 +196,9 @@ class GemmPlanTest {
             for (GemmPlan plan : base().plans()) {
                 for (Parallel par : List.of(Parallel.SERIAL, two)) {
                     float[] c = new float[m * n];
-                    Gemm.packed(plan, par, m, n, k, a.array(), 3, a.ld(), false, b.array(), 3, b.ld(), false,
-                            c, 0, n, false);
+                    Gemm.packed(
+                            plan, par, m, n, k, a.array(), 3, a.ld(), false, b.array(), 3, b.ld(), false, c, 0, n,
+                            false);
                     int at = kcs.indexOf(plan.kc());
                     if (at < 0 || plan.bits() == 0) {
                         // the scalar tile sums without fused multiply-adds: it has its own bits
@@ -173,8 +207,8 @@ class GemmPlanTest {
                             byKc.add(c);
                         }
                     } else {
-                        assertArrayEquals(byKc.get(at), c, plan.name() + " against another plan of k slice "
-                                + plan.kc());
+                        assertArrayEquals(
+                                byKc.get(at), c, plan.name() + " against another plan of k slice " + plan.kc());
                     }
                 }
             }
@@ -210,7 +244,8 @@ class GemmPlanTest {
 
     @Test
     void an_unknown_plan_fails_and_lists_every_plan() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new CpuBackend(FastPaths.OPTIONS.withProperty(GemmPlans.PROPERTY, "9x9")).close());
         for (GemmPlan plan : base().plans()) {
             assertTrue(e.getMessage().contains(plan.name()), e.getMessage());
@@ -220,7 +255,9 @@ class GemmPlanTest {
     @Test
     void without_a_cache_the_default_plan_runs(@TempDir Path dir) throws IOException {
         // surefire sets flows4j.cpu.gemm.cache=none for this module
-        assertEquals(Kernels.best().isVector() ? base().defaultPlan() : GemmPlan.SCALAR, Kernels.best().gemmF());
+        assertEquals(
+                Kernels.best().isVector() ? base().defaultPlan() : GemmPlan.SCALAR,
+                Kernels.best().gemmF());
         assertTrue(Kernels.best().description().contains(Kernels.best().gemmF().name()));
     }
 
@@ -260,7 +297,9 @@ class GemmPlanTest {
         assertEquals(plans.size(), ranking.size());
         for (int i = 1; i < ranking.size(); i++) {
             GemmPlans.Timing prev = ranking.get(i - 1);
-            assertTrue(prev.gflops() >= ranking.get(i).gflops() || (i == 1 && prev.plan().equals(plans.get(0))),
+            assertTrue(
+                    prev.gflops() >= ranking.get(i).gflops()
+                            || (i == 1 && prev.plan().equals(plans.get(0))),
                     ranking.toString());
         }
         assertTrue(ranking.get(0).gflops() > 0);
@@ -282,11 +321,13 @@ class GemmPlanTest {
         double[] x = rng.normal(64 * 200);
         double[] w = rng.normal(200 * 150);
         try (Backend b = new CpuBackend(FastPaths.OPTIONS.withProperty(GemmPlans.PROPERTY, plan.name()));
-             Backend s = FastPaths.scalar()) {
+                Backend s = FastPaths.scalar()) {
             double[] got = Tensor.of(b, DType.FLOAT32, x, Shape.of(64, 200))
-                    .matmul(Tensor.of(b, DType.FLOAT32, w, Shape.of(200, 150))).toDoubleArray();
+                    .matmul(Tensor.of(b, DType.FLOAT32, w, Shape.of(200, 150)))
+                    .toDoubleArray();
             double[] ref = Tensor.of(s, DType.FLOAT64, x, Shape.of(64, 200))
-                    .matmul(Tensor.of(s, DType.FLOAT64, w, Shape.of(200, 150))).toDoubleArray();
+                    .matmul(Tensor.of(s, DType.FLOAT64, w, Shape.of(200, 150)))
+                    .toDoubleArray();
             Allclose.assertAllClose(ref, got, 1e-3, 1e-3, plan.name());
         }
     }

@@ -18,7 +18,8 @@ class KernelSelectionTest {
     void vector_kernels_run_when_the_module_is_present() {
         boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         boolean forced = Boolean.getBoolean(Kernels.SCALAR_PROPERTY);
-        assertEquals(present && !forced, Kernels.best().isVector(), Kernels.best().description());
+        assertEquals(
+                present && !forced, Kernels.best().isVector(), Kernels.best().description());
         try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults())) {
             assertTrue(b.toString().contains(Kernels.best().description()), b.toString());
         }

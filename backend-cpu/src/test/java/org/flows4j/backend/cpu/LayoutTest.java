@@ -54,9 +54,13 @@ class LayoutTest {
         assertArrayEquals(new float[] {0.1f, 0f, Float.POSITIVE_INFINITY, -2.5f}, f);
         assertArrayEquals(v, Tensor.of(backend, v, 2, 2).toDoubleArray());
         float[] fs = {0.1f, -3f};
-        assertArrayEquals(new double[] {0.1f, -3}, Tensor.of(backend, fs, 2).to(DType.FLOAT64).toDoubleArray());
+        assertArrayEquals(
+                new double[] {0.1f, -3},
+                Tensor.of(backend, fs, 2).to(DType.FLOAT64).toDoubleArray());
         assertArrayEquals(new double[] {0.1f, -3}, Tensor.of(backend, fs, 2).toDoubleArray());
-        assertArrayEquals(new float[] {0.1f, -3f}, Tensor.of(backend, new double[] {0.1, -3}, 2).toFloatArray());
+        assertArrayEquals(
+                new float[] {0.1f, -3f},
+                Tensor.of(backend, new double[] {0.1, -3}, 2).toFloatArray());
     }
 
     @Test
@@ -83,7 +87,9 @@ class LayoutTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void full_and_zeros_fill_every_element(DType dtype) {
-        assertAllClose(new double[] {2.5, 2.5, 2.5, 2.5, 2.5, 2.5}, Shape.of(2, 3),
+        assertAllClose(
+                new double[] {2.5, 2.5, 2.5, 2.5, 2.5, 2.5},
+                Shape.of(2, 3),
                 Tensor.full(backend, dtype, Shape.of(2, 3), 2.5));
         assertAllClose(new double[] {Double.NaN}, Shape.scalar(), Tensor.scalar(backend, dtype, Double.NaN));
         assertAllClose(new double[0], Shape.of(3, 0), Tensor.ones(backend, dtype, 3, 0));
@@ -96,11 +102,14 @@ class LayoutTest {
         Tensor d = Tensor.of(backend, v, 5);
         Tensor f = d.to(DType.FLOAT32);
         assertEquals(DType.FLOAT32, f.dtype());
-        assertArrayEquals(new double[] {0.1f, -2.5, Double.POSITIVE_INFINITY, Double.NaN, Double.NEGATIVE_INFINITY},
+        assertArrayEquals(
+                new double[] {0.1f, -2.5, Double.POSITIVE_INFINITY, Double.NaN, Double.NEGATIVE_INFINITY},
                 f.to(DType.FLOAT64).toDoubleArray());
         // float -> double -> float is exact
         float[] fv = {0.1f, -7.25f, Float.MIN_VALUE, Float.MAX_VALUE};
-        assertArrayEquals(fv, Tensor.of(backend, fv, 4).to(DType.FLOAT64).to(DType.FLOAT32).toFloatArray());
+        assertArrayEquals(
+                fv,
+                Tensor.of(backend, fv, 4).to(DType.FLOAT64).to(DType.FLOAT32).toFloatArray());
         // a cast to the same dtype is still a copy
         for (DType dt : DType.values()) {
             Tensor t = Tensor.of(backend, dt, new double[] {1, 2}, Shape.of(2));
@@ -138,7 +147,10 @@ class LayoutTest {
         Tensor view2 = base.reshape(6);
         base.free();
         assertAllClose(iota(6), Shape.of(6), view2);
-        assertAllClose(new double[0], Shape.of(0, 4), Tensor.zeros(backend, dtype, 2, 0).reshape(0, 4));
+        assertAllClose(
+                new double[0],
+                Shape.of(0, 4),
+                Tensor.zeros(backend, dtype, 2, 0).reshape(0, 4));
     }
 
     @ParameterizedTest
@@ -150,11 +162,18 @@ class LayoutTest {
             expected[i] = 1 + (i / 4) % 3;
         }
         assertAllClose(expected, Shape.of(2, 3, 4), col.broadcastTo(Shape.of(2, 3, 4)));
-        assertAllClose(new double[] {7, 7, 7, 7}, Shape.of(2, 2),
+        assertAllClose(
+                new double[] {7, 7, 7, 7},
+                Shape.of(2, 2),
                 Tensor.scalar(backend, dtype, 7).broadcastTo(Shape.of(2, 2)));
-        assertAllClose(new double[] {1, 2, 1, 2}, Shape.of(2, 2),
+        assertAllClose(
+                new double[] {1, 2, 1, 2},
+                Shape.of(2, 2),
                 tensor(backend, dtype, new double[] {1, 2}, 2).broadcastTo(Shape.of(2, 2)));
-        assertAllClose(new double[0], Shape.of(2, 0), col.broadcastTo(Shape.of(2, 3, 0)).reshape(2, 0));
+        assertAllClose(
+                new double[0],
+                Shape.of(2, 0),
+                col.broadcastTo(Shape.of(2, 3, 0)).reshape(2, 0));
     }
 
     // ---- permute, slice, concat ----------------------------------------------------------
@@ -176,22 +195,31 @@ class LayoutTest {
         assertEquals(0 + 4 * 1 + 0, p.toDoubleArray()[1], "p[0, 0, 1] = x[0, 1, 0]");
         assertEquals(12 + 8 + 3, p.toDoubleArray()[3 * 6 + 5], "p[3, 1, 2] = x[1, 2, 3]");
         // [j, i, k]: the last axis stays, so runs of 4 are contiguous
-        assertAllClose(new double[] {0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11,
-            20, 21, 22, 23}, Shape.of(3, 2, 4), x(dtype).permute(1, 0, 2));
+        assertAllClose(
+                new double[] {0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11, 20, 21, 22, 23},
+                Shape.of(3, 2, 4),
+                x(dtype).permute(1, 0, 2));
         // the inverse permutation restores x
         assertAllClose(iota(24), Shape.of(2, 3, 4), p.permute(1, 2, 0));
-        assertAllClose(new double[0], Shape.of(3, 0, 2), Tensor.zeros(backend, dtype, 0, 2, 3).permute(2, 0, 1));
+        assertAllClose(
+                new double[0],
+                Shape.of(3, 0, 2),
+                Tensor.zeros(backend, dtype, 0, 2, 3).permute(2, 0, 1));
     }
 
     @ParameterizedTest
     @EnumSource(DType.class)
     void slice_keeps_the_indices_in_range(DType dtype) {
         // j in [1, 3): x[i, j, k] for j = 1, 2
-        assertAllClose(new double[] {4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23}, Shape.of(2, 2, 4),
+        assertAllClose(
+                new double[] {4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23},
+                Shape.of(2, 2, 4),
                 x(dtype).slice(1, 1, 3));
-        assertAllClose(new double[] {1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22}, Shape.of(2, 3, 2),
-                x(dtype).slice(-1, 1, 3));
-        assertAllClose(new double[] {12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23}, Shape.of(1, 3, 4),
+        assertAllClose(
+                new double[] {1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22}, Shape.of(2, 3, 2), x(dtype).slice(-1, 1, 3));
+        assertAllClose(
+                new double[] {12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23},
+                Shape.of(1, 3, 4),
                 x(dtype).slice(0, 1, 2));
         assertAllClose(new double[0], Shape.of(2, 0, 4), x(dtype).slice(1, 2, 2));
     }
@@ -203,13 +231,17 @@ class LayoutTest {
         Tensor empty = Tensor.zeros(backend, dtype, 2, 0);
         Tensor b = tensor(backend, dtype, new double[] {3, 4, 5, 6}, 2, 2);
         assertAllClose(new double[] {1, 3, 4, 2, 5, 6}, Shape.of(2, 3), Tensor.concat(1, a, empty, b));
-        assertAllClose(new double[] {3, 4, 5, 6, 3, 4, 5, 6}, Shape.of(4, 2),
+        assertAllClose(
+                new double[] {3, 4, 5, 6, 3, 4, 5, 6},
+                Shape.of(4, 2),
                 Tensor.concat(0, b, Tensor.zeros(backend, dtype, 0, 2), b));
         assertAllClose(new double[0], Shape.of(2, 0), Tensor.concat(1, empty, empty));
         // along the middle axis of rank 3: [2, 3, 4] + [2, 1, 4]
         Tensor extra = tensor(backend, dtype, new double[] {-1, -1, -1, -1, -2, -2, -2, -2}, 2, 1, 4);
-        double[] expected = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, -1, -1, -1,
-            12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, -2, -2, -2, -2};
+        double[] expected = {
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, -1, -1, -1, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, -2,
+            -2, -2, -2
+        };
         assertAllClose(expected, Shape.of(2, 4, 4), Tensor.concat(1, x(dtype), extra));
     }
 
@@ -223,7 +255,9 @@ class LayoutTest {
         assertAllClose(new double[] {10, 11, 12, 10, 11, 12, 0, 1, 2}, Shape.of(3, 3), m.gather(0, 1, 1, 0));
         assertAllClose(new double[0], Shape.of(2, 0), m.gather(1));
         // rank 3, middle axis: x[i, 2, k] then x[i, 0, k]
-        assertAllClose(new double[] {8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15}, Shape.of(2, 2, 4),
+        assertAllClose(
+                new double[] {8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15},
+                Shape.of(2, 2, 4),
                 x(dtype).gather(1, 2, 0));
     }
 
@@ -232,10 +266,14 @@ class LayoutTest {
     void scatter_add_accumulates_repeated_indices(DType dtype) {
         Tensor src = tensor(backend, dtype, new double[] {1, 2, 4, 8, 16, 32, 64, 128}, 2, 4);
         // column 2 receives sources 0, 2 and 3; column 0 source 1; column 1 nothing
-        assertAllClose(new double[] {2, 0, 1 + 4 + 8, 32, 0, 16 + 64 + 128}, Shape.of(2, 3),
+        assertAllClose(
+                new double[] {2, 0, 1 + 4 + 8, 32, 0, 16 + 64 + 128},
+                Shape.of(2, 3),
                 src.scatterAdd(Shape.of(2, 3), 1, 2, 0, 2, 2));
         // along axis 0 into [3, 4]: both rows into row 1
-        assertAllClose(new double[] {0, 0, 0, 0, 17, 34, 68, 136, 0, 0, 0, 0}, Shape.of(3, 4),
+        assertAllClose(
+                new double[] {0, 0, 0, 0, 17, 34, 68, 136, 0, 0, 0, 0},
+                Shape.of(3, 4),
                 src.scatterAdd(Shape.of(3, 4), 0, 1, 1));
         // gather's adjoint: <gather(x), y> = <x, scatterAdd(y)>
         Tensor x = tensor(backend, dtype, new double[] {0.5, -1, 2, 3, 0.25, -4}, 2, 3);
@@ -243,7 +281,9 @@ class LayoutTest {
         double lhs = x.gather(1, idx).mul(src).sum().item();
         double rhs = x.mul(src.scatterAdd(Shape.of(2, 3), 1, idx)).sum().item();
         assertEquals(lhs, rhs, 1e-9 * Math.abs(lhs));
-        assertAllClose(new double[] {0, 0, 0}, Shape.of(1, 3),
+        assertAllClose(
+                new double[] {0, 0, 0},
+                Shape.of(1, 3),
                 Tensor.zeros(backend, dtype, 1, 0).scatterAdd(Shape.of(1, 3), 1));
     }
 }

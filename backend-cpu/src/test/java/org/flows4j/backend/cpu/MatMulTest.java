@@ -86,15 +86,25 @@ class MatMulTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void zero_inner_dimension_gives_zeros_and_empty_outer_gives_empty(DType dtype) {
-        assertAllClose(new double[6], Shape.of(2, 3),
+        assertAllClose(
+                new double[6],
+                Shape.of(2, 3),
                 Tensor.zeros(backend, dtype, 2, 0).matmul(Tensor.zeros(backend, dtype, 0, 3)));
-        assertAllClose(new double[12], Shape.of(2, 2, 3),
+        assertAllClose(
+                new double[12],
+                Shape.of(2, 2, 3),
                 Tensor.zeros(backend, dtype, 2, 2, 0).matmul(Tensor.zeros(backend, dtype, 2, 0, 3)));
-        assertAllClose(new double[6], Shape.of(2, 3),
+        assertAllClose(
+                new double[6],
+                Shape.of(2, 3),
                 Tensor.zeros(backend, dtype, 0, 2).matmul(Tensor.zeros(backend, dtype, 3, 0), true, true));
-        assertAllClose(new double[0], Shape.of(0, 2),
+        assertAllClose(
+                new double[0],
+                Shape.of(0, 2),
                 Tensor.zeros(backend, dtype, 0, 3).matmul(tensor(backend, dtype, A, 3, 2)));
-        assertAllClose(new double[0], Shape.of(0, 2, 4),
+        assertAllClose(
+                new double[0],
+                Shape.of(0, 2, 4),
                 Tensor.zeros(backend, dtype, 0, 2, 3).matmul(Tensor.zeros(backend, dtype, 0, 3, 4)));
     }
 

@@ -43,10 +43,14 @@ class ParallelTest {
         return List.of(
                 a.matmul(c).toDoubleArray(),
                 a.matmul(c, true, true).toDoubleArray(),
-                random(b, dtype, 6, 3, 40, 50).matmul(random(b, dtype, 7, 3, 50, 60)).toDoubleArray(),
+                random(b, dtype, 6, 3, 40, 50)
+                        .matmul(random(b, dtype, 7, 3, 50, 60))
+                        .toDoubleArray(),
                 x.conv2d(w).toDoubleArray(),
-                wrap(b, b.conv2dBackwardInput(storage(g), storage(w), x.shape(), 1, 1)).toDoubleArray(),
-                wrap(b, b.conv2dBackwardWeight(storage(x), storage(g), w.shape(), 1, 1)).toDoubleArray());
+                wrap(b, b.conv2dBackwardInput(storage(g), storage(w), x.shape(), 1, 1))
+                        .toDoubleArray(),
+                wrap(b, b.conv2dBackwardWeight(storage(x), storage(g), w.shape(), 1, 1))
+                        .toDoubleArray());
     }
 
     @Test
@@ -56,7 +60,7 @@ class ParallelTest {
             Set<Thread> before = workers();
             List<Thread> started;
             try (Backend one = p.create(BackendOptions.defaults().withThreads(1));
-                 Backend four = p.create(BackendOptions.defaults().withThreads(4))) {
+                    Backend four = p.create(BackendOptions.defaults().withThreads(4))) {
                 List<double[]> expected = kernels(one, dtype);
                 List<double[]> actual = kernels(four, dtype);
                 for (int i = 0; i < expected.size(); i++) {
@@ -88,7 +92,8 @@ class ParallelTest {
     void small_elementwise_kernels_never_hand_work_to_a_thread() {
         // a 2-D flow's activations, 512 x 64, stay on the calling thread: no worker is started
         Set<Thread> before = workers();
-        try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults().withThreads(4))) {
+        try (Backend b =
+                new CpuBackendProvider().create(BackendOptions.defaults().withThreads(4))) {
             for (DType dtype : DType.values()) {
                 Tensor x = random(b, dtype, 1, 512, 64);
                 Tensor y = random(b, dtype, 2, 512, 64);
@@ -96,7 +101,10 @@ class ParallelTest {
                 x.add(y).mul(x).relu().add(bias).gt(y).sum(0);
                 x.tanh().exp().sub(1.0).sum();
                 Tensor.where(x.gt(0.0), x, y).max(1);
-                b.adamUpdate(storage(x), storage(y), storage(random(b, dtype, 4, 512, 64)),
+                b.adamUpdate(
+                        storage(x),
+                        storage(y),
+                        storage(random(b, dtype, 4, 512, 64)),
                         storage(random(b, dtype, 5, 512, 64).square()),
                         new org.flows4j.api.backend.AdamStep(1e-3, 0.9, 0.999, 1e-8, 0, 1));
             }
@@ -108,7 +116,8 @@ class ParallelTest {
 
     @Test
     void one_backend_serves_concurrent_callers() throws Exception {
-        try (Backend b = new CpuBackendProvider().create(BackendOptions.defaults().withThreads(3))) {
+        try (Backend b =
+                new CpuBackendProvider().create(BackendOptions.defaults().withThreads(3))) {
             double[] expected = matmulSum(b);
             ExecutorService callers = Executors.newFixedThreadPool(4);
             try {

@@ -39,17 +39,20 @@ class ProviderTest {
         // `uses` (it never looks providers up itself); a module may add that to itself at run time
         ProviderTest.class.getModule().addUses(BackendProvider.class);
         List<String> names = ServiceLoader.load(BackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get).map(BackendProvider::name).collect(Collectors.toList());
+                .map(ServiceLoader.Provider::get)
+                .map(BackendProvider::name)
+                .collect(Collectors.toList());
         assertTrue(names.contains("cpu"), names.toString());
         List<BackendInfo> listed = Backends.list();
-        assertTrue(listed.stream().anyMatch(i -> i.name().equals("cpu") && i.available() && i.priority() == 10),
+        assertTrue(
+                listed.stream().anyMatch(i -> i.name().equals("cpu") && i.available() && i.priority() == 10),
                 listed.toString());
     }
 
     @Test
     void class_path_users_find_the_same_provider() throws IOException {
-        try (InputStream in = ProviderTest.class.getResourceAsStream(
-                "/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
+        try (InputStream in =
+                ProviderTest.class.getResourceAsStream("/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
             assertNotNull(in, "META-INF/services file");
             String content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(CpuBackendProvider.class.getName(), content.trim());

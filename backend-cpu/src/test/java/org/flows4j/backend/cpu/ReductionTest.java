@@ -67,8 +67,7 @@ class ReductionTest {
         assertAllClose(new double[] {6, 22, 38, 54, 70, 86}, Shape.of(2, 3), x(dtype).sum(2));
         assertAllClose(new double[] {1.5, 5.5, 9.5, 13.5, 17.5, 21.5}, Shape.of(2, 3, 1), x(dtype).mean(true, 2));
         // over i: 12 + 8j + 2k
-        assertAllClose(new double[] {12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34}, Shape.of(3, 4),
-                x(dtype).sum(0));
+        assertAllClose(new double[] {12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34}, Shape.of(3, 4), x(dtype).sum(0));
         // over j and k: 144i + 66
         assertAllClose(new double[] {66, 210}, Shape.of(2), x(dtype).sum(1, 2));
         assertAllClose(new double[] {11, 23}, Shape.of(2, 1, 1), x(dtype).max(true, 1, 2));
@@ -83,7 +82,10 @@ class ReductionTest {
         assertAllClose(new double[] {11.5}, Shape.scalar(), x(dtype).mean());
         assertAllClose(new double[] {23}, Shape.scalar(), x(dtype).max());
         assertAllClose(new double[] {276}, Shape.of(1, 1, 1), x(dtype).sum(true, 0, 1, 2));
-        assertAllClose(new double[] {5}, Shape.scalar(), Tensor.scalar(backend, dtype, 5).sum());
+        assertAllClose(
+                new double[] {5},
+                Shape.scalar(),
+                Tensor.scalar(backend, dtype, 5).sum());
     }
 
     @ParameterizedTest
@@ -120,9 +122,17 @@ class ReductionTest {
         assertAllClose(new double[] {NAN, -2}, Shape.of(2), v.mean(1));
         assertAllClose(new double[] {1, NAN, 3}, Shape.of(3), v.max(0));
         // NaN first or last in a run must both win
-        assertAllClose(new double[] {NAN}, Shape.scalar(), tensor(backend, dtype, new double[] {NAN, 5}, 2).max());
-        assertAllClose(new double[] {NAN}, Shape.scalar(), tensor(backend, dtype, new double[] {5, NAN}, 2).max());
-        assertAllClose(new double[] {NEG_INF}, Shape.scalar(),
+        assertAllClose(
+                new double[] {NAN},
+                Shape.scalar(),
+                tensor(backend, dtype, new double[] {NAN, 5}, 2).max());
+        assertAllClose(
+                new double[] {NAN},
+                Shape.scalar(),
+                tensor(backend, dtype, new double[] {5, NAN}, 2).max());
+        assertAllClose(
+                new double[] {NEG_INF},
+                Shape.scalar(),
                 tensor(backend, dtype, new double[] {NEG_INF, NEG_INF}, 2).max());
     }
 

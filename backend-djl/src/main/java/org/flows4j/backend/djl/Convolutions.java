@@ -22,12 +22,12 @@ final class Convolutions {
 
     private static final Shape UNIT = new Shape(1, 1);
 
-    private Convolutions() {
-    }
+    private Convolutions() {}
 
     /** PyTorch's conv2d without bias. */
     static NDArray forward(NDArray x, NDArray w, int padH, int padW) {
-        return x.getNDArrayInternal().convolution(x, w, null, UNIT, new Shape(padH, padW), UNIT, 1)
+        return x.getNDArrayInternal()
+                .convolution(x, w, null, UNIT, new Shape(padH, padW), UNIT, 1)
                 .singletonOrThrow();
     }
 

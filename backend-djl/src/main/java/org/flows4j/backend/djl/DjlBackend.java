@@ -240,22 +240,23 @@ final class DjlBackend implements Backend {
     @Override
     public Storage unary(UnaryOp op, Storage x) {
         NDArray a = arr(x);
-        return wrap(switch (op) {
-            case NEG -> a.neg();
-            case EXP -> a.exp();
-            case LOG -> a.log();
-            case LOG1P -> Stable.log1p(a, this);
-            case EXPM1 -> Stable.expm1(a, this);
-            case TANH -> a.tanh();
-            case SIGMOID -> a.getNDArrayInternal().sigmoid();
-            case SOFTPLUS -> Stable.softplus(a, this);
-            case RELU -> a.getNDArrayInternal().relu();
-            case ABS -> a.abs();
-            case SIGN -> sign(a, DjlStorage.of(x));
-            case SQRT -> a.sqrt();
-            case SQUARE -> a.square();
-            case RECIPROCAL -> reciprocal(a);
-        });
+        return wrap(
+                switch (op) {
+                    case NEG -> a.neg();
+                    case EXP -> a.exp();
+                    case LOG -> a.log();
+                    case LOG1P -> Stable.log1p(a, this);
+                    case EXPM1 -> Stable.expm1(a, this);
+                    case TANH -> a.tanh();
+                    case SIGMOID -> a.getNDArrayInternal().sigmoid();
+                    case SOFTPLUS -> Stable.softplus(a, this);
+                    case RELU -> a.getNDArrayInternal().relu();
+                    case ABS -> a.abs();
+                    case SIGN -> sign(a, DjlStorage.of(x));
+                    case SQRT -> a.sqrt();
+                    case SQUARE -> a.square();
+                    case RECIPROCAL -> reciprocal(a);
+                });
     }
 
     /**
@@ -285,8 +286,8 @@ final class DjlBackend implements Backend {
     private static ByteBuffer direct(NDArray a, long bytes) {
         ByteBuffer b = a.toByteBuffer(true);
         if (!b.isDirect() || b.capacity() < bytes) {
-            throw new IllegalStateException("djl: a tensor of " + bytes + " bytes gave no direct buffer of its"
-                    + " memory (" + b + ")");
+            throw new IllegalStateException(
+                    "djl: a tensor of " + bytes + " bytes gave no direct buffer of its" + " memory (" + b + ")");
         }
         return b;
     }
@@ -301,16 +302,17 @@ final class DjlBackend implements Backend {
     public Storage binary(BinaryOp op, Storage a, Storage b) {
         NDArray x = arr(a);
         NDArray y = arr(b);
-        return wrap(switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            // libtorch's pow is C99's: pow(1, NaN) = 1 and pow(-1, ±inf) = 1, as the SPI asks
-            case POW -> x.pow(y);
-            case MAXIMUM -> x.maximum(y);
-            case MINIMUM -> x.minimum(y);
-        });
+        return wrap(
+                switch (op) {
+                    case ADD -> x.add(y);
+                    case SUB -> x.sub(y);
+                    case MUL -> x.mul(y);
+                    case DIV -> x.div(y);
+                    // libtorch's pow is C99's: pow(1, NaN) = 1 and pow(-1, ±inf) = 1, as the SPI asks
+                    case POW -> x.pow(y);
+                    case MAXIMUM -> x.maximum(y);
+                    case MINIMUM -> x.minimum(y);
+                });
     }
 
     @Override
@@ -319,14 +321,15 @@ final class DjlBackend implements Backend {
         NDArray y = arr(b);
         try (Temps t = new Temps()) {
             // IEEE comparisons: false with NaN except ne, as PyTorch computes them
-            NDArray mask = t.add(switch (op) {
-                case EQ -> x.eq(y);
-                case NE -> x.neq(y);
-                case LT -> x.lt(y);
-                case LE -> x.lte(y);
-                case GT -> x.gt(y);
-                case GE -> x.gte(y);
-            });
+            NDArray mask = t.add(
+                    switch (op) {
+                        case EQ -> x.eq(y);
+                        case NE -> x.neq(y);
+                        case LT -> x.lt(y);
+                        case LE -> x.lte(y);
+                        case GT -> x.gt(y);
+                        case GE -> x.gte(y);
+                    });
             return wrap(mask.toType(x.getDataType(), false));
         }
     }
@@ -342,7 +345,9 @@ final class DjlBackend implements Backend {
             // NaN != 0 holds, so a NaN condition selects ifTrue
             NDArray mask = t.add(c.array().neq(t.add(scalar(0, c.array().getDataType()))));
             // DJL's where wants equal shapes; expanded views cost nothing
-            return wrap(NDArrays.where(t.add(mask.broadcast(s)), t.add(x.array().broadcast(s)),
+            return wrap(NDArrays.where(
+                    t.add(mask.broadcast(s)),
+                    t.add(x.array().broadcast(s)),
                     t.add(y.array().broadcast(s))));
         }
     }
@@ -388,11 +393,12 @@ final class DjlBackend implements Backend {
             };
             return full(out, s.dtype(), identity);
         }
-        return wrap(switch (op) {
-            case SUM -> a.sum(axes, keepDims);
-            case MEAN -> mean(a, in, axes, keepDims);
-            case MAX -> max(a, axes, keepDims, out);
-        });
+        return wrap(
+                switch (op) {
+                    case SUM -> a.sum(axes, keepDims);
+                    case MEAN -> mean(a, in, axes, keepDims);
+                    case MAX -> max(a, axes, keepDims, out);
+                });
     }
 
     /** DJL's mean takes one axis; over several, the sum divided by the count, as PyTorch's mean computes it. */
@@ -617,10 +623,14 @@ final class DjlBackend implements Backend {
         DjlStorage m1 = DjlStorage.of(m);
         DjlStorage v1 = DjlStorage.of(v);
         int n = p.shape().size();
-        if (g.dtype() != p.dtype() || m1.dtype() != p.dtype() || v1.dtype() != p.dtype()
-                || g.shape().size() != n || m1.shape().size() != n || v1.shape().size() != n) {
-            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v "
-                    + v1 + " must share one shape and dtype");
+        if (g.dtype() != p.dtype()
+                || m1.dtype() != p.dtype()
+                || v1.dtype() != p.dtype()
+                || g.shape().size() != n
+                || m1.shape().size() != n
+                || v1.shape().size() != n) {
+            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v " + v1
+                    + " must share one shape and dtype");
         }
         if (n == 0) {
             return new Storage[] {param, m, v};
@@ -635,8 +645,8 @@ final class DjlBackend implements Backend {
         ByteBuffer vb = v1.array().toByteBuffer(true);
         for (ByteBuffer b : new ByteBuffer[] {pb, gb, mb, vb}) {
             if (!b.isDirect() || b.capacity() < (long) n * bytes) {
-                throw new IllegalStateException("djl: a tensor of " + n + " elements gave no direct buffer of its"
-                        + " memory (" + b + ")");
+                throw new IllegalStateException(
+                        "djl: a tensor of " + n + " elements gave no direct buffer of its" + " memory (" + b + ")");
             }
         }
         DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step);
@@ -650,8 +660,12 @@ final class DjlBackend implements Backend {
     @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
         DjlStorage xs = DjlStorage.of(x);
-        if (xs.shape().rank() != 2 || weight.shape().rank() != 2 || bias == null || bias.shape().rank() != 1
-                || xs.shape().size() == 0 || weight.shape().size() == 0) {
+        if (xs.shape().rank() != 2
+                || weight.shape().rank() != 2
+                || bias == null
+                || bias.shape().rank() != 1
+                || xs.shape().size() == 0
+                || weight.shape().size() == 0) {
             return Backend.super.linear(x, weight, bias, activation);
         }
         NDArray y = xs.array().matMul(arr(weight));
@@ -683,13 +697,20 @@ final class DjlBackend implements Backend {
         DjlStorage y = DjlStorage.of(output);
         int n = g.shape().size();
         long bytes = (long) n * g.dtype().byteSize();
-        if (!g.shape().equals(y.shape()) || g.dtype() != y.dtype() || n == 0 || !DirectElementwise.available()
+        if (!g.shape().equals(y.shape())
+                || g.dtype() != y.dtype()
+                || n == 0
+                || !DirectElementwise.available()
                 || bytes > Integer.MAX_VALUE) {
             return Backend.super.reluBackward(gradOutput, output);
         }
         NDArray out = root.create(g.array().getShape(), g.array().getDataType());
         try {
-            DirectElementwise.reluBackward(direct(g.array(), bytes), direct(y.array(), bytes), direct(out, bytes), n,
+            DirectElementwise.reluBackward(
+                    direct(g.array(), bytes),
+                    direct(y.array(), bytes),
+                    direct(out, bytes),
+                    n,
                     g.dtype() == DType.FLOAT32);
             return wrap(out);
         } catch (RuntimeException e) {

@@ -30,8 +30,7 @@ public final class DjlBackendProvider implements BackendProvider {
     private static final String[] REQUIRED_CLASSES = {"ai.djl.engine.Engine", "ai.djl.pytorch.engine.PtEngineProvider"};
 
     /** For {@link java.util.ServiceLoader}. */
-    public DjlBackendProvider() {
-    }
+    public DjlBackendProvider() {}
 
     @Override
     public String name() {
@@ -81,8 +80,8 @@ public final class DjlBackendProvider implements BackendProvider {
     @Override
     public Backend create(BackendOptions options) {
         if (!"cpu".equalsIgnoreCase(options.device())) {
-            throw new BackendException("backend 'djl' runs on device 'cpu' only (pytorch-native-cpu), not '"
-                    + options.device() + "'");
+            throw new BackendException(
+                    "backend 'djl' runs on device 'cpu' only (pytorch-native-cpu), not '" + options.device() + "'");
         }
         String missing = missingClass();
         if (missing != null) {

@@ -49,8 +49,8 @@ final class DjlStorage implements Storage {
      */
     NDArray array() {
         if (array.isReleased()) {
-            throw new IllegalStateException("this djl storage " + shape + " " + dtype.label()
-                    + " was freed (or its backend closed)");
+            throw new IllegalStateException(
+                    "this djl storage " + shape + " " + dtype.label() + " was freed (or its backend closed)");
         }
         return array;
     }

@@ -34,8 +34,7 @@ final class NativeStart {
 
     private static final Object LOCK = new Object();
 
-    private NativeStart() {
-    }
+    private NativeStart() {}
 
     /** The started engine, with libtorch's intra-op threads set to {@code options.threads()}. */
     static Engine engine(BackendOptions options) {
@@ -77,7 +76,8 @@ final class NativeStart {
             return; // DJL's default
         }
         String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-        String tmp = Paths.get(System.getProperty("java.io.tmpdir"), "djl.ai-" + user).toString();
+        String tmp = Paths.get(System.getProperty("java.io.tmpdir"), "djl.ai-" + user)
+                .toString();
         System.setProperty("DJL_CACHE_DIR", tmp);
         System.setProperty("ENGINE_CACHE_DIR", tmp);
     }

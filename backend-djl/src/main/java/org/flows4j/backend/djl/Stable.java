@@ -23,8 +23,7 @@ final class Stable {
 
     private static final double NEAR_ZERO = 0.5;
 
-    private Stable() {
-    }
+    private Stable() {}
 
     /** {@code ln(1 + x)}: Kahan's form near 0, {@code log(1 + x)} elsewhere; NaN stays NaN. */
     static NDArray log1p(NDArray x, DjlBackend b) {

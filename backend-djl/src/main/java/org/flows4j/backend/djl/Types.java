@@ -7,8 +7,7 @@ import org.flows4j.api.Shape;
 /** Conversions between the API's dtypes and shapes and DJL's. */
 final class Types {
 
-    private Types() {
-    }
+    private Types() {}
 
     static DataType dataType(DType dtype) {
         return switch (dtype) {

@@ -17,8 +17,8 @@ import org.flows4j.api.backend.CompareOp;
 import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
-import org.junit.jupiter.api.Test;
 import org.flows4j.testing.Tolerance;
+import org.junit.jupiter.api.Test;
 
 /**
  * The backend's own promises: deterministic release of native memory, its lifecycle, and the
@@ -32,7 +32,8 @@ class DjlBackendTest {
     private static final double INF = Double.POSITIVE_INFINITY;
 
     private static DjlBackend start(int threads) {
-        return (DjlBackend) new DjlBackendProvider().create(BackendOptions.defaults().withThreads(threads));
+        return (DjlBackend)
+                new DjlBackendProvider().create(BackendOptions.defaults().withThreads(threads));
     }
 
     private static DjlBackend start() {
@@ -159,8 +160,10 @@ class DjlBackendTest {
     /** Math.log1p and Math.expm1 (within 1 ulp in the JDK) as the reference. */
     @Test
     void log1p_and_expm1_are_accurate_near_zero_and_far_from_it() {
-        double[] x = {0, -0.0, 1e-300, -1e-300, 1e-16, -1e-16, 1e-10, -1e-10, 1e-8, -1e-8, 1e-5, -3e-4, 0.1, -0.3,
-            0.49, -0.49, 0.5, -0.5, 0.51, 1, -0.9, -0.999999, 2, 10, 30, -30, 700, -700, 1e300};
+        double[] x = {
+            0, -0.0, 1e-300, -1e-300, 1e-16, -1e-16, 1e-10, -1e-10, 1e-8, -1e-8, 1e-5, -3e-4, 0.1, -0.3, 0.49, -0.49,
+            0.5, -0.5, 0.51, 1, -0.9, -0.999999, 2, 10, 30, -30, 700, -700, 1e300
+        };
         try (DjlBackend b = start()) {
             double[] l = read(b, b.unary(UnaryOp.LOG1P, vec(b, DType.FLOAT64, x)));
             double[] e = read(b, b.unary(UnaryOp.EXPM1, vec(b, DType.FLOAT64, x)));
@@ -169,10 +172,14 @@ class DjlBackendTest {
                 assertClose("expm1(" + x[i] + ")", Math.expm1(x[i]), e[i], 1e-15);
             }
             double[] special = {-1, -2, INF, -INF, NAN, 710, -1000};
-            assertArrayEquals(new double[] {-INF, NAN, INF, NAN, NAN, Math.log1p(710), NAN},
-                    read(b, b.unary(UnaryOp.LOG1P, vec(b, DType.FLOAT64, special))), 1e-15);
-            assertArrayEquals(new double[] {Math.expm1(-1), Math.expm1(-2), INF, -1, NAN, INF, -1},
-                    read(b, b.unary(UnaryOp.EXPM1, vec(b, DType.FLOAT64, special))), 1e-15);
+            assertArrayEquals(
+                    new double[] {-INF, NAN, INF, NAN, NAN, Math.log1p(710), NAN},
+                    read(b, b.unary(UnaryOp.LOG1P, vec(b, DType.FLOAT64, special))),
+                    1e-15);
+            assertArrayEquals(
+                    new double[] {Math.expm1(-1), Math.expm1(-2), INF, -1, NAN, INF, -1},
+                    read(b, b.unary(UnaryOp.EXPM1, vec(b, DType.FLOAT64, special))),
+                    1e-15);
             // float32: a few float ulps (6e-8) relative
             double[] f = {1e-30, -1e-7, 3e-4, -0.2, 0.45, 3, -20};
             double[] lf = read(b, b.unary(UnaryOp.LOG1P, vec(b, DType.FLOAT32, f)));
@@ -186,7 +193,8 @@ class DjlBackendTest {
     }
 
     private static void assertClose(String what, double expected, double actual, double rtol) {
-        new Tolerance(rtol, 0, "stated by the test, relative to the expected value").assertClose(what, actual, expected);
+        new Tolerance(rtol, 0, "stated by the test, relative to the expected value")
+                .assertClose(what, actual, expected);
     }
 
     @Test
@@ -194,8 +202,9 @@ class DjlBackendTest {
         try (DjlBackend b = start()) {
             double[] x = {20.0001, -20, 0, 800, -800, NAN, INF, -INF};
             double[] sp = read(b, b.unary(UnaryOp.SOFTPLUS, vec(b, DType.FLOAT64, x)));
-            double[] expected = {20.0001 + Math.log1p(Math.exp(-20.0001)), Math.log1p(Math.exp(-20)), Math.log(2),
-                800, 0, NAN, INF, 0};
+            double[] expected = {
+                20.0001 + Math.log1p(Math.exp(-20.0001)), Math.log1p(Math.exp(-20)), Math.log(2), 800, 0, NAN, INF, 0
+            };
             for (int i = 0; i < x.length; i++) {
                 if (Double.isNaN(expected[i]) || Double.isInfinite(expected[i]) || expected[i] == 0) {
                     assertEquals(expected[i], sp[i], "softplus(" + x[i] + ")");
@@ -203,14 +212,20 @@ class DjlBackendTest {
                     assertClose("softplus(" + x[i] + ")", expected[i], sp[i], 1e-15);
                 }
             }
-            assertArrayEquals(new double[] {-1, 0, 0, 1, NAN},
+            assertArrayEquals(
+                    new double[] {-1, 0, 0, 1, NAN},
                     read(b, b.unary(UnaryOp.SIGN, vec(b, DType.FLOAT32, -3, -0.0, 0, 2, NAN))));
-            assertArrayEquals(new double[] {0, 0, 2, NAN},
-                    read(b, b.unary(UnaryOp.RELU, vec(b, DType.FLOAT64, -3, 0, 2, NAN))));
+            assertArrayEquals(
+                    new double[] {0, 0, 2, NAN}, read(b, b.unary(UnaryOp.RELU, vec(b, DType.FLOAT64, -3, 0, 2, NAN))));
             // C99 pow: pow(1, y) = 1 for any y, pow(-1, ±inf) = 1; Java's Math.pow gives NaN there
-            assertArrayEquals(new double[] {1, 1, 1, 1, 0.25, NAN},
-                    read(b, b.binary(BinaryOp.POW, vec(b, DType.FLOAT64, 1, 1, -1, -1, 2, -8),
-                            vec(b, DType.FLOAT64, NAN, INF, INF, -INF, -2, 1.0 / 3))));
+            assertArrayEquals(
+                    new double[] {1, 1, 1, 1, 0.25, NAN},
+                    read(
+                            b,
+                            b.binary(
+                                    BinaryOp.POW,
+                                    vec(b, DType.FLOAT64, 1, 1, -1, -1, 2, -8),
+                                    vec(b, DType.FLOAT64, NAN, INF, INF, -INF, -2, 1.0 / 3))));
         }
     }
 
@@ -221,7 +236,8 @@ class DjlBackendTest {
             assertArrayEquals(new double[] {8}, read(b, b.reduce(ReduceOp.MAX, x, new int[] {0, 1}, false)));
             assertArrayEquals(new double[] {23.0 / 6}, read(b, b.reduce(ReduceOp.MEAN, x, new int[] {0, 1}, true)));
             Storage e = b.fromDoubles(new double[0], Shape.of(0, 3), DType.FLOAT32);
-            assertArrayEquals(new double[] {-INF, -INF, -INF}, read(b, b.reduce(ReduceOp.MAX, e, new int[] {0}, false)));
+            assertArrayEquals(
+                    new double[] {-INF, -INF, -INF}, read(b, b.reduce(ReduceOp.MAX, e, new int[] {0}, false)));
             assertArrayEquals(new double[] {NAN}, read(b, b.reduce(ReduceOp.MEAN, e, new int[] {0, 1}, false)));
             assertArrayEquals(new double[] {0, 0, 0}, read(b, b.reduce(ReduceOp.SUM, e, new int[] {0}, false)));
             Storage s = b.reduce(ReduceOp.SUM, x, new int[] {}, true);

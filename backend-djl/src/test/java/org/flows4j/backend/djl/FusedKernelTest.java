@@ -44,7 +44,8 @@ class FusedKernelTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void sign_and_relu_backward_give_the_composed_bits(DType dtype) {
-        try (DjlBackend b = (DjlBackend) new DjlBackendProvider().create(BackendOptions.defaults().withThreads(2))) {
+        try (DjlBackend b = (DjlBackend)
+                new DjlBackendProvider().create(BackendOptions.defaults().withThreads(2))) {
             int n = 1003;
             Storage g = b.fromDoubles(values(1, n), Shape.of(n), dtype);
             Storage y = b.fromDoubles(values(2, n), Shape.of(n), dtype);
@@ -62,7 +63,8 @@ class FusedKernelTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void linear_equals_matmul_then_bias_then_activation(DType dtype) {
-        try (DjlBackend b = (DjlBackend) new DjlBackendProvider().create(BackendOptions.defaults().withThreads(2))) {
+        try (DjlBackend b = (DjlBackend)
+                new DjlBackendProvider().create(BackendOptions.defaults().withThreads(2))) {
             Storage x = b.fromDoubles(values(3, 40 * 30), Shape.of(40, 30), dtype);
             Storage w = b.fromDoubles(values(4, 30 * 50), Shape.of(30, 50), dtype);
             Storage bias = b.fromDoubles(values(5, 50), Shape.of(50), dtype);

@@ -43,7 +43,8 @@ class ProviderTest {
         Assumptions.assumeFalse(libtorchLoaded(), "libtorch was already loaded by an earlier test in this JVM");
         assertTrue(new DjlBackendProvider().isAvailable());
         List<BackendInfo> listed = Backends.list();
-        assertTrue(listed.stream().anyMatch(i -> i.name().equals("djl") && i.available() && i.priority() == 30),
+        assertTrue(
+                listed.stream().anyMatch(i -> i.name().equals("djl") && i.available() && i.priority() == 30),
                 listed.toString());
         assertFalse(libtorchLoaded(), "isAvailable or discovery loaded libtorch");
     }
@@ -60,14 +61,16 @@ class ProviderTest {
         // inside the module the tests run in a module that provides the service without `uses`
         ProviderTest.class.getModule().addUses(BackendProvider.class);
         List<String> names = ServiceLoader.load(BackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get).map(BackendProvider::name).collect(Collectors.toList());
+                .map(ServiceLoader.Provider::get)
+                .map(BackendProvider::name)
+                .collect(Collectors.toList());
         assertTrue(names.contains("djl"), names.toString());
     }
 
     @Test
     void class_path_users_find_the_same_provider() throws IOException {
-        try (InputStream in = ProviderTest.class.getResourceAsStream(
-                "/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
+        try (InputStream in =
+                ProviderTest.class.getResourceAsStream("/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
             assertNotNull(in, "META-INF/services file");
             String content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(DjlBackendProvider.class.getName(), content.trim());
@@ -76,7 +79,8 @@ class ProviderTest {
 
     @Test
     void a_device_other_than_cpu_is_refused_with_an_explanation() {
-        BackendException e = assertThrows(BackendException.class,
+        BackendException e = assertThrows(
+                BackendException.class,
                 () -> new DjlBackendProvider().create(BackendOptions.defaults().withDevice("cuda")));
         assertTrue(e.getMessage().contains("cpu") && e.getMessage().contains("cuda"), e.getMessage());
     }
@@ -84,7 +88,11 @@ class ProviderTest {
     @Test
     void a_failure_to_start_is_explained() {
         String m = NativeStart.explain(new UnsatisfiedLinkError("no djl_torch in java.library.path"));
-        assertTrue(m.contains("djl") && m.contains("pytorch-native-cpu") && m.contains("UnsatisfiedLinkError")
-                && m.contains(NativeStart.CACHE_DIR), m);
+        assertTrue(
+                m.contains("djl")
+                        && m.contains("pytorch-native-cpu")
+                        && m.contains("UnsatisfiedLinkError")
+                        && m.contains(NativeStart.CACHE_DIR),
+                m);
     }
 }

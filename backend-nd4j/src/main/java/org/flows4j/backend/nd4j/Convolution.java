@@ -26,8 +26,7 @@ final class Convolution {
     /** The most bytes of columns held at once. */
     static final long CHUNK_BYTES = 32L << 20;
 
-    private Convolution() {
-    }
+    private Convolution() {}
 
     /** ND4J's im2col/col2im integer arguments before the image size: kernel, stride 1, padding, dilation 1. */
     private static int[] im2colArgs(int kh, int kw, int padH, int padW) {
@@ -72,14 +71,25 @@ final class Convolution {
                 int len = Math.min(chunk, n - c0);
                 INDArray xs = Nd.sharing(input.array(), new long[] {len, x[1], x[2], x[3]}, c0 * sampleIn);
                 INDArray cs = len == chunk ? cols : Nd.sharing(cols, new long[] {len, w[1], w[2], w[3], oh, ow});
-                Nd.exec("im2col", new INDArray[] {xs}, new INDArray[] {cs}, im2colArgs(w[2], w[3], padH, padW),
-                        new boolean[0], 0.0);
+                Nd.exec(
+                        "im2col",
+                        new INDArray[] {xs},
+                        new INDArray[] {cs},
+                        im2colArgs(w[2], w[3], padH, padW),
+                        new boolean[0],
+                        0.0);
                 // y[i] = W · cols_i for the chunk's samples in one batched product
                 INDArray wl = len == chunk ? wb : Nd.sharing(wb, new long[] {len, oc, ck});
                 INDArray cl = Nd.sharing(cols, new long[] {len, ck, p});
                 INDArray zl = Nd.sharing(z, new long[] {len, oc, p}, c0 * oc * p);
-                Nd.exec("matmul", new INDArray[] {wl, cl}, new INDArray[] {zl}, new int[] {0, 0}, new boolean[0],
-                        1.0, 0.0);
+                Nd.exec(
+                        "matmul",
+                        new INDArray[] {wl, cl},
+                        new INDArray[] {zl},
+                        new int[] {0, 0},
+                        new boolean[0],
+                        1.0,
+                        0.0);
             }
         } catch (RuntimeException | Error e) {
             Nd.release(z);
@@ -88,14 +98,13 @@ final class Convolution {
         return Nd4jStorage.owning(z, out, input.dtype());
     }
 
-    static Nd4jStorage backwardInput(Nd4jStorage gradOutput, Nd4jStorage weight, Shape inputShape, int padH,
-                                     int padW) {
+    static Nd4jStorage backwardInput(Nd4jStorage gradOutput, Nd4jStorage weight, Shape inputShape, int padH, int padW) {
         return backwardInput(gradOutput, weight, inputShape, padH, padW, CHUNK_BYTES);
     }
 
     /** As {@link #backwardInput(Nd4jStorage, Nd4jStorage, Shape, int, int)}, with at most {@code chunkBytes} of columns at once. */
-    static Nd4jStorage backwardInput(Nd4jStorage gradOutput, Nd4jStorage weight, Shape inputShape, int padH,
-                                     int padW, long chunkBytes) {
+    static Nd4jStorage backwardInput(
+            Nd4jStorage gradOutput, Nd4jStorage weight, Shape inputShape, int padH, int padW, long chunkBytes) {
         if (inputShape.size() == 0) {
             return Nd4jStorage.empty(inputShape, gradOutput.dtype());
         }
@@ -115,7 +124,8 @@ final class Convolution {
         // zeros, so that the result never depends on whether col2im clears its output before adding
         INDArray z = Nd.filled(type, inputShape, 0);
         try (Scratch s = new Scratch()) {
-            INDArray cols = s.add(Nd4j.createUninitialized(type, new long[] {chunk, w[1], w[2], w[3], g[2], g[3]}, 'c'));
+            INDArray cols =
+                    s.add(Nd4j.createUninitialized(type, new long[] {chunk, w[1], w[2], w[3], g[2], g[3]}, 'c'));
             INDArray wb = repeated(s, weight.array(), oc, ck, chunk);
             int[] col2im = {1, 1, padH, padW, x[2], x[3], 1, 1, 0};
             for (int c0 = 0; c0 < n; c0 += chunk) {
@@ -124,8 +134,14 @@ final class Convolution {
                 INDArray wl = len == chunk ? wb : Nd.sharing(wb, new long[] {len, oc, ck});
                 INDArray gl = Nd.sharing(gradOutput.array(), new long[] {len, oc, p}, c0 * oc * p);
                 INDArray cl = Nd.sharing(cols, new long[] {len, ck, p});
-                Nd.exec("matmul", new INDArray[] {wl, gl}, new INDArray[] {cl}, new int[] {1, 0}, new boolean[0],
-                        1.0, 0.0);
+                Nd.exec(
+                        "matmul",
+                        new INDArray[] {wl, gl},
+                        new INDArray[] {cl},
+                        new int[] {1, 0},
+                        new boolean[0],
+                        1.0,
+                        0.0);
                 INDArray cs = len == chunk ? cols : Nd.sharing(cols, new long[] {len, w[1], w[2], w[3], g[2], g[3]});
                 INDArray zs = Nd.sharing(z, new long[] {len, x[1], x[2], x[3]}, c0 * sampleIn);
                 Nd.exec("col2im", new INDArray[] {cs}, new INDArray[] {zs}, col2im);
@@ -147,8 +163,8 @@ final class Convolution {
         return scratch.add(Nd.broadcast(w2, Shape.of(count, (int) oc, (int) ck)));
     }
 
-    static Nd4jStorage backwardWeight(Nd4jStorage input, Nd4jStorage gradOutput, Shape weightShape, int padH,
-                                      int padW) {
+    static Nd4jStorage backwardWeight(
+            Nd4jStorage input, Nd4jStorage gradOutput, Shape weightShape, int padH, int padW) {
         return backwardWeight(input, gradOutput, weightShape, padH, padW, CHUNK_BYTES);
     }
 
@@ -157,8 +173,8 @@ final class Convolution {
      * {@code chunkBytes} of columns at once: per chunk, one batched product gives each sample's
      * {@code gradOut[i] · cols_i^T}, and their sum over the chunk is added to the result.
      */
-    static Nd4jStorage backwardWeight(Nd4jStorage input, Nd4jStorage gradOutput, Shape weightShape, int padH,
-                                      int padW, long chunkBytes) {
+    static Nd4jStorage backwardWeight(
+            Nd4jStorage input, Nd4jStorage gradOutput, Shape weightShape, int padH, int padW, long chunkBytes) {
         if (weightShape.size() == 0) {
             return Nd4jStorage.empty(weightShape, input.dtype());
         }
@@ -177,20 +193,32 @@ final class Convolution {
         int chunk = chunk(n, ck * p, type, chunkBytes);
         INDArray z = Nd.filled(type, weightShape, 0);
         try (Scratch s = new Scratch()) {
-            INDArray cols = s.add(Nd4j.createUninitialized(type, new long[] {chunk, w[1], w[2], w[3], g[2], g[3]}, 'c'));
+            INDArray cols =
+                    s.add(Nd4j.createUninitialized(type, new long[] {chunk, w[1], w[2], w[3], g[2], g[3]}, 'c'));
             INDArray parts = s.add(Nd4j.createUninitialized(type, new long[] {chunk, oc, ck}, 'c'));
             INDArray z2 = Nd.sharing(z, new long[] {oc, ck});
             for (int c0 = 0; c0 < n; c0 += chunk) {
                 int len = Math.min(chunk, n - c0);
                 INDArray xs = Nd.sharing(input.array(), new long[] {len, x[1], x[2], x[3]}, c0 * sampleIn);
                 INDArray cs = len == chunk ? cols : Nd.sharing(cols, new long[] {len, w[1], w[2], w[3], g[2], g[3]});
-                Nd.exec("im2col", new INDArray[] {xs}, new INDArray[] {cs}, im2colArgs(w[2], w[3], padH, padW),
-                        new boolean[0], 0.0);
+                Nd.exec(
+                        "im2col",
+                        new INDArray[] {xs},
+                        new INDArray[] {cs},
+                        im2colArgs(w[2], w[3], padH, padW),
+                        new boolean[0],
+                        0.0);
                 INDArray gl = Nd.sharing(gradOutput.array(), new long[] {len, oc, p}, c0 * oc * p);
                 INDArray cl = Nd.sharing(cols, new long[] {len, ck, p});
                 INDArray pl = len == chunk ? parts : Nd.sharing(parts, new long[] {len, oc, ck});
-                Nd.exec("matmul", new INDArray[] {gl, cl}, new INDArray[] {pl}, new int[] {0, 1}, new boolean[0],
-                        1.0, 0.0);
+                Nd.exec(
+                        "matmul",
+                        new INDArray[] {gl, cl},
+                        new INDArray[] {pl},
+                        new int[] {0, 1},
+                        new boolean[0],
+                        1.0,
+                        0.0);
                 INDArray sum = s.add(pl.sum(0));
                 z2.addi(sum);
             }

@@ -28,8 +28,7 @@ final class DirectKernels {
 
     private static final System.Logger LOG = System.getLogger("org.flows4j.backend.nd4j");
 
-    private DirectKernels() {
-    }
+    private DirectKernels() {}
 
     /** Whether the Vector API is present: detected once, on first use. */
     static boolean available() {
@@ -47,8 +46,10 @@ final class DirectKernels {
             vector = own.getLayer().findModule("jdk.incubator.vector");
         }
         if (vector.isEmpty()) {
-            LOG.log(Level.DEBUG, "nd4j backend: Adam and NaN scans by ND4J's operations (start the JVM with"
-                    + " --add-modules jdk.incubator.vector for the faster loops)");
+            LOG.log(
+                    Level.DEBUG,
+                    "nd4j backend: Adam and NaN scans by ND4J's operations (start the JVM with"
+                            + " --add-modules jdk.incubator.vector for the faster loops)");
             return false;
         }
         try {
@@ -58,8 +59,10 @@ final class DirectKernels {
             Class.forName("org.flows4j.backend.nd4j.DirectLanes", true, DirectKernels.class.getClassLoader());
             return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            LOG.log(Level.WARNING, "nd4j backend: the Vector API is present but unusable (" + e
-                    + "); ND4J's operations are used instead");
+            LOG.log(
+                    Level.WARNING,
+                    "nd4j backend: the Vector API is present but unusable (" + e
+                            + "); ND4J's operations are used instead");
             return false;
         }
     }
@@ -90,8 +93,8 @@ final class DirectKernels {
      * {@code out = x op y} for {@code n} elements of three buffers, {@code op} one of ADD, SUB
      * and MUL, each lane one IEEE operation as ND4J's. Call only when {@link #available()}.
      */
-    static void binary(org.flows4j.api.backend.BinaryOp op, ByteBuffer x, ByteBuffer y, ByteBuffer out, int n,
-                       boolean float32) {
+    static void binary(
+            org.flows4j.api.backend.BinaryOp op, ByteBuffer x, ByteBuffer y, ByteBuffer out, int n, boolean float32) {
         ByteOrder order = ByteOrder.nativeOrder();
         int code = switch (op) {
             case ADD -> DirectLanes.ADD;

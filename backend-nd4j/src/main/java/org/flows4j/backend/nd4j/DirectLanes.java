@@ -18,8 +18,7 @@ final class DirectLanes {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    private DirectLanes() {
-    }
+    private DirectLanes() {}
 
     static boolean hasNaNFloats(ByteBuffer data, int n, ByteOrder order) {
         int bound = FS.loopBound(n);
@@ -73,21 +72,24 @@ final class DirectLanes {
 
     private static void addFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += FS.length()) {
-            FloatVector.fromByteBuffer(FS, x, 4 * i, order).add(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order)
+                    .add(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
                     .intoByteBuffer(out, 4 * i, order);
         }
     }
 
     private static void subFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += FS.length()) {
-            FloatVector.fromByteBuffer(FS, x, 4 * i, order).sub(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order)
+                    .sub(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
                     .intoByteBuffer(out, 4 * i, order);
         }
     }
 
     private static void mulFloats(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += FS.length()) {
-            FloatVector.fromByteBuffer(FS, x, 4 * i, order).mul(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
+            FloatVector.fromByteBuffer(FS, x, 4 * i, order)
+                    .mul(FloatVector.fromByteBuffer(FS, y, 4 * i, order))
                     .intoByteBuffer(out, 4 * i, order);
         }
     }
@@ -108,21 +110,24 @@ final class DirectLanes {
 
     private static void addDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += DS.length()) {
-            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).add(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order)
+                    .add(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
                     .intoByteBuffer(out, 8 * i, order);
         }
     }
 
     private static void subDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += DS.length()) {
-            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).sub(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order)
+                    .sub(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
                     .intoByteBuffer(out, 8 * i, order);
         }
     }
 
     private static void mulDoubles(ByteBuffer x, ByteBuffer y, ByteBuffer out, int bound, ByteOrder order) {
         for (int i = 0; i < bound; i += DS.length()) {
-            DoubleVector.fromByteBuffer(DS, x, 8 * i, order).mul(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
+            DoubleVector.fromByteBuffer(DS, x, 8 * i, order)
+                    .mul(DoubleVector.fromByteBuffer(DS, y, 8 * i, order))
                     .intoByteBuffer(out, 8 * i, order);
         }
     }
@@ -131,8 +136,10 @@ final class DirectLanes {
         int bound = FS.loopBound(n);
         for (int i = 0; i < bound; i += FS.length()) {
             FloatVector v = FloatVector.fromByteBuffer(FS, in, 4 * i, order);
-            v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
-                    .blend(0f, v.compare(VectorOperators.EQ, 0f)).intoByteBuffer(out, 4 * i, order);
+            v.blend(1f, v.compare(VectorOperators.GT, 0f))
+                    .blend(-1f, v.compare(VectorOperators.LT, 0f))
+                    .blend(0f, v.compare(VectorOperators.EQ, 0f))
+                    .intoByteBuffer(out, 4 * i, order);
         }
         for (int i = bound; i < n; i++) {
             float x = in.getFloat(4 * i);
@@ -144,8 +151,10 @@ final class DirectLanes {
         int bound = DS.loopBound(n);
         for (int i = 0; i < bound; i += DS.length()) {
             DoubleVector v = DoubleVector.fromByteBuffer(DS, in, 8 * i, order);
-            v.blend(1.0, v.compare(VectorOperators.GT, 0.0)).blend(-1.0, v.compare(VectorOperators.LT, 0.0))
-                    .blend(0.0, v.compare(VectorOperators.EQ, 0.0)).intoByteBuffer(out, 8 * i, order);
+            v.blend(1.0, v.compare(VectorOperators.GT, 0.0))
+                    .blend(-1.0, v.compare(VectorOperators.LT, 0.0))
+                    .blend(0.0, v.compare(VectorOperators.EQ, 0.0))
+                    .intoByteBuffer(out, 8 * i, order);
         }
         for (int i = bound; i < n; i++) {
             double x = in.getDouble(8 * i);

@@ -47,8 +47,7 @@ final class Elementwise {
      */
     static final int DIRECT_ELEMENTS = 1 << 12;
 
-    private Elementwise() {
-    }
+    private Elementwise() {}
 
     // ---- unary ---------------------------------------------------------------------------
 
@@ -173,17 +172,24 @@ final class Elementwise {
             return Nd4jStorage.empty(out, a.dtype());
         }
         INDArray r = Nd.alloc(Nd.type(a.dtype()), out);
-        if ((op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL) && a.shape().equals(b.shape())
-                && a.size() >= DIRECT_ELEMENTS && Nd.direct(a.array()) && Nd.direct(b.array())) {
+        if ((op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL)
+                && a.shape().equals(b.shape())
+                && a.size() >= DIRECT_ELEMENTS
+                && Nd.direct(a.array())
+                && Nd.direct(b.array())) {
             // ND4J's dispatch costs more than the arithmetic: 0.1 to 0.2 ms for 256,000 floats
-            DirectKernels.binary(op, a.array().data().asNio(), b.array().data().asNio(), r.data().asNio(), a.size(),
+            DirectKernels.binary(
+                    op,
+                    a.array().data().asNio(),
+                    b.array().data().asNio(),
+                    r.data().asNio(),
+                    a.size(),
                     a.dtype() == DType.FLOAT32);
             return Nd4jStorage.owning(r, out, a.dtype());
         }
         try {
             Nd.exec(opName(op), new INDArray[] {a.array(), b.array()}, new INDArray[] {r});
-            if ((op == BinaryOp.MAXIMUM || op == BinaryOp.MINIMUM)
-                    && (Nd.hasNaN(a.array()) || Nd.hasNaN(b.array()))) {
+            if ((op == BinaryOp.MAXIMUM || op == BinaryOp.MINIMUM) && (Nd.hasNaN(a.array()) || Nd.hasNaN(b.array()))) {
                 r = propagateNaN(r, a, b, out);
             }
         } catch (RuntimeException | Error e) {
@@ -221,8 +227,8 @@ final class Elementwise {
 
     /** {@code condition != 0 ? ifTrue : ifFalse}; NaN is not equal to 0, so a NaN condition selects {@code ifTrue}. */
     static Nd4jStorage where(Nd4jStorage condition, Nd4jStorage ifTrue, Nd4jStorage ifFalse) {
-        Shape out = Shape.broadcast("where", Shape.broadcast("where", condition.shape(), ifTrue.shape()),
-                ifFalse.shape());
+        Shape out =
+                Shape.broadcast("where", Shape.broadcast("where", condition.shape(), ifTrue.shape()), ifFalse.shape());
         if (out.size() == 0) {
             return Nd4jStorage.empty(out, ifTrue.dtype());
         }

@@ -14,8 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Layout {
 
-    private Layout() {
-    }
+    private Layout() {}
 
     /**
      * A view over {@code x}'s buffer: every storage is contiguous in 'c' order from offset 0,
@@ -174,10 +173,12 @@ final class Layout {
         INDArray acc = Nd.filled(type, frontShape, 0);
         try (Scratch s = new Scratch()) {
             INDArray idx = s.add(Nd4j.createFromArray(indices));
-            INDArray src = axis == 0 ? source.array()
+            INDArray src = axis == 0
+                    ? source.array()
                     : s.add(permuted(source.array(), permutedShape(source.shape(), front), front));
-            Nd.exec("scatter_add", new INDArray[] {acc, idx, src}, new INDArray[] {acc}, new int[0],
-                    new boolean[] {true, false});
+            Nd.exec("scatter_add", new INDArray[] {acc, idx, src}, new INDArray[] {acc}, new int[0], new boolean[] {
+                true, false
+            });
             if (axis == 0) {
                 return Nd4jStorage.owning(acc, shape, source.dtype());
             }
@@ -220,13 +221,15 @@ final class Layout {
      * {@code scatter_add} adds one update after another (measured: the backward pass of NICE's
      * odd/even split, 256 x 392 into 256 x 784, took about 1 ms locked).
      */
-    private static Nd4jStorage scatterDistinct(Shape shape, int axis, int n, int[] inverse, Nd4jStorage source,
-                                               DataType type) {
+    private static Nd4jStorage scatterDistinct(
+            Shape shape, int axis, int n, int[] inverse, Nd4jStorage source, DataType type) {
         if (n == shape.dim(axis)) {
             return gather(source, axis, inverse);
         }
-        Nd4jStorage zero = Nd4jStorage.owning(Nd.filled(type, source.shape().withDim(axis, 1), 0),
-                source.shape().withDim(axis, 1), source.dtype());
+        Nd4jStorage zero = Nd4jStorage.owning(
+                Nd.filled(type, source.shape().withDim(axis, 1), 0),
+                source.shape().withDim(axis, 1),
+                source.dtype());
         Nd4jStorage padded = null;
         try {
             padded = concat(List.of(source, zero), axis);

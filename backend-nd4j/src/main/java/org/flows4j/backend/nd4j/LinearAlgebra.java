@@ -13,8 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class LinearAlgebra {
 
-    private LinearAlgebra() {
-    }
+    private LinearAlgebra() {}
 
     static Nd4jStorage matmul(Nd4jStorage a, Nd4jStorage b, boolean transposeA, boolean transposeB) {
         int[] da = a.shape().dims();
@@ -34,8 +33,12 @@ final class LinearAlgebra {
         }
         INDArray z = Nd.alloc(type, out);
         try {
-            Nd.exec("matmul", new INDArray[] {a.array(), b.array()}, new INDArray[] {z},
-                    transposeA ? 1 : 0, transposeB ? 1 : 0);
+            Nd.exec(
+                    "matmul",
+                    new INDArray[] {a.array(), b.array()},
+                    new INDArray[] {z},
+                    transposeA ? 1 : 0,
+                    transposeB ? 1 : 0);
         } catch (RuntimeException | Error e) {
             Nd.release(z);
             throw e;
@@ -46,7 +49,8 @@ final class LinearAlgebra {
     static Nd4jStorage reduce(ReduceOp op, Nd4jStorage x, int[] axes, boolean keepDims) {
         Shape in = x.shape();
         if (axes.length == 0) {
-            return x.isEmpty() ? Nd4jStorage.empty(in, x.dtype())
+            return x.isEmpty()
+                    ? Nd4jStorage.empty(in, x.dtype())
                     : Nd4jStorage.owning(Nd.copy(x.array()), in, x.dtype());
         }
         Shape out = reducedShape(in, axes, keepDims);

@@ -20,8 +20,7 @@ final class Nd {
     private static final int[] NO_INTS = {};
     private static final boolean[] NO_BOOLEANS = {};
 
-    private Nd() {
-    }
+    private Nd() {}
 
     /** ND4J's element type for {@code dtype}. */
     static DataType type(DType dtype) {
@@ -90,7 +89,8 @@ final class Nd {
 
     /** Runs the custom operation {@code op} with integer and boolean arguments into the given outputs. */
     static void exec(String op, INDArray[] inputs, INDArray[] outputs, int[] iArgs, boolean[] bArgs, Double... tArgs) {
-        DynamicCustomOp.DynamicCustomOpsBuilder b = DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs);
+        DynamicCustomOp.DynamicCustomOpsBuilder b =
+                DynamicCustomOp.builder(op).addInputs(inputs).addOutputs(outputs);
         if (iArgs.length > 0) {
             b.addIntegerArguments(iArgs);
         }
@@ -127,8 +127,12 @@ final class Nd {
     static boolean direct(INDArray a) {
         long n = a.length();
         int bytes = a.dataType().width();
-        return DirectKernels.available() && !a.isEmpty() && a.offset() == 0 && a.ordering() == 'c'
-                && a.elementWiseStride() == 1 && n * bytes <= Integer.MAX_VALUE
+        return DirectKernels.available()
+                && !a.isEmpty()
+                && a.offset() == 0
+                && a.ordering() == 'c'
+                && a.elementWiseStride() == 1
+                && n * bytes <= Integer.MAX_VALUE
                 && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE)
                 && a.data().asNio().capacity() >= n * bytes;
     }

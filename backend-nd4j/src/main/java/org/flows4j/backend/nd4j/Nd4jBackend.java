@@ -267,8 +267,7 @@ final class Nd4jBackend implements Backend {
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
         blas();
-        return Convolution.backwardWeight(Nd4jStorage.of(input), Nd4jStorage.of(gradOutput), weightShape, padH,
-                padW);
+        return Convolution.backwardWeight(Nd4jStorage.of(input), Nd4jStorage.of(gradOutput), weightShape, padH, padW);
     }
 
     // ---- fused optimizer step --------------------------------------------------------------
@@ -323,21 +322,34 @@ final class Nd4jBackend implements Backend {
         Nd4jStorage m1 = Nd4jStorage.of(m);
         Nd4jStorage v1 = Nd4jStorage.of(v);
         int n = p.size();
-        if (g.dtype() != p.dtype() || m1.dtype() != p.dtype() || v1.dtype() != p.dtype()
-                || g.size() != n || m1.size() != n || v1.size() != n) {
-            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v "
-                    + v1 + " must share one shape and dtype");
+        if (g.dtype() != p.dtype()
+                || m1.dtype() != p.dtype()
+                || v1.dtype() != p.dtype()
+                || g.size() != n
+                || m1.size() != n
+                || v1.size() != n) {
+            throw new IllegalArgumentException("adamUpdate: param " + p + ", grad " + g + ", m " + m1 + " and v " + v1
+                    + " must share one shape and dtype");
         }
         if (p.isEmpty()) {
             return new Storage[] {param, m, v};
         }
-        if (!DirectAdam.available() || !Nd.direct(p.array()) || !Nd.direct(g.array()) || !Nd.direct(m1.array())
+        if (!DirectAdam.available()
+                || !Nd.direct(p.array())
+                || !Nd.direct(g.array())
+                || !Nd.direct(m1.array())
                 || !Nd.direct(v1.array())) {
             composedAdam(p, g, m1, v1, step);
             return new Storage[] {param, m, v};
         }
-        DirectAdam.update(p.array().data().asNio(), g.array().data().asNio(), m1.array().data().asNio(),
-                v1.array().data().asNio(), n, p.dtype() == DType.FLOAT32, step);
+        DirectAdam.update(
+                p.array().data().asNio(),
+                g.array().data().asNio(),
+                m1.array().data().asNio(),
+                v1.array().data().asNio(),
+                n,
+                p.dtype() == DType.FLOAT32,
+                step);
         return new Storage[] {param, m, v};
     }
 
@@ -348,8 +360,12 @@ final class Nd4jBackend implements Backend {
      */
     @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
-        if (x.shape().rank() != 2 || weight.shape().rank() != 2 || bias == null || bias.shape().rank() != 1
-                || x.shape().size() == 0 || weight.shape().size() == 0) {
+        if (x.shape().rank() != 2
+                || weight.shape().rank() != 2
+                || bias == null
+                || bias.shape().rank() != 1
+                || x.shape().size() == 0
+                || weight.shape().size() == 0) {
             return Backend.super.linear(x, weight, bias, activation);
         }
         Storage y = matmul(x, weight, false, false);
@@ -380,12 +396,20 @@ final class Nd4jBackend implements Backend {
     public Storage reluBackward(Storage gradOutput, Storage output) {
         Nd4jStorage g = Nd4jStorage.of(gradOutput);
         Nd4jStorage y = Nd4jStorage.of(output);
-        if (!g.shape().equals(y.shape()) || g.dtype() != y.dtype() || g.size() == 0 || !DirectElementwise.available()
-                || !Nd.direct(g.array()) || !Nd.direct(y.array())) {
+        if (!g.shape().equals(y.shape())
+                || g.dtype() != y.dtype()
+                || g.size() == 0
+                || !DirectElementwise.available()
+                || !Nd.direct(g.array())
+                || !Nd.direct(y.array())) {
             return Backend.super.reluBackward(gradOutput, output);
         }
         INDArray r = Nd.alloc(Nd.type(g.dtype()), g.shape());
-        DirectElementwise.reluBackward(g.array().data().asNio(), y.array().data().asNio(), r.data().asNio(), g.size(),
+        DirectElementwise.reluBackward(
+                g.array().data().asNio(),
+                y.array().data().asNio(),
+                r.data().asNio(),
+                g.size(),
                 g.dtype() == DType.FLOAT32);
         return Nd4jStorage.owning(r, g.shape(), g.dtype());
     }

@@ -31,8 +31,7 @@ public final class Nd4jBackendProvider implements BackendProvider {
     private static final String CPU_BACKEND_CLASS = "org.nd4j.linalg.cpu.nativecpu.CpuBackend";
 
     /** For {@link java.util.ServiceLoader}. */
-    public Nd4jBackendProvider() {
-    }
+    public Nd4jBackendProvider() {}
 
     @Override
     public String name() {
@@ -74,8 +73,10 @@ public final class Nd4jBackendProvider implements BackendProvider {
             nd4j = Class.forName(ND4J_CLASS, false, loader());
             Class.forName(CPU_BACKEND_CLASS, false, loader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new BackendException("nd4j: ND4J is not on the class path (add org.nd4j:nd4j-native and its "
-                    + "linux-x86_64 classifier jar): " + e, e);
+            throw new BackendException(
+                    "nd4j: ND4J is not on the class path (add org.nd4j:nd4j-native and its "
+                            + "linux-x86_64 classifier jar): " + e,
+                    e);
         }
         // ND4J lives on the class path (its module descriptors do not resolve), and a named module
         // reads the unnamed module only when told to. This must happen before any ND4J class is
@@ -92,9 +93,11 @@ public final class Nd4jBackendProvider implements BackendProvider {
             // UnsatisfiedLinkError (no native library for this platform), ExceptionInInitializerError
             // and NoClassDefFoundError (ND4J's static initialization failed, now or earlier), or
             // ND4J's own "no backend" runtime exceptions
-            throw new BackendException("nd4j: ND4J or its native library could not be loaded (nd4j-native "
-                    + nd4jVersion() + " needs its linux-x86_64 classifier jar and a 64-bit Linux on x86): "
-                    + describe(e), e);
+            throw new BackendException(
+                    "nd4j: ND4J or its native library could not be loaded (nd4j-native "
+                            + nd4jVersion() + " needs its linux-x86_64 classifier jar and a 64-bit Linux on x86): "
+                            + describe(e),
+                    e);
         }
     }
 

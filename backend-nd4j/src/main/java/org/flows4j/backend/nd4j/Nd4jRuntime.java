@@ -53,8 +53,7 @@ final class Nd4jRuntime {
 
     private static boolean loaded;
 
-    private Nd4jRuntime() {
-    }
+    private Nd4jRuntime() {}
 
     /**
      * Loads ND4J on the first call, then applies the options' thresholds and OpenBLAS's thread
@@ -113,7 +112,8 @@ final class Nd4jRuntime {
     /** The current thread settings, for tests and diagnostics. */
     static synchronized String threads() {
         Environment env = Nd4j.getEnvironment();
-        return "maxMasterThreads " + env.maxMasterThreads() + ", blas " + Nd4j.factory().blas().getMaxThreads()
+        return "maxMasterThreads " + env.maxMasterThreads() + ", blas "
+                + Nd4j.factory().blas().getMaxThreads()
                 + ", maxThreads " + env.maxThreads() + ", elementwiseThreshold " + env.elementwiseThreshold()
                 + ", tadThreshold " + env.tadThreshold();
     }
@@ -128,6 +128,7 @@ final class Nd4jRuntime {
             return Path.of(home, ".cache", "flows4j", "javacpp").toString();
         }
         String user = System.getProperty("user.name", "user");
-        return Path.of(System.getProperty("java.io.tmpdir"), "flows4j-javacpp-" + user).toString();
+        return Path.of(System.getProperty("java.io.tmpdir"), "flows4j-javacpp-" + user)
+                .toString();
     }
 }

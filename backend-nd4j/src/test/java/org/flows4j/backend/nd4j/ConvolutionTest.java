@@ -52,13 +52,16 @@ class ConvolutionTest {
         long perSample = 3L * 3 * 3 * 6 * 7 * dtype.byteSize();
         Storage whole = Convolution.conv2d(x, w, 1, 1, Long.MAX_VALUE);
         for (long bytes : new long[] {1, 2 * perSample}) {
-            assertArrayEquals(backend.toDoubles(whole), backend.toDoubles(Convolution.conv2d(x, w, 1, 1, bytes)),
+            assertArrayEquals(
+                    backend.toDoubles(whole),
+                    backend.toDoubles(Convolution.conv2d(x, w, 1, 1, bytes)),
                     "forward, " + bytes + " bytes of columns");
         }
         Nd4jStorage g = random(whole.shape(), dtype, 3);
         Storage dx = Convolution.backwardInput(g, w, x.shape(), 1, 1, Long.MAX_VALUE);
         for (long bytes : new long[] {1, 2 * perSample}) {
-            assertArrayEquals(backend.toDoubles(dx),
+            assertArrayEquals(
+                    backend.toDoubles(dx),
                     backend.toDoubles(Convolution.backwardInput(g, w, x.shape(), 1, 1, bytes)),
                     "input gradient, " + bytes + " bytes of columns");
         }
@@ -67,7 +70,10 @@ class ConvolutionTest {
         for (long bytes : new long[] {1, 2 * perSample}) {
             double[] chunked = backend.toDoubles(Convolution.backwardWeight(x, g, w.shape(), 1, 1, bytes));
             for (int i = 0; i < dw.length; i++) {
-                assertEquals(dw[i], chunked[i], (dtype == DType.FLOAT64 ? 1e-12 : 1e-4) * (1 + Math.abs(dw[i])),
+                assertEquals(
+                        dw[i],
+                        chunked[i],
+                        (dtype == DType.FLOAT64 ? 1e-12 : 1e-4) * (1 + Math.abs(dw[i])),
                         "weight gradient [" + i + "], " + bytes + " bytes of columns");
             }
         }
@@ -101,13 +107,17 @@ class ConvolutionTest {
                                     int r = i + ki - pad;
                                     int q = j + kj - pad;
                                     if (r >= 0 && r < h && q >= 0 && q < wd) {
-                                        sum += xs[((b * c + ci) * h + r) * wd + q] * ws[((o * c + ci) * 3 + ki) * 2 + kj];
+                                        sum += xs[((b * c + ci) * h + r) * wd + q]
+                                                * ws[((o * c + ci) * 3 + ki) * 2 + kj];
                                     }
                                 }
                             }
                         }
                         double got = y[((b * oc + o) * oh + i) * ow + j];
-                        assertEquals(sum, got, (dtype == DType.FLOAT64 ? 1e-12 : 1e-5) * (1 + Math.abs(sum)),
+                        assertEquals(
+                                sum,
+                                got,
+                                (dtype == DType.FLOAT64 ? 1e-12 : 1e-5) * (1 + Math.abs(sum)),
                                 "y[" + b + ", " + o + ", " + i + ", " + j + "]");
                     }
                 }

@@ -52,8 +52,9 @@ class DirectKernelsTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void signs_of_every_kind_of_value(DType dtype) {
-        double[] specials = {-0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -2.5, 1e-30,
-            -1e-30, 7};
+        double[] specials = {
+            -0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -2.5, 1e-30, -1e-30, 7
+        };
         int n = 3 * 16 + 5;
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {
@@ -79,8 +80,8 @@ class DirectKernelsTest {
             x[i] = i % 97 < specials.length ? specials[i % 97] : r.nextGaussian() * 1e3;
             y[i] = i % 89 < specials.length ? specials[(i + 2) % specials.length] : r.nextGaussian();
         }
-        double[] got = backend.toDoubles(backend.binary(op, backend.fromDoubles(x, Shape.of(n), dtype),
-                backend.fromDoubles(y, Shape.of(n), dtype)));
+        double[] got = backend.toDoubles(backend.binary(
+                op, backend.fromDoubles(x, Shape.of(n), dtype), backend.fromDoubles(y, Shape.of(n), dtype)));
         for (int i = 0; i < n; i++) {
             double expected;
             if (dtype == DType.FLOAT32) {
@@ -90,7 +91,9 @@ class DirectKernelsTest {
             } else {
                 expected = op == BinaryOp.ADD ? x[i] + y[i] : op == BinaryOp.SUB ? x[i] - y[i] : x[i] * y[i];
             }
-            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(got[i]),
+            assertEquals(
+                    Double.doubleToLongBits(expected),
+                    Double.doubleToLongBits(got[i]),
                     op + " at " + i + " of " + x[i] + " and " + y[i]);
         }
     }
@@ -125,8 +128,9 @@ class DirectKernelsTest {
         assertFalse(Nd.hasNaN(a));
     }
 
-    private static final double[] VALUES = {-0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY,
-        Double.NEGATIVE_INFINITY, -1.5};
+    private static final double[] VALUES = {
+        -0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -1.5
+    };
 
     @ParameterizedTest
     @EnumSource(DType.class)
@@ -138,16 +142,20 @@ class DirectKernelsTest {
         double[] r = backend.toDoubles(backend.broadcastTo(row, Shape.of(2, n)));
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < 3; j++) {
-                assertEquals(Double.doubleToRawLongBits(VALUES[i]), Double.doubleToRawLongBits(c[i * 3 + j]),
+                assertEquals(
+                        Double.doubleToRawLongBits(VALUES[i]),
+                        Double.doubleToRawLongBits(c[i * 3 + j]),
                         "column value " + VALUES[i]);
             }
             for (int k = 0; k < 2; k++) {
-                assertEquals(Double.doubleToRawLongBits(VALUES[i]), Double.doubleToRawLongBits(r[k * n + i]),
+                assertEquals(
+                        Double.doubleToRawLongBits(VALUES[i]),
+                        Double.doubleToRawLongBits(r[k * n + i]),
                         "row value " + VALUES[i]);
             }
         }
-        double[] s = backend.toDoubles(backend.broadcastTo(backend.fromDoubles(new double[] {-0.0}, Shape.scalar(),
-                dtype), Shape.of(4)));
+        double[] s = backend.toDoubles(
+                backend.broadcastTo(backend.fromDoubles(new double[] {-0.0}, Shape.scalar(), dtype), Shape.of(4)));
         for (double v : s) {
             assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(v), "scalar -0");
         }

@@ -15,11 +15,11 @@ import org.flows4j.api.backend.CompareOp;
 import org.flows4j.api.backend.ReduceOp;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
+import org.flows4j.testing.Tolerance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.flows4j.testing.Tolerance;
 
 /**
  * Hand-computed kernels, chosen where ND4J's own operation needed help (small arguments of
@@ -183,10 +183,11 @@ class KernelTest {
         Storage x = of(dt, new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
         check(new double[] {3, 3, 1, 6, 6, 4}, Shape.of(2, 3), b.gather(x, 1, new int[] {2, 2, 0}));
         // sources 0 and 2 add into index 1 along axis 1, source 1 into index 3
-        check(new double[] {0, 4, 0, 2, 0, 10, 0, 5}, Shape.of(2, 4), b.scatterAdd(Shape.of(2, 4), 1,
-                new int[] {1, 3, 1}, x));
-        check(new double[] {5, 7, 9, 0, 0, 0}, Shape.of(2, 3), b.scatterAdd(Shape.of(2, 3), 0, new int[] {0, 0},
-                x));
+        check(
+                new double[] {0, 4, 0, 2, 0, 10, 0, 5},
+                Shape.of(2, 4),
+                b.scatterAdd(Shape.of(2, 4), 1, new int[] {1, 3, 1}, x));
+        check(new double[] {5, 7, 9, 0, 0, 0}, Shape.of(2, 3), b.scatterAdd(Shape.of(2, 3), 0, new int[] {0, 0}, x));
         b.free(x);
     }
 
@@ -314,8 +315,10 @@ class KernelTest {
             double gi = g[i] + 0.1 * p[i];
             em[i] = 0.9 * m[i] + 0.1 * gi;
             ev[i] = 0.999 * v[i] + 0.001 * gi * gi;
-            ep[i] = p[i] - 0.01 * (em[i] / step.firstBiasCorrection())
-                    / (Math.sqrt(ev[i] / step.secondBiasCorrection()) + 1e-8);
+            ep[i] = p[i]
+                    - 0.01
+                            * (em[i] / step.firstBiasCorrection())
+                            / (Math.sqrt(ev[i] / step.secondBiasCorrection()) + 1e-8);
         }
         double tol = dt == DType.FLOAT64 ? 1e-14 : 1e-5;
         assertArrayEquals(ep, b.toDoubles(ps), tol);

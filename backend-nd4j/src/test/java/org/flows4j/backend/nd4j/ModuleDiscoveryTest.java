@@ -25,18 +25,30 @@ class ModuleDiscoveryTest {
 
     @Test
     void the_module_provides_the_backend_and_reaches_nd4j_on_the_class_path() throws Exception {
-        Path api = Path.of(BackendProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path self = Path.of(Nd4jBackendProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path support = Path.of(org.flows4j.backend.support.DirectAdam.class.getProtectionDomain().getCodeSource()
-                .getLocation().toURI());
+        Path api = Path.of(BackendProvider.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        Path self = Path.of(Nd4jBackendProvider.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        Path support = Path.of(org.flows4j.backend.support.DirectAdam.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         ModuleFinder finder = ModuleFinder.of(api, support, self);
         ModuleLayer boot = ModuleLayer.boot();
-        Configuration cf = boot.configuration()
-                .resolveAndBind(finder, ModuleFinder.of(), Set.of("org.flows4j.backend.nd4j"));
+        Configuration cf =
+                boot.configuration().resolveAndBind(finder, ModuleFinder.of(), Set.of("org.flows4j.backend.nd4j"));
         // the parent is the application loader, which sees ND4J's jars on the class path
         ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
 
-        ModuleDescriptor descriptor = layer.findModule("org.flows4j.backend.nd4j").orElseThrow().getDescriptor();
+        ModuleDescriptor descriptor =
+                layer.findModule("org.flows4j.backend.nd4j").orElseThrow().getDescriptor();
         assertTrue(descriptor.exports().isEmpty(), "exports nothing: " + descriptor.exports());
 
         ClassLoader loader = layer.findLoader("org.flows4j.api");
@@ -58,11 +70,12 @@ class ModuleDiscoveryTest {
         try {
             Object shape = shapeType.getMethod("of", int[].class).invoke(null, (Object) new int[] {2});
             Object float64 = dtypeType.getField("FLOAT64").get(null);
-            Object storage = backendType.getMethod("full", shapeType, dtypeType, double.class)
+            Object storage = backendType
+                    .getMethod("full", shapeType, dtypeType, double.class)
                     .invoke(backend, shape, float64, 2.5);
             Class<?> storageType = loader.loadClass("org.flows4j.api.backend.Storage");
-            assertArrayEquals(new double[] {2.5, 2.5},
-                    (double[]) backendType.getMethod("toDoubles", storageType).invoke(backend, storage));
+            assertArrayEquals(new double[] {2.5, 2.5}, (double[])
+                    backendType.getMethod("toDoubles", storageType).invoke(backend, storage));
         } finally {
             backendType.getMethod("close").invoke(backend);
         }

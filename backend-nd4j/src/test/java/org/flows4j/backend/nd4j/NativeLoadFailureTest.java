@@ -38,12 +38,16 @@ class NativeLoadFailureTest {
         }
         Path out = tmp.resolve("out.txt");
         Path err = tmp.resolve("err.txt");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", String.join(File.pathSeparator, entries),
-                // a cache of its own: nothing extracted by other tests may stand in for the missing jars
-                "-Dorg.bytedeco.javacpp.cachedir=" + tmp.resolve("cache"),
-                Child.class.getName())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        String.join(File.pathSeparator, entries),
+                        // a cache of its own: nothing extracted by other tests may stand in for the missing jars
+                        "-Dorg.bytedeco.javacpp.cachedir=" + tmp.resolve("cache"),
+                        Child.class.getName())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM did not finish");
         String stdout = Files.readString(out, StandardCharsets.UTF_8);
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
@@ -58,8 +62,7 @@ class NativeLoadFailureTest {
     /** The child JVM's program: the provider and discovery, with no native library to load. */
     public static final class Child {
 
-        private Child() {
-        }
+        private Child() {}
 
         /** Prints what the parent checks. */
         public static void main(String[] args) {
@@ -71,8 +74,8 @@ class NativeLoadFailureTest {
             } catch (BackendException e) {
                 System.out.println("refused " + e.getMessage());
             }
-            System.out.println("listed "
-                    + Backends.list().stream().map(BackendInfo::name).collect(Collectors.joining(",")));
+            System.out.println(
+                    "listed " + Backends.list().stream().map(BackendInfo::name).collect(Collectors.joining(",")));
             try {
                 Backends.create().close();
                 System.out.println("created by discovery");

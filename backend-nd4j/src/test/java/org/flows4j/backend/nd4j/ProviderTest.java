@@ -56,8 +56,11 @@ class ProviderTest {
             assertEquals(true, type.getMethod("isAvailable").invoke(provider));
             assertNotNull(type.getMethod("description").invoke(provider));
             assertNotNull(loader.loaded(Nd4jBackendProvider.class.getName()), "the test really used its own loader");
-            for (String touched : List.of("org.bytedeco.javacpp.Loader", "org.nd4j.nativeblas.NativeOpsHolder",
-                    "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu", "org.flows4j.backend.nd4j.Nd4jRuntime")) {
+            for (String touched : List.of(
+                    "org.bytedeco.javacpp.Loader",
+                    "org.nd4j.nativeblas.NativeOpsHolder",
+                    "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu",
+                    "org.flows4j.backend.nd4j.Nd4jRuntime")) {
                 assertNull(loader.loaded(touched), touched + " was loaded by discovery");
             }
         }
@@ -66,17 +69,20 @@ class ProviderTest {
     @Test
     void service_loader_and_backends_find_it_on_the_class_path() {
         List<String> names = ServiceLoader.load(BackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get).map(BackendProvider::name).collect(Collectors.toList());
+                .map(ServiceLoader.Provider::get)
+                .map(BackendProvider::name)
+                .collect(Collectors.toList());
         assertTrue(names.contains("nd4j"), names.toString());
         List<BackendInfo> listed = Backends.list();
-        assertTrue(listed.stream().anyMatch(i -> i.name().equals("nd4j") && i.available() && i.priority() == 20),
+        assertTrue(
+                listed.stream().anyMatch(i -> i.name().equals("nd4j") && i.available() && i.priority() == 20),
                 listed.toString());
     }
 
     @Test
     void the_services_file_names_the_provider() throws IOException {
-        try (InputStream in = ProviderTest.class.getResourceAsStream(
-                "/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
+        try (InputStream in =
+                ProviderTest.class.getResourceAsStream("/META-INF/services/org.flows4j.api.backend.BackendProvider")) {
             assertNotNull(in, "META-INF/services file");
             String content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(Nd4jBackendProvider.class.getName(), content.trim());
@@ -96,7 +102,8 @@ class ProviderTest {
         try (Backend b = Backends.create("nd4j", BackendOptions.defaults().withThreads(2))) {
             // ND4J's pool has as many threads as the machine has cores; more cannot be asked for
             int expected = Math.min(2, Runtime.getRuntime().availableProcessors());
-            assertTrue(Nd4jRuntime.threads().startsWith("maxMasterThreads " + expected + ", blas " + expected + ","),
+            assertTrue(
+                    Nd4jRuntime.threads().startsWith("maxMasterThreads " + expected + ", blas " + expected + ","),
                     Nd4jRuntime.threads());
             assertEquals(3.0f, Tensor.of(b, new float[] {1, 2}, 2).sum().toFloatArray()[0]);
         }
@@ -104,7 +111,8 @@ class ProviderTest {
 
     @Test
     void another_device_is_refused_with_a_reason() {
-        BackendException e = assertThrows(BackendException.class,
+        BackendException e = assertThrows(
+                BackendException.class,
                 () -> new Nd4jBackendProvider().create(BackendOptions.defaults().withDevice("cuda:0")));
         assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("cpu"), e.getMessage());
     }

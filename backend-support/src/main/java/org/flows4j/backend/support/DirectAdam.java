@@ -29,8 +29,7 @@ public final class DirectAdam {
 
     private static final System.Logger LOG = System.getLogger("org.flows4j.backend.support");
 
-    private DirectAdam() {
-    }
+    private DirectAdam() {}
 
     /**
      * Whether the Vector API is present: detected once, on first use.
@@ -53,8 +52,10 @@ public final class DirectAdam {
             vector = own.getLayer().findModule("jdk.incubator.vector");
         }
         if (vector.isEmpty()) {
-            LOG.log(Level.DEBUG, "native backends: Adam composed from kernels (start the JVM with --add-modules"
-                    + " jdk.incubator.vector for the fused update)");
+            LOG.log(
+                    Level.DEBUG,
+                    "native backends: Adam composed from kernels (start the JVM with --add-modules"
+                            + " jdk.incubator.vector for the fused update)");
             return false;
         }
         try {
@@ -64,8 +65,10 @@ public final class DirectAdam {
             Class.forName("org.flows4j.backend.support.DirectAdamLanes", true, DirectAdam.class.getClassLoader());
             return true;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            LOG.log(Level.WARNING, "native backends: the Vector API is present but unusable (" + e
-                    + "); Adam is composed from kernels");
+            LOG.log(
+                    Level.WARNING,
+                    "native backends: the Vector API is present but unusable (" + e
+                            + "); Adam is composed from kernels");
             return false;
         }
     }
@@ -85,8 +88,8 @@ public final class DirectAdam {
      * @param step the hyperparameters and 1-based step number of this update, whose constants are
      *        rounded to the buffers' dtype
      */
-    public static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32,
-                       AdamStep step) {
+    public static void update(
+            ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, boolean float32, AdamStep step) {
         ByteOrder order = ByteOrder.nativeOrder();
         if (float32) {
             DirectAdamLanes.updateFloats(p, g, m, v, n, step, order);

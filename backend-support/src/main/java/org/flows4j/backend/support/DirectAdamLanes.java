@@ -18,11 +18,10 @@ final class DirectAdamLanes {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    private DirectAdamLanes() {
-    }
+    private DirectAdamLanes() {}
 
-    static void updateFloats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,
-                             ByteOrder order) {
+    static void updateFloats(
+            ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s, ByteOrder order) {
         float wd = (float) s.weightDecay();
         float b1 = (float) s.beta1();
         float nb1 = (float) (1 - s.beta1());
@@ -50,37 +49,70 @@ final class DirectAdamLanes {
         }
     }
 
-    private static void floats(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound, ByteOrder order,
-                               float b1, float nb1, float b2, float nb2, float c1, float c2, float eps, float lr) {
+    private static void floats(
+            ByteBuffer p,
+            ByteBuffer g,
+            ByteBuffer m,
+            ByteBuffer v,
+            int bound,
+            ByteOrder order,
+            float b1,
+            float nb1,
+            float b2,
+            float nb2,
+            float c1,
+            float c2,
+            float eps,
+            float lr) {
         for (int i = 0; i < bound; i += FS.length()) {
             int at = 4 * i;
             FloatVector gi = FloatVector.fromByteBuffer(FS, g, at, order);
-            FloatVector mi = FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
+            FloatVector mi =
+                    FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
+            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order)
+                    .mul(b2)
+                    .add(gi.mul(gi).mul(nb2));
             mi.intoByteBuffer(m, at, order);
             vi.intoByteBuffer(v, at, order);
-            FloatVector.fromByteBuffer(FS, p, at, order).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
+            FloatVector.fromByteBuffer(FS, p, at, order)
+                    .sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
                     .intoByteBuffer(p, at, order);
         }
     }
 
-    private static void floatsDecay(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound,
-                                    ByteOrder order, float wd, float b1, float nb1, float b2, float nb2, float c1,
-                                    float c2, float eps, float lr) {
+    private static void floatsDecay(
+            ByteBuffer p,
+            ByteBuffer g,
+            ByteBuffer m,
+            ByteBuffer v,
+            int bound,
+            ByteOrder order,
+            float wd,
+            float b1,
+            float nb1,
+            float b2,
+            float nb2,
+            float c1,
+            float c2,
+            float eps,
+            float lr) {
         for (int i = 0; i < bound; i += FS.length()) {
             int at = 4 * i;
             FloatVector pi = FloatVector.fromByteBuffer(FS, p, at, order);
             FloatVector gi = FloatVector.fromByteBuffer(FS, g, at, order).add(pi.mul(wd));
-            FloatVector mi = FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
-            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
+            FloatVector mi =
+                    FloatVector.fromByteBuffer(FS, m, at, order).mul(b1).add(gi.mul(nb1));
+            FloatVector vi = FloatVector.fromByteBuffer(FS, v, at, order)
+                    .mul(b2)
+                    .add(gi.mul(gi).mul(nb2));
             mi.intoByteBuffer(m, at, order);
             vi.intoByteBuffer(v, at, order);
             pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoByteBuffer(p, at, order);
         }
     }
 
-    static void updateDoubles(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s,
-                              ByteOrder order) {
+    static void updateDoubles(
+            ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, AdamStep s, ByteOrder order) {
         double wd = s.weightDecay();
         double b1 = s.beta1();
         double nb1 = 1 - s.beta1();
@@ -108,30 +140,62 @@ final class DirectAdamLanes {
         }
     }
 
-    private static void doubles(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound, ByteOrder order,
-                                double b1, double nb1, double b2, double nb2, double c1, double c2, double eps,
-                                double lr) {
+    private static void doubles(
+            ByteBuffer p,
+            ByteBuffer g,
+            ByteBuffer m,
+            ByteBuffer v,
+            int bound,
+            ByteOrder order,
+            double b1,
+            double nb1,
+            double b2,
+            double nb2,
+            double c1,
+            double c2,
+            double eps,
+            double lr) {
         for (int i = 0; i < bound; i += DS.length()) {
             int at = 8 * i;
             DoubleVector gi = DoubleVector.fromByteBuffer(DS, g, at, order);
-            DoubleVector mi = DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
+            DoubleVector mi =
+                    DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
+            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order)
+                    .mul(b2)
+                    .add(gi.mul(gi).mul(nb2));
             mi.intoByteBuffer(m, at, order);
             vi.intoByteBuffer(v, at, order);
-            DoubleVector.fromByteBuffer(DS, p, at, order).sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
+            DoubleVector.fromByteBuffer(DS, p, at, order)
+                    .sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr))
                     .intoByteBuffer(p, at, order);
         }
     }
 
-    private static void doublesDecay(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int bound,
-                                     ByteOrder order, double wd, double b1, double nb1, double b2, double nb2,
-                                     double c1, double c2, double eps, double lr) {
+    private static void doublesDecay(
+            ByteBuffer p,
+            ByteBuffer g,
+            ByteBuffer m,
+            ByteBuffer v,
+            int bound,
+            ByteOrder order,
+            double wd,
+            double b1,
+            double nb1,
+            double b2,
+            double nb2,
+            double c1,
+            double c2,
+            double eps,
+            double lr) {
         for (int i = 0; i < bound; i += DS.length()) {
             int at = 8 * i;
             DoubleVector pi = DoubleVector.fromByteBuffer(DS, p, at, order);
             DoubleVector gi = DoubleVector.fromByteBuffer(DS, g, at, order).add(pi.mul(wd));
-            DoubleVector mi = DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
-            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order).mul(b2).add(gi.mul(gi).mul(nb2));
+            DoubleVector mi =
+                    DoubleVector.fromByteBuffer(DS, m, at, order).mul(b1).add(gi.mul(nb1));
+            DoubleVector vi = DoubleVector.fromByteBuffer(DS, v, at, order)
+                    .mul(b2)
+                    .add(gi.mul(gi).mul(nb2));
             mi.intoByteBuffer(m, at, order);
             vi.intoByteBuffer(v, at, order);
             pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoByteBuffer(p, at, order);

@@ -17,8 +17,7 @@ import java.nio.ByteOrder;
  */
 public final class DirectElementwise {
 
-    private DirectElementwise() {
-    }
+    private DirectElementwise() {}
 
     /**
      * Whether the loops can run: the Vector API is present.

@@ -18,8 +18,7 @@ final class DirectElementwiseLanes {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
 
-    private DirectElementwiseLanes() {
-    }
+    private DirectElementwiseLanes() {}
 
     /** +-1 off zero, +0 at zeros, the value itself (NaN) at NaN; the lanes blend the same way, starting from the value. */
     private static float sign(float v) {
@@ -34,8 +33,10 @@ final class DirectElementwiseLanes {
         int bound = FS.loopBound(n);
         for (int i = 0; i < bound; i += FS.length()) {
             FloatVector v = FloatVector.fromByteBuffer(FS, in, 4 * i, order);
-            v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
-                    .blend(0f, v.compare(VectorOperators.EQ, 0f)).intoByteBuffer(out, 4 * i, order);
+            v.blend(1f, v.compare(VectorOperators.GT, 0f))
+                    .blend(-1f, v.compare(VectorOperators.LT, 0f))
+                    .blend(0f, v.compare(VectorOperators.EQ, 0f))
+                    .intoByteBuffer(out, 4 * i, order);
         }
         for (int i = bound; i < n; i++) {
             out.putFloat(4 * i, sign(in.getFloat(4 * i)));
@@ -46,8 +47,10 @@ final class DirectElementwiseLanes {
         int bound = DS.loopBound(n);
         for (int i = 0; i < bound; i += DS.length()) {
             DoubleVector v = DoubleVector.fromByteBuffer(DS, in, 8 * i, order);
-            v.blend(1.0, v.compare(VectorOperators.GT, 0.0)).blend(-1.0, v.compare(VectorOperators.LT, 0.0))
-                    .blend(0.0, v.compare(VectorOperators.EQ, 0.0)).intoByteBuffer(out, 8 * i, order);
+            v.blend(1.0, v.compare(VectorOperators.GT, 0.0))
+                    .blend(-1.0, v.compare(VectorOperators.LT, 0.0))
+                    .blend(0.0, v.compare(VectorOperators.EQ, 0.0))
+                    .intoByteBuffer(out, 8 * i, order);
         }
         for (int i = bound; i < n; i++) {
             out.putDouble(8 * i, sign(in.getDouble(8 * i)));
@@ -59,7 +62,8 @@ final class DirectElementwiseLanes {
         for (int i = 0; i < bound; i += FS.length()) {
             // the sign of y written out (see signFloats): a vector passed to a helper may be boxed
             FloatVector v = FloatVector.fromByteBuffer(FS, y, 4 * i, order);
-            FloatVector s = v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f))
+            FloatVector s = v.blend(1f, v.compare(VectorOperators.GT, 0f))
+                    .blend(-1f, v.compare(VectorOperators.LT, 0f))
                     .blend(0f, v.compare(VectorOperators.EQ, 0f));
             FloatVector.fromByteBuffer(FS, g, 4 * i, order).mul(s).intoByteBuffer(out, 4 * i, order);
         }
@@ -72,7 +76,8 @@ final class DirectElementwiseLanes {
         int bound = DS.loopBound(n);
         for (int i = 0; i < bound; i += DS.length()) {
             DoubleVector v = DoubleVector.fromByteBuffer(DS, y, 8 * i, order);
-            DoubleVector s = v.blend(1.0, v.compare(VectorOperators.GT, 0.0)).blend(-1.0, v.compare(VectorOperators.LT, 0.0))
+            DoubleVector s = v.blend(1.0, v.compare(VectorOperators.GT, 0.0))
+                    .blend(-1.0, v.compare(VectorOperators.LT, 0.0))
                     .blend(0.0, v.compare(VectorOperators.EQ, 0.0));
             DoubleVector.fromByteBuffer(DS, g, 8 * i, order).mul(s).intoByteBuffer(out, 8 * i, order);
         }

@@ -8,9 +8,9 @@ import java.nio.ByteOrder;
 import java.util.Random;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.AdamStep;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The fused Adam update over direct buffers (the tests run with the Vector API module, which the
@@ -56,15 +56,19 @@ class DirectAdamTest {
                     float vi = (float) v[i] * (float) step.beta2() + (gi * gi) * (float) (1 - step.beta2());
                     m[i] = mi;
                     v[i] = vi;
-                    p[i] = pi - (mi / (float) step.firstBiasCorrection())
-                            / ((float) Math.sqrt(vi / (float) step.secondBiasCorrection()) + (float) step.epsilon())
-                            * (float) step.learningRate();
+                    p[i] = pi
+                            - (mi / (float) step.firstBiasCorrection())
+                                    / ((float) Math.sqrt(vi / (float) step.secondBiasCorrection())
+                                            + (float) step.epsilon())
+                                    * (float) step.learningRate();
                 } else {
                     double gi = decay != 0 ? g[i] + p[i] * decay : g[i];
                     m[i] = m[i] * step.beta1() + gi * (1 - step.beta1());
                     v[i] = v[i] * step.beta2() + (gi * gi) * (1 - step.beta2());
-                    p[i] = p[i] - (m[i] / step.firstBiasCorrection())
-                            / (Math.sqrt(v[i] / step.secondBiasCorrection()) + step.epsilon()) * step.learningRate();
+                    p[i] = p[i]
+                            - (m[i] / step.firstBiasCorrection())
+                                    / (Math.sqrt(v[i] / step.secondBiasCorrection()) + step.epsilon())
+                                    * step.learningRate();
                 }
             }
             assertArrayEquals(p, values(pb, n, float32), "parameter after step " + t);

@@ -17,8 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DirectElementwiseTest {
 
-    private static final double[] SPECIAL = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0,
-        -0.0, Double.MIN_VALUE, -1e-40, 3.5};
+    private static final double[] SPECIAL = {
+        Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0, Double.MIN_VALUE, -1e-40, 3.5
+    };
 
     private static double[] values(long seed, int n) {
         Random r = new Random(seed);

@@ -19,8 +19,7 @@ package org.flows4j.api.backend;
  * @param weightDecay L2 coefficient added to the gradient, {@code >= 0}
  * @param step the 1-based index of this update, used for bias correction
  */
-public record AdamStep(double learningRate, double beta1, double beta2, double epsilon,
-                       double weightDecay, long step) {
+public record AdamStep(double learningRate, double beta1, double beta2, double epsilon, double weightDecay, long step) {
 
     /**
      * Validates the ranges above.
@@ -34,10 +33,15 @@ public record AdamStep(double learningRate, double beta1, double beta2, double e
      * @throws IllegalArgumentException if any value is out of its range or NaN
      */
     public AdamStep {
-        if (!(learningRate >= 0) || Double.isInfinite(learningRate) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
-                || !(epsilon > 0) || !(weightDecay >= 0) || step < 1) {
-            throw new IllegalArgumentException("invalid Adam step: " + learningRate + ", " + beta1 + ", "
-                    + beta2 + ", " + epsilon + ", " + weightDecay + ", step " + step);
+        if (!(learningRate >= 0)
+                || Double.isInfinite(learningRate)
+                || !(beta1 >= 0 && beta1 < 1)
+                || !(beta2 >= 0 && beta2 < 1)
+                || !(epsilon > 0)
+                || !(weightDecay >= 0)
+                || step < 1) {
+            throw new IllegalArgumentException("invalid Adam step: " + learningRate + ", " + beta1 + ", " + beta2 + ", "
+                    + epsilon + ", " + weightDecay + ", step " + step);
         }
     }
 

@@ -347,22 +347,39 @@ public interface Backend extends AutoCloseable {
         try {
             Storage g = grad;
             if (step.weightDecay() != 0) {
-                Storage decay = keep(temps, binary(BinaryOp.MUL, param, keep(temps, full(one, dt, step.weightDecay()))));
+                Storage decay =
+                        keep(temps, binary(BinaryOp.MUL, param, keep(temps, full(one, dt, step.weightDecay()))));
                 g = keep(temps, binary(BinaryOp.ADD, grad, decay));
             }
-            Storage m1 = binary(BinaryOp.ADD,
+            Storage m1 = binary(
+                    BinaryOp.ADD,
                     keep(temps, binary(BinaryOp.MUL, m, keep(temps, full(one, dt, step.beta1())))),
                     keep(temps, binary(BinaryOp.MUL, g, keep(temps, full(one, dt, 1 - step.beta1())))));
-            Storage v1 = binary(BinaryOp.ADD,
+            Storage v1 = binary(
+                    BinaryOp.ADD,
                     keep(temps, binary(BinaryOp.MUL, v, keep(temps, full(one, dt, step.beta2())))),
-                    keep(temps, binary(BinaryOp.MUL, keep(temps, unary(UnaryOp.SQUARE, g)),
-                            keep(temps, full(one, dt, 1 - step.beta2())))));
-            Storage mHat = keep(temps, binary(BinaryOp.DIV, m1, keep(temps, full(one, dt, step.firstBiasCorrection()))));
-            Storage vHat = keep(temps, binary(BinaryOp.DIV, v1, keep(temps, full(one, dt, step.secondBiasCorrection()))));
-            Storage denom = keep(temps, binary(BinaryOp.ADD, keep(temps, unary(UnaryOp.SQRT, vHat)),
-                    keep(temps, full(one, dt, step.epsilon()))));
-            Storage delta = keep(temps, binary(BinaryOp.MUL, keep(temps, binary(BinaryOp.DIV, mHat, denom)),
-                    keep(temps, full(one, dt, step.learningRate()))));
+                    keep(
+                            temps,
+                            binary(
+                                    BinaryOp.MUL,
+                                    keep(temps, unary(UnaryOp.SQUARE, g)),
+                                    keep(temps, full(one, dt, 1 - step.beta2())))));
+            Storage mHat =
+                    keep(temps, binary(BinaryOp.DIV, m1, keep(temps, full(one, dt, step.firstBiasCorrection()))));
+            Storage vHat =
+                    keep(temps, binary(BinaryOp.DIV, v1, keep(temps, full(one, dt, step.secondBiasCorrection()))));
+            Storage denom = keep(
+                    temps,
+                    binary(
+                            BinaryOp.ADD,
+                            keep(temps, unary(UnaryOp.SQRT, vHat)),
+                            keep(temps, full(one, dt, step.epsilon()))));
+            Storage delta = keep(
+                    temps,
+                    binary(
+                            BinaryOp.MUL,
+                            keep(temps, binary(BinaryOp.DIV, mHat, denom)),
+                            keep(temps, full(one, dt, step.learningRate()))));
             Storage p1 = binary(BinaryOp.SUB, param, delta);
             return new Storage[] {p1, m1, v1};
         } finally {

@@ -9,5 +9,4 @@ package org.flows4j.api.backend;
  * @param available whether it reports its classes present and loaded without error
  * @param problem why it is not usable, or {@code null}
  */
-public record BackendInfo(String name, int priority, String description, boolean available, String problem) {
-}
+public record BackendInfo(String name, int priority, String description, boolean available, String problem) {}

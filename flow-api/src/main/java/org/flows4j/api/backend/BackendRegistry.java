@@ -84,7 +84,9 @@ public final class BackendRegistry {
     private static String describe(Throwable e) {
         String m = String.valueOf(e.getMessage());
         int colon = m.indexOf(':');
-        return colon > 0 ? m.substring(colon + 1).trim().split("\\s", 2)[0] : e.getClass().getSimpleName();
+        return colon > 0
+                ? m.substring(colon + 1).trim().split("\\s", 2)[0]
+                : e.getClass().getSimpleName();
     }
 
     /**
@@ -196,9 +198,10 @@ public final class BackendRegistry {
         for (BackendInfo b : broken) {
             failures.add(b.name() + ": " + b.problem());
         }
-        throw new BackendException(failures.isEmpty()
-                ? "no backend found: put backend-cpu (or another flows4j backend) on the module path or class path"
-                : "no backend could be started: " + String.join("; ", failures));
+        throw new BackendException(
+                failures.isEmpty()
+                        ? "no backend found: put backend-cpu (or another flows4j backend) on the module path or class path"
+                        : "no backend could be started: " + String.join("; ", failures));
     }
 
     private static boolean safeAvailable(BackendProvider p) {
@@ -229,8 +232,10 @@ public final class BackendRegistry {
         Map<String, List<BackendProvider>> dup = duplicates();
         if (!dup.isEmpty()) {
             String detail = dup.entrySet().stream()
-                    .map(e -> "'" + e.getKey() + "' by " + e.getValue().stream()
-                            .map(p -> p.getClass().getName()).collect(Collectors.joining(" and ")))
+                    .map(e -> "'" + e.getKey() + "' by "
+                            + e.getValue().stream()
+                                    .map(p -> p.getClass().getName())
+                                    .collect(Collectors.joining(" and ")))
                     .collect(Collectors.joining("; "));
             throw new BackendException("two backend providers have the same name: " + detail
                     + "; remove one of them from the module path or class path");

@@ -16,8 +16,7 @@ import java.util.List;
  */
 public final class Backends {
 
-    private Backends() {
-    }
+    private Backends() {}
 
     /**
      * Every discovered provider, highest priority first.

@@ -74,8 +74,7 @@ public interface Bijector extends Component {
      *
      * @param x a representative data batch, {@code [batch, ...]}, as {@link #forward(Tensor)} takes
      */
-    default void initialize(Tensor x) {
-    }
+    default void initialize(Tensor x) {}
 
     /**
      * Whether {@link #initialize} has run where it is needed; a bijector that needs it and lacks it fails

@@ -53,6 +53,5 @@ public interface Component {
      *
      * @param training true for training behaviour, false for evaluation
      */
-    default void setTraining(boolean training) {
-    }
+    default void setTraining(boolean training) {}
 }

@@ -161,8 +161,8 @@ public final class Flow implements Component {
         if (context.rank() == 2 && context.shape().dim(0) == n) {
             return context;
         }
-        throw new IllegalArgumentException(who + ": context must be [c] or [" + n + ", c] for " + n
-                + " samples, got " + context.shape());
+        throw new IllegalArgumentException(
+                who + ": context must be [c] or [" + n + ", c] for " + n + " samples, got " + context.shape());
     }
 
     /**
@@ -201,8 +201,7 @@ public final class Flow implements Component {
      * @param value the samples in data space, {@code [n, ...]}
      * @param logProb the log-density of each sample under the flow, in nats, {@code [n]}
      */
-    public record Sample(Tensor value, Tensor logProb) {
-    }
+    public record Sample(Tensor value, Tensor logProb) {}
 
     /**
      * The latent code {@code z = f(x)}.
@@ -242,7 +241,8 @@ public final class Flow implements Component {
             return encode(x);
         }
         checkInitialized();
-        return bijector.forward(x, broadcastContext("encode", context, x.shape().dim(0))).value();
+        return bijector.forward(x, broadcastContext("encode", context, x.shape().dim(0)))
+                .value();
     }
 
     /**
@@ -259,7 +259,8 @@ public final class Flow implements Component {
             return decode(z);
         }
         checkInitialized();
-        return bijector.inverse(z, broadcastContext("decode", context, z.shape().dim(0))).value();
+        return bijector.inverse(z, broadcastContext("decode", context, z.shape().dim(0)))
+                .value();
     }
 
     /**

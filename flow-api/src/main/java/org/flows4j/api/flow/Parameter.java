@@ -100,8 +100,9 @@ public final class Parameter {
      */
     public void set(Tensor next) {
         if (!next.shape().equals(shape) || next.dtype() != dtype) {
-            throw new IllegalArgumentException("parameter of shape " + shape + " " + dtype.label()
-                    + " cannot take a value of shape " + next.shape() + " " + next.dtype().label());
+            throw new IllegalArgumentException(
+                    "parameter of shape " + shape + " " + dtype.label() + " cannot take a value of shape "
+                            + next.shape() + " " + next.dtype().label());
         }
         Tensor leaf = trainable ? next.requiringGrad() : next.detach();
         leaf.unscoped();

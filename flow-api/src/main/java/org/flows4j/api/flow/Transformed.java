@@ -9,5 +9,4 @@ import org.flows4j.api.tensor.Tensor;
  * @param value the output, of the same batch size as the input
  * @param logDet {@code log|det J|} of the pass, shape {@code [batch]}
  */
-public record Transformed(Tensor value, Tensor logDet) {
-}
+public record Transformed(Tensor value, Tensor logDet) {}

@@ -28,15 +28,14 @@ public final class TensorAccess {
         try {
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(Tensor.class, MethodHandles.lookup());
             STORAGE = lookup.findVirtual(Tensor.class, "storage", MethodType.methodType(Storage.class));
-            WRAP = lookup.findStatic(Tensor.class, "wrap", MethodType.methodType(Tensor.class, Backend.class,
-                    Storage.class));
+            WRAP = lookup.findStatic(
+                    Tensor.class, "wrap", MethodType.methodType(Tensor.class, Backend.class, Storage.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private TensorAccess() {
-    }
+    private TensorAccess() {}
 
     /**
      * The backend storage of {@code tensor}, for code that calls kernels directly.

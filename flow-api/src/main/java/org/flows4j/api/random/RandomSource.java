@@ -59,8 +59,8 @@ public final class RandomSource {
      */
     public static RandomSource fromState(long[] state) {
         if (state == null || state.length != 4) {
-            throw new IllegalArgumentException("random state must have 4 words, got "
-                    + (state == null ? "null" : Arrays.toString(state)));
+            throw new IllegalArgumentException(
+                    "random state must have 4 words, got " + (state == null ? "null" : Arrays.toString(state)));
         }
         return new RandomSource(state[0], state[1], state[2], state[3]);
     }

@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.flows4j.api.Shape;
 
@@ -23,8 +22,7 @@ import org.flows4j.api.Shape;
  */
 public final class Autodiff {
 
-    private Autodiff() {
-    }
+    private Autodiff() {}
 
     /**
      * Turns recording off on this thread until the returned guard is closed.
@@ -111,8 +109,8 @@ public final class Autodiff {
      */
     public static List<Tensor> grad(Tensor output, List<Tensor> wrt, Tensor gradOutput, boolean createGraph) {
         if (!gradOutput.shape().equals(output.shape())) {
-            throw new IllegalArgumentException("grad: output gradient " + gradOutput.shape()
-                    + " does not match output " + output.shape());
+            throw new IllegalArgumentException(
+                    "grad: output gradient " + gradOutput.shape() + " does not match output " + output.shape());
         }
         for (Tensor t : wrt) {
             if (!t.requiresGrad()) {

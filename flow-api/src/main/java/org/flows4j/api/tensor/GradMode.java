@@ -5,8 +5,7 @@ final class GradMode {
 
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
 
-    private GradMode() {
-    }
+    private GradMode() {}
 
     static boolean isEnabled() {
         return ENABLED.get()[0];

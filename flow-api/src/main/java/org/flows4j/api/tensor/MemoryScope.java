@@ -121,8 +121,8 @@ public final class MemoryScope implements AutoCloseable {
             return;
         }
         if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("a memory scope must be closed on the thread that opened it ("
-                    + owner.getName() + ")");
+            throw new IllegalStateException(
+                    "a memory scope must be closed on the thread that opened it (" + owner.getName() + ")");
         }
         Deque<MemoryScope> stack = STACK.get();
         while (!stack.isEmpty() && stack.peek() != this && stack.contains(this)) {

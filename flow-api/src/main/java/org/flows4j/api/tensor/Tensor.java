@@ -160,8 +160,8 @@ public final class Tensor {
 
     private static void checkLength(String op, int length, Shape shape) {
         if (length != shape.size()) {
-            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape " + shape
-                    + " of " + shape.size() + " elements");
+            throw new IllegalArgumentException(
+                    op + ": " + length + " values do not fill shape " + shape + " of " + shape.size() + " elements");
         }
     }
 
@@ -279,8 +279,8 @@ public final class Tensor {
      */
     public double item() {
         if (size() != 1) {
-            throw new IllegalArgumentException("item: tensor of shape " + shape + " has " + size()
-                    + " elements, not 1");
+            throw new IllegalArgumentException(
+                    "item: tensor of shape " + shape + " has " + size() + " elements, not 1");
         }
         return toDoubleArray()[0];
     }
@@ -370,8 +370,8 @@ public final class Tensor {
     // Recording
     // =====================================================================================
 
-    private static Tensor result(Backend backend, Storage storage, String op, Node.BackwardRule rule,
-                                 Tensor... inputs) {
+    private static Tensor result(
+            Backend backend, Storage storage, String op, Node.BackwardRule rule, Tensor... inputs) {
         boolean record = false;
         if (rule != null && GradMode.isEnabled()) {
             for (Tensor t : inputs) {
@@ -381,8 +381,8 @@ public final class Tensor {
                 }
             }
         }
-        return new Tensor(backend, new Handle(backend, storage, null), record,
-                record ? new Node(op, inputs, rule) : null);
+        return new Tensor(
+                backend, new Handle(backend, storage, null), record, record ? new Node(op, inputs, rule) : null);
     }
 
     /** Wraps a kernel output that may alias {@code base}'s storage (a reshape view). */
@@ -407,8 +407,8 @@ public final class Tensor {
 
     private void checkSame(String op, Tensor other) {
         if (other.backend != backend) {
-            throw new IllegalArgumentException(op + ": operands live on different backends ("
-                    + backend.name() + " " + shape + " and " + other.backend.name() + " " + other.shape + ")");
+            throw new IllegalArgumentException(op + ": operands live on different backends (" + backend.name() + " "
+                    + shape + " and " + other.backend.name() + " " + other.shape + ")");
         }
         if (other.dtype != dtype) {
             throw new IllegalArgumentException(op + ": dtypes differ: " + shape + " " + dtype.label() + " and "
@@ -479,7 +479,8 @@ public final class Tensor {
      * @return a new tensor of this shape and dtype, in {@code [-1, 1]}
      */
     public Tensor tanh() {
-        return unary(UnaryOp.TANH, (g, out) -> new Tensor[] {g.mul(out.square().neg().add(1.0))});
+        return unary(
+                UnaryOp.TANH, (g, out) -> new Tensor[] {g.mul(out.square().neg().add(1.0))});
     }
 
     /**
@@ -488,7 +489,8 @@ public final class Tensor {
      * @return a new tensor of this shape and dtype, in {@code [0, 1]}
      */
     public Tensor sigmoid() {
-        return unary(UnaryOp.SIGMOID, (g, out) -> new Tensor[] {g.mul(out.mul(out.neg().add(1.0)))});
+        return unary(UnaryOp.SIGMOID, (g, out) ->
+                new Tensor[] {g.mul(out.mul(out.neg().add(1.0)))});
     }
 
     /**
@@ -528,11 +530,15 @@ public final class Tensor {
     private static Tensor reluBackward(Tensor g, Tensor out) {
         g.checkSame("reluBackward", out);
         if (!g.shape.equals(out.shape)) {
-            throw new IllegalArgumentException("reluBackward: gradient " + g.shape + " and output " + out.shape
-                    + " differ in shape");
+            throw new IllegalArgumentException(
+                    "reluBackward: gradient " + g.shape + " and output " + out.shape + " differ in shape");
         }
-        return result(g.backend, g.backend.reluBackward(g.storage(), out.storage()), "reluBackward",
-                (gg, o) -> new Tensor[] {reluBackward(gg, out)}, g);
+        return result(
+                g.backend,
+                g.backend.reluBackward(g.storage(), out.storage()),
+                "reluBackward",
+                (gg, o) -> new Tensor[] {reluBackward(gg, out)},
+                g);
     }
 
     /**
@@ -578,7 +584,8 @@ public final class Tensor {
      * @return a new tensor of this shape and dtype; infinite at 0
      */
     public Tensor reciprocal() {
-        return unary(UnaryOp.RECIPROCAL, (g, out) -> new Tensor[] {g.mul(out.square()).neg()});
+        return unary(UnaryOp.RECIPROCAL, (g, out) ->
+                new Tensor[] {g.mul(out.square()).neg()});
     }
 
     // =====================================================================================
@@ -600,8 +607,8 @@ public final class Tensor {
      */
     public Tensor add(Tensor other) {
         return binary(BinaryOp.ADD, other, (g, out) -> new Tensor[] {
-            this.requiresGrad ? g.sumTo(shape) : null,
-            other.requiresGrad ? g.sumTo(other.shape) : null});
+            this.requiresGrad ? g.sumTo(shape) : null, other.requiresGrad ? g.sumTo(other.shape) : null
+        });
     }
 
     /**
@@ -623,7 +630,8 @@ public final class Tensor {
     public Tensor sub(Tensor other) {
         return binary(BinaryOp.SUB, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.sumTo(shape) : null,
-            other.requiresGrad ? g.neg().sumTo(other.shape) : null});
+            other.requiresGrad ? g.neg().sumTo(other.shape) : null
+        });
     }
 
     /**
@@ -645,7 +653,8 @@ public final class Tensor {
     public Tensor mul(Tensor other) {
         return binary(BinaryOp.MUL, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.mul(other).sumTo(shape) : null,
-            other.requiresGrad ? g.mul(this).sumTo(other.shape) : null});
+            other.requiresGrad ? g.mul(this).sumTo(other.shape) : null
+        });
     }
 
     /**
@@ -668,7 +677,8 @@ public final class Tensor {
     public Tensor div(Tensor other) {
         return binary(BinaryOp.DIV, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.div(other).sumTo(shape) : null,
-            other.requiresGrad ? g.mul(out).div(other).neg().sumTo(other.shape) : null});
+            other.requiresGrad ? g.mul(out).div(other).neg().sumTo(other.shape) : null
+        });
     }
 
     /**
@@ -693,8 +703,10 @@ public final class Tensor {
         return binary(BinaryOp.POW, other, (g, out) -> new Tensor[] {
             this.requiresGrad ? g.mul(other).mul(this.pow(other.sub(1.0))).sumTo(shape) : null,
             other.requiresGrad
-                    ? where(this.gt(0.0), g.mul(out).mul(this.log()), g.zerosLike()).sumTo(other.shape)
-                    : null});
+                    ? where(this.gt(0.0), g.mul(out).mul(this.log()), g.zerosLike())
+                            .sumTo(other.shape)
+                    : null
+        });
     }
 
     /**
@@ -716,7 +728,9 @@ public final class Tensor {
     public Tensor maximum(Tensor other) {
         return binary(BinaryOp.MAXIMUM, other, (g, out) -> {
             Tensor mine = this.ge(other);
-            return new Tensor[] {g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)};
+            return new Tensor[] {
+                g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)
+            };
         });
     }
 
@@ -729,7 +743,9 @@ public final class Tensor {
     public Tensor minimum(Tensor other) {
         return binary(BinaryOp.MINIMUM, other, (g, out) -> {
             Tensor mine = this.le(other);
-            return new Tensor[] {g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)};
+            return new Tensor[] {
+                g.mul(mine).sumTo(shape), g.mul(mine.neg().add(1.0)).sumTo(other.shape)
+            };
         });
     }
 
@@ -857,19 +873,28 @@ public final class Tensor {
         ifTrue.checkSame("where", condition);
         Shape s = Shape.broadcast("where", Shape.broadcast("where", condition.shape, ifTrue.shape), ifFalse.shape);
         Backend b = ifTrue.backend;
-        return result(b, b.where(condition.storage(), ifTrue.storage(), ifFalse.storage()), "where",
-                (g, out) -> {
-                    Tensor zero = g.zerosLike();
-                    return new Tensor[] {null,
-                        ifTrue.requiresGrad ? where(condition, g, zero).sumTo(ifTrue.shape) : null,
-                        ifFalse.requiresGrad ? where(condition, zero, g).sumTo(ifFalse.shape) : null};
-                }, condition, ifTrue, ifFalse).checkShape("where", s);
+        return result(
+                        b,
+                        b.where(condition.storage(), ifTrue.storage(), ifFalse.storage()),
+                        "where",
+                        (g, out) -> {
+                            Tensor zero = g.zerosLike();
+                            return new Tensor[] {
+                                null,
+                                ifTrue.requiresGrad ? where(condition, g, zero).sumTo(ifTrue.shape) : null,
+                                ifFalse.requiresGrad ? where(condition, zero, g).sumTo(ifFalse.shape) : null
+                            };
+                        },
+                        condition,
+                        ifTrue,
+                        ifFalse)
+                .checkShape("where", s);
     }
 
     private Tensor checkShape(String op, Shape expected) {
         if (!shape.equals(expected)) {
-            throw new IllegalStateException(op + ": backend " + backend.name() + " returned shape " + shape
-                    + " where " + expected + " was expected");
+            throw new IllegalStateException(op + ": backend " + backend.name() + " returned shape " + shape + " where "
+                    + expected + " was expected");
         }
         return this;
     }
@@ -948,13 +973,20 @@ public final class Tensor {
         }
         Tensor a = this;
         Tensor bb = other;
-        return result(backend, backend.matmul(storage(), other.storage(), transposeA, transposeB), "matmul",
+        return result(
+                backend,
+                backend.matmul(storage(), other.storage(), transposeA, transposeB),
+                "matmul",
                 (g, out) -> new Tensor[] {
-                    a.requiresGrad ? (transposeA ? bb.matmul(g, transposeB, true) : g.matmul(bb, false, !transposeB))
+                    a.requiresGrad
+                            ? (transposeA ? bb.matmul(g, transposeB, true) : g.matmul(bb, false, !transposeB))
                             : null,
-                    bb.requiresGrad ? (transposeB ? g.matmul(a, true, transposeA) : a.matmul(g, !transposeA, false))
-                            : null},
-                this, other);
+                    bb.requiresGrad
+                            ? (transposeB ? g.matmul(a, true, transposeA) : a.matmul(g, !transposeA, false))
+                            : null
+                },
+                this,
+                other);
     }
 
     /**
@@ -993,7 +1025,9 @@ public final class Tensor {
         if (bias != null) {
             checkSame("linear", bias);
         }
-        boolean ok = (rank() == 2 || rank() == 3) && weight.rank() == 2 && shape.dim(-1) == weight.shape.dim(0)
+        boolean ok = (rank() == 2 || rank() == 3)
+                && weight.rank() == 2
+                && shape.dim(-1) == weight.shape.dim(0)
                 && (bias == null || (bias.rank() == 1 && bias.shape.dim(0) == weight.shape.dim(1)));
         if (!ok) {
             throw new IllegalArgumentException("linear: input " + shape + ", weight " + weight.shape + " and bias "
@@ -1006,24 +1040,30 @@ public final class Tensor {
             Tensor flat = reshape(b * m, shape.dim(2)).linear(weight, bias, activation);
             return flat.reshape(b, m, flat.shape.dim(1));
         }
-        boolean records = GradMode.isEnabled()
-                && (requiresGrad || weight.requiresGrad || (bias != null && bias.requiresGrad));
+        boolean records =
+                GradMode.isEnabled() && (requiresGrad || weight.requiresGrad || (bias != null && bias.requiresGrad));
         if (activation != null && records && !derivativeFromOutput(activation)) {
             return linear(weight, bias, null).apply(activation);
         }
         Tensor x = this;
         Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
         Storage y = backend.linear(storage(), weight.storage(), bias == null ? null : bias.storage(), activation);
-        return result(backend, y, "linear", (g, out) -> {
-            Tensor ga = activationBackward(activation, g, out);
-            Tensor[] grads = new Tensor[inputs.length];
-            grads[0] = x.requiresGrad ? ga.matmul(weight, false, true) : null;
-            grads[1] = weight.requiresGrad ? x.matmul(ga, true, false) : null;
-            if (bias != null) {
-                grads[2] = bias.requiresGrad ? ga.sumTo(bias.shape) : null;
-            }
-            return grads;
-        }, inputs).checkShape("linear", Shape.of(shape.dim(0), weight.shape.dim(1)));
+        return result(
+                        backend,
+                        y,
+                        "linear",
+                        (g, out) -> {
+                            Tensor ga = activationBackward(activation, g, out);
+                            Tensor[] grads = new Tensor[inputs.length];
+                            grads[0] = x.requiresGrad ? ga.matmul(weight, false, true) : null;
+                            grads[1] = weight.requiresGrad ? x.matmul(ga, true, false) : null;
+                            if (bias != null) {
+                                grads[2] = bias.requiresGrad ? ga.sumTo(bias.shape) : null;
+                            }
+                            return grads;
+                        },
+                        inputs)
+                .checkShape("linear", Shape.of(shape.dim(0), weight.shape.dim(1)));
     }
 
     private static boolean derivativeFromOutput(UnaryOp op) {
@@ -1108,9 +1148,8 @@ public final class Tensor {
             rule = (g, out) -> {
                 Tensor e = x.requiresGrad || s.requiresGrad ? s.exp() : null;
                 return new Tensor[] {
-                    x.requiresGrad ? g.mul(e) : null,
-                    s.requiresGrad ? g.mul(x).mul(e) : null,
-                    t.requiresGrad ? g : null};
+                    x.requiresGrad ? g.mul(e) : null, s.requiresGrad ? g.mul(x).mul(e) : null, t.requiresGrad ? g : null
+                };
             };
         } else {
             rule = (g, out) -> {
@@ -1119,7 +1158,8 @@ public final class Tensor {
                 return new Tensor[] {
                     x.requiresGrad ? dx : null,
                     s.requiresGrad ? g.mul(x.sub(t)).mul(e).neg() : null,
-                    t.requiresGrad ? dx.neg() : null};
+                    t.requiresGrad ? dx.neg() : null
+                };
             };
         }
         return result(backend, y, "affineCoupling", rule, x, s, t).checkShape("affineCoupling", shape);
@@ -1193,8 +1233,12 @@ public final class Tensor {
     public Tensor sum(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("sum", axes);
         Shape kept = keptShape(ax);
-        return result(backend, backend.reduce(ReduceOp.SUM, storage(), ax, keepDims), "sum",
-                (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(shape)}, this);
+        return result(
+                backend,
+                backend.reduce(ReduceOp.SUM, storage(), ax, keepDims),
+                "sum",
+                (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(shape)},
+                this);
     }
 
     /**
@@ -1229,8 +1273,12 @@ public final class Tensor {
         int[] ax = normalizeAxes("mean", axes);
         Shape kept = keptShape(ax);
         int count = reducedCount(ax);
-        return result(backend, backend.reduce(ReduceOp.MEAN, storage(), ax, keepDims), "mean",
-                (g, out) -> new Tensor[] {g.reshape(kept).div(count).broadcastTo(shape)}, this);
+        return result(
+                backend,
+                backend.reduce(ReduceOp.MEAN, storage(), ax, keepDims),
+                "mean",
+                (g, out) -> new Tensor[] {g.reshape(kept).div(count).broadcastTo(shape)},
+                this);
     }
 
     private int reducedCount(int[] axes) {
@@ -1272,11 +1320,16 @@ public final class Tensor {
     public Tensor max(boolean keepDims, int... axes) {
         int[] ax = normalizeAxes("max", axes);
         Shape kept = keptShape(ax);
-        return result(backend, backend.reduce(ReduceOp.MAX, storage(), ax, keepDims), "max", (g, out) -> {
-            Tensor mask = this.eq(out.reshape(kept));
-            Tensor count = mask.sum(true, ax);
-            return new Tensor[] {g.reshape(kept).div(count).mul(mask)};
-        }, this);
+        return result(
+                backend,
+                backend.reduce(ReduceOp.MAX, storage(), ax, keepDims),
+                "max",
+                (g, out) -> {
+                    Tensor mask = this.eq(out.reshape(kept));
+                    Tensor count = mask.sum(true, ax);
+                    return new Tensor[] {g.reshape(kept).div(count).mul(mask)};
+                },
+                this);
     }
 
     /**
@@ -1337,7 +1390,9 @@ public final class Tensor {
                 throw new IllegalArgumentException("sumTo: " + shape + " cannot be summed to " + target);
             }
         }
-        Tensor s = axes.isEmpty() ? this : sum(true, axes.stream().mapToInt(Integer::intValue).toArray());
+        Tensor s = axes.isEmpty()
+                ? this
+                : sum(true, axes.stream().mapToInt(Integer::intValue).toArray());
         return s.reshape(target);
     }
 
@@ -1410,8 +1465,12 @@ public final class Tensor {
             return this;
         }
         Shape from = shape;
-        return result(backend, backend.broadcastTo(storage(), target), "broadcastTo",
-                (g, out) -> new Tensor[] {g.sumTo(from)}, this);
+        return result(
+                backend,
+                backend.broadcastTo(storage(), target),
+                "broadcastTo",
+                (g, out) -> new Tensor[] {g.sumTo(from)},
+                this);
     }
 
     /**
@@ -1431,8 +1490,8 @@ public final class Tensor {
         for (int i = 0; i < axes.length; i++) {
             int a = axes[i] < 0 ? axes[i] + rank() : axes[i];
             if (a < 0 || a >= rank() || seen[a]) {
-                throw new IllegalArgumentException("permute: " + Arrays.toString(axes)
-                        + " is not a permutation of the axes of " + shape);
+                throw new IllegalArgumentException(
+                        "permute: " + Arrays.toString(axes) + " is not a permutation of the axes of " + shape);
             }
             seen[a] = true;
             ax[i] = a;
@@ -1441,8 +1500,12 @@ public final class Tensor {
         for (int i = 0; i < ax.length; i++) {
             inverse[ax[i]] = i;
         }
-        return result(backend, backend.permute(storage(), ax), "permute",
-                (g, out) -> new Tensor[] {g.permute(inverse)}, this);
+        return result(
+                backend,
+                backend.permute(storage(), ax),
+                "permute",
+                (g, out) -> new Tensor[] {g.permute(inverse)},
+                this);
     }
 
     /**
@@ -1496,17 +1559,22 @@ public final class Tensor {
             throw new IllegalArgumentException("slice: " + e.getMessage(), e);
         }
         if (start < 0 || end < start || end > shape.dim(a)) {
-            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") is out of range for axis " + a
-                    + " of shape " + shape);
+            throw new IllegalArgumentException(
+                    "slice: [" + start + ", " + end + ") is out of range for axis " + a + " of shape " + shape);
         }
         Shape from = shape;
-        return result(backend, backend.slice(storage(), a, start, end), "slice", (g, out) -> {
-            int[] idx = new int[end - start];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = start + i;
-            }
-            return new Tensor[] {g.scatterAdd(from, a, idx)};
-        }, this);
+        return result(
+                backend,
+                backend.slice(storage(), a, start, end),
+                "slice",
+                (g, out) -> {
+                    int[] idx = new int[end - start];
+                    for (int i = 0; i < idx.length; i++) {
+                        idx[i] = start + i;
+                    }
+                    return new Tensor[] {g.scatterAdd(from, a, idx)};
+                },
+                this);
     }
 
     /**
@@ -1548,20 +1616,25 @@ public final class Tensor {
             Tensor t = parts.get(i);
             first.checkSame("concat", t);
             if (t.rank() != first.rank() || !t.shape.withDim(a, 0).equals(first.shape.withDim(a, 0))) {
-                throw new IllegalArgumentException("concat: shapes " + first.shape + " and " + t.shape
-                        + " differ outside axis " + a);
+                throw new IllegalArgumentException(
+                        "concat: shapes " + first.shape + " and " + t.shape + " differ outside axis " + a);
             }
             storages.add(t.storage());
             offsets[i + 1] = offsets[i] + t.shape.dim(a);
         }
         Tensor[] inputs = parts.toArray(new Tensor[0]);
-        return result(first.backend, first.backend.concat(storages, a), "concat", (g, out) -> {
-            Tensor[] grads = new Tensor[inputs.length];
-            for (int i = 0; i < inputs.length; i++) {
-                grads[i] = inputs[i].requiresGrad ? g.slice(a, offsets[i], offsets[i + 1]) : null;
-            }
-            return grads;
-        }, inputs);
+        return result(
+                first.backend,
+                first.backend.concat(storages, a),
+                "concat",
+                (g, out) -> {
+                    Tensor[] grads = new Tensor[inputs.length];
+                    for (int i = 0; i < inputs.length; i++) {
+                        grads[i] = inputs[i].requiresGrad ? g.slice(a, offsets[i], offsets[i + 1]) : null;
+                    }
+                    return grads;
+                },
+                inputs);
     }
 
     /**
@@ -1603,8 +1676,12 @@ public final class Tensor {
         checkIndices("gather", a, indices, shape);
         int[] idx = indices.clone();
         Shape from = shape;
-        return result(backend, backend.gather(storage(), a, idx), "gather",
-                (g, out) -> new Tensor[] {g.scatterAdd(from, a, idx)}, this);
+        return result(
+                backend,
+                backend.gather(storage(), a, idx),
+                "gather",
+                (g, out) -> new Tensor[] {g.scatterAdd(from, a, idx)},
+                this);
     }
 
     /**
@@ -1621,22 +1698,27 @@ public final class Tensor {
     public Tensor scatterAdd(Shape target, int axis, int... indices) {
         int a = target.normalizeAxis(axis);
         checkIndices("scatterAdd", a, indices, target);
-        if (rank() != target.rank() || shape.dim(a) != indices.length
+        if (rank() != target.rank()
+                || shape.dim(a) != indices.length
                 || !shape.withDim(a, 0).equals(target.withDim(a, 0))) {
             throw new IllegalArgumentException("scatterAdd: source " + shape + " with " + indices.length
                     + " indices does not fit target " + target + " along axis " + a);
         }
         int[] idx = indices.clone();
-        return result(backend, backend.scatterAdd(target, a, idx, storage()), "scatterAdd",
-                (g, out) -> new Tensor[] {g.gather(a, idx)}, this);
+        return result(
+                backend,
+                backend.scatterAdd(target, a, idx, storage()),
+                "scatterAdd",
+                (g, out) -> new Tensor[] {g.gather(a, idx)},
+                this);
     }
 
     private static void checkIndices(String op, int axis, int[] indices, Shape shape) {
         int n = shape.dim(axis);
         for (int i : indices) {
             if (i < 0 || i >= n) {
-                throw new IllegalArgumentException(op + ": index " + i + " is out of range for axis " + axis
-                        + " of shape " + shape);
+                throw new IllegalArgumentException(
+                        op + ": index " + i + " is out of range for axis " + axis + " of shape " + shape);
             }
         }
     }
@@ -1657,9 +1739,12 @@ public final class Tensor {
      */
     public Tensor conv2d(Tensor weight) {
         if (weight.rank() == 4 && (weight.shape.dim(2) % 2 == 0 || weight.shape.dim(3) % 2 == 0)) {
-            throw new IllegalArgumentException("conv2d: same padding needs odd kernel sizes, weight is " + weight.shape);
+            throw new IllegalArgumentException(
+                    "conv2d: same padding needs odd kernel sizes, weight is " + weight.shape);
         }
-        return conv2d(weight, weight.rank() == 4 ? weight.shape.dim(2) / 2 : 0,
+        return conv2d(
+                weight,
+                weight.rank() == 4 ? weight.shape.dim(2) / 2 : 0,
                 weight.rank() == 4 ? weight.shape.dim(3) / 2 : 0);
     }
 
@@ -1674,20 +1759,33 @@ public final class Tensor {
      */
     public Tensor conv2d(Tensor weight, int padH, int padW) {
         checkSame("conv2d", weight);
-        if (rank() != 4 || weight.rank() != 4 || shape.dim(1) != weight.shape.dim(1) || padH < 0 || padW < 0
-                || shape.dim(2) + 2 * padH < weight.shape.dim(2) || shape.dim(3) + 2 * padW < weight.shape.dim(3)) {
+        if (rank() != 4
+                || weight.rank() != 4
+                || shape.dim(1) != weight.shape.dim(1)
+                || padH < 0
+                || padW < 0
+                || shape.dim(2) + 2 * padH < weight.shape.dim(2)
+                || shape.dim(3) + 2 * padW < weight.shape.dim(3)) {
             throw new IllegalArgumentException("conv2d: input " + shape + " (NCHW) and weight " + weight.shape
                     + " (out, in, kh, kw) with padding (" + padH + ", " + padW + ") do not fit");
         }
         Tensor x = this;
-        return result(backend, backend.conv2d(storage(), weight.storage(), padH, padW), "conv2d", (g, out) -> {
-            Backend b = x.backend;
-            return new Tensor[] {
-                x.requiresGrad ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
-                        : null,
-                weight.requiresGrad
-                        ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
-                        : null};
-        }, this, weight);
+        return result(
+                backend,
+                backend.conv2d(storage(), weight.storage(), padH, padW),
+                "conv2d",
+                (g, out) -> {
+                    Backend b = x.backend;
+                    return new Tensor[] {
+                        x.requiresGrad
+                                ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
+                                : null,
+                        weight.requiresGrad
+                                ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
+                                : null
+                    };
+                },
+                this,
+                weight);
     }
 }

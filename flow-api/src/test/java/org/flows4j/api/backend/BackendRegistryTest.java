@@ -33,7 +33,9 @@ class BackendRegistryTest {
             if (failure != null) {
                 throw failure;
             }
-            return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+            return (Backend) Proxy.newProxyInstance(
+                    Backend.class.getClassLoader(),
+                    new Class<?>[] {Backend.class},
                     (proxy, method, args) -> switch (method.getName()) {
                         case "name" -> name;
                         case "options" -> options;
@@ -76,15 +78,18 @@ class BackendRegistryTest {
 
     @Test
     void picksTheHighestPriorityThatStarts() {
-        BackendRegistry r = BackendRegistry.of(source(FakeProvider.ok("cpu", 10), FakeProvider.ok("djl", 30),
-                FakeProvider.ok("nd4j", 20)));
+        BackendRegistry r = BackendRegistry.of(
+                source(FakeProvider.ok("cpu", 10), FakeProvider.ok("djl", 30), FakeProvider.ok("nd4j", 20)));
         assertEquals("djl", r.create(BackendOptions.defaults()).name());
-        assertEquals(List.of("djl", "nd4j", "cpu"), r.list().stream().map(BackendInfo::name).toList());
+        assertEquals(
+                List.of("djl", "nd4j", "cpu"),
+                r.list().stream().map(BackendInfo::name).toList());
     }
 
     @Test
     void aProviderThatFailsToStartDoesNotHideTheOthers() {
-        BackendRegistry r = BackendRegistry.of(source(FakeProvider.ok("cpu", 10),
+        BackendRegistry r = BackendRegistry.of(source(
+                FakeProvider.ok("cpu", 10),
                 new FakeProvider("djl", 30, true, new BackendException("libtorch could not be loaded")),
                 new FakeProvider("nd4j", 20, false, null)));
         assertEquals("cpu", r.create(BackendOptions.defaults()).name());
@@ -93,23 +98,28 @@ class BackendRegistryTest {
     @Test
     void aProviderThatCannotBeLoadedIsSkippedAndListed() {
         BackendRegistry r = BackendRegistry.of(source(
-                new ServiceConfigurationError("org.flows4j.api.backend.BackendProvider: com.example.Broken could not be instantiated"),
+                new ServiceConfigurationError(
+                        "org.flows4j.api.backend.BackendProvider: com.example.Broken could not be instantiated"),
                 FakeProvider.ok("cpu", 10),
                 new NoClassDefFoundError("org/nd4j/linalg/factory/Nd4j")));
         assertEquals("cpu", r.create(BackendOptions.defaults()).name());
         List<BackendInfo> infos = r.list();
         assertEquals(3, infos.size());
-        assertTrue(infos.get(1).problem().contains("com.example.Broken"), infos.get(1).toString());
+        assertTrue(
+                infos.get(1).problem().contains("com.example.Broken"),
+                infos.get(1).toString());
         assertFalse(infos.get(2).available());
     }
 
     @Test
     void anUnknownNameFailsListingWhatWasFound() {
-        BackendRegistry r = BackendRegistry.of(source(FakeProvider.ok("cpu", 10),
-                new FakeProvider("nd4j", 20, false, null)));
+        BackendRegistry r =
+                BackendRegistry.of(source(FakeProvider.ok("cpu", 10), new FakeProvider("nd4j", 20, false, null)));
         BackendException e = assertThrows(BackendException.class, () -> r.create("tpu", BackendOptions.defaults()));
-        assertEquals("no backend named 'tpu'; found: nd4j (priority 20, unavailable: its classes are not present), "
-                + "cpu (priority 10, available)", e.getMessage());
+        assertEquals(
+                "no backend named 'tpu'; found: nd4j (priority 20, unavailable: its classes are not present), "
+                        + "cpu (priority 10, available)",
+                e.getMessage());
     }
 
     @Test
@@ -140,26 +150,31 @@ class BackendRegistryTest {
 
     @Test
     void anExplicitlyNamedProviderThatFailsSaysWhy() {
-        BackendRegistry r = BackendRegistry.of(source(
-                new FakeProvider("djl", 30, true, new IllegalStateException("no libtorch for this platform"))));
+        BackendRegistry r = BackendRegistry.of(
+                source(new FakeProvider("djl", 30, true, new IllegalStateException("no libtorch for this platform"))));
         BackendException e = assertThrows(BackendException.class, () -> r.create("djl", BackendOptions.defaults()));
-        assertEquals("backend 'djl' failed to start: java.lang.IllegalStateException: no libtorch for this platform",
+        assertEquals(
+                "backend 'djl' failed to start: java.lang.IllegalStateException: no libtorch for this platform",
                 e.getMessage());
     }
 
     @Test
     void nothingFoundSaysWhatToAdd() {
-        BackendException e = assertThrows(BackendException.class,
-                () -> BackendRegistry.of(source()).create(BackendOptions.defaults()));
+        BackendException e = assertThrows(
+                BackendException.class, () -> BackendRegistry.of(source()).create(BackendOptions.defaults()));
         assertTrue(e.getMessage().contains("backend-cpu"), e.getMessage());
-        BackendException all = assertThrows(BackendException.class, () -> BackendRegistry.of(source(
-                new FakeProvider("djl", 30, true, new BackendException("native load failed")))).create(BackendOptions.defaults()));
+        BackendException all = assertThrows(
+                BackendException.class,
+                () -> BackendRegistry.of(
+                                source(new FakeProvider("djl", 30, true, new BackendException("native load failed"))))
+                        .create(BackendOptions.defaults()));
         assertEquals("no backend could be started: djl: native load failed", all.getMessage());
     }
 
     @Test
     void optionsValidate() {
-        assertThrows(IllegalArgumentException.class, () -> BackendOptions.defaults().withThreads(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> BackendOptions.defaults().withThreads(0));
         BackendOptions o = BackendOptions.defaults().withThreads(3).withProperty("cache", "/tmp/x");
         assertEquals(3, o.threads());
         assertEquals("/tmp/x", o.property("cache", null));

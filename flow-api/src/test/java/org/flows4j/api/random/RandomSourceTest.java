@@ -27,8 +27,10 @@ class RandomSourceTest {
 
     @Test
     void sameSeedSameStreamDifferentSeedDifferentStream() {
-        assertArrayEquals(RandomSource.seeded(7).uniform(100), RandomSource.seeded(7).uniform(100));
-        assertNotEquals(Arrays.toString(RandomSource.seeded(7).uniform(5)),
+        assertArrayEquals(
+                RandomSource.seeded(7).uniform(100), RandomSource.seeded(7).uniform(100));
+        assertNotEquals(
+                Arrays.toString(RandomSource.seeded(7).uniform(5)),
                 Arrays.toString(RandomSource.seeded(8).uniform(5)));
     }
 

@@ -16,8 +16,8 @@ public record Bounds(double xMin, double xMax, double yMin, double yMax) {
     /** Validates. */
     public Bounds {
         if (!(xMax > xMin) || !(yMax > yMin) || !Double.isFinite(xMax - xMin) || !Double.isFinite(yMax - yMin)) {
-            throw new IllegalArgumentException("empty or infinite bounds: x [" + xMin + ", " + xMax + "], y ["
-                    + yMin + ", " + yMax + "]");
+            throw new IllegalArgumentException(
+                    "empty or infinite bounds: x [" + xMin + ", " + xMax + "], y [" + yMin + ", " + yMax + "]");
         }
     }
 

@@ -11,8 +11,7 @@ final class Colormap {
         0x440154, 0x482475, 0x414487, 0x355f8d, 0x2a788e, 0x21918c, 0x22a884, 0x44bf70, 0x7ad151, 0xbddf26, 0xfde725,
     };
 
-    private Colormap() {
-    }
+    private Colormap() {}
 
     /** The RGB colour at {@code t} in [0, 1] (clamped; NaN is the bottom colour). */
     static int viridis(double t) {

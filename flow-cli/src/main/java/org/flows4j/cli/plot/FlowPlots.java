@@ -25,8 +25,7 @@ public final class FlowPlots {
     /** Padding around the data's bounding box, as a fraction of its size on each side. */
     private static final double PAD = 0.12;
 
-    private FlowPlots() {
-    }
+    private FlowPlots() {}
 
     /** Whether the model is one of 2-D continuous data, the only kind these pictures show. */
     public static boolean supports(ZooModel model) {
@@ -36,7 +35,8 @@ public final class FlowPlots {
     /** The points of a 2-D split as pairs x, y. */
     public static float[] points(DataSplit split) {
         if (!split.eventShape().equals(Shape.of(2))) {
-            throw new IllegalArgumentException("pictures need 2-D data; these samples have shape " + split.eventShape());
+            throw new IllegalArgumentException(
+                    "pictures need 2-D data; these samples have shape " + split.eventShape());
         }
         float[] out = new float[2 * split.size()];
         for (int i = 0; i < split.size(); i++) {
@@ -67,8 +67,8 @@ public final class FlowPlots {
     }
 
     /** Writes {@code data} beside {@code data.size()} samples of the model drawn with {@code random}. */
-    public static void samples(ZooModel model, DataSplit data, RandomSource random, Path file, String dataTitle,
-                               String samplesTitle) {
+    public static void samples(
+            ZooModel model, DataSplit data, RandomSource random, Path file, String dataTitle, String samplesTitle) {
         samples(model, data, random, file, dataTitle, samplesTitle, PlotContext.none());
     }
 
@@ -76,8 +76,14 @@ public final class FlowPlots {
      * {@link #samples(ZooModel, DataSplit, RandomSource, Path, String, String)} of a conditional
      * model given {@code context}: one context, or each sample its row's.
      */
-    public static void samples(ZooModel model, DataSplit data, RandomSource random, Path file, String dataTitle,
-                               String samplesTitle, PlotContext context) {
+    public static void samples(
+            ZooModel model,
+            DataSplit data,
+            RandomSource random,
+            Path file,
+            String dataTitle,
+            String samplesTitle,
+            PlotContext context) {
         check(model);
         float[] xy = points(data);
         float[] drawn = sample(model, data.size(), random, context);
@@ -137,7 +143,8 @@ public final class FlowPlots {
                 }
                 try (MemoryScope scope = MemoryScope.open()) {
                     Tensor x = Tensor.of(model.backend(), model.dtype(), pts, Shape.of(m, 2));
-                    Tensor c = context == null ? null
+                    Tensor c = context == null
+                            ? null
                             : Tensor.of(model.backend(), model.dtype(), context, Shape.of(context.length));
                     System.arraycopy(model.flow().logProb(x, c).toDoubleArray(), 0, out, from, m);
                 }
@@ -163,7 +170,9 @@ public final class FlowPlots {
             for (int from = 0; from < n; from += BATCH) {
                 int m = Math.min(BATCH, n - from);
                 try (MemoryScope scope = MemoryScope.open()) {
-                    float[] s = model.flow().sample(m, context.forSamples(model, from, m), random).toFloatArray();
+                    float[] s = model.flow()
+                            .sample(m, context.forSamples(model, from, m), random)
+                            .toFloatArray();
                     System.arraycopy(s, 0, out, 2 * from, 2 * m);
                 }
             }

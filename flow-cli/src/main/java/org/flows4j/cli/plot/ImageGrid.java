@@ -35,6 +35,7 @@ public final class ImageGrid {
     static final int TARGET_SIDE = 84;
     /** The largest automatic upscaling, for tiny test images. */
     static final int MAX_SCALE = 12;
+
     static final int MARGIN = 10;
     static final int GAP = 3;
     static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
@@ -59,12 +60,12 @@ public final class ImageGrid {
      */
     public ImageGrid(int rows, int cols, Shape imageShape) {
         if (rows < 1 || cols < 1) {
-            throw new IllegalArgumentException("an image grid needs at least one row and one column, got " + rows
-                    + " x " + cols);
+            throw new IllegalArgumentException(
+                    "an image grid needs at least one row and one column, got " + rows + " x " + cols);
         }
         if (imageShape.rank() != 3 || (imageShape.dim(0) != 1 && imageShape.dim(0) != 3)) {
-            throw new IllegalArgumentException("image grids show images [1, h, w] (grey) or [3, h, w] (RGB), not "
-                    + imageShape);
+            throw new IllegalArgumentException(
+                    "image grids show images [1, h, w] (grey) or [3, h, w] (RGB), not " + imageShape);
         }
         this.rows = rows;
         this.cols = cols;
@@ -136,7 +137,8 @@ public final class ImageGrid {
      */
     public ImageGrid tile(int row, int col, double[] values, int offset, double[] known) {
         if (row < 0 || row >= rows || col < 0 || col >= cols) {
-            throw new IndexOutOfBoundsException("tile (" + row + ", " + col + ") of a " + rows + " x " + cols + " grid");
+            throw new IndexOutOfBoundsException(
+                    "tile (" + row + ", " + col + ") of a " + rows + " x " + cols + " grid");
         }
         int plane = height * width;
         if (offset < 0 || values.length - offset < channels * plane) {
@@ -144,8 +146,8 @@ public final class ImageGrid {
                     + channels * plane + " values from offset " + offset + "; the array has " + values.length);
         }
         if (known != null && known.length != plane && known.length != channels * plane) {
-            throw new IllegalArgumentException("a mask of " + known.length + " values for images of " + channels
-                    + " x " + height + " x " + width);
+            throw new IllegalArgumentException(
+                    "a mask of " + known.length + " values for images of " + channels + " x " + height + " x " + width);
         }
         int[] rgb = new int[plane];
         for (int p = 0; p < plane; p++) {
@@ -160,7 +162,8 @@ public final class ImageGrid {
                 double r = values[offset + p];
                 double g = values[offset + plane + p];
                 double b = values[offset + 2 * plane + p];
-                rgb[p] = Double.isNaN(r) || Double.isNaN(g) || Double.isNaN(b) ? NAN_COLOUR
+                rgb[p] = Double.isNaN(r) || Double.isNaN(g) || Double.isNaN(b)
+                        ? NAN_COLOUR
                         : grey(r) << 16 | grey(g) << 8 | grey(b);
             }
         }
@@ -174,8 +177,7 @@ public final class ImageGrid {
     }
 
     /** Where the layout puts things, in screen pixels. */
-    private record Layout(int left, int top, int imageWidth, int imageHeight, int tileWidth, int tileHeight) {
-    }
+    private record Layout(int left, int top, int imageWidth, int imageHeight, int tileWidth, int tileHeight) {}
 
     private Layout layout() {
         int tw = width * scale;
@@ -220,8 +222,11 @@ public final class ImageGrid {
     /** The screen rectangle of tile {@code (row, col)} in the rendered picture. */
     Rectangle tileArea(int row, int col) {
         Layout l = layout();
-        return new Rectangle(l.left() + col * (l.tileWidth() + GAP), l.top() + row * (l.tileHeight() + GAP),
-                l.tileWidth(), l.tileHeight());
+        return new Rectangle(
+                l.left() + col * (l.tileWidth() + GAP),
+                l.top() + row * (l.tileHeight() + GAP),
+                l.tileWidth(),
+                l.tileHeight());
     }
 
     /**

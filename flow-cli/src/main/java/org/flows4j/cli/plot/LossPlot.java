@@ -29,8 +29,7 @@ public final class LossPlot {
     private static final int TOP = 42;
     private static final int BOTTOM = 62;
 
-    private LossPlot() {
-    }
+    private LossPlot() {}
 
     /**
      * A second vertical axis that reads the loss {@code y} as {@code scale * y + offset}

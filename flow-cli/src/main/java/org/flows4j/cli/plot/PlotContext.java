@@ -28,6 +28,7 @@ public final class PlotContext {
     private final double[] fixed;
     /** One context per row of a split, or null. */
     private final double[][] rows;
+
     private final String description;
 
     private PlotContext(double[] fixed, double[][] rows, String description) {
@@ -70,7 +71,9 @@ public final class PlotContext {
         Arrays.setAll(all, i -> i);
         double[] flat;
         try (org.flows4j.api.tensor.MemoryScope scope = org.flows4j.api.tensor.MemoryScope.open()) {
-            flat = model.conditioning().context(split, all, model.backend(), model.dtype()).toDoubleArray();
+            flat = model.conditioning()
+                    .context(split, all, model.backend(), model.dtype())
+                    .toDoubleArray();
         }
         int c = model.conditioning().size();
         double[][] rows = new double[split.size()][];

@@ -33,8 +33,7 @@ final class Plots {
     private static final int TOP = 42;
     private static final int BOTTOM = 62;
 
-    private Plots() {
-    }
+    private Plots() {}
 
     /**
      * A heat map of a log-density sampled on a grid, with {@code points} over it.
@@ -48,8 +47,8 @@ final class Plots {
      * @param title the picture's title
      * @return an RGB image about 700 by 600 pixels
      */
-    public static BufferedImage density(double[] logDensity, int cols, int rows, Bounds bounds, float[] points,
-                                        String title) {
+    public static BufferedImage density(
+            double[] logDensity, int cols, int rows, Bounds bounds, float[] points, String title) {
         if (cols < 2 || rows < 2 || logDensity.length != cols * rows) {
             throw new IllegalArgumentException("a density grid needs at least 2 x 2 values, row by row; got "
                     + logDensity.length + " values for " + cols + " x " + rows);
@@ -101,8 +100,8 @@ final class Plots {
      * @param dataTitle the left panel's title
      * @param samplesTitle the right panel's title
      */
-    public static BufferedImage samples(float[] data, float[] samples, Bounds bounds, String dataTitle,
-                                        String samplesTitle) {
+    public static BufferedImage samples(
+            float[] data, float[] samples, Bounds bounds, String dataTitle, String samplesTitle) {
         int side = 400;
         int w = bounds.aspect() >= 1 ? side : (int) Math.round(side * bounds.aspect());
         int h = bounds.aspect() >= 1 ? (int) Math.round(side / bounds.aspect()) : side;

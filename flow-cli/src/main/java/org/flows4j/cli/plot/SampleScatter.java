@@ -18,8 +18,7 @@ public final class SampleScatter {
     /** Samples per batch, to bound memory on any backend. */
     private static final int BATCH = 4096;
 
-    private SampleScatter() {
-    }
+    private SampleScatter() {}
 
     /**
      * Writes {@code data} beside {@code n} samples drawn with {@code random} at
@@ -27,8 +26,15 @@ public final class SampleScatter {
      *
      * @return the samples as pairs x, y
      */
-    public static float[] write(ZooModel model, DataSplit data, int n, RandomSource random, double temperature,
-                                Path file, String dataTitle, String samplesTitle) {
+    public static float[] write(
+            ZooModel model,
+            DataSplit data,
+            int n,
+            RandomSource random,
+            double temperature,
+            Path file,
+            String dataTitle,
+            String samplesTitle) {
         return write(model, data, n, random, temperature, file, dataTitle, samplesTitle, PlotContext.none());
     }
 
@@ -36,8 +42,16 @@ public final class SampleScatter {
      * {@link #write(ZooModel, DataSplit, int, RandomSource, double, Path, String, String)} of a
      * conditional model given {@code context}: one context, or each sample its row's.
      */
-    public static float[] write(ZooModel model, DataSplit data, int n, RandomSource random, double temperature,
-                                Path file, String dataTitle, String samplesTitle, PlotContext context) {
+    public static float[] write(
+            ZooModel model,
+            DataSplit data,
+            int n,
+            RandomSource random,
+            double temperature,
+            Path file,
+            String dataTitle,
+            String samplesTitle,
+            PlotContext context) {
         if (!FlowPlots.supports(model)) {
             throw new IllegalArgumentException("a scatter of samples is drawn for 2-D continuous data only; "
                     + model.spec() + " models samples of shape " + model.eventShape());
@@ -57,7 +71,8 @@ public final class SampleScatter {
             for (int from = 0; from < n; from += BATCH) {
                 int m = Math.min(BATCH, n - from);
                 try (MemoryScope scope = MemoryScope.open()) {
-                    float[] s = model.flow().sample(m, context.forSamples(model, from, m), random, temperature)
+                    float[] s = model.flow()
+                            .sample(m, context.forSamples(model, from, m), random, temperature)
                             .toFloatArray();
                     System.arraycopy(s, 0, out, 2 * from, 2 * m);
                 }

@@ -18,7 +18,9 @@ class ZooModuleTest {
     void binds_one_discovered_registry_per_injector() {
         Injector injector = Guice.createInjector(new ZooModule());
         Zoo zoo = injector.getInstance(Zoo.class);
-        assertEquals(List.of("glow", "maf", "nice", "nsf", "realnvp", "toy"), List.copyOf(zoo.models().keySet()),
+        assertEquals(
+                List.of("glow", "maf", "nice", "nsf", "realnvp", "toy"),
+                List.copyOf(zoo.models().keySet()),
                 "the built-ins and the zoo's test plugin");
         assertSame(zoo, injector.getInstance(Zoo.class), "one registry per injector");
     }

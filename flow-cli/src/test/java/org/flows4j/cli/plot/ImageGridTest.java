@@ -91,8 +91,10 @@ class ImageGridTest {
     @Test
     void labels_make_room_and_are_drawn(@TempDir Path dir) throws IOException {
         ImageGrid plain = new ImageGrid(2, 2, MNIST);
-        ImageGrid labelled = new ImageGrid(2, 2, MNIST).rowLabels(List.of("T = 0.25", "T = 1"))
-                .columnLabels(List.of("t = 0", "t = 1")).title("a title");
+        ImageGrid labelled = new ImageGrid(2, 2, MNIST)
+                .rowLabels(List.of("T = 0.25", "T = 1"))
+                .columnLabels(List.of("t = 0", "t = 1"))
+                .title("a title");
         Rectangle p = plain.tileArea(0, 0);
         Rectangle l = labelled.tileArea(0, 0);
         assertTrue(l.x > p.x + 20, "row labels push the tiles right: " + l.x + " vs " + p.x);
@@ -126,8 +128,8 @@ class ImageGridTest {
 
     @Test
     void bad_shapes_and_indices_fail_clearly() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ImageGrid(1, 1, Shape.of(2, 4, 4)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new ImageGrid(1, 1, Shape.of(2, 4, 4)));
         assertTrue(e.getMessage().contains("[3, h, w]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ImageGrid(0, 1, MNIST));
         ImageGrid g = new ImageGrid(1, 1, MNIST);
@@ -137,7 +139,8 @@ class ImageGridTest {
 
     @Test
     void number_labels_are_compact() {
-        assertEquals(List.of("T = 0", "T = 0.25", "T = 1", "T = -0.5", "T = 0.143"),
+        assertEquals(
+                List.of("T = 0", "T = 0.25", "T = 1", "T = -0.5", "T = 0.143"),
                 ImageGrid.numberLabels("T = ", new double[] {0, 0.25, 1.0, -0.5, 1.0 / 7}));
         assertEquals("0", ImageGrid.compact(-0.0));
     }

@@ -70,7 +70,8 @@ class LossPlotTest {
         assertEquals(300.0, h.losses()[299]);
         assertArrayEquals(new long[] {300}, h.validationSteps());
         assertArrayEquals(new double[] {4.5}, h.validationLosses());
-        assertEquals(List.of("step 299", "step 300", "epoch 1", "checkpoint 300", "hello"),
+        assertEquals(
+                List.of("step 299", "step 300", "epoch 1", "checkpoint 300", "hello"),
                 seen.subList(seen.size() - 5, seen.size()));
     }
 
@@ -78,7 +79,10 @@ class LossPlotTest {
     void the_moving_average_is_centred_and_narrows_at_the_ends() {
         double[] v = {0, 0, 3, 0, 0};
         assertArrayEquals(new double[] {0, 1, 1, 1, 0}, LossPlot.movingAverage(v, 3), 1e-12);
-        assertArrayEquals(new double[] {2, 3, 4}, LossPlot.movingAverage(new double[] {2, Double.NaN, 4}, 3), 1e-12,
+        assertArrayEquals(
+                new double[] {2, 3, 4},
+                LossPlot.movingAverage(new double[] {2, Double.NaN, 4}, 3),
+                1e-12,
                 "a non-finite loss is skipped, not spread");
         assertEquals(1, LossPlot.window(30));
         assertEquals(51, LossPlot.window(2000));
@@ -88,8 +92,11 @@ class LossPlotTest {
     @Test
     void the_range_ignores_the_first_steps_and_includes_validation() {
         LossHistory h = run(1000);
-        Bounds b = LossPlot.bounds(h.steps(), LossPlot.movingAverage(h.losses(), LossPlot.window(1000)),
-                h.validationSteps(), h.validationLosses());
+        Bounds b = LossPlot.bounds(
+                h.steps(),
+                LossPlot.movingAverage(h.losses(), LossPlot.window(1000)),
+                h.validationSteps(),
+                h.validationLosses());
         assertEquals(0, b.xMin(), "a run from the start begins at step 0");
         assertEquals(1000, b.xMax());
         assertTrue(b.yMax() < 10, "the first steps' losses near 10 are clipped: " + b);

@@ -33,12 +33,19 @@ class PlotContextTest {
      */
     @SuppressWarnings("try") // the scopes are opened for their close()
     private static ZooModel model(Backend backend) {
-        ZooModel model = new MafFactory().build(new ModelRequest("2d-cond", Shape.of(2), Dataset.Kind.CONTINUOUS,
-                BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(5)), Map.of("width", "16"),
-                Conditioning.columns(List.of("c"))));
+        ZooModel model = new MafFactory()
+                .build(new ModelRequest(
+                        "2d-cond",
+                        Shape.of(2),
+                        Dataset.Kind.CONTINUOUS,
+                        BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(5)),
+                        Map.of("width", "16"),
+                        Conditioning.columns(List.of("c"))));
         Adam adam = Adam.builder().learningRate(1e-2).create(model.flow().parameters());
-        Tensor x = Tensor.of(backend, DType.FLOAT64, new double[] {-2, 0, 2, 0}, Shape.of(2, 2)).unscoped();
-        Tensor c = Tensor.of(backend, DType.FLOAT64, new double[] {0, 1}, Shape.of(2, 1)).unscoped();
+        Tensor x = Tensor.of(backend, DType.FLOAT64, new double[] {-2, 0, 2, 0}, Shape.of(2, 2))
+                .unscoped();
+        Tensor c = Tensor.of(backend, DType.FLOAT64, new double[] {0, 1}, Shape.of(2, 1))
+                .unscoped();
         for (int i = 0; i < 30; i++) {
             try (MemoryScope scope = MemoryScope.open()) {
                 adam.minimize(model.flow().logProb(x, c).mean().neg());
@@ -51,8 +58,8 @@ class PlotContextTest {
     void the_marginal_density_is_the_mixture_of_the_split_s_conditionals() {
         try (Backend backend = Backends.create("cpu")) {
             ZooModel model = model(backend);
-            DataSplit split = new DataSplit(Shape.of(2), new float[] {-2, 0, 2, 0}, null)
-                    .withContext(new float[] {0, 1}, 1);
+            DataSplit split =
+                    new DataSplit(Shape.of(2), new float[] {-2, 0, 2, 0}, null).withContext(new float[] {0, 1}, 1);
             Bounds b = new Bounds(-3, 3, -3, 3);
             double[] at0 = FlowPlots.logDensity(model, b, 5, 4, PlotContext.of(new double[] {0}, "c = 0"));
             double[] at1 = FlowPlots.logDensity(model, b, 5, 4, PlotContext.of(new double[] {1}, "c = 1"));
@@ -66,10 +73,21 @@ class PlotContextTest {
                 assertEquals(expected, mixed[i], 1e-12 * Math.max(1, Math.abs(expected)), "cell " + i);
             }
             assertTrue(largest > 0.1, "the contexts give different densities: " + largest);
-            assertEquals("marginal over test contexts", PlotContext.marginal(model, split).description());
-            assertTrue(PlotContext.marginal(new MafFactory().build(new ModelRequest("2d", Shape.of(2),
-                    Dataset.Kind.CONTINUOUS, BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Map.of())),
-                    split).isNone(), "an unconditional model has no context to draw");
+            assertEquals(
+                    "marginal over test contexts",
+                    PlotContext.marginal(model, split).description());
+            assertTrue(
+                    PlotContext.marginal(
+                                    new MafFactory()
+                                            .build(new ModelRequest(
+                                                    "2d",
+                                                    Shape.of(2),
+                                                    Dataset.Kind.CONTINUOUS,
+                                                    BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)),
+                                                    Map.of())),
+                                    split)
+                            .isNone(),
+                    "an unconditional model has no context to draw");
         }
     }
 
@@ -80,10 +98,15 @@ class PlotContextTest {
             ZooModel model = model(backend);
             float[] drawn = FlowPlots.sample(model, 6, RandomSource.seeded(9), PlotContext.of(new double[] {1}, "c"));
             double[] direct;
-            try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+            try (MemoryScope scope = MemoryScope.open();
+                    Autodiff.NoGrad off = Autodiff.noGrad()) {
                 model.flow().setTraining(false);
-                direct = model.flow().sample(6, Tensor.of(backend, DType.FLOAT64, new double[] {1}, Shape.of(1)),
-                        RandomSource.seeded(9)).toDoubleArray();
+                direct = model.flow()
+                        .sample(
+                                6,
+                                Tensor.of(backend, DType.FLOAT64, new double[] {1}, Shape.of(1)),
+                                RandomSource.seeded(9))
+                        .toDoubleArray();
             }
             float[] expected = new float[direct.length];
             for (int i = 0; i < direct.length; i++) {

@@ -76,7 +76,11 @@ public final class ActNorm extends AbstractComponent implements Bijector {
         Autodiff.noGrad(() -> {
             int[] axes = reduceAxes(x.rank());
             Tensor mean = x.mean(true, axes);
-            Tensor std = x.sub(mean).square().mean(true, axes).sqrt().maximum(Tensor.scalar(x.backend(), x.dtype(), MIN_STD));
+            Tensor std = x.sub(mean)
+                    .square()
+                    .mean(true, axes)
+                    .sqrt()
+                    .maximum(Tensor.scalar(x.backend(), x.dtype(), MIN_STD));
             bias.set(mean.neg());
             logScale.set(std.log().neg());
             initialized.set(Tensor.scalar(x.backend(), x.dtype(), 1));

@@ -47,8 +47,8 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
     public BatchNorm(BuildContext ctx, int channels, int rank, double momentum, double epsilon) {
         Objects.requireNonNull(ctx, "ctx");
         if (!(momentum > 0 && momentum <= 1) || !(epsilon > 0)) {
-            throw new IllegalArgumentException("batch norm needs momentum in (0, 1] and epsilon > 0, got "
-                    + momentum + " and " + epsilon);
+            throw new IllegalArgumentException(
+                    "batch norm needs momentum in (0, 1] and epsilon > 0, got " + momentum + " and " + epsilon);
         }
         this.channels = channels;
         this.momentum = momentum;
@@ -74,8 +74,8 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
 
     private void check(Tensor x) {
         if (x.rank() != logGamma.shape().rank() || x.shape().dim(1) != channels) {
-            throw new IllegalArgumentException("BatchNorm: input of shape " + x.shape() + " does not have "
-                    + channels + " channels on axis 1 and rank " + logGamma.shape().rank());
+            throw new IllegalArgumentException("BatchNorm: input of shape " + x.shape() + " does not have " + channels
+                    + " channels on axis 1 and rank " + logGamma.shape().rank());
         }
     }
 
@@ -99,8 +99,10 @@ public final class BatchNorm extends AbstractComponent implements Bijector {
             Tensor m = mean;
             Tensor v = var;
             Autodiff.noGrad(() -> {
-                runningMean.set(runningMean.value().mul(1 - momentum).add(m.detach().mul(momentum)));
-                runningVar.set(runningVar.value().mul(1 - momentum).add(v.detach().mul(momentum)));
+                runningMean.set(
+                        runningMean.value().mul(1 - momentum).add(m.detach().mul(momentum)));
+                runningVar.set(
+                        runningVar.value().mul(1 - momentum).add(v.detach().mul(momentum)));
                 return null;
             });
         } else {

@@ -105,8 +105,8 @@ public final class Coupling extends AbstractComponent implements Bijector {
      * @throws NullPointerException naming the argument that is null
      * @throws IllegalArgumentException naming {@code contextSize} if it is negative
      */
-    public static Coupling of(BuildContext ctx, Mask mask, CouplingTransform transform, NetworkFactory network,
-                              int contextSize) {
+    public static Coupling of(
+            BuildContext ctx, Mask mask, CouplingTransform transform, NetworkFactory network, int contextSize) {
         Objects.requireNonNull(ctx, "ctx");
         if (contextSize < 0) {
             throw new IllegalArgumentException("Coupling.of: contextSize must be >= 0, got " + contextSize);
@@ -118,8 +118,8 @@ public final class Coupling extends AbstractComponent implements Bijector {
         int out = transform.parameterCount() * mask.transformedSize();
         Layer net = network.create(ctx, in, out);
         if (net == null) {
-            throw new IllegalArgumentException("Coupling.of: the network factory " + network + " returned null for "
-                    + in + " -> " + out);
+            throw new IllegalArgumentException(
+                    "Coupling.of: the network factory " + network + " returned null for " + in + " -> " + out);
         }
         return new Coupling(mask, net, transform, contextSize);
     }
@@ -199,14 +199,16 @@ public final class Coupling extends AbstractComponent implements Bijector {
             return in;
         }
         if (context == null) {
-            throw new IllegalArgumentException("coupling: its conditioner is conditioned on a context of "
-                    + contextSize + " features, but context is null");
+            throw new IllegalArgumentException("coupling: its conditioner is conditioned on a context of " + contextSize
+                    + " features, but context is null");
         }
-        Tensor c = org.flows4j.api.flow.Flow.broadcastContext("coupling", context, x.shape().dim(0));
+        Tensor c = org.flows4j.api.flow.Flow.broadcastContext(
+                "coupling", context, x.shape().dim(0));
         if (in.rank() != 2 || c.shape().dim(1) != contextSize) {
-            throw new IllegalArgumentException("coupling: context must be [" + x.shape().dim(0) + ", " + contextSize
-                    + "] beside a kept part of vectors, got context " + context.shape() + " and kept part "
-                    + in.shape());
+            throw new IllegalArgumentException(
+                    "coupling: context must be [" + x.shape().dim(0) + ", " + contextSize
+                            + "] beside a kept part of vectors, got context " + context.shape() + " and kept part "
+                            + in.shape());
         }
         return Tensor.concat(1, in, c);
     }

@@ -64,15 +64,13 @@ public interface CouplingTransform {
      * @param value the transformed elements, of the input's shape
      * @param logDet the per-element log-derivative, of the input's shape; null where it is 0 everywhere
      */
-    record Result(Tensor value, Tensor logDet) {
-    }
+    record Result(Tensor value, Tensor logDet) {}
 
     /** NICE's additive coupling: {@code y = x + m}; the log-det is 0. */
     final class Additive implements CouplingTransform {
 
         /** The additive transform. */
-        public Additive() {
-        }
+        public Additive() {}
 
         @Override
         public int parameterCount() {

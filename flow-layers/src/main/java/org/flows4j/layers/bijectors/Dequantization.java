@@ -11,8 +11,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class Dequantization {
 
-    private Dequantization() {
-    }
+    private Dequantization() {}
 
     /**
      * {@code pixels + u} with fresh uniform noise from {@code random}.

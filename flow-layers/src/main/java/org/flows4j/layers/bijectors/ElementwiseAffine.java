@@ -6,9 +6,9 @@ import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.Events;
 import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.BuildContext;
+import org.flows4j.layers.Events;
 
 /**
  * A learned elementwise standardization {@code z = (x - mu) * exp(-log sigma)} with one
@@ -45,7 +45,9 @@ public final class ElementwiseAffine extends AbstractComponent implements Biject
     public Transformed forward(Tensor x) {
         check(x);
         Tensor s = logScale.value();
-        return new Transformed(x.sub(mean.value()).mul(s.neg().exp()), LogDets.constant(x, s.sum().neg()));
+        return new Transformed(
+                x.sub(mean.value()).mul(s.neg().exp()),
+                LogDets.constant(x, s.sum().neg()));
     }
 
     @Override

@@ -9,8 +9,7 @@ import org.flows4j.api.random.RandomSource;
  */
 final class HostLinearAlgebra {
 
-    private HostLinearAlgebra() {
-    }
+    private HostLinearAlgebra() {}
 
     /** {@code P A = L U}: {@code lu} holds {@code L} (unit diagonal, below) and {@code U}; {@code perm[i]} is the row of A in row i. */
     // A factorization handed straight to its one caller: no Lu is ever compared or hashed.

@@ -28,12 +28,12 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
 
     private final int channels;
     private final boolean luParameterized;
-    private final Parameter weight;         // plain
-    private final Parameter permutation;    // lu: P as a matrix (state)
-    private final Parameter lower;          // lu: strictly lower entries of L
-    private final Parameter upper;          // lu: strictly upper entries of U
-    private final Parameter logAbsS;        // lu: log|s|
-    private final Parameter signS;          // lu: sign(s) (state)
+    private final Parameter weight; // plain
+    private final Parameter permutation; // lu: P as a matrix (state)
+    private final Parameter lower; // lu: strictly lower entries of L
+    private final Parameter upper; // lu: strictly upper entries of U
+    private final Parameter logAbsS; // lu: log|s|
+    private final Parameter signS; // lu: sign(s) (state)
 
     private InvertibleConv1x1(BuildContext ctx, int channels, boolean lu) {
         Objects.requireNonNull(ctx, "ctx");
@@ -52,7 +52,7 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
         weight = null;
         HostLinearAlgebra.Lu f = HostLinearAlgebra.lu(q, channels);
         int n = channels;
-        double[] p = new double[n * n];    // Q = P L U with P[perm[i], i] = 1
+        double[] p = new double[n * n]; // Q = P L U with P[perm[i], i] = 1
         double[] l = new double[n * n];
         double[] u = new double[n * n];
         double[] logS = new double[n];
@@ -128,7 +128,8 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
         Tensor strictUpper = triangle(ones, false);
         Tensor eye = eye(ones);
         Tensor l = lower.value().mul(strictLower).add(eye);
-        Tensor diag = signS.value().mul(logAbsS.value().exp()).reshape(1, channels).mul(eye);
+        Tensor diag =
+                signS.value().mul(logAbsS.value().exp()).reshape(1, channels).mul(eye);
         Tensor u = upper.value().mul(strictUpper).add(diag);
         return permutation.value().matmul(l).matmul(u);
     }
@@ -168,8 +169,8 @@ public final class InvertibleConv1x1 extends AbstractComponent implements Biject
 
     private void check(Tensor x) {
         if ((x.rank() != 2 && x.rank() != 4) || x.shape().dim(1) != channels) {
-            throw new IllegalArgumentException("InvertibleConv1x1: input of shape " + x.shape()
-                    + " is not [n, " + channels + "] or [n, " + channels + ", h, w]");
+            throw new IllegalArgumentException("InvertibleConv1x1: input of shape " + x.shape() + " is not [n, "
+                    + channels + "] or [n, " + channels + ", h, w]");
         }
     }
 

@@ -5,8 +5,7 @@ import org.flows4j.api.tensor.Tensor;
 /** Log-determinant helpers shared by the bijectors. */
 final class LogDets {
 
-    private LogDets() {
-    }
+    private LogDets() {}
 
     /** Zeros of shape {@code [batch]}: the log-det of a volume-preserving map. */
     static Tensor zero(Tensor x) {
@@ -30,8 +29,8 @@ final class LogDets {
     /** Checks that {@code x} has at least a batch and a feature (channel) axis. */
     static void checkBatched(String name, Tensor x) {
         if (x.rank() < 2) {
-            throw new IllegalArgumentException(name + ": input of shape " + x.shape()
-                    + " needs a batch axis and a feature or channel axis");
+            throw new IllegalArgumentException(
+                    name + ": input of shape " + x.shape() + " needs a batch axis and a feature or channel axis");
         }
     }
 

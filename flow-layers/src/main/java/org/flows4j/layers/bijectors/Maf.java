@@ -44,8 +44,14 @@ public final class Maf {
     private final int contextSize;
     private final boolean inverse;
 
-    private Maf(int features, int transforms, Made.Spec network, CouplingTransform transform, boolean batchNorm,
-                int contextSize, boolean inverse) {
+    private Maf(
+            int features,
+            int transforms,
+            Made.Spec network,
+            CouplingTransform transform,
+            boolean batchNorm,
+            int contextSize,
+            boolean inverse) {
         this.features = features;
         this.transforms = transforms;
         this.network = network;
@@ -104,8 +110,14 @@ public final class Maf {
      * @throws NullPointerException if {@code network} is null
      */
     public Maf network(Made.Spec network) {
-        return new Maf(features, transforms, Objects.requireNonNull(network, "network"), transform, batchNorm,
-                contextSize, inverse);
+        return new Maf(
+                features,
+                transforms,
+                Objects.requireNonNull(network, "network"),
+                transform,
+                batchNorm,
+                contextSize,
+                inverse);
     }
 
     /**
@@ -116,8 +128,14 @@ public final class Maf {
      * @throws NullPointerException if {@code transform} is null
      */
     public Maf transform(CouplingTransform transform) {
-        return new Maf(features, transforms, network, Objects.requireNonNull(transform, "transform"), batchNorm,
-                contextSize, inverse);
+        return new Maf(
+                features,
+                transforms,
+                network,
+                Objects.requireNonNull(transform, "transform"),
+                batchNorm,
+                contextSize,
+                inverse);
     }
 
     /**
@@ -216,7 +234,7 @@ public final class Maf {
     @Override
     public String toString() {
         return (inverse ? "Iaf" : "Maf") + "(features " + features + ", " + transforms + " transforms, " + network
-                + ", " + transform + (batchNorm ? ", batch norm" : "") + (contextSize > 0 ? ", context " + contextSize
-                : "") + ")";
+                + ", " + transform + (batchNorm ? ", batch norm" : "")
+                + (contextSize > 0 ? ", context " + contextSize : "") + ")";
     }
 }

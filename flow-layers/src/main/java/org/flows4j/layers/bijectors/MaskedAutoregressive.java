@@ -57,8 +57,8 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
      * @return the transform, over inputs {@code [batch, ordering.size()]}
      * @throws NullPointerException naming the argument that is null
      */
-    public static MaskedAutoregressive of(BuildContext ctx, Made.Ordering ordering, CouplingTransform transform,
-                                          Made.Spec network) {
+    public static MaskedAutoregressive of(
+            BuildContext ctx, Made.Ordering ordering, CouplingTransform transform, Made.Spec network) {
         return of(ctx, ordering, transform, network, 0);
     }
 
@@ -75,14 +75,14 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
      * @throws NullPointerException naming the argument that is null
      * @throws IllegalArgumentException naming {@code contextSize} if it is negative
      */
-    public static MaskedAutoregressive of(BuildContext ctx, Made.Ordering ordering, CouplingTransform transform,
-                                          Made.Spec network, int contextSize) {
+    public static MaskedAutoregressive of(
+            BuildContext ctx, Made.Ordering ordering, CouplingTransform transform, Made.Spec network, int contextSize) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(ordering, "ordering");
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(network, "network");
-        return new MaskedAutoregressive(network.create(ctx, ordering, transform.parameterCount(), contextSize),
-                transform);
+        return new MaskedAutoregressive(
+                network.create(ctx, ordering, transform.parameterCount(), contextSize), transform);
     }
 
     /**
@@ -114,14 +114,16 @@ public final class MaskedAutoregressive extends AbstractComponent implements Bij
 
     private void check(Tensor x) {
         if (x.rank() != 2 || x.shape().dim(1) != features) {
-            throw new IllegalArgumentException("MaskedAutoregressive: input must be [batch, " + features + "], got "
-                    + x.shape());
+            throw new IllegalArgumentException(
+                    "MaskedAutoregressive: input must be [batch, " + features + "], got " + x.shape());
         }
     }
 
     private List<Tensor> params(Tensor x, Tensor context) {
-        Tensor c = context == null ? null : org.flows4j.api.flow.Flow.broadcastContext("MaskedAutoregressive",
-                context, x.shape().dim(0));
+        Tensor c = context == null
+                ? null
+                : org.flows4j.api.flow.Flow.broadcastContext(
+                        "MaskedAutoregressive", context, x.shape().dim(0));
         Tensor h = made.apply(x, c);
         int k = transform.parameterCount();
         if (k == 1) {

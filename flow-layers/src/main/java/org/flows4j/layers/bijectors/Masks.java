@@ -5,8 +5,7 @@ import org.flows4j.api.Shape;
 /** The masks of NICE and RealNVP. {@code flip} swaps which part is kept, so consecutive couplings alternate. */
 public final class Masks {
 
-    private Masks() {
-    }
+    private Masks() {}
 
     /**
      * The first {@code ceil(n/2)} features kept, the rest transformed (flipped: the other way).

@@ -7,8 +7,7 @@ import org.flows4j.api.tensor.Tensor;
 /** Differentiable functions of a small square matrix computed on the host. */
 final class MatrixFunctions {
 
-    private MatrixFunctions() {
-    }
+    private MatrixFunctions() {}
 
     /** {@code ln|det W|}, with gradient {@code W^-T} (Jacobi's formula). */
     static final DifferentiableFunction LOG_ABS_DET = new DifferentiableFunction() {
@@ -21,7 +20,10 @@ final class MatrixFunctions {
         public Tensor forward(Tensor... in) {
             Tensor w = in[0];
             int n = w.shape().dim(0);
-            return Tensor.scalar(w.backend(), w.dtype(), HostLinearAlgebra.lu(w.toDoubleArray(), n).logAbsDet());
+            return Tensor.scalar(
+                    w.backend(),
+                    w.dtype(),
+                    HostLinearAlgebra.lu(w.toDoubleArray(), n).logAbsDet());
         }
 
         @Override
@@ -29,7 +31,9 @@ final class MatrixFunctions {
             Tensor w = in[0];
             int n = w.shape().dim(0);
             double[] invT = HostLinearAlgebra.transpose(HostLinearAlgebra.inverse(w.toDoubleArray(), n), n);
-            return new Tensor[] {Tensor.of(w.backend(), w.dtype(), invT, w.shape()).mul(g)};
+            return new Tensor[] {
+                Tensor.of(w.backend(), w.dtype(), invT, w.shape()).mul(g)
+            };
         }
     };
 
@@ -49,7 +53,9 @@ final class MatrixFunctions {
 
         @Override
         public Tensor[] backward(Tensor g, Tensor out, Tensor... in) {
-            return new Tensor[] {out.matmul(g, true, false).matmul(out, false, true).neg()};
+            return new Tensor[] {
+                out.matmul(g, true, false).matmul(out, false, true).neg()
+            };
         }
     };
 

@@ -7,8 +7,8 @@ import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.Events;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.Events;
 
 /**
  * The multi-scale architecture of RealNVP and Glow. The input image passes through levels;
@@ -33,8 +33,7 @@ public final class MultiScale extends AbstractComponent implements Bijector {
      * @param prior the learned prior of the factored-out half, registered as {@code prior<i>}; null for
      *     none, ignored on the last level
      */
-    public record Level(Bijector steps, Shape outputShape, SplitPrior prior) {
-    }
+    public record Level(Bijector steps, Shape outputShape, SplitPrior prior) {}
 
     private final Shape inputShape;
     private final List<Level> levels;
@@ -105,8 +104,8 @@ public final class MultiScale extends AbstractComponent implements Bijector {
     public Transformed forward(Tensor x) {
         int n = x.shape().dim(0);
         if (!x.shape().equals(Events.batchShape(n, inputShape))) {
-            throw new IllegalArgumentException("MultiScale: input of shape " + x.shape()
-                    + " is not a batch of " + inputShape);
+            throw new IllegalArgumentException(
+                    "MultiScale: input of shape " + x.shape() + " is not a batch of " + inputShape);
         }
         List<Tensor> latents = new ArrayList<>();
         Tensor h = x;
@@ -137,8 +136,8 @@ public final class MultiScale extends AbstractComponent implements Bijector {
     @Override
     public Transformed inverse(Tensor z) {
         if (z.rank() != 2 || z.shape().dim(1) != latentSize()) {
-            throw new IllegalArgumentException("MultiScale.inverse: latent of shape " + z.shape()
-                    + " is not [n, " + latentSize() + "]");
+            throw new IllegalArgumentException(
+                    "MultiScale.inverse: latent of shape " + z.shape() + " is not [n, " + latentSize() + "]");
         }
         int n = z.shape().dim(0);
         List<Tensor> parts = z.split(1, factoredSizes);

@@ -29,8 +29,8 @@ public final class PartitionMask implements Mask {
         System.arraycopy(transformed, 0, all, kept.length, transformed.length);
         for (int i = 0; i < size; i++) {
             if (all[i] < 0 || all[i] >= size || seen[all[i]]) {
-                throw new IllegalArgumentException("not a partition of 0.." + (size - 1) + ": "
-                        + Arrays.toString(kept) + " and " + Arrays.toString(transformed));
+                throw new IllegalArgumentException("not a partition of 0.." + (size - 1) + ": " + Arrays.toString(kept)
+                        + " and " + Arrays.toString(transformed));
             }
             seen[all[i]] = true;
             merge[all[i]] = i;
@@ -67,8 +67,8 @@ public final class PartitionMask implements Mask {
     private void check(Tensor x) {
         LogDets.checkBatched("coupling", x);
         if (x.shape().dim(1) != size) {
-            throw new IllegalArgumentException("coupling: input of shape " + x.shape() + " has " + x.shape().dim(1)
-                    + " features or channels on axis 1, the mask splits " + size);
+            throw new IllegalArgumentException("coupling: input of shape " + x.shape() + " has "
+                    + x.shape().dim(1) + " features or channels on axis 1, the mask splits " + size);
         }
     }
 

@@ -128,7 +128,8 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         Tensor yInner = cumulative(heights, input);
         Tensor xKnots = Tensor.concat(2, lo, xInner, hi);
         Tensor yKnots = Tensor.concat(2, lo, yInner, hi);
-        Tensor derivatives = Tensor.concat(2, ones, ud.add(derivativeShift).softplus().add(minDerivative), ones);
+        Tensor derivatives =
+                Tensor.concat(2, ones, ud.add(derivativeShift).softplus().add(minDerivative), ones);
 
         // the bin: 1 for each inner knot at or below the (clamped) value, then first differences
         Tensor clamped = v.clamp(-bound, bound);
@@ -164,7 +165,10 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         Tensor t = xi.mul(xi.neg().add(1));
         Tensor oneMinus = xi.neg().add(1);
         Tensor derivNumerator = dk1.mul(xi.square()).add(s.mul(t).mul(2)).add(dk.mul(oneMinus.square()));
-        Tensor logDerivative = s.log().mul(2).add(derivNumerator.log()).sub(s.add(m.mul(t)).log().mul(2));
+        Tensor logDerivative = s.log()
+                .mul(2)
+                .add(derivNumerator.log())
+                .sub(s.add(m.mul(t)).log().mul(2));
         if (inverse) {
             logDerivative = logDerivative.neg();
         }
@@ -220,8 +224,7 @@ public final class RationalQuadraticSpline implements CouplingTransform {
         private double minBinHeight = 1e-3;
         private double minDerivative = 1e-3;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * The number of bins {@code K} (default 8).
@@ -292,8 +295,8 @@ public final class RationalQuadraticSpline implements CouplingTransform {
                 throw new IllegalArgumentException("RationalQuadraticSpline: bins must be >= 2, got " + bins);
             }
             if (!(bound > 0) || Double.isInfinite(bound)) {
-                throw new IllegalArgumentException("RationalQuadraticSpline: bound must be positive and finite, got "
-                        + bound);
+                throw new IllegalArgumentException(
+                        "RationalQuadraticSpline: bound must be positive and finite, got " + bound);
             }
             if (!(minBinWidth >= 0 && minBinWidth * bins < 1)) {
                 throw new IllegalArgumentException("RationalQuadraticSpline: minBinWidth must be in [0, 1/bins), got "
@@ -304,8 +307,8 @@ public final class RationalQuadraticSpline implements CouplingTransform {
                         + minBinHeight + " for " + bins + " bins");
             }
             if (!(minDerivative > 0 && minDerivative < 1)) {
-                throw new IllegalArgumentException("RationalQuadraticSpline: minDerivative must be in (0, 1), got "
-                        + minDerivative);
+                throw new IllegalArgumentException(
+                        "RationalQuadraticSpline: minDerivative must be in (0, 1), got " + minDerivative);
             }
             return new RationalQuadraticSpline(this);
         }

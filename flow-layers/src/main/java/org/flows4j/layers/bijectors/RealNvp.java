@@ -60,8 +60,8 @@ public final class RealNvp {
      */
     public static RealNvp features(int features) {
         if (features < 2) {
-            throw new IllegalArgumentException("RealNvp.features: features must be >= 2 to split into halves, got "
-                    + features);
+            throw new IllegalArgumentException(
+                    "RealNvp.features: features must be >= 2 to split into halves, got " + features);
         }
         return new RealNvp(features, 8, Mlp.hidden(64, 64), CouplingTransform.Scale.TANH);
     }

@@ -2,8 +2,8 @@ package org.flows4j.layers.bijectors;
 
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Tensor;
-import org.flows4j.layers.Events;
 import org.flows4j.layers.AbstractComponent;
+import org.flows4j.layers.Events;
 import org.flows4j.layers.Layer;
 
 /**
@@ -54,7 +54,8 @@ public final class SplitPrior extends AbstractComponent {
      */
     public Transformed forward(Tensor z, Tensor kept) {
         Tensor[] p = meanAndLogStd(kept, z);
-        return new Transformed(z.sub(p[0]).mul(p[1].neg().exp()), Events.sumPerSample(p[1]).neg());
+        return new Transformed(
+                z.sub(p[0]).mul(p[1].neg().exp()), Events.sumPerSample(p[1]).neg());
     }
 
     /**

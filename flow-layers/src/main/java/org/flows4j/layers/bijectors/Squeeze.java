@@ -31,8 +31,8 @@ public final class Squeeze implements Bijector {
     @Override
     public Transformed inverse(Tensor z) {
         if (z.rank() != 4 || z.shape().dim(1) % 4 != 0) {
-            throw new IllegalArgumentException("Squeeze.inverse: input of shape " + z.shape()
-                    + " is not a batch of images [n, 4c, h, w]");
+            throw new IllegalArgumentException(
+                    "Squeeze.inverse: input of shape " + z.shape() + " is not a batch of images [n, 4c, h, w]");
         }
         int n = z.shape().dim(0);
         int c = z.shape().dim(1) / 4;

@@ -66,12 +66,12 @@ public final class ConditionalGaussian extends AbstractComponent implements Dist
             throw new IllegalArgumentException("ConditionalGaussian.linear: size must be positive, got " + size);
         }
         if (contextSize < 1) {
-            throw new IllegalArgumentException("ConditionalGaussian.linear: contextSize must be positive, got "
-                    + contextSize);
+            throw new IllegalArgumentException(
+                    "ConditionalGaussian.linear: contextSize must be positive, got " + contextSize);
         }
         if (conditioned < 1 || conditioned > size) {
-            throw new IllegalArgumentException("ConditionalGaussian.linear: conditioned must be in 1.." + size
-                    + ", got " + conditioned);
+            throw new IllegalArgumentException(
+                    "ConditionalGaussian.linear: conditioned must be in 1.." + size + ", got " + conditioned);
         }
         return new ConditionalGaussian(ctx, size, contextSize, conditioned);
     }
@@ -113,13 +113,13 @@ public final class ConditionalGaussian extends AbstractComponent implements Dist
 
     private Tensor[] meanAndLogStd(Tensor context, int n) {
         if (context == null) {
-            throw new IllegalArgumentException("ConditionalGaussian: this prior depends on a context of "
-                    + contextSize + " features, but context is null");
+            throw new IllegalArgumentException("ConditionalGaussian: this prior depends on a context of " + contextSize
+                    + " features, but context is null");
         }
         Tensor c = Flow.broadcastContext("ConditionalGaussian", context, n);
         if (c.shape().dim(1) != contextSize) {
-            throw new IllegalArgumentException("ConditionalGaussian: context must have " + contextSize
-                    + " features, got " + context.shape());
+            throw new IllegalArgumentException(
+                    "ConditionalGaussian: context must have " + contextSize + " features, got " + context.shape());
         }
         List<Tensor> p = net.apply(c).split(1, conditioned, conditioned);
         return new Tensor[] {p.get(0), p.get(1)};

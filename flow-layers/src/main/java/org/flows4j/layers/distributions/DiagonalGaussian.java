@@ -7,9 +7,9 @@ import org.flows4j.api.flow.Distribution;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
+import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.Events;
-import org.flows4j.layers.AbstractComponent;
 
 /**
  * A Gaussian with learned mean {@code mu} and learned log standard deviation {@code log sigma},

@@ -3,8 +3,7 @@ package org.flows4j.layers.distributions;
 /** Argument checks shared by the distributions. */
 final class Distributions {
 
-    private Distributions() {
-    }
+    private Distributions() {}
 
     static void checkTemperature(double temperature) {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {

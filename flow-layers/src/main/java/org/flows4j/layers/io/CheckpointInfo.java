@@ -37,9 +37,15 @@ public final class CheckpointInfo {
     private final Map<String, String> rawMetadata;
     private final Map<String, TensorSpec> tensors;
 
-    private CheckpointInfo(Path file, CheckpointMetadata metadata, int formatVersion, String createdBy,
-                           OptionalLong optimizerSteps, OptionalLong emaUpdates, Map<String, String> rawMetadata,
-                           Map<String, TensorSpec> tensors) {
+    private CheckpointInfo(
+            Path file,
+            CheckpointMetadata metadata,
+            int formatVersion,
+            String createdBy,
+            OptionalLong optimizerSteps,
+            OptionalLong emaUpdates,
+            Map<String, String> rawMetadata,
+            Map<String, TensorSpec> tensors) {
         this.file = file;
         this.metadata = metadata;
         this.formatVersion = formatVersion;
@@ -60,12 +66,16 @@ public final class CheckpointInfo {
         Map<String, String> m = header.metadata();
         String format = m.get(CheckpointMetadata.FORMAT);
         if (format == null) {
-            throw new CheckpointException(file, "not a flows4j checkpoint: its safetensors metadata has no '"
-                    + CheckpointMetadata.FORMAT + "' entry (a plain safetensors file?)");
+            throw new CheckpointException(
+                    file,
+                    "not a flows4j checkpoint: its safetensors metadata has no '" + CheckpointMetadata.FORMAT
+                            + "' entry (a plain safetensors file?)");
         }
         if (!format.equals(Checkpoints.FORMAT)) {
-            throw new CheckpointException(file, "not a flows4j checkpoint: metadata '" + CheckpointMetadata.FORMAT
-                    + "' is '" + format + "', expected '" + Checkpoints.FORMAT + "'");
+            throw new CheckpointException(
+                    file,
+                    "not a flows4j checkpoint: metadata '" + CheckpointMetadata.FORMAT + "' is '" + format
+                            + "', expected '" + Checkpoints.FORMAT + "'");
         }
         String versionText = required(file, m, CheckpointMetadata.FORMAT_VERSION);
         int version;
@@ -78,9 +88,11 @@ public final class CheckpointInfo {
             throw corrupt(file, CheckpointMetadata.FORMAT_VERSION, versionText, "a positive integer");
         }
         if (version > Checkpoints.FORMAT_VERSION) {
-            throw new CheckpointException(file, "written in checkpoint format version " + version
-                    + " by a newer flows4j (" + m.getOrDefault(CheckpointMetadata.CREATED_BY, "unknown")
-                    + "); this version reads format " + Checkpoints.FORMAT_VERSION);
+            throw new CheckpointException(
+                    file,
+                    "written in checkpoint format version " + version
+                            + " by a newer flows4j (" + m.getOrDefault(CheckpointMetadata.CREATED_BY, "unknown")
+                            + "); this version reads format " + Checkpoints.FORMAT_VERSION);
         }
         String spec = required(file, m, CheckpointMetadata.MODEL_SPEC);
         Map<String, String> config;
@@ -88,7 +100,10 @@ public final class CheckpointInfo {
         try {
             config = Json.parseStringObject(configText);
         } catch (Json.SyntaxException e) {
-            throw corrupt(file, CheckpointMetadata.MODEL_CONFIG, configText,
+            throw corrupt(
+                    file,
+                    CheckpointMetadata.MODEL_CONFIG,
+                    configText,
                     "a JSON object of strings (" + e.getMessage() + ")");
         }
         String dtypeText = required(file, m, CheckpointMetadata.DTYPE);
@@ -105,19 +120,23 @@ public final class CheckpointInfo {
             try {
                 random = Json.parseLongArray(randomText);
             } catch (Json.SyntaxException e) {
-                throw corrupt(file, CheckpointMetadata.RANDOM_STATE, randomText,
+                throw corrupt(
+                        file,
+                        CheckpointMetadata.RANDOM_STATE,
+                        randomText,
                         "a JSON array of four 64-bit integers (" + e.getMessage() + ")");
             }
             if (random.length != 4 || (random[0] | random[1] | random[2] | random[3]) == 0) {
-                throw corrupt(file, CheckpointMetadata.RANDOM_STATE, randomText,
-                        "four 64-bit integers, not all zero");
+                throw corrupt(file, CheckpointMetadata.RANDOM_STATE, randomText, "four 64-bit integers, not all zero");
             }
         }
         String stepsText = m.get(CheckpointMetadata.OPTIMIZER_STEPS);
-        OptionalLong optimizerSteps = stepsText == null ? OptionalLong.empty()
+        OptionalLong optimizerSteps = stepsText == null
+                ? OptionalLong.empty()
                 : OptionalLong.of(nonNegative(file, CheckpointMetadata.OPTIMIZER_STEPS, stepsText));
         String emaText = m.get(CheckpointMetadata.EMA_UPDATES);
-        OptionalLong emaUpdates = emaText == null ? OptionalLong.empty()
+        OptionalLong emaUpdates = emaText == null
+                ? OptionalLong.empty()
                 : OptionalLong.of(nonNegative(file, CheckpointMetadata.EMA_UPDATES, emaText));
         Map<String, String> extra = new LinkedHashMap<>();
         m.forEach((k, v) -> {
@@ -128,8 +147,15 @@ public final class CheckpointInfo {
         CheckpointMetadata metadata = new CheckpointMetadata(spec, config, dtype, step, random, extra);
         Map<String, TensorSpec> tensors = new LinkedHashMap<>();
         header.entries().forEach((name, e) -> tensors.put(name, new TensorSpec(e.dtype(), e.shape())));
-        return new CheckpointInfo(file, metadata, version, m.get(CheckpointMetadata.CREATED_BY), optimizerSteps,
-                emaUpdates, m, Collections.unmodifiableMap(tensors));
+        return new CheckpointInfo(
+                file,
+                metadata,
+                version,
+                m.get(CheckpointMetadata.CREATED_BY),
+                optimizerSteps,
+                emaUpdates,
+                m,
+                Collections.unmodifiableMap(tensors));
     }
 
     private static String required(Path file, Map<String, String> m, String key) {
@@ -153,8 +179,8 @@ public final class CheckpointInfo {
     }
 
     private static CheckpointException corrupt(Path file, String key, String value, String expected) {
-        return new CheckpointException(file, "corrupt metadata: '" + key + "' is '" + value + "', expected "
-                + expected);
+        return new CheckpointException(
+                file, "corrupt metadata: '" + key + "' is '" + value + "', expected " + expected);
     }
 
     /**

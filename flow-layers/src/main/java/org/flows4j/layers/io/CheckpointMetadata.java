@@ -32,8 +32,13 @@ import org.flows4j.api.random.RandomSource;
 // equals, hashCode and toString are overridden below (Arrays.equals etc. on randomState), and
 // the array is copied in and out: the record compares by value.
 @SuppressWarnings("ArrayRecordComponent")
-public record CheckpointMetadata(String modelSpec, Map<String, String> modelConfig, DType dtype, long step,
-                                 long[] randomState, Map<String, String> extra) {
+public record CheckpointMetadata(
+        String modelSpec,
+        Map<String, String> modelConfig,
+        DType dtype,
+        long step,
+        long[] randomState,
+        Map<String, String> extra) {
 
     static final String FORMAT = "format";
     static final String FORMAT_VERSION = "format_version";
@@ -47,8 +52,17 @@ public record CheckpointMetadata(String modelSpec, Map<String, String> modelConf
     static final String EMA_UPDATES = "ema_updates";
 
     /** The keys flows4j writes itself, which {@link #extra} cannot use. */
-    static final Set<String> RESERVED_KEYS = Set.of(FORMAT, FORMAT_VERSION, CREATED_BY, MODEL_SPEC, MODEL_CONFIG,
-            DTYPE, STEP, OPTIMIZER_STEPS, RANDOM_STATE, EMA_UPDATES);
+    static final Set<String> RESERVED_KEYS = Set.of(
+            FORMAT,
+            FORMAT_VERSION,
+            CREATED_BY,
+            MODEL_SPEC,
+            MODEL_CONFIG,
+            DTYPE,
+            STEP,
+            OPTIMIZER_STEPS,
+            RANDOM_STATE,
+            EMA_UPDATES);
 
     /**
      * Validates and copies.
@@ -90,8 +104,8 @@ public record CheckpointMetadata(String modelSpec, Map<String, String> modelConf
     private static Map<String, String> copy(Map<String, String> map, String what) {
         Objects.requireNonNull(map, what);
         Map<String, String> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> out.put(Objects.requireNonNull(k, what + " key"),
-                Objects.requireNonNull(v, what + " value for '" + k + "'")));
+        map.forEach((k, v) -> out.put(
+                Objects.requireNonNull(k, what + " key"), Objects.requireNonNull(v, what + " value for '" + k + "'")));
         return Collections.unmodifiableMap(out);
     }
 

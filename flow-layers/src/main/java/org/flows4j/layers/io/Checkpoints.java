@@ -85,8 +85,7 @@ public final class Checkpoints {
     /** Tries at a fresh temporary name before giving up (a clash needs a leftover of the same random name). */
     private static final int TEMP_NAME_TRIES = 16;
 
-    private Checkpoints() {
-    }
+    private Checkpoints() {}
 
     /**
      * Writes a checkpoint of {@code model} (and {@code optimizerOrNull}) to {@code file},
@@ -116,8 +115,12 @@ public final class Checkpoints {
      * @throws CheckpointException if writing fails or a tensor cannot be read; any previous file is then
      *     unchanged and no temporary file is left
      */
-    public static void save(Path file, Component model, Optimizer optimizerOrNull, ExponentialMovingAverage emaOrNull,
-                            CheckpointMetadata metadata) {
+    public static void save(
+            Path file,
+            Component model,
+            Optimizer optimizerOrNull,
+            ExponentialMovingAverage emaOrNull,
+            CheckpointMetadata metadata) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(metadata, "metadata");
@@ -149,8 +152,10 @@ public final class Checkpoints {
         try {
             header = SafeTensors.header(entries, meta);
         } catch (CharacterCodingException e) {
-            throw new CheckpointException(file, "not written: a tensor name or metadata string is not valid"
-                    + " Unicode (an unpaired surrogate)", e);
+            throw new CheckpointException(
+                    file,
+                    "not written: a tensor name or metadata string is not valid" + " Unicode (an unpaired surrogate)",
+                    e);
         }
         List<Integer> dataOrder = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
@@ -181,7 +186,8 @@ public final class Checkpoints {
             moved = true;
             syncDirectory(dir);
         } catch (IOException | RuntimeException e) {
-            CheckpointException failure = e instanceof CheckpointException c ? c
+            CheckpointException failure = e instanceof CheckpointException c
+                    ? c
                     : new CheckpointException(file, "not written (any previous file is unchanged): " + describe(e), e);
             if (temp != null && !moved) {
                 try {
@@ -217,22 +223,28 @@ public final class Checkpoints {
     }
 
     private static CheckpointException unreadable(Path file, SafeTensors.Entry e, RuntimeException cause) {
-        return new CheckpointException(file, "not written (any previous file is unchanged): reading tensor '"
-                + e.name() + "' failed: " + cause.getMessage(), cause);
+        return new CheckpointException(
+                file,
+                "not written (any previous file is unchanged): reading tensor '" + e.name() + "' failed: "
+                        + cause.getMessage(),
+                cause);
     }
 
     private static void checkLength(Path file, SafeTensors.Entry e, int length) {
         // A backend bug would otherwise shift every later tensor in the file.
         if (length != e.shape().size()) {
-            throw new CheckpointException(file, "not written (any previous file is unchanged): tensor '" + e.name()
-                    + "' of shape " + e.shape() + " gave " + length + " values on the host");
+            throw new CheckpointException(
+                    file,
+                    "not written (any previous file is unchanged): tensor '" + e.name() + "' of shape " + e.shape()
+                            + " gave " + length + " values on the host");
         }
     }
 
     private static Path createTemp(Path dir, String name) throws IOException {
         // Not Files.createTempFile: its owner-only permissions would carry over to the checkpoint.
         for (int attempt = 0; ; attempt++) {
-            Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            Path temp = dir.resolve("." + name + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
                 Files.createFile(temp);
                 return temp;
@@ -314,9 +326,12 @@ public final class Checkpoints {
             ByteBuffer scratch = SafeTensors.scratch();
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
             for (SafeTensors.Entry e : header.entries().values()) {
-                tensors.put(e.name(), e.dtype() == DType.FLOAT32
-                        ? StoredTensor.ofFloats(e.shape(), SafeTensors.readFloats(channel, header, e, scratch))
-                        : StoredTensor.ofDoubles(e.shape(), SafeTensors.readDoubles(channel, header, e, scratch)));
+                tensors.put(
+                        e.name(),
+                        e.dtype() == DType.FLOAT32
+                                ? StoredTensor.ofFloats(e.shape(), SafeTensors.readFloats(channel, header, e, scratch))
+                                : StoredTensor.ofDoubles(
+                                        e.shape(), SafeTensors.readDoubles(channel, header, e, scratch)));
             }
             return new Checkpoint(info, Collections.unmodifiableMap(tensors));
         } catch (IOException e) {
@@ -364,8 +379,8 @@ public final class Checkpoints {
      * @throws CheckpointException if anything is wrong, naming the file and every difference; the model,
      *     optimizer and moving average are then unchanged
      */
-    public static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull,
-                                      ExponentialMovingAverage emaOrNull) {
+    public static CheckpointInfo load(
+            Path file, Component model, Optimizer optimizerOrNull, ExponentialMovingAverage emaOrNull) {
         return load(file, model, optimizerOrNull, emaOrNull, false);
     }
 
@@ -384,20 +399,38 @@ public final class Checkpoints {
         return load(file, model, null, null, true);
     }
 
-    private static CheckpointInfo load(Path file, Component model, Optimizer optimizerOrNull,
-                                       ExponentialMovingAverage emaOrNull, boolean averaged) {
+    private static CheckpointInfo load(
+            Path file,
+            Component model,
+            Optimizer optimizerOrNull,
+            ExponentialMovingAverage emaOrNull,
+            boolean averaged) {
         Objects.requireNonNull(model, "model");
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             SafeTensors.Header header = SafeTensors.readHeader(channel, file);
             CheckpointInfo info = CheckpointInfo.of(file, header);
             ByteBuffer scratch = SafeTensors.scratch();
-            Restorer.restore(info, (name, backend) -> {
-                SafeTensors.Entry e = header.entries().get(name);
-                // The backend takes ownership of the fresh array: no second host copy.
-                return TensorAccess.wrap(backend, e.dtype() == DType.FLOAT32
-                        ? backend.fromFloats(SafeTensors.readFloats(channel, header, e, scratch), e.shape(), e.dtype())
-                        : backend.fromDoubles(SafeTensors.readDoubles(channel, header, e, scratch), e.shape(), e.dtype()));
-            }, model, optimizerOrNull, emaOrNull, averaged);
+            Restorer.restore(
+                    info,
+                    (name, backend) -> {
+                        SafeTensors.Entry e = header.entries().get(name);
+                        // The backend takes ownership of the fresh array: no second host copy.
+                        return TensorAccess.wrap(
+                                backend,
+                                e.dtype() == DType.FLOAT32
+                                        ? backend.fromFloats(
+                                                SafeTensors.readFloats(channel, header, e, scratch),
+                                                e.shape(),
+                                                e.dtype())
+                                        : backend.fromDoubles(
+                                                SafeTensors.readDoubles(channel, header, e, scratch),
+                                                e.shape(),
+                                                e.dtype()));
+                    },
+                    model,
+                    optimizerOrNull,
+                    emaOrNull,
+                    averaged);
             return info;
         } catch (IOException e) {
             throw new CheckpointException(file, "cannot read: " + describe(e), e);

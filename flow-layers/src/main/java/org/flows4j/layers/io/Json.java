@@ -74,8 +74,7 @@ final class Json {
         }
     }
 
-    private Json() {
-    }
+    private Json() {}
 
     /**
      * Parses one JSON value; whitespace may follow it (safetensors pads the header with
@@ -95,8 +94,7 @@ final class Json {
             Object value = value(p, first);
             JsonToken after = p.nextToken();
             if (after != null) {
-                throw error("unexpected content after the end of the JSON value",
-                        p.currentTokenLocation());
+                throw error("unexpected content after the end of the JSON value", p.currentTokenLocation());
             }
             return value;
         } catch (JacksonException e) {
@@ -170,7 +168,8 @@ final class Json {
         }
         // Jackson names where an unclosed object or array began, with the source redacted: the
         // byte offset appended to the message is the one a reader needs.
-        return m.replaceAll("\\s*\\(start marker at \\[[^\\]]*\\]\\)", "").strip()
+        return m.replaceAll("\\s*\\(start marker at \\[[^\\]]*\\]\\)", "")
+                .strip()
                 .replaceAll("\\s*\\R\\s*", " ");
     }
 
@@ -232,8 +231,8 @@ final class Json {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getValue() instanceof String s)) {
-                throw new SyntaxException("the value of \"" + e.getKey() + "\" is " + kind(e.getValue())
-                        + ", expected a string");
+                throw new SyntaxException(
+                        "the value of \"" + e.getKey() + "\" is " + kind(e.getValue()) + ", expected a string");
             }
             out.put((String) e.getKey(), s);
         }

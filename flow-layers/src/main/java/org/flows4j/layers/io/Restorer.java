@@ -38,15 +38,19 @@ final class Restorer {
         Tensor read(String name, Backend backend) throws IOException;
     }
 
-    private Restorer() {
-    }
+    private Restorer() {}
 
     static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer) {
         restore(info, source, model, optimizer, null, false);
     }
 
-    static void restore(CheckpointInfo info, Source source, Component model, Optimizer optimizer,
-                        ExponentialMovingAverage ema, boolean averaged) {
+    static void restore(
+            CheckpointInfo info,
+            Source source,
+            Component model,
+            Optimizer optimizer,
+            ExponentialMovingAverage ema,
+            boolean averaged) {
         Map<String, Parameter> variables = model.variables();
         // Copies of the optimizer's state, for their names, shapes and backends: freed on the way out.
         Map<String, Tensor> optimizerState = optimizer == null ? Map.of() : optimizer.state();
@@ -62,9 +66,14 @@ final class Restorer {
         }
     }
 
-    private static void restoreChecked(CheckpointInfo info, Source source, Map<String, Parameter> variables,
-                                       Optimizer optimizer, Map<String, Tensor> optimizerState,
-                                       ExponentialMovingAverage ema, boolean averaged) {
+    private static void restoreChecked(
+            CheckpointInfo info,
+            Source source,
+            Map<String, Parameter> variables,
+            Optimizer optimizer,
+            Map<String, Tensor> optimizerState,
+            ExponentialMovingAverage ema,
+            boolean averaged) {
         Path file = info.file();
 
         List<Tensor> made = new ArrayList<>();
@@ -75,7 +84,8 @@ final class Restorer {
             for (Map.Entry<String, Parameter> e : variables.entrySet()) {
                 String averageName = Checkpoints.AVERAGES_PREFIX + e.getKey();
                 reading = averaged && e.getValue().trainable() && info.tensors().containsKey(averageName)
-                        ? averageName : Checkpoints.MODEL_PREFIX + e.getKey();
+                        ? averageName
+                        : Checkpoints.MODEL_PREFIX + e.getKey();
                 Tensor t = source.read(reading, e.getValue().value().backend());
                 made.add(t);
                 slots.add(e.getValue());
@@ -94,15 +104,18 @@ final class Restorer {
                 try {
                     optimizer.loadState(state, info.optimizerSteps().orElseThrow());
                 } catch (IllegalArgumentException rejected) {
-                    throw new CheckpointException(file, "the optimizer rejected the stored state (nothing was loaded): "
-                            + rejected.getMessage(), rejected);
+                    throw new CheckpointException(
+                            file,
+                            "the optimizer rejected the stored state (nothing was loaded): " + rejected.getMessage(),
+                            rejected);
                 }
             }
             if (ema != null) {
                 Map<String, Tensor> averages = new LinkedHashMap<>();
                 for (Map.Entry<String, Parameter> e : ema.parameters().entrySet()) {
                     reading = Checkpoints.AVERAGES_PREFIX + e.getKey();
-                    Tensor t = source.read(reading, e.getValue().value().backend()).unscoped();
+                    Tensor t =
+                            source.read(reading, e.getValue().value().backend()).unscoped();
                     made.add(t);
                     averages.put(e.getKey(), t);
                 }
@@ -110,8 +123,11 @@ final class Restorer {
                 try {
                     ema.loadAverages(averages, info.emaUpdates().orElseThrow());
                 } catch (IllegalArgumentException | IllegalStateException rejected) {
-                    throw new CheckpointException(file, "the moving average rejected the stored averages (nothing "
-                            + "was loaded): " + rejected.getMessage(), rejected);
+                    throw new CheckpointException(
+                            file,
+                            "the moving average rejected the stored averages (nothing " + "was loaded): "
+                                    + rejected.getMessage(),
+                            rejected);
                 }
                 // loadAverages keeps copies
                 averages.values().forEach(Tensor::free);
@@ -125,8 +141,11 @@ final class Restorer {
             if (e instanceof CheckpointException c) {
                 throw c;
             }
-            throw new CheckpointException(file, "cannot read " + (reading == null ? "the data" : "tensor '" + reading + "'")
-                    + " (nothing was loaded): " + e.getMessage(), e);
+            throw new CheckpointException(
+                    file,
+                    "cannot read " + (reading == null ? "the data" : "tensor '" + reading + "'")
+                            + " (nothing was loaded): " + e.getMessage(),
+                    e);
         }
         for (int i = 0; i < slots.size(); i++) {
             slots.get(i).set(values.get(i));
@@ -135,30 +154,42 @@ final class Restorer {
     }
 
     /** Throws naming every difference between the checkpoint and the model or optimizer. */
-    private static void check(CheckpointInfo info, Map<String, Parameter> variables, Optimizer optimizer,
-                              Map<String, Tensor> optimizerState, ExponentialMovingAverage ema, boolean averaged) {
+    private static void check(
+            CheckpointInfo info,
+            Map<String, Parameter> variables,
+            Optimizer optimizer,
+            Map<String, Tensor> optimizerState,
+            ExponentialMovingAverage ema,
+            boolean averaged) {
         Map<String, CheckpointInfo.TensorSpec> stored = info.tensors();
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        variables.forEach((k, p) -> compare(Checkpoints.MODEL_PREFIX + k, p.dtype(), p.shape(), "model",
-                stored, missing, mismatched));
+        variables.forEach((k, p) ->
+                compare(Checkpoints.MODEL_PREFIX + k, p.dtype(), p.shape(), "model", stored, missing, mismatched));
         boolean withOptimizer = optimizer != null && info.optimizerSteps().isPresent();
         if (optimizer != null && !withOptimizer) {
             problems.add("it holds no optimizer state (it was saved without an optimizer); "
                     + "restore the model alone by passing no optimizer");
         }
         if (withOptimizer) {
-            optimizerState.forEach((k, t) -> compare(Checkpoints.OPTIMIZER_PREFIX + k, t.dtype(), t.shape(),
-                    "optimizer", stored, missing, mismatched));
+            optimizerState.forEach((k, t) -> compare(
+                    Checkpoints.OPTIMIZER_PREFIX + k, t.dtype(), t.shape(), "optimizer", stored, missing, mismatched));
         }
         boolean withAverages = ema != null && info.emaUpdates().isPresent();
         if (ema != null && !withAverages) {
             problems.add("it holds no moving averages (it was saved without them); restore without one");
         }
         if (withAverages) {
-            ema.parameters().forEach((k, p) -> compare(Checkpoints.AVERAGES_PREFIX + k, p.dtype(), p.shape(),
-                    "moving average", stored, missing, mismatched));
+            ema.parameters()
+                    .forEach((k, p) -> compare(
+                            Checkpoints.AVERAGES_PREFIX + k,
+                            p.dtype(),
+                            p.shape(),
+                            "moving average",
+                            stored,
+                            missing,
+                            mismatched));
         }
         if (averaged) {
             if (info.emaUpdates().isEmpty()) {
@@ -166,7 +197,13 @@ final class Restorer {
             } else {
                 variables.forEach((k, p) -> {
                     if (p.trainable()) {
-                        compare(Checkpoints.AVERAGES_PREFIX + k, p.dtype(), p.shape(), "model", stored, missing,
+                        compare(
+                                Checkpoints.AVERAGES_PREFIX + k,
+                                p.dtype(),
+                                p.shape(),
+                                "model",
+                                stored,
+                                missing,
                                 mismatched);
                     }
                 });
@@ -180,14 +217,18 @@ final class Restorer {
                 }
             } else if (name.startsWith(Checkpoints.OPTIMIZER_PREFIX)) {
                 // Without an optimizer the optimizer's state is simply not wanted (evaluation).
-                if (withOptimizer && !optimizerState.containsKey(name.substring(Checkpoints.OPTIMIZER_PREFIX.length()))) {
+                if (withOptimizer
+                        && !optimizerState.containsKey(name.substring(Checkpoints.OPTIMIZER_PREFIX.length()))) {
                     unexpected.add(name);
                 }
             } else if (name.startsWith(Checkpoints.AVERAGES_PREFIX)) {
                 String key = name.substring(Checkpoints.AVERAGES_PREFIX.length());
                 // Averages are wanted only by a moving average or an averaged load.
                 if ((withAverages && !ema.parameters().containsKey(key))
-                        || (averaged && !withAverages && !(variables.containsKey(key) && variables.get(key).trainable()))) {
+                        || (averaged
+                                && !withAverages
+                                && !(variables.containsKey(key)
+                                        && variables.get(key).trainable()))) {
                     unexpected.add(name);
                 }
             } else {
@@ -209,20 +250,25 @@ final class Restorer {
             if (ema != null) {
                 what += " and moving average";
             }
-            throw new CheckpointException(info.file(), "does not match " + what + " (nothing was loaded): "
-                    + String.join("; ", problems));
+            throw new CheckpointException(
+                    info.file(), "does not match " + what + " (nothing was loaded): " + String.join("; ", problems));
         }
     }
 
-    private static void compare(String name, DType dtype, Shape shape, String owner,
-                                Map<String, CheckpointInfo.TensorSpec> stored, List<String> missing,
-                                List<String> mismatched) {
+    private static void compare(
+            String name,
+            DType dtype,
+            Shape shape,
+            String owner,
+            Map<String, CheckpointInfo.TensorSpec> stored,
+            List<String> missing,
+            List<String> mismatched) {
         CheckpointInfo.TensorSpec s = stored.get(name);
         if (s == null) {
             missing.add(name);
         } else if (s.dtype() != dtype || !s.shape().equals(shape)) {
-            mismatched.add(name + ": checkpoint has " + s.shape() + " " + s.dtype().label() + ", " + owner
-                    + " expects " + shape + " " + dtype.label());
+            mismatched.add(name + ": checkpoint has " + s.shape() + " "
+                    + s.dtype().label() + ", " + owner + " expects " + shape + " " + dtype.label());
         }
     }
 

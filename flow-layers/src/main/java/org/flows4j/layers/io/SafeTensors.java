@@ -51,8 +51,7 @@ final class SafeTensors {
     /** Bytes moved per read or write call: a multiple of 8, so no element straddles two. */
     static final int CHUNK_BYTES = 1 << 20;
 
-    private SafeTensors() {
-    }
+    private SafeTensors() {}
 
     /** One tensor's header entry: where its bytes lie, relative to the start of the data. */
     record Entry(String name, DType dtype, Shape shape, long begin, long end) {
@@ -69,8 +68,7 @@ final class SafeTensors {
      * @param dataStart the file offset of the data section
      * @param dataBytes the length of the data section
      */
-    record Header(Map<String, Entry> entries, Map<String, String> metadata, long dataStart, long dataBytes) {
-    }
+    record Header(Map<String, Entry> entries, Map<String, String> metadata, long dataStart, long dataBytes) {}
 
     /** The safetensors dtype code. */
     static String code(DType dtype) {
@@ -96,19 +94,23 @@ final class SafeTensors {
             throw new CheckpointException(file, "truncated: the file is empty");
         }
         if (size < 8) {
-            throw new CheckpointException(file, "truncated: the file has " + size
-                    + " bytes, fewer than the 8 that hold the header length");
+            throw new CheckpointException(
+                    file, "truncated: the file has " + size + " bytes, fewer than the 8 that hold the header length");
         }
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, lengthBytes, 0);
         long n = lengthBytes.flip().getLong();
         if (n < 0 || n > MAX_HEADER_BYTES) { // negative: an unsigned length of 2^63 or more
-            throw new CheckpointException(file, "not a safetensors file: its first 8 bytes give a header length of "
-                    + Long.toUnsignedString(n) + " bytes, over the limit of " + MAX_HEADER_BYTES);
+            throw new CheckpointException(
+                    file,
+                    "not a safetensors file: its first 8 bytes give a header length of " + Long.toUnsignedString(n)
+                            + " bytes, over the limit of " + MAX_HEADER_BYTES);
         }
         if (8 + n > size) {
-            throw new CheckpointException(file, "truncated: the header length says " + n
-                    + " bytes of JSON header, the file has " + (size - 8) + " after the 8-byte length");
+            throw new CheckpointException(
+                    file,
+                    "truncated: the header length says " + n + " bytes of JSON header, the file has " + (size - 8)
+                            + " after the 8-byte length");
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
         readFully(channel, headerBytes, 8);
@@ -121,8 +123,8 @@ final class SafeTensors {
             throw new CheckpointException(file, "corrupt header: " + e.getMessage() + " of the JSON header");
         }
         if (!(root instanceof Map<?, ?> top)) {
-            throw new CheckpointException(file, "corrupt header: the JSON header is " + Json.kind(root)
-                    + ", expected an object");
+            throw new CheckpointException(
+                    file, "corrupt header: the JSON header is " + Json.kind(root) + ", expected an object");
         }
         Map<String, String> metadata = Map.of();
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -137,38 +139,44 @@ final class SafeTensors {
         long dataBytes = checkTiling(entries, file);
         long present = size - 8 - n;
         if (present < dataBytes) {
-            throw new CheckpointException(file, "truncated: header says " + dataBytes
-                    + " bytes of tensor data, file has " + present);
+            throw new CheckpointException(
+                    file, "truncated: header says " + dataBytes + " bytes of tensor data, file has " + present);
         }
         if (present > dataBytes) {
-            throw new CheckpointException(file, "corrupt: header says " + dataBytes
-                    + " bytes of tensor data, file has " + present + " (trailing bytes)");
+            throw new CheckpointException(
+                    file,
+                    "corrupt: header says " + dataBytes + " bytes of tensor data, file has " + present
+                            + " (trailing bytes)");
         }
         return new Header(Collections.unmodifiableMap(entries), metadata, 8 + n, dataBytes);
     }
 
     private static void checkUtf8(ByteBuffer bytes, Path file) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         CharBuffer out = CharBuffer.allocate(bytes.remaining());
         CoderResult r = decoder.decode(bytes, out, true);
         if (r.isError()) {
-            throw new CheckpointException(file, "corrupt header: not valid UTF-8 at byte " + bytes.position()
-                    + " of the JSON header");
+            throw new CheckpointException(
+                    file, "corrupt header: not valid UTF-8 at byte " + bytes.position() + " of the JSON header");
         }
     }
 
     private static Map<String, String> metadata(Object value, Path file) {
         if (!(value instanceof Map<?, ?> map)) {
-            throw new CheckpointException(file, "corrupt header: " + METADATA_KEY + " is " + Json.kind(value)
-                    + ", expected an object of strings");
+            throw new CheckpointException(
+                    file,
+                    "corrupt header: " + METADATA_KEY + " is " + Json.kind(value) + ", expected an object of strings");
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getValue() instanceof String s)) {
-                throw new CheckpointException(file, "corrupt header: " + METADATA_KEY + " entry '" + e.getKey()
-                        + "' is " + Json.kind(e.getValue()) + ", but metadata values must be strings");
+                throw new CheckpointException(
+                        file,
+                        "corrupt header: " + METADATA_KEY + " entry '" + e.getKey() + "' is " + Json.kind(e.getValue())
+                                + ", but metadata values must be strings");
             }
             out.put((String) e.getKey(), s);
         }
@@ -177,7 +185,8 @@ final class SafeTensors {
 
     private static Entry entry(String name, Object value, Path file) {
         if (!(value instanceof Map<?, ?> fields)) {
-            throw corrupt(file, name, "is " + Json.kind(value) + ", expected an object with dtype, shape and data_offsets");
+            throw corrupt(
+                    file, name, "is " + Json.kind(value) + ", expected an object with dtype, shape and data_offsets");
         }
         for (Object key : fields.keySet()) {
             if (!key.equals("dtype") && !key.equals("shape") && !key.equals("data_offsets")) {
@@ -199,8 +208,11 @@ final class SafeTensors {
             shape[i] = (int) (long) d;
         }
         List<?> offsets = list(fields, "data_offsets", name, file);
-        if (offsets.size() != 2 || !(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end)
-                || begin < 0 || end < 0) {
+        if (offsets.size() != 2
+                || !(offsets.get(0) instanceof Long begin)
+                || !(offsets.get(1) instanceof Long end)
+                || begin < 0
+                || end < 0) {
             throw corrupt(file, name, "has data_offsets " + offsets + ", expected two non-negative integers");
         }
         if (end < begin) {
@@ -208,9 +220,11 @@ final class SafeTensors {
         }
         long bytes = elements * dtype.byteSize();
         if (bytes != end - begin) {
-            throw new CheckpointException(file, "corrupt header: tensor '" + name + "' has shape "
-                    + Shape.of(shape) + " " + code(dtype) + " (" + bytes + " bytes) but data_offsets " + offsets
-                    + " span " + (end - begin) + " bytes");
+            throw new CheckpointException(
+                    file,
+                    "corrupt header: tensor '" + name + "' has shape "
+                            + Shape.of(shape) + " " + code(dtype) + " (" + bytes + " bytes) but data_offsets " + offsets
+                            + " span " + (end - begin) + " bytes");
         }
         return new Entry(name, dtype, Shape.of(shape), begin, end);
     }
@@ -222,9 +236,11 @@ final class SafeTensors {
         if (value.equals("F64")) {
             return DType.FLOAT64;
         }
-        throw new CheckpointException(file, "tensor '" + name + "' has dtype "
-                + (value instanceof String s ? "'" + s + "'" : Json.kind(value))
-                + ", which flows4j does not read (only F32 and F64)");
+        throw new CheckpointException(
+                file,
+                "tensor '" + name + "' has dtype "
+                        + (value instanceof String s ? "'" + s + "'" : Json.kind(value))
+                        + ", which flows4j does not read (only F32 and F64)");
     }
 
     private static Object field(Map<?, ?> fields, String key, String name, Path file) {
@@ -255,12 +271,16 @@ final class SafeTensors {
         Entry previous = null;
         for (Entry e : byOffset) {
             if (e.begin() < expected) {
-                throw new CheckpointException(file, "corrupt header: tensor '" + e.name() + "' data_offsets "
-                        + span(e) + " overlap tensor '" + previous.name() + "' " + span(previous));
+                throw new CheckpointException(
+                        file,
+                        "corrupt header: tensor '" + e.name() + "' data_offsets " + span(e) + " overlap tensor '"
+                                + previous.name() + "' " + span(previous));
             }
             if (e.begin() > expected) {
-                throw new CheckpointException(file, "corrupt header: no tensor covers bytes [" + expected + ", "
-                        + e.begin() + ") of the data, before tensor '" + e.name() + "' " + span(e));
+                throw new CheckpointException(
+                        file,
+                        "corrupt header: no tensor covers bytes [" + expected + ", " + e.begin()
+                                + ") of the data, before tensor '" + e.name() + "' " + span(e));
             }
             expected = e.end();
             previous = e;
@@ -273,8 +293,7 @@ final class SafeTensors {
     }
 
     /** The float32 data of {@code e}. */
-    static float[] readFloats(FileChannel channel, Header h, Entry e, ByteBuffer scratch)
-            throws IOException {
+    static float[] readFloats(FileChannel channel, Header h, Entry e, ByteBuffer scratch) throws IOException {
         float[] out = new float[e.shape().size()];
         long position = h.dataStart() + e.begin();
         for (int done = 0; done < out.length; ) {
@@ -288,8 +307,7 @@ final class SafeTensors {
     }
 
     /** The float64 data of {@code e}. */
-    static double[] readDoubles(FileChannel channel, Header h, Entry e, ByteBuffer scratch)
-            throws IOException {
+    static double[] readDoubles(FileChannel channel, Header h, Entry e, ByteBuffer scratch) throws IOException {
         double[] out = new double[e.shape().size()];
         long position = h.dataStart() + e.begin();
         for (int done = 0; done < out.length; ) {
@@ -324,8 +342,7 @@ final class SafeTensors {
     // =====================================================================================
 
     /** A tensor to be written: its name, dtype and shape. */
-    record Spec(String name, DType dtype, Shape shape) {
-    }
+    record Spec(String name, DType dtype, Shape shape) {}
 
     /**
      * Assigns data offsets: float64 tensors first, then float32, each group in the given
@@ -346,7 +363,11 @@ final class SafeTensors {
         }
         for (int i = 0; i < specs.size(); i++) {
             Spec s = specs.get(i);
-            out.add(new Entry(s.name(), s.dtype(), s.shape(), begins[i],
+            out.add(new Entry(
+                    s.name(),
+                    s.dtype(),
+                    s.shape(),
+                    begins[i],
                     begins[i] + (long) s.shape().size() * s.dtype().byteSize()));
         }
         return out;
@@ -376,7 +397,8 @@ final class SafeTensors {
             }
             g.writeEndObject();
         });
-        ByteBuffer json = StandardCharsets.UTF_8.newEncoder()
+        ByteBuffer json = StandardCharsets.UTF_8
+                .newEncoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .encode(CharBuffer.wrap(b));

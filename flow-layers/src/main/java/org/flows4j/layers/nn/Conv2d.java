@@ -70,8 +70,8 @@ public final class Conv2d extends AbstractComponent implements Layer {
         Init.checkPositive("Conv2d", "in channels", in);
         Init.checkPositive("Conv2d", "out channels", out);
         if (kernel <= 0 || kernel % 2 == 0) {
-            throw new IllegalArgumentException("Conv2d: the kernel size must be odd and positive for same padding, got "
-                    + kernel);
+            throw new IllegalArgumentException(
+                    "Conv2d: the kernel size must be odd and positive for same padding, got " + kernel);
         }
     }
 
@@ -120,8 +120,8 @@ public final class Conv2d extends AbstractComponent implements Layer {
 
     static void checkInput(String what, Tensor x, int channels) {
         if (x.rank() != 4 || x.shape().dim(1) != channels) {
-            throw new IllegalArgumentException(what + ": input must be [batch, " + channels + ", h, w] (NCHW), got "
-                    + x.shape());
+            throw new IllegalArgumentException(
+                    what + ": input must be [batch, " + channels + ", h, w] (NCHW), got " + x.shape());
         }
     }
 

@@ -13,8 +13,7 @@ import org.flows4j.layers.BuildContext;
  */
 final class Init {
 
-    private Init() {
-    }
+    private Init() {}
 
     /** {@code 1 / sqrt(fanIn)}: the half-width of PyTorch's default uniform initialization. */
     static double bound(long fanIn) {

@@ -170,10 +170,11 @@ public final class Made extends AbstractComponent implements Layer {
                 throw new IllegalArgumentException("Made: this MADE is conditioned on a context of " + contextSize
                         + " features, but context is null");
             }
-            if (context.rank() != 2 || context.shape().dim(0) != x.shape().dim(0)
+            if (context.rank() != 2
+                    || context.shape().dim(0) != x.shape().dim(0)
                     || context.shape().dim(1) != contextSize) {
-                throw new IllegalArgumentException("Made: context must be [" + x.shape().dim(0) + ", " + contextSize
-                        + "], got " + context.shape());
+                throw new IllegalArgumentException("Made: context must be ["
+                        + x.shape().dim(0) + ", " + contextSize + "], got " + context.shape());
             }
             h = Tensor.concat(1, x, context);
         }
@@ -185,8 +186,8 @@ public final class Made extends AbstractComponent implements Layer {
 
     @Override
     public String toString() {
-        return "Made(" + features + (contextSize > 0 ? " + context " + contextSize : "") + " -> "
-                + outputsPerFeature + " x " + features + ", " + layers.size() + " layers)";
+        return "Made(" + features + (contextSize > 0 ? " + context " + contextSize : "") + " -> " + outputsPerFeature
+                + " x " + features + ", " + layers.size() + " layers)";
     }
 
     /** {@code y = x (W * M) + b} with a fixed binary mask {@code M} built from unit degrees. */
@@ -452,7 +453,9 @@ public final class Made extends AbstractComponent implements Layer {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Spec s && Arrays.equals(hidden, s.hidden) && activation == s.activation
+            return o instanceof Spec s
+                    && Arrays.equals(hidden, s.hidden)
+                    && activation == s.activation
                     && zeroInitLast == s.zeroInitLast;
         }
 

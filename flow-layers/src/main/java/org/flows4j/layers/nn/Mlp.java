@@ -215,7 +215,9 @@ public final class Mlp extends AbstractComponent implements Layer {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Spec s && Arrays.equals(hidden, s.hidden) && activation == s.activation
+            return o instanceof Spec s
+                    && Arrays.equals(hidden, s.hidden)
+                    && activation == s.activation
                     && zeroInitLast == s.zeroInitLast;
         }
 

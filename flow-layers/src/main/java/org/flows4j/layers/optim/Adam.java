@@ -72,8 +72,8 @@ public final class Adam implements Optimizer {
      * @param epsilon added to the root of the second moment, finite and {@code > 0}
      * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
      */
-    public record Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon,
-                         double weightDecay) implements OptimizerConfig {
+    public record Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay)
+            implements OptimizerConfig {
 
         /**
          * Validates, naming the setting at fault.
@@ -90,10 +90,14 @@ public final class Adam implements Optimizer {
             Objects.requireNonNull(schedule, "Adam: schedule");
             OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
             OptimSupport.check(WHO, "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
-            OptimSupport.check(WHO, "epsilon", epsilon, epsilon > 0 && epsilon < Double.POSITIVE_INFINITY,
-                    "finite and > 0");
-            OptimSupport.check(WHO, "weightDecay", weightDecay,
-                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY, "finite and >= 0");
+            OptimSupport.check(
+                    WHO, "epsilon", epsilon, epsilon > 0 && epsilon < Double.POSITIVE_INFINITY, "finite and > 0");
+            OptimSupport.check(
+                    WHO,
+                    "weightDecay",
+                    weightDecay,
+                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY,
+                    "finite and >= 0");
         }
 
         @Override
@@ -129,7 +133,11 @@ public final class Adam implements Optimizer {
          * @return a new builder holding every setting of this record
          */
         public Builder toBuilder() {
-            return new Builder().schedule(schedule).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay);
+            return new Builder()
+                    .schedule(schedule)
+                    .betas(beta1, beta2)
+                    .epsilon(epsilon)
+                    .weightDecay(weightDecay);
         }
     }
 
@@ -145,8 +153,7 @@ public final class Adam implements Optimizer {
         private double epsilon = 1e-8;
         private double weightDecay;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * A constant learning rate.
@@ -403,7 +410,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public String toString() {
-        return "Adam(" + parameters.size() + " parameters, beta1 " + beta1 + ", beta2 " + beta2 + ", epsilon "
-                + epsilon + ", weightDecay " + weightDecay + ", step " + steps + ")";
+        return "Adam(" + parameters.size() + " parameters, beta1 " + beta1 + ", beta2 " + beta2 + ", epsilon " + epsilon
+                + ", weightDecay " + weightDecay + ", step " + steps + ")";
     }
 }

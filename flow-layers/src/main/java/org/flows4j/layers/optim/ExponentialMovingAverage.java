@@ -49,7 +49,8 @@ public final class ExponentialMovingAverage {
     public ExponentialMovingAverage(Map<String, Parameter> parameters, double decay) {
         this.decay = OptimSupport.check(WHO, "decay", decay, decay >= 0 && decay < 1, "in [0, 1)");
         this.parameters = OptimSupport.trainable(WHO, parameters);
-        this.parameters.forEach((name, p) -> averages.put(name, OptimSupport.copy(p.value()).unscoped()));
+        this.parameters.forEach(
+                (name, p) -> averages.put(name, OptimSupport.copy(p.value()).unscoped()));
     }
 
     /**
@@ -124,7 +125,8 @@ public final class ExponentialMovingAverage {
         parameters.forEach((name, p) -> expected.put(name, new OptimSupport.Slot(p.shape(), p.dtype())));
         OptimSupport.checkState(WHO, expected, state);
         averages.replaceAll((name, old) -> {
-            Tensor next = OptimSupport.unscopedCopyOn(parameters.get(name).value().backend(), state.get(name));
+            Tensor next =
+                    OptimSupport.unscopedCopyOn(parameters.get(name).value().backend(), state.get(name));
             old.free();
             return next;
         });

@@ -21,8 +21,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class GradientClipping {
 
-    private GradientClipping() {
-    }
+    private GradientClipping() {}
 
     /**
      * The outcome of {@link #clipByGlobalNorm}.
@@ -103,7 +102,8 @@ public final class GradientClipping {
     @SuppressWarnings("try") // the scope and the guard act by being open
     public static double globalNorm(Map<String, Tensor> gradients) {
         double sumSquares = 0;
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
             for (Map.Entry<String, Tensor> e : gradients.entrySet()) {
                 Tensor g = Objects.requireNonNull(e.getValue(), () -> "gradient '" + e.getKey() + "'");
                 Tensor wide = g.dtype() == DType.FLOAT64 ? g : g.to(DType.FLOAT64);

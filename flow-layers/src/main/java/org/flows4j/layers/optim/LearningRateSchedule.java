@@ -61,8 +61,8 @@ public interface LearningRateSchedule {
      */
     static ScheduleConfig.WarmupCosine warmupCosine(double peak, long warmupSteps, long totalSteps, double floor) {
         if (totalSteps <= warmupSteps) {
-            throw new IllegalArgumentException("warmupCosine: totalSteps " + totalSteps + " must exceed warmupSteps "
-                    + warmupSteps);
+            throw new IllegalArgumentException(
+                    "warmupCosine: totalSteps " + totalSteps + " must exceed warmupSteps " + warmupSteps);
         }
         return new ScheduleConfig.WarmupCosine(peak, warmupSteps, totalSteps, floor);
     }

@@ -17,8 +17,7 @@ import org.flows4j.api.tensor.Tensor;
 /** Validation and memory handling shared by the optimizers and the moving average. */
 final class OptimSupport {
 
-    private OptimSupport() {
-    }
+    private OptimSupport() {}
 
     /** A fixed-order, unmodifiable copy of trainable parameters. */
     static Map<String, Parameter> trainable(String who, Map<String, Parameter> parameters) {
@@ -62,11 +61,13 @@ final class OptimSupport {
             Tensor g = gradients.get(name);
             if (!g.shape().equals(p.shape()) || g.dtype() != p.dtype()) {
                 throw new IllegalArgumentException(who + ": the gradient of '" + name + "' is " + g.shape() + " "
-                        + g.dtype().label() + ", the parameter " + p.shape() + " " + p.dtype().label());
+                        + g.dtype().label() + ", the parameter " + p.shape() + " "
+                        + p.dtype().label());
             }
             if (g.backend() != p.value().backend()) {
                 throw new IllegalArgumentException(who + ": the gradient of '" + name + "' lives on backend "
-                        + g.backend().name() + ", the parameter on " + p.value().backend().name());
+                        + g.backend().name() + ", the parameter on "
+                        + p.value().backend().name());
             }
             if (g.isFreed()) {
                 throw new IllegalArgumentException(who + ": the gradient of '" + name + "' was freed");
@@ -75,8 +76,7 @@ final class OptimSupport {
     }
 
     /** What a state tensor must look like. */
-    record Slot(Shape shape, DType dtype) {
-    }
+    record Slot(Shape shape, DType dtype) {}
 
     /** Checks that {@code state} has exactly the expected names, each of the expected shape and dtype. */
     static void checkState(String who, Map<String, Slot> expected, Map<String, Tensor> state) {
@@ -94,14 +94,15 @@ final class OptimSupport {
             }
         }
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new IllegalArgumentException(who + ": state does not match: missing " + missing + ", unexpected "
-                    + unexpected);
+            throw new IllegalArgumentException(
+                    who + ": state does not match: missing " + missing + ", unexpected " + unexpected);
         }
         expected.forEach((name, slot) -> {
             Tensor t = state.get(name);
             if (!t.shape().equals(slot.shape()) || t.dtype() != slot.dtype()) {
                 throw new IllegalArgumentException(who + ": state '" + name + "' is " + t.shape() + " "
-                        + t.dtype().label() + " but must be " + slot.shape() + " " + slot.dtype().label());
+                        + t.dtype().label() + " but must be " + slot.shape() + " "
+                        + slot.dtype().label());
             }
             if (t.isFreed()) {
                 throw new IllegalArgumentException(who + ": state '" + name + "' was freed");
@@ -159,7 +160,8 @@ final class OptimSupport {
      */
     @SuppressWarnings("try") // the scope and the guard act by being open, not by being referenced
     static void inStepScope(Runnable body) {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
             body.run();
         }
     }
@@ -185,8 +187,8 @@ final class OptimSupport {
     /** Checks a hyper-parameter, naming it. */
     static double check(String who, String name, double value, boolean ok, String range) {
         if (!ok) {
-            throw new IllegalArgumentException(who + ": invalid " + name + " " + value + " (" + name + " must be "
-                    + range + ")");
+            throw new IllegalArgumentException(
+                    who + ": invalid " + name + " " + value + " (" + name + " must be " + range + ")");
         }
         return value;
     }

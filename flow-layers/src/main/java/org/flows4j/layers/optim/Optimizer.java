@@ -3,8 +3,8 @@ package org.flows4j.layers.optim;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.Tensor;
 
 /**
@@ -89,7 +89,8 @@ public interface Optimizer {
      *     {@code parameters}; the tensors are the caller's
      */
     static Map<String, Tensor> gradients(Tensor loss, Map<String, Parameter> parameters) {
-        List<Tensor> grads = Autodiff.grad(loss, parameters.values().stream().map(Parameter::value).toList());
+        List<Tensor> grads = Autodiff.grad(
+                loss, parameters.values().stream().map(Parameter::value).toList());
         Map<String, Tensor> byName = new LinkedHashMap<>();
         int i = 0;
         for (String name : parameters.keySet()) {

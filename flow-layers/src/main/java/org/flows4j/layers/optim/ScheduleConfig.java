@@ -14,7 +14,9 @@ import java.util.Map;
  * {@link Double#toString(double)} and {@link Long#toString(long)}, so they read back exactly.
  */
 public sealed interface ScheduleConfig extends LearningRateSchedule
-        permits ScheduleConfig.Constant, ScheduleConfig.LinearWarmup, ScheduleConfig.WarmupCosine,
+        permits ScheduleConfig.Constant,
+                ScheduleConfig.LinearWarmup,
+                ScheduleConfig.WarmupCosine,
                 ScheduleConfig.ExponentialDecay {
 
     /**
@@ -159,15 +161,15 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
             checkRate("warmupCosine", "lr", peak);
             checkSteps("warmupCosine", "warmupSteps", warmupSteps, 0);
             if (totalSteps != 0 && totalSteps <= warmupSteps) {
-                throw new IllegalArgumentException("warmupCosine: totalSteps " + totalSteps
-                        + " must exceed warmupSteps " + warmupSteps);
+                throw new IllegalArgumentException(
+                        "warmupCosine: totalSteps " + totalSteps + " must exceed warmupSteps " + warmupSteps);
             }
             if (totalSteps < 0) {
                 throw new IllegalArgumentException("warmupCosine: totalSteps must be >= 0, got " + totalSteps);
             }
             if (!(floor >= 0 && floor <= peak)) {
-                throw new IllegalArgumentException("warmupCosine: floor " + floor + " must be in [0, peak = " + peak
-                        + "]");
+                throw new IllegalArgumentException(
+                        "warmupCosine: floor " + floor + " must be in [0, peak = " + peak + "]");
             }
         }
 
@@ -186,8 +188,8 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
                 return this;
             }
             if (runSteps <= warmupSteps) {
-                throw new IllegalArgumentException("cosine schedule: the run's " + runSteps
-                        + " steps must exceed its warmupSteps " + warmupSteps);
+                throw new IllegalArgumentException(
+                        "cosine schedule: the run's " + runSteps + " steps must exceed its warmupSteps " + warmupSteps);
             }
             return new WarmupCosine(peak, warmupSteps, runSteps, floor);
         }
@@ -195,8 +197,8 @@ public sealed interface ScheduleConfig extends LearningRateSchedule
         @Override
         public double at(long step) {
             if (!isResolved()) {
-                throw new IllegalStateException("cosine schedule: its length (totalSteps) is not set; "
-                        + "call forRun(totalSteps) first");
+                throw new IllegalStateException(
+                        "cosine schedule: its length (totalSteps) is not set; " + "call forRun(totalSteps) first");
             }
             if (step < warmupSteps) {
                 return warmup(peak, warmupSteps, step);

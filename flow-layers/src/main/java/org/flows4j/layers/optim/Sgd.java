@@ -64,8 +64,12 @@ public final class Sgd implements Optimizer {
         public Config {
             Objects.requireNonNull(schedule, "Sgd: schedule");
             OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
-            OptimSupport.check(WHO, "weightDecay", weightDecay,
-                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY, "finite and >= 0");
+            OptimSupport.check(
+                    WHO,
+                    "weightDecay",
+                    weightDecay,
+                    weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY,
+                    "finite and >= 0");
             if (nesterov && momentum == 0) {
                 throw new IllegalArgumentException(WHO + ": nesterov momentum needs momentum > 0");
             }
@@ -103,7 +107,11 @@ public final class Sgd implements Optimizer {
          * @return a new builder holding every setting of this record
          */
         public Builder toBuilder() {
-            return new Builder().schedule(schedule).momentum(momentum).nesterov(nesterov).weightDecay(weightDecay);
+            return new Builder()
+                    .schedule(schedule)
+                    .momentum(momentum)
+                    .nesterov(nesterov)
+                    .weightDecay(weightDecay);
         }
     }
 
@@ -118,8 +126,7 @@ public final class Sgd implements Optimizer {
         private boolean nesterov;
         private double weightDecay;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * A constant learning rate.
@@ -323,7 +330,8 @@ public final class Sgd implements Optimizer {
         }
         Map<String, OptimSupport.Slot> expected = new LinkedHashMap<>();
         if (momentum > 0) {
-            parameters.forEach((name, p) -> expected.put("momentum." + name, new OptimSupport.Slot(p.shape(), p.dtype())));
+            parameters.forEach(
+                    (name, p) -> expected.put("momentum." + name, new OptimSupport.Slot(p.shape(), p.dtype())));
         }
         OptimSupport.checkState(WHO, expected, state);
         buffers.replaceAll((name, old) -> {

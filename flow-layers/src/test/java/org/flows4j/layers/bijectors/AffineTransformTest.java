@@ -36,21 +36,28 @@ class AffineTransformTest {
                     Tensor ht = r.uniform(backend, dt, shape, -1, 1).requiringGrad();
                     Tensor w = r.uniform(backend, dt, shape, -1, 1);
                     Tensor wLogDet = r.uniform(backend, dt, shape, -1, 1);
-                    CouplingTransform.Result fused = inverse ? affine.inverse(x, List.of(hs, ht))
-                            : affine.forward(x, List.of(hs, ht));
+                    CouplingTransform.Result fused =
+                            inverse ? affine.inverse(x, List.of(hs, ht)) : affine.forward(x, List.of(hs, ht));
                     Tensor s = scale.logScale(hs);
-                    Tensor value = inverse ? x.sub(ht).mul(s.neg().exp()) : x.mul(s.exp()).add(ht);
+                    Tensor value = inverse
+                            ? x.sub(ht).mul(s.neg().exp())
+                            : x.mul(s.exp()).add(ht);
                     Tensor logDet = inverse ? s.neg() : s;
                     String what = scale + " " + dt + (inverse ? " inverse" : " forward");
                     assertArrayEquals(value.toDoubleArray(), fused.value().toDoubleArray(), what + " values");
                     assertArrayEquals(logDet.toDoubleArray(), fused.logDet().toDoubleArray(), what + " log-det");
                     List<Tensor> wrt = List.of(x, hs, ht);
-                    List<Tensor> gFused = Autodiff.grad(fused.value().mul(w).sum().add(fused.logDet().mul(wLogDet)
-                            .sum()), wrt);
-                    List<Tensor> gRef = Autodiff.grad(value.mul(w).sum().add(logDet.mul(wLogDet).sum()), wrt);
+                    List<Tensor> gFused = Autodiff.grad(
+                            fused.value()
+                                    .mul(w)
+                                    .sum()
+                                    .add(fused.logDet().mul(wLogDet).sum()),
+                            wrt);
+                    List<Tensor> gRef = Autodiff.grad(
+                            value.mul(w).sum().add(logDet.mul(wLogDet).sum()), wrt);
                     for (int i = 0; i < 3; i++) {
-                        assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(),
-                                what + " gradient " + i);
+                        assertArrayEquals(
+                                gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), what + " gradient " + i);
                     }
                 }
             }
@@ -64,14 +71,14 @@ class AffineTransformTest {
             RandomSource r = RandomSource.seeded(7);
             Shape shape = Shape.of(20, 4);
             Tensor x = r.uniform(backend, DType.FLOAT64, shape, -3, 3);
-            List<Tensor> params = List.of(r.uniform(backend, DType.FLOAT64, shape, -3, 3),
-                    r.uniform(backend, DType.FLOAT64, shape, -1, 1));
+            List<Tensor> params = List.of(
+                    r.uniform(backend, DType.FLOAT64, shape, -3, 3), r.uniform(backend, DType.FLOAT64, shape, -1, 1));
             CouplingTransform.Result y = affine.forward(x, params);
             CouplingTransform.Result back = affine.inverse(y.value(), params);
-            new Tolerance(0, 1e-14, "a few float64 ulps of |x e^s| < 9").assertAllclose("x", back.value().toDoubleArray(),
-                    x.toDoubleArray());
-            Tolerance.EXACT.assertAllclose("log-dets cancel", back.logDet().add(y.logDet()).toDoubleArray(),
-                    new double[shape.size()]);
+            new Tolerance(0, 1e-14, "a few float64 ulps of |x e^s| < 9")
+                    .assertAllclose("x", back.value().toDoubleArray(), x.toDoubleArray());
+            Tolerance.EXACT.assertAllclose(
+                    "log-dets cancel", back.logDet().add(y.logDet()).toDoubleArray(), new double[shape.size()]);
         }
     }
 
@@ -83,9 +90,11 @@ class AffineTransformTest {
             Tensor x = r.uniform(backend, DType.FLOAT64, Shape.of(5, 3), -2, 2);
             Tensor s = r.uniform(backend, DType.FLOAT64, Shape.of(3), -1, 1);
             Tensor t = r.uniform(backend, DType.FLOAT64, Shape.of(3), -1, 1);
-            assertArrayEquals(x.mul(s.exp()).add(t).toDoubleArray(),
+            assertArrayEquals(
+                    x.mul(s.exp()).add(t).toDoubleArray(),
                     affine.forward(x, List.of(s, t)).value().toDoubleArray());
-            assertArrayEquals(x.sub(t).mul(s.neg().exp()).toDoubleArray(),
+            assertArrayEquals(
+                    x.sub(t).mul(s.neg().exp()).toDoubleArray(),
                     affine.inverse(x, List.of(s, t)).value().toDoubleArray());
         }
     }

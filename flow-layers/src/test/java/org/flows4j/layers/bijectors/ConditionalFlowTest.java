@@ -49,9 +49,17 @@ class ConditionalFlowTest {
     /** A conditional MAF, a conditional spline coupling and a context-dependent base, over 2-D. */
     private static Flow conditional(long seed) {
         BuildContext c = ctx(DType.FLOAT64, seed);
-        Bijector maf = Maf.features(2).transforms(2).network(Made.hidden(16)).context(2).bijector(c.split());
-        Bijector coupling = Coupling.of(c.split(), Masks.halves(2, true),
-                RationalQuadraticSpline.builder().bins(4).bound(4).build(), Mlp.hidden(16), 2);
+        Bijector maf = Maf.features(2)
+                .transforms(2)
+                .network(Made.hidden(16))
+                .context(2)
+                .bijector(c.split());
+        Bijector coupling = Coupling.of(
+                c.split(),
+                Masks.halves(2, true),
+                RationalQuadraticSpline.builder().bins(4).bound(4).build(),
+                Mlp.hidden(16),
+                2);
         Flow flow = new Flow(Chain.of(maf, coupling), ConditionalGaussian.linear(c, 2, 2, 2));
         RandomSource r = RandomSource.seeded(seed + 1);
         for (Parameter p : flow.parameters().values()) {
@@ -68,7 +76,8 @@ class ConditionalFlowTest {
      */
     @Test
     void twoContextsGiveDifferentNormalizedDensities() {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Flow flow = conditional(3);
             int n = 400;
             double cell = 12.0 / n;
@@ -83,7 +92,8 @@ class ConditionalFlowTest {
             double[][] densities = new double[2][];
             double[][] contexts = {{1, 0}, {0, 1}};
             for (int k = 0; k < 2; k++) {
-                double[] logp = flow.logProb(x, Tensor.of(backend, contexts[k], 2)).toDoubleArray();
+                double[] logp =
+                        flow.logProb(x, Tensor.of(backend, contexts[k], 2)).toDoubleArray();
                 double mass = 0;
                 for (int i = 0; i < logp.length; i++) {
                     logp[i] = Math.exp(logp[i]);
@@ -102,19 +112,26 @@ class ConditionalFlowTest {
 
     @Test
     void aContextOfShapeCBroadcastsAndOneOfNCGivesOnePerSample() {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Flow flow = conditional(5);
             Tensor x = Tensor.of(backend, new double[] {0.1, 0.2, -0.3, 0.4, 1.0, -1.0}, 3, 2);
-            double[] shared = flow.logProb(x, Tensor.of(backend, new double[] {1, 0}, 2)).toDoubleArray();
-            double[] rows = flow.logProb(x, Tensor.of(backend, new double[] {1, 0, 1, 0, 1, 0}, 3, 2)).toDoubleArray();
+            double[] shared =
+                    flow.logProb(x, Tensor.of(backend, new double[] {1, 0}, 2)).toDoubleArray();
+            double[] rows = flow.logProb(x, Tensor.of(backend, new double[] {1, 0, 1, 0, 1, 0}, 3, 2))
+                    .toDoubleArray();
             for (int i = 0; i < 3; i++) {
                 assertEquals(shared[i], rows[i], 1e-12);
             }
             Tensor s = flow.sample(4, Tensor.of(backend, new double[] {0, 1}, 2), RandomSource.seeded(1));
             assertEquals(Shape.of(4, 2), s.shape());
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> flow.logProb(x,
-                    Tensor.of(backend, new double[] {1, 0, 1, 0}, 2, 2))).getMessage().contains("context"));
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> flow.logProb(x)).getMessage()
+            assertTrue(assertThrows(
+                            IllegalArgumentException.class,
+                            () -> flow.logProb(x, Tensor.of(backend, new double[] {1, 0, 1, 0}, 2, 2)))
+                    .getMessage()
+                    .contains("context"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> flow.logProb(x))
+                    .getMessage()
                     .contains("context"));
         }
     }
@@ -127,7 +144,10 @@ class ConditionalFlowTest {
     @Test
     void aConditionalModelLearnsWhichModeTheContextSelects() {
         double[][] centres = {{-2.5, 1}, {2.5, -1}};
-        Flow flow = Maf.features(2).transforms(3).network(Made.hidden(32, 32)).context(2)
+        Flow flow = Maf.features(2)
+                .transforms(3)
+                .network(Made.hidden(32, 32))
+                .context(2)
                 .build(ctx(DType.FLOAT64, 11));
         Adam adam = Adam.builder().learningRate(5e-3).create(flow.parameters());
         RandomSource data = RandomSource.seeded(12);
@@ -144,16 +164,19 @@ class ConditionalFlowTest {
                     xs[2 * i + 1] = centres[mode][1] + 0.3 * noise[2 * i + 1];
                 }
                 Tensor loss = flow.logProb(Tensor.of(backend, xs, batch, 2), Tensor.of(backend, cs, batch, 2))
-                        .mean().neg();
+                        .mean()
+                        .neg();
                 adam.minimize(loss);
             }
         }
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             for (int mode = 0; mode < 2; mode++) {
                 double[] c = new double[2];
                 c[mode] = 1;
                 double[] s = flow.sample(2000, Tensor.of(backend, c, 2), RandomSource.seeded(13 + mode))
-                        .mean(0).toDoubleArray();
+                        .mean(0)
+                        .toDoubleArray();
                 assertEquals(centres[mode][0], s[0], 0.2, "mean x of mode " + mode);
                 assertEquals(centres[mode][1], s[1], 0.2, "mean y of mode " + mode);
             }
@@ -162,11 +185,15 @@ class ConditionalFlowTest {
 
     @Test
     void unconditionalPartsIgnoreTheContext() {
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             BuildContext c = ctx(DType.FLOAT64, 1);
             Flow flow = new Flow(Chain.of(Permutation.reverse(2)), new StandardNormal(c, Shape.of(2)));
             Tensor x = Tensor.of(backend, new double[] {0.5, -0.5}, 1, 2);
-            assertEquals(flow.logProb(x).item(), flow.logProb(x, Tensor.of(backend, new double[] {3}, 1)).item(), 0);
+            assertEquals(
+                    flow.logProb(x).item(),
+                    flow.logProb(x, Tensor.of(backend, new double[] {3}, 1)).item(),
+                    0);
             assertEquals(List.of(), List.copyOf(flow.parameters().keySet()));
         }
     }

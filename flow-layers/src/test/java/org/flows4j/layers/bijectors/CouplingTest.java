@@ -104,10 +104,13 @@ class CouplingTest {
     @Test
     void built_image_couplings_run_with_their_sized_networks() {
         Tensor x = RandomSource.seeded(3).uniform(backend, DType.FLOAT64, Shape.of(2, 4, 4, 4), -1, 1);
-        Coupling checker = Coupling.affine(ctx(1), Masks.checkerboard(Shape.of(4, 4, 4), false),
-                ResNet.width(3).blocks(1), CouplingTransform.Scale.TANH);
-        Coupling channels = Coupling.affine(ctx(2), Masks.channelWise(4, false), GlowNet.hidden(5),
-                CouplingTransform.Scale.SIGMOID);
+        Coupling checker = Coupling.affine(
+                ctx(1),
+                Masks.checkerboard(Shape.of(4, 4, 4), false),
+                ResNet.width(3).blocks(1),
+                CouplingTransform.Scale.TANH);
+        Coupling channels = Coupling.affine(
+                ctx(2), Masks.channelWise(4, false), GlowNet.hidden(5), CouplingTransform.Scale.SIGMOID);
         for (Coupling c : List.of(checker, channels)) {
             Transformed t = c.forward(x);
             assertEquals(x.shape(), t.value().shape());
@@ -130,7 +133,8 @@ class CouplingTest {
         assertEquals(2, affine.transform().parameterCount());
         assertEquals(1, additive.transform().parameterCount());
         // the hidden layers are drawn alike from the same seed: only the (zero) output layer differs in size
-        assertArrayEquals(affine.parameters().get("net.layers.0.weight").value().toDoubleArray(),
+        assertArrayEquals(
+                affine.parameters().get("net.layers.0.weight").value().toDoubleArray(),
                 additive.parameters().get("net.layers.0.weight").value().toDoubleArray());
         Tensor x = RandomSource.seeded(6).uniform(backend, DType.FLOAT64, Shape.of(3, 4), -1, 1);
         for (Coupling c : List.of(affine, additive)) {
@@ -149,8 +153,14 @@ class CouplingTest {
         Coupling sized = Coupling.of(ctx(9), mask, transform, net);
         Coupling composed = Coupling.of(mask, net.create(ctx(9), 3, 6), transform);
         Tensor x = RandomSource.seeded(10).uniform(backend, DType.FLOAT64, Shape.of(4, 6), -1, 1);
-        assertArrayEquals(composed.forward(x).value().toDoubleArray(), sized.forward(x).value().toDoubleArray(), 0);
-        assertArrayEquals(composed.forward(x).logDet().toDoubleArray(), sized.forward(x).logDet().toDoubleArray(), 0);
+        assertArrayEquals(
+                composed.forward(x).value().toDoubleArray(),
+                sized.forward(x).value().toDoubleArray(),
+                0);
+        assertArrayEquals(
+                composed.forward(x).logDet().toDoubleArray(),
+                sized.forward(x).logDet().toDoubleArray(),
+                0);
         assertSame(mask, sized.mask());
         assertSame(transform, sized.transform());
     }
@@ -159,21 +169,31 @@ class CouplingTest {
     void names_null_arguments_and_reports_a_mis_sized_conditioner() {
         BuildContext c = ctx(1);
         PartitionMask mask = Masks.halves(4, false);
-        assertEquals("ctx", assertThrows(NullPointerException.class,
-                () -> Coupling.additive(null, mask, Mlp.hidden(2))).getMessage());
-        assertEquals("mask", assertThrows(NullPointerException.class,
-                () -> Coupling.additive(c, null, Mlp.hidden(2))).getMessage());
-        assertEquals("network", assertThrows(NullPointerException.class,
-                () -> Coupling.additive(c, mask, null)).getMessage());
-        assertEquals("scale", assertThrows(NullPointerException.class,
-                () -> Coupling.affine(c, mask, Mlp.hidden(2), null)).getMessage());
-        assertEquals("conditioner", assertThrows(NullPointerException.class,
-                () -> Coupling.of(mask, null, CouplingTransform.additive())).getMessage());
+        assertEquals(
+                "ctx",
+                assertThrows(NullPointerException.class, () -> Coupling.additive(null, mask, Mlp.hidden(2)))
+                        .getMessage());
+        assertEquals(
+                "mask",
+                assertThrows(NullPointerException.class, () -> Coupling.additive(c, null, Mlp.hidden(2)))
+                        .getMessage());
+        assertEquals(
+                "network",
+                assertThrows(NullPointerException.class, () -> Coupling.additive(c, mask, null))
+                        .getMessage());
+        assertEquals(
+                "scale",
+                assertThrows(NullPointerException.class, () -> Coupling.affine(c, mask, Mlp.hidden(2), null))
+                        .getMessage());
+        assertEquals(
+                "conditioner",
+                assertThrows(NullPointerException.class, () -> Coupling.of(mask, null, CouplingTransform.additive()))
+                        .getMessage());
         // a pre-built net of the additive size under an affine transform: caught on the first pass
-        Coupling wrong = Coupling.of(mask, Mlp.hidden(2).create(c, 2, 2),
-                CouplingTransform.affine(CouplingTransform.Scale.TANH));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> wrong.forward(Tensor.zeros(backend, DType.FLOAT64, 3, 4)));
+        Coupling wrong = Coupling.of(
+                mask, Mlp.hidden(2).create(c, 2, 2), CouplingTransform.affine(CouplingTransform.Scale.TANH));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> wrong.forward(Tensor.zeros(backend, DType.FLOAT64, 3, 4)));
         assertTrue(e.getMessage().contains("conditioner returned shape [3, 2]"), e.getMessage());
     }
 }

@@ -24,14 +24,14 @@ import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.distributions.StandardNormal;
-import org.flows4j.layers.nn.Activation;
-import org.flows4j.layers.nn.Mlp;
 import org.flows4j.layers.io.CheckpointMetadata;
 import org.flows4j.layers.io.Checkpoints;
-import org.junit.jupiter.api.io.TempDir;
+import org.flows4j.layers.nn.Activation;
+import org.flows4j.layers.nn.Mlp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A flow as a whole: likelihood, sampling, initialization, gradients, concurrency. */
 @SuppressWarnings("try") // scopes opened only for their close()
@@ -51,7 +51,8 @@ class FlowTest {
     }
 
     /** A smooth conditioner (tanh, so finite differences never straddle a kink), randomly initialized. */
-    private static final Mlp.Spec NET = Mlp.hidden(8).activation(Activation.TANH).zeroInitLast(false);
+    private static final Mlp.Spec NET =
+            Mlp.hidden(8).activation(Activation.TANH).zeroInitLast(false);
 
     private static BuildContext ctx(RandomSource r) {
         return BuildContext.of(backend, DType.FLOAT64, r);
@@ -80,20 +81,32 @@ class FlowTest {
 
     @Test
     void logProbIsBaseLogProbPlusLogDetAndSamplesCarryTheirDensity() {
-        try (MemoryScope s = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope s = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Flow flow = smallFlow(1);
             Tensor x = data(5, 2);
             var t = flow.bijector().forward(x);
-            assertArrayEquals(flow.base().logProb(t.value()).add(t.logDet()).toDoubleArray(),
-                    flow.logProb(x).toDoubleArray(), 1e-12);
+            assertArrayEquals(
+                    flow.base().logProb(t.value()).add(t.logDet()).toDoubleArray(),
+                    flow.logProb(x).toDoubleArray(),
+                    1e-12);
             Flow.Sample sample = flow.sampleAndLogProb(7, RandomSource.seeded(3));
-            assertArrayEquals(flow.logProb(sample.value()).toDoubleArray(), sample.logProb().toDoubleArray(), 1e-9);
-            assertArrayEquals(sample.value().toDoubleArray(), flow.sample(7, RandomSource.seeded(3)).toDoubleArray(),
-                    1e-12, "the same seed draws the same samples");
+            assertArrayEquals(
+                    flow.logProb(sample.value()).toDoubleArray(),
+                    sample.logProb().toDoubleArray(),
+                    1e-9);
+            assertArrayEquals(
+                    sample.value().toDoubleArray(),
+                    flow.sample(7, RandomSource.seeded(3)).toDoubleArray(),
+                    1e-12,
+                    "the same seed draws the same samples");
             assertArrayEquals(x.toDoubleArray(), flow.decode(flow.encode(x)).toDoubleArray(), 1e-9);
             Tensor zero = flow.sample(3, RandomSource.seeded(4), 0.0);
-            assertArrayEquals(flow.decode(Tensor.zeros(backend, DType.FLOAT64, 3, D)).toDoubleArray(),
-                    zero.toDoubleArray(), 1e-12, "temperature 0 decodes the latent origin");
+            assertArrayEquals(
+                    flow.decode(Tensor.zeros(backend, DType.FLOAT64, 3, D)).toDoubleArray(),
+                    zero.toDoubleArray(),
+                    1e-12,
+                    "temperature 0 decodes the latent origin");
         }
     }
 
@@ -106,7 +119,8 @@ class FlowTest {
         assertTrue(vars.containsKey("bijector.1.net.layers.0.weight"));
         assertTrue(vars.containsKey("bijector.2.logAbsS"));
         assertFalse(flow.parameters().containsKey("bijector.0.initialized"), "state is not trainable");
-        assertEquals(List.copyOf(vars.keySet()), List.copyOf(smallFlow(2).variables().keySet()));
+        assertEquals(
+                List.copyOf(vars.keySet()), List.copyOf(smallFlow(2).variables().keySet()));
     }
 
     @Test
@@ -179,26 +193,33 @@ class FlowTest {
 
     @Test
     void aCheckpointRoundTripGivesBitIdenticalLogProb(@TempDir java.nio.file.Path dir) {
-        try (MemoryScope s = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope s = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             Flow trained = smallFlow(21);
             Tensor x = data(11, 22);
             double[] expected = trained.logProb(x).toDoubleArray();
             java.nio.file.Path file = dir.resolve("flow.safetensors");
             Checkpoints.save(file, trained, null, CheckpointMetadata.of("test:small", DType.FLOAT64));
-            Flow fresh = new Flow(Chain.of(
-                    new ActNorm(ctx(RandomSource.seeded(1)), D, 2),
-                    Coupling.affine(ctx(RandomSource.seeded(99)).split(), Masks.halves(D, false), NET,
-                            CouplingTransform.Scale.TANH),
-                    InvertibleConv1x1.lu(ctx(RandomSource.seeded(98)), D),
-                    Coupling.additive(ctx(RandomSource.seeded(97)).split(), Masks.oddEven(D, true), NET),
-                    new DiagonalScaling(ctx(RandomSource.seeded(1)), Shape.of(D))),
+            Flow fresh = new Flow(
+                    Chain.of(
+                            new ActNorm(ctx(RandomSource.seeded(1)), D, 2),
+                            Coupling.affine(
+                                    ctx(RandomSource.seeded(99)).split(),
+                                    Masks.halves(D, false),
+                                    NET,
+                                    CouplingTransform.Scale.TANH),
+                            InvertibleConv1x1.lu(ctx(RandomSource.seeded(98)), D),
+                            Coupling.additive(ctx(RandomSource.seeded(97)).split(), Masks.oddEven(D, true), NET),
+                            new DiagonalScaling(ctx(RandomSource.seeded(1)), Shape.of(D))),
                     new StandardNormal(ctx(RandomSource.seeded(1)), Shape.of(D)));
             assertFalse(fresh.isInitialized());
             Checkpoints.load(file, fresh, null);
             assertTrue(fresh.isInitialized(), "actnorm's initialized state travels with the checkpoint");
             double[] actual = fresh.logProb(x).toDoubleArray();
             for (int i = 0; i < expected.length; i++) {
-                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]),
+                assertEquals(
+                        Double.doubleToRawLongBits(expected[i]),
+                        Double.doubleToRawLongBits(actual[i]),
                         "sample " + i + ": " + expected[i] + " vs " + actual[i]);
             }
         }

@@ -72,9 +72,15 @@ class MafTest {
         Tensor x = RandomSource.seeded(3).normal(backend, DType.FLOAT64, Shape.of(7, 5), 0, 1);
         assertRoundTrip(flow.bijector(), x);
         List<Bijector> layers = ((Chain) flow.bijector()).parts();
-        assertEquals(Made.Ordering.natural(5), ((MaskedAutoregressive) layers.get(0)).made().ordering());
-        assertEquals(Made.Ordering.reversed(5), ((MaskedAutoregressive) layers.get(1)).made().ordering());
-        assertEquals(Made.Ordering.natural(5), ((MaskedAutoregressive) layers.get(2)).made().ordering());
+        assertEquals(
+                Made.Ordering.natural(5),
+                ((MaskedAutoregressive) layers.get(0)).made().ordering());
+        assertEquals(
+                Made.Ordering.reversed(5),
+                ((MaskedAutoregressive) layers.get(1)).made().ordering());
+        assertEquals(
+                Made.Ordering.natural(5),
+                ((MaskedAutoregressive) layers.get(2)).made().ordering());
     }
 
     @Test
@@ -98,8 +104,8 @@ class MafTest {
                 return LocationScale.gaussian().inverse(y, params);
             }
         };
-        MaskedAutoregressive maf = MaskedAutoregressive.of(ctx(4), Made.Ordering.random(6, RandomSource.seeded(5)),
-                counting, Made.hidden(8));
+        MaskedAutoregressive maf = MaskedAutoregressive.of(
+                ctx(4), Made.Ordering.random(6, RandomSource.seeded(5)), counting, Made.hidden(8));
         Tensor x = RandomSource.seeded(6).normal(backend, DType.FLOAT64, Shape.of(3, 6), 0, 1);
         Tensor z = maf.forward(x).value();
         assertEquals(1, calls.getAndSet(0));
@@ -118,8 +124,11 @@ class MafTest {
 
     @Test
     void splineAutoregressiveFlowInverts() {
-        Flow nsf = Maf.features(3).transforms(2).network(Made.hidden(10))
-                .transform(RationalQuadraticSpline.builder().bins(5).bound(2).build()).build(ctx(10));
+        Flow nsf = Maf.features(3)
+                .transforms(2)
+                .network(Made.hidden(10))
+                .transform(RationalQuadraticSpline.builder().bins(5).bound(2).build())
+                .build(ctx(10));
         perturb(nsf, 11);
         // points inside the bins and in the tails
         Tensor x = Tensor.of(backend, new double[] {0.3, -1.1, 1.7, -2.6, 0.0, 3.1, 1.99, -0.5, -1.999}, 3, 3);
@@ -129,14 +138,19 @@ class MafTest {
     @Test
     void batchNormBetweenLayersIsOptionalAndOffByDefault() {
         long withBn = Maf.features(3).transforms(3).batchNorm(true).bijector(ctx(1)).parts().stream()
-                .filter(b -> b instanceof BatchNorm).count();
+                .filter(b -> b instanceof BatchNorm)
+                .count();
         long without = Maf.features(3).transforms(3).bijector(ctx(1)).parts().stream()
-                .filter(b -> b instanceof BatchNorm).count();
+                .filter(b -> b instanceof BatchNorm)
+                .count();
         assertEquals(2, withBn);
         assertEquals(0, without);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Maf.features(0)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Maf.features(0))
+                .getMessage()
                 .contains("features"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Maf.features(2).context(-1)).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class, () -> Maf.features(2).context(-1))
+                .getMessage()
                 .contains("contextSize"));
     }
 }

@@ -21,6 +21,7 @@ class SigmoidCouplingOverflowTest {
 
     /** Conditioner outputs {@code h} for the log-scale, and the shifts; y - t is 0 in the middle. */
     static final double[] H = {-200, -120, -95, -60, 0, 3};
+
     static final double[] Y = {1.5, -2.0, 0.25, 0.0, 1.0, -1.0};
     static final double[] T = {0.5, 0.5, 0.25, 0.0, 0.0, 0.0};
 
@@ -34,11 +35,17 @@ class SigmoidCouplingOverflowTest {
         double[] x = inverse.value().toDoubleArray();
         double[] logDet = inverse.logDet().toDoubleArray();
         for (int i = 0; i < x.length; i++) {
-            assertTrue(Double.isFinite(x[i]) && Double.isFinite(logDet[i]), backend.name() + ": h = " + H[i]
-                    + " gives x = " + x[i] + ", log-det " + logDet[i]);
+            assertTrue(
+                    Double.isFinite(x[i]) && Double.isFinite(logDet[i]),
+                    backend.name() + ": h = " + H[i] + " gives x = " + x[i] + ", log-det " + logDet[i]);
             // The log-scale is floored at -10: the inverse gain is at most e^10.
-            assertTrue(Math.abs(x[i]) <= Math.exp(-CouplingTransform.Scale.SIGMOID_MIN_LOG_SCALE) * Math.abs(Y[i] - T[i])
-                    * (1 + 1e-5) + 1e-6, "x = " + x[i]);
+            assertTrue(
+                    Math.abs(x[i])
+                            <= Math.exp(-CouplingTransform.Scale.SIGMOID_MIN_LOG_SCALE)
+                                            * Math.abs(Y[i] - T[i])
+                                            * (1 + 1e-5)
+                                    + 1e-6,
+                    "x = " + x[i]);
         }
         // Forward then inverse is still the identity on the floored branch.
         CouplingTransform.Result forward = affine.forward(inverse.value(), List.of(h, t));
@@ -60,7 +67,8 @@ class SigmoidCouplingOverflowTest {
             double[] s = CouplingTransform.Scale.SIGMOID.logScale(ht).toDoubleArray();
             for (int i = 0; i < h.length; i++) {
                 double expected = -Math.log1p(Math.exp(-(h[i] + 2)));
-                assertTrue(Math.abs(s[i] - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), s[i] + " vs " + expected);
+                assertTrue(
+                        Math.abs(s[i] - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), s[i] + " vs " + expected);
             }
         }
     }

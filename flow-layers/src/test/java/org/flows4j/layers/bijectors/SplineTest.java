@@ -27,7 +27,8 @@ class SplineTest {
 
     private static final int K = 6;
     private static final double B = 2.5;
-    private static final RationalQuadraticSpline SPLINE = RationalQuadraticSpline.builder().bins(K).bound(B).build();
+    private static final RationalQuadraticSpline SPLINE =
+            RationalQuadraticSpline.builder().bins(K).bound(B).build();
 
     private static Backend backend;
 
@@ -120,7 +121,8 @@ class SplineTest {
             assertEquals(v[1], v[0], 1e-7, "continuous from the left at knot " + k);
             assertEquals(v[1], v[2], 1e-7, "continuous from the right at knot " + k);
         }
-        double[] tails = apply(u, new double[] {-B - 1, B + 1, -50, 50}, false).value().toDoubleArray();
+        double[] tails =
+                apply(u, new double[] {-B - 1, B + 1, -50, 50}, false).value().toDoubleArray();
         assertEquals(-B - 1, tails[0], 0.0);
         assertEquals(B + 1, tails[1], 0.0);
         assertEquals(-50, tails[2], 0.0);
@@ -143,7 +145,9 @@ class SplineTest {
         }
         // and from the y side: the y knots themselves
         double[] yk = knots(u, true);
-        double[] xs = SPLINE.inverse(Tensor.of(backend, yk, yk.length, 1), params(u, yk.length)).value().toDoubleArray();
+        double[] xs = SPLINE.inverse(Tensor.of(backend, yk, yk.length, 1), params(u, yk.length))
+                .value()
+                .toDoubleArray();
         double[] xk = knots(u, false);
         for (int k = 0; k <= K; k++) {
             assertEquals(xk[k], xs[k], 1e-9, "inverse at y knot " + k);
@@ -190,13 +194,25 @@ class SplineTest {
     @Test
     void settingsAreValidatedByName() {
         assertEquals(3 * 8 - 1, RationalQuadraticSpline.builder().build().parameterCount());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RationalQuadraticSpline.builder().bins(1)
-                .build()).getMessage().contains("bins"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RationalQuadraticSpline.builder().bound(-1)
-                .build()).getMessage().contains("bound"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RationalQuadraticSpline.builder()
-                .minBinWidth(0.2).build()).getMessage().contains("minBinWidth"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> RationalQuadraticSpline.builder()
-                .minDerivative(0).build()).getMessage().contains("minDerivative"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RationalQuadraticSpline.builder().bins(1).build())
+                .getMessage()
+                .contains("bins"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RationalQuadraticSpline.builder().bound(-1).build())
+                .getMessage()
+                .contains("bound"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RationalQuadraticSpline.builder().minBinWidth(0.2).build())
+                .getMessage()
+                .contains("minBinWidth"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RationalQuadraticSpline.builder().minDerivative(0).build())
+                .getMessage()
+                .contains("minDerivative"));
     }
 }

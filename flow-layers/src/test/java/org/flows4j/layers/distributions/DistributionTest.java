@@ -53,8 +53,13 @@ class DistributionTest {
 
     static Stream<Arguments> kinds() {
         return Stream.of(
-                Arguments.of(new Kind("standard normal", s -> new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s), 1)),
-                Arguments.of(new Kind("standard logistic", s -> new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s),
+                Arguments.of(new Kind(
+                        "standard normal",
+                        s -> new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s),
+                        1)),
+                Arguments.of(new Kind(
+                        "standard logistic",
+                        s -> new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), s),
                         Math.PI * Math.PI / 3)),
                 Arguments.of(new Kind("learned diagonal Gaussian (perturbed)", s -> perturbed(s), Double.NaN)));
     }
@@ -139,8 +144,10 @@ class DistributionTest {
     @Test
     void logisticIsStableInTheTails() {
         try (MemoryScope s = MemoryScope.open()) {
-            StandardLogistic d = new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(1));
-            double[] lp = d.logProb(Tensor.of(backend, new double[] {-800, 800, 0}, 3, 1)).toDoubleArray();
+            StandardLogistic d =
+                    new StandardLogistic(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(1));
+            double[] lp = d.logProb(Tensor.of(backend, new double[] {-800, 800, 0}, 3, 1))
+                    .toDoubleArray();
             assertEquals(-800, lp[0], 1e-9, "log p(h) ~ -|h| for large |h|, without overflow");
             assertEquals(-800, lp[1], 1e-9);
             assertEquals(-2 * Math.log(2), lp[2], 1e-15);
@@ -150,13 +157,15 @@ class DistributionTest {
     @Test
     void badInputsSayWhatIsWrong() {
         try (MemoryScope s = MemoryScope.open()) {
-            StandardNormal d = new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(3));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> d.logProb(Tensor.zeros(backend, DType.FLOAT64, 4, 2)));
-            assertEquals("StandardNormal.logProb: input of shape [4, 2] is not a batch of events of shape [3]",
+            StandardNormal d =
+                    new StandardNormal(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Shape.of(3));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> d.logProb(Tensor.zeros(backend, DType.FLOAT64, 4, 2)));
+            assertEquals(
+                    "StandardNormal.logProb: input of shape [4, 2] is not a batch of events of shape [3]",
                     e.getMessage());
-            IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
-                    () -> d.sample(2, RandomSource.seeded(1), -1));
+            IllegalArgumentException t =
+                    assertThrows(IllegalArgumentException.class, () -> d.sample(2, RandomSource.seeded(1), -1));
             assertTrue(t.getMessage().contains("temperature"), t.getMessage());
             assertEquals(Shape.of(0, 3), d.sample(0, RandomSource.seeded(1), 1).shape());
         }

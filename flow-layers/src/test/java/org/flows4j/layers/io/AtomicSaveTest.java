@@ -37,11 +37,14 @@ class AtomicSaveTest {
             // tensors were already written to the temporary file.
             Net broken = new Net(backend, RandomSource.seeded(2), DType.FLOAT32);
             broken.bias.value().free();
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> Checkpoints.save(file, broken, null, META.withStep(5)));
+            CheckpointException e = assertThrows(
+                    CheckpointException.class, () -> Checkpoints.save(file, broken, null, META.withStep(5)));
 
-            assertTrue(e.getMessage().contains("not written (any previous file is unchanged): reading tensor "
-                    + "'model.bias' failed: "), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("not written (any previous file is unchanged): reading tensor "
+                                    + "'model.bias' failed: "),
+                    e.getMessage());
             assertTrue(e.getCause() instanceof IllegalStateException, String.valueOf(e.getCause()));
             assertArrayEquals(old, Files.readAllBytes(file));
             assertEquals(List.of("c.safetensors"), Fixtures.listing(dir));
@@ -55,8 +58,10 @@ class AtomicSaveTest {
             // The target is a non-empty directory, so the final rename cannot replace it.
             Path target = Files.createDirectory(dir.resolve("c.safetensors"));
             Files.writeString(target.resolve("keep.txt"), "x");
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> Checkpoints.save(target, new Net(backend, RandomSource.seeded(1), DType.FLOAT32), null, META));
+            CheckpointException e = assertThrows(
+                    CheckpointException.class,
+                    () -> Checkpoints.save(
+                            target, new Net(backend, RandomSource.seeded(1), DType.FLOAT32), null, META));
             assertTrue(e.getMessage().contains("not written (any previous file is unchanged): "), e.getMessage());
             assertEquals(List.of("c.safetensors"), Fixtures.listing(dir));
             assertEquals(List.of("keep.txt"), Fixtures.listing(target));
@@ -67,7 +72,8 @@ class AtomicSaveTest {
     void a_missing_directory_fails_clearly() {
         try (Backend backend = Backends.create("cpu")) {
             Path file = dir.resolve("no-such-dir").resolve("c.safetensors");
-            CheckpointException e = assertThrows(CheckpointException.class,
+            CheckpointException e = assertThrows(
+                    CheckpointException.class,
                     () -> Checkpoints.save(file, new Net(backend, RandomSource.seeded(1), DType.FLOAT32), null, META));
             assertTrue(e.getMessage().startsWith("checkpoint " + file + ": not written"), e.getMessage());
             assertFalse(Files.exists(dir.resolve("no-such-dir")));
@@ -78,8 +84,13 @@ class AtomicSaveTest {
     void metadata_that_is_not_unicode_is_refused_before_any_file_is_made() throws IOException {
         try (Backend backend = Backends.create("cpu")) {
             Path file = dir.resolve("c.safetensors");
-            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.save(file,
-                    new Net(backend, RandomSource.seeded(1), DType.FLOAT32), null, META.withExtra("note", "\ud800")));
+            CheckpointException e = assertThrows(
+                    CheckpointException.class,
+                    () -> Checkpoints.save(
+                            file,
+                            new Net(backend, RandomSource.seeded(1), DType.FLOAT32),
+                            null,
+                            META.withExtra("note", "\ud800")));
             assertTrue(e.getMessage().contains("not valid Unicode"), e.getMessage());
             assertEquals(List.of(), Fixtures.listing(dir));
         }

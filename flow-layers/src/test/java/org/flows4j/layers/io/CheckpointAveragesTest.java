@@ -54,11 +54,13 @@ class CheckpointAveragesTest {
 
             ElementwiseAffine raw = model(backend);
             Checkpoints.load(file, raw, null);
-            assertArrayEquals(new double[] {2, 2, 2}, raw.parameters().get("mean").value().toDoubleArray());
+            assertArrayEquals(
+                    new double[] {2, 2, 2}, raw.parameters().get("mean").value().toDoubleArray());
 
             ElementwiseAffine averaged = model(backend);
             Checkpoints.loadAveraged(file, averaged);
-            assertArrayEquals(new double[] {1.25, 1.25, 1.25},
+            assertArrayEquals(
+                    new double[] {1.25, 1.25, 1.25},
                     averaged.parameters().get("mean").value().toDoubleArray());
 
             ElementwiseAffine again = model(backend);
@@ -80,12 +82,13 @@ class CheckpointAveragesTest {
             Path file = dir.resolve("plain.safetensors");
             Checkpoints.save(file, m, null, CheckpointMetadata.of("affine", DType.FLOAT64));
             assertFalse(Checkpoints.readInfo(file).hasAverages());
-            CheckpointException averaged = assertThrows(CheckpointException.class,
-                    () -> Checkpoints.loadAveraged(file, model(backend)));
+            CheckpointException averaged =
+                    assertThrows(CheckpointException.class, () -> Checkpoints.loadAveraged(file, model(backend)));
             assertTrue(averaged.getMessage().contains("no moving averages"), averaged.getMessage());
             ElementwiseAffine other = model(backend);
-            CheckpointException withEma = assertThrows(CheckpointException.class, () -> Checkpoints.load(file, other,
-                    null, new ExponentialMovingAverage(other.parameters(), 0.9)));
+            CheckpointException withEma = assertThrows(
+                    CheckpointException.class,
+                    () -> Checkpoints.load(file, other, null, new ExponentialMovingAverage(other.parameters(), 0.9)));
             assertTrue(withEma.getMessage().contains("no moving averages"), withEma.getMessage());
         }
     }

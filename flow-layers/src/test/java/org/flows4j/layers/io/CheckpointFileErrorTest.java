@@ -39,7 +39,8 @@ class CheckpointFileErrorTest {
     }
 
     private static String tensor(String name, String dtype, String shape, String offsets) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + offsets
+                + "}";
     }
 
     /** Asserts that every read path fails on {@code bytes} with a message holding {@code fragment}. */
@@ -64,7 +65,10 @@ class CheckpointFileErrorTest {
     private Path saveNet() {
         try (Backend backend = Backends.create("cpu")) {
             Path file = dir.resolve("net.safetensors");
-            Checkpoints.save(file, new Net(backend, RandomSource.seeded(1), DType.FLOAT32), null,
+            Checkpoints.save(
+                    file,
+                    new Net(backend, RandomSource.seeded(1), DType.FLOAT32),
+                    null,
                     CheckpointMetadata.of("test:net", DType.FLOAT32));
             return file;
         }
@@ -83,22 +87,26 @@ class CheckpointFileErrorTest {
 
     @Test
     void file_shorter_than_the_length_field() throws IOException {
-        assertEveryReadFails(new byte[5], "truncated: the file has 5 bytes, fewer than the 8 that hold the header length");
+        assertEveryReadFails(
+                new byte[5], "truncated: the file has 5 bytes, fewer than the 8 that hold the header length");
     }
 
     @Test
     void file_cut_in_the_header() throws IOException {
         byte[] whole = Files.readAllBytes(saveNet());
         long n = headerLength(whole);
-        assertEveryReadFails(Arrays.copyOf(whole, 8 + 30),
-                "truncated: the header length says " + n + " bytes of JSON header, the file has 30 after the 8-byte length");
+        assertEveryReadFails(
+                Arrays.copyOf(whole, 8 + 30),
+                "truncated: the header length says " + n
+                        + " bytes of JSON header, the file has 30 after the 8-byte length");
     }
 
     @Test
     void file_cut_in_the_data() throws IOException {
         byte[] whole = Files.readAllBytes(saveNet());
         long data = whole.length - 8 - headerLength(whole);
-        assertEveryReadFails(Arrays.copyOf(whole, whole.length - 5),
+        assertEveryReadFails(
+                Arrays.copyOf(whole, whole.length - 5),
                 "truncated: header says " + data + " bytes of tensor data, file has " + (data - 5));
     }
 
@@ -106,13 +114,15 @@ class CheckpointFileErrorTest {
     void trailing_bytes_after_the_data() throws IOException {
         byte[] whole = Files.readAllBytes(saveNet());
         long data = whole.length - 8 - headerLength(whole);
-        assertEveryReadFails(Arrays.copyOf(whole, whole.length + 3),
+        assertEveryReadFails(
+                Arrays.copyOf(whole, whole.length + 3),
                 "corrupt: header says " + data + " bytes of tensor data, file has " + (data + 3) + " (trailing bytes)");
     }
 
     @Test
     void offsets_beyond_the_data_are_a_truncation() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(A), new byte[4]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A), new byte[4]),
                 "truncated: header says 8 bytes of tensor data, file has 4");
     }
 
@@ -122,21 +132,26 @@ class CheckpointFileErrorTest {
     void absurd_header_length() throws IOException {
         byte[] bytes = new byte[64];
         Arrays.fill(bytes, 0, 8, (byte) 0xFF);
-        assertEveryReadFails(bytes, "not a safetensors file: its first 8 bytes give a header length of "
-                + "18446744073709551615 bytes, over the limit of 100000000");
+        assertEveryReadFails(
+                bytes,
+                "not a safetensors file: its first 8 bytes give a header length of "
+                        + "18446744073709551615 bytes, over the limit of 100000000");
         byte[] text = "hello, this is a text file and not a checkpoint".getBytes(StandardCharsets.US_ASCII);
         assertEveryReadFails(text, "not a safetensors file");
     }
 
     @Test
     void garbage_json() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors("{\"model.a\":{\"dtype\":\"F32\",,}", new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors("{\"model.a\":{\"dtype\":\"F32\",,}", new byte[0]),
                 "corrupt header: Unexpected character (',' (code 44)): was expecting double-quote to start property name at byte 26 of the JSON header");
-        assertEveryReadFails(Fixtures.safetensors("[1, 2]", new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors("[1, 2]", new byte[0]),
                 "corrupt header: the JSON header is an array, expected an object");
-        assertEveryReadFails(Fixtures.safetensors("{\"a\":1} x", new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors("{\"a\":1} x", new byte[0]),
                 "corrupt header: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', "
-                + "'true' or 'false') at byte 8 of the JSON header");
+                        + "'true' or 'false') at byte 8 of the JSON header");
     }
 
     @Test
@@ -144,8 +159,10 @@ class CheckpointFileErrorTest {
         byte[] whole = Files.readAllBytes(saveNet());
         int colon = new String(whole, StandardCharsets.ISO_8859_1).indexOf(':', 8);
         whole[colon] = '#';
-        assertEveryReadFails(whole, "corrupt header: Unexpected character ('#' (code 35)): was expecting a colon to "
-                + "separate property name and value at byte " + (colon - 8));
+        assertEveryReadFails(
+                whole,
+                "corrupt header: Unexpected character ('#' (code 35)): was expecting a colon to "
+                        + "separate property name and value at byte " + (colon - 8));
     }
 
     @Test
@@ -157,64 +174,80 @@ class CheckpointFileErrorTest {
 
     @Test
     void duplicate_tensor_names() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(A, A), new byte[16]), "corrupt header: duplicate key \"model.a\"");
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A, A), new byte[16]), "corrupt header: duplicate key \"model.a\"");
     }
 
     @Test
     void metadata_that_is_not_strings() throws IOException {
         String json = "{\"__metadata__\":{\"format\":\"flows4j-checkpoint\",\"step\":7}," + A + "}";
-        assertEveryReadFails(Fixtures.safetensors(json, new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(json, new byte[8]),
                 "corrupt header: __metadata__ entry 'step' is an integer, but metadata values must be strings");
     }
 
     @Test
     void unsupported_or_unknown_dtype() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "F16", "[2]", "[0,4]")), new byte[4]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "F16", "[2]", "[0,4]")), new byte[4]),
                 "tensor 'model.a' has dtype 'F16', which flows4j does not read (only F32 and F64)");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "Q7", "[2]", "[0,4]")), new byte[4]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "Q7", "[2]", "[0,4]")), new byte[4]),
                 "tensor 'model.a' has dtype 'Q7', which flows4j does not read (only F32 and F64)");
     }
 
     @Test
     void shape_that_does_not_fit_the_offsets() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.x", "F32", "[3, 4]", "[0, 40]")), new byte[40]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.x", "F32", "[3, 4]", "[0, 40]")), new byte[40]),
                 "corrupt header: tensor 'model.x' has shape [3, 4] F32 (48 bytes) but data_offsets [0, 40] span 40 bytes");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.x", "F32", "[-3]", "[0, 0]")), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.x", "F32", "[-3]", "[0, 0]")), new byte[0]),
                 "corrupt header: tensor 'model.x' has shape [-3]: dimensions must be non-negative integers");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.x", "F32", "[65536, 65536]", "[0, 0]")),
-                new byte[0]), "corrupt header: tensor 'model.x' has shape [65536, 65536], more elements than a Java array holds");
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.x", "F32", "[65536, 65536]", "[0, 0]")), new byte[0]),
+                "corrupt header: tensor 'model.x' has shape [65536, 65536], more elements than a Java array holds");
     }
 
     @Test
     void overlapping_offsets() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(A, tensor("model.b", "F32", "[2]", "[4,12]")), new byte[12]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A, tensor("model.b", "F32", "[2]", "[4,12]")), new byte[12]),
                 "corrupt header: tensor 'model.b' data_offsets [4, 12] overlap tensor 'model.a' [0, 8]");
     }
 
     @Test
     void gap_between_offsets() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(A, tensor("model.b", "F32", "[2]", "[12,20]")), new byte[20]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A, tensor("model.b", "F32", "[2]", "[12,20]")), new byte[20]),
                 "corrupt header: no tensor covers bytes [8, 12) of the data, before tensor 'model.b' [12, 20]");
     }
 
     @Test
     void offsets_out_of_range() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[-8,0]")), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[-8,0]")), new byte[0]),
                 "corrupt header: tensor 'model.a' has data_offsets [-8, 0], expected two non-negative integers");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "F32", "[0]", "[8,4]")), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "F32", "[0]", "[8,4]")), new byte[0]),
                 "corrupt header: tensor 'model.a' has data_offsets [8, 4] that end before they begin");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[0]")), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[0]")), new byte[0]),
                 "corrupt header: tensor 'model.a' has data_offsets [0], expected two non-negative integers");
-        assertEveryReadFails(Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[0,99999999999999999999]")),
-                new byte[0]), "expected two non-negative integers");
+        assertEveryReadFails(
+                Fixtures.safetensors(header(tensor("model.a", "F32", "[2]", "[0,99999999999999999999]")), new byte[0]),
+                "expected two non-negative integers");
     }
 
     @Test
     void entry_with_a_missing_or_unknown_field() throws IOException {
-        assertEveryReadFails(Fixtures.safetensors(header("\"model.a\":{\"dtype\":\"F32\",\"shape\":[2]}"), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header("\"model.a\":{\"dtype\":\"F32\",\"shape\":[2]}"), new byte[0]),
                 "corrupt header: tensor 'model.a' has no data_offsets");
-        assertEveryReadFails(Fixtures.safetensors(header(
-                "\"model.a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0],\"offset\":3}"), new byte[0]),
+        assertEveryReadFails(
+                Fixtures.safetensors(
+                        header("\"model.a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0],\"offset\":3}"),
+                        new byte[0]),
                 "corrupt header: tensor 'model.a' has an unknown field 'offset'");
     }
 
@@ -223,34 +256,45 @@ class CheckpointFileErrorTest {
     @Test
     void wrong_format_metadata() throws IOException {
         String json = "{\"__metadata__\":{\"format\":\"pt\"}," + A + "}";
-        assertEveryReadFails(Fixtures.safetensors(json, new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(json, new byte[8]),
                 "not a flows4j checkpoint: metadata 'format' is 'pt', expected 'flows4j-checkpoint'");
-        assertEveryReadFails(Fixtures.safetensors("{" + A + "}", new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors("{" + A + "}", new byte[8]),
                 "not a flows4j checkpoint: its safetensors metadata has no 'format' entry (a plain safetensors file?)");
     }
 
     @Test
     void newer_format_version() throws IOException {
-        String json = "{\"__metadata__\":" + Fixtures.flowsMetadata().replace("\"format_version\":\"1\"",
-                "\"format_version\":\"3\",\"created_by\":\"flows4j 9.0\"") + "," + A + "}";
-        assertEveryReadFails(Fixtures.safetensors(json, new byte[8]),
+        String json = "{\"__metadata__\":"
+                + Fixtures.flowsMetadata()
+                        .replace("\"format_version\":\"1\"", "\"format_version\":\"3\",\"created_by\":\"flows4j 9.0\"")
+                + "," + A + "}";
+        assertEveryReadFails(
+                Fixtures.safetensors(json, new byte[8]),
                 "written in checkpoint format version 3 by a newer flows4j (flows4j 9.0); this version reads format 2");
     }
 
     @Test
     void corrupt_metadata_values() throws IOException {
         String meta = Fixtures.flowsMetadata();
-        assertEveryReadFails(Fixtures.safetensors(header(A).replace("\"step\":\"7\"", "\"step\":\"abc\""), new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A).replace("\"step\":\"7\"", "\"step\":\"abc\""), new byte[8]),
                 "corrupt metadata: 'step' is 'abc', expected a non-negative integer");
-        assertEveryReadFails(Fixtures.safetensors(header(A).replace(",\"model_spec\":\"test:hand\"", ""), new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A).replace(",\"model_spec\":\"test:hand\"", ""), new byte[8]),
                 "corrupt metadata: the 'model_spec' entry is missing");
-        assertEveryReadFails(Fixtures.safetensors(header(A).replace("\"float32\"", "\"int8\""), new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(header(A).replace("\"float32\"", "\"int8\""), new byte[8]),
                 "corrupt metadata: 'dtype' is 'int8', expected float32 or float64");
-        assertEveryReadFails(Fixtures.safetensors(
-                header(A).replace(meta, meta.replace("}", ",\"random_state\":\"[1,2,3]\"}")), new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(
+                        header(A).replace(meta, meta.replace("}", ",\"random_state\":\"[1,2,3]\"}")), new byte[8]),
                 "corrupt metadata: 'random_state' is '[1,2,3]', expected four 64-bit integers, not all zero");
-        assertEveryReadFails(Fixtures.safetensors(
-                header(A).replace(meta, meta.replace("}", ",\"model_config\":\"{\\\"a\\\":1}\"}")), new byte[8]),
+        assertEveryReadFails(
+                Fixtures.safetensors(
+                        header(A).replace(meta, meta.replace("}", ",\"model_config\":\"{\\\"a\\\":1}\"}")),
+                        new byte[8]),
                 "corrupt metadata: 'model_config' is '{\"a\":1}', expected a JSON object of strings");
     }
 

@@ -65,9 +65,16 @@ class CheckpointFuzzTest {
     void metadata(FuzzedDataProvider in) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(CheckpointMetadata.FORMAT, in.consumeBoolean() ? Checkpoints.FORMAT : in.consumeString(20));
-        for (String key : new String[] {CheckpointMetadata.FORMAT_VERSION, CheckpointMetadata.MODEL_SPEC,
-            CheckpointMetadata.MODEL_CONFIG, CheckpointMetadata.DTYPE, CheckpointMetadata.STEP,
-            CheckpointMetadata.RANDOM_STATE, CheckpointMetadata.OPTIMIZER_STEPS, CheckpointMetadata.EMA_UPDATES}) {
+        for (String key : new String[] {
+            CheckpointMetadata.FORMAT_VERSION,
+            CheckpointMetadata.MODEL_SPEC,
+            CheckpointMetadata.MODEL_CONFIG,
+            CheckpointMetadata.DTYPE,
+            CheckpointMetadata.STEP,
+            CheckpointMetadata.RANDOM_STATE,
+            CheckpointMetadata.OPTIMIZER_STEPS,
+            CheckpointMetadata.EMA_UPDATES
+        }) {
             if (in.consumeBoolean()) {
                 m.put(key, in.consumeString(200));
             }
@@ -76,11 +83,12 @@ class CheckpointFuzzTest {
             m.put(in.consumeString(40), in.consumeString(200));
         }
         byte[] json = Json.write(g -> {
-            g.writeStartObject();
-            g.writeName(SafeTensors.METADATA_KEY);
-            Json.writeStringObject(g, m);
-            g.writeEndObject();
-        }).getBytes(StandardCharsets.UTF_8);
+                    g.writeStartObject();
+                    g.writeName(SafeTensors.METADATA_KEY);
+                    Json.writeStringObject(g, m);
+                    g.writeEndObject();
+                })
+                .getBytes(StandardCharsets.UTF_8);
         ByteBuffer file = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN);
         file.putLong(json.length).put(json);
         Files.write(FILE, file.array());

@@ -32,8 +32,10 @@ class CheckpointMetadataTest {
 
     @Test
     void equality_compares_the_random_state_by_value() {
-        CheckpointMetadata a = CheckpointMetadata.of("glow:small", DType.FLOAT64).withRandomState(RandomSource.seeded(4));
-        CheckpointMetadata b = CheckpointMetadata.of("glow:small", DType.FLOAT64).withRandomState(RandomSource.seeded(4));
+        CheckpointMetadata a =
+                CheckpointMetadata.of("glow:small", DType.FLOAT64).withRandomState(RandomSource.seeded(4));
+        CheckpointMetadata b =
+                CheckpointMetadata.of("glow:small", DType.FLOAT64).withRandomState(RandomSource.seeded(4));
         assertEquals(a, b);
         assertEquals(a.hashCode(), b.hashCode());
         assertNotEquals(a, a.withRandomState(RandomSource.seeded(5)));
@@ -50,16 +52,19 @@ class CheckpointMetadataTest {
         assertEquals("step must not be negative, got -1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CheckpointMetadata.of(" ", DType.FLOAT32));
         assertEquals("modelSpec must not be blank", e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new CheckpointMetadata("a", Map.of(), DType.FLOAT32, 0, new long[3], Map.of()));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new CheckpointMetadata("a", Map.of(), DType.FLOAT32, 0, new long[4], Map.of()));
         assertThrows(NullPointerException.class, () -> m.withExtra("k", null));
     }
 
     @Test
     void extras_keep_their_order() {
-        CheckpointMetadata m = CheckpointMetadata.of("x", DType.FLOAT32).withExtra("b", "1").withExtra("a", "2");
+        CheckpointMetadata m =
+                CheckpointMetadata.of("x", DType.FLOAT32).withExtra("b", "1").withExtra("a", "2");
         assertEquals(List.of("b", "a"), List.copyOf(m.extra().keySet()));
         assertTrue(m.randomSource().isEmpty());
     }

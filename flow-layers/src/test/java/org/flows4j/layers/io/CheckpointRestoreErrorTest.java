@@ -60,7 +60,10 @@ class CheckpointRestoreErrorTest {
     private Path saveReference(Backend backend) {
         Slots saved = slots(backend, RandomSource.seeded(1), Map.of());
         Path file = dir.resolve("ref.safetensors");
-        Checkpoints.save(file, saved, new FakeOptimizer(saved.parameters(), RandomSource.seeded(2), 12),
+        Checkpoints.save(
+                file,
+                saved,
+                new FakeOptimizer(saved.parameters(), RandomSource.seeded(2), 12),
                 CheckpointMetadata.of("test:slots", DType.FLOAT32));
         return file;
     }
@@ -94,8 +97,11 @@ class CheckpointRestoreErrorTest {
      * by {@code optimizerFor} (may return null), and asserts the failure message and that
      * neither model nor optimizer changed.
      */
-    private void assertRefused(Route how, Map<String, Object[]> changes,
-                               Function<Slots, FakeOptimizer> optimizerFor, String... fragments) {
+    private void assertRefused(
+            Route how,
+            Map<String, Object[]> changes,
+            Function<Slots, FakeOptimizer> optimizerFor,
+            String... fragments) {
         try (Backend backend = Backends.create("cpu")) {
             Path file = saveReference(backend);
             Slots model = slots(backend, RandomSource.seeded(50), changes);
@@ -110,7 +116,8 @@ class CheckpointRestoreErrorTest {
 
             assertTrue(e.getMessage().startsWith("checkpoint " + file + ": "), e.getMessage());
             for (String fragment : fragments) {
-                assertTrue(e.getMessage().contains(fragment), () -> "expected '" + fragment + "' in: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(fragment), () -> "expected '" + fragment + "' in: " + e.getMessage());
             }
             CheckpointRoundTripTest.assertBitsEqual(before, Fixtures.bits(model.variables()));
             if (optimizer != null) {
@@ -133,7 +140,10 @@ class CheckpointRestoreErrorTest {
     @ParameterizedTest
     @EnumSource(Route.class)
     void wrong_shape(Route how) {
-        assertRefused(how, change("a", DType.FLOAT32, Shape.of(3, 5)), CheckpointRestoreErrorTest::none,
+        assertRefused(
+                how,
+                change("a", DType.FLOAT32, Shape.of(3, 5)),
+                CheckpointRestoreErrorTest::none,
                 "does not match the model (nothing was loaded): "
                         + "model.a: checkpoint has [3, 4] float32, model expects [3, 5] float32");
     }
@@ -141,21 +151,30 @@ class CheckpointRestoreErrorTest {
     @ParameterizedTest
     @EnumSource(Route.class)
     void wrong_dtype(Route how) {
-        assertRefused(how, change("c", DType.FLOAT32, Shape.of(2)), CheckpointRestoreErrorTest::none,
+        assertRefused(
+                how,
+                change("c", DType.FLOAT32, Shape.of(2)),
+                CheckpointRestoreErrorTest::none,
                 "model.c: checkpoint has [2] float64, model expects [2] float32");
     }
 
     @ParameterizedTest
     @EnumSource(Route.class)
     void missing_name(Route how) {
-        assertRefused(how, change("d", DType.FLOAT32, Shape.of(1)), CheckpointRestoreErrorTest::none,
+        assertRefused(
+                how,
+                change("d", DType.FLOAT32, Shape.of(1)),
+                CheckpointRestoreErrorTest::none,
                 "does not match the model (nothing was loaded): missing model.d");
     }
 
     @ParameterizedTest
     @EnumSource(Route.class)
     void unexpected_name(Route how) {
-        assertRefused(how, change("b", null, null), CheckpointRestoreErrorTest::none,
+        assertRefused(
+                how,
+                change("b", null, null),
+                CheckpointRestoreErrorTest::none,
                 "does not match the model (nothing was loaded): unexpected model.b");
     }
 
@@ -165,7 +184,10 @@ class CheckpointRestoreErrorTest {
         Map<String, Object[]> changes = change("b", null, null);
         changes.putAll(change("a", DType.FLOAT64, Shape.of(3, 4)));
         changes.putAll(change("e", DType.FLOAT32, Shape.of(1)));
-        assertRefused(how, changes, CheckpointRestoreErrorTest::none,
+        assertRefused(
+                how,
+                changes,
+                CheckpointRestoreErrorTest::none,
                 "missing model.e; unexpected model.b; model.a: checkpoint has [3, 4] float32, model expects [3, 4] float64");
     }
 
@@ -174,21 +196,29 @@ class CheckpointRestoreErrorTest {
     void optimizer_state_that_does_not_fit(Route how) {
         // The model matches, but the optimizer is made over a different parameter set (no "b"),
         // so its state lacks m.b and v.b.
-        assertRefused(how, Map.of(), model -> {
-            Map<String, Parameter> params = new LinkedHashMap<>(model.parameters());
-            params.remove("b");
-            return new FakeOptimizer(params, RandomSource.seeded(60), 3);
-        }, "does not match the model and optimizer (nothing was loaded): unexpected optim.m.b, optim.v.b");
+        assertRefused(
+                how,
+                Map.of(),
+                model -> {
+                    Map<String, Parameter> params = new LinkedHashMap<>(model.parameters());
+                    params.remove("b");
+                    return new FakeOptimizer(params, RandomSource.seeded(60), 3);
+                },
+                "does not match the model and optimizer (nothing was loaded): unexpected optim.m.b, optim.v.b");
     }
 
     @ParameterizedTest
     @EnumSource(Route.class)
     void optimizer_that_rejects_its_state(Route how) {
-        assertRefused(how, Map.of(), model -> {
-            FakeOptimizer o = optimizer(model);
-            o.refuse = true;
-            return o;
-        }, "the optimizer rejected the stored state (nothing was loaded): refused on purpose");
+        assertRefused(
+                how,
+                Map.of(),
+                model -> {
+                    FakeOptimizer o = optimizer(model);
+                    o.refuse = true;
+                    return o;
+                },
+                "the optimizer rejected the stored state (nothing was loaded): refused on purpose");
     }
 
     @ParameterizedTest
@@ -200,10 +230,13 @@ class CheckpointRestoreErrorTest {
             Checkpoints.save(file, saved, null, CheckpointMetadata.of("test:slots", DType.FLOAT32));
             Slots model = slots(backend, RandomSource.seeded(2), Map.of());
             Map<String, long[]> before = Fixtures.bits(model.variables());
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> how.restore(file, model, optimizer(model)));
-            assertTrue(e.getMessage().contains("it holds no optimizer state (it was saved without an optimizer); "
-                    + "restore the model alone by passing no optimizer"), e.getMessage());
+            CheckpointException e =
+                    assertThrows(CheckpointException.class, () -> how.restore(file, model, optimizer(model)));
+            assertTrue(
+                    e.getMessage()
+                            .contains("it holds no optimizer state (it was saved without an optimizer); "
+                                    + "restore the model alone by passing no optimizer"),
+                    e.getMessage());
             CheckpointRoundTripTest.assertBitsEqual(before, Fixtures.bits(model.variables()));
         }
     }
@@ -219,7 +252,9 @@ class CheckpointRestoreErrorTest {
             Fixtures.Single model = new Fixtures.Single(backend, DType.FLOAT32, Shape.of(2), 0.25);
             CheckpointException e = assertThrows(CheckpointException.class, () -> how.restore(file, model, null));
             assertTrue(e.getMessage().contains("unexpected extra_tensor"), e.getMessage());
-            assertArrayEquals(new float[] {0.25f, 0.25f}, model.variables().get("weight").value().toFloatArray());
+            assertArrayEquals(
+                    new float[] {0.25f, 0.25f},
+                    model.variables().get("weight").value().toFloatArray());
         }
     }
 
@@ -241,10 +276,11 @@ class CheckpointRestoreErrorTest {
                 return t;
             };
 
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> Restorer.restore(checkpoint.info(), failing, model, optimizer));
+            CheckpointException e = assertThrows(
+                    CheckpointException.class, () -> Restorer.restore(checkpoint.info(), failing, model, optimizer));
 
-            assertEquals("checkpoint " + file + ": cannot read tensor 'optim.v.b' (nothing was loaded): disk on fire",
+            assertEquals(
+                    "checkpoint " + file + ": cannot read tensor 'optim.v.b' (nothing was loaded): disk on fire",
                     e.getMessage());
             assertEquals(6, made.size(), "three model slots and two optimizer tensors were made first");
             made.forEach(t -> assertTrue(t.isFreed(), "made tensors are freed"));

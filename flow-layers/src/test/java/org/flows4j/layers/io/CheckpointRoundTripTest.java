@@ -111,19 +111,42 @@ class CheckpointRoundTripTest {
             List<String> expected = new ArrayList<>();
             net.variables().keySet().forEach(k -> expected.add("model." + k));
             opt.state().keySet().forEach(k -> expected.add("optim." + k));
-            assertEquals(List.of("model.weight", "model.bias", "model.inner.scale", "model.inner.initialized",
-                    "model.inner.running_mean"), expected.subList(0, 5));
+            assertEquals(
+                    List.of(
+                            "model.weight",
+                            "model.bias",
+                            "model.inner.scale",
+                            "model.inner.initialized",
+                            "model.inner.running_mean"),
+                    expected.subList(0, 5));
             assertEquals(expected, List.copyOf(Checkpoints.read(file).tensors().keySet()));
-            assertEquals(expected, List.copyOf(Checkpoints.readInfo(file).tensors().keySet()));
+            assertEquals(
+                    expected, List.copyOf(Checkpoints.readInfo(file).tensors().keySet()));
         }
     }
 
     @Test
     void special_values_keep_their_bits() {
-        float[] f = {-0.0f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY, Float.NaN,
-            Float.intBitsToFloat(0x7fc00001), 1e-40f, -1.5f};
-        double[] d = {-0.0, Double.MIN_VALUE, Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NaN,
-            Double.longBitsToDouble(0x7ff8000000000001L), 4.9e-320, Math.PI};
+        float[] f = {
+            -0.0f,
+            Float.MIN_VALUE,
+            Float.MAX_VALUE,
+            Float.NEGATIVE_INFINITY,
+            Float.NaN,
+            Float.intBitsToFloat(0x7fc00001),
+            1e-40f,
+            -1.5f
+        };
+        double[] d = {
+            -0.0,
+            Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            Double.POSITIVE_INFINITY,
+            Double.NaN,
+            Double.longBitsToDouble(0x7ff8000000000001L),
+            4.9e-320,
+            Math.PI
+        };
         try (Backend backend = Backends.create("cpu")) {
             SpecialValues saved = new SpecialValues(backend, f, d);
             Path file = dir.resolve("special.safetensors");
@@ -156,7 +179,8 @@ class CheckpointRoundTripTest {
             assertEquals(Checkpoints.FORMAT_VERSION, info.formatVersion());
             assertTrue(info.createdBy().startsWith("flows4j "), info.createdBy());
             assertEquals(OptionalLong.empty(), info.optimizerSteps());
-            assertEquals(new CheckpointInfo.TensorSpec(DType.FLOAT32, Shape.scalar()),
+            assertEquals(
+                    new CheckpointInfo.TensorSpec(DType.FLOAT32, Shape.scalar()),
                     info.tensors().get("model.inner.initialized"));
             Map<String, String> raw = info.rawMetadata();
             assertEquals("flows4j-checkpoint", raw.get("format"));
@@ -164,7 +188,9 @@ class CheckpointRoundTripTest {
             assertEquals("glow:small", raw.get("model_spec"));
             assertEquals("float64", raw.get("dtype"));
             assertEquals("1234", raw.get("step"));
-            assertTrue(raw.get("model_config").startsWith("{") && raw.get("model_config").contains("\"levels\":\"3\""),
+            assertTrue(
+                    raw.get("model_config").startsWith("{")
+                            && raw.get("model_config").contains("\"levels\":\"3\""),
                     raw.get("model_config"));
             long[] s = random.state();
             assertEquals("[" + s[0] + "," + s[1] + "," + s[2] + "," + s[3] + "]", raw.get("random_state"));
@@ -186,7 +212,10 @@ class CheckpointRoundTripTest {
             assertNull(info.metadata().randomState());
 
             Path full = dir.resolve("b.safetensors");
-            Checkpoints.save(full, net, new FakeOptimizer(net.parameters(), RandomSource.seeded(2), 9),
+            Checkpoints.save(
+                    full,
+                    net,
+                    new FakeOptimizer(net.parameters(), RandomSource.seeded(2), 9),
                     CheckpointMetadata.of("test:net", DType.FLOAT32));
             Net evaluated = new Net(backend, RandomSource.seeded(50), DType.FLOAT32);
             Checkpoints.load(full, evaluated, null);
@@ -199,9 +228,17 @@ class CheckpointRoundTripTest {
         try (Backend backend = Backends.create("cpu")) {
             Path file = dir.resolve("c.safetensors");
             Net first = new Net(backend, RandomSource.seeded(1), DType.FLOAT32);
-            Checkpoints.save(file, first, null, CheckpointMetadata.of("test:net", DType.FLOAT32).withStep(1));
+            Checkpoints.save(
+                    file,
+                    first,
+                    null,
+                    CheckpointMetadata.of("test:net", DType.FLOAT32).withStep(1));
             Net second = new Net(backend, RandomSource.seeded(2), DType.FLOAT32);
-            Checkpoints.save(file, second, null, CheckpointMetadata.of("test:net", DType.FLOAT32).withStep(2));
+            Checkpoints.save(
+                    file,
+                    second,
+                    null,
+                    CheckpointMetadata.of("test:net", DType.FLOAT32).withStep(2));
 
             assertEquals(2, Checkpoints.readInfo(file).metadata().step());
             Net loaded = new Net(backend, RandomSource.seeded(3), DType.FLOAT32);

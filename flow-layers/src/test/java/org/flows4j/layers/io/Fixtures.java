@@ -24,8 +24,7 @@ import org.flows4j.layers.optim.Optimizer;
  */
 final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** The leaf of {@link Net}: a parameter of each dtype and two state slots, like actnorm's. */
     static final class Inner extends AbstractComponent {
@@ -62,7 +61,11 @@ final class Fixtures {
          */
         double score(Tensor x) {
             Tensor h = x.matmul(weight.value()).add(bias.value()).tanh().sum();
-            double s = inner.scale.value().mul(inner.runningMean.value().to(DType.FLOAT64)).sum().item();
+            double s = inner.scale
+                    .value()
+                    .mul(inner.runningMean.value().to(DType.FLOAT64))
+                    .sum()
+                    .item();
             return h.item() + s + inner.initialized.value().item();
         }
     }
@@ -96,8 +99,12 @@ final class Fixtures {
             this.steps = steps;
             parameters.forEach((name, p) -> {
                 Backend b = p.value().backend();
-                state.put("m." + name, random.normal(b, p.dtype(), p.shape(), 0, 1).unscoped());
-                state.put("v." + name, random.uniform(b, p.dtype(), p.shape(), 0, 1).unscoped());
+                state.put(
+                        "m." + name,
+                        random.normal(b, p.dtype(), p.shape(), 0, 1).unscoped());
+                state.put(
+                        "v." + name,
+                        random.uniform(b, p.dtype(), p.shape(), 0, 1).unscoped());
             });
         }
 
@@ -195,13 +202,18 @@ final class Fixtures {
     /** A safetensors file by hand: the 8-byte little-endian length, {@code json} unpadded, then {@code data}. */
     static byte[] safetensors(String json, byte[] data) {
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + header.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(header.length).put(header).put(data).array();
+        return ByteBuffer.allocate(8 + header.length + data.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .put(header)
+                .put(data)
+                .array();
     }
 
     /** Little-endian bytes of floats then doubles, in that order. */
     static byte[] littleEndian(float[] floats, double[] doubles) {
-        ByteBuffer b = ByteBuffer.allocate(floats.length * 4 + doubles.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.allocate(floats.length * 4 + doubles.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : floats) {
             b.putFloat(f);
         }

@@ -44,8 +44,11 @@ class SafeTensorsFormatTest {
         // and the header is not padded: both are legal.
         String json = "{\"a\": {\"dtype\": \"F32\", \"shape\": [2, 1], \"data_offsets\": [8, 16]},"
                 + " \"b\": {\"dtype\": \"F64\", \"shape\": [], \"data_offsets\": [0, 8]}}";
-        ByteBuffer data = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                .putDouble(-2.5).putFloat(1.25f).putFloat(-0.0f);
+        ByteBuffer data = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putDouble(-2.5)
+                .putFloat(1.25f)
+                .putFloat(-0.0f);
         Path file = Fixtures.write(dir.resolve("plain.safetensors"), Fixtures.safetensors(json, data.array()));
 
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -58,15 +61,16 @@ class SafeTensorsFormatTest {
             assertEquals(DType.FLOAT32, a.dtype());
             assertEquals(Shape.of(2, 1), a.shape());
             float[] af = SafeTensors.readFloats(ch, h, a, SafeTensors.scratch());
-            assertArrayEquals(new int[] {Float.floatToRawIntBits(1.25f), Float.floatToRawIntBits(-0.0f)},
+            assertArrayEquals(
+                    new int[] {Float.floatToRawIntBits(1.25f), Float.floatToRawIntBits(-0.0f)},
                     new int[] {Float.floatToRawIntBits(af[0]), Float.floatToRawIntBits(af[1])});
             SafeTensors.Entry b = h.entries().get("b");
             assertEquals(Shape.scalar(), b.shape());
             assertArrayEquals(new double[] {-2.5}, SafeTensors.readDoubles(ch, h, b, SafeTensors.scratch()));
         }
-        CheckpointException e = assertThrows(CheckpointException.class,
-                () -> Checkpoints.read(file));
-        assertTrue(e.getMessage().contains("not a flows4j checkpoint: its safetensors metadata has no 'format' entry"),
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.read(file));
+        assertTrue(
+                e.getMessage().contains("not a flows4j checkpoint: its safetensors metadata has no 'format' entry"),
                 e.getMessage());
     }
 
@@ -75,7 +79,8 @@ class SafeTensorsFormatTest {
         // A Single module has one slot, "weight" [2] float32.
         String json = "{\"__metadata__\":" + Fixtures.flowsMetadata()
                 + ",\"model.weight\":{\"shape\":[2],\"data_offsets\":[0,8],\"dtype\":\"F32\"}}";
-        Path file = Fixtures.write(dir.resolve("hand.safetensors"),
+        Path file = Fixtures.write(
+                dir.resolve("hand.safetensors"),
                 Fixtures.safetensors(json, Fixtures.littleEndian(new float[] {3.5f, -7f}, new double[0])));
 
         Checkpoint c = Checkpoints.read(file);
@@ -83,11 +88,14 @@ class SafeTensorsFormatTest {
         assertEquals(7, c.metadata().step());
         assertEquals(DType.FLOAT32, c.metadata().dtype());
         assertEquals(Map.of(), c.metadata().modelConfig());
-        assertArrayEquals(new float[] {3.5f, -7f}, c.tensors().get("model.weight").toFloatArray());
+        assertArrayEquals(
+                new float[] {3.5f, -7f}, c.tensors().get("model.weight").toFloatArray());
         try (Backend backend = Backends.create("cpu")) {
             Fixtures.Single model = new Fixtures.Single(backend, DType.FLOAT32, Shape.of(2), 0);
             Checkpoints.load(file, model, null);
-            assertArrayEquals(new float[] {3.5f, -7f}, model.variables().get("weight").value().toFloatArray());
+            assertArrayEquals(
+                    new float[] {3.5f, -7f},
+                    model.variables().get("weight").value().toFloatArray());
         }
     }
 
@@ -97,7 +105,10 @@ class SafeTensorsFormatTest {
         try (Backend backend = Backends.create("cpu")) {
             // Mixed dtypes in model order f32, f32, f64, f32, f64: float64 data must still be 8-aligned.
             Net net = new Net(backend, RandomSource.seeded(1), DType.FLOAT32);
-            Checkpoints.save(file, net, new FakeOptimizer(net.parameters(), RandomSource.seeded(2), 5),
+            Checkpoints.save(
+                    file,
+                    net,
+                    new FakeOptimizer(net.parameters(), RandomSource.seeded(2), 5),
                     CheckpointMetadata.of("test:net", DType.FLOAT32).withExtra("\u00fcber", "caf\u00e9 \u2603"));
         }
         byte[] bytes = Files.readAllBytes(file);
@@ -157,8 +168,14 @@ class SafeTensorsFormatTest {
                 new SafeTensors.Spec("b", DType.FLOAT64, Shape.of(2)),
                 new SafeTensors.Spec("c", DType.FLOAT32, Shape.of(1)),
                 new SafeTensors.Spec("d", DType.FLOAT64, Shape.of(0))));
-        assertEquals(List.of("a", "b", "c", "d"), entries.stream().map(SafeTensors.Entry::name).toList());
-        assertEquals(List.of(16L, 0L, 28L, 16L), entries.stream().map(SafeTensors.Entry::begin).toList());
-        assertEquals(List.of(28L, 16L, 32L, 16L), entries.stream().map(SafeTensors.Entry::end).toList());
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                entries.stream().map(SafeTensors.Entry::name).toList());
+        assertEquals(
+                List.of(16L, 0L, 28L, 16L),
+                entries.stream().map(SafeTensors.Entry::begin).toList());
+        assertEquals(
+                List.of(28L, 16L, 32L, 16L),
+                entries.stream().map(SafeTensors.Entry::end).toList());
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class Conv2dTest {
 
     /** Same-padded cross-correlation on the host, straight from the formula in Conv2d's Javadoc. */
-    static double[] reference(double[] x, int n, int cin, int h, int w, double[] weight, double[] bias, int cout, int k) {
+    static double[] reference(
+            double[] x, int n, int cin, int h, int w, double[] weight, double[] bias, int cout, int k) {
         double[] y = new double[n * cout * h * w];
         int r = k / 2;
         for (int b = 0; b < n; b++) {
@@ -37,7 +38,8 @@ class Conv2dTest {
                                     int ii = i + u - r;
                                     int jj = j + v - r;
                                     if (ii >= 0 && ii < h && jj >= 0 && jj < w) {
-                                        s += weight[((o * cin + c) * k + u) * k + v] * x[((b * cin + c) * h + ii) * w + jj];
+                                        s += weight[((o * cin + c) * k + u) * k + v]
+                                                * x[((b * cin + c) * h + ii) * w + jj];
                                     }
                                 }
                             }
@@ -68,8 +70,16 @@ class Conv2dTest {
                 Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT64, k), 2, 3, k, bias, false);
                 Tensor x = NetTesting.input(backend, RandomSource.seeded(10 + k), 2, 2, 5, 4);
                 double[] b = bias ? conv.parameters().get("bias").value().toDoubleArray() : null;
-                double[] expected = reference(x.toDoubleArray(), 2, 2, 5, 4,
-                        conv.parameters().get("weight").value().toDoubleArray(), b, 3, k);
+                double[] expected = reference(
+                        x.toDoubleArray(),
+                        2,
+                        2,
+                        5,
+                        4,
+                        conv.parameters().get("weight").value().toDoubleArray(),
+                        b,
+                        3,
+                        k);
                 // sums of at most 2 * 25 + 1 products in float64
                 assertAllClose(expected, conv.apply(x).toDoubleArray(), 1e-14, 1e-12, "conv k=" + k + " bias=" + bias);
             }
@@ -80,7 +90,8 @@ class Conv2dTest {
     void names_shapes_counts_and_init_bound() {
         try (Backend backend = Backends.create("cpu")) {
             Conv2d conv = new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 1), 4, 6, 3, true, false);
-            assertEquals(List.of("weight", "bias"), List.copyOf(conv.parameters().keySet()));
+            assertEquals(
+                    List.of("weight", "bias"), List.copyOf(conv.parameters().keySet()));
             assertEquals(Shape.of(6, 4, 3, 3), conv.parameters().get("weight").shape());
             assertEquals(Shape.of(6), conv.parameters().get("bias").shape());
             assertEquals(6 * 4 * 9 + 6, conv.parameterCount());
@@ -106,9 +117,12 @@ class Conv2dTest {
     @Test
     void same_seed_same_parameters_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
-            double[] a = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
-            double[] b = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
-            double[] c = NetTesting.flatParameters(new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 5), 2, 3, 3, true, false));
+            double[] a = NetTesting.flatParameters(
+                    new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
+            double[] b = NetTesting.flatParameters(
+                    new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 3, 3, true, false));
+            double[] c = NetTesting.flatParameters(
+                    new Conv2d(NetTesting.ctx(backend, DType.FLOAT32, 5), 2, 3, 3, true, false));
             assertArrayEquals(a, b);
             assertFalse(Arrays.equals(a, c));
         }
@@ -127,11 +141,13 @@ class Conv2dTest {
     void rejects_even_kernels_and_wrong_channels() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(1);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> new Conv2d(BuildContext.of(backend, DType.FLOAT32, r), 2, 3, 2, true, false));
             assertTrue(e.getMessage().contains("odd"), e.getMessage());
             Conv2d conv = new Conv2d(BuildContext.of(backend, DType.FLOAT32, r), 2, 3, 3, true, false);
-            e = assertThrows(IllegalArgumentException.class, () -> conv.apply(Tensor.zeros(backend, DType.FLOAT32, 1, 3, 4, 4)));
+            e = assertThrows(
+                    IllegalArgumentException.class, () -> conv.apply(Tensor.zeros(backend, DType.FLOAT32, 1, 3, 4, 4)));
             assertTrue(e.getMessage().contains("NCHW"), e.getMessage());
         }
     }

@@ -31,7 +31,9 @@ class FusedLayersTest {
     void mlp_gives_the_values_and_gradients_of_its_layers_composed(Activation act) {
         try (Backend backend = Backends.create("cpu")) {
             for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
-                Mlp mlp = Mlp.hidden(16, 8).activation(act).zeroInitLast(false)
+                Mlp mlp = Mlp.hidden(16, 8)
+                        .activation(act)
+                        .zeroInitLast(false)
                         .create(NetTesting.ctx(backend, dt, 3), 5, 4);
                 RandomSource r = RandomSource.seeded(4);
                 Tensor x = r.uniform(backend, dt, Shape.of(9, 5), -2, 2).requiringGrad();
@@ -55,7 +57,9 @@ class FusedLayersTest {
                 List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
                 List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
                 for (int i = 0; i < wrt.size(); i++) {
-                    assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(),
+                    assertArrayEquals(
+                            gRef.get(i).toDoubleArray(),
+                            gFused.get(i).toDoubleArray(),
                             act + " " + dt + " gradient " + i);
                 }
             }
@@ -73,7 +77,8 @@ class FusedLayersTest {
             Tensor y = mlp.apply(x);
             assertEquals(Map.of("linear", 3), counting.calls(), "forward: one call per layer, ReLUs included");
 
-            Mlp tanh = Mlp.hidden(6).activation(Activation.TANH).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 2);
+            Mlp tanh =
+                    Mlp.hidden(6).activation(Activation.TANH).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 2);
             counting.reset();
             tanh.apply(x);
             assertEquals(Map.of("linear", 2), counting.calls(), "tanh fuses too");
@@ -96,8 +101,8 @@ class FusedLayersTest {
         try (Backend cpu = Backends.create("cpu")) {
             FusedTensorOpsTest.Counting counting = new FusedTensorOpsTest.Counting(cpu);
             Backend backend = counting.backend;
-            Made made = Made.hidden(8, 8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), Made.Ordering.natural(3),
-                    2, 0);
+            Made made =
+                    Made.hidden(8, 8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), Made.Ordering.natural(3), 2, 0);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(4, 3), -1, 1);
             counting.reset();
             made.apply(x);

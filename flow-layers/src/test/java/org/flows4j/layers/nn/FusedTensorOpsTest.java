@@ -75,14 +75,15 @@ class FusedTensorOpsTest {
 
     @ParameterizedTest(name = "{0} bias={1} act={2}")
     @MethodSource("linearCases")
-    void linear_gives_the_values_and_gradients_of_matmul_add_activation_bit_for_bit(DType dt, boolean withBias,
-                                                                                      UnaryOp act) {
+    void linear_gives_the_values_and_gradients_of_matmul_add_activation_bit_for_bit(
+            DType dt, boolean withBias, UnaryOp act) {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(11);
             // 37 x 19 by 19 x 23: odd sizes cover the tails of vectorized loops
             Tensor x = r.uniform(backend, dt, Shape.of(37, 19), -1, 1).requiringGrad();
             Tensor w = r.uniform(backend, dt, Shape.of(19, 23), -0.5, 0.5).requiringGrad();
-            Tensor b = withBias ? r.uniform(backend, dt, Shape.of(23), -0.5, 0.5).requiringGrad() : null;
+            Tensor b =
+                    withBias ? r.uniform(backend, dt, Shape.of(23), -0.5, 0.5).requiringGrad() : null;
             Tensor weights = r.uniform(backend, dt, Shape.of(37, 23), -1, 1);
             List<Tensor> wrt = withBias ? List.of(x, w, b) : List.of(x, w);
 
@@ -99,7 +100,10 @@ class FusedTensorOpsTest {
             String[] names = {"dx", "dW", "db"};
             for (int i = 0; i < wrt.size(); i++) {
                 assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
-                assertTrue(countZeros(gFused.get(i).toDoubleArray()) < gFused.get(i).size(), names[i] + " is all zero");
+                assertTrue(
+                        countZeros(gFused.get(i).toDoubleArray())
+                                < gFused.get(i).size(),
+                        names[i] + " is all zero");
             }
         }
     }
@@ -111,12 +115,19 @@ class FusedTensorOpsTest {
             RandomSource r = RandomSource.seeded(5);
             Tensor x = r.uniform(backend, DType.FLOAT64, Shape.of(6, 4), -1, 1).requiringGrad();
             Tensor w = r.uniform(backend, DType.FLOAT64, Shape.of(4, 5), -1, 1).requiringGrad();
-            Tensor b = withBias ? r.uniform(backend, DType.FLOAT64, Shape.of(5), -1, 1).requiringGrad() : null;
+            Tensor b = withBias
+                    ? r.uniform(backend, DType.FLOAT64, Shape.of(5), -1, 1).requiringGrad()
+                    : null;
             Tensor weights = r.uniform(backend, DType.FLOAT64, Shape.of(6, 5), -1, 1);
             List<Tensor> inputs = withBias ? List.of(x, w, b) : List.of(x, w);
             for (UnaryOp act : new UnaryOp[] {null, UnaryOp.RELU, UnaryOp.TANH}) {
-                checkFiniteDifferences(inputs, in -> in.get(0).linear(in.get(1), in.size() > 2 ? in.get(2) : null, act)
-                        .mul(weights).sum(), "linear " + act);
+                checkFiniteDifferences(
+                        inputs,
+                        in -> in.get(0)
+                                .linear(in.get(1), in.size() > 2 ? in.get(2) : null, act)
+                                .mul(weights)
+                                .sum(),
+                        "linear " + act);
             }
         }
     }
@@ -125,7 +136,8 @@ class FusedTensorOpsTest {
     void linear_of_a_batch_of_matrices_flattens_to_rows() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(3);
-            Tensor x = r.uniform(backend, DType.FLOAT64, Shape.of(3, 4, 5), -1, 1).requiringGrad();
+            Tensor x =
+                    r.uniform(backend, DType.FLOAT64, Shape.of(3, 4, 5), -1, 1).requiringGrad();
             Tensor w = r.uniform(backend, DType.FLOAT64, Shape.of(5, 6), -1, 1).requiringGrad();
             Tensor b = r.uniform(backend, DType.FLOAT64, Shape.of(6), -1, 1).requiringGrad();
             Tensor weights = r.uniform(backend, DType.FLOAT64, Shape.of(3, 4, 6), -1, 1);
@@ -139,7 +151,9 @@ class FusedTensorOpsTest {
             for (int i = 0; i < 3; i++) {
                 // the bias gradient sums [12, 6] over rows where the composition sums [3, 4, 6]
                 // over two axes: the same terms, perhaps in another order
-                Tolerance.FLOAT64.assertAllclose("gradient " + i, gFused.get(i).toDoubleArray(),
+                Tolerance.FLOAT64.assertAllclose(
+                        "gradient " + i,
+                        gFused.get(i).toDoubleArray(),
                         gRef.get(i).toDoubleArray());
             }
         }
@@ -176,9 +190,11 @@ class FusedTensorOpsTest {
                     Tensor y = k == 0 ? x.linear(w, b, act) : composed(x, w, b, act);
                     // d/dx of sum((dL/dW)^2) with L = sum(y^2): goes through the backward rules
                     Tensor loss = y.square().sum();
-                    Tensor dw = Autodiff.grad(loss, List.of(w), loss.onesLike(), true).get(0);
+                    Tensor dw = Autodiff.grad(loss, List.of(w), loss.onesLike(), true)
+                            .get(0);
                     assertTrue(dw.requiresGrad(), "the gradient was recorded");
-                    results[k] = Autodiff.grad(dw.square().sum(), List.of(x)).get(0).toDoubleArray();
+                    results[k] =
+                            Autodiff.grad(dw.square().sum(), List.of(x)).get(0).toDoubleArray();
                 }
                 assertArrayEquals(results[1], results[0], "second derivative through " + act);
                 assertTrue(countZeros(results[0]) < results[0].length, "second derivative is zero");
@@ -196,7 +212,8 @@ class FusedTensorOpsTest {
             assertMessage(() -> x.linear(w, Tensor.zeros(backend, DType.FLOAT32, 3), null), "bias [3]");
             assertMessage(() -> x.linear(w, Tensor.zeros(backend, DType.FLOAT32, 1, 4), null), "bias [1, 4]");
             assertMessage(() -> Tensor.zeros(backend, DType.FLOAT32, 3).linear(w, b, null), "input [3]");
-            assertMessage(() -> Tensor.zeros(backend, DType.FLOAT32, 1, 2, 2, 3).linear(w, b, null), "input [1, 2, 2, 3]");
+            assertMessage(
+                    () -> Tensor.zeros(backend, DType.FLOAT32, 1, 2, 2, 3).linear(w, b, null), "input [1, 2, 2, 3]");
             assertMessage(() -> x.linear(Tensor.zeros(backend, DType.FLOAT32, 3), b, null), "weight [3]");
             assertMessage(() -> x.linear(Tensor.zeros(backend, DType.FLOAT64, 3, 4), null, null), "dtypes differ");
             assertMessage(() -> x.linear(w, Tensor.zeros(backend, DType.FLOAT64, 4), null), "dtypes differ");
@@ -214,7 +231,8 @@ class FusedTensorOpsTest {
             Counting counting = new Counting(cpu);
             Backend backend = counting.backend;
             // zeros, NaN and both signs of the gradient: sign(0) = 0 gives +-0, NaN stays NaN
-            Tensor x = Tensor.of(backend, new double[] {-2, -0.0, 0, 0.5, 3, Double.NaN, 7, -1}, 8).requiringGrad();
+            Tensor x = Tensor.of(backend, new double[] {-2, -0.0, 0, 0.5, 3, Double.NaN, 7, -1}, 8)
+                    .requiringGrad();
             Tensor g = Tensor.of(backend, new double[] {1, -1, -2, 3, -4, 5, 0, 6}, 8);
             Tensor y = x.relu();
             counting.reset();
@@ -222,7 +240,9 @@ class FusedTensorOpsTest {
             assertEquals(Map.of("reluBackward", 1), counting.calls(), "backend calls of relu's backward");
             double[] expected = g.mul(y.sign()).toDoubleArray();
             assertArrayEquals(expected, dx.toDoubleArray());
-            assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(dx.toDoubleArray()[2]),
+            assertEquals(
+                    Double.doubleToRawLongBits(-0.0),
+                    Double.doubleToRawLongBits(dx.toDoubleArray()[2]),
                     "-2 * sign(0) is -0");
         }
     }
@@ -234,10 +254,15 @@ class FusedTensorOpsTest {
             Tensor x = r.uniform(backend, DType.FLOAT64, Shape.of(10), -1, 1).requiringGrad();
             Tensor x2 = x.detach().requiringGrad();
             // L = sum(relu(x) * x) so dL/dx = relu'(x) x + relu(x); its gradient again goes through g
-            Tensor dFused = Autodiff.grad(x.relu().mul(x).sum(), List.of(x), Tensor.scalar(backend, DType.FLOAT64, 1),
-                    true).get(0);
-            Tensor dRef = Autodiff.grad(x2.mul(x2.relu().sign()).mul(x2).sum(), List.of(x2),
-                    Tensor.scalar(backend, DType.FLOAT64, 1), true).get(0);
+            Tensor dFused = Autodiff.grad(
+                            x.relu().mul(x).sum(), List.of(x), Tensor.scalar(backend, DType.FLOAT64, 1), true)
+                    .get(0);
+            Tensor dRef = Autodiff.grad(
+                            x2.mul(x2.relu().sign()).mul(x2).sum(),
+                            List.of(x2),
+                            Tensor.scalar(backend, DType.FLOAT64, 1),
+                            true)
+                    .get(0);
             // x sign(relu x) is -0 where relu x is +0, so compare values, not the sign of zeros
             Tolerance.EXACT.assertAllclose("first derivative", dFused.toDoubleArray(), dRef.toDoubleArray());
             double[] second = Autodiff.grad(dFused.sum(), List.of(x)).get(0).toDoubleArray();
@@ -262,7 +287,8 @@ class FusedTensorOpsTest {
             Tensor t = r.uniform(backend, dt, shape, -1, 1).requiringGrad();
             Tensor weights = r.uniform(backend, dt, shape, -1, 1);
             Tensor fused = x.affineCoupling(s, t, inverse);
-            Tensor reference = inverse ? x.sub(t).mul(s.neg().exp()) : x.mul(s.exp()).add(t);
+            Tensor reference =
+                    inverse ? x.sub(t).mul(s.neg().exp()) : x.mul(s.exp()).add(t);
             assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
             List<Tensor> wrt = List.of(x, s, t);
             List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
@@ -275,8 +301,11 @@ class FusedTensorOpsTest {
     }
 
     static Stream<Arguments> affineCases() {
-        return Stream.of(Arguments.of(DType.FLOAT32, false), Arguments.of(DType.FLOAT32, true),
-                Arguments.of(DType.FLOAT64, false), Arguments.of(DType.FLOAT64, true));
+        return Stream.of(
+                Arguments.of(DType.FLOAT32, false),
+                Arguments.of(DType.FLOAT32, true),
+                Arguments.of(DType.FLOAT64, false),
+                Arguments.of(DType.FLOAT64, true));
     }
 
     @ParameterizedTest
@@ -289,8 +318,13 @@ class FusedTensorOpsTest {
             Tensor s = r.uniform(backend, DType.FLOAT64, shape, -1, 1).requiringGrad();
             Tensor t = r.uniform(backend, DType.FLOAT64, shape, -1, 1).requiringGrad();
             Tensor weights = r.uniform(backend, DType.FLOAT64, shape, -1, 1);
-            checkFiniteDifferences(List.of(x, s, t), in -> in.get(0).affineCoupling(in.get(1), in.get(2), inverse)
-                    .mul(weights).sum(), "affineCoupling inverse=" + inverse);
+            checkFiniteDifferences(
+                    List.of(x, s, t),
+                    in -> in.get(0)
+                            .affineCoupling(in.get(1), in.get(2), inverse)
+                            .mul(weights)
+                            .sum(),
+                    "affineCoupling inverse=" + inverse);
         }
     }
 
@@ -302,10 +336,10 @@ class FusedTensorOpsTest {
             Tensor x = r.uniform(backend, DType.FLOAT64, shape, -3, 3);
             Tensor s = r.uniform(backend, DType.FLOAT64, shape, -2, 2);
             Tensor t = r.uniform(backend, DType.FLOAT64, shape, -1, 1);
-            double[] back = x.affineCoupling(s, t, false).affineCoupling(s, t, true).toDoubleArray();
+            double[] back =
+                    x.affineCoupling(s, t, false).affineCoupling(s, t, true).toDoubleArray();
             // three roundings each way on values of order e^2 |x| + 1: a few ulps of that scale
-            new Tolerance(0, 1e-13, "a few float64 ulps of |x e^s| <= 23").assertAllclose("x", back,
-                    x.toDoubleArray());
+            new Tolerance(0, 1e-13, "a few float64 ulps of |x e^s| <= 23").assertAllclose("x", back, x.toDoubleArray());
         }
     }
 
@@ -325,7 +359,8 @@ class FusedTensorOpsTest {
                 assertFalse(y.requiresGrad());
             }
             assertTrue(x.affineCoupling(s.requiringGrad(), t, false).requiresGrad());
-            assertFalse(Autodiff.noGrad(() -> x.affineCoupling(s.requiringGrad(), t, true)).requiresGrad());
+            assertFalse(Autodiff.noGrad(() -> x.affineCoupling(s.requiringGrad(), t, true))
+                    .requiresGrad());
         }
     }
 
@@ -337,8 +372,8 @@ class FusedTensorOpsTest {
             Tensor row = Tensor.zeros(backend, DType.FLOAT32, 3);
             assertMessage(() -> x.affineCoupling(row, ok, false), "log-scale [3]");
             assertMessage(() -> x.affineCoupling(ok, row, true), "shift [3]");
-            assertMessage(() -> x.affineCoupling(ok, Tensor.zeros(backend, DType.FLOAT64, 2, 3), false),
-                    "dtypes differ");
+            assertMessage(
+                    () -> x.affineCoupling(ok, Tensor.zeros(backend, DType.FLOAT64, 2, 3), false), "dtypes differ");
             assertThrows(NullPointerException.class, () -> x.affineCoupling(null, ok, false));
         }
     }
@@ -366,8 +401,7 @@ class FusedTensorOpsTest {
      * Compares the autodiff gradient of the scalar {@code loss(inputs)} with central differences
      * at every element of every (float64) input, within {@link Tolerance#GRADIENT}.
      */
-    private static void checkFiniteDifferences(List<Tensor> inputs, Function<List<Tensor>, Tensor> loss,
-                                               String what) {
+    private static void checkFiniteDifferences(List<Tensor> inputs, Function<List<Tensor>, Tensor> loss, String what) {
         List<Tensor> grads = Autodiff.grad(loss.apply(inputs), inputs);
         for (int k = 0; k < inputs.size(); k++) {
             Tensor in = inputs.get(k);
@@ -383,8 +417,8 @@ class FusedTensorOpsTest {
         }
     }
 
-    private static double lossAt(List<Tensor> inputs, int k, double[] base, int i, double h,
-                                 Function<List<Tensor>, Tensor> loss) {
+    private static double lossAt(
+            List<Tensor> inputs, int k, double[] base, int i, double h, Function<List<Tensor>, Tensor> loss) {
         double[] d = base.clone();
         d[i] += h;
         List<Tensor> moved = new ArrayList<>(inputs);
@@ -399,16 +433,27 @@ class FusedTensorOpsTest {
      */
     static final class Counting {
 
-        private static final java.util.Set<String> UNCOUNTED = java.util.Set.of("name", "options",
-                "holdsNativeMemory", "fromDoubles", "fromFloats", "full", "toDoubles", "toFloats", "free", "close",
-                "hashCode", "equals", "toString");
+        private static final java.util.Set<String> UNCOUNTED = java.util.Set.of(
+                "name",
+                "options",
+                "holdsNativeMemory",
+                "fromDoubles",
+                "fromFloats",
+                "full",
+                "toDoubles",
+                "toFloats",
+                "free",
+                "close",
+                "hashCode",
+                "equals",
+                "toString");
 
         final Backend backend;
         private final Map<String, Integer> calls = new ConcurrentHashMap<>();
 
         Counting(Backend delegate) {
-            this.backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                    new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+            this.backend = (Backend) Proxy.newProxyInstance(
+                    Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, method, args) -> {
                         if (!UNCOUNTED.contains(method.getName())) {
                             calls.merge(method.getName(), 1, Integer::sum);
                         }

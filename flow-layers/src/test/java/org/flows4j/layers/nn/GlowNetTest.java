@@ -4,8 +4,8 @@ import static org.flows4j.layers.nn.NetTesting.assertAllClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -51,9 +51,12 @@ class GlowNetTest {
     @Test
     void same_seed_same_parameters_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
-            double[] a = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
-            double[] b = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
-            double[] c = NetTesting.flatParameters(GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 4));
+            double[] a = NetTesting.flatParameters(
+                    GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
+            double[] b = NetTesting.flatParameters(
+                    GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4));
+            double[] c = NetTesting.flatParameters(
+                    GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 4));
             assertArrayEquals(a, b);
             assertFalse(Arrays.equals(a, c));
         }
@@ -64,8 +67,16 @@ class GlowNetTest {
         try (Backend backend = Backends.create("cpu")) {
             GlowNet net = GlowNet.hidden(8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
             Map<String, Parameter> p = net.parameters();
-            assertEquals(List.of("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                    "out.weight", "out.bias", "out.logs"), List.copyOf(p.keySet()));
+            assertEquals(
+                    List.of(
+                            "conv1.weight",
+                            "conv1.bias",
+                            "conv2.weight",
+                            "conv2.bias",
+                            "out.weight",
+                            "out.bias",
+                            "out.logs"),
+                    List.copyOf(p.keySet()));
             assertEquals(Shape.of(8, 3, 3, 3), p.get("conv1.weight").shape());
             assertEquals(Shape.of(8, 8, 1, 1), p.get("conv2.weight").shape());
             assertEquals(Shape.of(6, 8, 3, 3), p.get("out.weight").shape());
@@ -73,8 +84,11 @@ class GlowNetTest {
             long byHand = (8 * 3 * 9 + 8) + (8 * 8 + 8) + (6 * 8 * 9 + 6 + 6);
             assertEquals(byHand, net.parameterCount());
             // Glow's coupling net at 512 channels on a 12 -> 12 channel step (the first level of a 32x32x3 image)
-            assertEquals((512L * 6 * 9 + 512) + (512L * 512 + 512) + (12L * 512 * 9 + 24),
-                    GlowNet.hidden(512).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 12).parameterCount());
+            assertEquals(
+                    (512L * 6 * 9 + 512) + (512L * 512 + 512) + (12L * 512 * 9 + 24),
+                    GlowNet.hidden(512)
+                            .create(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 12)
+                            .parameterCount());
         }
     }
 
@@ -112,7 +126,9 @@ class GlowNetTest {
     void conv2d_zeros_alone() {
         try (Backend backend = Backends.create("cpu")) {
             Conv2dZeros z = new Conv2dZeros(NetTesting.ctx(backend, DType.FLOAT64, 1), 3, 2, 3);
-            assertEquals(List.of("weight", "bias", "logs"), List.copyOf(z.parameters().keySet()));
+            assertEquals(
+                    List.of("weight", "bias", "logs"),
+                    List.copyOf(z.parameters().keySet()));
             assertEquals(2 * 3 * 9 + 2 + 2, z.parameterCount());
             RandomSource r = RandomSource.seeded(7);
             Tensor x = NetTesting.input(backend, r, 1, 3, 2, 2);
@@ -128,7 +144,8 @@ class GlowNetTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GlowNet.hidden(0));
         assertTrue(e.getMessage().contains("hidden channels must be positive, got 0"), e.getMessage());
         try (Backend backend = Backends.create("cpu")) {
-            e = assertThrows(IllegalArgumentException.class,
+            e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> GlowNet.hidden(4).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 0));
             assertTrue(e.getMessage().contains("out channels must be positive"), e.getMessage());
         }

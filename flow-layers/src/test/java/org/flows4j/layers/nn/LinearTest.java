@@ -72,7 +72,8 @@ class LinearTest {
                     expectedB[i - in * out] = v;
                 }
             }
-            assertArrayEquals(expectedW, layer.parameters().get("weight").value().toDoubleArray());
+            assertArrayEquals(
+                    expectedW, layer.parameters().get("weight").value().toDoubleArray());
             assertArrayEquals(expectedB, layer.parameters().get("bias").value().toDoubleArray());
             for (double d : NetTesting.flatParameters(layer)) {
                 assertTrue(d >= -bound && d < bound, d + " outside [-1/sqrt(in), 1/sqrt(in))");
@@ -84,7 +85,8 @@ class LinearTest {
     void names_shapes_and_count() {
         try (Backend backend = Backends.create("cpu")) {
             Linear layer = new Linear(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 4, false);
-            assertEquals(List.of("weight", "bias"), List.copyOf(layer.parameters().keySet()));
+            assertEquals(
+                    List.of("weight", "bias"), List.copyOf(layer.parameters().keySet()));
             assertEquals(Shape.of(6, 4), layer.parameters().get("weight").shape());
             assertEquals(Shape.of(4), layer.parameters().get("bias").shape());
             assertEquals(28, layer.parameterCount());
@@ -126,10 +128,12 @@ class LinearTest {
     void rejects_bad_sizes_and_inputs() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(1);
-            assertThrows(IllegalArgumentException.class, () -> new Linear(BuildContext.of(backend, DType.FLOAT32, r), 0, 3, false));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new Linear(BuildContext.of(backend, DType.FLOAT32, r), 0, 3, false));
             Linear layer = new Linear(BuildContext.of(backend, DType.FLOAT32, r), 4, 3, false);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> layer.apply(Tensor.zeros(backend, DType.FLOAT32, 2, 5)));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> layer.apply(Tensor.zeros(backend, DType.FLOAT32, 2, 5)));
             assertTrue(e.getMessage().contains("[batch, 4]"), e.getMessage());
         }
     }

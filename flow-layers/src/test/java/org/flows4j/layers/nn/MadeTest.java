@@ -50,7 +50,9 @@ class MadeTest {
         int d = 6;
         int k = 3;
         Made.Ordering ordering = Made.Ordering.random(d, RandomSource.seeded(100 + seed));
-        Made made = Made.hidden(12, 12, 12).zeroInitLast(false).activation(Activation.TANH)
+        Made made = Made.hidden(12, 12, 12)
+                .zeroInitLast(false)
+                .activation(Activation.TANH)
                 .create(ctx(seed), ordering, k, 2);
         int[] m = ordering.degrees();
         double[] x0 = RandomSource.seeded(seed + 7).normal(d);
@@ -67,8 +69,12 @@ class MadeTest {
                 for (int i = 0; i < d; i++) {
                     double dij = (yp[p * d + i] - ym[p * d + i]) / (2 * h);
                     if (m[j] >= m[i]) {
-                        assertEquals(0.0, dij, 0.0, "output (" + p + ", " + i + ") depends on x_" + j
-                                + " though " + j + " does not precede " + i + " in " + ordering);
+                        assertEquals(
+                                0.0,
+                                dij,
+                                0.0,
+                                "output (" + p + ", " + i + ") depends on x_" + j + " though " + j
+                                        + " does not precede " + i + " in " + ordering);
                     } else if (m[j] == m[i] - 1) {
                         assertTrue(Math.abs(dij) > 1e-8, "output (" + p + ", " + i + ") lost its dependency on x_" + j);
                     }
@@ -104,20 +110,36 @@ class MadeTest {
     @Test
     void slotsShapesAndErrors() {
         Made made = Made.hidden(16, 8).create(ctx(1), Made.Ordering.natural(3), 2, 0);
-        assertEquals(List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
-                "layers.2.weight", "layers.2.bias"), List.copyOf(made.variables().keySet()));
+        assertEquals(
+                List.of(
+                        "layers.0.weight",
+                        "layers.0.bias",
+                        "layers.1.weight",
+                        "layers.1.bias",
+                        "layers.2.weight",
+                        "layers.2.bias"),
+                List.copyOf(made.variables().keySet()));
         assertEquals(3 * 16 + 16 + 16 * 8 + 8 + 8 * 6 + 6, made.parameterCount());
         Tensor y = made.apply(Tensor.zeros(backend, DType.FLOAT64, 5, 3));
         assertEquals(Shape.of(5, 6), y.shape());
         assertEquals(0.0, y.abs().sum().item(), 0.0, "a zero-initialized output layer gives zeros");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> made.apply(Tensor.zeros(backend,
-                DType.FLOAT64, 5, 4))).getMessage().contains("x must be"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class, () -> made.apply(Tensor.zeros(backend, DType.FLOAT64, 5, 4)))
+                .getMessage()
+                .contains("x must be"));
         Made conditional = Made.hidden(4).create(ctx(1), Made.Ordering.natural(3), 1, 2);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> conditional.apply(Tensor.zeros(backend,
-                DType.FLOAT64, 5, 3))).getMessage().contains("context is null"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> conditional.apply(Tensor.zeros(backend, DType.FLOAT64, 5, 3)))
+                .getMessage()
+                .contains("context is null"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Made.hidden(4, 0))
-                .getMessage().contains("hidden size #1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Made.hidden(4).create(ctx(1),
-                Made.Ordering.natural(3), 0, 0)).getMessage().contains("outputsPerFeature"));
+                .getMessage()
+                .contains("hidden size #1"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Made.hidden(4).create(ctx(1), Made.Ordering.natural(3), 0, 0))
+                .getMessage()
+                .contains("outputsPerFeature"));
     }
 }

@@ -52,8 +52,10 @@ class MlpTest {
             assertArrayEquals(new double[20], zero.apply(x).toDoubleArray());
             // each layer draws from its own split, so zeroing the last one leaves the others as they were
             for (String name : List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias")) {
-                assertArrayEquals(plain.parameters().get(name).value().toDoubleArray(),
-                        zero.parameters().get(name).value().toDoubleArray(), name);
+                assertArrayEquals(
+                        plain.parameters().get(name).value().toDoubleArray(),
+                        zero.parameters().get(name).value().toDoubleArray(),
+                        name);
             }
         }
     }
@@ -77,8 +79,15 @@ class MlpTest {
         try (Backend backend = Backends.create("cpu")) {
             Mlp mlp = small(backend, DType.FLOAT32, false, 1);
             Map<String, Parameter> p = mlp.parameters();
-            assertEquals(List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
-                    "layers.2.weight", "layers.2.bias"), List.copyOf(p.keySet()));
+            assertEquals(
+                    List.of(
+                            "layers.0.weight",
+                            "layers.0.bias",
+                            "layers.1.weight",
+                            "layers.1.bias",
+                            "layers.2.weight",
+                            "layers.2.bias"),
+                    List.copyOf(p.keySet()));
             assertEquals(Shape.of(3, 8), p.get("layers.0.weight").shape());
             assertEquals(Shape.of(8, 8), p.get("layers.1.weight").shape());
             assertEquals(Shape.of(8, 5), p.get("layers.2.weight").shape());
@@ -91,9 +100,13 @@ class MlpTest {
     @Test
     void no_hidden_sizes_is_one_linear_map() {
         try (Backend backend = Backends.create("cpu")) {
-            Mlp mlp = Mlp.hidden().activation(Activation.TANH).zeroInitLast(false)
+            Mlp mlp = Mlp.hidden()
+                    .activation(Activation.TANH)
+                    .zeroInitLast(false)
                     .create(ctx(backend, DType.FLOAT32, RandomSource.seeded(1)), 4, 2);
-            assertEquals(List.of("layers.0.weight", "layers.0.bias"), List.copyOf(mlp.parameters().keySet()));
+            assertEquals(
+                    List.of("layers.0.weight", "layers.0.bias"),
+                    List.copyOf(mlp.parameters().keySet()));
             assertEquals(Shape.of(4, 2), mlp.parameters().get("layers.0.weight").shape());
             assertEquals(4 * 2 + 2, mlp.parameterCount());
             assertArrayEquals(new int[0], mlp.hiddenSizes());
@@ -103,9 +116,9 @@ class MlpTest {
     @Test
     void nice_coupling_network_count() {
         // NICE (Dinh et al. 2015) on MNIST: 392 -> 5 hidden ReLU layers of 1000 -> 392
-        long first = 392L * 1000 + 1000;          //   393,000
-        long hidden = 4L * (1000 * 1000 + 1000);  // 4,004,000
-        long last = 1000L * 392 + 392;            //   392,392
+        long first = 392L * 1000 + 1000; //   393,000
+        long hidden = 4L * (1000 * 1000 + 1000); // 4,004,000
+        long last = 1000L * 392 + 392; //   392,392
         assertEquals(4_789_392L, first + hidden + last);
         try (Backend backend = Backends.create("cpu")) {
             Mlp nice = Mlp.hidden(1000, 1000, 1000, 1000, 1000)
@@ -151,8 +164,8 @@ class MlpTest {
             Linear l0 = new Linear(c.split(), 3, 4, false);
             Linear l1 = new Linear(c.split(), 4, 4, false);
             Linear l2 = new Linear(c.split(), 4, 2, false);
-            double[] expected = NetTesting.concat(NetTesting.flatParameters(l0), NetTesting.flatParameters(l1),
-                    NetTesting.flatParameters(l2));
+            double[] expected = NetTesting.concat(
+                    NetTesting.flatParameters(l0), NetTesting.flatParameters(l1), NetTesting.flatParameters(l2));
             assertArrayEquals(expected, NetTesting.flatParameters(mlp));
             assertEquals(replay.nextLong(), r.nextLong(), "both sources advanced by exactly 3 splits");
         }
@@ -184,7 +197,8 @@ class MlpTest {
         assertTrue(e.getMessage().contains("got 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(-3));
         assertTrue(e.getMessage().contains("hidden size #0"), e.getMessage());
-        NullPointerException n = assertThrows(NullPointerException.class, () -> Mlp.hidden(64).activation(null));
+        NullPointerException n =
+                assertThrows(NullPointerException.class, () -> Mlp.hidden(64).activation(null));
         assertEquals("activation", n.getMessage());
         assertThrows(NullPointerException.class, () -> Mlp.hidden((int[]) null));
         try (Backend backend = Backends.create("cpu")) {
@@ -199,12 +213,17 @@ class MlpTest {
     @Test
     void computes_the_documented_composition() {
         try (Backend backend = Backends.create("cpu")) {
-            Mlp mlp = Mlp.hidden(4).activation(Activation.TANH).zeroInitLast(false)
+            Mlp mlp = Mlp.hidden(4)
+                    .activation(Activation.TANH)
+                    .zeroInitLast(false)
                     .create(ctx(backend, DType.FLOAT64, RandomSource.seeded(3)), 3, 2);
             Map<String, Parameter> p = mlp.parameters();
             Tensor x = NetTesting.input(backend, RandomSource.seeded(4), 5, 3);
-            Tensor expected = x.matmul(p.get("layers.0.weight").value()).add(p.get("layers.0.bias").value()).tanh()
-                    .matmul(p.get("layers.1.weight").value()).add(p.get("layers.1.bias").value());
+            Tensor expected = x.matmul(p.get("layers.0.weight").value())
+                    .add(p.get("layers.0.bias").value())
+                    .tanh()
+                    .matmul(p.get("layers.1.weight").value())
+                    .add(p.get("layers.1.bias").value());
             assertArrayEquals(expected.toDoubleArray(), mlp.apply(x).toDoubleArray());
         }
     }
@@ -245,7 +264,11 @@ class MlpTest {
             Mlp b = small(backend, DType.FLOAT32, false, 8);
             Tensor x = NetTesting.input(backend, RandomSource.seeded(2), 3, 3);
             // float32 weights are the float64 ones rounded (relative error 6e-8), through 3 layers of <= 8 terms
-            assertAllClose(a.apply(x).toDoubleArray(), b.apply(x.to(DType.FLOAT32)).toDoubleArray(), 1e-6, 1e-5,
+            assertAllClose(
+                    a.apply(x).toDoubleArray(),
+                    b.apply(x.to(DType.FLOAT32)).toDoubleArray(),
+                    1e-6,
+                    1e-5,
                     "float32 vs float64");
         }
     }

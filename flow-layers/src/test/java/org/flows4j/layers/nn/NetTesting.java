@@ -20,8 +20,7 @@ import org.flows4j.testing.Tolerance;
 /** Shared checks for the network tests: one allclose, a finite-difference gradient check, parameter helpers. */
 public final class NetTesting {
 
-    private NetTesting() {
-    }
+    private NetTesting() {}
 
     /**
      * Asserts {@code |actual - expected| <= atol + rtol |expected|} elementwise, reporting the
@@ -110,13 +109,18 @@ public final class NetTesting {
                 double plus = lossWith(net, x, w, p, base, i, h);
                 double minus = lossWith(net, x, w, p, base, i, -h);
                 double numeric = (plus - minus) / (2 * h);
-                assertAllClose(new double[] {numeric}, new double[] {g[i]}, 1e-7, 1e-6,
+                assertAllClose(
+                        new double[] {numeric},
+                        new double[] {g[i]},
+                        1e-7,
+                        1e-6,
                         "gradient of " + names.get(k) + "[" + i + "]");
                 anyNonZero |= numeric != 0;
             }
             restore(p, base);
-            assertTrue(anyNonZero || samples == 0, "every sampled gradient of " + names.get(k)
-                    + " is zero: the check would not see a wrong rule");
+            assertTrue(
+                    anyNonZero || samples == 0,
+                    "every sampled gradient of " + names.get(k) + " is zero: the check would not see a wrong rule");
         }
         w.free();
         out.free();

@@ -28,7 +28,10 @@ class ResNetTest {
     @ValueSource(ints = {1, 2, 17})
     void output_is_batch_out_h_w(int batch) {
         try (Backend backend = Backends.create("cpu")) {
-            ResNet net = ResNet.width(8).blocks(2).zeroInitLast(false).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
+            ResNet net = ResNet.width(8)
+                    .blocks(2)
+                    .zeroInitLast(false)
+                    .create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(batch, 3, 4, 4), -1, 1);
             assertEquals(Shape.of(batch, 6, 4, 4), net.apply(x).shape());
         }
@@ -47,9 +50,18 @@ class ResNetTest {
     void same_seed_same_parameters_and_outputs_other_seed_differs() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(2, 2, 4, 4), -1, 1);
-            ResNet a = ResNet.width(4).blocks(2).zeroInitLast(false).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4);
-            ResNet b = ResNet.width(4).blocks(2).zeroInitLast(false).create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4);
-            ResNet c = ResNet.width(4).blocks(2).zeroInitLast(false).create(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 4);
+            ResNet a = ResNet.width(4)
+                    .blocks(2)
+                    .zeroInitLast(false)
+                    .create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4);
+            ResNet b = ResNet.width(4)
+                    .blocks(2)
+                    .zeroInitLast(false)
+                    .create(NetTesting.ctx(backend, DType.FLOAT32, 3), 2, 4);
+            ResNet c = ResNet.width(4)
+                    .blocks(2)
+                    .zeroInitLast(false)
+                    .create(NetTesting.ctx(backend, DType.FLOAT32, 4), 2, 4);
             assertArrayEquals(NetTesting.flatParameters(a), NetTesting.flatParameters(b));
             assertArrayEquals(a.apply(x).toDoubleArray(), b.apply(x).toDoubleArray());
             assertFalse(Arrays.equals(NetTesting.flatParameters(a), NetTesting.flatParameters(c)));
@@ -60,25 +72,47 @@ class ResNetTest {
     void names_shapes_and_counts() {
         try (Backend backend = Backends.create("cpu")) {
             ResNet net = ResNet.width(8).blocks(2).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 3, 6);
-            assertEquals(List.of("input.weight", "input.bias",
-                    "blocks.0.conv1.weight", "blocks.0.conv1.bias", "blocks.0.conv2.weight", "blocks.0.conv2.bias",
-                    "blocks.1.conv1.weight", "blocks.1.conv1.bias", "blocks.1.conv2.weight", "blocks.1.conv2.bias",
-                    "output.weight", "output.bias"), List.copyOf(net.parameters().keySet()));
-            assertEquals(Shape.of(8, 3, 3, 3), net.parameters().get("input.weight").shape());
-            assertEquals(Shape.of(8, 8, 3, 3), net.parameters().get("blocks.1.conv2.weight").shape());
-            assertEquals(Shape.of(6, 8, 3, 3), net.parameters().get("output.weight").shape());
+            assertEquals(
+                    List.of(
+                            "input.weight",
+                            "input.bias",
+                            "blocks.0.conv1.weight",
+                            "blocks.0.conv1.bias",
+                            "blocks.0.conv2.weight",
+                            "blocks.0.conv2.bias",
+                            "blocks.1.conv1.weight",
+                            "blocks.1.conv1.bias",
+                            "blocks.1.conv2.weight",
+                            "blocks.1.conv2.bias",
+                            "output.weight",
+                            "output.bias"),
+                    List.copyOf(net.parameters().keySet()));
+            assertEquals(
+                    Shape.of(8, 3, 3, 3), net.parameters().get("input.weight").shape());
+            assertEquals(
+                    Shape.of(8, 8, 3, 3),
+                    net.parameters().get("blocks.1.conv2.weight").shape());
+            assertEquals(
+                    Shape.of(6, 8, 3, 3), net.parameters().get("output.weight").shape());
             long byHand = (8 * 3 * 9 + 8) + 2 * 2 * (8 * 8 * 9 + 8) + (6 * 8 * 9 + 6);
             assertEquals(byHand, net.parameterCount());
             // RealNVP on CIFAR-10: 64 features, 8 blocks; e.g. 6 -> 12 channels for s and t of a checkerboard step
-            assertEquals((64 * 6 * 9 + 64) + 8 * 2 * (64 * 64 * 9 + 64) + (12 * 64 * 9 + 12),
-                    ResNet.width(64).blocks(8).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 12).parameterCount());
+            assertEquals(
+                    (64 * 6 * 9 + 64) + 8 * 2 * (64 * 64 * 9 + 64) + (12 * 64 * 9 + 12),
+                    ResNet.width(64)
+                            .blocks(8)
+                            .create(NetTesting.ctx(backend, DType.FLOAT32, 1), 6, 12)
+                            .parameterCount());
         }
     }
 
     @Test
     void computes_the_documented_composition() {
         try (Backend backend = Backends.create("cpu")) {
-            ResNet net = ResNet.width(3).blocks(1).zeroInitLast(false).create(NetTesting.ctx(backend, DType.FLOAT64, 5), 2, 2);
+            ResNet net = ResNet.width(3)
+                    .blocks(1)
+                    .zeroInitLast(false)
+                    .create(NetTesting.ctx(backend, DType.FLOAT64, 5), 2, 2);
             Map<String, Parameter> p = net.parameters();
             Tensor x = NetTesting.input(backend, RandomSource.seeded(6), 2, 2, 4, 3);
             Tensor h = conv(x, p, "input");
@@ -122,11 +156,11 @@ class ResNetTest {
         e = assertThrows(IllegalArgumentException.class, () -> ResNet.width(4).blocks(-1));
         assertTrue(e.getMessage().contains("blocks must be >= 0, got -1"), e.getMessage());
         try (Backend backend = Backends.create("cpu")) {
-            e = assertThrows(IllegalArgumentException.class,
-                    () -> spec.create(NetTesting.ctx(backend, DType.FLOAT32, 1), 0, 4));
+            e = assertThrows(
+                    IllegalArgumentException.class, () -> spec.create(NetTesting.ctx(backend, DType.FLOAT32, 1), 0, 4));
             assertTrue(e.getMessage().contains("in channels must be positive"), e.getMessage());
-            e = assertThrows(IllegalArgumentException.class,
-                    () -> spec.create(NetTesting.ctx(backend, DType.FLOAT32, 1), 4, 0));
+            e = assertThrows(
+                    IllegalArgumentException.class, () -> spec.create(NetTesting.ctx(backend, DType.FLOAT32, 1), 4, 0));
             assertTrue(e.getMessage().contains("out channels must be positive"), e.getMessage());
             ResNet net = ResNet.width(5).blocks(3).create(NetTesting.ctx(backend, DType.FLOAT32, 1), 2, 4);
             assertEquals(List.of(2, 5, 3, 4), List.of(net.in(), net.width(), net.blocks(), net.out()));
@@ -137,7 +171,9 @@ class ResNetTest {
     void each_part_is_built_from_its_own_split_in_order() {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(8);
-            ResNet net = ResNet.width(3).blocks(1).zeroInitLast(false)
+            ResNet net = ResNet.width(3)
+                    .blocks(1)
+                    .zeroInitLast(false)
                     .create(BuildContext.of(backend, DType.FLOAT64, r), 2, 2);
             BuildContext replay = NetTesting.ctx(backend, DType.FLOAT64, 8);
             Conv2d input = new Conv2d(replay.split(), 2, 3, 3, true, false);
@@ -145,8 +181,12 @@ class ResNetTest {
             Conv2d conv1 = new Conv2d(block.split(), 3, 3, 3, true, false);
             Conv2d conv2 = new Conv2d(block.split(), 3, 3, 3, true, false);
             Conv2d output = new Conv2d(replay.split(), 3, 2, 3, true, false);
-            assertArrayEquals(NetTesting.concat(NetTesting.flatParameters(input), NetTesting.flatParameters(conv1),
-                    NetTesting.flatParameters(conv2), NetTesting.flatParameters(output)),
+            assertArrayEquals(
+                    NetTesting.concat(
+                            NetTesting.flatParameters(input),
+                            NetTesting.flatParameters(conv1),
+                            NetTesting.flatParameters(conv2),
+                            NetTesting.flatParameters(output)),
                     NetTesting.flatParameters(net));
             assertEquals(replay.random().nextLong(), r.nextLong(), "both sources advanced alike");
         }

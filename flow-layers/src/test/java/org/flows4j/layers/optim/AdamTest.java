@@ -34,8 +34,8 @@ class AdamTest {
     private static final double[] CURVATURE = {0.5, 2, 8, 0.1};
 
     /** Adam on the host in float64, straight from the formula in Adam's Javadoc. */
-    private static double[] referenceAdam(double[] p0, LearningRateSchedule lr, double b1, double b2, double eps,
-                                          double wd, int steps) {
+    private static double[] referenceAdam(
+            double[] p0, LearningRateSchedule lr, double b1, double b2, double eps, double wd, int steps) {
         double[] p = p0.clone();
         double[] m = new double[p.length];
         double[] v = new double[p.length];
@@ -57,7 +57,8 @@ class AdamTest {
     @ParameterizedTest
     @EnumSource(CountingBackend.AdamMode.class)
     void first_step_is_the_hand_computed_bias_corrected_update(CountingBackend.AdamMode mode) {
-        try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, mode)) {
+        try (Backend cpu = Backends.create("cpu");
+                CountingBackend backend = new CountingBackend(cpu, mode)) {
             double[] p0 = {3, -2, 1.5, 0};
             Parameter p = OptimTesting.parameter(backend, DType.FLOAT64, p0);
             Adam adam = Adam.builder().learningRate(0.1).create(Map.of("w", p));
@@ -78,21 +79,34 @@ class AdamTest {
     @ParameterizedTest
     @EnumSource(CountingBackend.AdamMode.class)
     void several_steps_with_weight_decay_and_a_schedule_match_the_reference(CountingBackend.AdamMode mode) {
-        try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, mode)) {
+        try (Backend cpu = Backends.create("cpu");
+                CountingBackend backend = new CountingBackend(cpu, mode)) {
             double[] a0 = {3, -2, 1.5, 0};
             double[] b0 = {-1, 4, 0.25, 2};
             Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64, a0, b0);
             LearningRateSchedule schedule = LearningRateSchedule.linearWarmup(0.05, 3);
-            Adam adam = Adam.builder().schedule(schedule).betas(0.8, 0.95).epsilon(1e-6).weightDecay(0.01)
+            Adam adam = Adam.builder()
+                    .schedule(schedule)
+                    .betas(0.8, 0.95)
+                    .epsilon(1e-6)
+                    .weightDecay(0.01)
                     .create(params);
             for (int s = 0; s < 6; s++) {
                 adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
             }
             // float64 on both sides, a few operations per step: agreement to ~1e-15 relative, 1e-13 leaves room
-            assertAllClose(referenceAdam(a0, schedule, 0.8, 0.95, 1e-6, 0.01, 6),
-                    params.get("a").value().toDoubleArray(), 1e-14, 1e-13, "a");
-            assertAllClose(referenceAdam(b0, schedule, 0.8, 0.95, 1e-6, 0.01, 6),
-                    params.get("b").value().toDoubleArray(), 1e-14, 1e-13, "b");
+            assertAllClose(
+                    referenceAdam(a0, schedule, 0.8, 0.95, 1e-6, 0.01, 6),
+                    params.get("a").value().toDoubleArray(),
+                    1e-14,
+                    1e-13,
+                    "a");
+            assertAllClose(
+                    referenceAdam(b0, schedule, 0.8, 0.95, 1e-6, 0.01, 6),
+                    params.get("b").value().toDoubleArray(),
+                    1e-14,
+                    1e-13,
+                    "b");
             assertEquals(12, backend.adamCalls());
             assertEquals(0.05, adam.learningRate());
         }
@@ -101,8 +115,8 @@ class AdamTest {
     @Test
     void fused_update_in_place_keeps_the_tensors_and_a_new_storage_replaces_them() {
         try (Backend cpu = Backends.create("cpu");
-             CountingBackend inPlace = new CountingBackend(cpu, CountingBackend.AdamMode.IN_PLACE);
-             CountingBackend fresh = new CountingBackend(cpu, CountingBackend.AdamMode.NEW_STORAGES)) {
+                CountingBackend inPlace = new CountingBackend(cpu, CountingBackend.AdamMode.IN_PLACE);
+                CountingBackend fresh = new CountingBackend(cpu, CountingBackend.AdamMode.NEW_STORAGES)) {
             Parameter p = OptimTesting.parameter(inPlace, DType.FLOAT32, 1, 2, 3, 4);
             Adam adam = Adam.builder().learningRate(0.1).create(Map.of("w", p));
             Tensor before = p.value();
@@ -126,9 +140,11 @@ class AdamTest {
     @SuppressWarnings("try") // the scope frees each step's temporaries by being open
     void minimizes_a_quadratic_in_float32() {
         try (Backend backend = Backends.create("cpu")) {
-            Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT32,
-                    new double[] {3, -2, 1.5, 0}, new double[] {-1, 4, 0.25, 2});
-            Adam adam = Adam.builder().schedule(LearningRateSchedule.warmupCosine(0.1, 10, 400, 1e-4)).create(params);
+            Map<String, Parameter> params = OptimTesting.twoParameters(
+                    backend, DType.FLOAT32, new double[] {3, -2, 1.5, 0}, new double[] {-1, 4, 0.25, 2});
+            Adam adam = Adam.builder()
+                    .schedule(LearningRateSchedule.warmupCosine(0.1, 10, 400, 1e-4))
+                    .create(params);
             for (int s = 0; s < 400; s++) {
                 try (MemoryScope scope = MemoryScope.open()) {
                     adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
@@ -145,37 +161,64 @@ class AdamTest {
     void state_round_trip_continues_bit_identically() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor x = RandomSource.seeded(3).uniform(backend, DType.FLOAT32, Shape.of(8, 3), -1, 1);
-            Mlp net = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
-            Adam adam = Adam.builder().schedule(LearningRateSchedule.linearWarmup(0.01, 4)).betas(0.9, 0.999)
-                    .epsilon(1e-8).weightDecay(1e-3).create(net.parameters());
+            Mlp net = Mlp.hidden(6)
+                    .activation(Activation.TANH)
+                    .zeroInitLast(false)
+                    .create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
+            Adam adam = Adam.builder()
+                    .schedule(LearningRateSchedule.linearWarmup(0.01, 4))
+                    .betas(0.9, 0.999)
+                    .epsilon(1e-8)
+                    .weightDecay(1e-3)
+                    .create(net.parameters());
             for (int s = 0; s < 3; s++) {
                 step(net, adam, x);
             }
             Map<String, Tensor> saved = adam.state();
             Map<String, double[]> savedParams = OptimTesting.snapshot(net.parameters());
-            assertEquals(List.of("m.layers.0.weight", "m.layers.0.bias", "m.layers.1.weight", "m.layers.1.bias",
-                    "v.layers.0.weight", "v.layers.0.bias", "v.layers.1.weight", "v.layers.1.bias"),
+            assertEquals(
+                    List.of(
+                            "m.layers.0.weight",
+                            "m.layers.0.bias",
+                            "m.layers.1.weight",
+                            "m.layers.1.bias",
+                            "v.layers.0.weight",
+                            "v.layers.0.bias",
+                            "v.layers.1.weight",
+                            "v.layers.1.bias"),
                     List.copyOf(saved.keySet()));
             for (int s = 0; s < 2; s++) {
                 step(net, adam, x);
             }
 
-            Mlp restored = Mlp.hidden(6).activation(Activation.TANH).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(99)), 3, 2);
+            Mlp restored = Mlp.hidden(6)
+                    .activation(Activation.TANH)
+                    .zeroInitLast(false)
+                    .create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(99)), 3, 2);
             restored.parameters().forEach((n, p) -> {
                 Tensor t = Tensor.of(backend, p.dtype(), savedParams.get(n), p.shape());
                 p.set(t);
                 t.free();
             });
-            Adam adam2 = Adam.builder().schedule(LearningRateSchedule.linearWarmup(0.01, 4)).betas(0.9, 0.999)
-                    .epsilon(1e-8).weightDecay(1e-3).create(restored.parameters());
+            Adam adam2 = Adam.builder()
+                    .schedule(LearningRateSchedule.linearWarmup(0.01, 4))
+                    .betas(0.9, 0.999)
+                    .epsilon(1e-8)
+                    .weightDecay(1e-3)
+                    .create(restored.parameters());
             adam2.loadState(saved, 3);
             assertEquals(3, adam2.steps());
             for (int s = 0; s < 2; s++) {
                 step(restored, adam2, x);
             }
-            net.parameters().forEach((n, p) -> assertArrayEquals(p.value().toFloatArray(),
-                    restored.parameters().get(n).value().toFloatArray(), n));
-            assertEquals(OptimTesting.values(adam.state()).keySet(), OptimTesting.values(adam2.state()).keySet());
+            net.parameters()
+                    .forEach((n, p) -> assertArrayEquals(
+                            p.value().toFloatArray(),
+                            restored.parameters().get(n).value().toFloatArray(),
+                            n));
+            assertEquals(
+                    OptimTesting.values(adam.state()).keySet(),
+                    OptimTesting.values(adam2.state()).keySet());
             Map<String, double[]> s1 = OptimTesting.values(adam.state());
             OptimTesting.values(adam2.state()).forEach((n, v) -> assertArrayEquals(s1.get(n), v, n));
         }
@@ -200,8 +243,8 @@ class AdamTest {
     @Test
     void load_state_checks_everything_before_changing_anything() {
         try (Backend backend = Backends.create("cpu")) {
-            Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
-                    new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
+            Map<String, Parameter> params = OptimTesting.twoParameters(
+                    backend, DType.FLOAT64, new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
             Adam adam = Adam.builder().learningRate(0.1).create(params);
             adam.step(OptimTesting.quadraticGradients(params, CURVATURE));
             Map<String, double[]> before = OptimTesting.values(adam.state());
@@ -240,8 +283,8 @@ class AdamTest {
     @Test
     void step_checks_gradients_before_changing_anything() {
         try (Backend backend = Backends.create("cpu")) {
-            Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
-                    new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
+            Map<String, Parameter> params = OptimTesting.twoParameters(
+                    backend, DType.FLOAT64, new double[] {1, 2, 3, 4}, new double[] {5, 6, 7, 8});
             Adam adam = Adam.builder().learningRate(0.1).create(params);
             Map<String, double[]> before = OptimTesting.snapshot(params);
             Map<String, Tensor> onlyA = Map.of("a", Tensor.zeros(backend, DType.FLOAT64, 4));
@@ -277,17 +320,30 @@ class AdamTest {
     void rejects_state_slots_bad_settings_and_bad_schedules() {
         try (Backend backend = Backends.create("cpu")) {
             Tensor t = Tensor.zeros(backend, DType.FLOAT64, 2);
-            assertMessage(() -> Adam.builder().learningRate(0.1).create(Map.of("s", Parameter.state(t))), "'s'",
+            assertMessage(
+                    () -> Adam.builder().learningRate(0.1).create(Map.of("s", Parameter.state(t))),
+                    "'s'",
                     "state slot");
             Map<String, Parameter> params = Map.of("w", OptimTesting.parameter(backend, DType.FLOAT64, 1, 2));
-            assertThrows(IllegalArgumentException.class,
-                    () -> Adam.builder().schedule(LearningRateSchedule.constant(0.1)).betas(1.0, 0.999).epsilon(1e-8)
-                            .weightDecay(0).create(params));
-            assertThrows(IllegalArgumentException.class,
-                    () -> Adam.builder().schedule(LearningRateSchedule.constant(0.1)).betas(0.9, 0.999).epsilon(0)
-                            .weightDecay(0).create(params));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> Adam.builder()
+                            .schedule(LearningRateSchedule.constant(0.1))
+                            .betas(1.0, 0.999)
+                            .epsilon(1e-8)
+                            .weightDecay(0)
+                            .create(params));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> Adam.builder()
+                            .schedule(LearningRateSchedule.constant(0.1))
+                            .betas(0.9, 0.999)
+                            .epsilon(0)
+                            .weightDecay(0)
+                            .create(params));
             Adam adam = Adam.builder().schedule(step -> -1).create(params);
-            IllegalStateException e = assertThrows(IllegalStateException.class,
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
                     () -> adam.step(OptimTesting.gradients(backend, DType.FLOAT64, Map.of("w", new double[] {1, 1}))));
             assertTrue(e.getMessage().contains("-1"), e.getMessage());
         }

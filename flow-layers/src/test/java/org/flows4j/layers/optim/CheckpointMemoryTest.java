@@ -29,7 +29,7 @@ class CheckpointMemoryTest {
     @Test
     void loading_model_optimizer_and_average_leaves_no_storage_behind(@TempDir Path dir) {
         try (Backend cpu = Backends.create("cpu");
-             CountingBackend backend = new CountingBackend(cpu, CountingBackend.AdamMode.IN_PLACE)) {
+                CountingBackend backend = new CountingBackend(cpu, CountingBackend.AdamMode.IN_PLACE)) {
             BuildContext ctx = BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3));
             Mlp net = Mlp.hidden(8).zeroInitLast(false).create(ctx, 3, 2);
             Map<String, Parameter> params = net.parameters();

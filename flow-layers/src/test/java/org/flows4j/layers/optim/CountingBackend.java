@@ -230,8 +230,7 @@ final class CountingBackend implements Backend {
 
     /** Leaves the delegate open: its owner closes it. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public Storage[] adamUpdate(Storage param, Storage grad, Storage m, Storage v, AdamStep step) {

@@ -71,8 +71,8 @@ class ExponentialMovingAverageTest {
     @Test
     void load_averages_checks_before_changing() {
         try (Backend backend = Backends.create("cpu")) {
-            Map<String, Parameter> params = OptimTesting.twoParameters(backend, DType.FLOAT64,
-                    new double[] {1, 2}, new double[] {3, 4});
+            Map<String, Parameter> params =
+                    OptimTesting.twoParameters(backend, DType.FLOAT64, new double[] {1, 2}, new double[] {3, 4});
             ExponentialMovingAverage ema = new ExponentialMovingAverage(params, 0.99);
             Map<String, Tensor> bad = new LinkedHashMap<>();
             bad.put("a", Tensor.of(backend, new double[] {7, 7}, 2));

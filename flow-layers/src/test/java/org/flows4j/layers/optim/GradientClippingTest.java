@@ -20,7 +20,7 @@ class GradientClippingTest {
 
     private static Map<String, Tensor> grads(Backend backend) {
         Map<String, Tensor> g = new LinkedHashMap<>();
-        g.put("a", Tensor.of(backend, new double[] {3, 0}, 2));        // squares: 9
+        g.put("a", Tensor.of(backend, new double[] {3, 0}, 2)); // squares: 9
         g.put("b", Tensor.of(backend, new double[] {0, 4, 0, 12}, 2, 2)); // squares: 16 + 144
         return g; // global norm sqrt(169) = 13
     }
@@ -92,7 +92,9 @@ class GradientClippingTest {
     void rejects_bad_max_norm() {
         try (Backend backend = Backends.create("cpu")) {
             assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipByGlobalNorm(grads(backend), 0));
-            assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipByGlobalNorm(grads(backend), Double.NaN));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> GradientClipping.clipByGlobalNorm(grads(backend), Double.NaN));
             assertEquals(0.0, GradientClipping.globalNorm(Map.of("z", Tensor.zeros(backend, DType.FLOAT32, 3))));
         }
     }

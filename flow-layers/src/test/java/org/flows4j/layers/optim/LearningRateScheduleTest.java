@@ -29,8 +29,8 @@ class LearningRateScheduleTest {
         LearningRateSchedule s = LearningRateSchedule.warmupCosine(1.0, 2, 12, 0.1);
         assertEquals(0.5, s.at(0));
         assertEquals(1.0, s.at(1));
-        assertEquals(1.0, s.at(2));                     // decay starts: cos 0
-        assertEquals(0.55, s.at(7), 1e-15);             // halfway: floor + (peak - floor) / 2
+        assertEquals(1.0, s.at(2)); // decay starts: cos 0
+        assertEquals(0.55, s.at(7), 1e-15); // halfway: floor + (peak - floor) / 2
         assertEquals(0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * 0.3)), s.at(5), 1e-15);
         assertEquals(0.1, s.at(12), 1e-15);
         assertEquals(0.1, s.at(1000), 1e-15);
@@ -70,7 +70,6 @@ class LearningRateScheduleTest {
         assertEquals(0.01, c.atFraction(9, 3.0), 1e-15, "and after");
         assertEquals(0.1, c.atFraction(9, Double.NaN), 1e-15);
         ScheduleConfig resolved = c.forRun(20);
-        assertEquals(resolved.at(12), c.atFraction(12, 0.5), 1e-15,
-                "by steps, half of the decay is the same point");
+        assertEquals(resolved.at(12), c.atFraction(12, 0.5), 1e-15, "by steps, half of the decay is the same point");
     }
 }

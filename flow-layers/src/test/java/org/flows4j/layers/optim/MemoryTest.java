@@ -19,7 +19,6 @@ import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.Layer;
-import org.flows4j.layers.nn.Activation;
 import org.flows4j.layers.nn.Conv2d;
 import org.flows4j.layers.nn.Mlp;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,11 +30,20 @@ class MemoryTest {
     // make holds non-capturing lambdas, which have no state: the constants are immutable in fact.
     @SuppressWarnings("ImmutableEnumChecker")
     enum Setup {
-        ADAM_NEW_STORAGES(CountingBackend.AdamMode.NEW_STORAGES, p -> Adam.builder().learningRate(1e-2).create(p)),
-        ADAM_IN_PLACE(CountingBackend.AdamMode.IN_PLACE, p -> Adam.builder().learningRate(1e-2).create(p)),
-        SGD_MOMENTUM(CountingBackend.AdamMode.NEW_STORAGES,
-                p -> Sgd.builder().schedule(LearningRateSchedule.constant(1e-2)).momentum(0.9).nesterov(true)
-                        .weightDecay(1e-4).create(p));
+        ADAM_NEW_STORAGES(
+                CountingBackend.AdamMode.NEW_STORAGES,
+                p -> Adam.builder().learningRate(1e-2).create(p)),
+        ADAM_IN_PLACE(
+                CountingBackend.AdamMode.IN_PLACE,
+                p -> Adam.builder().learningRate(1e-2).create(p)),
+        SGD_MOMENTUM(
+                CountingBackend.AdamMode.NEW_STORAGES,
+                p -> Sgd.builder()
+                        .schedule(LearningRateSchedule.constant(1e-2))
+                        .momentum(0.9)
+                        .nesterov(true)
+                        .weightDecay(1e-4)
+                        .create(p));
 
         final CountingBackend.AdamMode mode;
         final Function<Map<String, Parameter>, Optimizer> make;
@@ -49,8 +57,11 @@ class MemoryTest {
     @ParameterizedTest
     @EnumSource(Setup.class)
     void fifty_steps_keep_live_storages_constant(Setup setup) {
-        try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
-            Mlp mlp = Mlp.hidden(8, 8).zeroInitLast(false).create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
+        try (Backend cpu = Backends.create("cpu");
+                CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
+            Mlp mlp = Mlp.hidden(8, 8)
+                    .zeroInitLast(false)
+                    .create(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 3, 2);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(16, 3), -1, 1);
             train(backend, mlp, x, setup);
             x.free();
@@ -60,8 +71,15 @@ class MemoryTest {
     @ParameterizedTest
     @EnumSource(Setup.class)
     void fifty_convolutional_steps_keep_live_storages_constant(Setup setup) {
-        try (Backend cpu = Backends.create("cpu"); CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
-            Conv2d conv = new Conv2d(org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), 2, 3, 3, true, false);
+        try (Backend cpu = Backends.create("cpu");
+                CountingBackend backend = new CountingBackend(cpu, setup.mode)) {
+            Conv2d conv = new Conv2d(
+                    org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                    2,
+                    3,
+                    3,
+                    true,
+                    false);
             Tensor x = RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(2, 2, 4, 4), -1, 1);
             train(backend, conv, x, setup);
             x.free();
@@ -94,7 +112,8 @@ class MemoryTest {
                 opt.step(GradientClipping.clipByGlobalNorm(grads, 10).gradients());
             }
             ema.update();
-            try (MemoryScope scope = MemoryScope.open(); ExponentialMovingAverage.Applied averaged = ema.applied()) {
+            try (MemoryScope scope = MemoryScope.open();
+                    ExponentialMovingAverage.Applied averaged = ema.applied()) {
                 Autodiff.noGrad(() -> net.apply(x)); // an evaluation with the averages
             }
             int i = 0;

@@ -14,8 +14,7 @@ import org.flows4j.api.tensor.Tensor;
 /** Quadratic problems and small helpers for the optimizer tests. */
 final class OptimTesting {
 
-    private OptimTesting() {
-    }
+    private OptimTesting() {}
 
     /** A trainable parameter holding {@code values}. */
     static Parameter parameter(Backend backend, DType dtype, double... values) {

@@ -24,7 +24,9 @@ class OptimizerConfigTest {
 
     @Test
     void adam_builds_with_the_usual_defaults_and_describes_itself() {
-        Adam.Config c = Adam.builder().schedule(LearningRateSchedule.linearWarmup(3e-3, 10)).build();
+        Adam.Config c = Adam.builder()
+                .schedule(LearningRateSchedule.linearWarmup(3e-3, 10))
+                .build();
         assertEquals(0.9, c.beta1());
         assertEquals(0.999, c.beta2());
         assertEquals(1e-8, c.epsilon());
@@ -38,12 +40,19 @@ class OptimizerConfigTest {
         assertEquals("0.003", d.get("schedule.lr"));
         assertEquals("10", d.get("schedule.warmup_steps"));
         assertEquals(c, c.toBuilder().build());
-        assertEquals("custom", Adam.builder().schedule(step -> 0.1).build().describe().get("schedule"));
+        assertEquals(
+                "custom",
+                Adam.builder().schedule(step -> 0.1).build().describe().get("schedule"));
     }
 
     @Test
     void sgd_describes_momentum_and_nesterov() {
-        Sgd.Config c = Sgd.builder().learningRate(0.1).momentum(0.9).nesterov(true).weightDecay(1e-4).build();
+        Sgd.Config c = Sgd.builder()
+                .learningRate(0.1)
+                .momentum(0.9)
+                .nesterov(true)
+                .weightDecay(1e-4)
+                .build();
         Map<String, String> d = c.describe();
         assertEquals("sgd", d.get("optimizer"));
         assertEquals("0.9", d.get("momentum"));
@@ -95,8 +104,11 @@ class OptimizerConfigTest {
         assertEquals("constant", LearningRateSchedule.constant(0.1).name());
         assertEquals("warmup", LearningRateSchedule.linearWarmup(0.1, 3).name());
         assertEquals("cosine", LearningRateSchedule.warmupCosine(0.1, 1, 10, 0).name());
-        assertEquals("exponential", LearningRateSchedule.exponentialDecay(0.1, 0.5, 10).name());
-        assertEquals(Map.of("lr", "0.1", "rate", "0.5", "decay_steps", "10"),
+        assertEquals(
+                "exponential",
+                LearningRateSchedule.exponentialDecay(0.1, 0.5, 10).name());
+        assertEquals(
+                Map.of("lr", "0.1", "rate", "0.5", "decay_steps", "10"),
                 LearningRateSchedule.exponentialDecay(0.1, 0.5, 10).describe());
     }
 }

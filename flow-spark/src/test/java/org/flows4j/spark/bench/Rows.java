@@ -23,8 +23,7 @@ final class Rows {
 
     private static final long SEED = 0x5EED_F10E_5A7BL;
 
-    private Rows() {
-    }
+    private Rows() {}
 
     /** SplitMix64's finalizer (Steele et al.). */
     static long mix(long z) {
@@ -76,8 +75,11 @@ final class Rows {
      * {@code Seq}.)
      */
     static Dataset<Row> frame(SparkSession spark, long n, int partitions, int dims, boolean images) {
-        UserDefinedFunction features = functions.udf((UDF1<Long, float[]>) id -> row(id, dims, images),
-                DataTypes.createArrayType(DataTypes.FloatType, false)).asNonNullable();
+        UserDefinedFunction features = functions
+                .udf(
+                        (UDF1<Long, float[]>) id -> row(id, dims, images),
+                        DataTypes.createArrayType(DataTypes.FloatType, false))
+                .asNonNullable();
         return spark.range(0, n, 1, partitions).toDF("id").withColumn("features", features.apply(functions.col("id")));
     }
 
@@ -86,8 +88,10 @@ final class Rows {
         long[] b = new long[partitions + 1];
         for (int p = 0; p <= partitions; p++) {
             // RangeExec's split: partition p holds [p * n / k, (p + 1) * n / k), computed in BigInt.
-            b[p] = java.math.BigInteger.valueOf(n).multiply(java.math.BigInteger.valueOf(p))
-                    .divide(java.math.BigInteger.valueOf(partitions)).longValueExact();
+            b[p] = java.math.BigInteger.valueOf(n)
+                    .multiply(java.math.BigInteger.valueOf(p))
+                    .divide(java.math.BigInteger.valueOf(partitions))
+                    .longValueExact();
         }
         return b;
     }

@@ -95,8 +95,7 @@ public final class SparkBench {
     private static final Pattern COMMA = Pattern.compile(",");
     private static final ModelCase TRAIN_MODEL = ModelCase.of("realnvp:2d");
 
-    private SparkBench() {
-    }
+    private SparkBench() {}
 
     /** A model and the shape of its rows. */
     record ModelCase(String spec, Shape shape, org.flows4j.zoo.data.Dataset.Kind kind) {
@@ -123,7 +122,8 @@ public final class SparkBench {
             if (spec.startsWith("nice:")) {
                 return new ModelCase(spec, Shape.of(1, 28, 28), org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT);
             }
-            throw new IllegalArgumentException("model '" + text + "': this benchmark knows *:2d, maf:tabular[@D] and nice:*");
+            throw new IllegalArgumentException(
+                    "model '" + text + "': this benchmark knows *:2d, maf:tabular[@D] and nice:*");
         }
 
         @Override
@@ -133,10 +133,20 @@ public final class SparkBench {
     }
 
     /** The command line. */
-    record Options(long rows, List<ModelCase> models, int rounds, Set<String> what, boolean quick, int batch,
-                   int partitions, int trainRows, int trainSteps, int trainBatch, List<Integer> trainPartitions,
-                   boolean cluster, long warmRows) {
-    }
+    record Options(
+            long rows,
+            List<ModelCase> models,
+            int rounds,
+            Set<String> what,
+            boolean quick,
+            int batch,
+            int partitions,
+            int trainRows,
+            int trainSteps,
+            int trainBatch,
+            List<Integer> trainPartitions,
+            boolean cluster,
+            long warmRows) {}
 
     static Options parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -155,7 +165,7 @@ public final class SparkBench {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--quick" -> { }
+                case "--quick" -> {}
                 case "--no-cluster" -> cluster = false;
                 case "--rows" -> rows = Long.parseLong(value(args, ++i, a).replace("_", ""));
                 case "--models" -> models = value(args, ++i, a);
@@ -163,11 +173,13 @@ public final class SparkBench {
                 case "--what" -> what = value(args, ++i, a);
                 case "--batch" -> batch = Integer.parseInt(value(args, ++i, a));
                 case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
-                case "--train-rows" -> trainRows = Integer.parseInt(value(args, ++i, a).replace("_", ""));
+                case "--train-rows" ->
+                    trainRows = Integer.parseInt(value(args, ++i, a).replace("_", ""));
                 case "--train-steps" -> trainSteps = Integer.parseInt(value(args, ++i, a));
                 case "--train-batch" -> trainBatch = Integer.parseInt(value(args, ++i, a));
                 case "--train-partitions" -> trainPartitions = value(args, ++i, a);
-                case "--warm-rows" -> warmRows = Long.parseLong(value(args, ++i, a).replace("_", ""));
+                case "--warm-rows" ->
+                    warmRows = Long.parseLong(value(args, ++i, a).replace("_", ""));
                 case "--help", "-h" -> {
                     System.out.println(usage());
                     System.exit(0);
@@ -189,7 +201,9 @@ public final class SparkBench {
             }
             parts.add(p);
         }
-        List<Integer> tp = COMMA.splitAsStream(trainPartitions).map(s -> Integer.valueOf(s.trim())).toList();
+        List<Integer> tp = COMMA.splitAsStream(trainPartitions)
+                .map(s -> Integer.valueOf(s.trim()))
+                .toList();
         if (warmRows < 0) {
             warmRows = quick ? Math.min(rows, 5_000) : Math.min(rows, Math.max(rows / 10, 20_000));
         }
@@ -197,8 +211,20 @@ public final class SparkBench {
             throw new IllegalArgumentException("rows, rounds, batch, partitions >= 1, train-steps >= 4, "
                     + "train-rows >= train-batch\n" + usage());
         }
-        return new Options(rows, cases, rounds, parts, quick, batch, partitions, trainRows, trainSteps, trainBatch, tp,
-                cluster, warmRows);
+        return new Options(
+                rows,
+                cases,
+                rounds,
+                parts,
+                quick,
+                batch,
+                partitions,
+                trainRows,
+                trainSteps,
+                trainBatch,
+                tp,
+                cluster,
+                warmRows);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -247,8 +273,8 @@ public final class SparkBench {
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; backend cpu (pure Java), float32; models "
                 + o.models() + " untrained (seed " + MODEL_SEED + ")");
         System.out.println("- rounds " + o.rounds() + " (medians over rounds; min..max in brackets), sides interleaved"
-                + " and their order rotated every round; warm-up runs of " + String.format(Locale.ROOT, "%,d",
-                o.warmRows()) + " rows not counted");
+                + " and their order rotated every round; warm-up runs of "
+                + String.format(Locale.ROOT, "%,d", o.warmRows()) + " rows not counted");
         Path tmp = Files.createTempDirectory("flows4j-spark-bench");
         Map<ModelCase, FlowCheckpoint> checkpoints = new LinkedHashMap<>();
         for (ModelCase m : o.models()) {
@@ -282,7 +308,10 @@ public final class SparkBench {
                 stop(spark);
             }
         }
-        System.out.printf(Locale.ROOT, "total %.0f s; load average at end %s%n", (System.nanoTime() - begun) / 1e9,
+        System.out.printf(
+                Locale.ROOT,
+                "total %.0f s; load average at end %s%n",
+                (System.nanoTime() - begun) / 1e9,
                 loadAverage());
     }
 
@@ -297,13 +326,13 @@ public final class SparkBench {
 
     private static void scoring(SparkSession spark, Options o, Map<ModelCase, FlowCheckpoint> checkpoints)
             throws Exception {
-        System.out.println("## 1. Scoring rows/s, " + String.format(Locale.ROOT, "%,d", o.rows())
-                + " rows, batch " + o.batch() + ", Spark local[2] against one JVM on the same cores");
+        System.out.println("## 1. Scoring rows/s, " + String.format(Locale.ROOT, "%,d", o.rows()) + " rows, batch "
+                + o.batch() + ", Spark local[2] against one JVM on the same cores");
         System.out.println();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         Table table = new Table("model", "side", "rows/s", "ms per 1k rows", "vs one JVM, 2 threads");
-        Table checks = new Table("model", "sum log_prob, Spark", "sum log_prob, one JVM", "relative difference",
-                "rows");
+        Table checks =
+                new Table("model", "sum log_prob, Spark", "sum log_prob, one JVM", "relative difference", "rows");
         try {
             for (ModelCase m : o.models()) {
                 FlowCheckpoint ckpt = checkpoints.get(m);
@@ -313,8 +342,10 @@ public final class SparkBench {
                 }
                 long seed = scorer.seed();
                 FlowScorer s = scorer;
-                try (Local one = new Local(ckpt, 1); Local a = new Local(ckpt, 1); Local b = new Local(ckpt, 1);
-                     Local wide = new Local(ckpt, 2)) {
+                try (Local one = new Local(ckpt, 1);
+                        Local a = new Local(ckpt, 1);
+                        Local b = new Local(ckpt, 1);
+                        Local wide = new Local(ckpt, 2)) {
                     Map<String, Side> sides = new LinkedHashMap<>();
                     sides.put("Spark local[2], FlowScorer", n -> sparkScore(spark, s, m, n, o.partitions()));
                     sides.put("Spark local[2], rows only (no flow)", n -> sparkRowsOnly(spark, m, n, o.partitions()));
@@ -329,22 +360,30 @@ public final class SparkBench {
                     });
                     sides.put("one JVM, 1 flow on a 2-thread backend", n -> wide.score(m, 0, n, o.batch(), seed));
                     sides.put("generation only, 1 thread", n -> generate(m, n, o.batch()));
-                    Map<String, List<Double>> rates = measure("scoring " + m, sides, o.rows(), o.warmRows(),
-                            o.rounds());
+                    Map<String, List<Double>> rates =
+                            measure("scoring " + m, sides, o.rows(), o.warmRows(), o.rounds());
                     String ref = "one JVM, 2 threads (2 flows)";
                     for (String side : sides.keySet()) {
                         List<Double> r = rates.get(side);
-                        table.row(m.toString(), side, spread(r, "%,.0f"),
+                        table.row(
+                                m.toString(),
+                                side,
+                                spread(r, "%,.0f"),
                                 String.format(Locale.ROOT, "%.3f", 1000 / median(r) * 1000),
-                                side.equals(ref) || side.startsWith("generation") ? ""
+                                side.equals(ref) || side.startsWith("generation")
+                                        ? ""
                                         : ratioSpread(r, rates.get(ref)));
                     }
                     double[] sparkSum = sparkScore(spark, s, m, o.rows(), o.partitions());
                     double[] jvmSum = sides.get(ref).run(o.rows());
-                    checks.row(m.toString(), String.format(Locale.ROOT, "%.6e", sparkSum[0]),
+                    checks.row(
+                            m.toString(),
+                            String.format(Locale.ROOT, "%.6e", sparkSum[0]),
                             String.format(Locale.ROOT, "%.6e", jvmSum[0]),
-                            String.format(Locale.ROOT, "%.1e", Math.abs(sparkSum[0] - jvmSum[0])
-                                    / Math.max(1e-300, Math.abs(jvmSum[0]))),
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.1e",
+                                    Math.abs(sparkSum[0] - jvmSum[0]) / Math.max(1e-300, Math.abs(jvmSum[0]))),
                             String.format(Locale.ROOT, "%,.0f / %,.0f", sparkSum[1], jvmSum[1]));
                 }
             }
@@ -353,9 +392,10 @@ public final class SparkBench {
         }
         table.print();
         System.out.println();
-        System.out.println("\"vs one JVM, 2 threads\": the median of the per-round ratios (target of issue #16: >= 0.80)."
-                + " \"rows only\": the scorer's path (rows made, read into doubles, a score column added, summed) with"
-                + " the flow left out. Same rows on both sides (ids 0..n-1 made from the id), so the sums must agree:");
+        System.out.println(
+                "\"vs one JVM, 2 threads\": the median of the per-round ratios (target of issue #16: >= 0.80)."
+                        + " \"rows only\": the scorer's path (rows made, read into doubles, a score column added, summed) with"
+                        + " the flow left out. Same rows on both sides (ids 0..n-1 made from the id), so the sums must agree:");
         System.out.println();
         checks.print();
         System.out.println();
@@ -391,7 +431,9 @@ public final class SparkBench {
             }
             return RowFactory.create(r.get(0), r.get(1), s);
         });
-        Row r = spark.createDataFrame(rows, out).agg(sum(col("log_prob")), count(lit(1))).first();
+        Row r = spark.createDataFrame(rows, out)
+                .agg(sum(col("log_prob")), count(lit(1)))
+                .first();
         return new double[] {r.getDouble(0), r.getLong(1)};
     }
 
@@ -474,8 +516,8 @@ public final class SparkBench {
      * Warms every side up once on {@code warm} rows, then runs {@code rounds} rounds of every
      * side on {@code n} rows, the order rotated by one each round. Returns rows/s by side.
      */
-    private static Map<String, List<Double>> measure(String what, Map<String, Side> sides, long n, long warm,
-                                                     int rounds) throws Exception {
+    private static Map<String, List<Double>> measure(
+            String what, Map<String, Side> sides, long n, long warm, int rounds) throws Exception {
         List<String> names = new ArrayList<>(sides.keySet());
         for (String name : names) {
             double t = seconds(() -> sides.get(name).run(warm));
@@ -519,8 +561,12 @@ public final class SparkBench {
     }
 
     private static TrainerConfig trainerConfig(int steps, int batch) {
-        return TrainerConfig.builder().optimizer(Adam.builder().learningRate(1e-3).build()).batchSize(batch)
-                .steps(steps).seed(TRAIN_SEED).build();
+        return TrainerConfig.builder()
+                .optimizer(Adam.builder().learningRate(1e-3).build())
+                .batchSize(batch)
+                .steps(steps)
+                .seed(TRAIN_SEED)
+                .build();
     }
 
     /** Steps not counted at the start of every run (executor flows built, first-step JIT). */
@@ -550,8 +596,9 @@ public final class SparkBench {
         List<JvmSteps> jvm2 = new ArrayList<>();
         List<Double> broadcast = new ArrayList<>();
         int[] paramSizes = parameterSizes();
-        progress("training: %s has %,d parameters in %d tensors", TRAIN_MODEL, Arrays.stream(paramSizes).sum(),
-                paramSizes.length);
+        progress(
+                "training: %s has %,d parameters in %d tensors",
+                TRAIN_MODEL, Arrays.stream(paramSizes).sum(), paramSizes.length);
         int warmSteps = Math.max(8, Math.min(o.trainSteps(), 40));
         sparkTrain(spark, times, o.trainRows(), 2, warmSteps, o.trainBatch());
         jvmTrain(split, warmSteps, o.trainBatch(), 1);
@@ -575,8 +622,7 @@ public final class SparkBench {
                     case "jvm2" -> {
                         JvmSteps j = jvmTrain(split, o.trainSteps(), o.trainBatch(), 2);
                         jvm2.add(j);
-                        progress("training: round %d/%d one JVM 2 threads: %.2f ms/step", r + 1, o.rounds(),
-                                j.step());
+                        progress("training: round %d/%d one JVM 2 threads: %.2f ms/step", r + 1, o.rounds(), j.step());
                     }
                     default -> broadcast.add(broadcastMs(spark, paramSizes, o.trainBatch(), 50));
                 }
@@ -584,16 +630,25 @@ public final class SparkBench {
         }
         ms.put("spark", sparkRuns.stream().map(SparkSteps::step).toList());
         Table t = new Table("side", "steps/s", "ms/step", "overhead vs this side, ms/step", "first loss");
-        t.row("Spark local[2], DataParallelTrainer (2 partitions)", spread(rates(ms.get("spark")), "%.1f"),
-                spread(ms.get("spark"), "%.2f"), "", String.format(Locale.ROOT, "%.6f", sparkRuns.get(0).firstLoss()));
-        for (Map.Entry<String, List<JvmSteps>> e : List.of(Map.entry("one JVM, Trainer, 1-thread backend", jvm1),
+        t.row(
+                "Spark local[2], DataParallelTrainer (2 partitions)",
+                spread(rates(ms.get("spark")), "%.1f"),
+                spread(ms.get("spark"), "%.2f"),
+                "",
+                String.format(Locale.ROOT, "%.6f", sparkRuns.get(0).firstLoss()));
+        for (Map.Entry<String, List<JvmSteps>> e : List.of(
+                Map.entry("one JVM, Trainer, 1-thread backend", jvm1),
                 Map.entry("one JVM, Trainer, 2-thread backend", jvm2))) {
             List<Double> steps = e.getValue().stream().map(JvmSteps::step).toList();
             List<Double> overhead = new ArrayList<>();
             for (int r = 0; r < steps.size(); r++) {
                 overhead.add(ms.get("spark").get(r) - steps.get(r));
             }
-            t.row(e.getKey(), spread(rates(steps), "%.1f"), spread(steps, "%.2f"), spread(overhead, "%.2f"),
+            t.row(
+                    e.getKey(),
+                    spread(rates(steps), "%.1f"),
+                    spread(steps, "%.2f"),
+                    spread(overhead, "%.2f"),
                     String.format(Locale.ROOT, "%.6f", e.getValue().get(0).firstLoss()));
         }
         t.print();
@@ -602,22 +657,36 @@ public final class SparkBench {
                 + TRAIN_SEED + "), batches (IndexedBatches) and rows on both sides, so the first losses agree to"
                 + " float32 rounding.");
         System.out.println();
-        Table parts = new Table("where a step goes (ms, median over rounds)", "Spark local[2]", "one JVM 1 thread",
+        Table parts = new Table(
+                "where a step goes (ms, median over rounds)",
+                "Spark local[2]",
+                "one JVM 1 thread",
                 "one JVM 2 threads");
-        parts.row("whole step", med(sparkRuns, SparkSteps::step), medJ(jvm1, JvmSteps::step), medJ(jvm2,
-                JvmSteps::step));
+        parts.row(
+                "whole step", med(sparkRuns, SparkSteps::step), medJ(jvm1, JvmSteps::step), medJ(jvm2, JvmSteps::step));
         parts.row("Spark job (submit to end, scheduler clock)", med(sparkRuns, SparkSteps::job), "", "");
-        parts.row("  slowest task per stage, summed over the job's stages", med(sparkRuns, SparkSteps::tasks), "",
+        parts.row("  slowest task per stage, summed over the job's stages", med(sparkRuns, SparkSteps::tasks), "", "");
+        parts.row(
+                "  job outside its tasks (scheduling, closures, results)",
+                med(sparkRuns, s -> s.job() - s.tasks()),
+                "",
                 "");
-        parts.row("  job outside its tasks (scheduling, closures, results)",
-                med(sparkRuns, s -> s.job() - s.tasks()), "", "");
-        parts.row("driver outside the job (parameters out, broadcast, apply)", med(sparkRuns, s -> s.step() - s.job()),
-                "", "");
+        parts.row(
+                "driver outside the job (parameters out, broadcast, apply)",
+                med(sparkRuns, s -> s.step() - s.job()),
+                "",
+                "");
         parts.row("broadcast of a step's size, create + unpersist, alone", spread(broadcast, "%.2f"), "", "");
-        parts.row("stages / tasks per job", med(sparkRuns, SparkSteps::stages) + " / "
-                + med(sparkRuns, SparkSteps::taskCount), "", "");
+        parts.row(
+                "stages / tasks per job",
+                med(sparkRuns, SparkSteps::stages) + " / " + med(sparkRuns, SparkSteps::taskCount),
+                "",
+                "");
         parts.row("batch gathered", "", medJ(jvm1, JvmSteps::batch), medJ(jvm2, JvmSteps::batch));
-        parts.row("loss and gradients (computeGradients)", "", medJ(jvm1, JvmSteps::gradients),
+        parts.row(
+                "loss and gradients (computeGradients)",
+                "",
+                medJ(jvm1, JvmSteps::gradients),
                 medJ(jvm2, JvmSteps::gradients));
         parts.row("applyGradients (Adam)", "", medJ(jvm1, JvmSteps::apply), medJ(jvm2, JvmSteps::apply));
         parts.print();
@@ -625,11 +694,13 @@ public final class SparkBench {
     }
 
     private static String med(List<SparkSteps> runs, java.util.function.ToDoubleFunction<SparkSteps> f) {
-        return String.format(Locale.ROOT, "%.2f", median(runs.stream().map(f::applyAsDouble).toList()));
+        return String.format(
+                Locale.ROOT, "%.2f", median(runs.stream().map(f::applyAsDouble).toList()));
     }
 
     private static String medJ(List<JvmSteps> runs, java.util.function.ToDoubleFunction<JvmSteps> f) {
-        return String.format(Locale.ROOT, "%.2f", median(runs.stream().map(f::applyAsDouble).toList()));
+        return String.format(
+                Locale.ROOT, "%.2f", median(runs.stream().map(f::applyAsDouble).toList()));
     }
 
     private static List<Double> rates(List<Double> msPerStep) {
@@ -653,7 +724,9 @@ public final class SparkBench {
     private static int[] parameterSizes() {
         try (Backend backend = Backends.create("cpu")) {
             ZooModel model = build(TRAIN_MODEL, backend, TRAIN_SEED);
-            return model.flow().parameters().values().stream().mapToInt(p -> p.value().size()).toArray();
+            return model.flow().parameters().values().stream()
+                    .mapToInt(p -> p.value().size())
+                    .toArray();
         }
     }
 
@@ -661,8 +734,13 @@ public final class SparkBench {
     static ZooModel build(ModelCase m, Backend backend, long seed) {
         Zoo zoo = Zoo.discover();
         ModelSpec spec = zoo.complete(ModelSpec.parse(m.spec()));
-        return zoo.model(spec).build(new ModelRequest(spec.preset(), m.shape(), m.kind(),
-                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(seed)), Map.of()));
+        return zoo.model(spec)
+                .build(new ModelRequest(
+                        spec.preset(),
+                        m.shape(),
+                        m.kind(),
+                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(seed)),
+                        Map.of()));
     }
 
     /** A DataParallelTrainer run; the step times from its listener and Spark's events. */
@@ -670,7 +748,8 @@ public final class SparkBench {
         Dataset<Row> df = Rows.frame(spark, rows, partitions, TRAIN_MODEL.dims(), false);
         List<Double> stepMs = new ArrayList<>();
         DataParallelTrainer.Config c = DataParallelTrainer.Config.of(TRAIN_MODEL.spec(), trainerConfig(steps, batch))
-                .withBackend("cpu").withListener((s, l, millis) -> stepMs.add(millis));
+                .withBackend("cpu")
+                .withListener((s, l, millis) -> stepMs.add(millis));
         DataParallelTrainer.Result result = new DataParallelTrainer(c).fit(df);
         StepTimes.drain(spark.sparkContext());
         List<Integer> ids = times.jobIds();
@@ -780,17 +859,30 @@ public final class SparkBench {
                 int p = ps.get((k + r) % ps.size());
                 SparkSteps s = sparkTrain(spark, times, o.trainRows(), p, o.trainSteps(), o.trainBatch());
                 runs.get(p).add(s);
-                progress("training partitions: round %d/%d, %d partitions: %.2f ms/step", r + 1, o.rounds(), p,
-                        s.step());
+                progress(
+                        "training partitions: round %d/%d, %d partitions: %.2f ms/step",
+                        r + 1, o.rounds(), p, s.step());
             }
         }
-        Table t = new Table("partitions", "ms/step", "steps/s", "job ms", "slowest tasks ms", "job outside tasks ms",
-                "driver outside job ms", "stages / tasks per job");
+        Table t = new Table(
+                "partitions",
+                "ms/step",
+                "steps/s",
+                "job ms",
+                "slowest tasks ms",
+                "job outside tasks ms",
+                "driver outside job ms",
+                "stages / tasks per job");
         for (Map.Entry<Integer, List<SparkSteps>> e : runs.entrySet()) {
             List<SparkSteps> l = e.getValue();
-            t.row(String.valueOf(e.getKey()), spread(l.stream().map(SparkSteps::step).toList(), "%.2f"),
-                    spread(rates(l.stream().map(SparkSteps::step).toList()), "%.1f"), med(l, SparkSteps::job),
-                    med(l, SparkSteps::tasks), med(l, s -> s.job() - s.tasks()), med(l, s -> s.step() - s.job()),
+            t.row(
+                    String.valueOf(e.getKey()),
+                    spread(l.stream().map(SparkSteps::step).toList(), "%.2f"),
+                    spread(rates(l.stream().map(SparkSteps::step).toList()), "%.1f"),
+                    med(l, SparkSteps::job),
+                    med(l, SparkSteps::tasks),
+                    med(l, s -> s.job() - s.tasks()),
+                    med(l, s -> s.step() - s.job()),
                     med(l, SparkSteps::stages) + " / " + med(l, SparkSteps::taskCount));
         }
         t.print();
@@ -827,10 +919,14 @@ public final class SparkBench {
                 try {
                     long t0 = System.nanoTime();
                     spark = start(master, tmp);
-                    progress("scaling: %s started in %.1f s, %d executor(s) besides the driver", master,
-                            (System.nanoTime() - t0) / 1e9, spark.sparkContext().getExecutorMemoryStatus().size() - 1);
+                    progress(
+                            "scaling: %s started in %.1f s, %d executor(s) besides the driver",
+                            master,
+                            (System.nanoTime() - t0) / 1e9,
+                            spark.sparkContext().getExecutorMemoryStatus().size() - 1);
                     for (ModelCase m : o.models()) {
-                        FlowScorer scorer = FlowScorer.of(checkpoints.get(m)).withBackend("cpu")
+                        FlowScorer scorer = FlowScorer.of(checkpoints.get(m))
+                                .withBackend("cpu")
                                 .withBatchSize(o.batch());
                         if (m.images()) {
                             scorer = scorer.withIdCol("id");
@@ -845,8 +941,9 @@ public final class SparkBench {
                             }
                         });
                         rates.get(master).get(m).add(o.rows() / t);
-                        progress("scaling: round %d/%d %s %s: %,.0f rows/s (%.1f s; warm-up %.1f s)", r + 1,
-                                o.rounds(), master, m, o.rows() / t, t, warm);
+                        progress(
+                                "scaling: round %d/%d %s %s: %,.0f rows/s (%.1f s; warm-up %.1f s)",
+                                r + 1, o.rounds(), master, m, o.rows() / t, t, warm);
                     }
                 } catch (Exception e) {
                     failures.put(master, e.toString());
@@ -866,8 +963,13 @@ public final class SparkBench {
                 if (l.isEmpty()) {
                     t.row(m.toString(), master, "failed", "");
                 } else {
-                    t.row(m.toString(), master, spread(l, "%,.0f"), master.equals("local[1]") || base.isEmpty() ? ""
-                            : ratioSpread(l, base.subList(0, Math.min(base.size(), l.size()))));
+                    t.row(
+                            m.toString(),
+                            master,
+                            spread(l, "%,.0f"),
+                            master.equals("local[1]") || base.isEmpty()
+                                    ? ""
+                                    : ratioSpread(l, base.subList(0, Math.min(base.size(), l.size()))));
                 }
             }
         }
@@ -883,20 +985,29 @@ public final class SparkBench {
     // Spark sessions, checkpoints, statistics, output
 
     static SparkSession start(String master, Path tmp) throws IOException {
-        SparkSession.Builder b = SparkSession.builder().master(master).appName("flows4j-spark-bench")
+        SparkSession.Builder b = SparkSession.builder()
+                .master(master)
+                .appName("flows4j-spark-bench")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.warehouse.dir", Files.createTempDirectory(tmp, "warehouse").toString())
-                .config("spark.local.dir", Files.createTempDirectory(tmp, "local").toString());
+                .config(
+                        "spark.sql.warehouse.dir",
+                        Files.createTempDirectory(tmp, "warehouse").toString())
+                .config(
+                        "spark.local.dir",
+                        Files.createTempDirectory(tmp, "local").toString());
         if (master.startsWith("local-cluster")) {
-            String absolute = Pattern.compile(Pattern.quote(File.pathSeparator)).splitAsStream(System.getProperty("java.class.path"))
-                    .map(p -> Path.of(p).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
+            String absolute = Pattern.compile(Pattern.quote(File.pathSeparator))
+                    .splitAsStream(System.getProperty("java.class.path"))
+                    .map(p -> Path.of(p).toAbsolutePath().toString())
+                    .collect(Collectors.joining(File.pathSeparator));
             b = b.config("spark.executor.extraClassPath", absolute)
                     .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
                     .config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
-                    .config("spark.executor.extraJavaOptions",
+                    .config(
+                            "spark.executor.extraJavaOptions",
                             "-Dlog4j2.configurationFile=log4j2-flows4j-spark.properties"
                                     + " --add-modules jdk.incubator.vector");
         }
@@ -904,7 +1015,8 @@ public final class SparkBench {
         spark.sparkContext().setLogLevel("WARN");
         if (master.startsWith("local-cluster")) {
             // Wait until every executor JVM has registered, so no measurement waits for one.
-            int executors = Integer.parseInt(master.substring(master.indexOf('[') + 1, master.indexOf(',')).trim());
+            int executors = Integer.parseInt(master.substring(master.indexOf('[') + 1, master.indexOf(','))
+                    .trim());
             long deadline = System.nanoTime() + 300_000_000_000L;
             while (spark.sparkContext().getExecutorMemoryStatus().size() < executors + 1) {
                 if (System.nanoTime() > deadline) {
@@ -933,7 +1045,8 @@ public final class SparkBench {
         try (Backend backend = Backends.create("cpu")) {
             ZooModel model = build(m, backend, MODEL_SEED);
             Path file = dir.resolve(m.toString().replaceAll("[^A-Za-z0-9]", "_") + ".safetensors");
-            Trainer trainer = new Trainer(model.flow(), TrainerConfig.builder().seed(MODEL_SEED).build());
+            Trainer trainer = new Trainer(
+                    model.flow(), TrainerConfig.builder().seed(MODEL_SEED).build());
             ZooCheckpoints.save(file, model, trainer, "bench", 0, MODEL_SEED);
             return FlowCheckpoint.read(file);
         }
@@ -981,7 +1094,8 @@ public final class SparkBench {
 
     /** A progress line on stderr (the tables go to stdout), with the UTC time. */
     private static void progress(String format, Object... args) {
-        String now = java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0).toString();
+        String now =
+                java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0).toString();
         System.err.println("[bench " + now + "] " + String.format(Locale.ROOT, format, args));
     }
 
@@ -1000,7 +1114,9 @@ public final class SparkBench {
 
     private static String loadAverage() {
         try {
-            String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8).trim().split(" ", -1);
+            String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.UTF_8)
+                    .trim()
+                    .split(" ", -1);
             return f[0] + " " + f[1] + " " + f[2];
         } catch (IOException e) {
             return "unknown";
@@ -1031,7 +1147,9 @@ public final class SparkBench {
             for (int i = 0; i < rows.size(); i++) {
                 StringBuilder sb = new StringBuilder("|");
                 for (int c = 0; c < cols; c++) {
-                    sb.append(' ').append(String.format(Locale.ROOT, "%-" + w[c] + "s", rows.get(i)[c])).append(" |");
+                    sb.append(' ')
+                            .append(String.format(Locale.ROOT, "%-" + w[c] + "s", rows.get(i)[c]))
+                            .append(" |");
                 }
                 System.out.println(sb);
                 if (i == 0) {

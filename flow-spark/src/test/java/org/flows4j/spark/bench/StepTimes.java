@@ -20,8 +20,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 final class StepTimes extends SparkListener {
 
     /** A job: when it was submitted and ended (driver clock, ms), its stages. */
-    record Job(int id, long start, long end, List<Integer> stages) {
-    }
+    record Job(int id, long start, long end, List<Integer> stages) {}
 
     private final Map<Integer, long[]> jobs = new ConcurrentHashMap<>();
     private final Map<Integer, List<Integer>> stagesOf = new ConcurrentHashMap<>();
@@ -49,8 +48,8 @@ final class StepTimes extends SparkListener {
     @Override
     public void onTaskEnd(SparkListenerTaskEnd e) {
         long d = e.taskInfo().duration();
-        stages.merge(e.stageId(), new long[] {d, d, 1}, (a, b) -> new long[] {Math.max(a[0], b[0]), a[1] + b[1],
-                a[2] + b[2]});
+        stages.merge(e.stageId(), new long[] {d, d, 1}, (a, b) ->
+                new long[] {Math.max(a[0], b[0]), a[1] + b[1], a[2] + b[2]});
     }
 
     /** Waits until Spark has delivered every event posted so far. */

@@ -52,12 +52,11 @@ public final class CsvFactory implements DatasetFactory {
     private static final Pattern NUMBER = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
 
     /** What other tools write for non-finite values: recognised so the message can say so. */
-    private static final List<String> NON_FINITE = List.of("nan", "inf", "infinity", "-inf", "-infinity", "+inf",
-            "+infinity", "-nan", "+nan");
+    private static final List<String> NON_FINITE =
+            List.of("nan", "inf", "infinity", "-inf", "-infinity", "+inf", "+infinity", "-nan", "+nan");
 
     /** A public no-argument constructor, for Guice. */
-    public CsvFactory() {
-    }
+    public CsvFactory() {}
 
     @Override
     public String name() {
@@ -91,15 +90,15 @@ public final class CsvFactory implements DatasetFactory {
         int keptTrain = Splits.keptTrain(trainFull, limit);
         List<String> contextSpec = contextColumns(request.argument());
         if (!contextSpec.isEmpty()) {
-            return withContext(request, path, table, contextSpec, order, trainFull, validationFull, testFull,
-                    keptTrain);
+            return withContext(
+                    request, path, table, contextSpec, order, trainFull, validationFull, testFull, keptTrain);
         }
         Shape shape = Shape.of(table.columns);
         DataSplit train = gather(table, shape, order, 0, keptTrain);
-        DataSplit validation = gather(table, shape, order, trainFull,
-                Splits.keptOther(validationFull, keptTrain, trainFull));
-        DataSplit test = gather(table, shape, order, trainFull + validationFull,
-                Splits.keptOther(testFull, keptTrain, trainFull));
+        DataSplit validation =
+                gather(table, shape, order, trainFull, Splits.keptOther(validationFull, keptTrain, trainFull));
+        DataSplit test = gather(
+                table, shape, order, trainFull + validationFull, Splits.keptOther(testFull, keptTrain, trainFull));
         return new InMemoryDataset(request.spec(), Dataset.Kind.CONTINUOUS, shape, train, validation, test, List.of());
     }
 
@@ -127,9 +126,16 @@ public final class CsvFactory implements DatasetFactory {
      * Splits whose features are the columns not named as context and whose context rows are the
      * named ones, in the order named; a name is a header cell or a column number from 1.
      */
-    private static Dataset withContext(DataRequest request, Path path, Table table, List<String> names,
-                                       int[] order, int trainFull, int validationFull, int testFull,
-                                       int keptTrain) {
+    private static Dataset withContext(
+            DataRequest request,
+            Path path,
+            Table table,
+            List<String> names,
+            int[] order,
+            int trainFull,
+            int validationFull,
+            int testFull,
+            int keptTrain) {
         int[] ctx = new int[names.size()];
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int k = 0; k < ctx.length; k++) {
@@ -139,8 +145,8 @@ public final class CsvFactory implements DatasetFactory {
             }
         }
         if (ctx.length >= table.columns) {
-            throw new DataRequestException("csv: " + path + " has " + table.columns + " columns; naming "
-                    + ctx.length + " as context leaves no feature");
+            throw new DataRequestException("csv: " + path + " has " + table.columns + " columns; naming " + ctx.length
+                    + " as context leaves no feature");
         }
         int[] features = new int[table.columns - ctx.length];
         for (int c = 0, f = 0; c < table.columns; c++) {
@@ -153,8 +159,11 @@ public final class CsvFactory implements DatasetFactory {
             contextNames.add(table.header != null ? table.header[c] : "column " + (c + 1));
         }
         Shape shape = Shape.of(features.length);
-        int[][] ranges = {{0, keptTrain}, {trainFull, Splits.keptOther(validationFull, keptTrain, trainFull)},
-            {trainFull + validationFull, Splits.keptOther(testFull, keptTrain, trainFull)}};
+        int[][] ranges = {
+            {0, keptTrain},
+            {trainFull, Splits.keptOther(validationFull, keptTrain, trainFull)},
+            {trainFull + validationFull, Splits.keptOther(testFull, keptTrain, trainFull)}
+        };
         DataSplit[] splits = new DataSplit[3];
         for (int s = 0; s < 3; s++) {
             int from = ranges[s][0];
@@ -172,8 +181,9 @@ public final class CsvFactory implements DatasetFactory {
             }
             splits[s] = new DataSplit(shape, x, null).withContext(c, ctx.length);
         }
-        return new InMemoryDataset(request.spec(), Dataset.Kind.CONTINUOUS, shape, splits[0], splits[1], splits[2],
-                List.of()).withContextNames(contextNames);
+        return new InMemoryDataset(
+                        request.spec(), Dataset.Kind.CONTINUOUS, shape, splits[0], splits[1], splits[2], List.of())
+                .withContextNames(contextNames);
     }
 
     private static int columnIndex(Path path, Table table, String name) {
@@ -214,10 +224,13 @@ public final class CsvFactory implements DatasetFactory {
             path = request.dataDir().resolve(path);
         }
         if (!Files.exists(path)) {
-            throw new DataException("csv: " + path.toAbsolutePath() + " does not exist"
-                    + (Path.of(argument).isAbsolute() ? ""
-                    : request.dataDir() != null ? " (a relative path resolves against --data-dir)"
-                    : " (a relative path resolves against the working directory, or --data-dir when given)"));
+            throw new DataException(
+                    "csv: " + path.toAbsolutePath() + " does not exist"
+                            + (Path.of(argument).isAbsolute()
+                                    ? ""
+                                    : request.dataDir() != null
+                                            ? " (a relative path resolves against --data-dir)"
+                                            : " (a relative path resolves against the working directory, or --data-dir when given)"));
         }
         if (!Files.isRegularFile(path)) {
             throw new DataException("csv: " + path.toAbsolutePath() + " is not a regular file");
@@ -238,7 +251,8 @@ public final class CsvFactory implements DatasetFactory {
             }
             int need = (rows + 1) * columns;
             if (need > values.length) {
-                values = Arrays.copyOf(values, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * values.length)));
+                values = Arrays.copyOf(
+                        values, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, 2L * values.length)));
             }
             System.arraycopy(row, 0, values, rows * columns, columns);
             rows++;
@@ -286,8 +300,10 @@ public final class CsvFactory implements DatasetFactory {
             }
         } catch (CharacterCodingException e) {
             // no class names in the message: where the text stops being UTF-8 is what helps
-            throw new DataException("csv: " + path + " is not UTF-8 text (bytes that are not UTF-8 on line "
-                    + (lineNo + 1) + "; a binary file?)", e);
+            throw new DataException(
+                    "csv: " + path + " is not UTF-8 text (bytes that are not UTF-8 on line " + (lineNo + 1)
+                            + "; a binary file?)",
+                    e);
         } catch (IOException e) {
             throw new DataException("csv: cannot read " + path + ": " + e, e);
         }
@@ -333,8 +349,8 @@ public final class CsvFactory implements DatasetFactory {
         double v = Double.parseDouble(s);
         float f = (float) v;
         if (Double.isInfinite(v) || Float.isInfinite(f)) {
-            throw new DataException(where + ": '" + s + "' is out of the float range (magnitude above "
-                    + Float.MAX_VALUE + ")");
+            throw new DataException(
+                    where + ": '" + s + "' is out of the float range (magnitude above " + Float.MAX_VALUE + ")");
         }
         return f;
     }

@@ -17,8 +17,7 @@ import java.util.List;
  */
 public final class DataSets {
 
-    private DataSets() {
-    }
+    private DataSets() {}
 
     /**
      * A new instance of every built-in factory, names unique, in the order above.

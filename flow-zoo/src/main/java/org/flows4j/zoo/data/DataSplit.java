@@ -27,8 +27,8 @@ public final class DataSplit {
     public DataSplit(Shape eventShape, float[] values, int[] labels) {
         int per = eventShape.size();
         if (per == 0 || values.length % per != 0) {
-            throw new IllegalArgumentException(values.length + " values are not a whole number of samples of shape "
-                    + eventShape);
+            throw new IllegalArgumentException(
+                    values.length + " values are not a whole number of samples of shape " + eventShape);
         }
         this.eventShape = eventShape;
         this.size = values.length / per;
@@ -65,8 +65,8 @@ public final class DataSplit {
             throw new IllegalArgumentException("contextSize must be positive, got " + contextSize);
         }
         if (values.length != size * contextSize) {
-            throw new IllegalArgumentException("values: " + values.length + " context values for " + size
-                    + " samples of " + contextSize);
+            throw new IllegalArgumentException(
+                    "values: " + values.length + " context values for " + size + " samples of " + contextSize);
         }
         return new DataSplit(this, values.clone(), contextSize);
     }
@@ -224,8 +224,8 @@ public final class DataSplit {
     public DataSplit head(int n) {
         int m = Math.min(n, size);
         int per = eventShape.size();
-        DataSplit out = new DataSplit(eventShape, Arrays.copyOf(values, m * per),
-                labels == null ? null : Arrays.copyOf(labels, m));
+        DataSplit out = new DataSplit(
+                eventShape, Arrays.copyOf(values, m * per), labels == null ? null : Arrays.copyOf(labels, m));
         return context == null ? out : out.withContext(Arrays.copyOf(context, m * contextSize), contextSize);
     }
 }

@@ -80,7 +80,7 @@ final class IdxFile {
     static IdxFile read(Path path, String what, int rank, int[] inner) {
         boolean gzip = isGzip(path);
         try (InputStream raw = Files.newInputStream(path);
-             InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
+                InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
             return read(path, in, gzip, what, rank, inner);
         } catch (EOFException e) {
             // GZIPInputStream: the compressed stream ends before its end-of-stream marker
@@ -144,7 +144,9 @@ final class IdxFile {
         }
         if (inner != null && !Arrays.equals(inner, Arrays.copyOfRange(dims, 1, rank))) {
             throw new DataException(path + ": wrong dimensions " + Arrays.toString(dims) + ": expected "
-                    + (rank == 1 ? "[count]" : "[count, " + Arrays.toString(inner).substring(1)) + " " + what);
+                    + (rank == 1
+                            ? "[count]"
+                            : "[count, " + Arrays.toString(inner).substring(1)) + " " + what);
         }
         int expected = (int) size;
         if (!gzip) {
@@ -178,8 +180,8 @@ final class IdxFile {
             try {
                 r = in.read(data, n, data.length - n);
             } catch (EOFException e) {
-                throw new DataException(lengthMismatch(path, what, expected, n).getMessage()
-                        + " (the gzip stream ends early)", e);
+                throw new DataException(
+                        lengthMismatch(path, what, expected, n).getMessage() + " (the gzip stream ends early)", e);
             }
             if (r < 0) {
                 throw lengthMismatch(path, what, expected, n);

@@ -72,8 +72,7 @@ public final class IdxImagesFactory implements DatasetFactory {
     private final Path defaultDir;
     private final String howToGet;
 
-    private IdxImagesFactory(String name, String description, List<String> classes, Path defaultDir,
-                             String howToGet) {
+    private IdxImagesFactory(String name, String description, List<String> classes, Path defaultDir, String howToGet) {
         this.name = name;
         this.description = description;
         this.classes = classes;
@@ -87,9 +86,11 @@ public final class IdxImagesFactory implements DatasetFactory {
      * @return a new {@code mnist} factory with no default directory
      */
     public static IdxImagesFactory mnist() {
-        return new IdxImagesFactory("mnist",
+        return new IdxImagesFactory(
+                "mnist",
                 "MNIST handwritten digits, 28x28 grey, 10 classes, from IDX files in --data-dir",
-                MNIST_CLASSES, null,
+                MNIST_CLASSES,
+                null,
                 "Download the four files from http://yann.lecun.com/exdb/mnist/ (or a mirror) and pass --data-dir "
                         + "DIR; Debian packages no MNIST, so there is no default directory.");
     }
@@ -100,10 +101,12 @@ public final class IdxImagesFactory implements DatasetFactory {
      * @return a new {@code fashion-mnist} factory reading {@value #FASHION_MNIST_DEBIAN_DIR_NAME} by default
      */
     public static IdxImagesFactory fashionMnist() {
-        return new IdxImagesFactory("fashion-mnist",
+        return new IdxImagesFactory(
+                "fashion-mnist",
                 "Fashion-MNIST clothing images, 28x28 grey, 10 classes, from IDX files in --data-dir (default "
                         + FASHION_MNIST_DEBIAN_DIR_NAME + ")",
-                FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR,
+                FASHION_MNIST_CLASSES,
+                FASHION_MNIST_DEBIAN_DIR,
                 "Install them with 'apt-get install dataset-fashion-mnist' (Debian and Ubuntu; into "
                         + FASHION_MNIST_DEBIAN_DIR_NAME + "), or download them from "
                         + "https://github.com/zalandoresearch/fashion-mnist and pass --data-dir DIR.");
@@ -164,8 +167,8 @@ public final class IdxImagesFactory implements DatasetFactory {
         checkPair(trainImages, trainLabels);
         int n = trainImages.count();
         if (n < 2) {
-            throw new DataException(files[0] + " holds " + n + " image; " + name
-                    + " needs at least 2 (for training and validation)");
+            throw new DataException(
+                    files[0] + " holds " + n + " image; " + name + " needs at least 2 (for training and validation)");
         }
         int validationFull = Math.max(1, n / 10);
         int trainFull = n - validationFull;
@@ -180,24 +183,24 @@ public final class IdxImagesFactory implements DatasetFactory {
         checkPair(testImages, testLabels);
         int keptTest = Splits.keptOther(testImages.count(), keptTrain, trainFull);
         DataSplit test = split(testImages, testLabels, 0, keptTest);
-        return new InMemoryDataset(request.spec(), Dataset.Kind.IMAGE_8BIT, EVENT_SHAPE, train, validation, test,
-                classes);
+        return new InMemoryDataset(
+                request.spec(), Dataset.Kind.IMAGE_8BIT, EVENT_SHAPE, train, validation, test, classes);
     }
 
     private Path directory(DataRequest request) {
         Path dir = request.dataDir() != null ? request.dataDir() : defaultDir;
         if (dir == null) {
-            throw new DataRequestException(name + " needs a data directory (--data-dir) holding " + fileList() + ". "
-                    + howToGet);
+            throw new DataRequestException(
+                    name + " needs a data directory (--data-dir) holding " + fileList() + ". " + howToGet);
         }
         String which = request.dataDir() != null ? "data directory " : "default data directory ";
         if (!Files.exists(dir)) {
-            throw new DataException(name + ": " + which + dir + " does not exist. It should hold " + fileList()
-                    + ". " + howToGet);
+            throw new DataException(
+                    name + ": " + which + dir + " does not exist. It should hold " + fileList() + ". " + howToGet);
         }
         if (!Files.isDirectory(dir)) {
-            throw new DataException(name + ": " + which + dir + " is not a directory. It should hold " + fileList()
-                    + ". " + howToGet);
+            throw new DataException(
+                    name + ": " + which + dir + " is not a directory. It should hold " + fileList() + ". " + howToGet);
         }
         return dir;
     }
@@ -231,14 +234,14 @@ public final class IdxImagesFactory implements DatasetFactory {
 
     private static void checkPair(IdxFile images, IdxFile labels) {
         if (images.count() != labels.count()) {
-            throw new DataException(images.path + " holds " + images.count() + " images but " + labels.path
-                    + " holds " + labels.count() + " labels: they must match one to one");
+            throw new DataException(images.path + " holds " + images.count() + " images but " + labels.path + " holds "
+                    + labels.count() + " labels: they must match one to one");
         }
         for (int i = 0; i < labels.data.length; i++) {
             int l = labels.data[i] & 0xff;
             if (l >= MNIST_CLASSES.size()) {
-                throw new DataException(labels.path + ": label " + l + " of item " + i + " is not in 0.."
-                        + (MNIST_CLASSES.size() - 1));
+                throw new DataException(
+                        labels.path + ": label " + l + " of item " + i + " is not in 0.." + (MNIST_CLASSES.size() - 1));
             }
         }
     }

@@ -31,8 +31,14 @@ public final class InMemoryDataset implements Dataset {
      * @throws IllegalArgumentException when a split has another event shape, or labels do not
      *     match the class names
      */
-    public InMemoryDataset(String name, Kind kind, Shape eventShape, DataSplit train, DataSplit validation,
-                           DataSplit test, List<String> labelNames) {
+    public InMemoryDataset(
+            String name,
+            Kind kind,
+            Shape eventShape,
+            DataSplit train,
+            DataSplit validation,
+            DataSplit test,
+            List<String> labelNames) {
         this.name = Objects.requireNonNull(name, "name");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.eventShape = Objects.requireNonNull(eventShape, "eventShape");
@@ -52,8 +58,8 @@ public final class InMemoryDataset implements Dataset {
                 for (int i = 0; i < s.size(); i++) {
                     int l = s.label(i);
                     if (l < 0 || l >= this.labelNames.size()) {
-                        throw new IllegalArgumentException(name + ": label " + l + " of sample " + i
-                                + " is not in 0.." + (this.labelNames.size() - 1));
+                        throw new IllegalArgumentException(name + ": label " + l + " of sample " + i + " is not in 0.."
+                                + (this.labelNames.size() - 1));
                     }
                 }
             }
@@ -81,7 +87,8 @@ public final class InMemoryDataset implements Dataset {
      * @throws IllegalArgumentException naming the split whose context does not match
      */
     public InMemoryDataset withContextNames(List<String> contextNames) {
-        for (var e : java.util.Map.of("train", train, "validation", validation, "test", test).entrySet()) {
+        for (var e : java.util.Map.of("train", train, "validation", validation, "test", test)
+                .entrySet()) {
             if (!e.getValue().hasContext() || e.getValue().contextSize() != contextNames.size()) {
                 throw new IllegalArgumentException(name + ": the " + e.getKey() + " split has no context of "
                         + contextNames.size() + " values per sample");

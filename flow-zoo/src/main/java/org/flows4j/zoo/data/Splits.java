@@ -12,14 +12,13 @@ package org.flows4j.zoo.data;
  */
 final class Splits {
 
-    private Splits() {
-    }
+    private Splits() {}
 
     /** The request's limit, checked: 0 (no limit) or positive. */
     static int limit(DataRequest request) {
         if (request.limit() < 0) {
-            throw new DataException(request.spec() + ": the limit must be 0 (no limit) or positive, got "
-                    + request.limit());
+            throw new DataException(
+                    request.spec() + ": the limit must be 0 (no limit) or positive, got " + request.limit());
         }
         return request.limit();
     }

@@ -78,7 +78,8 @@ public final class TwoDimensionalFactory implements DatasetFactory {
      */
     public TwoDimensionalFactory(String name) {
         if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown 2-D density '" + name + "'; known: " + String.join(", ", NAMES));
+            throw new IllegalArgumentException(
+                    "unknown 2-D density '" + name + "'; known: " + String.join(", ", NAMES));
         }
         this.name = name;
     }
@@ -114,7 +115,8 @@ public final class TwoDimensionalFactory implements DatasetFactory {
     @Override
     public String description() {
         return switch (name) {
-            case "two-moons" -> "2-D: two interleaved half circles (scikit-learn make_moons, noise 0.1, FFJORD scaling)";
+            case "two-moons" ->
+                "2-D: two interleaved half circles (scikit-learn make_moons, noise 0.1, FFJORD scaling)";
             case "8gaussians" -> "2-D: mixture of 8 Gaussians on a circle of radius 2.83, std 0.354";
             case "checkerboard" -> "2-D: uniform on the black squares of a 4x4 checkerboard on [-4, 4]^2";
             case "rings" -> "2-D: four concentric noisy rings of radius 0.75 to 3";
@@ -133,12 +135,12 @@ public final class TwoDimensionalFactory implements DatasetFactory {
         RandomSource validationRng = root.split();
         RandomSource testRng = root.split();
         DataSplit train = new DataSplit(EVENT_SHAPE, sample(trainRng, keptTrain), null);
-        DataSplit validation = new DataSplit(EVENT_SHAPE,
-                sample(validationRng, Splits.keptOther(VALIDATION_SIZE, keptTrain, TRAIN_SIZE)), null);
-        DataSplit test = new DataSplit(EVENT_SHAPE,
-                sample(testRng, Splits.keptOther(TEST_SIZE, keptTrain, TRAIN_SIZE)), null);
-        return new InMemoryDataset(request.spec(), Dataset.Kind.CONTINUOUS, EVENT_SHAPE, train, validation, test,
-                List.of());
+        DataSplit validation = new DataSplit(
+                EVENT_SHAPE, sample(validationRng, Splits.keptOther(VALIDATION_SIZE, keptTrain, TRAIN_SIZE)), null);
+        DataSplit test =
+                new DataSplit(EVENT_SHAPE, sample(testRng, Splits.keptOther(TEST_SIZE, keptTrain, TRAIN_SIZE)), null);
+        return new InMemoryDataset(
+                request.spec(), Dataset.Kind.CONTINUOUS, EVENT_SHAPE, train, validation, test, List.of());
     }
 
     /**

@@ -6,8 +6,7 @@ import org.flows4j.zoo.data.Dataset;
 /** What the MAF and NSF families share: the data each preset takes, the width rule, conditioning checks. */
 final class Autoregressive {
 
-    private Autoregressive() {
-    }
+    private Autoregressive() {}
 
     /** Which data a preset models. */
     enum Data {
@@ -50,8 +49,8 @@ final class Autoregressive {
                     + "--condition context (data with labels or context columns)");
         }
         if (!conditional && c.isConditional()) {
-            throw new IllegalArgumentException(model + " is unconditional; for --condition " + c.source().option()
-                    + " use its -cond preset (see 'flows4j models')");
+            throw new IllegalArgumentException(model + " is unconditional; for --condition "
+                    + c.source().option() + " use its -cond preset (see 'flows4j models')");
         }
     }
 }

@@ -177,8 +177,8 @@ public record Conditioning(Source source, List<String> names) {
                 return i;
             }
         }
-        throw new IllegalArgumentException("label '" + label + "' is not one of the model's classes: "
-                + String.join(", ", names));
+        throw new IllegalArgumentException(
+                "label '" + label + "' is not one of the model's classes: " + String.join(", ", names));
     }
 
     /**
@@ -223,8 +223,8 @@ public record Conditioning(Source source, List<String> names) {
                 for (int i = 0; i < indices.length; i++) {
                     int label = split.label(indices[i]);
                     if (label < 0 || label >= c) {
-                        throw new IllegalArgumentException("label " + label + " is not one of the model's " + c
-                                + " classes");
+                        throw new IllegalArgumentException(
+                                "label " + label + " is not one of the model's " + c + " classes");
                     }
                     out[i * c + label] = 1;
                 }

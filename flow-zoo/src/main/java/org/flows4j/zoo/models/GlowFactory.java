@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.flows4j.api.Shape;
 import org.flows4j.api.flow.Bijector;
+import org.flows4j.api.flow.Distribution;
 import org.flows4j.api.flow.Flow;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.ActNorm;
@@ -18,7 +19,6 @@ import org.flows4j.layers.bijectors.Masks;
 import org.flows4j.layers.bijectors.MultiScale;
 import org.flows4j.layers.bijectors.SplitPrior;
 import org.flows4j.layers.bijectors.Squeeze;
-import org.flows4j.api.flow.Distribution;
 import org.flows4j.layers.distributions.ConditionalGaussian;
 import org.flows4j.layers.distributions.StandardNormal;
 import org.flows4j.layers.nn.Conv2dZeros;
@@ -46,14 +46,18 @@ import org.flows4j.zoo.data.Dataset;
  */
 public final class GlowFactory implements ModelFactory {
 
-    private record Preset(int levels, int steps, int hidden, String description) {
-    }
+    private record Preset(int levels, int steps, int hidden, String description) {}
 
     private static final Map<String, Preset> PRESETS = Map.of(
             "small", new Preset(2, 8, 64, "L=2 levels of K=8 steps, 64 hidden channels, for 28x28 images"),
             "paper", new Preset(3, 32, 512, "Glow's CIFAR-10 model: L=3, K=32, 512 hidden channels"),
-            "small-cond", new Preset(2, 8, 64, "class-conditional glow:small: the top latent's prior mean and "
-                    + "log-scale linear in the one-hot label (--condition label)"));
+            "small-cond",
+                    new Preset(
+                            2,
+                            8,
+                            64,
+                            "class-conditional glow:small: the top latent's prior mean and "
+                                    + "log-scale linear in the one-hot label (--condition label)"));
 
     private static final Set<String> OPTIONS = Set.of("levels", "steps", "hidden", "coupling", "permutation");
 
@@ -75,7 +79,8 @@ public final class GlowFactory implements ModelFactory {
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new IllegalArgumentException("unknown preset 'glow:" + name + "'; glow has: small, paper, small-cond");
+            throw new IllegalArgumentException(
+                    "unknown preset 'glow:" + name + "'; glow has: small, paper, small-cond");
         }
         return p;
     }
@@ -155,17 +160,18 @@ public final class GlowFactory implements ModelFactory {
         }
     }
 
-    private record Config(int levels, int steps, int hidden, CouplingKind coupling, Permutation permutation) {
-    }
+    private record Config(int levels, int steps, int hidden, CouplingKind coupling, Permutation permutation) {}
 
     private Config config(String name, Shape eventShape, Dataset.Kind kind, Map<String, String> options) {
         Preset p = preset(name);
         if (kind != Dataset.Kind.IMAGE_8BIT || eventShape.rank() != 3) {
-            throw new IllegalArgumentException("glow models images [c, h, w] of 8-bit pixels; for vectors use "
-                    + "realnvp:2d or nice");
+            throw new IllegalArgumentException(
+                    "glow models images [c, h, w] of 8-bit pixels; for vectors use " + "realnvp:2d or nice");
         }
         Options o = new Options("glow:" + name, options, OPTIONS);
-        Config c = new Config(o.integer("levels", p.levels(), 1), o.integer("steps", p.steps(), 1),
+        Config c = new Config(
+                o.integer("levels", p.levels(), 1),
+                o.integer("steps", p.steps(), 1),
                 o.integer("hidden", p.hidden(), 1),
                 o.choice("coupling", CouplingKind.AFFINE, CouplingKind.values(), CouplingKind::option),
                 o.choice("permutation", Permutation.LU_1X1, Permutation.values(), Permutation::option));
@@ -194,14 +200,16 @@ public final class GlowFactory implements ModelFactory {
         Config c = config(r.preset(), r.eventShape(), r.kind(), r.options());
         boolean conditional = r.preset().endsWith("-cond");
         if (conditional != r.conditioning().isConditional()) {
-            throw new IllegalArgumentException(conditional
-                    ? "glow:" + r.preset() + " is class-conditional: train it with --condition label"
-                    : "glow:" + r.preset() + " is unconditional; for --condition use glow:small-cond");
+            throw new IllegalArgumentException(
+                    conditional
+                            ? "glow:" + r.preset() + " is class-conditional: train it with --condition label"
+                            : "glow:" + r.preset() + " is unconditional; for --condition use glow:small-cond");
         }
         BuildContext ctx = r.context();
         int top = 0;
         GlowNet.Spec network = GlowNet.hidden(c.hidden());
-        CouplingTransform transform = c.coupling() == CouplingKind.ADDITIVE ? CouplingTransform.additive()
+        CouplingTransform transform = c.coupling() == CouplingKind.ADDITIVE
+                ? CouplingTransform.additive()
                 : CouplingTransform.affine(CouplingTransform.Scale.SIGMOID);
         List<MultiScale.Level> levels = new ArrayList<>();
         Shape shape = r.eventShape();
@@ -234,8 +242,15 @@ public final class GlowFactory implements ModelFactory {
                 ? ConditionalGaussian.linear(ctx, d, r.conditioning().size(), top)
                 : new StandardNormal(ctx, Shape.of(d));
         Flow flow = new Flow(new Chain(parts), base);
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
-                ctx.dtype(), r.options(), r.conditioning());
+        return new ZooModel(
+                new ModelSpec(family(), r.preset()),
+                flow,
+                r.eventShape(),
+                r.kind(),
+                ctx.backend(),
+                ctx.dtype(),
+                r.options(),
+                r.conditioning());
     }
 
     private static Bijector permutation(BuildContext ctx, Permutation p, int ch) {

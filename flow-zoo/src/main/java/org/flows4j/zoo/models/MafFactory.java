@@ -14,7 +14,6 @@ import org.flows4j.layers.bijectors.Maf;
 import org.flows4j.layers.bijectors.Reshape;
 import org.flows4j.layers.distributions.StandardNormal;
 import org.flows4j.layers.nn.Made;
-import org.flows4j.zoo.data.Dataset;
 
 /**
  * MAF (Papamakarios, Pavlakou and Murray, 2017): a stack of Gaussian MADEs
@@ -40,25 +39,78 @@ import org.flows4j.zoo.data.Dataset;
  */
 public final class MafFactory implements ModelFactory {
 
-    private record Preset(Autoregressive.Data data, boolean conditional, boolean iaf, int transforms, int width,
-                          int depth, String description) {
-    }
+    private record Preset(
+            Autoregressive.Data data,
+            boolean conditional,
+            boolean iaf,
+            int transforms,
+            int width,
+            int depth,
+            String description) {}
 
     private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
 
     static {
-        PRESETS.put("2d", new Preset(Autoregressive.Data.PLANE, false, false, 5, 80, 2,
-                "5 Gaussian MADEs 2x80, orderings reversed between them, for 2-D data"));
-        PRESETS.put("tabular", new Preset(Autoregressive.Data.TABULAR, false, false, 5, 0, 2,
-                "5 Gaussian MADEs of 2 hidden layers of min(512, max(64, 8 D)), for CSV data"));
-        PRESETS.put("images", new Preset(Autoregressive.Data.IMAGES, false, false, 5, 1024, 1,
-                "5 Gaussian MADEs of 1x1024 on logit pixels, for images (Fashion-MNIST)"));
-        PRESETS.put("2d-iaf", new Preset(Autoregressive.Data.PLANE, false, true, 5, 80, 2,
-                "IAF: maf:2d run backwards (sampling one pass, density D passes)"));
-        PRESETS.put("2d-cond", new Preset(Autoregressive.Data.PLANE, true, false, 5, 80, 2,
-                "conditional maf:2d, every MADE seeing the context (--condition)"));
-        PRESETS.put("tabular-cond", new Preset(Autoregressive.Data.TABULAR, true, false, 5, 0, 2,
-                "conditional maf:tabular, every MADE seeing the context (--condition)"));
+        PRESETS.put(
+                "2d",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        false,
+                        false,
+                        5,
+                        80,
+                        2,
+                        "5 Gaussian MADEs 2x80, orderings reversed between them, for 2-D data"));
+        PRESETS.put(
+                "tabular",
+                new Preset(
+                        Autoregressive.Data.TABULAR,
+                        false,
+                        false,
+                        5,
+                        0,
+                        2,
+                        "5 Gaussian MADEs of 2 hidden layers of min(512, max(64, 8 D)), for CSV data"));
+        PRESETS.put(
+                "images",
+                new Preset(
+                        Autoregressive.Data.IMAGES,
+                        false,
+                        false,
+                        5,
+                        1024,
+                        1,
+                        "5 Gaussian MADEs of 1x1024 on logit pixels, for images (Fashion-MNIST)"));
+        PRESETS.put(
+                "2d-iaf",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        false,
+                        true,
+                        5,
+                        80,
+                        2,
+                        "IAF: maf:2d run backwards (sampling one pass, density D passes)"));
+        PRESETS.put(
+                "2d-cond",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        true,
+                        false,
+                        5,
+                        80,
+                        2,
+                        "conditional maf:2d, every MADE seeing the context (--condition)"));
+        PRESETS.put(
+                "tabular-cond",
+                new Preset(
+                        Autoregressive.Data.TABULAR,
+                        true,
+                        false,
+                        5,
+                        0,
+                        2,
+                        "conditional maf:tabular, every MADE seeing the context (--condition)"));
     }
 
     private static final Set<String> OPTIONS = Set.of("transforms", "width", "depth", "batchnorm");
@@ -84,8 +136,8 @@ public final class MafFactory implements ModelFactory {
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new IllegalArgumentException("unknown preset 'maf:" + name + "'; maf has: "
-                    + String.join(", ", PRESETS.keySet()));
+            throw new IllegalArgumentException(
+                    "unknown preset 'maf:" + name + "'; maf has: " + String.join(", ", PRESETS.keySet()));
         }
         return p;
     }
@@ -116,7 +168,14 @@ public final class MafFactory implements ModelFactory {
         }
         parts.add(spec.bijector(ctx));
         Flow flow = new Flow(new Chain(parts), new StandardNormal(ctx, Shape.of(d)));
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
-                ctx.dtype(), r.options(), r.conditioning());
+        return new ZooModel(
+                new ModelSpec(family(), r.preset()),
+                flow,
+                r.eventShape(),
+                r.kind(),
+                ctx.backend(),
+                ctx.dtype(),
+                r.options(),
+                r.conditioning());
     }
 }

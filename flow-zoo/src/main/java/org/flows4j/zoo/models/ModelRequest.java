@@ -19,8 +19,13 @@ import org.flows4j.zoo.data.Dataset;
  * @param options preset overrides, by name
  * @param conditioning what a conditional preset is conditioned on ({@link Conditioning#none()} otherwise)
  */
-public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
-                           Map<String, String> options, Conditioning conditioning) {
+public record ModelRequest(
+        String preset,
+        Shape eventShape,
+        Dataset.Kind kind,
+        BuildContext context,
+        Map<String, String> options,
+        Conditioning conditioning) {
 
     /**
      * An unconditional request: {@link Conditioning#none()}.
@@ -31,8 +36,8 @@ public record ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, B
      * @param context the backend, dtype and random source of every initial value
      * @param options preset overrides by name, empty for none (copied)
      */
-    public ModelRequest(String preset, Shape eventShape, Dataset.Kind kind, BuildContext context,
-                        Map<String, String> options) {
+    public ModelRequest(
+            String preset, Shape eventShape, Dataset.Kind kind, BuildContext context, Map<String, String> options) {
         this(preset, eventShape, kind, context, options, Conditioning.none());
     }
 

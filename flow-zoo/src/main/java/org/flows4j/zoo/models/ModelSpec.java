@@ -27,7 +27,8 @@ public record ModelSpec(String family, String preset) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         int i = t.indexOf(':');
         if (i == 0 || i == t.length() - 1) {
-            throw new IllegalArgumentException("a model spec is family[:preset], for example realnvp:2d; got '" + text + "'");
+            throw new IllegalArgumentException(
+                    "a model spec is family[:preset], for example realnvp:2d; got '" + text + "'");
         }
         return i < 0 ? new ModelSpec(t, null) : new ModelSpec(t.substring(0, i), t.substring(i + 1));
     }

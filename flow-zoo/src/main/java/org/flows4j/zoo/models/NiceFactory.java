@@ -36,8 +36,7 @@ import org.flows4j.layers.nn.Mlp;
  */
 public final class NiceFactory implements ModelFactory {
 
-    private record Preset(int couplings, int width, int depth, String description) {
-    }
+    private record Preset(int couplings, int width, int depth, String description) {}
 
     private static final Map<String, Preset> PRESETS = Map.of(
             "small", new Preset(4, 256, 2, "4 additive couplings, MLP 2x256, logistic prior"),
@@ -102,14 +101,16 @@ public final class NiceFactory implements ModelFactory {
         }
     }
 
-    private record Config(int couplings, int width, int depth, Prior prior) {
-    }
+    private record Config(int couplings, int width, int depth, Prior prior) {}
 
     private Config config(String preset, Map<String, String> options) {
         Preset p = preset(preset);
         Options o = new Options("nice", options, OPTIONS);
-        return new Config(o.integer("couplings", p.couplings(), 1), o.integer("width", p.width(), 1),
-                o.integer("depth", p.depth(), 0), o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option));
+        return new Config(
+                o.integer("couplings", p.couplings(), 1),
+                o.integer("width", p.width(), 1),
+                o.integer("depth", p.depth(), 0),
+                o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option));
     }
 
     private static PartitionMask mask(int d, int i) {
@@ -139,8 +140,15 @@ public final class NiceFactory implements ModelFactory {
             parts.add(Coupling.additive(ctx.split(), mask(d, i), network));
         }
         parts.add(new DiagonalScaling(ctx, flat));
-        Distribution base = c.prior() == Prior.GAUSSIAN ? new StandardNormal(ctx, flat) : new StandardLogistic(ctx, flat);
-        return new ZooModel(new ModelSpec(family(), r.preset()), new Flow(new Chain(parts), base), r.eventShape(),
-                r.kind(), ctx.backend(), ctx.dtype(), r.options());
+        Distribution base =
+                c.prior() == Prior.GAUSSIAN ? new StandardNormal(ctx, flat) : new StandardLogistic(ctx, flat);
+        return new ZooModel(
+                new ModelSpec(family(), r.preset()),
+                new Flow(new Chain(parts), base),
+                r.eventShape(),
+                r.kind(),
+                ctx.backend(),
+                ctx.dtype(),
+                r.options());
     }
 }

@@ -39,23 +39,68 @@ import org.flows4j.layers.nn.Mlp;
  */
 public final class NsfFactory implements ModelFactory {
 
-    private record Preset(Autoregressive.Data data, boolean autoregressive, boolean conditional, int transforms,
-                          int width, double bound, String description) {
-    }
+    private record Preset(
+            Autoregressive.Data data,
+            boolean autoregressive,
+            boolean conditional,
+            int transforms,
+            int width,
+            double bound,
+            String description) {}
 
     private static final Map<String, Preset> PRESETS = new LinkedHashMap<>();
 
     static {
-        PRESETS.put("2d", new Preset(Autoregressive.Data.PLANE, false, false, 4, 82, 5,
-                "4 spline couplings, 8 bins on [-5, 5], MLP 2x82, for 2-D data"));
-        PRESETS.put("2d-ar", new Preset(Autoregressive.Data.PLANE, true, false, 4, 73, 5,
-                "4 autoregressive spline layers, 8 bins on [-5, 5], MADE 2x73, for 2-D data"));
-        PRESETS.put("tabular", new Preset(Autoregressive.Data.TABULAR, false, false, 5, 0, 3,
-                "5 spline couplings, 8 bins on [-3, 3], MLP 2 x min(512, max(64, 8 D)), for CSV data"));
-        PRESETS.put("tabular-ar", new Preset(Autoregressive.Data.TABULAR, true, false, 5, 0, 3,
-                "5 autoregressive spline layers, 8 bins on [-3, 3], MADE 2 x min(512, max(64, 8 D))"));
-        PRESETS.put("2d-cond", new Preset(Autoregressive.Data.PLANE, false, true, 4, 82, 5,
-                "conditional nsf:2d, each conditioner seeing the context (--condition)"));
+        PRESETS.put(
+                "2d",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        false,
+                        false,
+                        4,
+                        82,
+                        5,
+                        "4 spline couplings, 8 bins on [-5, 5], MLP 2x82, for 2-D data"));
+        PRESETS.put(
+                "2d-ar",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        true,
+                        false,
+                        4,
+                        73,
+                        5,
+                        "4 autoregressive spline layers, 8 bins on [-5, 5], MADE 2x73, for 2-D data"));
+        PRESETS.put(
+                "tabular",
+                new Preset(
+                        Autoregressive.Data.TABULAR,
+                        false,
+                        false,
+                        5,
+                        0,
+                        3,
+                        "5 spline couplings, 8 bins on [-3, 3], MLP 2 x min(512, max(64, 8 D)), for CSV data"));
+        PRESETS.put(
+                "tabular-ar",
+                new Preset(
+                        Autoregressive.Data.TABULAR,
+                        true,
+                        false,
+                        5,
+                        0,
+                        3,
+                        "5 autoregressive spline layers, 8 bins on [-3, 3], MADE 2 x min(512, max(64, 8 D))"));
+        PRESETS.put(
+                "2d-cond",
+                new Preset(
+                        Autoregressive.Data.PLANE,
+                        false,
+                        true,
+                        4,
+                        82,
+                        5,
+                        "conditional nsf:2d, each conditioner seeing the context (--condition)"));
     }
 
     private static final Set<String> OPTIONS = Set.of("transforms", "width", "depth", "bins", "bound");
@@ -78,8 +123,8 @@ public final class NsfFactory implements ModelFactory {
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new IllegalArgumentException("unknown preset 'nsf:" + name + "'; nsf has: "
-                    + String.join(", ", PRESETS.keySet()));
+            throw new IllegalArgumentException(
+                    "unknown preset 'nsf:" + name + "'; nsf has: " + String.join(", ", PRESETS.keySet()));
         }
         return p;
     }
@@ -100,25 +145,38 @@ public final class NsfFactory implements ModelFactory {
         int width = o.integer("width", p.width() > 0 ? p.width() : Autoregressive.tabularWidth(d), 1);
         int depth = o.integer("depth", 2, 0);
         int transforms = o.integer("transforms", p.transforms(), 1);
-        RationalQuadraticSpline spline = RationalQuadraticSpline.builder().bins(o.integer("bins", 8, 2))
-                .bound(o.number("bound", p.bound(), 0)).build();
+        RationalQuadraticSpline spline = RationalQuadraticSpline.builder()
+                .bins(o.integer("bins", 8, 2))
+                .bound(o.number("bound", p.bound(), 0))
+                .build();
         int[] hidden = Preprocessing.repeated(width, depth);
         int context = r.conditioning().size();
         BuildContext ctx = r.context();
         Bijector body;
         if (p.autoregressive()) {
-            body = Maf.features(d).transforms(transforms).network(Made.hidden(hidden)).transform(spline)
-                    .context(context).bijector(ctx);
+            body = Maf.features(d)
+                    .transforms(transforms)
+                    .network(Made.hidden(hidden))
+                    .transform(spline)
+                    .context(context)
+                    .bijector(ctx);
         } else {
             List<Bijector> couplings = new ArrayList<>();
             for (int i = 0; i < transforms; i++) {
-                couplings.add(Coupling.of(ctx.split(), Masks.halves(d, i % 2 == 1), spline, Mlp.hidden(hidden),
-                        context));
+                couplings.add(
+                        Coupling.of(ctx.split(), Masks.halves(d, i % 2 == 1), spline, Mlp.hidden(hidden), context));
             }
             body = new Chain(couplings);
         }
         Flow flow = new Flow(body, new StandardNormal(ctx, Shape.of(d)));
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
-                ctx.dtype(), r.options(), r.conditioning());
+        return new ZooModel(
+                new ModelSpec(family(), r.preset()),
+                flow,
+                r.eventShape(),
+                r.kind(),
+                ctx.backend(),
+                ctx.dtype(),
+                r.options(),
+                r.conditioning());
     }
 }

@@ -20,8 +20,8 @@ final class Options {
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(known);
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(model + " has no option " + String.join(", ", unknown) + "; its options: "
-                    + String.join(", ", new TreeSet<>(known)));
+            throw new IllegalArgumentException(model + " has no option " + String.join(", ", unknown)
+                    + "; its options: " + String.join(", ", new TreeSet<>(known)));
         }
     }
 
@@ -67,7 +67,8 @@ final class Options {
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(model + " option " + name + "=" + v + " is not a finite number > " + min);
+            throw new IllegalArgumentException(
+                    model + " option " + name + "=" + v + " is not a finite number > " + min);
         }
     }
 

@@ -10,8 +10,7 @@ import org.flows4j.zoo.data.Dataset;
 /** The data-side bijectors that put a model's density in the data's own units. */
 final class Preprocessing {
 
-    private Preprocessing() {
-    }
+    private Preprocessing() {}
 
     /**
      * For 8-bit images: dequantized pixels in {@code [0, 256)} scaled to {@code [0, 1)} (log-det

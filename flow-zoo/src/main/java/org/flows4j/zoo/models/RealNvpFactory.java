@@ -46,9 +46,8 @@ public final class RealNvpFactory implements ModelFactory {
     /** RealNVP's stabilized log-scale, {@code s = tanh(h)}. */
     private static final CouplingTransform.Scale SCALE = CouplingTransform.Scale.TANH;
 
-    private record Preset(boolean images, int couplings, int width, int depth, int blocks, int scales,
-                          String description) {
-    }
+    private record Preset(
+            boolean images, int couplings, int width, int depth, int blocks, int scales, String description) {}
 
     private static final Map<String, Preset> PRESETS = Map.of(
             "2d", new Preset(false, 8, 64, 2, 0, 0, "8 affine couplings with MLP 2x64, for 2-D and tabular data"),
@@ -81,25 +80,30 @@ public final class RealNvpFactory implements ModelFactory {
         return p;
     }
 
-    private record Config(Preset preset, int couplings, int width, int depth, int blocks, int scales) {
-    }
+    private record Config(Preset preset, int couplings, int width, int depth, int blocks, int scales) {}
 
     private Config config(String name, Shape eventShape, Dataset.Kind kind, Map<String, String> options) {
         Preset p = preset(name);
         boolean imageData = kind == Dataset.Kind.IMAGE_8BIT && eventShape.rank() == 3;
         if (p.images() != imageData) {
-            throw new IllegalArgumentException(p.images()
-                    ? "realnvp:" + name + " models images [c, h, w] of 8-bit pixels; for vectors use realnvp:2d"
-                    : "realnvp:2d models vectors; for images use realnvp:small or realnvp:paper");
+            throw new IllegalArgumentException(
+                    p.images()
+                            ? "realnvp:" + name + " models images [c, h, w] of 8-bit pixels; for vectors use realnvp:2d"
+                            : "realnvp:2d models vectors; for images use realnvp:small or realnvp:paper");
         }
         Options o = new Options("realnvp:" + name, options, p.images() ? IMAGE_OPTIONS : VECTOR_OPTIONS);
-        Config c = new Config(p, o.integer("couplings", p.couplings(), 1), o.integer("width", p.width(), 1),
-                o.integer("depth", p.depth(), 0), o.integer("blocks", p.blocks(), 0), o.integer("scales", p.scales(), 1));
+        Config c = new Config(
+                p,
+                o.integer("couplings", p.couplings(), 1),
+                o.integer("width", p.width(), 1),
+                o.integer("depth", p.depth(), 0),
+                o.integer("blocks", p.blocks(), 0),
+                o.integer("scales", p.scales(), 1));
         if (p.images()) {
             checkScales(eventShape, c.scales());
         } else if (eventShape.size() < 2) {
-            throw new IllegalArgumentException("realnvp:2d needs at least 2 dimensions to split, the data has "
-                    + eventShape.size());
+            throw new IllegalArgumentException(
+                    "realnvp:2d needs at least 2 dimensions to split, the data has " + eventShape.size());
         }
         return c;
     }
@@ -140,8 +144,14 @@ public final class RealNvpFactory implements ModelFactory {
             latent = Shape.of(r.eventShape().size());
         }
         Flow flow = new Flow(new Chain(parts), new StandardNormal(ctx, latent));
-        return new ZooModel(new ModelSpec(family(), r.preset()), flow, r.eventShape(), r.kind(), ctx.backend(),
-                ctx.dtype(), r.options());
+        return new ZooModel(
+                new ModelSpec(family(), r.preset()),
+                flow,
+                r.eventShape(),
+                r.kind(),
+                ctx.backend(),
+                ctx.dtype(),
+                r.options());
     }
 
     private static MultiScale multiScale(ModelRequest r, Config c) {

@@ -22,8 +22,15 @@ import org.flows4j.zoo.data.Dataset;
  * @param options the options it was built with (saved in checkpoints)
  * @param conditioning what the flow is conditioned on (saved in checkpoints, label names included)
  */
-public record ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
-                       Map<String, String> options, Conditioning conditioning) {
+public record ZooModel(
+        ModelSpec spec,
+        Flow flow,
+        Shape eventShape,
+        Dataset.Kind kind,
+        Backend backend,
+        DType dtype,
+        Map<String, String> options,
+        Conditioning conditioning) {
 
     /**
      * An unconditional model.
@@ -36,8 +43,14 @@ public record ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind
      * @param dtype the parameters' precision
      * @param options the options it was built with, empty for none (copied; saved in checkpoints)
      */
-    public ZooModel(ModelSpec spec, Flow flow, Shape eventShape, Dataset.Kind kind, Backend backend, DType dtype,
-                    Map<String, String> options) {
+    public ZooModel(
+            ModelSpec spec,
+            Flow flow,
+            Shape eventShape,
+            Dataset.Kind kind,
+            Backend backend,
+            DType dtype,
+            Map<String, String> options) {
         this(spec, flow, eventShape, kind, backend, dtype, options, Conditioning.none());
     }
 

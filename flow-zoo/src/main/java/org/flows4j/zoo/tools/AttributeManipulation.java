@@ -19,8 +19,7 @@ import org.flows4j.zoo.models.Conditioning;
  */
 public final class AttributeManipulation {
 
-    private AttributeManipulation() {
-    }
+    private AttributeManipulation() {}
 
     /**
      * {@code mean z(label to) - mean z(label from)} over {@code split}: {@code [1, ...latent]}.
@@ -38,8 +37,8 @@ public final class AttributeManipulation {
      * @throws IllegalArgumentException if the split has no labels, or no image with label {@code from} or
      *     {@code to}
      */
-    public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
-                                   int batchSize) {
+    public static Tensor direction(
+            Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype, int batchSize) {
         return direction(flow, split, from, to, backend, dtype, batchSize, Conditioning.none());
     }
 
@@ -63,16 +62,29 @@ public final class AttributeManipulation {
      * @throws IllegalArgumentException if the split has no labels, or no image with label {@code from} or
      *     {@code to}
      */
-    public static Tensor direction(Flow flow, DataSplit split, int from, int to, Backend backend, DType dtype,
-                                   int batchSize, Conditioning conditioning) {
+    public static Tensor direction(
+            Flow flow,
+            DataSplit split,
+            int from,
+            int to,
+            Backend backend,
+            DType dtype,
+            int batchSize,
+            Conditioning conditioning) {
         Tensor mFrom = meanLatent(flow, split, from, backend, dtype, batchSize, conditioning);
         Tensor mTo = meanLatent(flow, split, to, backend, dtype, batchSize, conditioning);
         return mTo.sub(mFrom);
     }
 
     @SuppressWarnings("try") // scopes opened for their close()
-    private static Tensor meanLatent(Flow flow, DataSplit split, int label, Backend backend, DType dtype, int batchSize,
-                                     Conditioning conditioning) {
+    private static Tensor meanLatent(
+            Flow flow,
+            DataSplit split,
+            int label,
+            Backend backend,
+            DType dtype,
+            int batchSize,
+            Conditioning conditioning) {
         if (!split.hasLabels()) {
             throw new IllegalArgumentException("attribute directions need a labelled data set");
         }
@@ -89,10 +101,12 @@ public final class AttributeManipulation {
         try (Autodiff.NoGrad off = Autodiff.noGrad()) {
             for (int from = 0; from < idx.size(); from += batchSize) {
                 int[] batch = idx.subList(from, Math.min(idx.size(), from + batchSize)).stream()
-                        .mapToInt(Integer::intValue).toArray();
+                        .mapToInt(Integer::intValue)
+                        .toArray();
                 Tensor part;
                 try (MemoryScope scope = MemoryScope.open()) {
-                    Tensor z = flow.encode(split.batch(backend, dtype, batch).add(0.5),
+                    Tensor z = flow.encode(
+                            split.batch(backend, dtype, batch).add(0.5),
                             conditioning.context(split, batch, backend, dtype));
                     part = scope.keep(z.sum(true, 0));
                 }

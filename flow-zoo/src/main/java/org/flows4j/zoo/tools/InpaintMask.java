@@ -56,7 +56,8 @@ public enum InpaintMask {
             }
         }
         throw new IllegalArgumentException("unknown mask '" + text + "'; masks: "
-                + String.join(", ", Arrays.stream(values()).map(InpaintMask::label).toList()));
+                + String.join(
+                        ", ", Arrays.stream(values()).map(InpaintMask::label).toList()));
     }
 
     /**

@@ -29,8 +29,7 @@ public final class Inpainting {
     /** The largest pixel value kept: the data range is {@code [0, 256)}. */
     static final double MAX_PIXEL = 255.999;
 
-    private Inpainting() {
-    }
+    private Inpainting() {}
 
     /**
      * The outcome for a batch: the masked start, the result, and each image's log-likelihood
@@ -44,8 +43,7 @@ public final class Inpainting {
     // Read through its accessors: nothing compares or hashes a Result (its tensors have
     // identity equality anyway).
     @SuppressWarnings("ArrayRecordComponent")
-    public record Result(Tensor start, Tensor result, double[] logProbBefore, double[] logProbAfter) {
-    }
+    public record Result(Tensor start, Tensor result, double[] logProbBefore, double[] logProbAfter) {}
 
     /**
      * Inpaints {@code images} ({@code [n, c, h, w]}, pixel values; dequantized or not) where
@@ -88,8 +86,8 @@ public final class Inpainting {
      *     negative
      */
     @SuppressWarnings("try") // scopes opened for their close()
-    public static Result inpaint(Flow flow, Tensor images, Tensor context, double[] known, int iterations,
-                                 RandomSource random) {
+    public static Result inpaint(
+            Flow flow, Tensor images, Tensor context, double[] known, int iterations, RandomSource random) {
         Backend backend = images.backend();
         DType dtype = images.dtype();
         Shape event = Shape.of(java.util.Arrays.copyOfRange(images.shape().dims(), 1, images.rank()));
@@ -113,13 +111,15 @@ public final class Inpainting {
             Tensor next;
             try (MemoryScope scope = MemoryScope.open()) {
                 Tensor v = x.requiringGrad();
-                Tensor grad = Autodiff.grad(flow.logProb(v, context).sum(), List.of(v)).get(0);
+                Tensor grad = Autodiff.grad(flow.logProb(v, context).sum(), List.of(v))
+                        .get(0);
                 double[] step = new double[n];
                 for (int k = 0; k < n; k++) {
                     step[k] = scale[k] / (100 + i);
                 }
                 Tensor stepT = Tensor.of(backend, dtype, step, perImage(images));
-                Tensor candidate = Tensor.where(keep, images, x.add(grad.mul(stepT)).clamp(0, MAX_PIXEL));
+                Tensor candidate =
+                        Tensor.where(keep, images, x.add(grad.mul(stepT)).clamp(0, MAX_PIXEL));
                 double[] proposed = logProb(flow, candidate, context);
                 double[] accept = new double[n];
                 for (int k = 0; k < n; k++) {
@@ -130,7 +130,8 @@ public final class Inpainting {
                         scale[k] /= 2;
                     }
                 }
-                next = Tensor.where(Tensor.of(backend, dtype, accept, perImage(images)), candidate, x).unscoped();
+                next = Tensor.where(Tensor.of(backend, dtype, accept, perImage(images)), candidate, x)
+                        .unscoped();
             }
             if (x != start) {
                 x.free();

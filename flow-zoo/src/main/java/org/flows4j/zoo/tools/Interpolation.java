@@ -12,8 +12,7 @@ import org.flows4j.api.tensor.Tensor;
  */
 public final class Interpolation {
 
-    private Interpolation() {
-    }
+    private Interpolation() {}
 
     /**
      * For each pair {@code (a[i], b[i])}, {@code steps} images from {@code a[i]} ({@code t = 0})
@@ -57,14 +56,15 @@ public final class Interpolation {
             throw new IllegalArgumentException("interpolation: give a context for both endpoints or for neither");
         }
         if (contextA != null && !contextA.shape().equals(contextB.shape())) {
-            throw new IllegalArgumentException("interpolation contexts differ in shape: " + contextA.shape() + " and "
-                    + contextB.shape());
+            throw new IllegalArgumentException(
+                    "interpolation contexts differ in shape: " + contextA.shape() + " and " + contextB.shape());
         }
         if (steps < 2) {
             throw new IllegalArgumentException("an interpolation needs at least 2 steps, got " + steps);
         }
         if (!a.shape().equals(b.shape())) {
-            throw new IllegalArgumentException("interpolation endpoints differ in shape: " + a.shape() + " and " + b.shape());
+            throw new IllegalArgumentException(
+                    "interpolation endpoints differ in shape: " + a.shape() + " and " + b.shape());
         }
         return Autodiff.noGrad(() -> {
             Tensor za = flow.encode(a.add(0.5), contextA);
@@ -80,7 +80,8 @@ public final class Interpolation {
                     double t = (double) s / (steps - 1);
                     rows[p * steps + s] = from.mul(1 - t).add(to.mul(t));
                     if (contexts != null) {
-                        contexts[p * steps + s] = contextA.slice(0, p, p + 1).mul(1 - t)
+                        contexts[p * steps + s] = contextA.slice(0, p, p + 1)
+                                .mul(1 - t)
                                 .add(contextB.slice(0, p, p + 1).mul(t));
                     }
                 }

@@ -20,8 +20,7 @@ import org.flows4j.zoo.models.ZooModel;
  */
 public final class Evaluator {
 
-    private Evaluator() {
-    }
+    private Evaluator() {}
 
     /**
      * The mean NLL over {@code split} in batches of {@code batchSize}; images are dequantized

@@ -8,7 +8,7 @@ import java.time.Duration;
 public interface FitListener {
 
     /** No output and no checkpoints. */
-    FitListener NONE = new FitListener() { };
+    FitListener NONE = new FitListener() {};
 
     /**
      * After every update.
@@ -17,8 +17,7 @@ public interface FitListener {
      * @param loss its batch's mean negative log-likelihood
      * @param stepsPerSecond the rate since {@code fit} started
      */
-    default void onStep(long step, double loss, double stepsPerSecond) {
-    }
+    default void onStep(long step, double loss, double stepsPerSecond) {}
 
     /**
      * A checkpoint is due: every {@link TrainerConfig#checkpointEvery()} steps, after the last
@@ -26,8 +25,7 @@ public interface FitListener {
      *
      * @param step the updates done so far
      */
-    default void onCheckpointDue(long step) {
-    }
+    default void onCheckpointDue(long step) {}
 
     /**
      * An evaluation is due: every {@link TrainerConfig#evalEvery()} of training time, after the
@@ -37,6 +35,5 @@ public interface FitListener {
      * @param step the updates done so far
      * @param trainingTime the training time used so far, across resumes
      */
-    default void onEvaluationDue(long step, Duration trainingTime) {
-    }
+    default void onEvaluationDue(long step, Duration trainingTime) {}
 }

@@ -10,7 +10,7 @@ import java.time.Duration;
 public interface ProgressListener {
 
     /** No output. */
-    ProgressListener SILENT = new ProgressListener() { };
+    ProgressListener SILENT = new ProgressListener() {};
 
     /**
      * After every optimizer step.
@@ -22,8 +22,7 @@ public interface ProgressListener {
      * @param bitsPerDim the step's bits per dimension, or NaN for non-image data
      * @param stepsPerSecond the recent rate
      */
-    default void onStep(int epoch, long step, long totalSteps, double loss, double bitsPerDim, double stepsPerSecond) {
-    }
+    default void onStep(int epoch, long step, long totalSteps, double loss, double bitsPerDim, double stepsPerSecond) {}
 
     /**
      * After every epoch's validation.
@@ -32,8 +31,7 @@ public interface ProgressListener {
      * @param step the 1-based global step at the end of the epoch
      * @param validation the evaluation on the validation split
      */
-    default void onEpoch(int epoch, long step, EvalResult validation) {
-    }
+    default void onEpoch(int epoch, long step, EvalResult validation) {}
 
     /**
      * After every checkpoint written.
@@ -41,16 +39,14 @@ public interface ProgressListener {
      * @param file the checkpoint file written
      * @param step the 1-based global step it holds the state after
      */
-    default void onCheckpoint(Path file, long step) {
-    }
+    default void onCheckpoint(Path file, long step) {}
 
     /**
      * A one-line message (resuming, stopping).
      *
      * @param message the text, one line without a line terminator
      */
-    default void onMessage(String message) {
-    }
+    default void onMessage(String message) {}
 
     /**
      * After every optimizer step of a run with a time budget, before {@link #onStep}.
@@ -58,8 +54,7 @@ public interface ProgressListener {
      * @param used the training time used so far, across resumed runs
      * @param budget the run's time budget, the total across resumed runs
      */
-    default void onTrainingTime(Duration used, Duration budget) {
-    }
+    default void onTrainingTime(Duration used, Duration budget) {}
 
     /**
      * After every evaluation of the validation split at an interval of training time, and at
@@ -70,6 +65,5 @@ public interface ProgressListener {
      * @param trainingTime the training time used so far, across resumed runs
      * @param validation the evaluation on the validation split
      */
-    default void onEvaluation(long step, Duration trainingTime, EvalResult validation) {
-    }
+    default void onEvaluation(long step, Duration trainingTime, EvalResult validation) {}
 }

@@ -25,8 +25,7 @@ import org.flows4j.zoo.models.ZooModel;
  */
 public final class RowScores {
 
-    private RowScores() {
-    }
+    private RowScores() {}
 
     /**
      * The random source of row {@code rowId}'s dequantization noise: {@code seed} and the id
@@ -87,8 +86,8 @@ public final class RowScores {
     public static double[] logProb(ZooModel model, Tensor x, long seed, long[] rowIds) {
         Shape expected = model.eventShape();
         if (x.rank() != expected.rank() + 1) {
-            throw new IllegalArgumentException("logProb: rows of shape " + expected + " expected, got a batch of shape "
-                    + x.shape());
+            throw new IllegalArgumentException(
+                    "logProb: rows of shape " + expected + " expected, got a batch of shape " + x.shape());
         }
         model.flow().setTraining(false);
         try (Autodiff.NoGrad off = Autodiff.noGrad()) {

@@ -61,8 +61,8 @@ public final class RunDirectory implements AutoCloseable {
         FileChannel channel = null;
         try {
             Files.createDirectories(dir);
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            channel = FileChannel.open(
+                    lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -75,7 +75,8 @@ public final class RunDirectory implements AutoCloseable {
                 throw new RunDirectoryLockedException(dir, holder);
             }
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            channel.write(
+                    ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
             channel.force(false);
             return new RunDirectory(dir, channel, lock, removeTemporaries(dir));
         } catch (IOException e) {

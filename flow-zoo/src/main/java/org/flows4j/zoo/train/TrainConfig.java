@@ -37,9 +37,18 @@ import org.flows4j.layers.optim.ScheduleConfig;
  * @param evalEvery the validation split is evaluated every this much training time (null: after every
  *     epoch, or with a budget every tenth of it)
  */
-public record TrainConfig(long seed, int batchSize, int epochs, long steps, OptimizerConfig optimizer,
-                          double clipNorm, double emaDecay, int evalBatchSize, Path outDir, Duration budget,
-                          Duration evalEvery) {
+public record TrainConfig(
+        long seed,
+        int batchSize,
+        int epochs,
+        long steps,
+        OptimizerConfig optimizer,
+        double clipNorm,
+        double emaDecay,
+        int evalBatchSize,
+        Path outDir,
+        Duration budget,
+        Duration evalEvery) {
 
     /**
      * Validates, naming the setting at fault.
@@ -77,8 +86,9 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
             throw new IllegalArgumentException("training needs batch >= 1; got batch " + batchSize);
         }
         if (budget == null && (epochs < 0 || steps < 0 || (epochs == 0 && steps == 0))) {
-            throw new IllegalArgumentException("training needs batch >= 1 and a positive number of epochs or steps; got batch "
-                    + batchSize + ", epochs " + epochs + ", steps " + steps);
+            throw new IllegalArgumentException(
+                    "training needs batch >= 1 and a positive number of epochs or steps; got batch " + batchSize
+                            + ", epochs " + epochs + ", steps " + steps);
         }
         Objects.requireNonNull(optimizer, "optimizer");
         if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
@@ -110,8 +120,16 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @throws IllegalArgumentException naming the setting that is out of range, or a null {@code outDir}
      * @throws NullPointerException if {@code optimizer} is null
      */
-    public TrainConfig(long seed, int batchSize, int epochs, long steps, OptimizerConfig optimizer,
-                       double clipNorm, double emaDecay, int evalBatchSize, Path outDir) {
+    public TrainConfig(
+            long seed,
+            int batchSize,
+            int epochs,
+            long steps,
+            OptimizerConfig optimizer,
+            double clipNorm,
+            double emaDecay,
+            int evalBatchSize,
+            Path outDir) {
         this(seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir, null, null);
     }
 
@@ -124,8 +142,18 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @throws IllegalArgumentException if {@code outDir} is null
      */
     public static TrainConfig defaults(Path outDir) {
-        return new TrainConfig(0, 64, 1, 0, Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200))
-                .build(), 100, 0, 256, outDir);
+        return new TrainConfig(
+                0,
+                64,
+                1,
+                0,
+                Adam.builder()
+                        .schedule(LearningRateSchedule.linearWarmup(1e-3, 200))
+                        .build(),
+                100,
+                0,
+                256,
+                outDir);
     }
 
     /**
@@ -135,8 +163,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the seed only
      */
     public TrainConfig withSeed(long s) {
-        return new TrainConfig(s, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir,
-                budget, evalEvery);
+        return new TrainConfig(
+                s, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir, budget, evalEvery);
     }
 
     /**
@@ -146,8 +174,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the batch size only
      */
     public TrainConfig withBatchSize(int b) {
-        return new TrainConfig(seed, b, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir,
-                budget, evalEvery);
+        return new TrainConfig(
+                seed, b, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir, budget, evalEvery);
     }
 
     /**
@@ -158,8 +186,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      *     removed
      */
     public TrainConfig withEpochs(int e) {
-        return new TrainConfig(seed, batchSize, e, 0, optimizer, clipNorm, emaDecay, evalBatchSize, outDir,
-                null, evalEvery);
+        return new TrainConfig(
+                seed, batchSize, e, 0, optimizer, clipNorm, emaDecay, evalBatchSize, outDir, null, evalEvery);
     }
 
     /**
@@ -170,8 +198,18 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      *     becomes at least 1
      */
     public TrainConfig withSteps(long s) {
-        return new TrainConfig(seed, batchSize, Math.max(epochs, 1), s, optimizer, clipNorm, emaDecay, evalBatchSize,
-                outDir, null, evalEvery);
+        return new TrainConfig(
+                seed,
+                batchSize,
+                Math.max(epochs, 1),
+                s,
+                optimizer,
+                clipNorm,
+                emaDecay,
+                evalBatchSize,
+                outDir,
+                null,
+                evalEvery);
     }
 
     /**
@@ -185,8 +223,18 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @throws NullPointerException if {@code b} is null
      */
     public TrainConfig withBudget(Duration b) {
-        return new TrainConfig(seed, batchSize, 0, 0, optimizer, clipNorm, emaDecay, evalBatchSize, outDir,
-                Objects.requireNonNull(b, "budget"), evalEvery);
+        return new TrainConfig(
+                seed,
+                batchSize,
+                0,
+                0,
+                optimizer,
+                clipNorm,
+                emaDecay,
+                evalBatchSize,
+                outDir,
+                Objects.requireNonNull(b, "budget"),
+                evalEvery);
     }
 
     /**
@@ -197,8 +245,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the evaluation interval only
      */
     public TrainConfig withEvalEvery(Duration every) {
-        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir,
-                budget, every);
+        return new TrainConfig(
+                seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, outDir, budget, every);
     }
 
     /**
@@ -217,8 +265,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the optimizer only
      */
     public TrainConfig withOptimizer(OptimizerConfig o) {
-        return new TrainConfig(seed, batchSize, epochs, steps, o, clipNorm, emaDecay, evalBatchSize, outDir,
-                budget, evalEvery);
+        return new TrainConfig(
+                seed, batchSize, epochs, steps, o, clipNorm, emaDecay, evalBatchSize, outDir, budget, evalEvery);
     }
 
     /**
@@ -277,8 +325,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the clipping norm only
      */
     public TrainConfig withClipNorm(double c) {
-        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, c, emaDecay, evalBatchSize, outDir,
-                budget, evalEvery);
+        return new TrainConfig(
+                seed, batchSize, epochs, steps, optimizer, c, emaDecay, evalBatchSize, outDir, budget, evalEvery);
     }
 
     /**
@@ -288,8 +336,8 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the moving average's decay only
      */
     public TrainConfig withEmaDecay(double d) {
-        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, d, evalBatchSize, outDir,
-                budget, evalEvery);
+        return new TrainConfig(
+                seed, batchSize, epochs, steps, optimizer, clipNorm, d, evalBatchSize, outDir, budget, evalEvery);
     }
 
     /**
@@ -299,7 +347,7 @@ public record TrainConfig(long seed, int batchSize, int epochs, long steps, Opti
      * @return a new, validated config that differs from this one in the output directory only
      */
     public TrainConfig withOutDir(Path dir) {
-        return new TrainConfig(seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, dir,
-                budget, evalEvery);
+        return new TrainConfig(
+                seed, batchSize, epochs, steps, optimizer, clipNorm, emaDecay, evalBatchSize, dir, budget, evalEvery);
     }
 }

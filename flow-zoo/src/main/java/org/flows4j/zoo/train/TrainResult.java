@@ -15,8 +15,14 @@ import java.time.Duration;
  *     not validation, evaluation or checkpoints
  * @param reason why it ended: all its steps, its time budget spent, or a stop request
  */
-public record TrainResult(long steps, int epochs, EvalResult validation, Path checkpoint, boolean stopped,
-                          Duration trainingTime, StopReason reason) {
+public record TrainResult(
+        long steps,
+        int epochs,
+        EvalResult validation,
+        Path checkpoint,
+        boolean stopped,
+        Duration trainingTime,
+        StopReason reason) {
 
     /**
      * A run limited by its steps, of unknown training time.
@@ -28,7 +34,13 @@ public record TrainResult(long steps, int epochs, EvalResult validation, Path ch
      * @param stopped whether it stopped early on request (Ctrl-C)
      */
     public TrainResult(long steps, int epochs, EvalResult validation, Path checkpoint, boolean stopped) {
-        this(steps, epochs, validation, checkpoint, stopped, Duration.ZERO,
+        this(
+                steps,
+                epochs,
+                validation,
+                checkpoint,
+                stopped,
+                Duration.ZERO,
                 stopped ? StopReason.STOP_REQUESTED : StopReason.STEPS_DONE);
     }
 }

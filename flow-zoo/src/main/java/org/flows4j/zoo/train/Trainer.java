@@ -256,8 +256,8 @@ public final class Trainer {
      */
     public void applyGradients(Gradients gradients) {
         if (gradients.step() != step + 1) {
-            throw new IllegalArgumentException("these gradients are for step " + gradients.step()
-                    + " but the next step is " + (step + 1));
+            throw new IllegalArgumentException(
+                    "these gradients are for step " + gradients.step() + " but the next step is " + (step + 1));
         }
         Map<String, Tensor> byName = gradients.byName();
         if (config.clips()) {
@@ -444,8 +444,8 @@ public final class Trainer {
      * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
     public void save(Path file, CheckpointMetadata metadata) {
-        CheckpointMetadata meta = metadata.withStep(step)
-                .withExtra(ELAPSED_KEY, Long.toString(elapsedNanos / 1_000_000));
+        CheckpointMetadata meta =
+                metadata.withStep(step).withExtra(ELAPSED_KEY, Long.toString(elapsedNanos / 1_000_000));
         if (config.budget() != null) {
             meta = meta.withExtra(BUDGET_KEY, Long.toString(config.budget().toMillis()));
         }
@@ -513,9 +513,11 @@ public final class Trainer {
      */
     public void checkResumable(CheckpointInfo info) {
         if (info.formatVersion() < RESUMABLE_FORMAT) {
-            throw new CheckpointException(info.file(), "written in checkpoint format version " + info.formatVersion()
-                    + ", which does not record the training settings, so training cannot continue from it exactly;"
-                    + " it can still be evaluated and sampled, or start a new run");
+            throw new CheckpointException(
+                    info.file(),
+                    "written in checkpoint format version " + info.formatVersion()
+                            + ", which does not record the training settings, so training cannot continue from it exactly;"
+                            + " it can still be evaluated and sampled, or start a new run");
         }
         var differences = config.differences(savedConfig(info));
         if (!differences.isEmpty()) {
@@ -544,8 +546,8 @@ public final class Trainer {
         Checkpoints.load(file, flow, optimizer, average);
         long saved = info.metadata().step();
         if (optimizer.steps() != saved) {
-            throw new CheckpointException(file, "its optimizer has done " + optimizer.steps()
-                    + " steps but it says step " + saved);
+            throw new CheckpointException(
+                    file, "its optimizer has done " + optimizer.steps() + " steps but it says step " + saved);
         }
         step = saved;
         elapsedNanos = savedTrainingTime(info).toNanos();

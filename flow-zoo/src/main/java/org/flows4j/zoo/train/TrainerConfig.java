@@ -42,8 +42,16 @@ import org.flows4j.layers.optim.ScheduleConfig;
  * @param evalEvery an evaluation is due every this much training time ({@link FitListener#onEvaluationDue}),
  *     or null for none
  */
-public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double emaDecay, int batchSize, long steps,
-                            long seed, long checkpointEvery, Duration budget, Duration evalEvery) {
+public record TrainerConfig(
+        OptimizerConfig optimizer,
+        double clipNorm,
+        double emaDecay,
+        int batchSize,
+        long steps,
+        long seed,
+        long checkpointEvery,
+        Duration budget,
+        Duration evalEvery) {
 
     /** The metadata keys of {@link #describe()} besides the optimizer's. */
     public static final String CLIP_NORM = "clip_norm";
@@ -129,8 +137,14 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
      * @throws IllegalArgumentException naming the setting that is out of range
      * @throws NullPointerException if {@code optimizer} is null
      */
-    public TrainerConfig(OptimizerConfig optimizer, double clipNorm, double emaDecay, int batchSize, long steps,
-                         long seed, long checkpointEvery) {
+    public TrainerConfig(
+            OptimizerConfig optimizer,
+            double clipNorm,
+            double emaDecay,
+            int batchSize,
+            long steps,
+            long seed,
+            long checkpointEvery) {
         this(optimizer, clipNorm, emaDecay, batchSize, steps, seed, checkpointEvery, null, null);
     }
 
@@ -169,8 +183,16 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
      * @return a new builder holding every setting of this config; changing it leaves this one unchanged
      */
     public Builder toBuilder() {
-        return new Builder().optimizer(optimizer).clipNorm(clipNorm).emaDecay(emaDecay).batchSize(batchSize)
-                .steps(steps).seed(seed).checkpointEvery(checkpointEvery).budget(budget).evalEvery(evalEvery)
+        return new Builder()
+                .optimizer(optimizer)
+                .clipNorm(clipNorm)
+                .emaDecay(emaDecay)
+                .batchSize(batchSize)
+                .steps(steps)
+                .seed(seed)
+                .checkpointEvery(checkpointEvery)
+                .budget(budget)
+                .evalEvery(evalEvery)
                 .steps(steps);
     }
 
@@ -243,7 +265,9 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
     /** {@link TrainerConfig}'s builder; {@link #build()} validates. */
     public static final class Builder {
 
-        private OptimizerConfig optimizer = Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-3, 200)).build();
+        private OptimizerConfig optimizer = Adam.builder()
+                .schedule(LearningRateSchedule.linearWarmup(1e-3, 200))
+                .build();
         private double clipNorm = 100;
         private double emaDecay;
         private int batchSize = 64;
@@ -253,8 +277,7 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
         private Duration budget;
         private Duration evalEvery;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * The optimizer and its schedule.
@@ -369,8 +392,8 @@ public record TrainerConfig(OptimizerConfig optimizer, double clipNorm, double e
          * @throws IllegalArgumentException naming the setting at fault
          */
         public TrainerConfig build() {
-            return new TrainerConfig(optimizer, clipNorm, emaDecay, batchSize, steps, seed, checkpointEvery, budget,
-                    evalEvery);
+            return new TrainerConfig(
+                    optimizer, clipNorm, emaDecay, batchSize, steps, seed, checkpointEvery, budget, evalEvery);
         }
     }
 

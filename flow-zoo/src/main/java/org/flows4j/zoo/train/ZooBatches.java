@@ -62,12 +62,17 @@ public final class ZooBatches implements BatchSource {
      * @throws NullPointerException if {@code conditioning} is null
      */
     public static ZooBatches conditional(Dataset data, BuildContext ctx, int batchSize, Conditioning conditioning) {
-        return new ZooBatches(data.train(), ctx.backend(), ctx.dtype(), data.kind() == Dataset.Kind.IMAGE_8BIT,
-                batchSize, java.util.Objects.requireNonNull(conditioning, "conditioning"));
+        return new ZooBatches(
+                data.train(),
+                ctx.backend(),
+                ctx.dtype(),
+                data.kind() == Dataset.Kind.IMAGE_8BIT,
+                batchSize,
+                java.util.Objects.requireNonNull(conditioning, "conditioning"));
     }
 
-    private ZooBatches(DataSplit train, Backend backend, DType dtype, boolean images, int batchSize,
-                       Conditioning conditioning) {
+    private ZooBatches(
+            DataSplit train, Backend backend, DType dtype, boolean images, int batchSize, Conditioning conditioning) {
         if (train.size() == 0) {
             throw new IllegalArgumentException("the training split is empty");
         }

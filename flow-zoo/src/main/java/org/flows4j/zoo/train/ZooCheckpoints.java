@@ -2,9 +2,9 @@ package org.flows4j.zoo.train;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
@@ -46,8 +46,7 @@ public final class ZooCheckpoints {
     private static final String CONDITION = "condition";
     private static final String CONDITION_NAME = "condition.name.";
 
-    private ZooCheckpoints() {
-    }
+    private ZooCheckpoints() {}
 
     /**
      * Writes a checkpoint of the model and the trainer's state (optimizer, moving average, step,
@@ -85,8 +84,14 @@ public final class ZooCheckpoints {
      *     overwritten
      * @throws CheckpointException if writing fails; any previous file is then unchanged
      */
-    public static void save(Path file, ZooModel model, Trainer trainer, String dataName, int epoch, long seed,
-                            Map<String, String> extra) {
+    public static void save(
+            Path file,
+            ZooModel model,
+            Trainer trainer,
+            String dataName,
+            int epoch,
+            long seed,
+            Map<String, String> extra) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put(EVENT_SHAPE, joinDims(model.eventShape()));
         config.put(KIND, model.kind().name());
@@ -98,13 +103,12 @@ public final class ZooCheckpoints {
                 config.put(CONDITION_NAME + i, c.names().get(i));
             }
         }
-        CheckpointMetadata meta = CheckpointMetadata.of(model.spec().toString(), model.dtype())
-                .withModelConfig(config);
+        CheckpointMetadata meta =
+                CheckpointMetadata.of(model.spec().toString(), model.dtype()).withModelConfig(config);
         for (Map.Entry<String, String> e : extra.entrySet()) {
             meta = meta.withExtra(e.getKey(), e.getValue());
         }
-        meta = meta
-                .withExtra(DATA, dataName)
+        meta = meta.withExtra(DATA, dataName)
                 .withExtra(EPOCH, Integer.toString(epoch))
                 .withExtra(SEED, Long.toString(seed));
         trainer.save(file, meta);
@@ -212,8 +216,10 @@ public final class ZooCheckpoints {
         String shape = config.get(EVENT_SHAPE);
         String kind = config.get(KIND);
         if (shape == null || kind == null) {
-            throw new CheckpointException(checkpoint, "it was not written by the flows4j zoo: its model configuration "
-                    + "lacks '" + EVENT_SHAPE + "' and '" + KIND + "', so the model cannot be rebuilt");
+            throw new CheckpointException(
+                    checkpoint,
+                    "it was not written by the flows4j zoo: its model configuration " + "lacks '" + EVENT_SHAPE
+                            + "' and '" + KIND + "', so the model cannot be rebuilt");
         }
         Map<String, String> options = new LinkedHashMap<>();
         config.forEach((k, v) -> {
@@ -227,20 +233,29 @@ public final class ZooCheckpoints {
         try {
             spec = ModelSpec.parse(meta.modelSpec());
             dataKind = Dataset.Kind.valueOf(kind);
-            eventShape = Shape.of(Arrays.stream(shape.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray());
+            eventShape = Shape.of(Arrays.stream(shape.split(","))
+                    .mapToInt(s -> Integer.parseInt(s.trim()))
+                    .toArray());
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(checkpoint, "its model configuration is invalid: " + e.getMessage());
         }
         DType dtype = meta.dtype();
         Conditioning conditioning = conditioning(checkpoint, config);
         try {
-            ModelRequest request = new ModelRequest(zoo.complete(spec).preset(), eventShape, dataKind,
-                    BuildContext.of(backend, dtype, RandomSource.seeded(0)), options, conditioning);
+            ModelRequest request = new ModelRequest(
+                    zoo.complete(spec).preset(),
+                    eventShape,
+                    dataKind,
+                    BuildContext.of(backend, dtype, RandomSource.seeded(0)),
+                    options,
+                    conditioning);
             return zoo.model(spec).build(request);
         } catch (IllegalArgumentException e) {
             // the metadata names a family, preset or option this zoo cannot build: the file is at fault
-            throw new CheckpointException(checkpoint, "its metadata describes a model that cannot be built ("
-                    + spec + "): " + e.getMessage(), e);
+            throw new CheckpointException(
+                    checkpoint,
+                    "its metadata describes a model that cannot be built (" + spec + "): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -268,5 +283,4 @@ public final class ZooCheckpoints {
         }
         return b.toString();
     }
-
 }

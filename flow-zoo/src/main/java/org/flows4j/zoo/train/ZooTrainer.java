@@ -99,12 +99,14 @@ public final class ZooTrainer {
         this.listener = listener;
         this.images = model.kind() == Dataset.Kind.IMAGE_8BIT;
         this.dims = model.eventShape().size();
-        this.batches = ZooBatches.conditional(data,
-                BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())), config.batchSize(),
+        this.batches = ZooBatches.conditional(
+                data,
+                BuildContext.of(model.backend(), model.dtype(), RandomSource.seeded(config.seed())),
+                config.batchSize(),
                 model.conditioning());
         int stepsPerEpoch = batches.stepsPerEpoch();
-        this.totalSteps = config.hasBudget() ? 0
-                : config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
+        this.totalSteps =
+                config.hasBudget() ? 0 : config.steps() > 0 ? config.steps() : (long) config.epochs() * stepsPerEpoch;
         this.trainer = new Trainer(model.flow(), trainerConfig(config, totalSteps, stepsPerEpoch), nanoTime);
         this.checkpoint = config.outDir().resolve(CHECKPOINT);
     }
@@ -114,8 +116,13 @@ public final class ZooTrainer {
      * budget) with a checkpoint every epoch.
      */
     static TrainerConfig trainerConfig(TrainConfig c, long totalSteps, int stepsPerEpoch) {
-        TrainerConfig.Builder b = TrainerConfig.builder().optimizer(c.optimizer()).clipNorm(c.clipNorm())
-                .emaDecay(c.emaDecay()).batchSize(c.batchSize()).seed(c.seed()).checkpointEvery(stepsPerEpoch)
+        TrainerConfig.Builder b = TrainerConfig.builder()
+                .optimizer(c.optimizer())
+                .clipNorm(c.clipNorm())
+                .emaDecay(c.emaDecay())
+                .batchSize(c.batchSize())
+                .seed(c.seed())
+                .checkpointEvery(stepsPerEpoch)
                 .evalEvery(evalInterval(c));
         return (c.hasBudget() ? b.budget(c.budget()) : b.steps(totalSteps)).build();
     }
@@ -139,7 +146,8 @@ public final class ZooTrainer {
      * @throws NullPointerException if {@code key} or {@code value} is null
      */
     public ZooTrainer checkpointMetadata(String key, String value) {
-        checkpointExtra.put(java.util.Objects.requireNonNull(key, "key"), java.util.Objects.requireNonNull(value, "value"));
+        checkpointExtra.put(
+                java.util.Objects.requireNonNull(key, "key"), java.util.Objects.requireNonNull(value, "value"));
         return this;
     }
 
@@ -211,9 +219,11 @@ public final class ZooTrainer {
         if (from.toAbsolutePath().normalize().equals(checkpoint.toAbsolutePath().normalize())) {
             lastGoodStep = step;
         }
-        listener.onMessage("resuming from " + from + " at step " + step + (config.hasBudget()
-                ? ", " + seconds(trainer.trainingTime()) + " of the " + seconds(config.budget()) + " budget used"
-                : " of " + totalSteps));
+        listener.onMessage("resuming from " + from + " at step " + step
+                + (config.hasBudget()
+                        ? ", " + seconds(trainer.trainingTime()) + " of the " + seconds(config.budget())
+                                + " budget used"
+                        : " of " + totalSteps));
         return run(step);
     }
 
@@ -244,8 +254,8 @@ public final class ZooTrainer {
     public EvalResult validate() {
         DataSplit split = data.validation().size() > 0 ? data.validation() : data.train();
         try (Trainer.AveragedWeights averaged = trainer.averagedWeights()) {
-            return Evaluator.evaluate(model, split.head(MAX_VALIDATION), config.evalBatchSize(),
-                    RandomSource.seeded(config.seed() + 1));
+            return Evaluator.evaluate(
+                    model, split.head(MAX_VALIDATION), config.evalBatchSize(), RandomSource.seeded(config.seed() + 1));
         }
     }
 
@@ -289,9 +299,10 @@ public final class ZooTrainer {
         } catch (TrainingException e) {
             // Name a checkpoint only when this run's state is in it: a file from an earlier run (or
             // none at all) is not "the last good state".
-            throw new TrainingException(e.getMessage() + (lastGoodStep >= 0
-                    ? ", and " + checkpoint + " keeps the last good state (step " + lastGoodStep + ")"
-                    : "; no checkpoint was written, so nothing of this run is saved"));
+            throw new TrainingException(e.getMessage()
+                    + (lastGoodStep >= 0
+                            ? ", and " + checkpoint + " keeps the last good state (step " + lastGoodStep + ")"
+                            : "; no checkpoint was written, so nothing of this run is saved"));
         }
         long step = fit.steps();
         if (fit.stopped()) {
@@ -305,8 +316,14 @@ public final class ZooTrainer {
             validation[0] = validate();
             listener.onEvaluation(step, fit.trainingTime(), validation[0]);
         }
-        return new TrainResult(step, (int) (step / stepsPerEpoch), validation[0], checkpoint, fit.stopped(),
-                fit.trainingTime(), fit.reason());
+        return new TrainResult(
+                step,
+                (int) (step / stepsPerEpoch),
+                validation[0],
+                checkpoint,
+                fit.stopped(),
+                fit.trainingTime(),
+                fit.reason());
     }
 
     private static String seconds(Duration d) {

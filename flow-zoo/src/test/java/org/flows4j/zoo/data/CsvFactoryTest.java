@@ -34,7 +34,14 @@ class CsvFactoryTest {
         StringBuilder s = new StringBuilder(header ? "a,b,c,d\n" : "");
         for (int r = 0; r < ROWS; r++) {
             float[] v = row(r);
-            s.append(v[0]).append(',').append(v[1]).append(',').append(v[2]).append(',').append(v[3]).append('\n');
+            s.append(v[0])
+                    .append(',')
+                    .append(v[1])
+                    .append(',')
+                    .append(v[2])
+                    .append(',')
+                    .append(v[3])
+                    .append('\n');
         }
         return s.toString();
     }
@@ -91,7 +98,8 @@ class CsvFactoryTest {
         Path file = write("t.csv", table(true));
         assertEquals(rowsOf(load(file, 1, 0).train()), rowsOf(load(file, 1, 0).train()));
         assertEquals(rowsOf(load(file, 1, 0).test()), rowsOf(load(file, 1, 0).test()));
-        assertFalse(rowsOf(load(file, 1, 0).train()).equals(rowsOf(load(file, 2, 0).train())));
+        assertFalse(
+                rowsOf(load(file, 1, 0).train()).equals(rowsOf(load(file, 2, 0).train())));
     }
 
     @Test
@@ -128,8 +136,8 @@ class CsvFactoryTest {
         write("sub/t.csv", table(false));
         Dataset d = factory.load(new DataRequest("csv:sub/t.csv", dir, 0, 0));
         assertEquals(24, d.train().size());
-        String m = assertThrows(DataException.class,
-                () -> factory.load(new DataRequest("csv:sub/none.csv", dir, 0, 0))).getMessage();
+        String m = assertThrows(DataException.class, () -> factory.load(new DataRequest("csv:sub/none.csv", dir, 0, 0)))
+                .getMessage();
         assertContains(dir.resolve("sub/none.csv").toAbsolutePath() + " does not exist", m);
         assertContains("resolves against --data-dir", m);
     }
@@ -137,11 +145,14 @@ class CsvFactoryTest {
     @Test
     void missing_file() {
         Path none = dir.resolve("none.csv");
-        assertContains("csv: " + none + " does not exist",
+        assertContains(
+                "csv: " + none + " does not exist",
                 assertThrows(DataException.class, () -> load(none, 0, 0)).getMessage());
-        assertContains("csv: " + dir + " is not a regular file",
+        assertContains(
+                "csv: " + dir + " is not a regular file",
                 assertThrows(DataException.class, () -> load(dir, 0, 0)).getMessage());
-        assertContains("csv needs a file: write csv:PATH",
+        assertContains(
+                "csv needs a file: write csv:PATH",
                 assertThrows(DataException.class, () -> factory.load(new DataRequest("csv", null, 0, 0)))
                         .getMessage());
     }

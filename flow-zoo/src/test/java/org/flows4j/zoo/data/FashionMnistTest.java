@@ -18,7 +18,8 @@ class FashionMnistTest {
 
     @Test
     void loads_the_debian_package_from_the_default_directory() {
-        Assumptions.assumeTrue(Files.isDirectory(IdxImagesFactory.FASHION_MNIST_DEBIAN_DIR),
+        Assumptions.assumeTrue(
+                Files.isDirectory(IdxImagesFactory.FASHION_MNIST_DEBIAN_DIR),
                 "dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)");
         Dataset d = IdxImagesFactory.fashionMnist().load(new DataRequest("fashion-mnist", null, 0, 0));
 
@@ -32,10 +33,20 @@ class FashionMnistTest {
         assertEquals(10000, d.test().size());
 
         // the first labels, as in the files' bytes after the header (od -A d -t u1 on the unzipped files)
-        assertEquals(List.of(9, 0, 0, 3), List.of(d.train().label(0), d.train().label(1), d.train().label(2),
-                d.train().label(3)));
-        assertEquals(List.of(9, 2, 1, 1), List.of(d.test().label(0), d.test().label(1), d.test().label(2),
-                d.test().label(3)));
+        assertEquals(
+                List.of(9, 0, 0, 3),
+                List.of(
+                        d.train().label(0),
+                        d.train().label(1),
+                        d.train().label(2),
+                        d.train().label(3)));
+        assertEquals(
+                List.of(9, 2, 1, 1),
+                List.of(
+                        d.test().label(0),
+                        d.test().label(1),
+                        d.test().label(2),
+                        d.test().label(3)));
 
         for (DataSplit s : List.of(d.train(), d.validation(), d.test())) {
             float min = Float.MAX_VALUE;

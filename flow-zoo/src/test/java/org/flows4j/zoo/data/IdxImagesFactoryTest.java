@@ -194,7 +194,9 @@ class IdxImagesFactoryTest {
 
     @Test
     void the_debian_default_directory_is_where_the_package_installs() {
-        assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), IdxImagesFactory.fashionMnist().defaultDir());
+        assertEquals(
+                Path.of("/usr/share/datasets/fashion-mnist"),
+                IdxImagesFactory.fashionMnist().defaultDir());
         assertNull(IdxImagesFactory.mnist().defaultDir());
     }
 
@@ -212,8 +214,8 @@ class IdxImagesFactoryTest {
         ByteBuffer.wrap(bad).putInt(0, 0x12345678);
         writeAllBut(0, bad);
         String m = fails(IdxImagesFactory.mnist()).getMessage();
-        assertContains("train-images-idx3-ubyte is not an IDX file: wrong magic number 0x12345678, expected 0x00000803",
-                m);
+        assertContains(
+                "train-images-idx3-ubyte is not an IDX file: wrong magic number 0x12345678, expected 0x00000803", m);
     }
 
     @Test
@@ -221,7 +223,9 @@ class IdxImagesFactoryTest {
         byte[] bad = images(0, TRAIN);
         ByteBuffer.wrap(bad).putInt(0, 0x00000d03); // IDX float
         writeAllBut(0, bad);
-        assertContains("holds IDX type 0x0d, not unsigned bytes", fails(IdxImagesFactory.mnist()).getMessage());
+        assertContains(
+                "holds IDX type 0x0d, not unsigned bytes",
+                fails(IdxImagesFactory.mnist()).getMessage());
     }
 
     @Test
@@ -235,14 +239,16 @@ class IdxImagesFactoryTest {
     @Test
     void images_of_the_wrong_size() throws IOException {
         writeAllBut(2, idx(0x00000803, new int[] {TEST, 32, 32}, new byte[TEST * 32 * 32]));
-        assertContains("t10k-images-idx3-ubyte: wrong dimensions [5, 32, 32]: expected [count, 28, 28] pixels",
+        assertContains(
+                "t10k-images-idx3-ubyte: wrong dimensions [5, 32, 32]: expected [count, 28, 28] pixels",
                 fails(IdxImagesFactory.mnist()).getMessage());
     }
 
     @Test
     void zero_dimension() throws IOException {
         writeAllBut(1, idx(0x00000801, new int[] {0}, new byte[0]));
-        assertContains("train-labels-idx1-ubyte: dimension 0 is 0, expected a positive size",
+        assertContains(
+                "train-labels-idx1-ubyte: dimension 0 is 0, expected a positive size",
                 fails(IdxImagesFactory.mnist()).getMessage());
     }
 
@@ -258,8 +264,9 @@ class IdxImagesFactoryTest {
         byte[] full = images(0, TRAIN);
         byte[] cut = Arrays.copyOf(full, full.length - 100);
         writeAllBut(0, gzip ? gzip(cut) : cut);
-        assertContains("train-images-idx3-ubyte is truncated: expected " + TRAIN * PIXELS
-                + " bytes of pixels after the header, found " + (TRAIN * PIXELS - 100),
+        assertContains(
+                "train-images-idx3-ubyte is truncated: expected " + TRAIN * PIXELS
+                        + " bytes of pixels after the header, found " + (TRAIN * PIXELS - 100),
                 fails(IdxImagesFactory.mnist()).getMessage());
     }
 
@@ -275,18 +282,23 @@ class IdxImagesFactoryTest {
     @Test
     void truncated_header() throws IOException {
         writeAllBut(0, Arrays.copyOf(images(0, TRAIN), 12));
-        assertContains("train-images-idx3-ubyte is truncated: expected an IDX header of 16 bytes "
-                + "(magic number and 3 dimensions), found 12", fails(IdxImagesFactory.mnist()).getMessage());
+        assertContains(
+                "train-images-idx3-ubyte is truncated: expected an IDX header of 16 bytes "
+                        + "(magic number and 3 dimensions), found 12",
+                fails(IdxImagesFactory.mnist()).getMessage());
         writeAllBut(3, new byte[] {0, 0});
-        assertContains("t10k-labels-idx1-ubyte is truncated: expected an IDX header of 8 bytes "
-                + "(magic number and 1 dimension), found 2", fails(IdxImagesFactory.mnist()).getMessage());
+        assertContains(
+                "t10k-labels-idx1-ubyte is truncated: expected an IDX header of 8 bytes "
+                        + "(magic number and 1 dimension), found 2",
+                fails(IdxImagesFactory.mnist()).getMessage());
     }
 
     @Test
     void trailing_data() throws IOException {
         byte[] full = labels(1, TEST);
         writeAllBut(3, Arrays.copyOf(full, full.length + 3));
-        assertContains("t10k-labels-idx1-ubyte is too long: expected 5 bytes of labels after the header, found 8",
+        assertContains(
+                "t10k-labels-idx1-ubyte is too long: expected 5 bytes of labels after the header, found 8",
                 fails(IdxImagesFactory.mnist()).getMessage());
     }
 
@@ -303,7 +315,8 @@ class IdxImagesFactoryTest {
         byte[] bad = labels(1, TEST);
         bad[8 + 3] = 12;
         writeAllBut(3, bad);
-        assertContains("t10k-labels-idx1-ubyte: label 12 of item 3 is not in 0..9",
+        assertContains(
+                "t10k-labels-idx1-ubyte: label 12 of item 3 is not in 0..9",
                 fails(IdxImagesFactory.mnist()).getMessage());
     }
 
@@ -341,8 +354,10 @@ class IdxImagesFactoryTest {
     void a_file_where_the_directory_should_be() throws IOException {
         Path file = Files.writeString(dir.resolve("file"), "x");
         IdxImagesFactory f = IdxImagesFactory.mnist();
-        assertContains("is not a directory", assertThrows(DataException.class,
-                () -> f.load(new DataRequest("mnist", file, 0, 0))).getMessage());
+        assertContains(
+                "is not a directory",
+                assertThrows(DataException.class, () -> f.load(new DataRequest("mnist", file, 0, 0)))
+                        .getMessage());
     }
 
     @Test
@@ -358,11 +373,17 @@ class IdxImagesFactoryTest {
     @Test
     void bad_specs() {
         IdxImagesFactory f = IdxImagesFactory.mnist();
-        assertContains("mnist takes no argument", assertThrows(DataException.class,
-                () -> f.load(new DataRequest("mnist:x", dir, 0, 0))).getMessage());
-        assertContains("cannot load 'two-moons'", assertThrows(DataException.class,
-                () -> f.load(new DataRequest("two-moons", dir, 0, 0))).getMessage());
-        assertContains("the limit must be 0 (no limit) or positive, got -1", assertThrows(DataException.class,
-                () -> f.load(new DataRequest("mnist", dir, 0, -1))).getMessage());
+        assertContains(
+                "mnist takes no argument",
+                assertThrows(DataException.class, () -> f.load(new DataRequest("mnist:x", dir, 0, 0)))
+                        .getMessage());
+        assertContains(
+                "cannot load 'two-moons'",
+                assertThrows(DataException.class, () -> f.load(new DataRequest("two-moons", dir, 0, 0)))
+                        .getMessage());
+        assertContains(
+                "the limit must be 0 (no limit) or positive, got -1",
+                assertThrows(DataException.class, () -> f.load(new DataRequest("mnist", dir, 0, -1)))
+                        .getMessage());
     }
 }

@@ -29,13 +29,26 @@ class SplitsTest {
         DataSplit two = new DataSplit(Shape.of(2), new float[] {1, 2, 3, 4}, null);
         DataSplit three = new DataSplit(Shape.of(3), new float[] {1, 2, 3}, null);
         DataSplit labelled = new DataSplit(Shape.of(2), new float[] {1, 2}, new int[] {4});
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new InMemoryDataset("x",
-                Dataset.Kind.CONTINUOUS, Shape.of(2), two, three, two, List.of())).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new InMemoryDataset(
+                                "x", Dataset.Kind.CONTINUOUS, Shape.of(2), two, three, two, List.of()))
+                .getMessage()
                 .contains("the validation split has samples of shape [3], expected [2]"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new InMemoryDataset("x",
-                Dataset.Kind.CONTINUOUS, Shape.of(2), labelled, labelled, labelled, List.of("a", "b"))).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new InMemoryDataset(
+                                "x",
+                                Dataset.Kind.CONTINUOUS,
+                                Shape.of(2),
+                                labelled,
+                                labelled,
+                                labelled,
+                                List.of("a", "b")))
+                .getMessage()
                 .contains("label 4 of sample 0 is not in 0..1"));
-        assertEquals("x [2] CONTINUOUS: 2 train, 2 validation, 2 test",
+        assertEquals(
+                "x [2] CONTINUOUS: 2 train, 2 validation, 2 test",
                 new InMemoryDataset("x", Dataset.Kind.CONTINUOUS, Shape.of(2), two, two, two, List.of()).toString());
     }
 }

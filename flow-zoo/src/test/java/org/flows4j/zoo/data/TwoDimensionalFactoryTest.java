@@ -189,16 +189,19 @@ class TwoDimensionalFactoryTest {
     @Test
     void unknown_names_and_bad_specs() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new TwoDimensionalFactory("swissroll"))
-                .getMessage().contains("known: two-moons, 8gaussians, checkerboard, rings, spirals"));
+                .getMessage()
+                .contains("known: two-moons, 8gaussians, checkerboard, rings, spirals"));
         TwoDimensionalFactory f = new TwoDimensionalFactory("rings");
         assertTrue(assertThrows(DataException.class, () -> f.load(new DataRequest("rings:3", null, 0, 0)))
-                .getMessage().contains("rings takes no argument"));
+                .getMessage()
+                .contains("rings takes no argument"));
     }
 
     @Test
     void every_builtin_name_is_unique() {
         List<String> all = DataSets.builtIn().stream().map(DatasetFactory::name).toList();
-        assertEquals(List.of("mnist", "fashion-mnist", "two-moons", "8gaussians", "checkerboard", "rings", "spirals",
-                "csv"), all);
+        assertEquals(
+                List.of("mnist", "fashion-mnist", "two-moons", "8gaussians", "checkerboard", "rings", "spirals", "csv"),
+                all);
     }
 }

@@ -40,39 +40,57 @@ class AutoregressiveFactoryTest {
     }
 
     private static ZooModel build(ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Conditioning c) {
-        return f.build(new ModelRequest(preset, shape, kind,
-                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of(), c));
+        return f.build(new ModelRequest(
+                preset, shape, kind, BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of(), c));
     }
 
     @Test
     void twoDimensionalPresetsHaveRealNvpsSizeWithin10Percent() {
         long realnvp = build(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Conditioning.none())
-                .flow().parameterCount();
+                .flow()
+                .parameterCount();
         for (var e : Map.of("maf", List.of("2d"), "nsf", List.of("2d", "2d-ar")).entrySet()) {
             ModelFactory f = Zoo.builtIn().models().get(e.getKey());
             for (String preset : e.getValue()) {
-                long n = build(f, preset, Shape.of(2), Dataset.Kind.CONTINUOUS, Conditioning.none()).flow()
+                long n = build(f, preset, Shape.of(2), Dataset.Kind.CONTINUOUS, Conditioning.none())
+                        .flow()
                         .parameterCount();
-                assertTrue(Math.abs(n - realnvp) <= 0.1 * realnvp, e.getKey() + ":" + preset + " has " + n
-                        + " parameters, realnvp:2d " + realnvp);
+                assertTrue(
+                        Math.abs(n - realnvp) <= 0.1 * realnvp,
+                        e.getKey() + ":" + preset + " has " + n + " parameters, realnvp:2d " + realnvp);
             }
         }
     }
 
     @Test
     void presetsAreListedAndConditioningIsChecked() {
-        assertTrue(Zoo.builtIn().models().get("maf").presets().containsAll(List.of("2d", "tabular", "images",
-                "2d-cond", "tabular-cond", "2d-iaf")));
-        assertTrue(Zoo.builtIn().models().get("nsf").presets().containsAll(List.of("2d", "2d-ar", "tabular",
-                "tabular-ar", "2d-cond")));
+        assertTrue(Zoo.builtIn()
+                .models()
+                .get("maf")
+                .presets()
+                .containsAll(List.of("2d", "tabular", "images", "2d-cond", "tabular-cond", "2d-iaf")));
+        assertTrue(Zoo.builtIn()
+                .models()
+                .get("nsf")
+                .presets()
+                .containsAll(List.of("2d", "2d-ar", "tabular", "tabular-ar", "2d-cond")));
         assertTrue(Zoo.builtIn().models().get("glow").presets().contains("small-cond"));
         MafFactory maf = new MafFactory();
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> build(maf, "2d-cond", Shape.of(2),
-                Dataset.Kind.CONTINUOUS, Conditioning.none())).getMessage().contains("--condition"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> build(maf, "2d", Shape.of(2),
-                Dataset.Kind.CONTINUOUS, Conditioning.labels(List.of("a")))).getMessage().contains("-cond"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> build(maf, "2d", Shape.of(3),
-                Dataset.Kind.CONTINUOUS, Conditioning.none())).getMessage().contains("tabular"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> build(maf, "2d-cond", Shape.of(2), Dataset.Kind.CONTINUOUS, Conditioning.none()))
+                .getMessage()
+                .contains("--condition"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> build(maf, "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Conditioning.labels(List.of("a"))))
+                .getMessage()
+                .contains("-cond"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> build(maf, "2d", Shape.of(3), Dataset.Kind.CONTINUOUS, Conditioning.none()))
+                .getMessage()
+                .contains("tabular"));
         assertEquals(64, Autoregressive.tabularWidth(3));
         assertEquals(160, Autoregressive.tabularWidth(20));
         assertEquals(512, Autoregressive.tabularWidth(1000));
@@ -81,13 +99,21 @@ class AutoregressiveFactoryTest {
     @Test
     void classConditionalGlowSamplesAChosenClass() {
         Conditioning labels = Conditioning.labels(List.of("t-shirt", "ankle boot"));
-        ZooModel glow = new GlowFactory().build(new ModelRequest("small-cond", Shape.of(1, 8, 8),
-                Dataset.Kind.IMAGE_8BIT, BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
-                Map.of("steps", "1"), labels));
+        ZooModel glow = new GlowFactory()
+                .build(new ModelRequest(
+                        "small-cond",
+                        Shape.of(1, 8, 8),
+                        Dataset.Kind.IMAGE_8BIT,
+                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                        Map.of("steps", "1"),
+                        labels));
         glow.flow().initialize(RandomSource.seeded(2).uniform(backend, DType.FLOAT32, Shape.of(8, 1, 8, 8), 0, 256));
         Tensor boot = labels.oneHot(backend, DType.FLOAT32, labels.labelIndex("Ankle Boot"));
-        assertEquals(Shape.of(3, 1, 8, 8), glow.flow().sample(3, boot, RandomSource.seeded(3)).shape());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> labels.labelIndex("bag")).getMessage()
+        assertEquals(
+                Shape.of(3, 1, 8, 8),
+                glow.flow().sample(3, boot, RandomSource.seeded(3)).shape());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> labels.labelIndex("bag"))
+                .getMessage()
                 .contains("t-shirt, ankle boot"));
     }
 
@@ -95,7 +121,12 @@ class AutoregressiveFactoryTest {
     void csvContextColumnsAreTheConditionalModelsContext(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("x,c,y\n");
         for (int i = 0; i < 40; i++) {
-            csv.append(i * 0.1).append(',').append(i % 2).append(',').append(-i * 0.05).append('\n');
+            csv.append(i * 0.1)
+                    .append(',')
+                    .append(i % 2)
+                    .append(',')
+                    .append(-i * 0.05)
+                    .append('\n');
         }
         Files.writeString(dir.resolve("t.csv"), csv);
         Dataset data = Zoo.builtIn().dataset(new DataRequest("csv:t.csv;context=c", dir, 1, 0));
@@ -109,7 +140,10 @@ class AutoregressiveFactoryTest {
         Tensor context = batches.context(1, 0);
         assertEquals(Shape.of(8, 1), context.shape());
         assertEquals(Shape.of(8), model.flow().logProb(x, context).shape());
-        assertTrue(assertThrows(RuntimeException.class, () -> Zoo.builtIn().dataset(
-                new DataRequest("csv:t.csv;context=nope", dir, 1, 0))).getMessage().contains("no column 'nope'"));
+        assertTrue(assertThrows(
+                        RuntimeException.class,
+                        () -> Zoo.builtIn().dataset(new DataRequest("csv:t.csv;context=nope", dir, 1, 0)))
+                .getMessage()
+                .contains("no column 'nope'"));
     }
 }

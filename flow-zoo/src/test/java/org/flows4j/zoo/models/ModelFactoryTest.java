@@ -50,12 +50,19 @@ class ModelFactoryTest {
         backend.close();
     }
 
-    private static ZooModel build(ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o) {
+    private static ZooModel build(
+            ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o) {
         return build(f, preset, shape, kind, o, DType.FLOAT64, 1);
     }
 
-    private static ZooModel build(ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o,
-                                  DType dtype, long seed) {
+    private static ZooModel build(
+            ModelFactory f,
+            String preset,
+            Shape shape,
+            Dataset.Kind kind,
+            Map<String, String> o,
+            DType dtype,
+            long seed) {
         BuildContext ctx = BuildContext.of(backend, dtype, RandomSource.seeded(seed));
         return f.build(new ModelRequest(preset, shape, kind, ctx, o));
     }
@@ -63,26 +70,46 @@ class ModelFactoryTest {
     static Stream<Arguments> smallModels() {
         return Stream.of(
                 Arguments.of(new NiceFactory(), "small", Shape.of(1, 4, 4), Dataset.Kind.IMAGE_8BIT, Map.of()),
-                Arguments.of(new NiceFactory(), "small", Shape.of(6), Dataset.Kind.CONTINUOUS, Map.of("prior", "gaussian")),
+                Arguments.of(
+                        new NiceFactory(), "small", Shape.of(6), Dataset.Kind.CONTINUOUS, Map.of("prior", "gaussian")),
                 Arguments.of(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()),
-                Arguments.of(new RealNvpFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT,
+                Arguments.of(
+                        new RealNvpFactory(),
+                        "small",
+                        Shape.of(1, 8, 8),
+                        Dataset.Kind.IMAGE_8BIT,
                         Map.of("width", "8", "blocks", "1")),
-                Arguments.of(new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT,
+                Arguments.of(
+                        new GlowFactory(),
+                        "small",
+                        Shape.of(1, 8, 8),
+                        Dataset.Kind.IMAGE_8BIT,
                         Map.of("steps", "2", "hidden", "8")),
-                Arguments.of(new GlowFactory(), "small", Shape.of(1, 8, 8), Dataset.Kind.IMAGE_8BIT,
+                Arguments.of(
+                        new GlowFactory(),
+                        "small",
+                        Shape.of(1, 8, 8),
+                        Dataset.Kind.IMAGE_8BIT,
                         Map.of("steps", "2", "hidden", "8", "coupling", "additive", "permutation", "plain")));
     }
 
     @ParameterizedTest(name = "{0} {1} on {2} {4}")
     @MethodSource("smallModels")
-    void smallPresetsRoundTripABatch(ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o) {
-        try (MemoryScope s = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+    void smallPresetsRoundTripABatch(
+            ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o) {
+        try (MemoryScope s = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel m = build(f, preset, shape, kind, o);
             int[] dims = new int[shape.rank() + 1];
             dims[0] = 5;
             System.arraycopy(shape.dims(), 0, dims, 1, shape.rank());
             Tensor x = kind == Dataset.Kind.IMAGE_8BIT
-                    ? Dequantization.apply(Tensor.of(backend, DType.FLOAT64, pixels(Shape.of(dims).size()), Shape.of(dims)),
+                    ? Dequantization.apply(
+                            Tensor.of(
+                                    backend,
+                                    DType.FLOAT64,
+                                    pixels(Shape.of(dims).size()),
+                                    Shape.of(dims)),
                             RandomSource.seeded(2))
                     : RandomSource.seeded(2).normal(backend, DType.FLOAT64, Shape.of(dims), 0, 1);
             m.flow().initialize(x);
@@ -106,13 +133,19 @@ class ModelFactoryTest {
 
     @ParameterizedTest(name = "{0} {1} on {2} {4}")
     @MethodSource("smallModels")
-    void theSameSeedBuildsTheSameModel(ModelFactory f, String preset, Shape shape, Dataset.Kind kind,
-                                       Map<String, String> o) {
+    void theSameSeedBuildsTheSameModel(
+            ModelFactory f, String preset, Shape shape, Dataset.Kind kind, Map<String, String> o) {
         ZooModel a = build(f, preset, shape, kind, o, DType.FLOAT64, 5);
         ZooModel b = build(f, preset, shape, kind, o, DType.FLOAT64, 5);
-        assertEquals(List.copyOf(a.flow().variables().keySet()), List.copyOf(b.flow().variables().keySet()));
-        a.flow().variables().forEach((name, p) -> assertArrayEquals(p.value().toDoubleArray(),
-                b.flow().variables().get(name).value().toDoubleArray(), name));
+        assertEquals(
+                List.copyOf(a.flow().variables().keySet()),
+                List.copyOf(b.flow().variables().keySet()));
+        a.flow()
+                .variables()
+                .forEach((name, p) -> assertArrayEquals(
+                        p.value().toDoubleArray(),
+                        b.flow().variables().get(name).value().toDoubleArray(),
+                        name));
         assertEquals(backend, a.backend());
         assertEquals(DType.FLOAT64, a.dtype());
     }
@@ -164,24 +197,36 @@ class ModelFactoryTest {
 
     @Test
     void smallPresetsHaveTheParametersTheirArchitectureImplies() {
-        assertEquals(glow(MNIST, 2, 8, 64),
-                build(new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of()).flow().parameterCount());
+        assertEquals(
+                glow(MNIST, 2, 8, 64),
+                build(new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of())
+                        .flow()
+                        .parameterCount());
         // realnvp:small on 1x28x28: scale 1 at 1 channel (3 checkerboard, 3 channel-wise at 4), scale 2 at 2 channels
         long realnvp = 3 * resNet(1, 32, 2, 2) + 3 * resNet(2, 32, 2, 4) + 4 * resNet(2, 32, 2, 4);
-        assertEquals(realnvp,
-                build(new RealNvpFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of()).flow().parameterCount());
+        assertEquals(
+                realnvp,
+                build(new RealNvpFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of())
+                        .flow()
+                        .parameterCount());
         // nice:small on 784: 4 couplings 392 -> 2 x 256 -> 392, 784 scales
-        assertEquals(4 * mlp(392, 256, 2, 392) + 784,
-                build(new NiceFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of()).flow().parameterCount());
+        assertEquals(
+                4 * mlp(392, 256, 2, 392) + 784,
+                build(new NiceFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of())
+                        .flow()
+                        .parameterCount());
         // realnvp:2d on 2-D data: 8 couplings 1 -> 2 x 64 -> 2
-        assertEquals(8 * mlp(1, 64, 2, 2),
-                build(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()).flow().parameterCount());
+        assertEquals(
+                8 * mlp(1, 64, 2, 2),
+                build(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of())
+                        .flow()
+                        .parameterCount());
     }
 
     @Test
     void realNvpTwoDIsTheLayersPresetForTheSameSeed() {
-        ZooModel zoo = build(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of(),
-                DType.FLOAT64, 11);
+        ZooModel zoo =
+                build(new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of(), DType.FLOAT64, 11);
         Flow preset = RealNvp.features(2).build(BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(11)));
         for (Parameter p : preset.parameters().values()) { // off the identity, so the weights matter
             p.set(p.value().add(0.1));
@@ -191,7 +236,8 @@ class ModelFactoryTest {
         }
         try (MemoryScope s = MemoryScope.open()) {
             Tensor x = RandomSource.seeded(12).normal(backend, DType.FLOAT64, Shape.of(7, 2), 0, 1);
-            assertArrayEquals(preset.logProb(x).toDoubleArray(), zoo.flow().logProb(x).toDoubleArray(), 0);
+            assertArrayEquals(
+                    preset.logProb(x).toDoubleArray(), zoo.flow().logProb(x).toDoubleArray(), 0);
         }
     }
 
@@ -203,24 +249,32 @@ class ModelFactoryTest {
         assertEquals(GlowFactory.Permutation.REVERSE, GlowFactory.Permutation.parse("REVERSE"));
         assertEquals(GlowFactory.CouplingKind.ADDITIVE, GlowFactory.CouplingKind.parse("additive"));
         assertEquals(NiceFactory.Prior.GAUSSIAN, NiceFactory.Prior.parse("gaussian"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GlowFactory.Permutation.parse("lu_1x1"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GlowFactory.Permutation.parse("lu_1x1"));
         assertEquals("glow option permutation=lu_1x1 must be one of lu, plain, shuffle, reverse", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> NiceFactory.Prior.parse("laplace"));
         assertEquals("nice option prior=laplace must be one of logistic, gaussian", e.getMessage());
         // the options of a request: the same strings the command takes with -O
-        e = assertThrows(IllegalArgumentException.class, () -> build(new GlowFactory(), "small", MNIST,
-                Dataset.Kind.IMAGE_8BIT, Map.of("permutation", "random")));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> build(
+                        new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of("permutation", "random")));
         assertEquals("glow:small option permutation=random must be one of lu, plain, shuffle, reverse", e.getMessage());
         for (GlowFactory.Permutation p : GlowFactory.Permutation.values()) {
-            ZooModel m = build(new GlowFactory(), "small", Shape.of(1, 4, 4), Dataset.Kind.IMAGE_8BIT,
+            ZooModel m = build(
+                    new GlowFactory(),
+                    "small",
+                    Shape.of(1, 4, 4),
+                    Dataset.Kind.IMAGE_8BIT,
                     Map.of("levels", "1", "steps", "1", "hidden", "4", "permutation", p.option()));
             long mixing = switch (p) {
                 case LU_1X1 -> 2L * 4 * 4 + 4;
                 case PLAIN_1X1 -> 4L * 4;
                 case SHUFFLE, REVERSE -> 0;
             };
-            assertEquals(glow(Shape.of(1, 4, 4), 1, 1, 4) - (2L * 4 * 4 + 4) + mixing, m.flow().parameterCount(),
+            assertEquals(
+                    glow(Shape.of(1, 4, 4), 1, 1, 4) - (2L * 4 * 4 + 4) + mixing,
+                    m.flow().parameterCount(),
                     p.toString());
         }
     }
@@ -236,34 +290,57 @@ class ModelFactoryTest {
     void paperPresetsReportThePublishedSizes() {
         // built in float32 on the cpu backend: the three together take a few seconds and ~0.3 GB
         try (MemoryScope s = MemoryScope.open()) {
-            assertEquals(19_158_352L, build(new NiceFactory(), "paper", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of(),
-                    DType.FLOAT32, 1).flow().parameterCount());
+            assertEquals(
+                    19_158_352L,
+                    build(new NiceFactory(), "paper", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of(), DType.FLOAT32, 1)
+                            .flow()
+                            .parameterCount());
         }
         try (MemoryScope s = MemoryScope.open()) {
-            long glow = build(new GlowFactory(), "paper", Shape.of(3, 32, 32), Dataset.Kind.IMAGE_8BIT, Map.of(),
-                    DType.FLOAT32, 1).flow().parameterCount();
+            long glow = build(
+                            new GlowFactory(),
+                            "paper",
+                            Shape.of(3, 32, 32),
+                            Dataset.Kind.IMAGE_8BIT,
+                            Map.of(),
+                            DType.FLOAT32,
+                            1)
+                    .flow()
+                    .parameterCount();
             assertEquals(44_055_408L, glow);
             assertEquals(glow(Shape.of(3, 32, 32), 3, 32, 512), glow);
         }
         try (MemoryScope s = MemoryScope.open()) {
-            long realnvp = build(new RealNvpFactory(), "paper", Shape.of(3, 32, 32), Dataset.Kind.IMAGE_8BIT, Map.of(),
-                    DType.FLOAT32, 1).flow().parameterCount();
+            long realnvp = build(
+                            new RealNvpFactory(),
+                            "paper",
+                            Shape.of(3, 32, 32),
+                            Dataset.Kind.IMAGE_8BIT,
+                            Map.of(),
+                            DType.FLOAT32,
+                            1)
+                    .flow()
+                    .parameterCount();
             assertEquals(3 * resNet(3, 64, 8, 6) + 3 * resNet(6, 64, 8, 12) + 4 * resNet(6, 64, 8, 12), realnvp);
         }
     }
 
     @Test
     void wrongDataAndOptionsSayWhatWouldWork() {
-        IllegalArgumentException glowOnVectors = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException glowOnVectors = assertThrows(
+                IllegalArgumentException.class,
                 () -> build(new GlowFactory(), "small", Shape.of(2), Dataset.Kind.CONTINUOUS, Map.of()));
         assertTrue(glowOnVectors.getMessage().contains("realnvp:2d"), glowOnVectors.getMessage());
-        IllegalArgumentException odd = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException odd = assertThrows(
+                IllegalArgumentException.class,
                 () -> build(new GlowFactory(), "paper", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, Map.of()));
         assertTrue(odd.getMessage().contains("3 levels"), odd.getMessage());
-        IllegalArgumentException option = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException option = assertThrows(
+                IllegalArgumentException.class,
                 () -> build(new NiceFactory(), "small", Shape.of(4), Dataset.Kind.CONTINUOUS, Map.of("widht", "3")));
         assertEquals("nice has no option widht; its options: couplings, depth, prior, width", option.getMessage());
-        IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException value = assertThrows(
+                IllegalArgumentException.class,
                 () -> build(new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of("coupling", "spline")));
         assertTrue(value.getMessage().contains("affine, additive"), value.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new NiceFactory().describe("huge"));

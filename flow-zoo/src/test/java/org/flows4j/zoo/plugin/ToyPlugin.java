@@ -21,8 +21,7 @@ public final class ToyPlugin {
     /** The data set the plugin adds. */
     public static final String DATA = "toy-data";
 
-    private ToyPlugin() {
-    }
+    private ToyPlugin() {}
 
     /** The plugin's model family; a service provider needs a public no-argument constructor. */
     public static class ToyModel implements ModelFactory {

@@ -19,8 +19,8 @@ import org.flows4j.zoo.models.GlowFactory;
 import org.flows4j.zoo.models.ModelRequest;
 import org.flows4j.zoo.models.NiceFactory;
 import org.flows4j.zoo.models.ZooModel;
-import org.flows4j.zoo.train.TinyData;
 import org.flows4j.zoo.train.ProgressListener;
+import org.flows4j.zoo.train.TinyData;
 import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.ZooTrainer;
 import org.junit.jupiter.api.AfterAll;
@@ -47,14 +47,30 @@ class ToolsTest {
 
     private static ZooModel trained(Path dir, Dataset data, boolean glow) {
         ZooModel m = glow
-                ? new GlowFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT,
-                        org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
-                        Map.of("steps", "2", "hidden", "8")))
-                : new NiceFactory().build(new ModelRequest("small", IMAGE, Dataset.Kind.IMAGE_8BIT,
-                        org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
-                        Map.of("width", "32")));
-        new ZooTrainer(m, data, TrainConfig.defaults(dir).withSteps(30).withBatchSize(16).withLearningRate(3e-3)
-                .withWarmupSteps(3), ProgressListener.SILENT).train();
+                ? new GlowFactory()
+                        .build(new ModelRequest(
+                                "small",
+                                IMAGE,
+                                Dataset.Kind.IMAGE_8BIT,
+                                org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
+                                Map.of("steps", "2", "hidden", "8")))
+                : new NiceFactory()
+                        .build(new ModelRequest(
+                                "small",
+                                IMAGE,
+                                Dataset.Kind.IMAGE_8BIT,
+                                org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(3)),
+                                Map.of("width", "32")));
+        new ZooTrainer(
+                        m,
+                        data,
+                        TrainConfig.defaults(dir)
+                                .withSteps(30)
+                                .withBatchSize(16)
+                                .withLearningRate(3e-3)
+                                .withWarmupSteps(3),
+                        ProgressListener.SILENT)
+                .train();
         return m;
     }
 
@@ -77,8 +93,10 @@ class ToolsTest {
                     }
                 }
                 for (int k = 0; k < 4; k++) {
-                    assertTrue(r.logProbAfter()[k] > r.logProbBefore()[k], mask + ": image " + k + " log p went from "
-                            + r.logProbBefore()[k] + " to " + r.logProbAfter()[k]);
+                    assertTrue(
+                            r.logProbAfter()[k] > r.logProbBefore()[k],
+                            mask + ": image " + k + " log p went from " + r.logProbBefore()[k] + " to "
+                                    + r.logProbAfter()[k]);
                 }
             }
         }
@@ -131,7 +149,8 @@ class ToolsTest {
         DataSplit labelled = new DataSplit(IMAGE, values, labels);
         try (MemoryScope s = MemoryScope.open()) {
             Tensor d = AttributeManipulation.direction(m.flow(), labelled, 0, 1, backend, DType.FLOAT64, 3);
-            Tensor z = m.flow().encode(labelled.range(backend, DType.FLOAT64, 0, 8).add(0.5));
+            Tensor z =
+                    m.flow().encode(labelled.range(backend, DType.FLOAT64, 0, 8).add(0.5));
             double[] zz = z.toDoubleArray();
             int latent = zz.length / 8;
             double[] dd = d.toDoubleArray();
@@ -147,8 +166,8 @@ class ToolsTest {
                 }
                 assertEquals(m1 - m0, dd[k], 1e-9);
             }
-            Tensor moved = AttributeManipulation.manipulate(m.flow(), labelled.range(backend, DType.FLOAT64, 0, 2), d,
-                    new double[] {0, 1});
+            Tensor moved = AttributeManipulation.manipulate(
+                    m.flow(), labelled.range(backend, DType.FLOAT64, 0, 2), d, new double[] {0, 1});
             assertEquals(Shape.of(4, 1, 8, 8), moved.shape());
             double[] original = labelled.range(backend, DType.FLOAT64, 0, 1).toDoubleArray();
             double[] at0 = moved.slice(0, 0, 1).toDoubleArray();

@@ -42,28 +42,47 @@ class FashionMnistTrainingTest {
 
     @Test
     void smallModelsLearnFashionMnist(@TempDir Path dir) {
-        Assumptions.assumeTrue(Files.isDirectory(IdxImagesFactory.FASHION_MNIST_DEBIAN_DIR),
+        Assumptions.assumeTrue(
+                Files.isDirectory(IdxImagesFactory.FASHION_MNIST_DEBIAN_DIR),
                 "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
         Dataset data = IdxImagesFactory.fashionMnist().load(new DataRequest("fashion-mnist", null, 1, 512));
         assertEquals(Dataset.Kind.IMAGE_8BIT, data.kind());
         try (Backend backend = Backends.create("cpu")) {
             for (boolean glow : new boolean[] {false, true}) {
                 ZooModel m = glow
-                        ? new GlowFactory().build(new ModelRequest("small", data.eventShape(), data.kind(),
-                                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
-                                Map.of("steps", "2", "hidden", "16")))
-                        : new NiceFactory().build(new ModelRequest("small", data.eventShape(), data.kind(),
-                                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)), Map.of()));
-                ZooTrainer trainer = new ZooTrainer(m, data, TrainConfig.defaults(dir.resolve(glow ? "glow" : "nice"))
-                        .withSteps(60).withBatchSize(32).withLearningRate(3e-3).withWarmupSteps(10),
+                        ? new GlowFactory()
+                                .build(new ModelRequest(
+                                        "small",
+                                        data.eventShape(),
+                                        data.kind(),
+                                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                                        Map.of("steps", "2", "hidden", "16")))
+                        : new NiceFactory()
+                                .build(new ModelRequest(
+                                        "small",
+                                        data.eventShape(),
+                                        data.kind(),
+                                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                                        Map.of()));
+                ZooTrainer trainer = new ZooTrainer(
+                        m,
+                        data,
+                        TrainConfig.defaults(dir.resolve(glow ? "glow" : "nice"))
+                                .withSteps(60)
+                                .withBatchSize(32)
+                                .withLearningRate(3e-3)
+                                .withWarmupSteps(10),
                         ProgressListener.SILENT);
-                m.flow().initialize(Dequantization.apply(data.train().range(backend, DType.FLOAT32, 0, 256),
-                        RandomSource.seeded(3)));
+                m.flow()
+                        .initialize(Dequantization.apply(
+                                data.train().range(backend, DType.FLOAT32, 0, 256), RandomSource.seeded(3)));
                 EvalResult before = Evaluator.evaluate(m, data.test().head(64), 64, RandomSource.seeded(2));
                 trainer.train();
                 EvalResult after = Evaluator.evaluate(m, data.test().head(64), 64, RandomSource.seeded(2));
-                assertTrue(after.bitsPerDim() < before.bitsPerDim() - margin(glow), (glow ? "glow" : "nice")
-                        + " bits/dim went from " + before.bitsPerDim() + " to " + after.bitsPerDim());
+                assertTrue(
+                        after.bitsPerDim() < before.bitsPerDim() - margin(glow),
+                        (glow ? "glow" : "nice") + " bits/dim went from " + before.bitsPerDim() + " to "
+                                + after.bitsPerDim());
             }
         }
     }

@@ -19,6 +19,7 @@ import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.io.CheckpointException;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.io.Checkpoints;
+import org.flows4j.testing.Tolerance;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.ZooModel;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.flows4j.testing.Tolerance;
 
 /**
  * Checkpoint format versions: a format-1 checkpoint written by flows4j before the moving
@@ -46,6 +46,7 @@ class FormatV1CheckpointTest {
     static final double V1_MEAN_LOG_PROB = -2.4337252005934715;
     /** Its first and last per-point values. */
     static final double V1_FIRST = -2.3629939556121826;
+
     static final double V1_LAST = -3.804720163345337;
     /**
      * float32 arithmetic: the same kernels give the same bits, but a reordered sum in a later
@@ -66,7 +67,8 @@ class FormatV1CheckpointTest {
     }
 
     static Path fixture() throws Exception {
-        return Path.of(FormatV1CheckpointTest.class.getResource("/checkpoints/v1-realnvp-2d-two-moons.safetensors")
+        return Path.of(FormatV1CheckpointTest.class
+                .getResource("/checkpoints/v1-realnvp-2d-two-moons.safetensors")
                 .toURI());
     }
 
@@ -91,11 +93,13 @@ class FormatV1CheckpointTest {
         assertFalse(info.hasAverages());
         assertEquals(20, info.metadata().step());
         assertEquals("two-moons", ZooCheckpoints.dataSpec(info));
-        try (MemoryScope scope = MemoryScope.open(); Autodiff.NoGrad off = Autodiff.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open();
+                Autodiff.NoGrad off = Autodiff.noGrad()) {
             ZooModel m = ZooCheckpoints.load(fixture(), Zoo.builtIn(), backend);
             assertEquals(Dataset.Kind.CONTINUOUS, m.kind());
             m.flow().setTraining(false);
-            double[] lp = m.flow().logProb(Tensor.of(backend, DType.FLOAT32, fixedBatch(), Shape.of(16, 2)))
+            double[] lp = m.flow()
+                    .logProb(Tensor.of(backend, DType.FLOAT32, fixedBatch(), Shape.of(16, 2)))
                     .toDoubleArray();
             double sum = 0;
             for (double d : lp) {
@@ -111,19 +115,25 @@ class FormatV1CheckpointTest {
     void aFormatOneCheckpointCannotBeResumedAndSaysWhy() throws Exception {
         ZooModel m = ZooCheckpoints.rebuild(fixture(), Zoo.builtIn(), backend);
         Dataset data = TinyData.blobs(256, 1);
-        ZooTrainer trainer = new ZooTrainer(m, data, TrainConfig.defaults(Path.of("unused")).withSteps(40)
-                .withBatchSize(32), ProgressListener.SILENT);
+        ZooTrainer trainer = new ZooTrainer(
+                m,
+                data,
+                TrainConfig.defaults(Path.of("unused")).withSteps(40).withBatchSize(32),
+                ProgressListener.SILENT);
         CheckpointException e = assertThrows(CheckpointException.class, () -> trainer.resume(fixture()));
-        assertTrue(e.getMessage().contains("format version 1") && e.getMessage().contains("evaluated"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("format version 1") && e.getMessage().contains("evaluated"), e.getMessage());
     }
 
     @Test
     void aCheckpointOfANewerFormatIsRefusedNamingItsVersion(@TempDir Path dir) throws Exception {
         Path written = dir.resolve("v2.safetensors");
         ZooModel m = ZooCheckpoints.load(fixture(), Zoo.builtIn(), backend);
-        Checkpoints.save(written, m.flow(), null, org.flows4j.layers.io.CheckpointMetadata.of("realnvp:2d",
-                DType.FLOAT32).withModelConfig(Map.of("event_shape", "2", "kind", "CONTINUOUS")));
+        Checkpoints.save(
+                written,
+                m.flow(),
+                null,
+                org.flows4j.layers.io.CheckpointMetadata.of("realnvp:2d", DType.FLOAT32)
+                        .withModelConfig(Map.of("event_shape", "2", "kind", "CONTINUOUS")));
         assertEquals(Checkpoints.FORMAT_VERSION, ZooCheckpoints.info(written).formatVersion());
         assertEquals(2, Checkpoints.FORMAT_VERSION);
         // the same file claiming format 3: the header's length is unchanged, so it stays valid safetensors

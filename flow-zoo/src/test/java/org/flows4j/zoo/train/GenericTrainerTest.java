@@ -76,15 +76,22 @@ class GenericTrainerTest {
 
     private static TrainerConfig.Builder sgdCosineEma(long steps) {
         return TrainerConfig.builder()
-                .optimizer(Sgd.builder().schedule(new ScheduleConfig.WarmupCosine(0.05, 2, 0, 0))
-                        .momentum(0.9).nesterov(true).build())
-                .clipNorm(5).emaDecay(0.5).batchSize(16).steps(steps).seed(9);
+                .optimizer(Sgd.builder()
+                        .schedule(new ScheduleConfig.WarmupCosine(0.05, 2, 0, 0))
+                        .momentum(0.9)
+                        .nesterov(true)
+                        .build())
+                .clipNorm(5)
+                .emaDecay(0.5)
+                .batchSize(16)
+                .steps(steps)
+                .seed(9);
     }
 
     private static Map<String, double[]> values(Map<String, ? extends Object> tensorsOrParameters) {
         Map<String, double[]> out = new LinkedHashMap<>();
-        tensorsOrParameters.forEach((k, v) -> out.put(k, v instanceof Parameter p ? p.value().toDoubleArray()
-                : ((Tensor) v).toDoubleArray()));
+        tensorsOrParameters.forEach((k, v) ->
+                out.put(k, v instanceof Parameter p ? p.value().toDoubleArray() : ((Tensor) v).toDoubleArray()));
         return out;
     }
 
@@ -120,7 +127,8 @@ class GenericTrainerTest {
         try (MemoryScope scope = MemoryScope.open()) {
             Gradients stale = split.computeGradients(source.batch(9, 4));
             split.applyGradients(stale);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> split.applyGradients(stale));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> split.applyGradients(stale));
             assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("6"), e.getMessage());
         }
     }
@@ -129,7 +137,8 @@ class GenericTrainerTest {
     void sgdWithNesterovMomentumAndTheCosineScheduleAreWhatTrains() {
         TrainerConfig config = sgdCosineEma(10).clipNorm(0).emaDecay(0).build();
         // the cosine schedule without a length decays over the whole run
-        ScheduleConfig.WarmupCosine schedule = (ScheduleConfig.WarmupCosine) config.optimizer().schedule();
+        ScheduleConfig.WarmupCosine schedule =
+                (ScheduleConfig.WarmupCosine) config.optimizer().schedule();
         assertEquals(10, schedule.totalSteps());
         assertEquals("10", config.describe().get("schedule.total_steps"));
         Trainer trainer = new Trainer(flow(), config);
@@ -226,9 +235,11 @@ class GenericTrainerTest {
         assertEquals(7, resumed.step());
         FitResult rest = resumed.fit(source(16), FitListener.NONE);
         assertEquals(12, rest.steps());
-        assertBitsEqual(values(straight.flow().parameters()), values(resumed.flow().parameters()));
+        assertBitsEqual(
+                values(straight.flow().parameters()), values(resumed.flow().parameters()));
         try (MemoryScope scope = MemoryScope.open()) {
-            assertBitsEqual(values(straight.ema().orElseThrow().averages()),
+            assertBitsEqual(
+                    values(straight.ema().orElseThrow().averages()),
                     values(resumed.ema().orElseThrow().averages()));
         }
     }
@@ -236,8 +247,15 @@ class GenericTrainerTest {
     @Test
     void aResumeWithOtherSettingsIsRefusedNamingThem(@TempDir Path dir) {
         Path file = dir.resolve("run.safetensors");
-        Trainer adam = new Trainer(flow(), TrainerConfig.builder().steps(3).batchSize(16)
-                .optimizer(Adam.builder().schedule(LearningRateSchedule.linearWarmup(1e-2, 2)).build()).build());
+        Trainer adam = new Trainer(
+                flow(),
+                TrainerConfig.builder()
+                        .steps(3)
+                        .batchSize(16)
+                        .optimizer(Adam.builder()
+                                .schedule(LearningRateSchedule.linearWarmup(1e-2, 2))
+                                .build())
+                        .build());
         adam.fit(source(16), new FitListener() {
             @Override
             public void onCheckpointDue(long step) {
@@ -250,11 +268,16 @@ class GenericTrainerTest {
         assertTrue(e.getMessage().contains("schedule was warmup, now cosine"), e.getMessage());
         assertTrue(e.getMessage().contains("clip_norm was 100.0, now 5.0"), e.getMessage());
         assertTrue(e.getMessage().contains("ema_decay was 0.0, now 0.5"), e.getMessage());
-        assertTrue(e.differences().stream().anyMatch(d -> d.setting().equals("seed") && d.saved().equals("0")
-                && d.requested().equals("9")), e.differences().toString());
+        assertTrue(
+                e.differences().stream()
+                        .anyMatch(d -> d.setting().equals("seed")
+                                && d.saved().equals("0")
+                                && d.requested().equals("9")),
+                e.differences().toString());
         assertEquals(0, sgd.step(), "nothing was loaded");
 
-        Trainer otherClip = new Trainer(flow(), adam.config().toBuilder().clipNorm(0).build());
+        Trainer otherClip =
+                new Trainer(flow(), adam.config().toBuilder().clipNorm(0).build());
         ConfigMismatchException clip = assertThrows(ConfigMismatchException.class, () -> otherClip.restore(file));
         assertEquals(1, clip.differences().size(), clip.differences().toString());
         assertEquals("clip_norm", clip.differences().get(0).setting());
@@ -266,9 +289,13 @@ class GenericTrainerTest {
 
     @Test
     void aNonFiniteLossNamesTheStepAndChangesNothing() {
-        Trainer trainer = new Trainer(flow(), TrainerConfig.builder().steps(5).batchSize(4).build());
-        BatchSource nan = (seed, step) -> Tensor.of(backend, DType.FLOAT64,
-                step == 2 ? new double[] {Double.NaN, 0, 0, 0, 0, 0, 0, 0} : new double[8], Shape.of(4, 2));
+        Trainer trainer = new Trainer(
+                flow(), TrainerConfig.builder().steps(5).batchSize(4).build());
+        BatchSource nan = (seed, step) -> Tensor.of(
+                backend,
+                DType.FLOAT64,
+                step == 2 ? new double[] {Double.NaN, 0, 0, 0, 0, 0, 0, 0} : new double[8],
+                Shape.of(4, 2));
         TrainingException e = assertThrows(TrainingException.class, () -> trainer.fit(nan, FitListener.NONE));
         assertTrue(e.getMessage().contains("at step 3"), e.getMessage());
         assertEquals(2, trainer.step());
@@ -280,8 +307,14 @@ class GenericTrainerTest {
         assertMessage(() -> TrainerConfig.builder().emaDecay(1).build(), "emaDecay");
         assertMessage(() -> TrainerConfig.builder().batchSize(0).build(), "batchSize");
         assertMessage(() -> TrainerConfig.builder().steps(0).build(), "steps");
-        assertMessage(() -> TrainerConfig.builder().steps(3).optimizer(Adam.builder()
-                .schedule(new ScheduleConfig.WarmupCosine(1e-3, 5, 0, 0)).build()).build(), "warmupSteps");
+        assertMessage(
+                () -> TrainerConfig.builder()
+                        .steps(3)
+                        .optimizer(Adam.builder()
+                                .schedule(new ScheduleConfig.WarmupCosine(1e-3, 5, 0, 0))
+                                .build())
+                        .build(),
+                "warmupSteps");
     }
 
     private static void assertMessage(Runnable r, String part) {

@@ -17,9 +17,11 @@ class RowScoresTest {
 
     @Test
     void a_rows_noise_is_the_same_in_any_batch() {
-        try (Backend backend = Backends.create("cpu"); MemoryScope scope = MemoryScope.open()) {
+        try (Backend backend = Backends.create("cpu");
+                MemoryScope scope = MemoryScope.open()) {
             Tensor four = Tensor.zeros(backend, DType.FLOAT64, 4, 3);
-            double[] all = RowScores.dequantize(four, 9, new long[] {10, 11, 12, 13}).toDoubleArray();
+            double[] all =
+                    RowScores.dequantize(four, 9, new long[] {10, 11, 12, 13}).toDoubleArray();
             Tensor one = Tensor.zeros(backend, DType.FLOAT64, 1, 3);
             double[] alone = RowScores.dequantize(one, 9, new long[] {12}).toDoubleArray();
             assertArrayEquals(new double[] {all[6], all[7], all[8]}, alone, 0.0, "row 12 alone and in a batch of 4");

@@ -19,9 +19,13 @@ class RunDirectoryTest {
         Path run = dir.resolve("run");
         try (RunDirectory first = RunDirectory.open(run)) {
             assertTrue(Files.isDirectory(run));
-            RunDirectoryLockedException e = assertThrows(RunDirectoryLockedException.class, () -> RunDirectory.open(run));
+            RunDirectoryLockedException e =
+                    assertThrows(RunDirectoryLockedException.class, () -> RunDirectory.open(run));
             assertEquals(Long.toString(ProcessHandle.current().pid()), e.holderPid());
-            assertTrue(e.getMessage().contains("(process " + ProcessHandle.current().pid() + ")"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("(process " + ProcessHandle.current().pid() + ")"),
+                    e.getMessage());
         }
         try (RunDirectory again = RunDirectory.open(run)) {
             assertEquals(run, again.dir());

@@ -84,20 +84,26 @@ class TimeBudgetTest {
     }
 
     private static TrainerConfig.Builder sgd(ScheduleConfig schedule) {
-        return TrainerConfig.builder().optimizer(Sgd.builder().schedule(schedule).momentum(0.9).build())
-                .batchSize(16).seed(9).clipNorm(5);
+        return TrainerConfig.builder()
+                .optimizer(Sgd.builder().schedule(schedule).momentum(0.9).build())
+                .batchSize(16)
+                .seed(9)
+                .clipNorm(5);
     }
 
     private static double[] parameters(Trainer t) {
-        return t.flow().parameters().values().stream().flatMapToDouble(p -> java.util.Arrays.stream(
-                p.value().toDoubleArray())).toArray();
+        return t.flow().parameters().values().stream()
+                .flatMapToDouble(p -> java.util.Arrays.stream(p.value().toDoubleArray()))
+                .toArray();
     }
 
     @Test
     void evaluationTimeDoesNotCountAndTheStepsAreThoseOfAStepRun() {
         FakeClock clock = new FakeClock();
-        TrainerConfig config = sgd(new ScheduleConfig.Constant(0.05)).budget(Duration.ofMillis(100))
-                .evalEvery(Duration.ofMillis(20)).build();
+        TrainerConfig config = sgd(new ScheduleConfig.Constant(0.05))
+                .budget(Duration.ofMillis(100))
+                .evalEvery(Duration.ofMillis(20))
+                .build();
         Trainer trainer = new Trainer(flow(), config, clock::nanoTime);
         List<Long> evaluations = new ArrayList<>();
         List<Long> checkpoints = new ArrayList<>();
@@ -122,9 +128,11 @@ class TimeBudgetTest {
         assertEquals(List.of(2L, 4L, 6L, 8L), evaluations, "every 20 ms of training, not after the last step");
         assertEquals(List.of(10L), checkpoints, "a checkpoint at the end");
 
-        Trainer bySteps = new Trainer(flow(), sgd(new ScheduleConfig.Constant(0.05)).steps(10).build());
+        Trainer bySteps = new Trainer(
+                flow(), sgd(new ScheduleConfig.Constant(0.05)).steps(10).build());
         bySteps.fit(new FakeClock().source(), FitListener.NONE);
-        assertTrue(java.util.Arrays.equals(parameters(bySteps), parameters(trainer)),
+        assertTrue(
+                java.util.Arrays.equals(parameters(bySteps), parameters(trainer)),
                 "the same steps as a run of as many steps");
     }
 
@@ -158,7 +166,9 @@ class TimeBudgetTest {
     void aResumedRunContinuesWithTheRemainingBudget(@TempDir Path dir) {
         Path file = dir.resolve("run.safetensors");
         FakeClock clock = new FakeClock();
-        TrainerConfig config = sgd(new ScheduleConfig.Constant(0.05)).budget(Duration.ofMillis(100)).build();
+        TrainerConfig config = sgd(new ScheduleConfig.Constant(0.05))
+                .budget(Duration.ofMillis(100))
+                .build();
         Trainer first = new Trainer(flow(), config, clock::nanoTime);
         FitResult half = first.fit(clock.source(), new FitListener() {
             @Override
@@ -191,13 +201,18 @@ class TimeBudgetTest {
 
         // a larger budget extends the run, as a larger step total does
         FakeClock third = new FakeClock();
-        Trainer extended = new Trainer(flow(), sgd(new ScheduleConfig.Constant(0.05)).budget(Duration.ofMillis(150)).build(),
+        Trainer extended = new Trainer(
+                flow(),
+                sgd(new ScheduleConfig.Constant(0.05))
+                        .budget(Duration.ofMillis(150))
+                        .build(),
                 third::nanoTime);
         extended.restore(file);
         assertEquals(15, extended.fit(third.source(), FitListener.NONE).steps());
 
         // a run by steps cannot continue a run by time
-        Trainer bySteps = new Trainer(flow(), sgd(new ScheduleConfig.Constant(0.05)).steps(20).build());
+        Trainer bySteps = new Trainer(
+                flow(), sgd(new ScheduleConfig.Constant(0.05)).steps(20).build());
         ConfigMismatchException e = assertThrows(ConfigMismatchException.class, () -> bySteps.restore(file));
         assertEquals(TrainerConfig.LENGTH, e.differences().get(0).setting());
     }
@@ -207,16 +222,20 @@ class TimeBudgetTest {
         Path file = dir.resolve("run.safetensors");
         ScheduleConfig.WarmupCosine cosine = new ScheduleConfig.WarmupCosine(0.05, 2, 0, 0);
         FakeClock clock = new FakeClock();
-        Trainer first = new Trainer(flow(), sgd(cosine).budget(Duration.ofMillis(50)).build(), clock::nanoTime);
+        Trainer first =
+                new Trainer(flow(), sgd(cosine).budget(Duration.ofMillis(50)).build(), clock::nanoTime);
         first.fit(clock.source(), new FitListener() {
             @Override
             public void onCheckpointDue(long step) {
                 first.save(file, CheckpointMetadata.of("diagonal-gaussian", DType.FLOAT64));
             }
         });
-        Trainer longer = new Trainer(flow(), sgd(cosine).budget(Duration.ofMillis(80)).build());
+        Trainer longer =
+                new Trainer(flow(), sgd(cosine).budget(Duration.ofMillis(80)).build());
         ConfigMismatchException e = assertThrows(ConfigMismatchException.class, () -> longer.restore(file));
-        assertEquals(TrainerConfig.SCHEDULE_BUDGET_MS, e.differences().get(0).setting(),
+        assertEquals(
+                TrainerConfig.SCHEDULE_BUDGET_MS,
+                e.differences().get(0).setting(),
                 "its length, like schedule.total_steps of a cosine over steps");
     }
 
@@ -229,14 +248,25 @@ class TimeBudgetTest {
         assertEquals(0, timed.epochs());
         assertNull(timed.withSteps(5).budget(), "steps replace the budget");
         assertNull(timed.withEpochs(2).budget(), "epochs replace the budget");
-        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> new TrainConfig(0, 8, 1, 0,
-                base.optimizer(), 0, 0, 8, dir, Duration.ofSeconds(1), null));
+        IllegalArgumentException both = assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainConfig(0, 8, 1, 0, base.optimizer(), 0, 0, 8, dir, Duration.ofSeconds(1), null));
         assertTrue(both.getMessage().contains("replaces epochs and steps"), both.getMessage());
         assertThrows(IllegalArgumentException.class, () -> base.withBudget(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> timed.withEvalEvery(Duration.ofMillis(-1)));
-        assertThrows(IllegalArgumentException.class, () -> TrainerConfig.builder().budget(Duration.ZERO).build());
-        assertEquals(Long.MAX_VALUE, TrainerConfig.builder().budget(Duration.ofSeconds(1)).build().steps());
-        assertEquals(7, TrainerConfig.builder().budget(Duration.ofSeconds(1)).steps(7).build().steps(),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainerConfig.builder().budget(Duration.ZERO).build());
+        assertEquals(
+                Long.MAX_VALUE,
+                TrainerConfig.builder().budget(Duration.ofSeconds(1)).build().steps());
+        assertEquals(
+                7,
+                TrainerConfig.builder()
+                        .budget(Duration.ofSeconds(1))
+                        .steps(7)
+                        .build()
+                        .steps(),
                 "steps may cap a budget");
     }
 
@@ -248,8 +278,13 @@ class TimeBudgetTest {
     @Test
     void aZooRunStopsAtItsBudgetAndEvaluationsDoNotCount(@TempDir Path dir) {
         Dataset data = TinyData.blobs(512, 1);
-        ZooModel m = new RealNvpFactory().build(new ModelRequest("2d", data.eventShape(), data.kind(),
-                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(7)), Map.of()));
+        ZooModel m = new RealNvpFactory()
+                .build(new ModelRequest(
+                        "2d",
+                        data.eventShape(),
+                        data.kind(),
+                        BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(7)),
+                        Map.of()));
         Duration budget = Duration.ofMillis(600);
         long sleepNanos = Duration.ofMillis(60).toNanos();
         List<Duration> used = new ArrayList<>();
@@ -275,8 +310,13 @@ class TimeBudgetTest {
                 }
             }
         };
-        TrainConfig config = TrainConfig.defaults(dir).withSeed(3).withBatchSize(32).withLearningRate(3e-3)
-                .withWarmupSteps(5).withBudget(budget).withEvalEvery(Duration.ofMillis(100));
+        TrainConfig config = TrainConfig.defaults(dir)
+                .withSeed(3)
+                .withBatchSize(32)
+                .withLearningRate(3e-3)
+                .withWarmupSteps(5)
+                .withBudget(budget)
+                .withEvalEvery(Duration.ofMillis(100));
         ZooTrainer trainer = new ZooTrainer(m, data, config, listener);
         assertEquals(0, trainer.totalSteps(), "no planned step count");
         TrainResult r = trainer.train();
@@ -289,17 +329,22 @@ class TimeBudgetTest {
         assertEquals(r.steps(), evaluations.get(evaluations.size() - 1), "the last evaluation is at the end");
         long slowest = 0;
         for (int i = 0; i < used.size(); i++) {
-            slowest = Math.max(slowest, used.get(i).minus(i == 0 ? Duration.ZERO : used.get(i - 1)).toNanos());
+            slowest = Math.max(
+                    slowest,
+                    used.get(i).minus(i == 0 ? Duration.ZERO : used.get(i - 1)).toNanos());
         }
         assertTrue(r.trainingTime().compareTo(budget) >= 0, "spent: " + r.trainingTime());
-        assertTrue(r.trainingTime().toNanos() - budget.toNanos() <= slowest,
+        assertTrue(
+                r.trainingTime().toNanos() - budget.toNanos() <= slowest,
                 "within the budget and one step: " + r.trainingTime() + ", slowest step " + slowest + " ns");
         for (int i : sleptBefore) {
             if (i < used.size()) {
                 long trained = used.get(i).minus(used.get(i - 1)).toNanos();
                 long between = wall.get(i) - wall.get(i - 1);
-                assertTrue(trained <= between - sleepNanos, "step " + (i + 1) + " counted " + trained
-                        + " ns of the " + between + " ns that included a sleep of " + sleepNanos);
+                assertTrue(
+                        trained <= between - sleepNanos,
+                        "step " + (i + 1) + " counted " + trained + " ns of the " + between
+                                + " ns that included a sleep of " + sleepNanos);
             }
         }
         CheckpointInfo info = ZooCheckpoints.info(r.checkpoint());

@@ -7,8 +7,8 @@ import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
 
 /** A small data set made in the test: the zoo's own factories are tested in their package. */
-public record TinyData(String name, Shape eventShape, Kind kind, DataSplit train, DataSplit validation,
-                              DataSplit test) implements Dataset {
+public record TinyData(String name, Shape eventShape, Kind kind, DataSplit train, DataSplit validation, DataSplit test)
+        implements Dataset {
 
     @Override
     public List<String> labelNames() {
@@ -36,8 +36,8 @@ public record TinyData(String name, Shape eventShape, Kind kind, DataSplit train
     /** Random 8-bit images of {@code shape}: integers 0..255 with a smooth gradient so they are not pure noise. */
     public static TinyData images(Shape shape, int n, long seed) {
         RandomSource r = RandomSource.seeded(seed);
-        return new TinyData("tiny-images", shape, Kind.IMAGE_8BIT, pixels(shape, n, r), pixels(shape, 8, r),
-                pixels(shape, 8, r));
+        return new TinyData(
+                "tiny-images", shape, Kind.IMAGE_8BIT, pixels(shape, n, r), pixels(shape, 8, r), pixels(shape, 8, r));
     }
 
     private static DataSplit pixels(Shape shape, int n, RandomSource r) {

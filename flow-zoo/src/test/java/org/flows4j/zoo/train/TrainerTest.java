@@ -16,13 +16,11 @@ import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
 import org.flows4j.api.flow.Parameter;
 import org.flows4j.api.random.RandomSource;
-import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.optim.ScheduleConfig;
 import org.flows4j.layers.optim.Sgd;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.DataSplit;
 import org.flows4j.zoo.data.Dataset;
-import org.flows4j.zoo.data.DatasetFactory;
 import org.flows4j.zoo.models.GlowFactory;
 import org.flows4j.zoo.models.ModelFactory;
 import org.flows4j.zoo.models.ModelRequest;
@@ -51,19 +49,26 @@ class TrainerTest {
     }
 
     private static ZooModel model(ModelFactory f, String preset, Dataset data, DType dtype, Map<String, String> o) {
-        return f.build(new ModelRequest(preset, data.eventShape(), data.kind(),
-                org.flows4j.layers.BuildContext.of(backend, dtype, RandomSource.seeded(7)), o));
+        return f.build(new ModelRequest(
+                preset,
+                data.eventShape(),
+                data.kind(),
+                org.flows4j.layers.BuildContext.of(backend, dtype, RandomSource.seeded(7)),
+                o));
     }
 
     private static TrainConfig config(Path out, long steps) {
-        return TrainConfig.defaults(out).withSeed(3).withBatchSize(32).withSteps(steps).withLearningRate(3e-3)
+        return TrainConfig.defaults(out)
+                .withSeed(3)
+                .withBatchSize(32)
+                .withSteps(steps)
+                .withLearningRate(3e-3)
                 .withWarmupSteps(5);
     }
 
     @Test
     void eachSmallModelLowersItsLossOnTinyData(@TempDir Path dir) {
-        record Run(ModelFactory f, String preset, Dataset data, Map<String, String> options) {
-        }
+        record Run(ModelFactory f, String preset, Dataset data, Map<String, String> options) {}
         Dataset blobs = TinyData.blobs(512, 1);
         Dataset images = TinyData.images(Shape.of(1, 8, 8), 128, 2);
         List<Run> runs = List.of(
@@ -81,7 +86,8 @@ class TrainerTest {
                     losses.add(loss);
                 }
             };
-            TrainResult r = new ZooTrainer(m, run.data(), config(dir.resolve(run.f().family() + run.preset()), 40), record)
+            TrainResult r = new ZooTrainer(
+                            m, run.data(), config(dir.resolve(run.f().family() + run.preset()), 40), record)
                     .train();
             assertEquals(40, r.steps());
             double first = (losses.get(0) + losses.get(1) + losses.get(2)) / 3;
@@ -98,9 +104,15 @@ class TrainerTest {
 
     @Test
     void aResumedRunWithSgdCosineAndEmaTakesExactlyTheSameSteps(@TempDir Path dir) {
-        assertResumeIsExact(dir.resolve("sgd"), c -> c.withOptimizer(Sgd.builder()
-                .schedule(new ScheduleConfig.WarmupCosine(3e-3, 3, 0, 0)).momentum(0.9).nesterov(true).build())
-                .withEmaDecay(0.9).withClipNorm(50));
+        assertResumeIsExact(
+                dir.resolve("sgd"),
+                c -> c.withOptimizer(Sgd.builder()
+                                .schedule(new ScheduleConfig.WarmupCosine(3e-3, 3, 0, 0))
+                                .momentum(0.9)
+                                .nesterov(true)
+                                .build())
+                        .withEmaDecay(0.9)
+                        .withClipNorm(50));
     }
 
     /** 14 steps straight equal 6 steps, a stop (Ctrl-C), and a resume to 14: parameters and averages bit for bit. */
@@ -108,8 +120,8 @@ class TrainerTest {
         Dataset data = TinyData.images(Shape.of(1, 4, 4), 96, 5);
         Map<String, String> glow = Map.of("steps", "1", "hidden", "4", "levels", "1");
         ZooModel straight = model(new GlowFactory(), "small", data, DType.FLOAT64, glow);
-        ZooTrainer a = new ZooTrainer(straight, data, settings.apply(config(dir.resolve("a"), 14)),
-                ProgressListener.SILENT);
+        ZooTrainer a =
+                new ZooTrainer(straight, data, settings.apply(config(dir.resolve("a"), 14)), ProgressListener.SILENT);
         a.train();
 
         ZooModel first = model(new GlowFactory(), "small", data, DType.FLOAT64, glow);
@@ -126,8 +138,8 @@ class TrainerTest {
         assertTrue(half.stopped());
         assertEquals(6, half.steps());
         ZooModel rebuilt = ZooCheckpoints.rebuild(half.checkpoint(), ZOO, backend);
-        ZooTrainer b = new ZooTrainer(rebuilt, data, settings.apply(config(dir.resolve("b"), 14)),
-                ProgressListener.SILENT);
+        ZooTrainer b =
+                new ZooTrainer(rebuilt, data, settings.apply(config(dir.resolve("b"), 14)), ProgressListener.SILENT);
         TrainResult rest = b.resume(half.checkpoint());
         assertEquals(14, rest.steps());
         assertBitsEqual(straight.flow().variables(), rebuilt.flow().variables());
@@ -175,8 +187,14 @@ class TrainerTest {
         ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
         TrainResult r = new ZooTrainer(m, data, config(dir, 3), ProgressListener.SILENT).train();
         ZooModel again = ZooCheckpoints.rebuild(r.checkpoint(), ZOO, backend);
-        ConfigMismatchException e = assertThrows(ConfigMismatchException.class, () -> new ZooTrainer(again, data,
-                config(dir, 6).withEmaDecay(0.99).withBatchSize(16), ProgressListener.SILENT).resume(r.checkpoint()));
+        ConfigMismatchException e = assertThrows(
+                ConfigMismatchException.class,
+                () -> new ZooTrainer(
+                                again,
+                                data,
+                                config(dir, 6).withEmaDecay(0.99).withBatchSize(16),
+                                ProgressListener.SILENT)
+                        .resume(r.checkpoint()));
         assertTrue(e.getMessage().contains("ema_decay was 0.0, now 0.99"), e.getMessage());
         assertTrue(e.getMessage().contains("batch_size was 32, now 16"), e.getMessage());
     }
@@ -190,12 +208,18 @@ class TrainerTest {
         byte[] before = Files.readAllBytes(out.resolve(ZooTrainer.CHECKPOINT));
         float[] v = new float[64 * 2];
         java.util.Arrays.fill(v, Float.NaN);
-        Dataset bad = new TinyData("nan", Shape.of(2), Dataset.Kind.CONTINUOUS, new DataSplit(Shape.of(2), v, null),
-                good.validation(), good.test());
-        TrainingException e = assertThrows(TrainingException.class,
-                () -> new ZooTrainer(m, bad, config(out, 4), ProgressListener.SILENT).train());
+        Dataset bad = new TinyData(
+                "nan",
+                Shape.of(2),
+                Dataset.Kind.CONTINUOUS,
+                new DataSplit(Shape.of(2), v, null),
+                good.validation(),
+                good.test());
+        TrainingException e = assertThrows(
+                TrainingException.class, () -> new ZooTrainer(m, bad, config(out, 4), ProgressListener.SILENT).train());
         assertTrue(e.getMessage().contains("at step 1"), e.getMessage());
-        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(ZooTrainer.CHECKPOINT))),
+        assertTrue(
+                java.util.Arrays.equals(before, Files.readAllBytes(out.resolve(ZooTrainer.CHECKPOINT))),
                 "the last good checkpoint is untouched");
     }
 
@@ -204,12 +228,18 @@ class TrainerTest {
         Dataset good = TinyData.blobs(64, 1);
         float[] v = new float[64 * 2];
         java.util.Arrays.fill(v, Float.NaN);
-        Dataset bad = new TinyData("nan", Shape.of(2), Dataset.Kind.CONTINUOUS, new DataSplit(Shape.of(2), v, null),
-                good.validation(), good.test());
+        Dataset bad = new TinyData(
+                "nan",
+                Shape.of(2),
+                Dataset.Kind.CONTINUOUS,
+                new DataSplit(Shape.of(2), v, null),
+                good.validation(),
+                good.test());
         // Nothing was ever written: no checkpoint is named (issue 13, item 10).
         Path fresh = dir.resolve("fresh");
         ZooModel m = model(new RealNvpFactory(), "2d", good, DType.FLOAT32, Map.of());
-        TrainingException e = assertThrows(TrainingException.class,
+        TrainingException e = assertThrows(
+                TrainingException.class,
                 () -> new ZooTrainer(m, bad, config(fresh, 4).withBatchSize(32), ProgressListener.SILENT).train());
         assertFalse(e.getMessage().contains("last good state"), e.getMessage());
         assertTrue(e.getMessage().contains("no checkpoint was written"), e.getMessage());
@@ -218,8 +248,10 @@ class TrainerTest {
         Path out = dir.resolve("run");
         new ZooTrainer(m, good, config(out, 2).withBatchSize(32), ProgressListener.SILENT).train();
         ZooModel again = ZooCheckpoints.rebuild(out.resolve(ZooTrainer.CHECKPOINT), ZOO, backend);
-        e = assertThrows(TrainingException.class, () -> new ZooTrainer(again, bad, config(out, 4).withBatchSize(32),
-                ProgressListener.SILENT).resume(out.resolve(ZooTrainer.CHECKPOINT)));
+        e = assertThrows(
+                TrainingException.class,
+                () -> new ZooTrainer(again, bad, config(out, 4).withBatchSize(32), ProgressListener.SILENT)
+                        .resume(out.resolve(ZooTrainer.CHECKPOINT)));
         assertTrue(e.getMessage().contains("keeps the last good state (step 2)"), e.getMessage());
     }
 
@@ -228,12 +260,15 @@ class TrainerTest {
         Dataset data = TinyData.blobs(40, 1);
         ZooModel m = model(new RealNvpFactory(), "2d", data, DType.FLOAT32, Map.of());
         int n = data.train().size();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new ZooTrainer(m, data, config(dir, 2).withBatchSize(n + 1), ProgressListener.SILENT));
-        assertTrue(e.getMessage().contains("batch of " + (n + 1) + " is larger than the training split"),
-                e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ZooTrainer(m, data,
-                config(dir, 2).withBatchSize(Integer.MAX_VALUE), ProgressListener.SILENT));
+        assertTrue(
+                e.getMessage().contains("batch of " + (n + 1) + " is larger than the training split"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ZooTrainer(
+                        m, data, config(dir, 2).withBatchSize(Integer.MAX_VALUE), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("at most " + n), e.getMessage());
     }
 
@@ -267,8 +302,13 @@ class TrainerTest {
         Shape shape = Shape.of(1, 2, 2);
         float[] pixels = {0, 17, 128, 255, 3, 99, 200, 64};
         DataSplit split = new DataSplit(shape, pixels, null);
-        ZooModel m = new NiceFactory().build(new ModelRequest("small", shape, Dataset.Kind.IMAGE_8BIT,
-                org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)), Map.of()));
+        ZooModel m = new NiceFactory()
+                .build(new ModelRequest(
+                        "small",
+                        shape,
+                        Dataset.Kind.IMAGE_8BIT,
+                        org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)),
+                        Map.of()));
         EvalResult r = Evaluator.evaluate(m, split, 64, RandomSource.seeded(42));
         double[] u = RandomSource.seeded(42).uniform(pixels.length);
         double logp = 0;
@@ -288,15 +328,27 @@ class TrainerTest {
         Dataset blobs = TinyData.blobs(64, 1);
         ZooModel built = model(new RealNvpFactory(), "2d", blobs, DType.FLOAT32, Map.of());
         // the metadata claims an option that realnvp does not have, as a hand-edited header would
-        ZooModel claimed = new ZooModel(built.spec(), built.flow(), built.eventShape(), built.kind(), built.backend(),
-                built.dtype(), Map.of("hidden", "32"));
-        Trainer trainer = new Trainer(built.flow(), TrainerConfig.builder()
-                .optimizer(org.flows4j.layers.optim.Adam.builder().learningRate(1e-3).build())
-                .batchSize(8).steps(1).build());
+        ZooModel claimed = new ZooModel(
+                built.spec(),
+                built.flow(),
+                built.eventShape(),
+                built.kind(),
+                built.backend(),
+                built.dtype(),
+                Map.of("hidden", "32"));
+        Trainer trainer = new Trainer(
+                built.flow(),
+                TrainerConfig.builder()
+                        .optimizer(org.flows4j.layers.optim.Adam.builder()
+                                .learningRate(1e-3)
+                                .build())
+                        .batchSize(8)
+                        .steps(1)
+                        .build());
         Path file = dir.resolve("edited.safetensors");
         ZooCheckpoints.save(file, claimed, trainer, "blobs", 0, 0);
-        org.flows4j.layers.io.CheckpointException e = assertThrows(org.flows4j.layers.io.CheckpointException.class,
-                () -> ZooCheckpoints.load(file, ZOO, backend));
+        org.flows4j.layers.io.CheckpointException e = assertThrows(
+                org.flows4j.layers.io.CheckpointException.class, () -> ZooCheckpoints.load(file, ZOO, backend));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("hidden"), e.getMessage());
     }
 }

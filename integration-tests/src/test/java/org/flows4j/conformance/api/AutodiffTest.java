@@ -61,7 +61,9 @@ class AutodiffTest {
                 double[] x = solve(w, n, e);
                 System.arraycopy(x, 0, invT, c * n, n);
             }
-            return new Tensor[] {Tensor.of(g.backend(), g.dtype(), invT, in[0].shape()).mul(g)};
+            return new Tensor[] {
+                Tensor.of(g.backend(), g.dtype(), invT, in[0].shape()).mul(g)
+            };
         }
 
         private static double[][] lu(Tensor t) {
@@ -159,8 +161,8 @@ class AutodiffTest {
         };
         try (MemoryScope ignored = MemoryScope.open()) {
             Tensor x = Tensor.of(backend, new double[] {1, 2}, 2).requiringGrad();
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> Autodiff.grad(Autodiff.apply(broken, x), List.of(x)));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class, () -> Autodiff.grad(Autodiff.apply(broken, x), List.of(x)));
             assertTrue(e.getMessage().contains("shape [7]") && e.getMessage().contains("[2]"), e.getMessage());
         }
     }
@@ -170,8 +172,8 @@ class AutodiffTest {
         try (MemoryScope ignored = MemoryScope.open()) {
             Tensor x = Tensor.of(backend, new double[] {1, 2, 3}, 3).requiringGrad();
             Tensor unused = Tensor.of(backend, new double[] {4, 5}, 2).requiringGrad();
-            Tensor u = x.mul(x);                // used twice below
-            Tensor y = u.add(u).add(x).sum();   // y = 2 x^2 + x, dy/dx = 4x + 1
+            Tensor u = x.mul(x); // used twice below
+            Tensor y = u.add(u).add(x).sum(); // y = 2 x^2 + x, dy/dx = 4x + 1
             List<Tensor> g = Autodiff.grad(y, List.of(x, unused));
             assertArrayEquals(new double[] {5, 9, 13}, g.get(0).toDoubleArray());
             assertArrayEquals(new double[] {0, 0}, g.get(1).toDoubleArray());
@@ -197,7 +199,7 @@ class AutodiffTest {
             Tensor y = x.pow(3.0).sum();
             Tensor dy = Autodiff.grad(y, List.of(x), y.onesLike(), true).get(0); // 3 x^2
             assertArrayEquals(new double[] {3, 12}, dy.toDoubleArray(), 1e-12);
-            Tensor d2 = Autodiff.grad(dy.sum(), List.of(x)).get(0);            // 6 x
+            Tensor d2 = Autodiff.grad(dy.sum(), List.of(x)).get(0); // 6 x
             assertArrayEquals(new double[] {6, -12}, d2.toDoubleArray(), 1e-12);
         }
     }
@@ -213,8 +215,8 @@ class AutodiffTest {
             }
             assertTrue(Autodiff.isRecording());
             assertFalse(y.requiresGrad());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Autodiff.grad(y, List.of(x)));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(y, List.of(x)));
             assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
             assertTrue(x.exp().sum().requiresGrad());
         }
@@ -225,15 +227,19 @@ class AutodiffTest {
         try (MemoryScope ignored = MemoryScope.open()) {
             Tensor x = Tensor.of(backend, new double[] {1, 2}, 2).requiringGrad();
             Tensor plain = Tensor.of(backend, new double[] {1, 2}, 2);
-            IllegalArgumentException notScalar = assertThrows(IllegalArgumentException.class,
-                    () -> Autodiff.grad(x.exp(), List.of(x)));
+            IllegalArgumentException notScalar =
+                    assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(x.exp(), List.of(x)));
             assertTrue(notScalar.getMessage().contains("not a scalar"), notScalar.getMessage());
-            IllegalArgumentException notVariable = assertThrows(IllegalArgumentException.class,
-                    () -> Autodiff.grad(x.sum(), List.of(plain)));
+            IllegalArgumentException notVariable =
+                    assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(x.sum(), List.of(plain)));
             assertTrue(notVariable.getMessage().contains("requiringGrad"), notVariable.getMessage());
             Tensor seed = Tensor.ones(backend, DType.FLOAT64, 3);
             assertThrows(IllegalArgumentException.class, () -> Autodiff.grad(x.exp(), List.of(x), seed, false));
-            assertEquals(Shape.of(2), Autodiff.grad(x.exp(), List.of(x), x.onesLike(), false).get(0).shape());
+            assertEquals(
+                    Shape.of(2),
+                    Autodiff.grad(x.exp(), List.of(x), x.onesLike(), false)
+                            .get(0)
+                            .shape());
         }
     }
 
@@ -244,7 +250,8 @@ class AutodiffTest {
         double[] expected;
         try (MemoryScope ignored = MemoryScope.open()) {
             Tensor x = shared.requiringGrad();
-            expected = Autodiff.grad(x.matmul(x).tanh().sum(), List.of(x)).get(0).toDoubleArray();
+            expected =
+                    Autodiff.grad(x.matmul(x).tanh().sum(), List.of(x)).get(0).toDoubleArray();
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
@@ -253,7 +260,9 @@ class AutodiffTest {
                 results.add(pool.submit(() -> {
                     try (MemoryScope ignored = MemoryScope.open()) {
                         Tensor x = shared.requiringGrad();
-                        return Autodiff.grad(x.matmul(x).tanh().sum(), List.of(x)).get(0).toDoubleArray();
+                        return Autodiff.grad(x.matmul(x).tanh().sum(), List.of(x))
+                                .get(0)
+                                .toDoubleArray();
                     }
                 }));
             }

@@ -35,8 +35,8 @@ class MemoryScopeTest {
     @BeforeEach
     void open() {
         cpu = Backends.create("cpu");
-        backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                (proxy, method, args) -> {
+        backend = (Backend) Proxy.newProxyInstance(
+                Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, method, args) -> {
                     if (method.getName().equals("free")) {
                         freeCalls++;
                         assertTrue(freed.add((Storage) args[0]), "a storage was freed twice");
@@ -131,8 +131,8 @@ class MemoryScopeTest {
         }
         assertTrue(base.isFreed(), "the base tensor itself is freed");
         assertThrows(IllegalStateException.class, base::toDoubleArray);
-        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, view.toDoubleArray(),
-                "the view's elements outlive the base tensor");
+        assertArrayEquals(
+                new double[] {1, 2, 3, 4, 5, 6}, view.toDoubleArray(), "the view's elements outlive the base tensor");
         int before = freeCalls;
         view.free();
         assertTrue(freeCalls > before, "freeing the last view frees the storage");

@@ -54,19 +54,21 @@ class BuildMetadataTest {
     void theParentAndTheBomCarryCentralsMetadata() throws Exception {
         for (Path path : List.of(ROOT.resolve("pom.xml"), ROOT.resolve("flows4j-bom/pom.xml"))) {
             Element project = pom(path);
-            for (String required : List.of("name", "description", "url", "licenses", "developers", "scm",
-                    "issueManagement")) {
+            for (String required :
+                    List.of("name", "description", "url", "licenses", "developers", "scm", "issueManagement")) {
                 assertTrue(child(project, required) != null, path + " lacks <" + required + ">");
             }
             Element properties = child(project, "properties");
-            assertTrue(properties != null && child(properties, "project.build.outputTimestamp") != null,
+            assertTrue(
+                    properties != null && child(properties, "project.build.outputTimestamp") != null,
                     path + " must set project.build.outputTimestamp for reproducible archives");
         }
     }
 
     private static boolean skipsDeploy(Element project) {
         Element properties = child(project, "properties");
-        return properties != null && child(properties, "maven.deploy.skip") != null
+        return properties != null
+                && child(properties, "maven.deploy.skip") != null
                 && "true".equals(text(properties, "maven.deploy.skip"));
     }
 

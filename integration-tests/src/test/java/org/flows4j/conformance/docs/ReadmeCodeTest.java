@@ -60,8 +60,8 @@ class ReadmeCodeTest {
             """;
 
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
-    private static final Pattern CLASS_DECLARATION = Pattern.compile("^(public\\s+)?(final\\s+)?class\\s+(\\w+)",
-            Pattern.MULTILINE);
+    private static final Pattern CLASS_DECLARATION =
+            Pattern.compile("^(public\\s+)?(final\\s+)?class\\s+(\\w+)", Pattern.MULTILINE);
 
     @TempDir
     Path work;
@@ -86,9 +86,13 @@ class ReadmeCodeTest {
         for (int i = 0; i < blocks.size(); i++) {
             String block = blocks.get(i);
             int index = i + 1;
-            String firstLine = block.lines().filter(l -> !l.isBlank()).findFirst().orElse("").trim();
-            tests.add(DynamicTest.dynamicTest("README java block " + index + ": " + firstLine,
-                    () -> compileAndRun(index, block)));
+            String firstLine = block.lines()
+                    .filter(l -> !l.isBlank())
+                    .findFirst()
+                    .orElse("")
+                    .trim();
+            tests.add(DynamicTest.dynamicTest(
+                    "README java block " + index + ": " + firstLine, () -> compileAndRun(index, block)));
         }
         return tests.stream();
     }
@@ -119,14 +123,22 @@ class ReadmeCodeTest {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         StringWriter log = new StringWriter();
         try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, null, null)) {
-            List<String> options = List.of("-d", out.toString(), "-classpath", System.getProperty("java.class.path"),
-                    "-proc:none", "-Xlint:none");
-            boolean ok = compiler.getTask(log, files, diagnostics, options, null, files.getJavaFileObjects(src)).call();
-            assertTrue(ok, "README java block " + index + " does not compile:\n" + diagnostics.getDiagnostics()
-                    + "\n" + log + "\n--- as compiled ---\n" + source);
+            List<String> options = List.of(
+                    "-d",
+                    out.toString(),
+                    "-classpath",
+                    System.getProperty("java.class.path"),
+                    "-proc:none",
+                    "-Xlint:none");
+            boolean ok = compiler.getTask(log, files, diagnostics, options, null, files.getJavaFileObjects(src))
+                    .call();
+            assertTrue(
+                    ok,
+                    "README java block " + index + " does not compile:\n" + diagnostics.getDiagnostics() + "\n" + log
+                            + "\n--- as compiled ---\n" + source);
         }
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()},
-                ReadmeCodeTest.class.getClassLoader())) {
+        try (URLClassLoader loader =
+                new URLClassLoader(new URL[] {out.toUri().toURL()}, ReadmeCodeTest.class.getClassLoader())) {
             Class<?> compiled = loader.loadClass(className);
             assertEquals(className, compiled.getSimpleName());
             if (runnable) {
@@ -134,7 +146,8 @@ class ReadmeCodeTest {
                 try {
                     run.invoke(null);
                 } catch (InvocationTargetException e) {
-                    throw new AssertionError("README java block " + index + " compiles but fails when run", e.getCause());
+                    throw new AssertionError(
+                            "README java block " + index + " compiles but fails when run", e.getCause());
                 }
             }
         }

@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.flows4j.conformance.ConformanceKit;
+import org.flows4j.testing.Tolerance;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
-import org.flows4j.testing.Tolerance;
 
 /**
  * The kit fails when it should, seen through its public face: a kit that passes everything
@@ -60,10 +60,14 @@ class ConformanceKitSelfTest {
 
     @Test
     void assert_allclose_names_what_differs_and_where() {
-        AssertionError e = assertThrows(AssertionError.class, () -> Tolerance.FLOAT64.assertAllclose("exp [3]",
-                new double[] {1, 2.5, 3}, new double[] {1, 2, 3}));
-        assertTrue(e.getMessage().contains("exp [3]") && e.getMessage().contains("[1] 2.5 expected 2.0")
-                && e.getMessage().contains("1 of 3 elements"), e.getMessage());
+        AssertionError e = assertThrows(
+                AssertionError.class,
+                () -> Tolerance.FLOAT64.assertAllclose("exp [3]", new double[] {1, 2.5, 3}, new double[] {1, 2, 3}));
+        assertTrue(
+                e.getMessage().contains("exp [3]")
+                        && e.getMessage().contains("[1] 2.5 expected 2.0")
+                        && e.getMessage().contains("1 of 3 elements"),
+                e.getMessage());
     }
 
     @Test
@@ -71,14 +75,23 @@ class ConformanceKitSelfTest {
         List<DynamicTest> tests = new ArrayList<>();
         try (Stream<DynamicNode> s = ConformanceKit.forBackend("does-not-exist").dynamicTests()) {
             s.forEach(n -> collect(n, tests));
-            AssertionError e = assertThrows(AssertionError.class, () -> tests.get(0).getExecutable().execute());
-            assertTrue(tests.get(0).getDisplayName().contains("does-not-exist"), tests.get(0).getDisplayName());
+            AssertionError e = assertThrows(
+                    AssertionError.class, () -> tests.get(0).getExecutable().execute());
+            assertTrue(
+                    tests.get(0).getDisplayName().contains("does-not-exist"),
+                    tests.get(0).getDisplayName());
             String m = e.getMessage();
-            assertTrue(m.contains("no backend named 'does-not-exist'") && m.contains("found: ")
-                    && m.contains("cpu (priority 10"), m);
-            DynamicTest kernel = tests.stream().filter(t -> t.getDisplayName().startsWith("exp [3, 4]")).findFirst()
+            assertTrue(
+                    m.contains("no backend named 'does-not-exist'")
+                            && m.contains("found: ")
+                            && m.contains("cpu (priority 10"),
+                    m);
+            DynamicTest kernel = tests.stream()
+                    .filter(t -> t.getDisplayName().startsWith("exp [3, 4]"))
+                    .findFirst()
                     .orElseThrow();
-            assertThrows(TestAbortedException.class, () -> kernel.getExecutable().execute());
+            assertThrows(
+                    TestAbortedException.class, () -> kernel.getExecutable().execute());
         }
         assertTrue(tests.size() > 300, "the kit should hold hundreds of tests, found " + tests.size());
     }

@@ -29,13 +29,16 @@ class GlowCouplingOverflowTest {
         double[] t = {0.5, 0.5, 0.25, 0.0, 0.0, 0.0};
         try (Backend backend = Backends.create(name)) {
             CouplingTransform affine = CouplingTransform.affine(CouplingTransform.Scale.SIGMOID);
-            CouplingTransform.Result inverse = affine.inverse(Tensor.of(backend, DType.FLOAT32, y, Shape.of(1, 6)),
-                    List.of(Tensor.of(backend, DType.FLOAT32, h, Shape.of(1, 6)),
+            CouplingTransform.Result inverse = affine.inverse(
+                    Tensor.of(backend, DType.FLOAT32, y, Shape.of(1, 6)),
+                    List.of(
+                            Tensor.of(backend, DType.FLOAT32, h, Shape.of(1, 6)),
                             Tensor.of(backend, DType.FLOAT32, t, Shape.of(1, 6))));
             double[] x = inverse.value().toDoubleArray();
             double[] logDet = inverse.logDet().toDoubleArray();
             for (int i = 0; i < x.length; i++) {
-                assertTrue(Double.isFinite(x[i]) && Double.isFinite(logDet[i]),
+                assertTrue(
+                        Double.isFinite(x[i]) && Double.isFinite(logDet[i]),
                         name + ": h = " + h[i] + " gives x = " + x[i] + " and log-det " + logDet[i]);
             }
         }
