@@ -255,20 +255,21 @@ final class Nd4jBackend implements Backend {
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
         blas();
-        return Convolution.conv2d(Nd4jStorage.of(input), Nd4jStorage.of(weight), padH, padW);
+        return Convolution.conv2d(Nd4jStorage.of(input), Nd4jStorage.of(weight), padH, padW, threads);
     }
 
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         blas();
-        return Convolution.backwardInput(Nd4jStorage.of(gradOutput), Nd4jStorage.of(weight), inputShape, padH, padW);
+        return Convolution.backwardInput(Nd4jStorage.of(gradOutput), Nd4jStorage.of(weight), inputShape, padH, padW,
+                threads);
     }
 
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
         blas();
         return Convolution.backwardWeight(Nd4jStorage.of(input), Nd4jStorage.of(gradOutput), weightShape, padH,
-                padW);
+                padW, threads);
     }
 
     // ---- fused optimizer step --------------------------------------------------------------
