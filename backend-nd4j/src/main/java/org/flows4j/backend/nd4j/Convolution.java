@@ -12,18 +12,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  *   <li><b>Direct</b> ({@link DirectConv}), float32 when the Vector API is present: Vector API
  *       loops from Java over ND4J's buffers. Forward pass: a 1x1 kernel without padding, or at
- *       most 16 output channels, or at most 36 taps {@code cIn kh kw}; input gradient: the same
+ *       most 16 output channels, or at most 72 taps {@code cIn kh kw}; input gradient: the same
  *       rule on the transposed convolution (input and output channels swapped, padding
  *       {@code k - 1 - pad}, which must not be negative); weight gradient: at most 16 output
- *       channels or at most 36 taps. On glow:small's 64 -> 4 and 2 -> 64 3x3 convolutions
+ *       channels or at most 72 taps, or 1x1 (an outer-product loop,
+ *       {@link DirectConv#pointwiseWeightGradient}). On glow:small's 64 -> 4 and 2 -> 64 3x3 convolutions
  *       ND4J's columns took 29 to 37 ms a call, the direct loops 1 to 3; on its 1x1 64 -> 64,
  *       9 to 12 ms against 2.6 (forward pass and input gradient).</li>
- *   <li><b>Pointwise</b>: the other 1x1 kernels without padding (float64, and the weight
- *       gradient of float32 with many channels both ways): one BLAS product per image over
+ *   <li><b>Pointwise</b>: the other 1x1 kernels without padding (float64, or float32 without
+ *       the Vector API): one BLAS product per image over
  *       views of the arrays ({@code y[i] = W x[i]}, {@code dx[i] = W^T g[i]},
  *       {@code dW += g[i] x[i]^T}), no column matrix and no copy of the weight. ND4J's
  *       batched {@code matmul} on the repeated weight took 10.7 ms for the weight gradient of a
- *       64 -> 64 layer on a 64 x 64 x 14 x 14 batch, these products 3.7 ms.</li>
+ *       64 -> 64 layer on a 64 x 64 x 14 x 14 batch, these products 3.2 to 3.7 ms (and up to ten
+ *       times that with another process on the cores: OpenBLAS's threads wait for each other).</li>
  *   <li><b>Columns</b>, everything else (float64 3x3, many channels both ways): ND4J's
  *       {@code im2col} and {@code col2im} around batched BLAS products, a chunk of samples at a
  *       time:
@@ -272,6 +274,17 @@ final class Convolution {
             try {
                 DirectConv.weightGradient(input.array(), x[0], x[1], x[2], x[3], gradOutput.array(), w[0], w[2], w[3],
                         padH, padW, z, threads);
+            } catch (RuntimeException | Error e) {
+                Nd.release(z);
+                throw e;
+            }
+            return Nd4jStorage.owning(z, weightShape, input.dtype());
+        }
+        if (direct(input, gradOutput) && DirectKernels.available() && pointwise(w, padH, padW)) {
+            INDArray z = Nd.alloc(DataType.FLOAT, weightShape);
+            try {
+                DirectConv.pointwiseWeightGradient(input.array(), x[0], x[1], x[2] * x[3], gradOutput.array(), w[0], z,
+                        threads);
             } catch (RuntimeException | Error e) {
                 Nd.release(z);
                 throw e;

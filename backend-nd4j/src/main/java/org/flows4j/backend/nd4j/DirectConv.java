@@ -39,6 +39,13 @@ final class DirectConv {
     static final int ROWS = 4;
     /** Partial weight gradients summed separately, then added in order. */
     static final int WEIGHT_CHUNKS = 4;
+    /**
+     * The most taps ({@code cIn kh kw}) for the direct loops when there are more than 16 output
+     * channels: 72, a 3x3 kernel from 8 channels, so that the input gradient of glow:small's
+     * 64 -> 8 layer (a correlation from 8 channels to 64) runs here: 3.9 ms a call on ND4J's
+     * columns, about 1 ms here. backend-cpu's rule stops at 36.
+     */
+    static final int TAPS = 72;
     /** Elements past every buffer's end that a whole last vector may read or write. */
     private static final int SLACK = 64;
 
@@ -51,7 +58,7 @@ final class DirectConv {
      * Whether the direct loops should compute a convolution's output (or, called with the
      * channels swapped and the full padding {@code k - 1 - pad}, its input gradient): the Vector
      * API is present, the padding is not negative, and the kernel is 1x1 without padding, or has
-     * at most 16 output channels, or at most 36 taps ({@code cIn kh kw}). Beyond that (3x3 from
+     * at most 16 output channels, or at most {@value #TAPS} taps ({@code cIn kh kw}). Beyond that (3x3 from
      * 64 channels to 64, say) a column matrix feeds enough multiply-adds per element for ND4J's
      * path. The caller checks the dtype (float32) and that the arrays are whole row-major buffers.
      */
@@ -62,13 +69,16 @@ final class DirectConv {
 
     /**
      * Whether the direct loops should compute a weight gradient: as {@link #applies}, except a 1x1
-     * kernel with more than 16 output channels and more than 36 input channels, whose gradient
-     * is a true product ({@code g[i] x[i]^T}, 64 x 64 from 196 positions for glow:small): one
-     * BLAS product an image took 3.7 ms a call there, the direct loops 4.7 (they sum along
-     * vectors of positions and add the lanes for every weight).
+     * kernel with more than 16 output channels, whose gradient
+     * is a true product ({@code g[i] x[i]^T}, 64 x 64 from 196 positions for glow:small), which
+     * {@link #pointwiseWeightGradient} computes with the channels along the vectors (the loops
+     * here sum along vectors of positions and add the lanes for every weight: 4.7 ms a call
+     * there, where one BLAS product an image took 3.2 to 3.7).
      */
     static boolean appliesToWeight(int cIn, int cOut, int kh, int kw, int padH, int padW) {
-        return DirectKernels.available() && padH >= 0 && padW >= 0 && (cOut <= 16 || cIn * kh * kw <= 36);
+        boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
+        return DirectKernels.available() && padH >= 0 && padW >= 0
+                && (cOut <= 16 || !pointwise && cIn * kh * kw <= TAPS);
     }
 
     /** A float view of {@code a}'s whole buffer, in the platform's byte order. */
@@ -266,6 +276,57 @@ final class DirectConv {
             for (int t = 0; t < p.taps; t++) {
                 out.put(c * p.taps + t, sum[base + t * ROWS]);
             }
+        }
+    }
+
+    /**
+     * {@code dw = sum_b g[b] x[b]^T}, the weight gradient of a 1x1 kernel without padding:
+     * {@code x [n, cIn, np]}, {@code g [n, cOut, np]}, {@code dw [cOut, cIn]}, every element of
+     * which is written. Each image's input is transposed into {@code [np, cIn]} (channels padded
+     * to whole blocks of vectors with zeros), and {@link DirectConvLanes#outer2} adds two rows of
+     * the gradient at a time, position by position, images in order within each of at most
+     * {@value #WEIGHT_CHUNKS} fixed chunks, which are then added in chunk order.
+     */
+    static void pointwiseWeightGradient(INDArray x, int n, int cIn, int np, INDArray g, int cOut, INDArray dw,
+                                        int threads) {
+        FloatBuffer xs = floats(x);
+        FloatBuffer gs = floats(g);
+        int block = DirectConvLanes.OUTER_VECTORS * DirectConvLanes.LANES;
+        int ci1 = (cIn + block - 1) / block * block;
+        int rows = (cOut + 1) / 2 * 2;
+        int chunks = Math.min(n, WEIGHT_CHUNKS);
+        float[][] partial = new float[chunks][rows * ci1];
+        run(chunks, threads, c -> {
+            float[] xt = buffer(0, np * ci1);
+            float[] gb = buffer(1, rows * np);
+            float[] acc = partial[c];
+            // zero channels past cIn and a zero row past an odd cOut
+            Arrays.fill(xt, 0, np * ci1, 0f);
+            Arrays.fill(gb, 0, rows * np, 0f);
+            for (int b = (int) ((long) n * c / chunks); b < (long) n * (c + 1) / chunks; b++) {
+                int xb = b * cIn * np;
+                for (int ci = 0; ci < cIn; ci++) {
+                    for (int p = 0; p < np; p++) {
+                        xt[p * ci1 + ci] = xs.get(xb + ci * np + p);
+                    }
+                }
+                gs.get(b * cOut * np, gb, 0, cOut * np);
+                for (int r0 = 0; r0 < rows; r0 += 2) {
+                    for (int c0 = 0; c0 < ci1; c0 += block) {
+                        DirectConvLanes.outer2(gb, r0, np, xt, ci1, c0, acc);
+                    }
+                }
+            }
+        });
+        float[] sum = partial[0];
+        for (int c = 1; c < chunks; c++) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += partial[c][i];
+            }
+        }
+        FloatBuffer out = floats(dw);
+        for (int co = 0; co < cOut; co++) {
+            out.put(co * cIn, sum, co * ci1, cIn);
         }
     }
 }

@@ -89,4 +89,50 @@ final class DirectConvLanes {
         s2.intoArray(lanes, 2 * FL);
         s3.intoArray(lanes, 3 * FL);
     }
+
+    /** Vectors of input channels that {@link #outer2} keeps per row: {@code xt} rows are a multiple of this times the lanes. */
+    static final int OUTER_VECTORS = 4;
+
+    /**
+     * {@code acc[(r0 + r) ci1 + ci] += sum_{p < np} g[(r0 + r) np + p] xt[p ci1 + ci]} for the two
+     * rows {@code r} and {@code ci} in {@code [c0, c0 + 4 LANES)}: the weight gradient of a 1x1
+     * kernel as a product with the channels along the vectors, the positions in order, so no
+     * lanes are ever added across.
+     */
+    static void outer2(float[] g, int r0, int np, float[] xt, int ci1, int c0, float[] acc) {
+        FloatVector a0 = FloatVector.fromArray(FS, acc, r0 * ci1 + c0);
+        FloatVector a1 = FloatVector.fromArray(FS, acc, r0 * ci1 + c0 + FL);
+        FloatVector a2 = FloatVector.fromArray(FS, acc, r0 * ci1 + c0 + 2 * FL);
+        FloatVector a3 = FloatVector.fromArray(FS, acc, r0 * ci1 + c0 + 3 * FL);
+        FloatVector b0 = FloatVector.fromArray(FS, acc, (r0 + 1) * ci1 + c0);
+        FloatVector b1 = FloatVector.fromArray(FS, acc, (r0 + 1) * ci1 + c0 + FL);
+        FloatVector b2 = FloatVector.fromArray(FS, acc, (r0 + 1) * ci1 + c0 + 2 * FL);
+        FloatVector b3 = FloatVector.fromArray(FS, acc, (r0 + 1) * ci1 + c0 + 3 * FL);
+        int ga = r0 * np;
+        int gb = ga + np;
+        for (int p = 0, xo = c0; p < np; p++, xo += ci1) {
+            FloatVector x0 = FloatVector.fromArray(FS, xt, xo);
+            FloatVector x1 = FloatVector.fromArray(FS, xt, xo + FL);
+            FloatVector x2 = FloatVector.fromArray(FS, xt, xo + 2 * FL);
+            FloatVector x3 = FloatVector.fromArray(FS, xt, xo + 3 * FL);
+            FloatVector ua = FloatVector.broadcast(FS, g[ga + p]);
+            FloatVector ub = FloatVector.broadcast(FS, g[gb + p]);
+            a0 = x0.fma(ua, a0);
+            a1 = x1.fma(ua, a1);
+            a2 = x2.fma(ua, a2);
+            a3 = x3.fma(ua, a3);
+            b0 = x0.fma(ub, b0);
+            b1 = x1.fma(ub, b1);
+            b2 = x2.fma(ub, b2);
+            b3 = x3.fma(ub, b3);
+        }
+        a0.intoArray(acc, r0 * ci1 + c0);
+        a1.intoArray(acc, r0 * ci1 + c0 + FL);
+        a2.intoArray(acc, r0 * ci1 + c0 + 2 * FL);
+        a3.intoArray(acc, r0 * ci1 + c0 + 3 * FL);
+        b0.intoArray(acc, (r0 + 1) * ci1 + c0);
+        b1.intoArray(acc, (r0 + 1) * ci1 + c0 + FL);
+        b2.intoArray(acc, (r0 + 1) * ci1 + c0 + 2 * FL);
+        b3.intoArray(acc, (r0 + 1) * ci1 + c0 + 3 * FL);
+    }
 }

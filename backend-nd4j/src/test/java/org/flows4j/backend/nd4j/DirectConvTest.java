@@ -187,6 +187,9 @@ class DirectConvTest {
         "3, 64, 7, 5, 64, 1, 1, 0, 0",
         "1, 4, 14, 14, 4, 1, 1, 0, 0",
         "3, 64, 5, 5, 8, 1, 1, 0, 0",
+        "3, 40, 3, 5, 17, 1, 1, 0, 0",
+        "1, 8, 7, 7, 64, 3, 3, 1, 1",
+        "3, 9, 5, 4, 20, 3, 3, 1, 1",
         // odd sizes: one-pixel images, no padding, a padding wider than the full correlation's, rectangular kernels
         "3, 3, 1, 1, 5, 3, 3, 1, 1",
         "3, 2, 6, 5, 3, 3, 3, 0, 0",
@@ -209,6 +212,8 @@ class DirectConvTest {
         assertTrue(DirectConv.applies(64, 64, 1, 1, 0, 0), "1x1 64 -> 64");
         assertFalse(DirectConv.appliesToWeight(64, 64, 1, 1, 0, 0), "the weight gradient of 1x1 64 -> 64: a product");
         assertTrue(DirectConv.appliesToWeight(64, 8, 1, 1, 0, 0), "the weight gradient of 1x1 64 -> 8");
+        assertTrue(DirectConv.applies(8, 64, 3, 3, 1, 1), "the input gradient of 64 -> 8");
+        assertFalse(DirectConv.applies(9, 64, 3, 3, 1, 1), "9 -> 64, 3x3: columns");
         assertFalse(DirectConv.applies(64, 64, 3, 3, 1, 1), "64 -> 64, 3x3: columns");
         assertFalse(DirectConv.applies(3, 4, 3, 3, -1, 1), "a negative padding (the full correlation of a wide one)");
     }
