@@ -1,5 +1,6 @@
 package org.flows4j.backend.nd4j;
 
+import java.util.function.Consumer;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -73,7 +74,7 @@ final class Convolution {
         return w[2] == 1 && w[3] == 1 && padH == 0 && padW == 0;
     }
 
-    /** {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}, by the path the shapes choose. */
+    /** {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}, by the shapes' path. */
     static Nd4jStorage conv2d(Nd4jStorage input, Nd4jStorage weight, int padH, int padW, int threads) {
         int[] x = input.shape().dims();
         int[] w = weight.shape().dims();
@@ -82,33 +83,36 @@ final class Convolution {
             return columnsForward(input, weight, padH, padW, CHUNK_BYTES);
         }
         if (direct(input, weight) && DirectConv.applies(x[1], w[0], w[2], w[3], padH, padW)) {
-            INDArray z = Nd.alloc(DataType.FLOAT, out);
-            try {
-                DirectConv.forward(input.array(), x[0], x[1], x[2], x[3], weight.array(), w[0], w[2], w[3], padH,
-                        padW, false, z, threads);
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, out, input.dtype());
+            return computed(out, input.dtype(), z -> DirectConv.forward(input.array(), x[0], x[1], x[2], x[3],
+                    weight.array(), w[0], w[2], w[3], padH, padW, false, z, threads));
         }
         if (pointwise(w, padH, padW)) {
             // y[i] = W · x[i]
-            INDArray z = Nd.alloc(Nd.type(input.dtype()), out);
             long p = (long) x[2] * x[3];
-            try {
+            return computed(out, input.dtype(), z -> {
                 INDArray w2 = Nd.sharing(weight.array(), new long[] {w[0], w[1]});
                 for (int i = 0; i < x[0]; i++) {
-                    product(w2, false, Nd.sharing(input.array(), new long[] {x[1], p}, i * x[1] * p), false,
-                            Nd.sharing(z, new long[] {w[0], p}, i * w[0] * p), 0.0);
+                    INDArray xi = Nd.sharing(input.array(), new long[] {x[1], p}, (long) i * x[1] * p);
+                    product(w2, false, xi, false, Nd.sharing(z, new long[] {w[0], p}, (long) i * w[0] * p), 0.0);
                 }
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, out, input.dtype());
+            });
         }
         return columnsForward(input, weight, padH, padW, CHUNK_BYTES);
+    }
+
+    /**
+     * A storage of {@code shape} owning a new array that {@code fill} writes whole; the array is
+     * released if {@code fill} fails.
+     */
+    private static Nd4jStorage computed(Shape shape, DType dtype, Consumer<INDArray> fill) {
+        INDArray z = Nd.alloc(Nd.type(dtype), shape);
+        try {
+            fill.accept(z);
+        } catch (RuntimeException | Error e) {
+            Nd.release(z);
+            throw e;
+        }
+        return Nd4jStorage.owning(z, shape, dtype);
     }
 
     /**
@@ -120,7 +124,10 @@ final class Convolution {
                 new boolean[0], 1.0, beta);
     }
 
-    /** The columns path of {@link #conv2d(Nd4jStorage, Nd4jStorage, int, int, int)}, with at most {@code chunkBytes} of columns at once. */
+    /**
+     * The columns path of {@link #conv2d(Nd4jStorage, Nd4jStorage, int, int, int)}, with at most
+     * {@code chunkBytes} of columns at once.
+     */
     static Nd4jStorage columnsForward(Nd4jStorage input, Nd4jStorage weight, int padH, int padW, long chunkBytes) {
         int[] x = input.shape().dims();
         int[] w = weight.shape().dims();
@@ -177,36 +184,27 @@ final class Convolution {
         int fullW = w[3] - 1 - padW;
         if (direct(gradOutput, weight) && DirectConv.applies(w[0], w[1], w[2], w[3], fullH, fullW)) {
             // the full correlation of the gradient with the flipped, transposed weight
-            INDArray z = Nd.alloc(DataType.FLOAT, inputShape);
-            try {
-                DirectConv.forward(gradOutput.array(), g[0], g[1], g[2], g[3], weight.array(), x[1], w[2], w[3],
-                        fullH, fullW, true, z, threads);
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, inputShape, gradOutput.dtype());
+            return computed(inputShape, gradOutput.dtype(), z -> DirectConv.forward(gradOutput.array(), g[0], g[1],
+                    g[2], g[3], weight.array(), x[1], w[2], w[3], fullH, fullW, true, z, threads));
         }
         if (pointwise(w, padH, padW)) {
             // dx[i] = W^T · g[i]
-            INDArray z = Nd.alloc(Nd.type(gradOutput.dtype()), inputShape);
             long p = (long) x[2] * x[3];
-            try {
+            return computed(inputShape, gradOutput.dtype(), z -> {
                 INDArray w2 = Nd.sharing(weight.array(), new long[] {w[0], w[1]});
                 for (int i = 0; i < x[0]; i++) {
-                    product(w2, true, Nd.sharing(gradOutput.array(), new long[] {w[0], p}, i * w[0] * p), false,
-                            Nd.sharing(z, new long[] {w[1], p}, i * w[1] * p), 0.0);
+                    INDArray gi = Nd.sharing(gradOutput.array(), new long[] {w[0], p}, (long) i * w[0] * p);
+                    product(w2, true, gi, false, Nd.sharing(z, new long[] {w[1], p}, (long) i * w[1] * p), 0.0);
                 }
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, inputShape, gradOutput.dtype());
+            });
         }
         return columnsBackwardInput(gradOutput, weight, inputShape, padH, padW, CHUNK_BYTES);
     }
 
-    /** The columns path of {@link #backwardInput(Nd4jStorage, Nd4jStorage, Shape, int, int, int)}, with at most {@code chunkBytes} of columns at once. */
+    /**
+     * The columns path of {@link #backwardInput(Nd4jStorage, Nd4jStorage, Shape, int, int, int)},
+     * with at most {@code chunkBytes} of columns at once.
+     */
     static Nd4jStorage columnsBackwardInput(Nd4jStorage gradOutput, Nd4jStorage weight, Shape inputShape, int padH,
                                             int padW, long chunkBytes) {
         if (inputShape.size() == 0) {
@@ -270,42 +268,24 @@ final class Convolution {
         int[] w = weightShape.dims();
         int[] g = gradOutput.shape().dims();
         if (direct(input, gradOutput) && DirectConv.appliesToWeight(w[1], w[0], w[2], w[3], padH, padW)) {
-            INDArray z = Nd.alloc(DataType.FLOAT, weightShape);
-            try {
-                DirectConv.weightGradient(input.array(), x[0], x[1], x[2], x[3], gradOutput.array(), w[0], w[2], w[3],
-                        padH, padW, z, threads);
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, weightShape, input.dtype());
+            return computed(weightShape, input.dtype(), z -> DirectConv.weightGradient(input.array(), x[0], x[1], x[2],
+                    x[3], gradOutput.array(), w[0], w[2], w[3], padH, padW, z, threads));
         }
         if (direct(input, gradOutput) && DirectKernels.available() && pointwise(w, padH, padW)) {
-            INDArray z = Nd.alloc(DataType.FLOAT, weightShape);
-            try {
-                DirectConv.pointwiseWeightGradient(input.array(), x[0], x[1], x[2] * x[3], gradOutput.array(), w[0], z,
-                        threads);
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, weightShape, input.dtype());
+            return computed(weightShape, input.dtype(), z -> DirectConv.pointwiseWeightGradient(input.array(), x[0],
+                    x[1], x[2] * x[3], gradOutput.array(), w[0], z, threads));
         }
         if (pointwise(w, padH, padW)) {
             // dW = sum_i g[i] · x[i]^T, the images added in order into one product's output
-            INDArray z = Nd.alloc(Nd.type(input.dtype()), weightShape);
             long p = (long) g[2] * g[3];
-            try {
+            return computed(weightShape, input.dtype(), z -> {
                 INDArray z2 = Nd.sharing(z, new long[] {w[0], w[1]});
                 for (int i = 0; i < x[0]; i++) {
-                    product(Nd.sharing(gradOutput.array(), new long[] {w[0], p}, i * w[0] * p), false,
-                            Nd.sharing(input.array(), new long[] {w[1], p}, i * w[1] * p), true, z2, i == 0 ? 0.0 : 1.0);
+                    product(Nd.sharing(gradOutput.array(), new long[] {w[0], p}, (long) i * w[0] * p), false,
+                            Nd.sharing(input.array(), new long[] {w[1], p}, (long) i * w[1] * p), true, z2,
+                            i == 0 ? 0.0 : 1.0);
                 }
-            } catch (RuntimeException | Error e) {
-                Nd.release(z);
-                throw e;
-            }
-            return Nd4jStorage.owning(z, weightShape, input.dtype());
+            });
         }
         return columnsBackwardWeight(input, gradOutput, weightShape, padH, padW, CHUNK_BYTES);
     }

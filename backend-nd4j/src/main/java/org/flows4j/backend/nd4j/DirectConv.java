@@ -64,7 +64,7 @@ final class DirectConv {
      */
     static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
         boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
-        return appliesToWeight(cIn, cOut, kh, kw, padH, padW) || DirectKernels.available() && pointwise;
+        return appliesToWeight(cIn, cOut, kh, kw, padH, padW) || (DirectKernels.available() && pointwise);
     }
 
     /**
@@ -78,7 +78,7 @@ final class DirectConv {
     static boolean appliesToWeight(int cIn, int cOut, int kh, int kw, int padH, int padW) {
         boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
         return DirectKernels.available() && padH >= 0 && padW >= 0
-                && (cOut <= 16 || !pointwise && cIn * kh * kw <= TAPS);
+                && (cOut <= 16 || (!pointwise && cIn * kh * kw <= TAPS));
     }
 
     /** A float view of {@code a}'s whole buffer, in the platform's byte order. */

@@ -30,7 +30,10 @@ final class DirectConvLanes {
         }
     }
 
-    /** One vector of positions of {@link #conv4}: four accumulators in registers over every tap. */
+    /**
+     * One vector of positions of {@link #conv4}: four accumulators in registers over every tap.
+     * The same loop as backend-cpu's {@code VectorKernels.conv4Vector} (no module may serve both).
+     */
     private static void conv4At(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1, int q) {
         FloatVector s0 = FloatVector.zero(FS);
         FloatVector s1 = s0;
@@ -71,7 +74,10 @@ final class DirectConvLanes {
         }
     }
 
-    /** One tap of {@link #weight4}: four vectors of partial sums into {@code lanes}. */
+    /**
+     * One tap of {@link #weight4}: four vectors of partial sums into {@code lanes}. The same loop as
+     * backend-cpu's {@code VectorKernels.convWeightTap} (no module may serve both).
+     */
     private static void weight4Tap(float[] xp, int xo, float[] gp, int q1, float[] lanes) {
         FloatVector s0 = FloatVector.zero(FS);
         FloatVector s1 = s0;
@@ -90,7 +96,7 @@ final class DirectConvLanes {
         s3.intoArray(lanes, 3 * FL);
     }
 
-    /** Vectors of input channels that {@link #outer2} keeps per row: {@code xt} rows are a multiple of this times the lanes. */
+    /** Vectors of input channels that {@link #outer2} keeps per row; {@code xt}'s rows are whole multiples of them. */
     static final int OUTER_VECTORS = 4;
 
     /**

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The chunking of {@link Convolution}: the conformance kit's batches fit one chunk, so here the
+ * The chunking of {@link Convolution}'s columns path: the conformance kit's batches fit one chunk, so here the
  * chunk is made smaller than a batch (one sample, and a ragged last chunk) and the forward pass
  * and input gradient must equal the one-chunk ones bit for bit (each output element is one BLAS
  * dot product either way), the weight gradient up to the order of its sum over samples; and
@@ -52,8 +52,8 @@ class ConvolutionTest {
         long perSample = 3L * 3 * 3 * 6 * 7 * dtype.byteSize();
         Storage whole = Convolution.columnsForward(x, w, 1, 1, Long.MAX_VALUE);
         for (long bytes : new long[] {1, 2 * perSample}) {
-            assertArrayEquals(backend.toDoubles(whole), backend.toDoubles(Convolution.columnsForward(x, w, 1, 1, bytes)),
-                    "forward, " + bytes + " bytes of columns");
+            assertArrayEquals(backend.toDoubles(whole),
+                    backend.toDoubles(Convolution.columnsForward(x, w, 1, 1, bytes)), "forward, " + bytes + " bytes of columns");
         }
         Nd4jStorage g = random(whole.shape(), dtype, 3);
         Storage dx = Convolution.columnsBackwardInput(g, w, x.shape(), 1, 1, Long.MAX_VALUE);

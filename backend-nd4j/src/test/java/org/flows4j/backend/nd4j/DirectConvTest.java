@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The direct (float32, Vector API) and pointwise (one BLAS product per image) paths of
  * {@link Convolution} against a plain loop in double precision: forward pass, input gradient and
  * weight gradient, float32 and float64 (float64 takes the pointwise path for 1x1 kernels and
- * ND4J's columns otherwise; so does float32 past the rule of {@link DirectConv#applies}), on glow:small's shapes and odd ones, batches of 1 and 3. Each
+ * ND4J's columns otherwise; so does float32 past the rule of {@link DirectConv#applies}), on
+ * glow:small's shapes and odd ones, batches of 1 and 3. Each
  * element must be within {@code 1e-5} (float32) or {@code 1e-12} (float64) of the sum of the
  * magnitudes of its terms. The results must not depend on the thread count.
  */
