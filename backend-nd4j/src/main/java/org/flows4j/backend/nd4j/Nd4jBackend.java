@@ -35,8 +35,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p><b>Threads.</b> Before each kernel the backend tells ND4J how many threads it may use:
  * one below {@value #PARALLEL_ELEMENTS} elements, {@code options.threads()} (at most the
  * machine's cores, ND4J's pool size) above; matrix products and convolutions leave the
- * threading to OpenBLAS, which has {@code options.threads()} threads (see {@link Nd4jRuntime}).
- * An instance keeps no mutable state, so several threads may use it at once.
+ * threading to OpenBLAS, which has {@code options.threads()} threads (see {@link Nd4jRuntime}),
+ * except the convolutions that run from Java ({@link DirectConv}), which share images out over
+ * at most as many tasks of the common fork-join pool. An instance keeps no mutable state, so
+ * several threads may use it at once.
  */
 final class Nd4jBackend implements Backend {
 
