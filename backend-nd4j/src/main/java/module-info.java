@@ -10,7 +10,8 @@
  *
  * <p>The Vector API is optional ({@code requires static}): with {@code --add-modules
  * jdk.incubator.vector} the Adam update (backend-support's loop, shared with djl), NaN scans,
- * sign and same-shape sums run from Java on the native buffers, otherwise ND4J's kernels do.
+ * sign, same-shape sums and float32 convolutions with few channels or 1x1 kernels run from Java
+ * on the native buffers, otherwise ND4J's kernels do.
  */
 module org.flows4j.backend.nd4j {
     requires org.flows4j.api;

@@ -35,8 +35,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p><b>Threads.</b> Before each kernel the backend tells ND4J how many threads it may use:
  * one below {@value #PARALLEL_ELEMENTS} elements, {@code options.threads()} (at most the
  * machine's cores, ND4J's pool size) above; matrix products and convolutions leave the
- * threading to OpenBLAS, which has {@code options.threads()} threads (see {@link Nd4jRuntime}).
- * An instance keeps no mutable state, so several threads may use it at once.
+ * threading to OpenBLAS, which has {@code options.threads()} threads (see {@link Nd4jRuntime}),
+ * except the convolutions that run from Java ({@link DirectConv}), which share images out over
+ * at most as many tasks of the common fork-join pool. An instance keeps no mutable state, so
+ * several threads may use it at once.
  */
 final class Nd4jBackend implements Backend {
 
@@ -255,19 +257,21 @@ final class Nd4jBackend implements Backend {
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
         blas();
-        return Convolution.conv2d(Nd4jStorage.of(input), Nd4jStorage.of(weight), padH, padW);
+        return Convolution.conv2d(Nd4jStorage.of(input), Nd4jStorage.of(weight), padH, padW, threads);
     }
 
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         blas();
-        return Convolution.backwardInput(Nd4jStorage.of(gradOutput), Nd4jStorage.of(weight), inputShape, padH, padW);
+        return Convolution.backwardInput(
+                Nd4jStorage.of(gradOutput), Nd4jStorage.of(weight), inputShape, padH, padW, threads);
     }
 
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
         blas();
-        return Convolution.backwardWeight(Nd4jStorage.of(input), Nd4jStorage.of(gradOutput), weightShape, padH, padW);
+        return Convolution.backwardWeight(
+                Nd4jStorage.of(input), Nd4jStorage.of(gradOutput), weightShape, padH, padW, threads);
     }
 
     // ---- fused optimizer step --------------------------------------------------------------

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The chunking of {@link Convolution}: the conformance kit's batches fit one chunk, so here the
+ * The chunking of {@link Convolution}'s columns path: the conformance kit's batches fit one chunk, so here the
  * chunk is made smaller than a batch (one sample, and a ragged last chunk) and the forward pass
  * and input gradient must equal the one-chunk ones bit for bit (each output element is one BLAS
  * dot product either way), the weight gradient up to the order of its sum over samples; and
@@ -50,25 +50,25 @@ class ConvolutionTest {
         Nd4jStorage x = random(Shape.of(5, 3, 6, 7), dtype, 1);
         Nd4jStorage w = random(Shape.of(4, 3, 3, 3), dtype, 2);
         long perSample = 3L * 3 * 3 * 6 * 7 * dtype.byteSize();
-        Storage whole = Convolution.conv2d(x, w, 1, 1, Long.MAX_VALUE);
+        Storage whole = Convolution.columnsForward(x, w, 1, 1, Long.MAX_VALUE);
         for (long bytes : new long[] {1, 2 * perSample}) {
             assertArrayEquals(
                     backend.toDoubles(whole),
-                    backend.toDoubles(Convolution.conv2d(x, w, 1, 1, bytes)),
+                    backend.toDoubles(Convolution.columnsForward(x, w, 1, 1, bytes)),
                     "forward, " + bytes + " bytes of columns");
         }
         Nd4jStorage g = random(whole.shape(), dtype, 3);
-        Storage dx = Convolution.backwardInput(g, w, x.shape(), 1, 1, Long.MAX_VALUE);
+        Storage dx = Convolution.columnsBackwardInput(g, w, x.shape(), 1, 1, Long.MAX_VALUE);
         for (long bytes : new long[] {1, 2 * perSample}) {
             assertArrayEquals(
                     backend.toDoubles(dx),
-                    backend.toDoubles(Convolution.backwardInput(g, w, x.shape(), 1, 1, bytes)),
+                    backend.toDoubles(Convolution.columnsBackwardInput(g, w, x.shape(), 1, 1, bytes)),
                     "input gradient, " + bytes + " bytes of columns");
         }
         // the weight gradient sums over samples, chunk by chunk: equal up to the summation order
-        double[] dw = backend.toDoubles(Convolution.backwardWeight(x, g, w.shape(), 1, 1, Long.MAX_VALUE));
+        double[] dw = backend.toDoubles(Convolution.columnsBackwardWeight(x, g, w.shape(), 1, 1, Long.MAX_VALUE));
         for (long bytes : new long[] {1, 2 * perSample}) {
-            double[] chunked = backend.toDoubles(Convolution.backwardWeight(x, g, w.shape(), 1, 1, bytes));
+            double[] chunked = backend.toDoubles(Convolution.columnsBackwardWeight(x, g, w.shape(), 1, 1, bytes));
             for (int i = 0; i < dw.length; i++) {
                 assertEquals(
                         dw[i],
@@ -94,7 +94,7 @@ class ConvolutionTest {
         int pad = 1;
         int oh = h + 2 * pad - 3 + 1;
         int ow = wd + 2 * pad - 2 + 1;
-        double[] y = backend.toDoubles(Convolution.conv2d(x, w, pad, pad));
+        double[] y = backend.toDoubles(Convolution.conv2d(x, w, pad, pad, 2));
         assertEquals(n * oc * oh * ow, y.length);
         for (int b = 0; b < n; b++) {
             for (int o = 0; o < oc; o++) {
