@@ -14,7 +14,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.StructType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.tensor.MemoryScope;
@@ -324,6 +328,31 @@ public final class FlowScorer implements Serializable {
         Broadcast<FlowCheckpoint> bc = broadcast(spark);
         boolean bits = shape.images() && !bitsPerDimCol.isBlank();
         int idIndex = shape.images() && !idCol.isBlank() ? schema.fieldIndex(idCol) : -1;
+        if (idIndex >= 0 && !(schema.fields()[idIndex].dataType() instanceof LongType)) {
+            // Let the external rows' getLong refuse it, as it always has.
+            return scoreRows(spark, df, outSchema, bc, reader, shape, bits, idIndex);
+        }
+        if (reader.readsInternal() && spark instanceof org.apache.spark.sql.classic.SparkSession classic) {
+            // Spark's own rows: arrays read without boxing a number, rows out without unboxing.
+            JavaRDD<InternalRow> rows = df.queryExecution().toRdd().toJavaRDD();
+            long[] offsets = shape.images() && idIndex < 0 ? RowBlocks.partitionOffsets(rows) : null;
+            Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, offsets, bits);
+            JavaRDD<InternalRow> scored = rows.mapPartitionsWithIndex(job::scoreInternal, true);
+            return classic.internalCreateDataFrame(scored.rdd(), outSchema, false);
+        }
+        return scoreRows(spark, df, outSchema, bc, reader, shape, bits, idIndex);
+    }
+
+    /** {@link #transform} through external rows: vectors, decimals, a session that is not classic. */
+    private Dataset<Row> scoreRows(
+            SparkSession spark,
+            Dataset<Row> df,
+            StructType outSchema,
+            Broadcast<FlowCheckpoint> bc,
+            FeatureReader reader,
+            ModelShape shape,
+            boolean bits,
+            int idIndex) {
         JavaRDD<Row> rows = df.javaRDD();
         long[] offsets = shape.images() && idIndex < 0 ? RowBlocks.partitionOffsets(rows) : null;
         Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, offsets, bits);
@@ -355,23 +384,106 @@ public final class FlowScorer implements Serializable {
             implements Serializable {
 
         Iterator<Row> score(int partition, Iterator<Row> in) {
-            return new Scoring(this, in, offsets == null ? 0 : offsets[partition]);
+            return new RowScoring(this, in, offsets == null ? 0 : offsets[partition]);
+        }
+
+        Iterator<InternalRow> scoreInternal(int partition, Iterator<InternalRow> in) {
+            return new InternalScoring(this, in, offsets == null ? 0 : offsets[partition]);
+        }
+    }
+
+    /** A partition's external rows with their scores appended. */
+    private static final class RowScoring extends Scoring<Row> {
+
+        RowScoring(Job job, Iterator<Row> in, long firstId) {
+            super(job, in, firstId);
+        }
+
+        @Override
+        long id(Row r) {
+            return r.getLong(job.idIndex);
+        }
+
+        @Override
+        boolean read(Row r, double[] x, int offset) {
+            return job.reader.read(r, x, offset, dims);
+        }
+
+        @Override
+        Row keep(Row r) {
+            return r;
+        }
+
+        @Override
+        Row scored(Row r, double[] s) {
+            int n = r.length();
+            Object[] values = new Object[n + (job.bits ? 2 : 1)];
+            for (int i = 0; i < n; i++) {
+                values[i] = r.get(i);
+            }
+            values[n] = s == null ? null : s[0];
+            if (job.bits) {
+                values[n + 1] = s == null ? null : s[1];
+            }
+            return RowFactory.create(values);
+        }
+    }
+
+    /**
+     * A partition's internal rows with their scores joined on: the input row's values are never
+     * boxed or converted, only copied (Spark reuses its row objects between calls of {@code next}).
+     */
+    private static final class InternalScoring extends Scoring<InternalRow> {
+
+        InternalScoring(Job job, Iterator<InternalRow> in, long firstId) {
+            super(job, in, firstId);
+        }
+
+        @Override
+        long id(InternalRow r) {
+            if (r.isNullAt(job.idIndex)) {
+                // The external row's refusal of a null id, word for word.
+                return RowFactory.create(new Object[job.idIndex + 1]).getLong(job.idIndex);
+            }
+            return r.getLong(job.idIndex);
+        }
+
+        @Override
+        boolean read(InternalRow r, double[] x, int offset) {
+            return job.reader.read(r, x, offset, dims);
+        }
+
+        @Override
+        InternalRow keep(InternalRow r) {
+            return r.copy();
+        }
+
+        @Override
+        InternalRow scored(InternalRow r, double[] s) {
+            Object[] values = new Object[job.bits ? 2 : 1];
+            if (s != null) {
+                values[0] = s[0];
+                if (job.bits) {
+                    values[1] = s[1];
+                }
+            }
+            return new JoinedRow(r, new GenericInternalRow(values));
         }
     }
 
     /** A partition's rows with their scores, computed a batch at a time. */
-    private static final class Scoring implements Iterator<Row> {
+    private abstract static class Scoring<R> implements Iterator<R> {
 
-        private final Job job;
-        private final Iterator<Row> in;
-        private final int dims;
-        private final List<Row> rows = new ArrayList<>();
+        final Job job;
+        final int dims;
+        private final Iterator<R> in;
+        private final List<R> rows = new ArrayList<>();
         private final List<double[]> scores = new ArrayList<>();
         private long nextId;
         private int position;
         private ExecutorFlows.Worker worker;
 
-        Scoring(Job job, Iterator<Row> in, long firstId) {
+        Scoring(Job job, Iterator<R> in, long firstId) {
             this.job = job;
             this.in = in;
             this.dims = job.shape.eventShape().size();
@@ -381,6 +493,18 @@ public final class FlowScorer implements Serializable {
                 ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> giveBack());
             }
         }
+
+        /** The row's id, from the id column (set). */
+        abstract long id(R r);
+
+        /** Reads the row's features into {@code x} at {@code offset}; false when they are null. */
+        abstract boolean read(R r, double[] x, int offset);
+
+        /** The row as it may be kept until the batch is handed out. */
+        abstract R keep(R r);
+
+        /** The kept row with its scores ({@code s}: log-density, bits/dim; null: nulls). */
+        abstract R scored(R r, double[] s);
 
         @Override
         public boolean hasNext() {
@@ -396,23 +520,14 @@ public final class FlowScorer implements Serializable {
         }
 
         @Override
-        public Row next() {
+        public R next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            Row r = rows.get(position);
+            R r = rows.get(position);
             double[] s = scores.get(position);
             position++;
-            int n = r.length();
-            Object[] values = new Object[n + (job.bits ? 2 : 1)];
-            for (int i = 0; i < n; i++) {
-                values[i] = r.get(i);
-            }
-            values[n] = s == null ? null : s[0];
-            if (job.bits) {
-                values[n + 1] = s == null ? null : s[1];
-            }
-            return RowFactory.create(values);
+            return scored(r, s);
         }
 
         private void fill() {
@@ -424,12 +539,13 @@ public final class FlowScorer implements Serializable {
             int[] slot = new int[job.batchSize];
             int valid = 0;
             while (rows.size() < job.batchSize && in.hasNext()) {
-                Row r = in.next();
-                long id = job.idIndex >= 0 ? r.getLong(job.idIndex) : nextId;
+                R r = in.next();
+                long id = job.idIndex >= 0 ? id(r) : nextId;
                 nextId++;
+                r = keep(r);
                 rows.add(r);
                 scores.add(null);
-                if (job.reader.read(r, x, valid * dims, dims)) {
+                if (read(r, x, valid * dims)) {
                     ids[valid] = id;
                     slot[valid] = rows.size() - 1;
                     valid++;

@@ -35,7 +35,7 @@ final class RowBlocks {
     }
 
     /** The id of each partition's first row (one job that counts every partition's rows). */
-    static long[] partitionOffsets(JavaRDD<Row> rows) {
+    static <T> long[] partitionOffsets(JavaRDD<T> rows) {
         List<long[]> counts = rows.mapPartitionsWithIndex(
                         (p, it) -> {
                             long n = 0;

@@ -30,8 +30,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.flows4j.api.DType;
@@ -423,15 +426,17 @@ public final class SparkBench {
     static double[] sparkRowsOnly(SparkSession spark, ModelCase m, long n, int partitions) {
         Dataset<Row> df = Rows.frame(spark, n, partitions, m.dims(), m.images());
         StructType out = df.schema().add("log_prob", DataTypes.DoubleType, true);
-        JavaRDD<Row> rows = df.javaRDD().map(r -> {
-            List<Object> v = r.getList(1);
+        // As FlowScorer reads and writes them: Spark's internal rows, the array never boxed.
+        JavaRDD<InternalRow> rows = df.queryExecution().toRdd().toJavaRDD().map(r -> {
+            ArrayData v = r.getArray(1);
             double s = 0;
-            for (Object x : v) {
-                s += ((Number) x).doubleValue();
+            for (int i = 0; i < v.numElements(); i++) {
+                s += v.getFloat(i);
             }
-            return RowFactory.create(r.get(0), r.get(1), s);
+            return (InternalRow) new JoinedRow(r.copy(), new GenericInternalRow(new Object[] {s}));
         });
-        Row r = spark.createDataFrame(rows, out)
+        Row r = ((org.apache.spark.sql.classic.SparkSession) spark)
+                .internalCreateDataFrame(rows.rdd(), out, false)
                 .agg(sum(col("log_prob")), count(lit(1)))
                 .first();
         return new double[] {r.getDouble(0), r.getLong(1)};
