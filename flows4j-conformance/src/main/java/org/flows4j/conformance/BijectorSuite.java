@@ -108,6 +108,8 @@ final class BijectorSuite {
                 -2,
                 2));
         c.add(new Case("diagonal scaling", x -> new DiagonalScaling(x, VEC), VEC, -2, 2));
+        c.add(new Case(
+                "diagonal scaling (data-initialized)", x -> DiagonalScaling.dataInitialized(x, VEC), VEC, -2, 2));
         c.add(new Case("reverse permutation", x -> Permutation.reverse(D), VEC, -2, 2));
         c.add(new Case("random permutation", x -> Permutation.random(x, D), VEC, -2, 2));
         c.add(new Case("batch norm (evaluation)", x -> new BatchNorm(x, D, 2), VEC, -2, 2));

@@ -264,7 +264,7 @@ public final class Flow implements Component {
     }
 
     /**
-     * Runs the bijector's data-dependent initialization (actnorm) on a batch, without recording gradients.
+     * Runs the bijector's data-dependent initialization (actnorm, NICE's data-initialized scaling) on a batch, without recording gradients.
      *
      * @param batch a representative batch of training data, {@code [batch, ...]}
      */
@@ -287,9 +287,10 @@ public final class Flow implements Component {
 
     private void checkInitialized() {
         if (!bijector.isInitialized()) {
-            throw new IllegalStateException("this flow has layers with data-dependent initialization (actnorm) that "
-                    + "were never initialized: call initialize(batch) with a batch of training data first, "
-                    + "or load a checkpoint");
+            throw new IllegalStateException(
+                    "this flow has layers with data-dependent initialization (actnorm, NICE's data-initialized scaling) that "
+                            + "were never initialized: call initialize(batch) with a batch of training data first, "
+                            + "or load a checkpoint");
         }
     }
 

@@ -20,7 +20,8 @@ import org.flows4j.layers.Layer;
  * {@code [-1/sqrt(in), 1/sqrt(in))}: PyTorch's default for {@code nn.Linear} (Kaiming uniform
  * with {@code a = sqrt 5}), chosen so that networks start as they do in the Python reference
  * implementations of NICE and RealNVP, whose learning rates were tuned for it. The weight is
- * drawn first, row-major, then the bias. With {@code zeroInit} both start at zero and nothing
+ * drawn first, row-major, then the bias. {@link WeightInit#HE} draws the weight for ReLU
+ * stacks instead and starts the bias at zero. With {@code zeroInit} both start at zero and nothing
  * is drawn: the last layer of a coupling network starts at zero so that a fresh flow is the
  * identity (NICE, Glow).
  */
@@ -42,14 +43,33 @@ public final class Linear extends AbstractComponent implements Layer {
      * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
      */
     public Linear(BuildContext ctx, int in, int out, boolean zeroInit) {
+        this(ctx, in, out, zeroInit, WeightInit.PYTORCH);
+    }
+
+    /**
+     * A layer from {@code in} to {@code out} features, drawn by {@code init}.
+     *
+     * @param ctx where the parameters live; its random source is advanced by {@code in * out + out}
+     *     draws for {@link WeightInit#PYTORCH}, {@code in * out} for {@link WeightInit#HE}
+     * @param in input features, positive
+     * @param out output features, positive
+     * @param init how the weight and bias are drawn
+     * @throws IllegalArgumentException naming {@code in} or {@code out} if it is not positive
+     * @throws NullPointerException if {@code ctx} or {@code init} is null
+     */
+    public Linear(BuildContext ctx, int in, int out, WeightInit init) {
+        this(ctx, in, out, false, Objects.requireNonNull(init, "init"));
+    }
+
+    private Linear(BuildContext ctx, int in, int out, boolean zeroInit, WeightInit init) {
         Objects.requireNonNull(ctx, "ctx");
         Init.checkPositive("Linear", "in", in);
         Init.checkPositive("Linear", "out", out);
         this.in = in;
         this.out = out;
-        double bound = Init.bound(in);
+        double bound = init.weightBound(in);
         Tensor w = Init.uniformOrZeros(ctx, Shape.of(in, out), bound, zeroInit);
-        Tensor b = Init.uniformOrZeros(ctx, Shape.of(out), bound, zeroInit);
+        Tensor b = Init.uniformOrZeros(ctx, Shape.of(out), bound, zeroInit || init == WeightInit.HE);
         this.weight = parameter("weight", w);
         this.bias = parameter("bias", b);
         // the parameters hold their own references to these storages

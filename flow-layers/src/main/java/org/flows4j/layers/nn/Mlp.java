@@ -28,7 +28,8 @@ import org.flows4j.layers.Layer;
  * ({@code n_H} to out), so the slots are {@code layers.0.weight}, {@code layers.0.bias}, and
  * so on.
  *
- * <p>The initialization is {@link Linear}'s; each layer is built from its own
+ * <p>The initialization is {@link Linear}'s, drawn by the spec's {@link WeightInit} (PyTorch's
+ * default unless {@link Spec#init} says otherwise); each layer is built from its own
  * {@link BuildContext#split()} of the context, in order, so the context's random source
  * advances by exactly {@code H + 1} draws whatever the sizes. With {@code zeroInitLast} (the
  * default) the output layer starts at zero and so does the output, so a fresh coupling layer
@@ -53,10 +54,13 @@ public final class Mlp extends AbstractComponent implements Layer {
         List<Linear> list = new ArrayList<>(hidden.length + 1);
         int from = in;
         for (int width : hidden) {
-            list.add(new Linear(ctx.split(), from, width, false));
+            list.add(new Linear(ctx.split(), from, width, spec.init));
             from = width;
         }
-        list.add(new Linear(ctx.split(), from, out, spec.zeroInitLast));
+        list.add(
+                spec.zeroInitLast
+                        ? new Linear(ctx.split(), from, out, true)
+                        : new Linear(ctx.split(), from, out, spec.init));
         this.layers = child("layers", new LayerList<>(list));
     }
 
@@ -79,7 +83,7 @@ public final class Mlp extends AbstractComponent implements Layer {
                         + ") must be positive, got " + sizes[i]);
             }
         }
-        return new Spec(sizes.clone(), Activation.RELU, true);
+        return new Spec(sizes.clone(), Activation.RELU, true, WeightInit.PYTORCH);
     }
 
     /**
@@ -146,11 +150,13 @@ public final class Mlp extends AbstractComponent implements Layer {
         private final int[] hidden;
         private final Activation activation;
         private final boolean zeroInitLast;
+        private final WeightInit init;
 
-        private Spec(int[] hidden, Activation activation, boolean zeroInitLast) {
+        private Spec(int[] hidden, Activation activation, boolean zeroInitLast, WeightInit init) {
             this.hidden = hidden;
             this.activation = activation;
             this.zeroInitLast = zeroInitLast;
+            this.init = init;
         }
 
         /**
@@ -161,7 +167,7 @@ public final class Mlp extends AbstractComponent implements Layer {
          * @throws NullPointerException if {@code activation} is null
          */
         public Spec activation(Activation activation) {
-            return new Spec(hidden, Objects.requireNonNull(activation, "activation"), zeroInitLast);
+            return new Spec(hidden, Objects.requireNonNull(activation, "activation"), zeroInitLast, init);
         }
 
         /**
@@ -172,7 +178,28 @@ public final class Mlp extends AbstractComponent implements Layer {
          * @return a modified copy; this spec is unchanged
          */
         public Spec zeroInitLast(boolean zeroInitLast) {
-            return new Spec(hidden, activation, zeroInitLast);
+            return new Spec(hidden, activation, zeroInitLast, init);
+        }
+
+        /**
+         * This spec with the hidden layers drawn by {@code init} (default {@link WeightInit#PYTORCH});
+         * the output layer is drawn the same way unless {@link #zeroInitLast}.
+         *
+         * @param init how the hidden layers' weights and biases are drawn
+         * @return a modified copy; this spec is unchanged
+         * @throws NullPointerException if {@code init} is null
+         */
+        public Spec init(WeightInit init) {
+            return new Spec(hidden, activation, zeroInitLast, Objects.requireNonNull(init, "init"));
+        }
+
+        /**
+         * How the hidden layers are drawn.
+         *
+         * @return the initialization of the hidden layers ({@link WeightInit#PYTORCH} by default)
+         */
+        public WeightInit init() {
+            return init;
         }
 
         /**
@@ -218,18 +245,19 @@ public final class Mlp extends AbstractComponent implements Layer {
             return o instanceof Spec s
                     && Arrays.equals(hidden, s.hidden)
                     && activation == s.activation
-                    && zeroInitLast == s.zeroInitLast;
+                    && zeroInitLast == s.zeroInitLast
+                    && init == s.init;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(Arrays.hashCode(hidden), activation, zeroInitLast);
+            return Objects.hash(Arrays.hashCode(hidden), activation, zeroInitLast, init);
         }
 
         @Override
         public String toString() {
             return "Mlp.hidden" + Arrays.toString(hidden) + "(" + activation + (zeroInitLast ? ", zero last" : "")
-                    + ")";
+                    + (init == WeightInit.PYTORCH ? "" : ", " + init + " init") + ")";
         }
     }
 }

@@ -191,6 +191,61 @@ class MlpTest {
     }
 
     @Test
+    void he_init_draws_weights_within_sqrt_six_over_fan_in_and_zero_biases() {
+        try (Backend backend = Backends.create("cpu")) {
+            Mlp.Spec spec = Mlp.hidden(400, 300).init(WeightInit.HE);
+            assertEquals(WeightInit.HE, spec.init());
+            assertEquals(WeightInit.PYTORCH, Mlp.hidden(400, 300).init(), "the default is PyTorch's");
+            assertNotEquals(Mlp.hidden(400, 300), spec);
+            assertEquals(Mlp.hidden(400, 300).init(WeightInit.HE), spec);
+            assertEquals(Mlp.hidden(400, 300).init(WeightInit.HE).hashCode(), spec.hashCode());
+            assertTrue(spec.toString().contains("HE"), spec.toString());
+            Mlp mlp = spec.create(ctx(backend, DType.FLOAT64, RandomSource.seeded(3)), 200, 10);
+            Map<String, Parameter> p = mlp.parameters();
+            int[] fanIn = {200, 400};
+            for (int i = 0; i < 2; i++) {
+                double[] w = p.get("layers." + i + ".weight").value().toDoubleArray();
+                double bound = Math.sqrt(6.0 / fanIn[i]);
+                double max = 0;
+                double sumSq = 0;
+                for (double v : w) {
+                    max = Math.max(max, Math.abs(v));
+                    sumSq += v * v;
+                }
+                assertTrue(max < bound && max > 0.99 * bound, "layer " + i + ": max |w| " + max + ", bound " + bound);
+                assertEquals(2.0 / fanIn[i], sumSq / w.length, 0.03 * 2.0 / fanIn[i], "variance 2/in");
+                assertArrayEquals(
+                        new double[i == 0 ? 400 : 300],
+                        p.get("layers." + i + ".bias").value().toDoubleArray());
+            }
+            assertArrayEquals(
+                    new double[300 * 10],
+                    p.get("layers.2.weight").value().toDoubleArray(),
+                    "the output layer still starts at zero");
+        }
+    }
+
+    @Test
+    void he_init_keeps_the_signal_of_a_deep_relu_stack_where_pytorchs_default_loses_it() {
+        try (Backend backend = Backends.create("cpu")) {
+            Tensor x = RandomSource.seeded(2).normal(backend, DType.FLOAT64, Shape.of(256, 500), 0, 1);
+            double[] rms = new double[2];
+            WeightInit[] inits = {WeightInit.HE, WeightInit.PYTORCH};
+            for (int k = 0; k < 2; k++) {
+                BuildContext c = ctx(backend, DType.FLOAT64, RandomSource.seeded(4));
+                Tensor h = x;
+                for (int i = 0; i < 5; i++) {
+                    h = new Linear(c.split(), 500, 500, inits[k]).apply(h, Activation.RELU);
+                }
+                rms[k] = Math.sqrt(h.square().mean().item());
+            }
+            // He: the second moment of a ReLU layer's output equals its input's (1 here, up to sampling)
+            assertEquals(1.0, rms[0], 0.25, "He keeps the signal");
+            assertTrue(rms[1] < 0.35 * rms[0], "PyTorch's default shrinks it: " + rms[1] + " against " + rms[0]);
+        }
+    }
+
+    @Test
     void the_spec_rejects_bad_sizes_naming_them() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Mlp.hidden(64, 0, 8));
         assertTrue(e.getMessage().contains("hidden size #1"), e.getMessage());
