@@ -48,6 +48,20 @@ class GradientClippingTest {
     }
 
     @Test
+    void a_float32_norm_over_a_million_elements_matches_float64_to_a_part_in_a_million() {
+        try (Backend backend = Backends.create("cpu")) {
+            float[] v = new float[1 << 20];
+            double exact = 0;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(i * 0.37) * (1 + (i % 7));
+                exact += (double) v[i] * v[i];
+            }
+            Map<String, Tensor> g = Map.of("w", Tensor.of(backend, v, 1024, 1024));
+            assertEquals(Math.sqrt(exact), GradientClipping.globalNorm(g), Math.sqrt(exact) * 1e-6);
+        }
+    }
+
+    @Test
     void float32_norm_accumulates_without_overflow() {
         try (Backend backend = Backends.create("cpu")) {
             // 3e20^2 overflows float32 (max 3.4e38), not float64
