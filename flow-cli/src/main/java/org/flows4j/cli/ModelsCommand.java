@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.models.ModelFactory;
+import org.flows4j.zoo.models.Recipe;
 import picocli.CommandLine.Command;
 
 /** {@code flows4j models}: every model family and preset, plugins' included. */
@@ -15,7 +16,9 @@ import picocli.CommandLine.Command;
         name = "models",
         description = {
             "List the model families and their presets.",
-            "--model takes FAMILY[:PRESET]; without a preset, the family's default (marked) is used."
+            "--model takes FAMILY[:PRESET]; without a preset, the family's default (marked) is used.",
+            "A preset trained with other settings than train's defaults shows them: its recipe, what train uses "
+                    + "for each flag left out."
         })
 final class ModelsCommand extends ZooCommand {
 
@@ -37,6 +40,10 @@ final class ModelsCommand extends ZooCommand {
                 String spec = f.family() + ":" + preset;
                 r.line(String.format(
                         Locale.ROOT, "%-16s %s%s", spec, f.describe(preset), isDefault ? " (default)" : ""));
+                Recipe recipe = f.recipe(preset);
+                if (!recipe.equals(Recipe.DEFAULT)) {
+                    r.line(String.format(Locale.ROOT, "%-16s trains with %s", "", recipe.flags()));
+                }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", spec);
                 row.put("family", f.family());
@@ -44,6 +51,7 @@ final class ModelsCommand extends ZooCommand {
                 row.put("default", isDefault);
                 row.put("description", f.describe(preset));
                 row.put("conditional", preset.endsWith("-cond"));
+                row.put("recipe", recipe.flags());
                 rows.add(row);
             }
         }

@@ -20,6 +20,7 @@ import org.flows4j.zoo.Zoo;
 import org.flows4j.zoo.data.Dataset;
 import org.flows4j.zoo.models.Conditioning;
 import org.flows4j.zoo.models.ModelSpec;
+import org.flows4j.zoo.models.Recipe;
 import org.flows4j.zoo.models.ZooModel;
 import org.flows4j.zoo.train.ConfigMismatchException;
 import org.flows4j.zoo.train.EvalResult;
@@ -119,7 +120,8 @@ final class TrainCommand extends ZooCommand {
     @Option(
             names = "--batch",
             paramLabel = "B",
-            description = "Samples per step (default: " + DEFAULT_BATCH + "; with --resume: the checkpoint's).")
+            description = "Samples per step (default: the model's recipe, " + DEFAULT_BATCH
+                    + " for most; with --resume: the " + "checkpoint's).")
     Integer batch;
 
     @Option(
@@ -132,37 +134,38 @@ final class TrainCommand extends ZooCommand {
     @Option(
             names = "--lr",
             paramLabel = "X",
-            description = "Peak learning rate (default: " + DEFAULT_LR + "; with --resume: the checkpoint's).")
+            description = "Peak learning rate (default: the model's recipe, " + DEFAULT_LR
+                    + " for most; with --resume: the " + "checkpoint's).")
     Double lr;
 
     @Option(
             names = "--lr-schedule",
             paramLabel = "constant|warmup|cosine",
             description = "Learning rate by step: constant; warmup (linear over --warmup steps, then constant); "
-                    + "cosine (linear warmup, then a half cosine to 0 at the last step) (default: warmup; with "
-                    + "--resume: the checkpoint's).")
+                    + "cosine (linear warmup, then a half cosine to 0 at the last step) (default: the model's recipe, "
+                    + "warmup for most; with --resume: the checkpoint's).")
     String lrSchedule;
 
     @Option(
             names = "--warmup",
             paramLabel = "N",
-            description = "Steps of linear learning-rate warmup (default: " + DEFAULT_WARMUP + "; with --resume: the "
-                    + "checkpoint's).")
+            description = "Steps of linear learning-rate warmup (default: the model's recipe, " + DEFAULT_WARMUP
+                    + " for most; with --resume: the checkpoint's).")
     Integer warmup;
 
     @Option(
             names = "--clip",
             paramLabel = "NORM",
-            description = "Clip the global gradient norm to NORM; 0 turns clipping off (default: " + DEFAULT_CLIP
-                    + "; with --resume: the checkpoint's).")
+            description = "Clip the global gradient norm to NORM; 0 turns clipping off (default: the model's recipe, "
+                    + DEFAULT_CLIP + " for most; with --resume: the checkpoint's).")
     Double clip;
 
     @Option(
             names = "--ema",
             paramLabel = "DECAY",
             description = "Keep a moving average of the weights with this decay, e.g. 0.999, saved in the checkpoint "
-                    + "and used by validation, eval and the picture commands; 0 turns it off (default: 0; with "
-                    + "--resume: the checkpoint's).")
+                    + "and used by validation, eval and the picture commands; 0 turns it off (default: the model's "
+                    + "recipe, 0 for most; with --resume: the checkpoint's).")
     Double ema;
 
     @Option(
@@ -228,7 +231,7 @@ final class TrainCommand extends ZooCommand {
             description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
 
-    static final int DEFAULT_BATCH = 64;
+    static final int DEFAULT_BATCH = 64; // Recipe.DEFAULT's, as constants for the annotations
     static final double DEFAULT_LR = 1e-3;
     static final int DEFAULT_WARMUP = 200;
     static final double DEFAULT_CLIP = 100;
@@ -313,7 +316,8 @@ final class TrainCommand extends ZooCommand {
         }
         ZooModel zooModel = Runs.build(
                 zoo, spec, dataset, backend, dtype != null ? dtype : DType.FLOAT32, s, options, conditioning);
-        return run(backend, zooModel, dataset, config(dir, s, Map.of(), null), null);
+        Recipe recipe = fitToRun(zoo.model(spec).recipe(spec.preset()), dataset);
+        return run(backend, zooModel, dataset, config(dir, s, Map.of(), null, recipe), null);
     }
 
     private Report resumeRun() {
@@ -383,23 +387,61 @@ final class TrainCommand extends ZooCommand {
         Dataset dataset = Runs.loadData(zoo, dataSpec, dataDir, runSeed, limit);
         Backend backend = closeAfterReport(common.openBackend());
         ZooModel zooModel = ZooCheckpoints.rebuild(from, zoo, backend);
-        return run(backend, zooModel, dataset, config(dir, runSeed, savedSettings, timed ? savedBudget : null), from);
+        // A checkpoint in the resumable format records every setting; the recipe only fills gaps.
+        Recipe recipe = zoo.model(zooModel.spec()).recipe(zooModel.spec().preset());
+        return run(
+                backend,
+                zooModel,
+                dataset,
+                config(dir, runSeed, savedSettings, timed ? savedBudget : null, recipe),
+                from);
     }
 
     /**
-     * The run's settings: the flags given, else (resuming) the checkpoint's, else the defaults.
+     * The recipe with its cosine warmup shortened to a tenth of the run where the run, counted in
+     * steps, is no longer than the warmup (a short trial of a preset whose recipe warms up for
+     * longer); a run for a time budget, or a warmup given as a flag, is left as it is.
+     */
+    private Recipe fitToRun(Recipe recipe, Dataset dataset) {
+        if (recipe.schedule() != Recipe.Schedule.COSINE
+                || warmup != null
+                || (length != null && length.minutes != null)) {
+            return recipe;
+        }
+        int b = batch != null ? batch : recipe.batchSize();
+        long runSteps = length != null && length.steps != null
+                ? length.steps
+                : (long) (length != null && length.epochs != null ? length.epochs : 1)
+                        * Math.max(1, dataset.train().size() / Math.max(1, b));
+        if (runSteps > recipe.warmupSteps()) {
+            return recipe;
+        }
+        return new Recipe(
+                recipe.batchSize(),
+                recipe.lr(),
+                recipe.schedule(),
+                (int) (runSteps / 10),
+                recipe.clipNorm(),
+                recipe.emaDecay());
+    }
+
+    /**
+     * The run's settings: the flags given, else (resuming) the checkpoint's, else the model's recipe.
      *
      * @param saved the checkpoint's training settings ({@link TrainerConfig#describe()} keys), empty for a new run
      * @param savedBudget the time budget of the run resumed, used when no length is given, or null
+     * @param recipe the model preset's recipe ({@link Recipe#DEFAULT} for most)
      */
-    private TrainConfig config(Path dir, long s, Map<String, String> saved, Duration savedBudget) {
-        int b = batch != null ? batch : savedInt(saved, TrainerConfig.BATCH_SIZE, DEFAULT_BATCH);
+    private TrainConfig config(Path dir, long s, Map<String, String> saved, Duration savedBudget, Recipe recipe) {
+        int b = batch != null ? batch : savedInt(saved, TrainerConfig.BATCH_SIZE, recipe.batchSize());
         String o = optimizer != null ? optimizer : saved.getOrDefault("optimizer", "adam");
-        String kind = lrSchedule != null ? lrSchedule : saved.getOrDefault("schedule", "warmup");
-        double peak = lr != null ? lr : savedDouble(saved, "schedule.lr", DEFAULT_LR);
-        int w = warmup != null ? warmup : savedInt(saved, "schedule.warmup_steps", DEFAULT_WARMUP);
-        double c = clip != null ? clip : savedDouble(saved, TrainerConfig.CLIP_NORM, DEFAULT_CLIP);
-        double e = ema != null ? ema : savedDouble(saved, TrainerConfig.EMA_DECAY, 0);
+        String kind = lrSchedule != null
+                ? lrSchedule
+                : saved.getOrDefault("schedule", recipe.schedule().option());
+        double peak = lr != null ? lr : savedDouble(saved, "schedule.lr", recipe.lr());
+        int w = warmup != null ? warmup : savedInt(saved, "schedule.warmup_steps", recipe.warmupSteps());
+        double c = clip != null ? clip : savedDouble(saved, TrainerConfig.CLIP_NORM, recipe.clipNorm());
+        double e = ema != null ? ema : savedDouble(saved, TrainerConfig.EMA_DECAY, recipe.emaDecay());
         ScheduleConfig schedule = switch (kind) {
             case "constant" -> new ScheduleConfig.Constant(peak);
             case "cosine" -> new ScheduleConfig.WarmupCosine(peak, w, 0, 0); // decays over the whole run
@@ -435,6 +477,17 @@ final class TrainCommand extends ZooCommand {
             c1 = c0.withBudget(savedBudget);
         }
         return evalEveryMinutes != null ? c1.withEvalEvery(minutes(evalEveryMinutes)) : c1;
+    }
+
+    /** The schedule's warmup steps, 0 for one without warmup, null for a custom one. */
+    private static Long warmupSteps(Object schedule) {
+        if (schedule instanceof ScheduleConfig.LinearWarmup w) {
+            return w.warmupSteps();
+        }
+        if (schedule instanceof ScheduleConfig.WarmupCosine w) {
+            return w.warmupSteps();
+        }
+        return schedule instanceof ScheduleConfig ? 0L : null;
     }
 
     /** {@code m} minutes to the millisecond, or null if that is not a positive, finite time. */
@@ -619,6 +672,9 @@ final class TrainCommand extends ZooCommand {
         TrainerConfig settings = trainer.trainer().config();
         r.put("optimizer", settings.optimizer().name());
         r.put("lr_schedule", settings.optimizer().schedule() instanceof ScheduleConfig sc ? sc.name() : "custom");
+        r.put("lr", settings.optimizer().schedule() instanceof ScheduleConfig sc ? sc.peak() : null);
+        r.put("batch", settings.batchSize());
+        r.put("warmup", warmupSteps(settings.optimizer().schedule()));
         r.put("clip", settings.clipNorm());
         r.put("ema", settings.emaDecay());
         r.put("epochs", result.epochs());

@@ -2,6 +2,7 @@ package org.flows4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.flows4j.zoo.models.NiceFactory;
+import org.flows4j.zoo.models.Recipe;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +164,74 @@ class Flows4jCommandTest {
         Run data = run("datasets");
         assertEquals(0, data.status(), data.err());
         assertTrue(data.out().contains("two-moons") && data.out().contains("toy-data"), data.out());
+    }
+
+    @Test
+    void a_fresh_run_takes_each_setting_left_out_from_the_presets_recipe(@TempDir Path dir) {
+        Recipe recipe = new NiceFactory().recipe("paper");
+        assertNotEquals(Recipe.DEFAULT, recipe, "nice:paper has a recipe of its own");
+        String[] common = {
+            "train",
+            "--model",
+            "nice:paper",
+            "--data",
+            "two-moons",
+            "--steps",
+            "1",
+            "--limit",
+            "512",
+            "--json",
+            "--no-plots",
+            "--threads",
+            "1"
+        };
+        Run plain = run(concat(common, new String[] {"--out", dir.resolve("a").toString()}));
+        assertEquals(0, plain.status(), plain.err());
+        Map<String, Object> a = plain.json();
+        assertEquals((double) recipe.batchSize(), a.get("batch"));
+        assertEquals(recipe.lr(), a.get("lr"));
+        assertEquals(recipe.schedule().option(), a.get("lr_schedule"));
+        assertEquals(recipe.clipNorm(), a.get("clip"));
+        assertEquals(recipe.emaDecay(), a.get("ema"));
+        assertEquals(0.0, a.get("warmup"), "a one-step trial shortens the recipe's cosine warmup to fit");
+        Run flagged = run(
+                concat(common, new String[] {"--out", dir.resolve("b").toString(), "--lr", "0.0005", "--batch", "16"}));
+        assertEquals(0, flagged.status(), flagged.err());
+        Map<String, Object> b = flagged.json();
+        assertEquals(0.0005, b.get("lr"), "a flag overrides its setting");
+        assertEquals(16.0, b.get("batch"));
+        assertEquals(recipe.schedule().option(), b.get("lr_schedule"), "and only its own");
+        Run tooShort =
+                run(concat(common, new String[] {"--out", dir.resolve("d").toString(), "--warmup", "5", "--force"}));
+        assertEquals(2, tooShort.status(), "a warmup given as a flag is the user's: " + tooShort.out());
+        assertTrue(tooShort.err().contains("--warmup"), tooShort.err());
+        Run models = run("models");
+        assertTrue(models.out().contains("trains with " + recipe.flags()), models.out());
+        Run other = run(concat(
+                new String[] {
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--steps",
+                    "1",
+                    "--limit",
+                    "512",
+                    "--json",
+                    "--no-plots",
+                    "--threads",
+                    "1"
+                },
+                new String[] {"--out", dir.resolve("c").toString()}));
+        assertEquals(0, other.status(), other.err());
+        assertEquals(
+                (double) Recipe.DEFAULT.batchSize(), other.json().get("batch"), "presets without one: the default");
+        assertEquals(Recipe.DEFAULT.lr(), other.json().get("lr"));
+        assertEquals((double) TrainCommand.DEFAULT_BATCH, (double) Recipe.DEFAULT.batchSize(), "help text in step");
+        assertEquals(TrainCommand.DEFAULT_LR, Recipe.DEFAULT.lr());
+        assertEquals((double) TrainCommand.DEFAULT_WARMUP, (double) Recipe.DEFAULT.warmupSteps());
+        assertEquals(TrainCommand.DEFAULT_CLIP, Recipe.DEFAULT.clipNorm());
     }
 
     @Test

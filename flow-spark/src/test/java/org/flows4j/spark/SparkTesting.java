@@ -100,6 +100,18 @@ final class SparkTesting {
     static FlowCheckpoint checkpoint(
             Backend backend, String spec, Shape shape, Dataset.Kind kind, DType dtype, long seed) {
         ZooModel model = build(backend, spec, shape, kind, dtype, seed);
+        if (!model.flow().isInitialized()) {
+            // data-dependent layers (NICE's scaling, actnorm) start from a batch like the data
+            int[] dims = new int[shape.rank() + 1];
+            dims[0] = 64;
+            System.arraycopy(shape.dims(), 0, dims, 1, shape.rank());
+            RandomSource r = RandomSource.seeded(seed + 100);
+            model.flow()
+                    .initialize(
+                            kind == Dataset.Kind.IMAGE_8BIT
+                                    ? r.uniform(backend, dtype, Shape.of(dims), 0, 256)
+                                    : r.normal(backend, dtype, Shape.of(dims), 0, 1));
+        }
         Path file = tempDir("ckpt").resolve("model.safetensors");
         Trainer trainer =
                 new Trainer(model.flow(), TrainerConfig.builder().seed(seed).build());

@@ -44,6 +44,19 @@ public interface ModelFactory {
     String describe(String preset);
 
     /**
+     * The training settings the preset learns well with, which {@code flows4j train} uses for
+     * every flag it is not given.
+     *
+     * @param preset one of {@link #presets()}
+     * @return the preset's recipe; by default {@link Recipe#DEFAULT}
+     * @throws IllegalArgumentException if {@code preset} is not one of this family's (implementations
+     *     that override this method)
+     */
+    default Recipe recipe(String preset) {
+        return Recipe.DEFAULT;
+    }
+
+    /**
      * Builds the model. Its size is the built flow's: {@code build(r).flow().parameterCount()}.
      *
      * @param request the preset, the data's event shape and kind, the build context, options and conditioning

@@ -2,6 +2,7 @@ package org.flows4j.zoo.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.flows4j.api.Shape;
@@ -18,6 +19,7 @@ import org.flows4j.layers.bijectors.Reshape;
 import org.flows4j.layers.distributions.StandardLogistic;
 import org.flows4j.layers.distributions.StandardNormal;
 import org.flows4j.layers.nn.Mlp;
+import org.flows4j.layers.nn.WeightInit;
 
 /**
  * NICE (Dinh, Krueger and Bengio, 2014): additive couplings over the odd and even components,
@@ -32,7 +34,15 @@ import org.flows4j.layers.nn.Mlp;
  *   <li>{@code nice:small}: the same with 2 hidden layers of 256.</li>
  * </ul>
  * Options: {@code couplings}, {@code width}, {@code depth}, {@code prior=logistic|gaussian}
- * ({@link Prior}).
+ * ({@link Prior}), {@code scaling-init=data|identity} ({@link ScalingInit}),
+ * {@code weight-init=he|pytorch} (how the coupling networks' hidden layers are drawn,
+ * {@link WeightInit}; He by default, because the five ReLU layers of {@code nice:paper} pass
+ * almost no signal under PyTorch's default).
+ *
+ * <p>The scaling layer starts from data by default ({@link DiagonalScaling#dataInitialized}): the
+ * trainer's initialization batch sets each component's scale to one over its standard deviation.
+ * On Fashion-MNIST that alone is worth about 2,000 nats at step 0 over the identity start, which
+ * Adam at {@code 1e-3} needs thousands of steps to climb (measured in docs/RESULTS.md).
  */
 public final class NiceFactory implements ModelFactory {
 
@@ -42,7 +52,8 @@ public final class NiceFactory implements ModelFactory {
             "small", new Preset(4, 256, 2, "4 additive couplings, MLP 2x256, logistic prior"),
             "paper", new Preset(4, 1000, 5, "NICE's MNIST model: 4 additive couplings, MLP 5x1000, logistic prior"));
 
-    private static final Set<String> OPTIONS = Set.of("couplings", "width", "depth", "prior");
+    private static final Set<String> OPTIONS =
+            Set.of("couplings", "width", "depth", "prior", "scaling-init", "weight-init");
 
     @Override
     public String family() {
@@ -58,6 +69,19 @@ public final class NiceFactory implements ModelFactory {
     public String describe(String preset) {
         return preset(preset).description();
     }
+
+    /**
+     * {@code nice:paper}'s recipe is the one docs/RESULTS.md measured on Fashion-MNIST: batch 256,
+     * Adam at {@code 3e-3} after 50 warmup steps, then a cosine to 0 over the run, clipping at 100.
+     * {@code nice:small} keeps the default.
+     */
+    @Override
+    public Recipe recipe(String preset) {
+        preset(preset);
+        return preset.equals("paper") ? PAPER_RECIPE : Recipe.DEFAULT;
+    }
+
+    private static final Recipe PAPER_RECIPE = new Recipe(256, 3e-3, Recipe.Schedule.COSINE, 50, 100, 0);
 
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);
@@ -101,7 +125,34 @@ public final class NiceFactory implements ModelFactory {
         }
     }
 
-    private record Config(int couplings, int width, int depth, Prior prior) {}
+    /** How the diagonal scaling layer starts, the {@code scaling-init} option. */
+    public enum ScalingInit {
+        /**
+         * From data, {@code scaling-init=data}, the default: {@code s_d = -ln(std_d)} over the
+         * initialization batch ({@link DiagonalScaling#dataInitialized}).
+         */
+        DATA("data"),
+        /** At the identity, {@code scaling-init=identity}: {@code s = 0}, the paper's start. */
+        IDENTITY("identity");
+
+        private final String option;
+
+        ScalingInit(String option) {
+            this.option = option;
+        }
+
+        /**
+         * The option value that selects it ({@code scaling-init=<value>}).
+         *
+         * @return the lower-case value of the {@code scaling-init} option
+         */
+        public String option() {
+            return option;
+        }
+    }
+
+    private record Config(
+            int couplings, int width, int depth, Prior prior, ScalingInit scalingInit, WeightInit weightInit) {}
 
     private Config config(String preset, Map<String, String> options) {
         Preset p = preset(preset);
@@ -110,7 +161,13 @@ public final class NiceFactory implements ModelFactory {
                 o.integer("couplings", p.couplings(), 1),
                 o.integer("width", p.width(), 1),
                 o.integer("depth", p.depth(), 0),
-                o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option));
+                o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option),
+                o.choice("scaling-init", ScalingInit.DATA, ScalingInit.values(), ScalingInit::option),
+                o.choice(
+                        "weight-init",
+                        WeightInit.HE,
+                        WeightInit.values(),
+                        w -> w.name().toLowerCase(Locale.ROOT)));
     }
 
     private static PartitionMask mask(int d, int i) {
@@ -135,11 +192,15 @@ public final class NiceFactory implements ModelFactory {
         if (!r.eventShape().equals(flat)) {
             parts.add(new Reshape(r.eventShape(), flat));
         }
-        Mlp.Spec network = Mlp.hidden(Preprocessing.repeated(c.width(), c.depth()));
+        Mlp.Spec network =
+                Mlp.hidden(Preprocessing.repeated(c.width(), c.depth())).init(c.weightInit());
         for (int i = 0; i < c.couplings(); i++) {
             parts.add(Coupling.additive(ctx.split(), mask(d, i), network));
         }
-        parts.add(new DiagonalScaling(ctx, flat));
+        parts.add(
+                c.scalingInit() == ScalingInit.DATA
+                        ? DiagonalScaling.dataInitialized(ctx, flat)
+                        : new DiagonalScaling(ctx, flat));
         Distribution base =
                 c.prior() == Prior.GAUSSIAN ? new StandardNormal(ctx, flat) : new StandardLogistic(ctx, flat);
         return new ZooModel(

@@ -25,7 +25,7 @@ public interface BatchSource {
     Tensor batch(long seed, long step);
 
     /**
-     * The batch for the flow's data-dependent initialization (actnorm), used once before the
+     * The batch for the flow's data-dependent initialization (actnorm, NICE's data-initialized scaling), used once before the
      * first step of a new run; by default the first training batch.
      *
      * @param seed the run's seed

@@ -15,7 +15,8 @@ public interface FitListener {
      *
      * @param step the updates done so far (the 1-based number of this one)
      * @param loss its batch's mean negative log-likelihood
-     * @param stepsPerSecond the rate since {@code fit} started
+     * @param stepsPerSecond the rate since {@code fit} started, over training time (evaluations and checkpoints
+     *     between steps do not count)
      */
     default void onStep(long step, double loss, double stepsPerSecond) {}
 

@@ -195,7 +195,7 @@ public final class Trainer {
     }
 
     /**
-     * The flow's data-dependent initialization (actnorm) on the source's
+     * The flow's data-dependent initialization (actnorm, NICE's data-initialized scaling) on the source's
      * {@linkplain BatchSource#initializationBatch initialization batch}, if it is not initialized
      * yet; {@link #fit} calls it before the first step of a new run.
      *
@@ -325,7 +325,7 @@ public final class Trainer {
                 initialize(source);
             }
             long start = step;
-            long started = nanoTime.getAsLong();
+            long startedAt = elapsedNanos; // the rate counts training time only, as the budget does
             long evalNanos = config.evalEvery() != null ? config.evalEvery().toNanos() : 0;
             long nextEval = evalNanos > 0 ? nextMultiple(elapsedNanos, evalNanos) : Long.MAX_VALUE;
             StopReason reason = null;
@@ -345,7 +345,7 @@ public final class Trainer {
                 }
                 long t1 = nanoTime.getAsLong();
                 elapsedNanos += Math.max(0, t1 - t0);
-                double rate = (step - start) / Math.max(1e-9, (t1 - started) / 1e9);
+                double rate = (step - start) / Math.max(1e-9, (elapsedNanos - startedAt) / 1e9);
                 listener.onStep(step, loss, rate);
                 boolean last = step >= config.steps() || budgetSpent();
                 boolean due = last || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0);

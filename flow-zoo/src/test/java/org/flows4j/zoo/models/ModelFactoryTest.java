@@ -2,6 +2,7 @@ package org.flows4j.zoo.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -326,6 +327,75 @@ class ModelFactoryTest {
     }
 
     @Test
+    void niceStartsItsScalingFromDataAndItsHiddenLayersHeUnlessToldOtherwise() {
+        try (MemoryScope s = MemoryScope.open()) {
+            Shape vec = Shape.of(6);
+            ZooModel m = build(new NiceFactory(), "small", vec, Dataset.Kind.CONTINUOUS, Map.of());
+            assertFalse(m.flow().isInitialized(), "the data-initialized scaling waits for a batch");
+            Tensor x = RandomSource.seeded(3).normal(backend, DType.FLOAT64, Shape.of(200, 6), 0, 0.01);
+            m.flow().initialize(x);
+            Map<String, Parameter> p = m.flow().parameters();
+            String scale = p.keySet().stream()
+                    .filter(k -> k.endsWith("logScale"))
+                    .findFirst()
+                    .orElseThrow();
+            for (double v : p.get(scale).value().toDoubleArray()) {
+                assertEquals(-Math.log(0.01), v, 0.3, "one over the data's spread of 0.01");
+            }
+            String hiddenBias = p.keySet().stream()
+                    .filter(k -> k.endsWith("layers.0.bias"))
+                    .findFirst()
+                    .orElseThrow();
+            assertArrayEquals(new double[256], p.get(hiddenBias).value().toDoubleArray(), "He: zero biases");
+
+            ZooModel identity = build(
+                    new NiceFactory(),
+                    "small",
+                    vec,
+                    Dataset.Kind.CONTINUOUS,
+                    Map.of("scaling-init", "identity", "weight-init", "pytorch"));
+            assertTrue(identity.flow().isInitialized(), "the identity start needs no batch");
+            assertTrue(
+                    identity.flow()
+                                    .parameters()
+                                    .get(hiddenBias)
+                                    .value()
+                                    .abs()
+                                    .max()
+                                    .item()
+                            > 0,
+                    "PyTorch's default draws the biases");
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> build(
+                            new NiceFactory(), "small", vec, Dataset.Kind.CONTINUOUS, Map.of("weight-init", "xavier")));
+            assertTrue(e.getMessage().contains("must be one of pytorch, he"), e.getMessage());
+        }
+    }
+
+    @Test
+    void presetsCarryTheRecipeTheyWereMeasuredWith() {
+        Recipe paper = new NiceFactory().recipe("paper");
+        assertEquals(new Recipe(256, 3e-3, Recipe.Schedule.COSINE, 50, 100, 0), paper);
+        assertEquals("--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0", paper.flags());
+        assertEquals(Recipe.DEFAULT, new NiceFactory().recipe("small"));
+        assertEquals(Recipe.DEFAULT, new RealNvpFactory().recipe("2d"), "families without recipes: the default");
+        assertThrows(IllegalArgumentException.class, () -> new NiceFactory().recipe("huge"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new Recipe(0, 1e-3, Recipe.Schedule.CONSTANT, 0, 0, 0));
+        assertTrue(e.getMessage().contains("batch size"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new Recipe(8, Double.NaN, Recipe.Schedule.CONSTANT, 0, 0, 0));
+        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Recipe(8, 1e-3, Recipe.Schedule.WARMUP, -1, 0, 0));
+        assertTrue(e.getMessage().contains("warmup"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Recipe(8, 1e-3, Recipe.Schedule.WARMUP, 1, -1, 0));
+        assertTrue(e.getMessage().contains("clip"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Recipe(8, 1e-3, Recipe.Schedule.WARMUP, 1, 0, 1));
+        assertTrue(e.getMessage().contains("EMA"), e.getMessage());
+    }
+
+    @Test
     void wrongDataAndOptionsSayWhatWouldWork() {
         IllegalArgumentException glowOnVectors = assertThrows(
                 IllegalArgumentException.class,
@@ -338,7 +408,9 @@ class ModelFactoryTest {
         IllegalArgumentException option = assertThrows(
                 IllegalArgumentException.class,
                 () -> build(new NiceFactory(), "small", Shape.of(4), Dataset.Kind.CONTINUOUS, Map.of("widht", "3")));
-        assertEquals("nice has no option widht; its options: couplings, depth, prior, width", option.getMessage());
+        assertEquals(
+                "nice has no option widht; its options: couplings, depth, prior, scaling-init, weight-init, width",
+                option.getMessage());
         IllegalArgumentException value = assertThrows(
                 IllegalArgumentException.class,
                 () -> build(new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of("coupling", "spline")));

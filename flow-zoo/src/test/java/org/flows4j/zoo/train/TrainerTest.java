@@ -308,7 +308,7 @@ class TrainerTest {
                         shape,
                         Dataset.Kind.IMAGE_8BIT,
                         org.flows4j.layers.BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(1)),
-                        Map.of()));
+                        Map.of("scaling-init", "identity")));
         EvalResult r = Evaluator.evaluate(m, split, 64, RandomSource.seeded(42));
         double[] u = RandomSource.seeded(42).uniform(pixels.length);
         double logp = 0;
