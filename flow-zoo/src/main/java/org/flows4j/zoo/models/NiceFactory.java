@@ -41,8 +41,8 @@ import org.flows4j.layers.nn.WeightInit;
  *
  * <p>The scaling layer starts from data by default ({@link DiagonalScaling#dataInitialized}): the
  * trainer's initialization batch sets each component's scale to one over its standard deviation.
- * On Fashion-MNIST that alone is worth about 2,000 nats at step 0 over the identity start, which
- * Adam at {@code 1e-3} needs thousands of steps to climb (measured in docs/RESULTS.md).
+ * On Fashion-MNIST that alone takes {@code nice:paper}'s validation NLL at step 0 from 1,126.6 to
+ * 239.0 nats, which the identity start has to climb by Adam steps.
  */
 public final class NiceFactory implements ModelFactory {
 
