@@ -4,7 +4,9 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.flows4j.api.DType;
@@ -678,6 +680,18 @@ final class TrainCommand extends ZooCommand {
         r.put("clip", settings.clipNorm());
         r.put("ema", settings.emaDecay());
         r.put("epochs", result.epochs());
+        List<Map<String, Object>> curve = new ArrayList<>();
+        for (LossHistory.Evaluation e : history.evaluations()) {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("step", e.step());
+            point.put(
+                    "training_seconds",
+                    e.trainingTime() != null ? Runs.round(e.trainingTime().toNanos() / 1e9, 3) : null);
+            point.put("nll_nats", e.result().nllNats());
+            point.put("bits_per_dim", e.result().hasBitsPerDim() ? e.result().bitsPerDim() : null);
+            curve.add(point);
+        }
+        r.put("validation_curve", curve);
         r.put("resumed_from_step", from != null ? startStep : null);
         r.put("train_seconds", Runs.round(seconds, 3));
         r.put("stopped", result.stopped());

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.flows4j.zoo.models.NiceFactory;
@@ -521,6 +522,14 @@ class Flows4jCommandTest {
         assertTrue(a.containsKey("total_steps") && a.get("total_steps") == null, "no planned steps: " + a);
         assertTrue(Double.isFinite((Double) a.get("nll_nats")), "evaluated at the end: " + a);
         assertTrue(first.err().contains(" left "), "progress shows the time left: " + first.err());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> curve = (List<Map<String, Object>>) a.get("validation_curve");
+        assertFalse(curve.isEmpty(), "the validations are in the report: " + a);
+        Map<String, Object> lastPoint = curve.get(curve.size() - 1);
+        assertEquals(a.get("nll_nats"), lastPoint.get("nll_nats"), "the last is the run's final validation");
+        assertEquals(steps, lastPoint.get("step"));
+        assertTrue((Double) lastPoint.get("training_seconds") >= 0.36, lastPoint.toString());
+        assertTrue(lastPoint.containsKey("bits_per_dim") && lastPoint.get("bits_per_dim") == null, "2-D data");
         String checkpoint = dir.resolve("timed").resolve("last.safetensors").toString();
 
         Run bySteps = assertOneLineError(2, run("train", "--resume", checkpoint, "--steps", "1000"));

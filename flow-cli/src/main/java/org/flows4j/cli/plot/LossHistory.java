@@ -2,7 +2,9 @@ package org.flows4j.cli.plot;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.flows4j.zoo.train.EvalResult;
 import org.flows4j.zoo.train.ProgressListener;
 
@@ -21,6 +23,17 @@ public final class LossHistory implements ProgressListener {
     private long[] validationSteps = new long[16];
     private double[] validationLosses = new double[16];
     private int validationCount;
+    private final List<Evaluation> evaluations = new ArrayList<>();
+
+    /**
+     * One validation as the trainer reported it, for machine-readable curves.
+     *
+     * @param step the updates done when it ran
+     * @param trainingTime the training time used by then (null for an end-of-epoch validation of a run
+     *     without a time budget or evaluation interval)
+     * @param result the sample count, NLL and (images) bits per dimension
+     */
+    public record Evaluation(long step, Duration trainingTime, EvalResult result) {}
 
     /** A recorder that forwards every event to {@code next} (use {@link ProgressListener#SILENT} for none). */
     public LossHistory(ProgressListener next) {
@@ -36,12 +49,14 @@ public final class LossHistory implements ProgressListener {
     @Override
     public void onEpoch(int epoch, long step, EvalResult validation) {
         recordValidation(step, validation.nllNats());
+        record(new Evaluation(step, null, validation));
         next.onEpoch(epoch, step, validation);
     }
 
     @Override
     public void onEvaluation(long step, Duration trainingTime, EvalResult validation) {
         recordValidation(step, validation.nllNats());
+        record(new Evaluation(step, trainingTime, validation));
         next.onEvaluation(step, trainingTime, validation);
     }
 
@@ -58,6 +73,19 @@ public final class LossHistory implements ProgressListener {
     @Override
     public void onMessage(String message) {
         next.onMessage(message);
+    }
+
+    private synchronized void record(Evaluation e) {
+        evaluations.add(e);
+    }
+
+    /**
+     * The validations the trainer reported during the run, in order (without one a command adds at the end).
+     *
+     * @return a copy of the list
+     */
+    public synchronized List<Evaluation> evaluations() {
+        return List.copyOf(evaluations);
     }
 
     /** Records the training loss of {@code step}. */
