@@ -127,6 +127,9 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_peer import ActNorm, Conv2dZeros, GlowNet  # noqa: E402
+
 LN256 = math.log(256.0)
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 MIN_STD = 1e-3  # flows4j ActNorm.MIN_STD
@@ -155,11 +158,10 @@ def _splitmix_state(seed):
     return out
 
 
-def xoshiro_longs(state, n):
-    """The next n outputs of xoshiro256** from state [s0, s1, s2, s3] (for checking against flows4j)."""
+def _xoshiro(state):
+    """xoshiro256** (flows4j's RandomSource.nextLong) from state [s0, s1, s2, s3], endlessly."""
     s0, s1, s2, s3 = state
-    out = []
-    for _ in range(n):
+    while True:
         r = (s1 * 5) & M64
         r = (((r << 7) | (r >> 57)) & M64) * 9 & M64
         t = (s1 << 17) & M64
@@ -169,27 +171,23 @@ def xoshiro_longs(state, n):
         s0 ^= s3
         s2 ^= t
         s3 = ((s3 << 45) | (s3 >> 19)) & M64
-        out.append(r)
-    return out
+        yield r
+
+
+def xoshiro_longs(state, n):
+    """The next n outputs of xoshiro256** from state [s0, s1, s2, s3] (for checking against flows4j)."""
+    longs = _xoshiro(state)
+    return [next(longs) for _ in range(n)]
 
 
 def flows4j_permutation(seed, n):
     """RandomSource.seeded(seed).permutation(n): Fisher-Yates with nextInt's rejection, exactly."""
-    s0, s1, s2, s3 = _splitmix_state(seed)
+    longs = _xoshiro(_splitmix_state(seed))
     p = list(range(n))
     for i in range(n - 1, 0, -1):
         bound = i + 1
         while True:
-            r = (s1 * 5) & M64
-            r = (((r << 7) | (r >> 57)) & M64) * 9 & M64
-            t = (s1 << 17) & M64
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = ((s3 << 45) | (s3 >> 19)) & M64
-            bits = r >> 33  # (int) (nextLong() >>> 33): 31 bits
+            bits = next(longs) >> 33  # (int) (nextLong() >>> 33): 31 bits
             value = bits % bound
             if bits - value + (bound - 1) < (1 << 31):  # not an int overflow in Java
                 break
@@ -436,42 +434,7 @@ class RealNvpImages(nn.Module):
 
 # ---- Glow -----------------------------------------------------------------------------------
 
-class Conv2dZeros(nn.Module):
-    def __init__(self, inp, out):
-        super().__init__()
-        self.conv = conv3x3(inp, out, zero=True)
-        self.logs = nn.Parameter(torch.zeros(1, out, 1, 1))
-
-    def forward(self, x):
-        return self.conv(x) * (3.0 * self.logs).exp()
-
-
-class GlowNet(nn.Module):
-    def __init__(self, inp, hidden, out):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inp, hidden, 3, padding=1)
-        self.conv2 = nn.Conv2d(hidden, hidden, 1)
-        self.out = Conv2dZeros(hidden, out)
-
-    def forward(self, x):
-        return self.out(F.relu(self.conv2(F.relu(self.conv1(x)))))
-
-
-class ActNorm(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.bias = nn.Parameter(torch.zeros(1, c, 1, 1))
-        self.log_scale = nn.Parameter(torch.zeros(1, c, 1, 1))
-
-    @torch.no_grad()
-    def initialize(self, x):
-        mean = x.mean((0, 2, 3), keepdim=True)
-        std = (x - mean).square().mean((0, 2, 3), keepdim=True).sqrt().clamp_min(MIN_STD)
-        self.bias.copy_(-mean)
-        self.log_scale.copy_(-std.log())
-
-    def forward(self, x):
-        return (x + self.bias) * self.log_scale.exp(), self.log_scale.sum() * (x.shape[2] * x.shape[3])
+# Conv2dZeros, GlowNet and ActNorm are torch_peer's (the speed peer's), the same layers.
 
 
 class InvConv1x1Lu(nn.Module):
