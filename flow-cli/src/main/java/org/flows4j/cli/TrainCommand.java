@@ -15,6 +15,7 @@ import org.flows4j.cli.plot.FlowPlots;
 import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.LearningRateSchedule;
 import org.flows4j.layers.optim.OptimizerConfig;
 import org.flows4j.layers.optim.ScheduleConfig;
 import org.flows4j.layers.optim.Sgd;
@@ -31,6 +32,7 @@ import org.flows4j.zoo.train.TrainConfig;
 import org.flows4j.zoo.train.TrainResult;
 import org.flows4j.zoo.train.Trainer;
 import org.flows4j.zoo.train.TrainerConfig;
+import org.flows4j.zoo.train.ZooBatches;
 import org.flows4j.zoo.train.ZooCheckpoints;
 import org.flows4j.zoo.train.ZooTrainer;
 import picocli.CommandLine.ArgGroup;
@@ -123,7 +125,7 @@ final class TrainCommand extends ZooCommand {
             names = "--batch",
             paramLabel = "B",
             description = "Samples per step (default: the model's recipe, " + DEFAULT_BATCH
-                    + " for most; with --resume: the " + "checkpoint's).")
+                    + " for most; with --resume: the checkpoint's).")
     Integer batch;
 
     @Option(
@@ -137,7 +139,7 @@ final class TrainCommand extends ZooCommand {
             names = "--lr",
             paramLabel = "X",
             description = "Peak learning rate (default: the model's recipe, " + DEFAULT_LR
-                    + " for most; with --resume: the " + "checkpoint's).")
+                    + " for most; with --resume: the checkpoint's).")
     Double lr;
 
     @Option(
@@ -414,7 +416,7 @@ final class TrainCommand extends ZooCommand {
         long runSteps = length != null && length.steps != null
                 ? length.steps
                 : (long) (length != null && length.epochs != null ? length.epochs : 1)
-                        * Math.max(1, dataset.train().size() / Math.max(1, b));
+                        * ZooBatches.stepsPerEpoch(dataset.train().size(), Math.max(1, b));
         if (runSteps > recipe.warmupSteps()) {
             return recipe;
         }
@@ -482,7 +484,7 @@ final class TrainCommand extends ZooCommand {
     }
 
     /** The schedule's warmup steps, 0 for one without warmup, null for a custom one. */
-    private static Long warmupSteps(Object schedule) {
+    private static Long warmupSteps(LearningRateSchedule schedule) {
         if (schedule instanceof ScheduleConfig.LinearWarmup w) {
             return w.warmupSteps();
         }

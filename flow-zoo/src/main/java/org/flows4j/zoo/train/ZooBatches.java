@@ -85,7 +85,19 @@ public final class ZooBatches implements BatchSource {
         this.dtype = dtype;
         this.images = images;
         this.batchSize = batchSize;
-        this.stepsPerEpoch = Math.max(1, train.size() / batchSize);
+        this.stepsPerEpoch = stepsPerEpoch(train.size(), batchSize);
+    }
+
+    /**
+     * Steps per epoch of a training split of {@code trainSize} samples in batches of {@code batchSize}:
+     * whole batches (the remainder is left out), at least 1.
+     *
+     * @param trainSize samples in the training split
+     * @param batchSize samples per batch, at least 1
+     * @return {@code max(1, trainSize / batchSize)}
+     */
+    public static int stepsPerEpoch(int trainSize, int batchSize) {
+        return Math.max(1, trainSize / batchSize);
     }
 
     /**
