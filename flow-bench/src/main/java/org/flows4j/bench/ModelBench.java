@@ -58,6 +58,8 @@ public final class ModelBench {
     private static final List<Workload> WORKLOADS = List.of(
             new Workload("nice:paper", new NiceFactory(), "paper", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 256),
             new Workload("realnvp:2d", new RealNvpFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, 512),
+            new Workload(
+                    "realnvp:small", new RealNvpFactory(), "small", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 64),
             new Workload("glow:small", new GlowFactory(), "small", Shape.of(1, 28, 28), Dataset.Kind.IMAGE_8BIT, 64),
             new Workload("maf:tabular", new MafFactory(), "tabular", Shape.of(8), Dataset.Kind.CONTINUOUS, 512),
             new Workload("nsf:2d", new NsfFactory(), "2d", Shape.of(2), Dataset.Kind.CONTINUOUS, 512));

@@ -15,11 +15,13 @@ import org.flows4j.api.Shape;
  * </pre>
  * all through {@link Gemm}. A 1x1 kernel without padding needs no column matrix: the image
  * itself is {@code col}. The column matrix of one image lives in a per-thread buffer. In
- * float32, convolutions with few output channels or few taps, where the column matrix costs
- * more than the products, skip it: {@link DirectConv}.
+ * float32, every convolution but a 1x1 one skips the column matrix, which is written once by
+ * {@code im2col}, once more by the packing, and read for few multiply-adds per element:
+ * {@link DirectConv}. The packed path serves float64 and 1x1 kernels.
  *
- * <p><b>Threads.</b> With at least as many images as threads, images are shared out and each
- * product runs on one thread; otherwise images go one by one and each product is split. The
+ * <p><b>Threads.</b> With at least as many images as threads, each thread claims the next
+ * image until none is left ({@link Parallel#forEachBalanced}: a thread slowed by another process
+ * does fewer), and each product runs on one thread; otherwise images go one by one and each product is split. The
  * weight gradient sums over images, so its images are cut into a fixed number of chunks
  * (at most {@value #WEIGHT_CHUNKS}, chosen from the shapes alone) summed separately and then
  * added in chunk order: the result does not depend on the thread count.
@@ -27,7 +29,7 @@ import org.flows4j.api.Shape;
 final class Convolution {
 
     /** Most partial weight gradients summed in parallel. */
-    static final int WEIGHT_CHUNKS = 4;
+    static final int WEIGHT_CHUNKS = 8;
     /** Most elements of extra partial weight gradients (16 MiB of floats) before fewer chunks are used. */
     private static final long PARTIALS_LIMIT = 1L << 22;
 
@@ -104,7 +106,7 @@ final class Convolution {
     /** Images shared out over the threads when there are enough of them, else one by one with parallel products. */
     private static void eachImage(Geometry g, Parallel parallel, PerImage body) {
         if (g.n() > 1 && g.n() >= parallel.threads()) {
-            parallel.forEach(g.n(), g.work(), b -> body.run(b, Parallel.SERIAL));
+            parallel.forEachBalanced(g.n(), g.work(), b -> body.run(b, Parallel.SERIAL));
         } else {
             for (int b = 0; b < g.n(); b++) {
                 body.run(b, parallel);
@@ -122,27 +124,26 @@ final class Convolution {
         Object wt = weight.array();
         Object o = out.array();
         boolean f32 = input.dtype() == DType.FLOAT32;
-        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), padH, padW)) {
-            parallel.forRange(
+        if (f32 && DirectConv.applies(g.kh(), g.kw(), padH, padW)) {
+            float[] wb = DirectConv.packWeight((float[]) wt, g.cIn(), g.cOut(), g.kh(), g.kw(), false);
+            parallel.forEachBalanced(
                     g.n(),
-                    2,
-                    1,
-                    (from, to) -> DirectConv.forward(
+                    g.work(),
+                    b -> DirectConv.forward(
                             kern,
                             (float[]) x,
                             g.cIn(),
                             g.h(),
                             g.w(),
-                            (float[]) wt,
+                            wb,
                             g.cOut(),
                             g.kh(),
                             g.kw(),
                             padH,
                             padW,
-                            false,
                             (float[]) o,
-                            from,
-                            to));
+                            b,
+                            b + 1));
             return out;
         }
         int k = g.k();
@@ -177,19 +178,19 @@ final class Convolution {
         if (gradOutput.dtype() == DType.FLOAT32
                 && fullH >= 0
                 && fullW >= 0
-                && DirectConv.applies(g.cOut(), g.cIn(), g.kh(), g.kw(), fullH, fullW)) {
+                && DirectConv.applies(g.kh(), g.kw(), fullH, fullW)) {
             // the full correlation of the gradient with the flipped, transposed weight: every element stored
             CpuStorage dx = CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool);
             float[] go = gradOutput.floats();
             float[] wt = weight.floats();
             float[] d = dx.floats();
-            parallel.forRange(
+            float[] wb = DirectConv.packWeight(wt, g.cOut(), g.cIn(), g.kh(), g.kw(), true);
+            parallel.forEachBalanced(
                     g.n(),
-                    2,
-                    1,
-                    (from, to) -> DirectConv.forward(
-                            kern, go, g.cOut(), g.oh(), g.ow(), wt, g.cIn(), g.kh(), g.kw(), fullH, fullW, true, d,
-                            from, to));
+                    g.work(),
+                    b -> DirectConv.forward(
+                            kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, d, b,
+                            b + 1));
             return dx;
         }
         // col2im adds into the gradient, a 1x1 product stores all of it
@@ -259,7 +260,7 @@ final class Convolution {
             partial[c] = f32 ? new float[size] : new double[size];
         }
         int count = chunks;
-        parallel.forEach(
+        parallel.forEachBalanced(
                 count,
                 g.work(),
                 c -> addWeightGradient(
@@ -293,7 +294,7 @@ final class Convolution {
     private static void addWeightGradient(
             Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern, Parallel parallel) {
         boolean f32 = x instanceof float[];
-        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), g.padH(), g.padW())) {
+        if (f32 && DirectConv.applies(g.kh(), g.kw(), g.padH(), g.padW())) {
             DirectConv.weightGradient(
                     kern,
                     (float[]) x,

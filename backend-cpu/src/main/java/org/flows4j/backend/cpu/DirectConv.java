@@ -25,17 +25,30 @@ import java.util.Arrays;
  */
 final class DirectConv {
 
-    /** Output channels computed together (the kernels' register block). */
+    /** Output channels computed together by the narrow kernels (their register block). */
     static final int ROWS = 4;
+    /** Output channels computed together by the wide kernels. */
+    static final int WIDE = 8;
+    /** Taps summed per pass of the wide forward kernel: bounds the weight block read per position block to 16 KiB. */
+    static final int TAP_BLOCK = 512;
+    /** Output channels of the wide weight gradient's transposed rows are padded to a multiple of this. */
+    private static final int CHANNEL_ALIGN = 16;
     /** Elements past every buffer's end that a whole last vector may read or write. */
     private static final int SLACK = 64;
 
     private DirectConv() {}
 
-    /** Whether the direct kernels should run: float32, stride 1, few output channels or few taps, and not a 1x1 product. */
-    static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
-        boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
-        return !pointwise && (cOut <= 16 || cIn * kh * kw <= 36);
+    /**
+     * Whether the direct kernels run for a float32 convolution, stride 1: always but for a 1x1
+     * kernel without padding, which is a plain matrix product with no column matrix to save.
+     */
+    static boolean applies(int kh, int kw, int padH, int padW) {
+        return !(kh == 1 && kw == 1 && padH == 0 && padW == 0);
+    }
+
+    /** Whether {@code cOut} output channels take the wide kernels ({@link #WIDE} channels at a time) rather than four. */
+    static boolean wide(int cOut) {
+        return cOut > 16;
     }
 
     /** Where tap {@code (ci, ky, kx)} reads, relative to the output position: {@code ci plane + ky wp + kx}. */
@@ -72,15 +85,16 @@ final class DirectConv {
     }
 
     /**
-     * The weight of output channels {@code [c0, c0 + 4)} tap-major at {@code wo}
-     * ({@code wb[wo + t * 4 + r]}, zeros for channels past {@code cOut}), from
+     * The weight of output channels {@code [c0, c0 + rows)} tap-major at {@code wo}
+     * ({@code wb[wo + t * rows + r]}, zeros for channels past {@code cOut}), from
      * {@code w [cOut, cIn, kh, kw]}; with {@code flip}, from the weight of the convolution this
      * one transposes, {@code [cIn, cOut, kh, kw]} read with its two channel axes swapped and the
      * kernel turned by 180 degrees.
      */
-    private static void block(float[] w, int c0, int cOut, int cIn, int kh, int kw, boolean flip, float[] wb, int wo) {
+    private static void block(
+            float[] w, int c0, int rows, int cOut, int cIn, int kh, int kw, boolean flip, float[] wb, int wo) {
         int taps = cIn * kh * kw;
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             int c = c0 + r;
             for (int ci = 0; ci < cIn; ci++) {
                 for (int ky = 0; ky < kh; ky++) {
@@ -90,7 +104,7 @@ final class DirectConv {
                         if (c < cOut) {
                             v = flip ? w[((ci * cOut + c) * kh + kh - 1 - ky) * kw + kw - 1 - kx] : w[c * taps + t];
                         }
-                        wb[wo + t * ROWS + r] = v;
+                        wb[wo + t * rows + r] = v;
                     }
                 }
             }
@@ -98,9 +112,28 @@ final class DirectConv {
     }
 
     /**
+     * The weight in the layout {@link #forward} reads: blocks of {@value #ROWS} output channels,
+     * or of {@value #WIDE} when {@link #wide}, each tap-major and zero past {@code cOut}. Built
+     * once per call, before the images are shared out.
+     *
+     * @param wt {@code [cOut, cIn, kh, kw]}, or with {@code flip} the weight of the convolution
+     *     this one transposes, {@code [cIn, cOut, kh, kw]}, read with its two channel axes
+     *     swapped and the kernel turned by 180 degrees
+     */
+    static float[] packWeight(float[] wt, int cIn, int cOut, int kh, int kw, boolean flip) {
+        int rows = wide(cOut) ? WIDE : ROWS;
+        int taps = cIn * kh * kw;
+        int blocks = (cOut + rows - 1) / rows;
+        float[] wb = new float[blocks * rows * taps];
+        for (int i = 0; i < blocks; i++) {
+            block(wt, i * rows, rows, cOut, cIn, kh, kw, flip, wb, i * rows * taps);
+        }
+        return wb;
+    }
+
+    /**
      * {@code out[b] = conv(x[b], w)} for images {@code [b0, b1)} on the calling thread:
-     * {@code x [n, cIn, h, w]}, {@code w [cOut, cIn, kh, kw]} (or, with {@code flip}, the weight
-     * of the convolution this one transposes, {@code [cIn, cOut, kh, kw]}), {@code out}
+     * {@code x [n, cIn, h, w]}, {@code wb} the weight from {@link #packWeight}, {@code out}
      * {@code [n, cOut, oh, ow]}, every element of which is written.
      */
     static void forward(
@@ -109,16 +142,19 @@ final class DirectConv {
             int cIn,
             int h,
             int w,
-            float[] wt,
+            float[] wb,
             int cOut,
             int kh,
             int kw,
             int padH,
             int padW,
-            boolean flip,
             float[] out,
             int b0,
             int b1) {
+        if (wide(cOut)) {
+            forwardWide(kern, x, cIn, h, w, wb, cOut, kh, kw, padH, padW, out, b0, b1);
+            return;
+        }
         int hp = h + 2 * padH;
         int wp = w + 2 * padW;
         int oh = hp - kh + 1;
@@ -132,10 +168,6 @@ final class DirectConv {
         Buffers buf = Buffers.get();
         float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
         float[] op = buf.floats(Buffers.TILE, ROWS * q1);
-        float[] wb = buf.floats(Buffers.PACK_A, blocks * ROWS * taps);
-        for (int i = 0; i < blocks; i++) {
-            block(wt, i * ROWS, cOut, cIn, kh, kw, flip, wb, i * ROWS * taps);
-        }
         for (int b = b0; b < b1; b++) {
             pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
             for (int i = 0; i < blocks; i++) {
@@ -171,6 +203,10 @@ final class DirectConv {
             float[] dw,
             int b0,
             int b1) {
+        if (wide(cOut)) {
+            weightGradientWide(kern, x, cIn, h, w, g, cOut, kh, kw, padH, padW, dw, b0, b1);
+            return;
+        }
         int hp = h + 2 * padH;
         int wp = w + 2 * padW;
         int oh = hp - kh + 1;
@@ -205,6 +241,116 @@ final class DirectConv {
             int r = c % ROWS;
             for (int t = 0; t < taps; t++) {
                 dw[c * taps + t] += acc[i * ROWS * taps + t * ROWS + r];
+            }
+        }
+    }
+
+    /**
+     * {@link #forward} for many output channels: {@link Kernels#conv8F} over blocks of
+     * {@value #WIDE} output channels and of {@value #TAP_BLOCK} taps, positions
+     * {@code [0, oh Wp)} rounded up to a multiple of 16.
+     */
+    private static void forwardWide(
+            Kernels kern,
+            float[] x,
+            int cIn,
+            int h,
+            int w,
+            float[] wb,
+            int cOut,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            float[] out,
+            int b0,
+            int b1) {
+        int hp = h + 2 * padH;
+        int wp = w + 2 * padW;
+        int oh = hp - kh + 1;
+        int ow = wp - kw + 1;
+        int plane = hp * wp;
+        int xpSize = cIn * plane + wp + kw + SLACK;
+        int q1 = (oh * wp + 15) / 16 * 16;
+        int taps = cIn * kh * kw;
+        int blocks = (cOut + WIDE - 1) / WIDE;
+        int[] off = offsets(cIn, kh, kw, plane, wp);
+        Buffers buf = Buffers.get();
+        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] op = buf.floats(Buffers.TILE, WIDE * q1);
+        for (int b = b0; b < b1; b++) {
+            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            for (int i = 0; i < blocks; i++) {
+                for (int t0 = 0; t0 < taps; t0 += TAP_BLOCK) {
+                    kern.conv8F(
+                            xp, off, t0, Math.min(taps, t0 + TAP_BLOCK), wb, i * WIDE * taps, op, q1, 0, q1, t0 > 0);
+                }
+                int c0 = i * WIDE;
+                for (int r = 0; r < Math.min(WIDE, cOut - c0); r++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        System.arraycopy(op, r * q1 + oy * wp, out, ((b * cOut + c0 + r) * oh + oy) * ow, ow);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #weightGradient} for many output channels: each image's output gradient is
+     * transposed to position-major rows ({@code gt[q cp + c]}, {@code cp} the channels padded to
+     * a multiple of 16, zero where no output pixel is), then {@link Kernels#convWeightWideF}
+     * sums, for every tap and channel, over the positions, into a per-call accumulator
+     * {@code acc[t cp + c]} added to {@code dw} at the end.
+     */
+    private static void weightGradientWide(
+            Kernels kern,
+            float[] x,
+            int cIn,
+            int h,
+            int w,
+            float[] g,
+            int cOut,
+            int kh,
+            int kw,
+            int padH,
+            int padW,
+            float[] dw,
+            int b0,
+            int b1) {
+        int hp = h + 2 * padH;
+        int wp = w + 2 * padW;
+        int oh = hp - kh + 1;
+        int ow = wp - kw + 1;
+        int plane = hp * wp;
+        int xpSize = cIn * plane + wp + kw + SLACK;
+        int nq = oh * wp;
+        int cp = (cOut + CHANNEL_ALIGN - 1) / CHANNEL_ALIGN * CHANNEL_ALIGN;
+        int taps = cIn * kh * kw;
+        int[] off = offsets(cIn, kh, kw, plane, wp);
+        Buffers buf = Buffers.get();
+        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] gt = buf.floats(Buffers.TILE, nq * cp);
+        float[] acc = buf.floats(Buffers.PACK_A, taps * cp);
+        Arrays.fill(acc, 0, taps * cp, 0f);
+        Arrays.fill(gt, 0, nq * cp, 0f);
+        for (int b = b0; b < b1; b++) {
+            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            // the extra columns and channels stay zero from the fill: only pixels are written
+            int gb = b * cOut * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int dst = (oy * wp + ox) * cp;
+                    int src = gb + oy * ow + ox;
+                    for (int c = 0; c < cOut; c++) {
+                        gt[dst + c] = g[src + c * oh * ow];
+                    }
+                }
+            }
+            kern.convWeightWideF(xp, off, 0, taps, gt, cp, 0, cp, nq, acc);
+        }
+        for (int c = 0; c < cOut; c++) {
+            for (int t = 0; t < taps; t++) {
+                dw[c * taps + t] += acc[t * cp + c];
             }
         }
     }

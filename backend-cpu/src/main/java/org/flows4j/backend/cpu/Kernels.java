@@ -369,6 +369,64 @@ class Kernels {
         }
     }
 
+    /**
+     * Eight output channels of a wide direct convolution ({@link DirectConv}) at positions
+     * {@code [q0, q1)} of the padded-width layout, over taps {@code [t0, t1)}:
+     * {@code out[r stride + q] = (add ? out[r stride + q] : 0) + sum over t in [t0, t1)}, in order,
+     * of {@code wb[wo + 8 t + r] xp[off[t] + q]}. The arrays hold every element this reads and
+     * writes.
+     */
+    void conv8F(
+            float[] xp,
+            int[] off,
+            int t0,
+            int t1,
+            float[] wb,
+            int wo,
+            float[] out,
+            int stride,
+            int q0,
+            int q1,
+            boolean add) {
+        float[] a = new float[8];
+        for (int q = q0; q < q1; q++) {
+            for (int r = 0; r < 8; r++) {
+                a[r] = add ? out[r * stride + q] : 0;
+            }
+            for (int t = t0; t < t1; t++) {
+                float v = xp[off[t] + q];
+                int w = wo + 8 * t;
+                for (int r = 0; r < 8; r++) {
+                    a[r] += wb[w + r] * v;
+                }
+            }
+            for (int r = 0; r < 8; r++) {
+                out[r * stride + q] = a[r];
+            }
+        }
+    }
+
+    /**
+     * The weight gradient of a wide direct convolution, for taps {@code [t0, t1)} and output
+     * channels {@code [c0, c1)}: adds to {@code acc[t cp + c]} the sum over {@code q < nq}, in
+     * order, of {@code xp[off[t] + q] gt[q cp + c]}, where {@code gt} is the output gradient
+     * transposed to position-major rows of {@code cp} channels, zero wherever no output pixel is.
+     * {@code c0} and {@code c1} are multiples of 16.
+     */
+    void convWeightWideF(
+            float[] xp, int[] off, int t0, int t1, float[] gt, int cp, int c0, int c1, int nq, float[] acc) {
+        for (int t = t0; t < t1; t++) {
+            int o = off[t];
+            for (int c = c0; c < c1; c++) {
+                float s = acc[t * cp + c];
+                for (int q = 0; q < nq; q++) {
+                    s += xp[o + q] * gt[q * cp + c];
+                }
+                acc[t * cp + c] = s;
+            }
+        }
+    }
+
     /** As {@link #microF}, in float64. */
     void microD(
             int kc, double[] a, int ao, int rs, int cs, double[] b, int bo, double[] c, int co, int ldc, boolean add) {

@@ -119,6 +119,48 @@ final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #forEach}, but each thread claims the next item from a shared counter until none
+     * is left, instead of taking a fixed share: on a shared machine a thread that another
+     * process slows down does fewer items rather than holding up the others. For items that each
+     * take many microseconds (the images of a convolution); which thread runs an item never
+     * changes what the item computes.
+     */
+    void forEachBalanced(int count, long work, IntConsumer body) {
+        ExecutorService p = count > 1 && work >= MIN_PARALLEL_WORK ? pool() : null;
+        if (p == null) {
+            range(body, 0, count);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable claim = () -> {
+            try {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    body.accept(i);
+                }
+            } catch (RuntimeException | Error e) {
+                // no thread claims anything more; the others finish the items in hand
+                next.set(count);
+                throw e;
+            }
+        };
+        int parts = Math.min(threads, count);
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        for (int t = 1; t < parts; t++) {
+            try {
+                futures.add(p.submit(claim));
+            } catch (RejectedExecutionException closedMeanwhile) {
+                // the items the pool refused are claimed here
+                break;
+            }
+        }
+        try {
+            claim.run();
+        } finally {
+            awaitAll(futures);
+        }
+    }
+
     private static void range(IntConsumer body, int from, int to) {
         for (int i = from; i < to; i++) {
             body.accept(i);

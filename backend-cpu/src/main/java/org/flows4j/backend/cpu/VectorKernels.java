@@ -297,6 +297,303 @@ final class VectorKernels extends Kernels {
     }
 
     /**
+     * Blocks of eight channels by three vectors of positions (24 accumulators, three loads of
+     * the input and eight broadcasts of the weight per tap), then single vectors, then the
+     * scalar tail.
+     */
+    @Override
+    void conv8F(
+            float[] xp,
+            int[] off,
+            int t0,
+            int t1,
+            float[] wb,
+            int wo,
+            float[] out,
+            int stride,
+            int q0,
+            int q1,
+            boolean add) {
+        int q = q0;
+        for (; q + 3 * FL <= q1; q += 3 * FL) {
+            conv8x3(xp, off, t0, t1, wb, wo, out, stride, q, add);
+        }
+        for (; q + FL <= q1; q += FL) {
+            conv8x1(xp, off, t0, t1, wb, wo, out, stride, q, add);
+        }
+        if (q < q1) {
+            super.conv8F(xp, off, t0, t1, wb, wo, out, stride, q, q1, add);
+        }
+    }
+
+    private static FloatVector start(float[] out, int at, boolean add) {
+        return add ? FloatVector.fromArray(FS, out, at) : FloatVector.zero(FS);
+    }
+
+    private static void conv8x3(
+            float[] xp, int[] off, int t0, int t1, float[] wb, int wo, float[] out, int stride, int q, boolean add) {
+        FloatVector a00 = start(out, q, add);
+        FloatVector a01 = start(out, q + FL, add);
+        FloatVector a02 = start(out, q + 2 * FL, add);
+        FloatVector a10 = start(out, stride + q, add);
+        FloatVector a11 = start(out, stride + q + FL, add);
+        FloatVector a12 = start(out, stride + q + 2 * FL, add);
+        FloatVector a20 = start(out, 2 * stride + q, add);
+        FloatVector a21 = start(out, 2 * stride + q + FL, add);
+        FloatVector a22 = start(out, 2 * stride + q + 2 * FL, add);
+        FloatVector a30 = start(out, 3 * stride + q, add);
+        FloatVector a31 = start(out, 3 * stride + q + FL, add);
+        FloatVector a32 = start(out, 3 * stride + q + 2 * FL, add);
+        FloatVector a40 = start(out, 4 * stride + q, add);
+        FloatVector a41 = start(out, 4 * stride + q + FL, add);
+        FloatVector a42 = start(out, 4 * stride + q + 2 * FL, add);
+        FloatVector a50 = start(out, 5 * stride + q, add);
+        FloatVector a51 = start(out, 5 * stride + q + FL, add);
+        FloatVector a52 = start(out, 5 * stride + q + 2 * FL, add);
+        FloatVector a60 = start(out, 6 * stride + q, add);
+        FloatVector a61 = start(out, 6 * stride + q + FL, add);
+        FloatVector a62 = start(out, 6 * stride + q + 2 * FL, add);
+        FloatVector a70 = start(out, 7 * stride + q, add);
+        FloatVector a71 = start(out, 7 * stride + q + FL, add);
+        FloatVector a72 = start(out, 7 * stride + q + 2 * FL, add);
+        for (int t = t0, w = wo + 8 * t0; t < t1; t++, w += 8) {
+            int o = off[t] + q;
+            FloatVector v0 = FloatVector.fromArray(FS, xp, o);
+            FloatVector v1 = FloatVector.fromArray(FS, xp, o + FL);
+            FloatVector v2 = FloatVector.fromArray(FS, xp, o + 2 * FL);
+            FloatVector b = FloatVector.broadcast(FS, wb[w]);
+            a00 = v0.fma(b, a00);
+            a01 = v1.fma(b, a01);
+            a02 = v2.fma(b, a02);
+            b = FloatVector.broadcast(FS, wb[w + 1]);
+            a10 = v0.fma(b, a10);
+            a11 = v1.fma(b, a11);
+            a12 = v2.fma(b, a12);
+            b = FloatVector.broadcast(FS, wb[w + 2]);
+            a20 = v0.fma(b, a20);
+            a21 = v1.fma(b, a21);
+            a22 = v2.fma(b, a22);
+            b = FloatVector.broadcast(FS, wb[w + 3]);
+            a30 = v0.fma(b, a30);
+            a31 = v1.fma(b, a31);
+            a32 = v2.fma(b, a32);
+            b = FloatVector.broadcast(FS, wb[w + 4]);
+            a40 = v0.fma(b, a40);
+            a41 = v1.fma(b, a41);
+            a42 = v2.fma(b, a42);
+            b = FloatVector.broadcast(FS, wb[w + 5]);
+            a50 = v0.fma(b, a50);
+            a51 = v1.fma(b, a51);
+            a52 = v2.fma(b, a52);
+            b = FloatVector.broadcast(FS, wb[w + 6]);
+            a60 = v0.fma(b, a60);
+            a61 = v1.fma(b, a61);
+            a62 = v2.fma(b, a62);
+            b = FloatVector.broadcast(FS, wb[w + 7]);
+            a70 = v0.fma(b, a70);
+            a71 = v1.fma(b, a71);
+            a72 = v2.fma(b, a72);
+        }
+        a00.intoArray(out, q);
+        a01.intoArray(out, q + FL);
+        a02.intoArray(out, q + 2 * FL);
+        a10.intoArray(out, stride + q);
+        a11.intoArray(out, stride + q + FL);
+        a12.intoArray(out, stride + q + 2 * FL);
+        a20.intoArray(out, 2 * stride + q);
+        a21.intoArray(out, 2 * stride + q + FL);
+        a22.intoArray(out, 2 * stride + q + 2 * FL);
+        a30.intoArray(out, 3 * stride + q);
+        a31.intoArray(out, 3 * stride + q + FL);
+        a32.intoArray(out, 3 * stride + q + 2 * FL);
+        a40.intoArray(out, 4 * stride + q);
+        a41.intoArray(out, 4 * stride + q + FL);
+        a42.intoArray(out, 4 * stride + q + 2 * FL);
+        a50.intoArray(out, 5 * stride + q);
+        a51.intoArray(out, 5 * stride + q + FL);
+        a52.intoArray(out, 5 * stride + q + 2 * FL);
+        a60.intoArray(out, 6 * stride + q);
+        a61.intoArray(out, 6 * stride + q + FL);
+        a62.intoArray(out, 6 * stride + q + 2 * FL);
+        a70.intoArray(out, 7 * stride + q);
+        a71.intoArray(out, 7 * stride + q + FL);
+        a72.intoArray(out, 7 * stride + q + 2 * FL);
+    }
+
+    private static void conv8x1(
+            float[] xp, int[] off, int t0, int t1, float[] wb, int wo, float[] out, int stride, int q, boolean add) {
+        FloatVector a0 = start(out, q, add);
+        FloatVector a1 = start(out, stride + q, add);
+        FloatVector a2 = start(out, 2 * stride + q, add);
+        FloatVector a3 = start(out, 3 * stride + q, add);
+        FloatVector a4 = start(out, 4 * stride + q, add);
+        FloatVector a5 = start(out, 5 * stride + q, add);
+        FloatVector a6 = start(out, 6 * stride + q, add);
+        FloatVector a7 = start(out, 7 * stride + q, add);
+        for (int t = t0, w = wo + 8 * t0; t < t1; t++, w += 8) {
+            FloatVector v = FloatVector.fromArray(FS, xp, off[t] + q);
+            a0 = v.fma(FloatVector.broadcast(FS, wb[w]), a0);
+            a1 = v.fma(FloatVector.broadcast(FS, wb[w + 1]), a1);
+            a2 = v.fma(FloatVector.broadcast(FS, wb[w + 2]), a2);
+            a3 = v.fma(FloatVector.broadcast(FS, wb[w + 3]), a3);
+            a4 = v.fma(FloatVector.broadcast(FS, wb[w + 4]), a4);
+            a5 = v.fma(FloatVector.broadcast(FS, wb[w + 5]), a5);
+            a6 = v.fma(FloatVector.broadcast(FS, wb[w + 6]), a6);
+            a7 = v.fma(FloatVector.broadcast(FS, wb[w + 7]), a7);
+        }
+        a0.intoArray(out, q);
+        a1.intoArray(out, stride + q);
+        a2.intoArray(out, 2 * stride + q);
+        a3.intoArray(out, 3 * stride + q);
+        a4.intoArray(out, 4 * stride + q);
+        a5.intoArray(out, 5 * stride + q);
+        a6.intoArray(out, 6 * stride + q);
+        a7.intoArray(out, 7 * stride + q);
+    }
+
+    /**
+     * Blocks of twelve taps by two vectors of channels (24 accumulators, two loads of the
+     * transposed gradient and twelve broadcasts of the input per position), kept in registers
+     * over all positions; then single taps; then single vectors of channels.
+     */
+    @Override
+    void convWeightWideF(
+            float[] xp, int[] off, int t0, int t1, float[] gt, int cp, int c0, int c1, int nq, float[] acc) {
+        if (FL > 16) {
+            super.convWeightWideF(xp, off, t0, t1, gt, cp, c0, c1, nq, acc);
+            return;
+        }
+        int c = c0;
+        for (; c + 2 * FL <= c1; c += 2 * FL) {
+            int t = t0;
+            for (; t + 12 <= t1; t += 12) {
+                weight12x2(xp, off, t, gt, cp, c, nq, acc);
+            }
+            for (; t < t1; t++) {
+                weight1(xp, off[t], gt, cp, c, nq, acc, t * cp + c);
+                weight1(xp, off[t], gt, cp, c + FL, nq, acc, t * cp + c + FL);
+            }
+        }
+        for (; c < c1; c += FL) {
+            for (int t = t0; t < t1; t++) {
+                weight1(xp, off[t], gt, cp, c, nq, acc, t * cp + c);
+            }
+        }
+    }
+
+    private static void weight1(float[] xp, int o, float[] gt, int cp, int c, int nq, float[] acc, int at) {
+        FloatVector s = FloatVector.fromArray(FS, acc, at);
+        for (int q = 0, g = c; q < nq; q++, g += cp) {
+            s = FloatVector.fromArray(FS, gt, g).fma(FloatVector.broadcast(FS, xp[o + q]), s);
+        }
+        s.intoArray(acc, at);
+    }
+
+    private static void weight12x2(float[] xp, int[] off, int t, float[] gt, int cp, int c, int nq, float[] acc) {
+        int o0 = off[t];
+        int o1 = off[t + 1];
+        int o2 = off[t + 2];
+        int o3 = off[t + 3];
+        int o4 = off[t + 4];
+        int o5 = off[t + 5];
+        int o6 = off[t + 6];
+        int o7 = off[t + 7];
+        int o8 = off[t + 8];
+        int o9 = off[t + 9];
+        int o10 = off[t + 10];
+        int o11 = off[t + 11];
+        int at = t * cp + c;
+        FloatVector s00 = FloatVector.fromArray(FS, acc, at);
+        FloatVector s01 = FloatVector.fromArray(FS, acc, at + FL);
+        FloatVector s10 = FloatVector.fromArray(FS, acc, at + cp);
+        FloatVector s11 = FloatVector.fromArray(FS, acc, at + cp + FL);
+        FloatVector s20 = FloatVector.fromArray(FS, acc, at + 2 * cp);
+        FloatVector s21 = FloatVector.fromArray(FS, acc, at + 2 * cp + FL);
+        FloatVector s30 = FloatVector.fromArray(FS, acc, at + 3 * cp);
+        FloatVector s31 = FloatVector.fromArray(FS, acc, at + 3 * cp + FL);
+        FloatVector s40 = FloatVector.fromArray(FS, acc, at + 4 * cp);
+        FloatVector s41 = FloatVector.fromArray(FS, acc, at + 4 * cp + FL);
+        FloatVector s50 = FloatVector.fromArray(FS, acc, at + 5 * cp);
+        FloatVector s51 = FloatVector.fromArray(FS, acc, at + 5 * cp + FL);
+        FloatVector s60 = FloatVector.fromArray(FS, acc, at + 6 * cp);
+        FloatVector s61 = FloatVector.fromArray(FS, acc, at + 6 * cp + FL);
+        FloatVector s70 = FloatVector.fromArray(FS, acc, at + 7 * cp);
+        FloatVector s71 = FloatVector.fromArray(FS, acc, at + 7 * cp + FL);
+        FloatVector s80 = FloatVector.fromArray(FS, acc, at + 8 * cp);
+        FloatVector s81 = FloatVector.fromArray(FS, acc, at + 8 * cp + FL);
+        FloatVector s90 = FloatVector.fromArray(FS, acc, at + 9 * cp);
+        FloatVector s91 = FloatVector.fromArray(FS, acc, at + 9 * cp + FL);
+        FloatVector sa0 = FloatVector.fromArray(FS, acc, at + 10 * cp);
+        FloatVector sa1 = FloatVector.fromArray(FS, acc, at + 10 * cp + FL);
+        FloatVector sb0 = FloatVector.fromArray(FS, acc, at + 11 * cp);
+        FloatVector sb1 = FloatVector.fromArray(FS, acc, at + 11 * cp + FL);
+        for (int q = 0, g = c; q < nq; q++, g += cp) {
+            FloatVector g0 = FloatVector.fromArray(FS, gt, g);
+            FloatVector g1 = FloatVector.fromArray(FS, gt, g + FL);
+            FloatVector x = FloatVector.broadcast(FS, xp[o0 + q]);
+            s00 = g0.fma(x, s00);
+            s01 = g1.fma(x, s01);
+            x = FloatVector.broadcast(FS, xp[o1 + q]);
+            s10 = g0.fma(x, s10);
+            s11 = g1.fma(x, s11);
+            x = FloatVector.broadcast(FS, xp[o2 + q]);
+            s20 = g0.fma(x, s20);
+            s21 = g1.fma(x, s21);
+            x = FloatVector.broadcast(FS, xp[o3 + q]);
+            s30 = g0.fma(x, s30);
+            s31 = g1.fma(x, s31);
+            x = FloatVector.broadcast(FS, xp[o4 + q]);
+            s40 = g0.fma(x, s40);
+            s41 = g1.fma(x, s41);
+            x = FloatVector.broadcast(FS, xp[o5 + q]);
+            s50 = g0.fma(x, s50);
+            s51 = g1.fma(x, s51);
+            x = FloatVector.broadcast(FS, xp[o6 + q]);
+            s60 = g0.fma(x, s60);
+            s61 = g1.fma(x, s61);
+            x = FloatVector.broadcast(FS, xp[o7 + q]);
+            s70 = g0.fma(x, s70);
+            s71 = g1.fma(x, s71);
+            x = FloatVector.broadcast(FS, xp[o8 + q]);
+            s80 = g0.fma(x, s80);
+            s81 = g1.fma(x, s81);
+            x = FloatVector.broadcast(FS, xp[o9 + q]);
+            s90 = g0.fma(x, s90);
+            s91 = g1.fma(x, s91);
+            x = FloatVector.broadcast(FS, xp[o10 + q]);
+            sa0 = g0.fma(x, sa0);
+            sa1 = g1.fma(x, sa1);
+            x = FloatVector.broadcast(FS, xp[o11 + q]);
+            sb0 = g0.fma(x, sb0);
+            sb1 = g1.fma(x, sb1);
+        }
+        s00.intoArray(acc, at);
+        s01.intoArray(acc, at + FL);
+        s10.intoArray(acc, at + cp);
+        s11.intoArray(acc, at + cp + FL);
+        s20.intoArray(acc, at + 2 * cp);
+        s21.intoArray(acc, at + 2 * cp + FL);
+        s30.intoArray(acc, at + 3 * cp);
+        s31.intoArray(acc, at + 3 * cp + FL);
+        s40.intoArray(acc, at + 4 * cp);
+        s41.intoArray(acc, at + 4 * cp + FL);
+        s50.intoArray(acc, at + 5 * cp);
+        s51.intoArray(acc, at + 5 * cp + FL);
+        s60.intoArray(acc, at + 6 * cp);
+        s61.intoArray(acc, at + 6 * cp + FL);
+        s70.intoArray(acc, at + 7 * cp);
+        s71.intoArray(acc, at + 7 * cp + FL);
+        s80.intoArray(acc, at + 8 * cp);
+        s81.intoArray(acc, at + 8 * cp + FL);
+        s90.intoArray(acc, at + 9 * cp);
+        s91.intoArray(acc, at + 9 * cp + FL);
+        sa0.intoArray(acc, at + 10 * cp);
+        sa1.intoArray(acc, at + 10 * cp + FL);
+        sb0.intoArray(acc, at + 11 * cp);
+        sb1.intoArray(acc, at + 11 * cp + FL);
+    }
+
+    /**
      * Lanes of partial sums, then the lanes added in order from a scratch array, not
      * {@code reduceLanes}: its order may differ between compiled and interpreted code, and the
      * result must not depend on when the JIT compiler finished.

@@ -13,14 +13,14 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.random.RandomSource;
 import org.flows4j.api.tensor.Tensor;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The three convolution kernels (im2col and GEMM, and in float32 the direct kernels of
- * {@link DirectConv}) of both kinds of kernels against direct loops written here, in double from
+ * The three convolution kernels (im2col and GEMM, and in float32 the narrow and wide direct
+ * kernels of {@link DirectConv}) of both kinds of kernels against direct loops written here, in double from
  * the stored inputs, within the error bound of a sum (see {@link FastPaths}): small odd shapes,
  * 3x3 and 1x1 kernels, a Glow-like {@code 8 x 16 x 14 x 14} with a 3x3 kernel, and glow:small's
  * own shapes.
@@ -38,8 +38,19 @@ class ConvolutionFastPathTest {
         {{2, 2, 1, 1}, {3, 5, 5}, {2, 2}},
         {{3, 4, 5, 20}, {17, 3, 3}, {1, 1}},
         {{8, 16, 14, 14}, {16, 3, 3}, {1, 1}},
-        // the packed path in float32 too (more than 16 output channels and more than 36 taps)
+        // the wide direct kernels (more than 16 output channels): a ragged channel block, taps
+        // not a multiple of the weight gradient's 12, a ragged last vector of positions
         {{3, 8, 6, 7}, {20, 3, 3}, {1, 1}},
+        {{2, 20, 9, 11}, {37, 3, 3}, {1, 1}},
+        {{2, 5, 9, 8}, {24, 5, 5}, {2, 1}},
+        // realnvp:small's coupling networks, at both scales
+        {{2, 32, 28, 28}, {32, 3, 3}, {1, 1}},
+        {{3, 32, 14, 14}, {32, 3, 3}, {1, 1}},
+        // more taps than one pass of the wide forward kernel sums (TAP_BLOCK)
+        {{2, 70, 4, 5}, {18, 3, 3}, {1, 1}},
+        // the input gradient of a wide convolution is a narrow one and the other way round
+        {{2, 40, 6, 6}, {6, 3, 3}, {1, 1}},
+        {{2, 6, 6, 6}, {40, 3, 3}, {0, 0}},
         // glow:small's direct shapes: the zero-initialized last layer, the split prior, a first layer
         {{3, 64, 14, 14}, {4, 3, 3}, {1, 1}},
         {{2, 64, 7, 7}, {8, 3, 3}, {1, 1}},
@@ -163,10 +174,11 @@ class ConvolutionFastPathTest {
         }
     }
 
-    @Test
-    void the_thread_count_never_changes_a_bit() {
-        Shape xs = Shape.of(6, 8, 10, 10);
-        Shape ws = Shape.of(8, 8, 3, 3);
+    @ParameterizedTest(name = "{0} channels")
+    @ValueSource(ints = {8, 24})
+    void the_thread_count_never_changes_a_bit(int channels) {
+        Shape xs = Shape.of(6, channels, 10, 10);
+        Shape ws = Shape.of(channels, channels, 3, 3);
         RandomSource rng = RandomSource.seeded(5);
         double[] xv = rng.normal(xs.size());
         double[] wv = rng.normal(ws.size());

@@ -5,6 +5,8 @@ import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
@@ -40,7 +44,15 @@ class ParallelTest {
         Tensor x = random(b, dtype, 3, 4, 8, 16, 16);
         Tensor w = random(b, dtype, 4, 8, 8, 3, 3);
         Tensor g = random(b, dtype, 5, 4, 8, 16, 16);
+        // more than 16 output channels: the wide direct kernels in float32
+        Tensor wWide = random(b, dtype, 8, 24, 8, 3, 3);
+        Tensor gWide = random(b, dtype, 9, 4, 24, 16, 16);
         return List.of(
+                x.conv2d(wWide).toDoubleArray(),
+                wrap(b, b.conv2dBackwardInput(storage(gWide), storage(wWide), x.shape(), 1, 1))
+                        .toDoubleArray(),
+                wrap(b, b.conv2dBackwardWeight(storage(x), storage(gWide), wWide.shape(), 1, 1))
+                        .toDoubleArray(),
                 a.matmul(c).toDoubleArray(),
                 a.matmul(c, true, true).toDoubleArray(),
                 random(b, dtype, 6, 3, 40, 50)
@@ -111,6 +123,41 @@ class ParallelTest {
             Set<Thread> started = workers();
             started.removeAll(before);
             assertEquals(Set.of(), started, "workers started by elementwise kernels on 512 x 64");
+        }
+    }
+
+    @Test
+    void balanced_items_each_run_exactly_once_whichever_thread_claims_them() {
+        try (Parallel par = new Parallel(3)) {
+            int[] runs = new int[1000];
+            // items of uneven cost, so that the threads claim different numbers of them
+            par.forEachBalanced(runs.length, Long.MAX_VALUE, i -> {
+                if (i % 7 == 0) {
+                    LockSupport.parkNanos(20_000);
+                }
+                runs[i]++;
+            });
+            int[] once = new int[runs.length];
+            java.util.Arrays.fill(once, 1);
+            assertArrayEquals(once, runs);
+        }
+    }
+
+    @Test
+    void a_failing_balanced_item_is_rethrown_and_the_others_stop_claiming() {
+        try (Parallel par = new Parallel(2)) {
+            AtomicInteger ran = new AtomicInteger();
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> par.forEachBalanced(100_000, Long.MAX_VALUE, i -> {
+                        ran.incrementAndGet();
+                        if (i == 10) {
+                            throw new IllegalStateException("item 10");
+                        }
+                        LockSupport.parkNanos(1_000);
+                    }));
+            assertEquals("item 10", e.getMessage());
+            assertTrue(ran.get() < 100_000, "items run after the failure: " + ran.get());
         }
     }
 
