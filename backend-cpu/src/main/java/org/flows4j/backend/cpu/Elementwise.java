@@ -10,7 +10,9 @@ import org.flows4j.api.backend.UnaryOp;
  * The elementwise kernels: the formulas, and the walks that hand contiguous runs to
  * {@link Kernels}. Operations that IEEE 754 rounds correctly are computed in the storage's
  * dtype (for float32 that equals computing in double and rounding once); the others
- * (exponentials, logarithms, tanh, power) are computed in double and rounded once.
+ * (exponentials, logarithms, tanh, power) are computed in double and rounded once, except the
+ * float32 exponential, sigmoid, softplus and tanh, which {@link FloatMath} computes in float32
+ * within 3 ulps.
  *
  * <p>An output of at least {@link Parallel#MIN_PARALLEL_ELEMENTS} elements is cut into one
  * contiguous range per thread; a smaller one is computed on the calling thread with no hand-off.

@@ -558,6 +558,11 @@ class Kernels {
                     out[oo + i] = FloatMath.softplus(x[xo + i]);
                 }
             }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = FloatMath.tanh(x[xo + i]);
+                }
+            }
             default -> {
                 for (int i = 0; i < n; i++) {
                     out[oo + i] = (float) Elementwise.apply(op, x[xo + i]);

@@ -685,6 +685,7 @@ final class VectorKernels extends Kernels {
             case EXP -> i = expF(x, xo, out, oo, bound);
             case SIGMOID -> i = sigmoidF(x, xo, out, oo, bound);
             case SOFTPLUS -> i = softplusF(x, xo, out, oo, bound);
+            case TANH -> i = tanhF(x, xo, out, oo, bound);
             default -> {
                 // the other transcendental functions stay scalar in double, for the accuracy of Math
             }
@@ -748,6 +749,41 @@ final class VectorKernels extends Kernels {
             FloatVector e = FloatVector.fromArray(FS, out, oo + i);
             FloatVector num = e.blend(1f, v.compare(VectorOperators.GE, 0f));
             num.div(e.add(1f)).intoArray(out, oo + i);
+        }
+        return bound;
+    }
+
+    /**
+     * {@link FloatMath#tanh} lane by lane: {@code e^-2|x|} into {@code out} first, then both
+     * branches, blended on {@code |x| < 0.625} (two loops, as {@link #sigmoidF}).
+     */
+    private static int tanhF(float[] x, int xo, float[] out, int oo, int bound) {
+        for (int i = 0; i < bound; i += FL) {
+            exp(FloatVector.fromArray(FS, x, xo + i).abs().mul(-2f)).intoArray(out, oo + i);
+        }
+        for (int i = 0; i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+            FloatVector a = v.abs();
+            FloatVector e = FloatVector.fromArray(FS, out, oo + i);
+            FloatVector large = e.neg().add(1f).div(e.add(1f));
+            FloatVector z = a.mul(a);
+            FloatVector small = z.mul(FloatMath.T0)
+                    .add(FloatMath.T1)
+                    .mul(z)
+                    .add(FloatMath.T2)
+                    .mul(z)
+                    .add(FloatMath.T3)
+                    .mul(z)
+                    .add(FloatMath.T4)
+                    .mul(z)
+                    .mul(a)
+                    .add(a);
+            IntVector sign = v.reinterpretAsInts().lanewise(VectorOperators.AND, FloatMath.SIGN_BIT);
+            large.blend(small, a.compare(VectorOperators.LT, FloatMath.TANH_SMALL))
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.OR, sign)
+                    .reinterpretAsFloats()
+                    .intoArray(out, oo + i);
         }
         return bound;
     }

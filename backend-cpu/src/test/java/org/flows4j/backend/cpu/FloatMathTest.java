@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The accuracy of {@link FloatMath} against {@link Math} in double precision rounded to float:
- * at most 1 ulp for {@code exp} in the normal range and 3 ulps for the sigmoid and softplus
+ * at most 1 ulp for {@code exp} in the normal range and 3 ulps for the sigmoid, softplus and tanh
  * (measured maxima 2.1 and 2.7: the rounding of {@code e^-|x|} carries into the quotient and
  * the series), over a dense sweep of the arguments that give finite nonzero results and random
  * ones, plus the special values. The conformance kit's float32 tolerance is 1e-4, about 1,700
@@ -69,6 +69,12 @@ class FloatMathTest {
     }
 
     @Test
+    void tanh_is_within_three_ulps() {
+        double ulps = maxUlps(FloatMath::tanh, Math::tanh);
+        assertTrue(ulps <= 3.0, "tanh: " + ulps + " ulps");
+    }
+
+    @Test
     void special_values() {
         assertEquals(1f, FloatMath.exp(0f));
         assertEquals(1f, FloatMath.exp(-0f));
@@ -91,5 +97,12 @@ class FloatMathTest {
         assertEquals(100f, FloatMath.softplus(100f));
         assertEquals((float) Math.exp(-90.0), FloatMath.softplus(-90f), Float.MIN_VALUE);
         assertTrue(Float.isNaN(FloatMath.softplus(Float.NaN)));
+        assertEquals(0f, FloatMath.tanh(0f));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(FloatMath.tanh(-0f)));
+        assertEquals(1f, FloatMath.tanh(Float.POSITIVE_INFINITY));
+        assertEquals(-1f, FloatMath.tanh(Float.NEGATIVE_INFINITY));
+        assertEquals(1f, FloatMath.tanh(20f));
+        assertEquals(1e-30f, FloatMath.tanh(1e-30f));
+        assertTrue(Float.isNaN(FloatMath.tanh(Float.NaN)));
     }
 }
