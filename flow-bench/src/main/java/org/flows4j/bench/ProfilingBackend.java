@@ -228,6 +228,13 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        return time(
+                "conv2d " + dims(input.shape()) + " * " + dims(weight.shape()) + (bias == null ? "" : " + bias"),
+                () -> delegate.conv2d(input, weight, bias, padH, padW));
+    }
+
+    @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         return time(
                 "conv2dBackwardInput " + dims(inputShape) + " * " + dims(weight.shape()),

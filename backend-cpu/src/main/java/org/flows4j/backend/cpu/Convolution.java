@@ -114,9 +114,20 @@ final class Convolution {
         }
     }
 
-    /** {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}. */
+    /**
+     * {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}, plus
+     * {@code bias [cOut]} on each output channel when it is not null (added to each rounded sum,
+     * as a separate addition would).
+     */
     static CpuStorage forward(
-            CpuStorage input, CpuStorage weight, int padH, int padW, Kernels kern, Parallel parallel, ArrayPool pool) {
+            CpuStorage input,
+            CpuStorage weight,
+            CpuStorage bias,
+            int padH,
+            int padW,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         Geometry g = Geometry.of(input.shape(), weight.shape(), padH, padW);
         // each image's product stores all of its output block
         CpuStorage out = CpuStorage.uninitialized(g.outputShape(), input.dtype(), pool);
@@ -141,6 +152,7 @@ final class Convolution {
                             g.kw(),
                             padH,
                             padW,
+                            bias == null ? null : bias.floats(),
                             (float[]) o,
                             b,
                             b + 1));
@@ -159,7 +171,31 @@ final class Convolution {
             Gemm.gemm(
                     kern, inner, g.cOut(), p, k, wt, 0, k, false, col, colOff, p, false, o, b * g.cOut() * p, p, false);
         });
+        if (bias != null) {
+            addBias(o, bias.array(), g.n(), g.cOut(), p);
+        }
         return out;
+    }
+
+    /** {@code out[b, c, :] += bias[c]}, for {@code n} images of {@code channels} planes of {@code p}. */
+    private static void addBias(Object out, Object bias, int n, int channels, int p) {
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < channels; c++) {
+                int at = (b * channels + c) * p;
+                if (out instanceof float[] f) {
+                    float bc = ((float[]) bias)[c];
+                    for (int i = at; i < at + p; i++) {
+                        f[i] += bc;
+                    }
+                } else {
+                    double[] d = (double[]) out;
+                    double bc = ((double[]) bias)[c];
+                    for (int i = at; i < at + p; i++) {
+                        d[i] += bc;
+                    }
+                }
+            }
+        }
     }
 
     /** The gradient with respect to the input, of {@code inputShape}. */
@@ -189,7 +225,7 @@ final class Convolution {
                     g.n(),
                     g.work(),
                     b -> DirectConv.forward(
-                            kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, d, b,
+                            kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, null, d, b,
                             b + 1));
             return dx;
         }

@@ -212,7 +212,22 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
-        return Convolution.forward(CpuStorage.of(input), CpuStorage.of(weight), padH, padW, kernels, parallel, pool);
+        return Convolution.forward(
+                CpuStorage.of(input), CpuStorage.of(weight), null, padH, padW, kernels, parallel, pool);
+    }
+
+    /** The bias added as each output plane is stored (see {@link Convolution#forward}); same bits as the composition. */
+    @Override
+    public Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        return Convolution.forward(
+                CpuStorage.of(input),
+                CpuStorage.of(weight),
+                bias == null ? null : CpuStorage.of(bias),
+                padH,
+                padW,
+                kernels,
+                parallel,
+                pool);
     }
 
     @Override

@@ -133,8 +133,9 @@ final class DirectConv {
 
     /**
      * {@code out[b] = conv(x[b], w)} for images {@code [b0, b1)} on the calling thread:
-     * {@code x [n, cIn, h, w]}, {@code wb} the weight from {@link #packWeight}, {@code out}
-     * {@code [n, cOut, oh, ow]}, every element of which is written.
+     * {@code x [n, cIn, h, w]}, {@code wb} the weight from {@link #packWeight}, {@code bias}
+     * {@code [cOut]} or null, {@code out} {@code [n, cOut, oh, ow]}, every element of which is
+     * written.
      */
     static void forward(
             Kernels kern,
@@ -148,11 +149,12 @@ final class DirectConv {
             int kw,
             int padH,
             int padW,
+            float[] bias,
             float[] out,
             int b0,
             int b1) {
         if (wide(cOut)) {
-            forwardWide(kern, x, cIn, h, w, wb, cOut, kh, kw, padH, padW, out, b0, b1);
+            forwardWide(kern, x, cIn, h, w, wb, cOut, kh, kw, padH, padW, bias, out, b0, b1);
             return;
         }
         int hp = h + 2 * padH;
@@ -174,10 +176,30 @@ final class DirectConv {
                 kern.conv4F(xp, off, taps, wb, i * ROWS * taps, op, q1);
                 int c0 = i * ROWS;
                 for (int r = 0; r < Math.min(ROWS, cOut - c0); r++) {
-                    for (int oy = 0; oy < oh; oy++) {
-                        System.arraycopy(op, r * q1 + oy * wp, out, ((b * cOut + c0 + r) * oh + oy) * ow, ow);
-                    }
+                    store(op, r * q1, wp, out, ((b * cOut + c0 + r) * oh) * ow, oh, ow, bias, c0 + r);
                 }
+            }
+        }
+    }
+
+    /**
+     * One output plane from the padded-width layout at {@code from} (rows {@code wp} apart) into
+     * {@code out} at {@code to}, dropping the extra columns, with {@code bias[c]} added to every
+     * element when there is a bias: the same rounding as adding it afterwards.
+     */
+    private static void store(float[] op, int from, int wp, float[] out, int to, int oh, int ow, float[] bias, int c) {
+        if (bias == null) {
+            for (int oy = 0; oy < oh; oy++) {
+                System.arraycopy(op, from + oy * wp, out, to + oy * ow, ow);
+            }
+            return;
+        }
+        float bc = bias[c];
+        for (int oy = 0; oy < oh; oy++) {
+            int src = from + oy * wp;
+            int dst = to + oy * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                out[dst + ox] = op[src + ox] + bc;
             }
         }
     }
@@ -262,6 +284,7 @@ final class DirectConv {
             int kw,
             int padH,
             int padW,
+            float[] bias,
             float[] out,
             int b0,
             int b1) {
@@ -287,9 +310,7 @@ final class DirectConv {
                 }
                 int c0 = i * WIDE;
                 for (int r = 0; r < Math.min(WIDE, cOut - c0); r++) {
-                    for (int oy = 0; oy < oh; oy++) {
-                        System.arraycopy(op, r * q1 + oy * wp, out, ((b * cOut + c0 + r) * oh + oy) * ow, ow);
-                    }
+                    store(op, r * q1, wp, out, ((b * cOut + c0 + r) * oh) * ow, oh, ow, bias, c0 + r);
                 }
             }
         }

@@ -423,6 +423,35 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * A convolution and its bias: {@link #conv2d}, then {@code bias [cOut]} added to every
+     * element of output channel {@code c}. The default is {@link #conv2d}, {@link #reshape} of the
+     * bias to {@code [1, cOut, 1, 1]} and {@code binary(ADD)}, freeing the intermediates; a
+     * backend that overrides it must give the same values as that composition up to the rounding
+     * of its own {@link #conv2d} (the sum is rounded, then the bias added), so that a model gives
+     * the same result either way. It saves a pass over the output and an array per layer.
+     *
+     * @param input the images, {@code [n, cIn, h, w]}
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}
+     * @param bias the bias, {@code [cOut]}, or {@code null} for none
+     * @param padH zero rows added above and below
+     * @param padW zero columns added left and right
+     * @return a new storage, owned by the caller, {@code [n, cOut, oh, ow]}
+     */
+    default Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        Storage y = conv2d(input, weight, padH, padW);
+        if (bias == null) {
+            return y;
+        }
+        Storage b = reshape(bias, Shape.of(1, bias.shape().size(), 1, 1));
+        try {
+            return binary(BinaryOp.ADD, y, b);
+        } finally {
+            free(b);
+            free(y);
+        }
+    }
+
+    /**
      * The gradient through ReLU written with its output: {@code g * sign(y)} for
      * {@code y = relu(x)}, that is {@code g} where {@code y > 0}, 0 where {@code y = 0}, and NaN
      * where {@code y} is NaN (so a NaN in the forward pass stays visible in the gradients);

@@ -1758,7 +1758,33 @@ public final class Tensor {
      * @throws IllegalArgumentException if a padding is negative or the shapes do not fit
      */
     public Tensor conv2d(Tensor weight, int padH, int padW) {
+        return conv2d(weight, null, padH, padW);
+    }
+
+    /**
+     * A convolution and its bias in one {@link Backend#conv2d(Storage, Storage, Storage, int, int)}
+     * call: the values of {@code conv2d(weight, padH, padW).add(bias.reshape(1, cOut, 1, 1))} (the
+     * SPI asks a backend's fused kernel to round as that composition does) and the gradients of
+     * that composition, bit for bit: the backward pass uses the kernels of {@link #conv2d}'s rule
+     * and, for the bias, the sums over images and pixels that {@link #add}'s rule takes.
+     *
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}, on this backend with this dtype
+     * @param bias the bias, {@code [cOut]}, or null for none
+     * @param padH zero rows added above and below, {@code >= 0}
+     * @param padW zero columns added left and right, {@code >= 0}
+     * @return a new tensor, {@code [n, cOut, h + 2 padH - kh + 1, w + 2 padW - kw + 1]}
+     * @throws IllegalArgumentException if a padding is negative, the shapes do not fit or the
+     *     bias is not {@code [cOut]}
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int padH, int padW) {
         checkSame("conv2d", weight);
+        if (bias != null) {
+            checkSame("conv2d", bias);
+            if (bias.rank() != 1 || weight.rank() != 4 || bias.shape.dim(0) != weight.shape.dim(0)) {
+                throw new IllegalArgumentException(
+                        "conv2d: bias " + bias.shape + " is not [cOut] for weight " + weight.shape);
+            }
+        }
         if (rank() != 4
                 || weight.rank() != 4
                 || shape.dim(1) != weight.shape.dim(1)
@@ -1770,22 +1796,30 @@ public final class Tensor {
                     + " (out, in, kh, kw) with padding (" + padH + ", " + padW + ") do not fit");
         }
         Tensor x = this;
+        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
+        Storage y = bias == null
+                ? backend.conv2d(storage(), weight.storage(), padH, padW)
+                : backend.conv2d(storage(), weight.storage(), bias.storage(), padH, padW);
         return result(
                 backend,
-                backend.conv2d(storage(), weight.storage(), padH, padW),
+                y,
                 "conv2d",
                 (g, out) -> {
                     Backend b = x.backend;
-                    return new Tensor[] {
-                        x.requiresGrad
-                                ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
-                                : null,
-                        weight.requiresGrad
-                                ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
-                                : null
-                    };
+                    Tensor[] grads = new Tensor[inputs.length];
+                    grads[0] = x.requiresGrad
+                            ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
+                            : null;
+                    grads[1] = weight.requiresGrad
+                            ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
+                            : null;
+                    if (bias != null) {
+                        grads[2] = bias.requiresGrad
+                                ? g.sumTo(Shape.of(1, bias.shape.dim(0), 1, 1)).reshape(bias.shape.dim(0))
+                                : null;
+                    }
+                    return grads;
                 },
-                this,
-                weight);
+                inputs);
     }
 }

@@ -114,8 +114,12 @@ public final class Conv2d extends AbstractComponent implements Layer {
     @Override
     public Tensor apply(Tensor x) {
         checkInput("Conv2d", x, in);
-        Tensor y = x.conv2d(weight.value());
-        return bias == null ? y : y.add(bias.value().reshape(1, out, 1, 1));
+        Tensor w = weight.value();
+        return x.conv2d(
+                w,
+                bias == null ? null : bias.value(),
+                w.shape().dim(2) / 2,
+                w.shape().dim(3) / 2);
     }
 
     static void checkInput(String what, Tensor x, int channels) {

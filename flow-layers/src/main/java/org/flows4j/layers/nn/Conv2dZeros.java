@@ -66,7 +66,9 @@ public final class Conv2dZeros extends AbstractComponent implements Layer {
     public Tensor apply(Tensor x) {
         Conv2d.checkInput("Conv2dZeros", x, in);
         Tensor scale = logs.value().mul(LOGSCALE_FACTOR).exp().reshape(1, out, 1, 1);
-        return x.conv2d(weight.value()).add(bias.value().reshape(1, out, 1, 1)).mul(scale);
+        Tensor w = weight.value();
+        return x.conv2d(w, bias.value(), w.shape().dim(2) / 2, w.shape().dim(3) / 2)
+                .mul(scale);
     }
 
     @Override

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The fused tensor operations {@link Tensor#linear}, {@link Tensor#affineCoupling} and relu's
+ * The fused tensor operations {@link Tensor#linear}, {@link Tensor#conv2d(Tensor, Tensor, int, int)}, {@link Tensor#affineCoupling} and relu's
  * one-call backward on the cpu backend: the values and gradients of the compositions they
  * replace (bit for bit where the backward rules use the composition's kernels), central finite
  * differences, the number of backend calls, and the argument checks.
@@ -218,6 +218,111 @@ class FusedTensorOpsTest {
             assertMessage(() -> x.linear(Tensor.zeros(backend, DType.FLOAT64, 3, 4), null, null), "dtypes differ");
             assertMessage(() -> x.linear(w, Tensor.zeros(backend, DType.FLOAT64, 4), null), "dtypes differ");
             assertThrows(NullPointerException.class, () -> x.linear(null, b, null));
+        }
+    }
+
+    // =====================================================================================
+    // conv2d with its bias
+    // =====================================================================================
+
+    static Stream<Arguments> convCases() {
+        List<Arguments> out = new ArrayList<>();
+        // {n, cIn, h, w, cOut, k}: few output channels, many (the wide kernels), a 1x1 product
+        int[][] geometries = {{3, 5, 7, 9, 4, 3}, {2, 6, 9, 8, 24, 3}, {2, 7, 5, 6, 19, 1}};
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int g = 0; g < geometries.length; g++) {
+                out.add(Arguments.of(dt, geometries[g]));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("convCases")
+    void conv2d_with_a_bias_gives_the_values_and_gradients_of_conv2d_then_add_bit_for_bit(DType dt, int[] geo) {
+        try (Backend backend = Backends.create("cpu")) {
+            RandomSource r = RandomSource.seeded(13);
+            int k = geo[5];
+            Tensor x = r.uniform(backend, dt, Shape.of(geo[0], geo[1], geo[2], geo[3]), -1, 1)
+                    .requiringGrad();
+            Tensor w = r.uniform(backend, dt, Shape.of(geo[4], geo[1], k, k), -0.5, 0.5)
+                    .requiringGrad();
+            Tensor b = r.uniform(backend, dt, Shape.of(geo[4]), -0.5, 0.5).requiringGrad();
+            Tensor fused = x.conv2d(w, b, k / 2, k / 2);
+            Tensor reference = x.conv2d(w).add(b.reshape(1, geo[4], 1, 1));
+            assertEquals(reference.shape(), fused.shape());
+            assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
+            Tensor weights = r.uniform(backend, dt, fused.shape(), -1, 1);
+            List<Tensor> wrt = List.of(x, w, b);
+            List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
+            List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
+            String[] names = {"dx", "dW", "db"};
+            for (int i = 0; i < wrt.size(); i++) {
+                assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
+            }
+            // without a bias it is the plain convolution
+            assertArrayEquals(
+                    x.conv2d(w).toDoubleArray(), x.conv2d(w, null, k / 2, k / 2).toDoubleArray(), "no bias");
+        }
+    }
+
+    @Test
+    void the_backend_default_of_conv2d_with_a_bias_is_the_composition() {
+        try (Backend cpu = Backends.create("cpu")) {
+            // a backend that overrides nothing but forwards every abstract call: the SPI default runs
+            Backend plain = (Backend) Proxy.newProxyInstance(
+                    Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                        if (method.isDefault()) {
+                            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
+                        }
+                        try {
+                            return method.invoke(cpu, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            RandomSource r = RandomSource.seeded(17);
+            Tensor x = r.uniform(cpu, DType.FLOAT32, Shape.of(2, 6, 9, 8), -1, 1);
+            Tensor w = r.uniform(cpu, DType.FLOAT32, Shape.of(24, 6, 3, 3), -0.5, 0.5);
+            Tensor b = r.uniform(cpu, DType.FLOAT32, Shape.of(24), -0.5, 0.5);
+            double[] viaDefault = Tensor.of(plain, DType.FLOAT32, x.toDoubleArray(), x.shape())
+                    .conv2d(
+                            Tensor.of(plain, DType.FLOAT32, w.toDoubleArray(), w.shape()),
+                            Tensor.of(plain, DType.FLOAT32, b.toDoubleArray(), b.shape()),
+                            1,
+                            1)
+                    .toDoubleArray();
+            assertArrayEquals(x.conv2d(w, b, 1, 1).toDoubleArray(), viaDefault);
+        }
+    }
+
+    @Test
+    void conv2d_bias_gradient_matches_central_finite_differences() {
+        try (Backend backend = Backends.create("cpu")) {
+            RandomSource r = RandomSource.seeded(19);
+            Tensor x = r.uniform(backend, DType.FLOAT64, Shape.of(2, 3, 4, 5), -1, 1)
+                    .requiringGrad();
+            Tensor w = r.uniform(backend, DType.FLOAT64, Shape.of(4, 3, 3, 3), -1, 1)
+                    .requiringGrad();
+            Tensor b = r.uniform(backend, DType.FLOAT64, Shape.of(4), -1, 1).requiringGrad();
+            Tensor weights = r.uniform(backend, DType.FLOAT64, Shape.of(2, 4, 4, 5), -1, 1);
+            checkFiniteDifferences(
+                    List.of(x, w, b),
+                    in -> in.get(0)
+                            .conv2d(in.get(1), in.get(2), 1, 1)
+                            .mul(weights)
+                            .sum(),
+                    "conv2d with bias");
+        }
+    }
+
+    @Test
+    void conv2d_rejects_a_bias_that_is_not_one_per_output_channel() {
+        try (Backend backend = Backends.create("cpu")) {
+            Tensor x = Tensor.zeros(backend, DType.FLOAT32, 1, 2, 4, 4);
+            Tensor w = Tensor.zeros(backend, DType.FLOAT32, 3, 2, 3, 3);
+            assertMessage(() -> x.conv2d(w, Tensor.zeros(backend, DType.FLOAT32, 2), 1, 1), "is not [cOut]");
+            assertMessage(() -> x.conv2d(w, Tensor.zeros(backend, DType.FLOAT32, 1, 3), 1, 1), "is not [cOut]");
         }
     }
 
