@@ -228,6 +228,14 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage conv2dReluBackwardInput(
+            Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW, Storage reluOutput) {
+        return time(
+                "conv2dReluBackwardInput " + dims(inputShape) + " * " + dims(weight.shape()),
+                () -> delegate.conv2dReluBackwardInput(gradOutput, weight, inputShape, padH, padW, reluOutput));
+    }
+
+    @Override
     public Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
         return time(
                 "conv2d " + dims(input.shape()) + " * " + dims(weight.shape()) + (bias == null ? "" : " + bias"),

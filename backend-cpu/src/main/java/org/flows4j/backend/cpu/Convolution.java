@@ -208,6 +208,25 @@ final class Convolution {
             Kernels kern,
             Parallel parallel,
             ArrayPool pool) {
+        return backwardInput(gradOutput, weight, inputShape, padH, padW, null, kern, parallel, pool);
+    }
+
+    /**
+     * The gradient with respect to the input, of {@code inputShape}; with {@code reluOutput}
+     * (the input was {@code relu(x)} and this is {@code relu(x)}), the gradient of {@code x}:
+     * each image's gradient passes through the ReLU ({@link Fused#reluMask}) as soon as it is
+     * computed, while it is in cache, with the bits of a separate {@code reluBackward}.
+     */
+    static CpuStorage backwardInput(
+            CpuStorage gradOutput,
+            CpuStorage weight,
+            Shape inputShape,
+            int padH,
+            int padW,
+            CpuStorage reluOutput,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         Geometry g = Geometry.of(inputShape, weight.shape(), padH, padW);
         int fullH = g.kh() - 1 - padH;
         int fullW = g.kw() - 1 - padW;
@@ -221,12 +240,14 @@ final class Convolution {
             float[] wt = weight.floats();
             float[] d = dx.floats();
             float[] wb = DirectConv.packWeight(wt, g.cOut(), g.cIn(), g.kh(), g.kw(), true);
-            parallel.forEachBalanced(
-                    g.n(),
-                    g.work(),
-                    b -> DirectConv.forward(
-                            kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, null, d, b,
-                            b + 1));
+            parallel.forEachBalanced(g.n(), g.work(), b -> {
+                DirectConv.forward(
+                        kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, null, d, b,
+                        b + 1);
+                if (reluOutput != null) {
+                    Fused.reluMask(kern, dx, reluOutput, b * g.imageSize(), g.imageSize());
+                }
+            });
             return dx;
         }
         // col2im adds into the gradient, a 1x1 product stores all of it
@@ -260,11 +281,14 @@ final class Convolution {
                         b * g.imageSize(),
                         p,
                         false);
-                return;
+            } else {
+                Object dcol = columns(f32, k * p);
+                Gemm.gemm(kern, inner, k, p, g.cOut(), wt, 0, k, true, go, gOff, p, false, dcol, 0, p, false);
+                col2im(g, dcol, d, b * g.imageSize());
             }
-            Object dcol = columns(f32, k * p);
-            Gemm.gemm(kern, inner, k, p, g.cOut(), wt, 0, k, true, go, gOff, p, false, dcol, 0, p, false);
-            col2im(g, dcol, d, b * g.imageSize());
+            if (reluOutput != null) {
+                Fused.reluMask(kern, dx, reluOutput, b * g.imageSize(), g.imageSize());
+            }
         });
         return dx;
     }

@@ -236,6 +236,18 @@ final class CpuBackend implements Backend {
                 CpuStorage.of(gradOutput), CpuStorage.of(weight), inputShape, padH, padW, kernels, parallel, pool);
     }
 
+    /** The ReLU's selection applied to each image's input gradient as it is computed (see {@link Convolution#backwardInput}); same bits as the composition. */
+    @Override
+    public Storage conv2dReluBackwardInput(
+            Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW, Storage reluOutput) {
+        CpuStorage y = CpuStorage.of(reluOutput);
+        if (!y.shape().equals(inputShape) || y.dtype() != gradOutput.dtype()) {
+            return Backend.super.conv2dReluBackwardInput(gradOutput, weight, inputShape, padH, padW, reluOutput);
+        }
+        return Convolution.backwardInput(
+                CpuStorage.of(gradOutput), CpuStorage.of(weight), inputShape, padH, padW, y, kernels, parallel, pool);
+    }
+
     @Override
     public Storage conv2dBackwardWeight(Storage input, Storage gradOutput, Shape weightShape, int padH, int padW) {
         return Convolution.backwardWeight(

@@ -104,6 +104,28 @@ final class Fused {
         return out;
     }
 
+    /**
+     * {@code d[i] = d[i] * sign(y[i])} for {@code i} in {@code [from, from + len)}, in place, on
+     * the calling thread: {@link #reluBackward}'s operations on one range, so the same bits. For
+     * a convolution's input gradient that passes through a ReLU ({@link Convolution}).
+     */
+    static void reluMask(Kernels kern, CpuStorage d, CpuStorage y, int from, int len) {
+        Buffers buf = Buffers.get();
+        boolean f32 = d.dtype() == DType.FLOAT32;
+        for (int at = from; at < from + len; at += CHUNK) {
+            int n = Math.min(CHUNK, from + len - at);
+            if (f32) {
+                float[] t = buf.floats(Buffers.FUSED, CHUNK);
+                kern.unaryF(UnaryOp.SIGN, y.floats(), at, t, 0, n);
+                kern.binaryF(BinaryOp.MUL, d.floats(), at, 1, t, 0, 1, d.floats(), at, n);
+            } else {
+                double[] t = buf.doubles(Buffers.FUSED, CHUNK);
+                kern.unaryD(UnaryOp.SIGN, y.doubles(), at, t, 0, n);
+                kern.binaryD(BinaryOp.MUL, d.doubles(), at, 1, t, 0, 1, d.doubles(), at, n);
+            }
+        }
+    }
+
     /** Forward {@code x * exp(s) + t}, inverse {@code (x - t) * exp(-s)}, chunk by chunk. */
     static CpuStorage affineCoupling(
             CpuStorage x,

@@ -452,6 +452,32 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * The gradient of {@code conv2d(relu(x), weight)} with respect to {@code x}, given
+     * {@code reluOutput = relu(x)}: {@link #conv2dBackwardInput} followed by
+     * {@link #reluBackward} with {@code reluOutput}, which is the default (freeing the
+     * intermediate). A backend that overrides it must give the bits of that composition (the
+     * ReLU's part is a selection, so it can); it saves a pass over an activation-sized array and
+     * the array itself.
+     *
+     * @param gradOutput the gradient of the convolution's output, {@code [n, cOut, oh, ow]}
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}
+     * @param inputShape the shape of {@code x}, {@code [n, cIn, h, w]}
+     * @param padH zero rows added above and below
+     * @param padW zero columns added left and right
+     * @param reluOutput {@code relu(x)}, of {@code inputShape}
+     * @return a new storage, owned by the caller, of {@code inputShape}
+     */
+    default Storage conv2dReluBackwardInput(
+            Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW, Storage reluOutput) {
+        Storage d = conv2dBackwardInput(gradOutput, weight, inputShape, padH, padW);
+        try {
+            return reluBackward(d, reluOutput);
+        } finally {
+            free(d);
+        }
+    }
+
+    /**
      * The gradient through ReLU written with its output: {@code g * sign(y)} for
      * {@code y = relu(x)}, that is {@code g} where {@code y > 0}, 0 where {@code y = 0}, and NaN
      * where {@code y} is NaN (so a NaN in the forward pass stays visible in the gradients);

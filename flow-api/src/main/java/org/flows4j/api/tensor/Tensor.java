@@ -1762,6 +1762,56 @@ public final class Tensor {
     }
 
     /**
+     * {@code relu(this).conv2d(weight, bias, padH, padW)}, the pre-activation convolution of
+     * residual networks, with the gradient of {@code this} in one
+     * {@link Backend#conv2dReluBackwardInput} call instead of a convolution's input gradient and a
+     * {@link Backend#reluBackward} pass. Values and gradients are those of the composition, bit
+     * for bit; {@code relu(this)} is kept for the weight's gradient, as the composition keeps it.
+     *
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}, on this backend with this dtype
+     * @param bias the bias, {@code [cOut]}, or null for none
+     * @param padH zero rows added above and below, {@code >= 0}
+     * @param padW zero columns added left and right, {@code >= 0}
+     * @return a new tensor, {@code [n, cOut, h + 2 padH - kh + 1, w + 2 padW - kw + 1]}
+     * @throws IllegalArgumentException as {@link #conv2d(Tensor, Tensor, int, int)}
+     */
+    public Tensor reluConv2d(Tensor weight, Tensor bias, int padH, int padW) {
+        checkConv(weight, bias, padH, padW);
+        // relu(x) as a plain tensor: this operation's own record replaces relu's and conv2d's
+        boolean was = GradMode.set(false);
+        Tensor y;
+        try {
+            y = relu();
+        } finally {
+            GradMode.set(was);
+        }
+        Tensor x = this;
+        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
+        return result(
+                backend,
+                y.convStorage(weight, bias, padH, padW),
+                "reluConv2d",
+                (g, out) -> {
+                    Backend b = x.backend;
+                    Tensor[] grads = new Tensor[inputs.length];
+                    grads[0] = x.requiresGrad
+                            ? wrap(
+                                    b,
+                                    b.conv2dReluBackwardInput(
+                                            g.storage(), weight.storage(), x.shape, padH, padW, y.storage()))
+                            : null;
+                    grads[1] = weight.requiresGrad
+                            ? wrap(b, b.conv2dBackwardWeight(y.storage(), g.storage(), weight.shape, padH, padW))
+                            : null;
+                    if (bias != null) {
+                        grads[2] = bias.requiresGrad ? biasGradient(g, bias) : null;
+                    }
+                    return grads;
+                },
+                inputs);
+    }
+
+    /**
      * A convolution and its bias in one {@link Backend#conv2d(Storage, Storage, Storage, int, int)}
      * call: the values of {@code conv2d(weight, padH, padW).add(bias.reshape(1, cOut, 1, 1))} (the
      * SPI asks a backend's fused kernel to round as that composition does) and the gradients of
@@ -1777,6 +1827,45 @@ public final class Tensor {
      *     bias is not {@code [cOut]}
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int padH, int padW) {
+        checkConv(weight, bias, padH, padW);
+        Tensor x = this;
+        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
+        Storage y = convStorage(weight, bias, padH, padW);
+        return result(
+                backend,
+                y,
+                "conv2d",
+                (g, out) -> {
+                    Backend b = x.backend;
+                    Tensor[] grads = new Tensor[inputs.length];
+                    grads[0] = x.requiresGrad
+                            ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
+                            : null;
+                    grads[1] = weight.requiresGrad
+                            ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
+                            : null;
+                    if (bias != null) {
+                        grads[2] = bias.requiresGrad ? biasGradient(g, bias) : null;
+                    }
+                    return grads;
+                },
+                inputs);
+    }
+
+    /** The convolution's storage, with the bias in the same call when there is one. */
+    private Storage convStorage(Tensor weight, Tensor bias, int padH, int padW) {
+        return bias == null
+                ? backend.conv2d(storage(), weight.storage(), padH, padW)
+                : backend.conv2d(storage(), weight.storage(), bias.storage(), padH, padW);
+    }
+
+    /** A convolution bias's gradient: {@link #add}'s rule on the {@code [1, cOut, 1, 1]} view, then the reshape's. */
+    private static Tensor biasGradient(Tensor g, Tensor bias) {
+        return g.sumTo(Shape.of(1, bias.shape.dim(0), 1, 1)).reshape(bias.shape.dim(0));
+    }
+
+    /** The checks of {@link #conv2d(Tensor, Tensor, int, int)}. */
+    private void checkConv(Tensor weight, Tensor bias, int padH, int padW) {
         checkSame("conv2d", weight);
         if (bias != null) {
             checkSame("conv2d", bias);
@@ -1795,31 +1884,5 @@ public final class Tensor {
             throw new IllegalArgumentException("conv2d: input " + shape + " (NCHW) and weight " + weight.shape
                     + " (out, in, kh, kw) with padding (" + padH + ", " + padW + ") do not fit");
         }
-        Tensor x = this;
-        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
-        Storage y = bias == null
-                ? backend.conv2d(storage(), weight.storage(), padH, padW)
-                : backend.conv2d(storage(), weight.storage(), bias.storage(), padH, padW);
-        return result(
-                backend,
-                y,
-                "conv2d",
-                (g, out) -> {
-                    Backend b = x.backend;
-                    Tensor[] grads = new Tensor[inputs.length];
-                    grads[0] = x.requiresGrad
-                            ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
-                            : null;
-                    grads[1] = weight.requiresGrad
-                            ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
-                            : null;
-                    if (bias != null) {
-                        grads[2] = bias.requiresGrad
-                                ? g.sumTo(Shape.of(1, bias.shape.dim(0), 1, 1)).reshape(bias.shape.dim(0))
-                                : null;
-                    }
-                    return grads;
-                },
-                inputs);
     }
 }

@@ -122,6 +122,25 @@ public final class Conv2d extends AbstractComponent implements Layer {
                 w.shape().dim(3) / 2);
     }
 
+    /**
+     * This layer applied to {@code relu(x)}: the values and gradients of
+     * {@code apply(x.relu())}, bit for bit, with the ReLU's backward pass folded into the
+     * convolution's ({@link Tensor#reluConv2d}). For pre-activation networks.
+     *
+     * @param x the pre-activation input, {@code [n, in, h, w]}
+     * @return {@code conv(relu(x)) + bias}, {@code [n, out, h, w]}
+     * @throws IllegalArgumentException if {@code x} is not {@code [n, in, h, w]}
+     */
+    public Tensor applyToRelu(Tensor x) {
+        checkInput("Conv2d", x, in);
+        Tensor w = weight.value();
+        return x.reluConv2d(
+                w,
+                bias == null ? null : bias.value(),
+                w.shape().dim(2) / 2,
+                w.shape().dim(3) / 2);
+    }
+
     static void checkInput(String what, Tensor x, int channels) {
         if (x.rank() != 4 || x.shape().dim(1) != channels) {
             throw new IllegalArgumentException(

@@ -92,7 +92,7 @@ public final class GlowNet extends AbstractComponent implements Layer {
     @Override
     public Tensor apply(Tensor x) {
         Conv2d.checkInput("GlowNet", x, in);
-        return last.apply(conv2.apply(conv1.apply(x).relu()).relu());
+        return last.apply(conv2.applyToRelu(conv1.apply(x)).relu());
     }
 
     @Override

@@ -115,7 +115,7 @@ public final class ResNet extends AbstractComponent implements Layer {
         for (ResidualBlock b : blocks.items()) {
             h = b.apply(h);
         }
-        return output.apply(h.relu());
+        return output.applyToRelu(h);
     }
 
     @Override

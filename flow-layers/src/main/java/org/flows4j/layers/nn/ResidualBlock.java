@@ -19,6 +19,6 @@ final class ResidualBlock extends AbstractComponent implements Layer {
 
     @Override
     public Tensor apply(Tensor h) {
-        return h.add(conv2.apply(conv1.apply(h.relu()).relu()));
+        return h.add(conv2.applyToRelu(conv1.applyToRelu(h)));
     }
 }

@@ -267,7 +267,7 @@ class FusedTensorOpsTest {
     }
 
     @Test
-    void the_backend_default_of_conv2d_with_a_bias_is_the_composition() {
+    void the_backend_defaults_of_the_fused_convolution_calls_are_the_compositions() {
         try (Backend cpu = Backends.create("cpu")) {
             // a backend that overrides nothing but forwards every abstract call: the SPI default runs
             Backend plain = (Backend) Proxy.newProxyInstance(
@@ -293,6 +293,81 @@ class FusedTensorOpsTest {
                             1)
                     .toDoubleArray();
             assertArrayEquals(x.conv2d(w, b, 1, 1).toDoubleArray(), viaDefault);
+            // conv2dReluBackwardInput's default: the input gradient, then relu's backward
+            Tensor xp = Tensor.of(plain, DType.FLOAT32, x.toDoubleArray(), x.shape())
+                    .requiringGrad();
+            Tensor wp = Tensor.of(plain, DType.FLOAT32, w.toDoubleArray(), w.shape());
+            Tensor xc = x.requiringGrad();
+            assertArrayEquals(
+                    Autodiff.grad(xc.reluConv2d(w, b, 1, 1).square().sum(), List.of(xc))
+                            .get(0)
+                            .toDoubleArray(),
+                    Autodiff.grad(
+                                    xp.reluConv2d(
+                                                    wp,
+                                                    Tensor.of(plain, DType.FLOAT32, b.toDoubleArray(), b.shape()),
+                                                    1,
+                                                    1)
+                                            .square()
+                                            .sum(),
+                                    List.of(xp))
+                            .get(0)
+                            .toDoubleArray());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("convCases")
+    void relu_conv2d_gives_the_values_and_gradients_of_relu_then_conv2d_bit_for_bit(DType dt, int[] geo) {
+        try (Backend backend = Backends.create("cpu")) {
+            RandomSource r = RandomSource.seeded(23);
+            int k = geo[5];
+            Tensor x = r.uniform(backend, dt, Shape.of(geo[0], geo[1], geo[2], geo[3]), -1, 1)
+                    .requiringGrad();
+            Tensor w = r.uniform(backend, dt, Shape.of(geo[4], geo[1], k, k), -0.5, 0.5)
+                    .requiringGrad();
+            Tensor b = r.uniform(backend, dt, Shape.of(geo[4]), -0.5, 0.5).requiringGrad();
+            for (Tensor bias : java.util.Arrays.asList(b, null)) {
+                Tensor fused = x.reluConv2d(w, bias, k / 2, k / 2);
+                Tensor reference = x.relu().conv2d(w, bias, k / 2, k / 2);
+                assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
+                Tensor weights = r.uniform(backend, dt, fused.shape(), -1, 1);
+                List<Tensor> wrt = bias == null ? List.of(x, w) : List.of(x, w, bias);
+                List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
+                List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
+                String[] names = {"dx", "dW", "db"};
+                for (int i = 0; i < wrt.size(); i++) {
+                    assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
+                }
+                // about half of x is below 0, where the gradient must be exactly 0
+                double[] dx = gFused.get(0).toDoubleArray();
+                double[] xv = x.toDoubleArray();
+                int zeros = 0;
+                for (int i = 0; i < dx.length; i++) {
+                    if (xv[i] < 0) {
+                        assertEquals(0.0, dx[i], 0.0, "dx where x < 0");
+                        zeros++;
+                    }
+                }
+                assertTrue(zeros > dx.length / 4 && zeros < dx.length, "x should straddle 0: " + zeros);
+            }
+        }
+    }
+
+    @Test
+    void the_layer_on_relu_is_the_layer_after_relu() {
+        try (Backend backend = Backends.create("cpu")) {
+            Conv2d conv = new Conv2d(
+                    org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(3)),
+                    5,
+                    20,
+                    3,
+                    true,
+                    false);
+            Tensor x = RandomSource.seeded(4).uniform(backend, DType.FLOAT32, Shape.of(2, 5, 6, 7), -1, 1);
+            assertArrayEquals(
+                    conv.apply(x.relu()).toDoubleArray(), conv.applyToRelu(x).toDoubleArray());
+            assertMessage(() -> conv.applyToRelu(Tensor.zeros(backend, DType.FLOAT32, 2, 4, 6, 7)), "[batch, 5, h, w]");
         }
     }
 
