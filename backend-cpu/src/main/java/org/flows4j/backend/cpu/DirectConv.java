@@ -3,25 +3,31 @@ package org.flows4j.backend.cpu;
 import java.util.Arrays;
 
 /**
- * Float32 convolutions without a column matrix, for the shapes where {@code im2col} and the
- * packed product cost more than the arithmetic: few output channels (Glow's zero-initialized
- * last layer and split prior, 4 or 8 channels from 64) or few taps (a first layer from 2 or 4
- * channels). There a product has 4 or 8 rows, so each element of the nine-times-larger column
- * matrix, written once by {@code im2col} and once more by the packing, feeds only 4 to 8
- * multiply-adds: 7 GFLOP/s on glow:small's shapes, 58% of its training step.
+ * Float32 convolutions without a column matrix: every kernel but a 1x1 one. Through
+ * {@code im2col}, each element of the nine-times-larger column matrix is written once by
+ * {@code im2col}, once more by the packing, and feeds only {@code cOut} multiply-adds: 7 GFLOP/s
+ * on glow:small's 4- and 8-channel layers (58% of its training step), 60 to 94 GFLOP/s on
+ * realnvp:small's 32-channel ones, where these kernels do up to 184.
  *
  * <p><b>Padded-width layout.</b> Each input plane is copied once, zero-padded, into a buffer of
  * {@code Hp x Wp} ({@code Hp = h + 2 padH}, {@code Wp = w + 2 padW}). An output pixel
  * {@code (oy, ox)} is then position {@code q = oy Wp + ox}, and tap {@code (ky, kx)} of channel
  * {@code ci} reads {@code xp[ci][q + ky Wp + kx]}: every tap is the same contiguous run shifted,
  * so a vector of consecutive {@code q} loads in one instruction, and output rows are computed
- * {@code Wp} wide, the {@code Wp - ow} extra columns discarded. {@link Kernels#conv4F} keeps four
+ * {@code Wp} wide, the {@code Wp - ow} extra columns discarded.
+ *
+ * <p><b>Narrow kernels</b> (at most 16 output channels): {@link Kernels#conv4F} keeps four
  * output channels in registers and sums each output element over {@code (ci, ky, kx)} in that
  * order; {@link Kernels#convWeight4F} sums products over {@code q} for four channels at a time.
+ * <b>Wide kernels</b> (more): {@link Kernels#conv8F} keeps eight channels by three vectors of
+ * positions in registers; the weight gradient transposes each image's output gradient to
+ * position-major rows and {@link Kernels#convWeightWideF} keeps twelve taps by two vectors of
+ * channels in registers over all positions, so no sum across lanes is needed.
  *
- * <p>The gradient with respect to the input is the same kernel on the padded gradient with the
- * weight flipped and its channels swapped (a full correlation), so it needs no {@code col2im}.
- * Results differ from the packed path's in rounding only (another summation order).
+ * <p>The gradient with respect to the input is the forward kernel on the padded gradient with
+ * the weight flipped and its channels swapped (a full correlation), so it needs no
+ * {@code col2im}. Results differ from the packed path's in rounding only (another summation
+ * order).
  */
 final class DirectConv {
 
@@ -51,37 +57,72 @@ final class DirectConv {
         return cOut > 16;
     }
 
-    /** Where tap {@code (ci, ky, kx)} reads, relative to the output position: {@code ci plane + ky wp + kx}. */
-    private static int[] offsets(int cIn, int kh, int kw, int plane, int wp) {
-        int[] off = new int[cIn * kh * kw];
-        for (int ci = 0, t = 0; ci < cIn; ci++) {
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++, t++) {
-                    off[t] = ci * plane + ky * wp + kx;
+    /**
+     * The padded-width geometry of one call: input planes padded to {@code hp x wp}, outputs of
+     * {@code oh x ow}, and the buffer of one padded image ({@link #xpSize} floats: the planes,
+     * then slack for whole last vectors).
+     */
+    private record Padded(int cIn, int h, int w, int kh, int kw, int padH, int padW) {
+
+        int hp() {
+            return h + 2 * padH;
+        }
+
+        int wp() {
+            return w + 2 * padW;
+        }
+
+        int oh() {
+            return hp() - kh + 1;
+        }
+
+        int ow() {
+            return wp() - kw + 1;
+        }
+
+        int plane() {
+            return hp() * wp();
+        }
+
+        int xpSize() {
+            return cIn * plane() + wp() + kw + SLACK;
+        }
+
+        int taps() {
+            return cIn * kh * kw;
+        }
+
+        /** Where tap {@code (ci, ky, kx)} reads, relative to the output position: {@code ci plane + ky wp + kx}. */
+        int[] offsets() {
+            int[] off = new int[taps()];
+            for (int ci = 0, t = 0; ci < cIn; ci++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++, t++) {
+                        off[t] = ci * plane() + ky * wp() + kx;
+                    }
+                }
+            }
+            return off;
+        }
+
+        /**
+         * Image {@code b} of {@code x [n, cIn, h, w]} into {@code xp}, each plane zero-padded,
+         * then zeros to the end of the buffer (the slack past the last plane).
+         */
+        void pad(float[] x, int b, float[] xp) {
+            Arrays.fill(xp, 0, xpSize(), 0f);
+            int xOff = b * cIn * h * w;
+            for (int ci = 0; ci < cIn; ci++) {
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(x, xOff + (ci * h + y) * w, xp, ci * plane() + (y + padH) * wp() + padW, w);
                 }
             }
         }
-        return off;
     }
 
     /** Positions {@code [0, oh Wp)} rounded up to a whole number of the widest vectors. */
     private static int positions(int oh, int wp) {
         return (oh * wp + SLACK - 1) / SLACK * SLACK;
-    }
-
-    /**
-     * Image {@code [cIn, h, w]} at {@code xOff} into {@code xp}, each plane zero-padded to
-     * {@code hp x wp}, then zeros to the end of {@code xp} (the slack past the last plane).
-     */
-    private static void pad(
-            float[] x, int xOff, int cIn, int h, int w, int padH, int padW, float[] xp, int plane, int size) {
-        Arrays.fill(xp, 0, size, 0f);
-        int wp = w + 2 * padW;
-        for (int ci = 0; ci < cIn; ci++) {
-            for (int y = 0; y < h; y++) {
-                System.arraycopy(x, xOff + (ci * h + y) * w, xp, ci * plane + (y + padH) * wp + padW, w);
-            }
-        }
     }
 
     /**
@@ -157,21 +198,19 @@ final class DirectConv {
             forwardWide(kern, x, cIn, h, w, wb, cOut, kh, kw, padH, padW, bias, out, b0, b1);
             return;
         }
-        int hp = h + 2 * padH;
-        int wp = w + 2 * padW;
-        int oh = hp - kh + 1;
-        int ow = wp - kw + 1;
-        int plane = hp * wp;
-        int xpSize = cIn * plane + wp + kw + SLACK;
+        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+        int wp = geo.wp();
+        int oh = geo.oh();
+        int ow = geo.ow();
         int q1 = positions(oh, wp);
-        int taps = cIn * kh * kw;
+        int taps = geo.taps();
         int blocks = (cOut + ROWS - 1) / ROWS;
-        int[] off = offsets(cIn, kh, kw, plane, wp);
+        int[] off = geo.offsets();
         Buffers buf = Buffers.get();
-        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] xp = buf.floats(Buffers.COLUMNS, geo.xpSize());
         float[] op = buf.floats(Buffers.TILE, ROWS * q1);
         for (int b = b0; b < b1; b++) {
-            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            geo.pad(x, b, xp);
             for (int i = 0; i < blocks; i++) {
                 kern.conv4F(xp, off, taps, wb, i * ROWS * taps, op, q1);
                 int c0 = i * ROWS;
@@ -229,23 +268,21 @@ final class DirectConv {
             weightGradientWide(kern, x, cIn, h, w, g, cOut, kh, kw, padH, padW, dw, b0, b1);
             return;
         }
-        int hp = h + 2 * padH;
-        int wp = w + 2 * padW;
-        int oh = hp - kh + 1;
-        int ow = wp - kw + 1;
-        int plane = hp * wp;
-        int xpSize = cIn * plane + wp + kw + SLACK;
+        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+        int wp = geo.wp();
+        int oh = geo.oh();
+        int ow = geo.ow();
         int q1 = positions(oh, wp);
-        int taps = cIn * kh * kw;
+        int taps = geo.taps();
         int blocks = (cOut + ROWS - 1) / ROWS;
-        int[] off = offsets(cIn, kh, kw, plane, wp);
+        int[] off = geo.offsets();
         Buffers buf = Buffers.get();
-        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] xp = buf.floats(Buffers.COLUMNS, geo.xpSize());
         float[] gp = buf.floats(Buffers.TILE, ROWS * q1);
         float[] acc = buf.floats(Buffers.PACK_A, blocks * ROWS * taps);
         Arrays.fill(acc, 0, blocks * ROWS * taps, 0f);
         for (int b = b0; b < b1; b++) {
-            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            geo.pad(x, b, xp);
             for (int i = 0; i < blocks; i++) {
                 int c0 = i * ROWS;
                 // the gradient in the padded-width layout, zero in the extra columns, the tail and absent channels
@@ -288,21 +325,19 @@ final class DirectConv {
             float[] out,
             int b0,
             int b1) {
-        int hp = h + 2 * padH;
-        int wp = w + 2 * padW;
-        int oh = hp - kh + 1;
-        int ow = wp - kw + 1;
-        int plane = hp * wp;
-        int xpSize = cIn * plane + wp + kw + SLACK;
+        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+        int wp = geo.wp();
+        int oh = geo.oh();
+        int ow = geo.ow();
         int q1 = (oh * wp + 15) / 16 * 16;
-        int taps = cIn * kh * kw;
+        int taps = geo.taps();
         int blocks = (cOut + WIDE - 1) / WIDE;
-        int[] off = offsets(cIn, kh, kw, plane, wp);
+        int[] off = geo.offsets();
         Buffers buf = Buffers.get();
-        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] xp = buf.floats(Buffers.COLUMNS, geo.xpSize());
         float[] op = buf.floats(Buffers.TILE, WIDE * q1);
         for (int b = b0; b < b1; b++) {
-            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            geo.pad(x, b, xp);
             for (int i = 0; i < blocks; i++) {
                 for (int t0 = 0; t0 < taps; t0 += TAP_BLOCK) {
                     kern.conv8F(
@@ -338,24 +373,22 @@ final class DirectConv {
             float[] dw,
             int b0,
             int b1) {
-        int hp = h + 2 * padH;
-        int wp = w + 2 * padW;
-        int oh = hp - kh + 1;
-        int ow = wp - kw + 1;
-        int plane = hp * wp;
-        int xpSize = cIn * plane + wp + kw + SLACK;
+        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+        int wp = geo.wp();
+        int oh = geo.oh();
+        int ow = geo.ow();
         int nq = oh * wp;
         int cp = (cOut + CHANNEL_ALIGN - 1) / CHANNEL_ALIGN * CHANNEL_ALIGN;
-        int taps = cIn * kh * kw;
-        int[] off = offsets(cIn, kh, kw, plane, wp);
+        int taps = geo.taps();
+        int[] off = geo.offsets();
         Buffers buf = Buffers.get();
-        float[] xp = buf.floats(Buffers.COLUMNS, xpSize);
+        float[] xp = buf.floats(Buffers.COLUMNS, geo.xpSize());
         float[] gt = buf.floats(Buffers.TILE, nq * cp);
         float[] acc = buf.floats(Buffers.PACK_A, taps * cp);
         Arrays.fill(acc, 0, taps * cp, 0f);
         Arrays.fill(gt, 0, nq * cp, 0f);
         for (int b = b0; b < b1; b++) {
-            pad(x, b * cIn * h * w, cIn, h, w, padH, padW, xp, plane, xpSize);
+            geo.pad(x, b, xp);
             // the extra columns and channels stay zero from the fill: only pixels are written
             int gb = b * cOut * oh * ow;
             for (int oy = 0; oy < oh; oy++) {

@@ -84,23 +84,11 @@ final class Fused {
             return null;
         }
         CpuStorage out = CpuStorage.uninitialized(g.shape(), g.dtype(), pool);
-        int size = g.shape().size();
-        boolean f32 = g.dtype() == DType.FLOAT32;
-        parallel.forRange(size, Parallel.MIN_PARALLEL_ELEMENTS, 64, (from, to) -> {
-            Buffers buf = Buffers.get();
-            for (int at = from; at < to; at += CHUNK) {
-                int len = Math.min(CHUNK, to - at);
-                if (f32) {
-                    float[] t = buf.floats(Buffers.FUSED, CHUNK);
-                    kern.unaryF(UnaryOp.SIGN, y.floats(), at, t, 0, len);
-                    kern.binaryF(BinaryOp.MUL, g.floats(), at, 1, t, 0, 1, out.floats(), at, len);
-                } else {
-                    double[] t = buf.doubles(Buffers.FUSED, CHUNK);
-                    kern.unaryD(UnaryOp.SIGN, y.doubles(), at, t, 0, len);
-                    kern.binaryD(BinaryOp.MUL, g.doubles(), at, 1, t, 0, 1, out.doubles(), at, len);
-                }
-            }
-        });
+        parallel.forRange(
+                g.shape().size(),
+                Parallel.MIN_PARALLEL_ELEMENTS,
+                64,
+                (from, to) -> timesReluSign(kern, g, y, out, from, to - from));
         return out;
     }
 
@@ -110,18 +98,23 @@ final class Fused {
      * a convolution's input gradient that passes through a ReLU ({@link Convolution}).
      */
     static void reluMask(Kernels kern, CpuStorage d, CpuStorage y, int from, int len) {
+        timesReluSign(kern, d, y, d, from, len);
+    }
+
+    /** {@code out[i] = g[i] * sign(y[i])} on {@code [from, from + len)}, chunk by chunk; {@code out} may be {@code g}. */
+    private static void timesReluSign(Kernels kern, CpuStorage g, CpuStorage y, CpuStorage out, int from, int len) {
         Buffers buf = Buffers.get();
-        boolean f32 = d.dtype() == DType.FLOAT32;
+        boolean f32 = g.dtype() == DType.FLOAT32;
         for (int at = from; at < from + len; at += CHUNK) {
             int n = Math.min(CHUNK, from + len - at);
             if (f32) {
                 float[] t = buf.floats(Buffers.FUSED, CHUNK);
                 kern.unaryF(UnaryOp.SIGN, y.floats(), at, t, 0, n);
-                kern.binaryF(BinaryOp.MUL, d.floats(), at, 1, t, 0, 1, d.floats(), at, n);
+                kern.binaryF(BinaryOp.MUL, g.floats(), at, 1, t, 0, 1, out.floats(), at, n);
             } else {
                 double[] t = buf.doubles(Buffers.FUSED, CHUNK);
                 kern.unaryD(UnaryOp.SIGN, y.doubles(), at, t, 0, n);
-                kern.binaryD(BinaryOp.MUL, d.doubles(), at, 1, t, 0, 1, d.doubles(), at, n);
+                kern.binaryD(BinaryOp.MUL, g.doubles(), at, 1, t, 0, 1, out.doubles(), at, n);
             }
         }
     }
