@@ -1785,30 +1785,7 @@ public final class Tensor {
         } finally {
             GradMode.set(was);
         }
-        Tensor x = this;
-        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
-        return result(
-                backend,
-                y.convStorage(weight, bias, padH, padW),
-                "reluConv2d",
-                (g, out) -> {
-                    Backend b = x.backend;
-                    Tensor[] grads = new Tensor[inputs.length];
-                    grads[0] = x.requiresGrad
-                            ? wrap(
-                                    b,
-                                    b.conv2dReluBackwardInput(
-                                            g.storage(), weight.storage(), x.shape, padH, padW, y.storage()))
-                            : null;
-                    grads[1] = weight.requiresGrad
-                            ? wrap(b, b.conv2dBackwardWeight(y.storage(), g.storage(), weight.shape, padH, padW))
-                            : null;
-                    if (bias != null) {
-                        grads[2] = bias.requiresGrad ? biasGradient(g, bias) : null;
-                    }
-                    return grads;
-                },
-                inputs);
+        return convolved("reluConv2d", y, weight, bias, padH, padW, true);
     }
 
     /**
@@ -1828,24 +1805,40 @@ public final class Tensor {
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int padH, int padW) {
         checkConv(weight, bias, padH, padW);
+        return convolved("conv2d", this, weight, bias, padH, padW, false);
+    }
+
+    /**
+     * The convolution of {@code convInput} (this tensor, or its ReLU when {@code relu}) as an
+     * operation on this tensor, the weight and the bias: the gradient of this tensor is the
+     * convolution's input gradient, through the ReLU in the same backend call when {@code relu};
+     * the weight's is taken against {@code convInput}; the bias's is {@link #biasGradient}.
+     */
+    private Tensor convolved(
+            String op, Tensor convInput, Tensor weight, Tensor bias, int padH, int padW, boolean relu) {
         Tensor x = this;
         Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
-        Storage y = convStorage(weight, bias, padH, padW);
         return result(
                 backend,
-                y,
-                "conv2d",
+                convInput.convStorage(weight, bias, padH, padW),
+                op,
                 (g, out) -> {
                     Backend b = x.backend;
                     Tensor[] grads = new Tensor[inputs.length];
-                    grads[0] = x.requiresGrad
-                            ? wrap(b, b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW))
-                            : null;
-                    grads[1] = weight.requiresGrad
-                            ? wrap(b, b.conv2dBackwardWeight(x.storage(), g.storage(), weight.shape, padH, padW))
-                            : null;
-                    if (bias != null) {
-                        grads[2] = bias.requiresGrad ? biasGradient(g, bias) : null;
+                    if (x.requiresGrad) {
+                        grads[0] = wrap(
+                                b,
+                                relu
+                                        ? b.conv2dReluBackwardInput(
+                                                g.storage(), weight.storage(), x.shape, padH, padW, convInput.storage())
+                                        : b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW));
+                    }
+                    if (weight.requiresGrad) {
+                        grads[1] = wrap(
+                                b, b.conv2dBackwardWeight(convInput.storage(), g.storage(), weight.shape, padH, padW));
+                    }
+                    if (bias != null && bias.requiresGrad) {
+                        grads[2] = biasGradient(g, bias);
                     }
                     return grads;
                 },
