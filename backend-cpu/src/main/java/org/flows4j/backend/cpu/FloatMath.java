@@ -65,12 +65,12 @@ final class FloatMath {
     /** Below this {@code |x|}, {@link #tanh} is its polynomial. */
     static final float TANH_SMALL = 0.625f;
     /** Cephes' {@code tanhf} coefficients, highest degree first. */
-    static final float T0 = -5.70498872745e-3f;
+    static final float T0 = -0.0057049887f;
 
-    static final float T1 = 2.06390887954e-2f;
-    static final float T2 = -5.37397155531e-2f;
-    static final float T3 = 1.33314422036e-1f;
-    static final float T4 = -3.33332819422e-1f;
+    static final float T1 = 0.020639088f;
+    static final float T2 = -0.053739715f;
+    static final float T3 = 0.13331442f;
+    static final float T4 = -0.3333328f;
 
     private FloatMath() {}
 
