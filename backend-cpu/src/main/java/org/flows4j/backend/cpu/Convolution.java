@@ -137,25 +137,12 @@ final class Convolution {
         boolean f32 = input.dtype() == DType.FLOAT32;
         if (f32 && DirectConv.applies(g.kh(), g.kw(), padH, padW)) {
             float[] wb = DirectConv.packWeight((float[]) wt, g.cIn(), g.cOut(), g.kh(), g.kw(), false);
+            DirectConv.Padded geo = new DirectConv.Padded(g.cIn(), g.h(), g.w(), g.kh(), g.kw(), padH, padW);
+            float[] bf = bias == null ? null : bias.floats();
             parallel.forEachBalanced(
                     g.n(),
                     g.work(),
-                    b -> DirectConv.forward(
-                            kern,
-                            (float[]) x,
-                            g.cIn(),
-                            g.h(),
-                            g.w(),
-                            wb,
-                            g.cOut(),
-                            g.kh(),
-                            g.kw(),
-                            padH,
-                            padW,
-                            bias == null ? null : bias.floats(),
-                            (float[]) o,
-                            b,
-                            b + 1));
+                    b -> DirectConv.forward(kern, (float[]) x, geo, wb, g.cOut(), bf, (float[]) o, b, b + 1));
             return out;
         }
         int k = g.k();
@@ -240,10 +227,9 @@ final class Convolution {
             float[] wt = weight.floats();
             float[] d = dx.floats();
             float[] wb = DirectConv.packWeight(wt, g.cOut(), g.cIn(), g.kh(), g.kw(), true);
+            DirectConv.Padded geo = new DirectConv.Padded(g.cOut(), g.oh(), g.ow(), g.kh(), g.kw(), fullH, fullW);
             parallel.forEachBalanced(g.n(), g.work(), b -> {
-                DirectConv.forward(
-                        kern, go, g.cOut(), g.oh(), g.ow(), wb, g.cIn(), g.kh(), g.kw(), fullH, fullW, null, d, b,
-                        b + 1);
+                DirectConv.forward(kern, go, geo, wb, g.cIn(), null, d, b, b + 1);
                 if (reluOutput != null) {
                     Fused.reluMask(kern, dx, reluOutput, b * g.imageSize(), g.imageSize());
                 }
@@ -355,21 +341,8 @@ final class Convolution {
             Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern, Parallel parallel) {
         boolean f32 = x instanceof float[];
         if (f32 && DirectConv.applies(g.kh(), g.kw(), g.padH(), g.padW())) {
-            DirectConv.weightGradient(
-                    kern,
-                    (float[]) x,
-                    g.cIn(),
-                    g.h(),
-                    g.w(),
-                    (float[]) go,
-                    g.cOut(),
-                    g.kh(),
-                    g.kw(),
-                    g.padH(),
-                    g.padW(),
-                    (float[]) dw,
-                    from,
-                    to);
+            DirectConv.Padded geo = new DirectConv.Padded(g.cIn(), g.h(), g.w(), g.kh(), g.kw(), g.padH(), g.padW());
+            DirectConv.weightGradient(kern, (float[]) x, geo, (float[]) go, g.cOut(), (float[]) dw, from, to);
             return;
         }
         int k = g.k();

@@ -62,7 +62,7 @@ final class DirectConv {
      * {@code oh x ow}, and the buffer of one padded image ({@link #xpSize} floats: the planes,
      * then slack for whole last vectors).
      */
-    private record Padded(int cIn, int h, int w, int kh, int kw, int padH, int padW) {
+    record Padded(int cIn, int h, int w, int kh, int kw, int padH, int padW) {
 
         int hp() {
             return h + 2 * padH;
@@ -174,31 +174,17 @@ final class DirectConv {
 
     /**
      * {@code out[b] = conv(x[b], w)} for images {@code [b0, b1)} on the calling thread:
-     * {@code x [n, cIn, h, w]}, {@code wb} the weight from {@link #packWeight}, {@code bias}
+     * {@code x [n, cIn, h, w]} with the kernel and padding of {@code geo}, {@code wb} the weight
+     * from {@link #packWeight}, {@code bias}
      * {@code [cOut]} or null, {@code out} {@code [n, cOut, oh, ow]}, every element of which is
      * written.
      */
     static void forward(
-            Kernels kern,
-            float[] x,
-            int cIn,
-            int h,
-            int w,
-            float[] wb,
-            int cOut,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            float[] bias,
-            float[] out,
-            int b0,
-            int b1) {
+            Kernels kern, float[] x, Padded geo, float[] wb, int cOut, float[] bias, float[] out, int b0, int b1) {
         if (wide(cOut)) {
-            forwardWide(kern, x, cIn, h, w, wb, cOut, kh, kw, padH, padW, bias, out, b0, b1);
+            forwardWide(kern, x, geo, wb, cOut, bias, out, b0, b1);
             return;
         }
-        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
         int wp = geo.wp();
         int oh = geo.oh();
         int ow = geo.ow();
@@ -245,30 +231,16 @@ final class DirectConv {
 
     /**
      * {@code dw += sum_{b in [b0, b1)} g[b] (x) x[b]}, the weight gradient of {@link #forward}
-     * (without flip), images in order, on the calling thread: {@code g [n, cOut, oh, ow]},
+     * (without flip), images in order, on the calling thread: {@code x} as there, described by
+     * {@code geo}, {@code g [n, cOut, oh, ow]},
      * {@code dw [cOut, cIn, kh, kw]}. Each image's sums over its pixels are added to a
      * per-call accumulator, which is added to {@code dw} at the end.
      */
-    static void weightGradient(
-            Kernels kern,
-            float[] x,
-            int cIn,
-            int h,
-            int w,
-            float[] g,
-            int cOut,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            float[] dw,
-            int b0,
-            int b1) {
+    static void weightGradient(Kernels kern, float[] x, Padded geo, float[] g, int cOut, float[] dw, int b0, int b1) {
         if (wide(cOut)) {
-            weightGradientWide(kern, x, cIn, h, w, g, cOut, kh, kw, padH, padW, dw, b0, b1);
+            weightGradientWide(kern, x, geo, g, cOut, dw, b0, b1);
             return;
         }
-        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
         int wp = geo.wp();
         int oh = geo.oh();
         int ow = geo.ow();
@@ -279,8 +251,9 @@ final class DirectConv {
         Buffers buf = Buffers.get();
         float[] xp = buf.floats(Buffers.COLUMNS, geo.xpSize());
         float[] gp = buf.floats(Buffers.TILE, ROWS * q1);
-        float[] acc = buf.floats(Buffers.PACK_A, blocks * ROWS * taps);
-        Arrays.fill(acc, 0, blocks * ROWS * taps, 0f);
+        int lanes = kern.convWeightLanes();
+        float[] acc = buf.floats(Buffers.PACK_A, blocks * ROWS * taps * lanes);
+        Arrays.fill(acc, 0, blocks * ROWS * taps * lanes, 0f);
         for (int b = b0; b < b1; b++) {
             geo.pad(x, b, xp);
             for (int i = 0; i < blocks; i++) {
@@ -292,14 +265,20 @@ final class DirectConv {
                         System.arraycopy(g, ((b * cOut + c0 + r) * oh + oy) * ow, gp, r * q1 + oy * wp, ow);
                     }
                 }
-                kern.convWeight4F(xp, off, taps, gp, q1, acc, i * ROWS * taps);
+                kern.convWeight4F(xp, off, taps, gp, q1, acc, i * ROWS * taps * lanes);
             }
         }
+        // each tap's lanes added in order, once for all the images
         for (int c = 0; c < cOut; c++) {
             int i = c / ROWS;
             int r = c % ROWS;
             for (int t = 0; t < taps; t++) {
-                dw[c * taps + t] += acc[i * ROWS * taps + t * ROWS + r];
+                int a = (i * ROWS * taps + t * ROWS + r) * lanes;
+                float s = 0;
+                for (int l = 0; l < lanes; l++) {
+                    s += acc[a + l];
+                }
+                dw[c * taps + t] += s;
             }
         }
     }
@@ -310,22 +289,7 @@ final class DirectConv {
      * {@code [0, oh Wp)} rounded up to a multiple of 16.
      */
     private static void forwardWide(
-            Kernels kern,
-            float[] x,
-            int cIn,
-            int h,
-            int w,
-            float[] wb,
-            int cOut,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            float[] bias,
-            float[] out,
-            int b0,
-            int b1) {
-        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+            Kernels kern, float[] x, Padded geo, float[] wb, int cOut, float[] bias, float[] out, int b0, int b1) {
         int wp = geo.wp();
         int oh = geo.oh();
         int ow = geo.ow();
@@ -359,21 +323,7 @@ final class DirectConv {
      * {@code acc[t cp + c]} added to {@code dw} at the end.
      */
     private static void weightGradientWide(
-            Kernels kern,
-            float[] x,
-            int cIn,
-            int h,
-            int w,
-            float[] g,
-            int cOut,
-            int kh,
-            int kw,
-            int padH,
-            int padW,
-            float[] dw,
-            int b0,
-            int b1) {
-        Padded geo = new Padded(cIn, h, w, kh, kw, padH, padW);
+            Kernels kern, float[] x, Padded geo, float[] g, int cOut, float[] dw, int b0, int b1) {
         int wp = geo.wp();
         int oh = geo.oh();
         int ow = geo.ow();

@@ -344,9 +344,21 @@ class Kernels {
     }
 
     /**
-     * The weight gradient of {@link #conv4F} for four output channels, added into
-     * {@code acc[ao + 4 t + r]}: the sum over {@code q < q1} of {@code gp[r q1 + q] xp[off[t] + q]},
-     * {@code gp} zero wherever no output pixel is.
+     * How many partial sums {@link #convWeight4F} keeps for each tap and channel: 1 here, a
+     * vector's lanes in the vector kernels, which add their lanes into the accumulator instead of
+     * summing them for every image.
+     */
+    int convWeightLanes() {
+        return 1;
+    }
+
+    /**
+     * The weight gradient of {@link #conv4F} for four output channels, added into the
+     * accumulator: the sum over {@code q < q1} of {@code gp[r q1 + q] xp[off[t] + q]},
+     * {@code gp} zero wherever no output pixel is, for tap {@code t} and channel {@code r}, kept
+     * as {@code L = }{@link #convWeightLanes} partial sums at {@code acc[ao + (4 t + r) L + l]},
+     * {@code l < L}, whose total is that sum. The caller adds the {@code L} lanes, in order, once
+     * it has added every image.
      */
     void convWeight4F(float[] xp, int[] off, int taps, float[] gp, int q1, float[] acc, int ao) {
         for (int t = 0, at = ao; t < taps; t++, at += 4) {
