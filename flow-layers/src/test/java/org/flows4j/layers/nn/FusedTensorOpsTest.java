@@ -95,15 +95,12 @@ class FusedTensorOpsTest {
             if (act == UnaryOp.RELU) {
                 assertTrue(countZeros(fused.toDoubleArray()) > 50, "too few rectified units to test relu's gradient");
             }
-            List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
-            List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
-            String[] names = {"dx", "dW", "db"};
+            List<Tensor> gFused = assertSameGradients(fused, reference, weights, wrt, "dx", "dW", "db");
             for (int i = 0; i < wrt.size(); i++) {
-                assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
                 assertTrue(
                         countZeros(gFused.get(i).toDoubleArray())
                                 < gFused.get(i).size(),
-                        names[i] + " is all zero");
+                        "gradient " + i + " is all zero");
             }
         }
     }
@@ -242,27 +239,18 @@ class FusedTensorOpsTest {
     void conv2d_with_a_bias_gives_the_values_and_gradients_of_conv2d_then_add_bit_for_bit(DType dt, int[] geo) {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(13);
-            int k = geo[5];
-            Tensor x = r.uniform(backend, dt, Shape.of(geo[0], geo[1], geo[2], geo[3]), -1, 1)
-                    .requiringGrad();
-            Tensor w = r.uniform(backend, dt, Shape.of(geo[4], geo[1], k, k), -0.5, 0.5)
-                    .requiringGrad();
-            Tensor b = r.uniform(backend, dt, Shape.of(geo[4]), -0.5, 0.5).requiringGrad();
-            Tensor fused = x.conv2d(w, b, k / 2, k / 2);
-            Tensor reference = x.conv2d(w).add(b.reshape(1, geo[4], 1, 1));
+            ConvOperands c = ConvOperands.draw(backend, dt, geo, r);
+            Tensor fused = c.x().conv2d(c.w(), c.b(), c.pad(), c.pad());
+            Tensor reference = c.x().conv2d(c.w()).add(c.b().reshape(1, geo[4], 1, 1));
             assertEquals(reference.shape(), fused.shape());
             assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
             Tensor weights = r.uniform(backend, dt, fused.shape(), -1, 1);
-            List<Tensor> wrt = List.of(x, w, b);
-            List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
-            List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
-            String[] names = {"dx", "dW", "db"};
-            for (int i = 0; i < wrt.size(); i++) {
-                assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
-            }
+            assertSameGradients(fused, reference, weights, List.of(c.x(), c.w(), c.b()), "dx", "dW", "db");
             // without a bias it is the plain convolution
             assertArrayEquals(
-                    x.conv2d(w).toDoubleArray(), x.conv2d(w, null, k / 2, k / 2).toDoubleArray(), "no bias");
+                    c.x().conv2d(c.w()).toDoubleArray(),
+                    c.x().conv2d(c.w(), null, c.pad(), c.pad()).toDoubleArray(),
+                    "no bias");
         }
     }
 
@@ -321,24 +309,15 @@ class FusedTensorOpsTest {
     void relu_conv2d_gives_the_values_and_gradients_of_relu_then_conv2d_bit_for_bit(DType dt, int[] geo) {
         try (Backend backend = Backends.create("cpu")) {
             RandomSource r = RandomSource.seeded(23);
-            int k = geo[5];
-            Tensor x = r.uniform(backend, dt, Shape.of(geo[0], geo[1], geo[2], geo[3]), -1, 1)
-                    .requiringGrad();
-            Tensor w = r.uniform(backend, dt, Shape.of(geo[4], geo[1], k, k), -0.5, 0.5)
-                    .requiringGrad();
-            Tensor b = r.uniform(backend, dt, Shape.of(geo[4]), -0.5, 0.5).requiringGrad();
-            for (Tensor bias : java.util.Arrays.asList(b, null)) {
-                Tensor fused = x.reluConv2d(w, bias, k / 2, k / 2);
-                Tensor reference = x.relu().conv2d(w, bias, k / 2, k / 2);
+            ConvOperands c = ConvOperands.draw(backend, dt, geo, r);
+            Tensor x = c.x();
+            for (Tensor bias : java.util.Arrays.asList(c.b(), null)) {
+                Tensor fused = x.reluConv2d(c.w(), bias, c.pad(), c.pad());
+                Tensor reference = x.relu().conv2d(c.w(), bias, c.pad(), c.pad());
                 assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
                 Tensor weights = r.uniform(backend, dt, fused.shape(), -1, 1);
-                List<Tensor> wrt = bias == null ? List.of(x, w) : List.of(x, w, bias);
-                List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
-                List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
-                String[] names = {"dx", "dW", "db"};
-                for (int i = 0; i < wrt.size(); i++) {
-                    assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
-                }
+                List<Tensor> wrt = bias == null ? List.of(x, c.w()) : List.of(x, c.w(), bias);
+                List<Tensor> gFused = assertSameGradients(fused, reference, weights, wrt, "dx", "dW", "db");
                 // about half of x is below 0, where the gradient must be exactly 0
                 double[] dx = gFused.get(0).toDoubleArray();
                 double[] xv = x.toDoubleArray();
@@ -470,13 +449,7 @@ class FusedTensorOpsTest {
             Tensor reference =
                     inverse ? x.sub(t).mul(s.neg().exp()) : x.mul(s.exp()).add(t);
             assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
-            List<Tensor> wrt = List.of(x, s, t);
-            List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
-            List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
-            String[] names = {"dx", "ds", "dt"};
-            for (int i = 0; i < 3; i++) {
-                assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
-            }
+            assertSameGradients(fused, reference, weights, List.of(x, s, t), "dx", "ds", "dt");
         }
     }
 
@@ -570,6 +543,38 @@ class FusedTensorOpsTest {
             }
         }
         return n;
+    }
+
+    /**
+     * The gradients of {@code sum(fused * weights)} and {@code sum(reference * weights)} with
+     * respect to {@code wrt}, asserted equal bit for bit (each named by {@code names[i]}).
+     *
+     * @return the fused side's gradients, in the order of {@code wrt}
+     */
+    private static List<Tensor> assertSameGradients(
+            Tensor fused, Tensor reference, Tensor weights, List<Tensor> wrt, String... names) {
+        List<Tensor> gFused = Autodiff.grad(fused.mul(weights).sum(), wrt);
+        List<Tensor> gRef = Autodiff.grad(reference.mul(weights).sum(), wrt);
+        for (int i = 0; i < wrt.size(); i++) {
+            assertArrayEquals(gRef.get(i).toDoubleArray(), gFused.get(i).toDoubleArray(), names[i]);
+        }
+        return gFused;
+    }
+
+    /**
+     * A convolution's operands for a case of {@link #convCases}, {@code {n, cIn, h, w, cOut, k}}:
+     * input, weight and bias, all requiring gradients, and the padding that keeps the size.
+     */
+    private record ConvOperands(Tensor x, Tensor w, Tensor b, int pad) {
+        static ConvOperands draw(Backend backend, DType dt, int[] geo, RandomSource r) {
+            int k = geo[5];
+            Tensor x = r.uniform(backend, dt, Shape.of(geo[0], geo[1], geo[2], geo[3]), -1, 1)
+                    .requiringGrad();
+            Tensor w = r.uniform(backend, dt, Shape.of(geo[4], geo[1], k, k), -0.5, 0.5)
+                    .requiringGrad();
+            Tensor b = r.uniform(backend, dt, Shape.of(geo[4]), -0.5, 0.5).requiringGrad();
+            return new ConvOperands(x, w, b, k / 2);
+        }
     }
 
     private static void assertMessage(org.junit.jupiter.api.function.Executable call, String fragment) {
