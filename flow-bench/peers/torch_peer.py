@@ -129,6 +129,7 @@ class RealNvp2d(nn.Module):
 # ---- Glow -----------------------------------------------------------------------------------
 
 def squeeze(x):
+    """flows4j Squeeze: output channel 4k + 2i + j holds input channel k at offset (i, j)."""
     n, c, h, w = x.shape
     return x.view(n, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(n, 4 * c, h // 2, w // 2)
 
@@ -236,6 +237,40 @@ class GlowStep(nn.Module):
         return self.actnorm.inverse(self.mix.inverse(x))
 
 
+def glow_log_prob(glow, x, init=False):
+    """log p(x) in pixel space of a multi-scale Glow, as flows4j's GlowFactory builds it: pixels
+    in [0, 256) scaled to [0, 1), then at each level a squeeze and the steps; every level but the
+    last factors out the second half of its channels under a Gaussian whose mean and log-std a
+    zero-initialized convolution of the kept half gives; the rest under the learned top prior.
+
+    `glow` has `levels` (a list of lists of steps, each `step(x) -> (y, log_det)` with an
+    `actnorm` to initialize when `init`), `priors`, `top_mean`, `top_log_scale` and `d`, the
+    dimension of x. Shared by the peer's GlowSmall and torch_train.py's twin."""
+    x = x * (1.0 / 256)
+    log_det = -glow.d * LN256
+    sq = 0.0
+    for lvl, steps in enumerate(glow.levels):
+        x = squeeze(x)
+        for step in steps:
+            if init:
+                step.actnorm.initialize(x)
+            x, ld = step(x)
+            log_det = log_det + ld
+        if lvl < len(glow.levels) - 1:
+            c = x.shape[1]
+            kept, out = x[:, :c // 2], x[:, c // 2:]
+            p = glow.priors[lvl](kept)
+            mean, log_std = p[:, :c - c // 2], p[:, c - c // 2:]
+            z = (out - mean) * (-log_std).exp()
+            sq = sq + z.square().flatten(1).sum(1)
+            log_det = log_det - log_std.flatten(1).sum(1)
+            x = kept
+    z = (x - glow.top_mean) * (-glow.top_log_scale).exp()
+    log_det = log_det - glow.top_log_scale.sum()
+    sq = sq + z.square().flatten(1).sum(1)
+    return -0.5 * sq - glow.d * (0.5 * math.log(2 * math.pi)) + log_det
+
+
 class GlowSmall(nn.Module):
     def __init__(self, levels=2, steps=8, hidden=64, seed=1):
         super().__init__()
@@ -255,31 +290,10 @@ class GlowSmall(nn.Module):
                 self.shapes.append((c, h, w))
         self.top_mean = nn.Parameter(torch.zeros(1, c, h, w))
         self.top_log_scale = nn.Parameter(torch.zeros(1, c, h, w))
+        self.d = 28 * 28
 
     def _forward(self, x, init=False):
-        x = x / 256.0
-        log_det = torch.full((x.shape[0],), -784 * LN256)
-        latents = []
-        for lvl, steps in enumerate(self.levels):
-            x = squeeze(x)
-            for step in steps:
-                if init:
-                    step.actnorm.initialize(x)
-                x, ld = step(x)
-                log_det = log_det + ld
-            if lvl < len(self.levels) - 1:
-                c = x.shape[1]
-                kept, out = x[:, :c // 2], x[:, c // 2:]
-                p = self.priors[lvl](kept)
-                mean, log_std = p[:, :c // 2], p[:, c // 2:]
-                latents.append(((out - mean) * (-log_std).exp()).flatten(1))
-                log_det = log_det - log_std.flatten(1).sum(1)
-                x = kept
-        z = (x - self.top_mean) * (-self.top_log_scale).exp()
-        log_det = log_det - self.top_log_scale.sum()
-        latents.append(z.flatten(1))
-        z = torch.cat(latents, 1)
-        return -0.5 * (z * z).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi) + log_det
+        return glow_log_prob(self, x, init)
 
     def initialize(self, x):
         with torch.no_grad():

@@ -128,7 +128,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_peer import ActNorm, Conv2dZeros, GlowNet  # noqa: E402
+from torch_peer import ActNorm, Conv2dZeros, GlowNet, glow_log_prob, squeeze  # noqa: E402
 
 LN256 = math.log(256.0)
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -382,12 +382,6 @@ class Squeeze(nn.Module):
         return squeeze(x), 0.0
 
 
-def squeeze(x):
-    """flows4j Squeeze: output channel 4k + 2i + j holds input channel k at offset (i, j)."""
-    n, c, h, w = x.shape
-    return x.view(n, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(n, 4 * c, h // 2, w // 2)
-
-
 class RealNvpImages(nn.Module):
     """realnvp:small (width 32, 2 blocks, 2 scales) and realnvp:paper (64, 8, 2) on [1, 28, 28]."""
 
@@ -502,29 +496,7 @@ class Glow(nn.Module):
         self.top_log_scale = nn.Parameter(torch.zeros(1, c, h, w))
 
     def _forward(self, x, init=False):
-        x = x * (1.0 / 256)
-        log_det = -self.d * LN256
-        sq = 0.0
-        for lvl, steps in enumerate(self.levels):
-            x = squeeze(x)
-            for step in steps:
-                if init:
-                    step.actnorm.initialize(x)
-                x, ld = step(x)
-                log_det = log_det + ld
-            if lvl < len(self.levels) - 1:
-                c = x.shape[1]
-                kept, out = x[:, :c // 2], x[:, c // 2:]
-                p = self.priors[lvl](kept)
-                mean, log_std = p[:, :c - c // 2], p[:, c - c // 2:]
-                z = (out - mean) * (-log_std).exp()
-                sq = sq + z.square().flatten(1).sum(1)
-                log_det = log_det - log_std.flatten(1).sum(1)
-                x = kept
-        z = (x - self.top_mean) * (-self.top_log_scale).exp()
-        log_det = log_det - self.top_log_scale.sum()
-        sq = sq + z.square().flatten(1).sum(1)
-        return -0.5 * sq - self.d * HALF_LOG_TWO_PI + log_det
+        return glow_log_prob(self, x, init)
 
     def log_prob(self, x):
         return self._forward(x)
