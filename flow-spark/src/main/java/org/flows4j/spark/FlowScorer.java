@@ -336,7 +336,7 @@ public final class FlowScorer implements Serializable {
             // Spark's own rows: arrays read without boxing a number, rows out without unboxing.
             JavaRDD<InternalRow> rows = df.queryExecution().toRdd().toJavaRDD();
             long[] offsets = shape.images() && idIndex < 0 ? RowBlocks.partitionOffsets(rows) : null;
-            Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, offsets, bits);
+            Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, idCol, offsets, bits);
             JavaRDD<InternalRow> scored = rows.mapPartitionsWithIndex(job::scoreInternal, true);
             return classic.internalCreateDataFrame(scored.rdd(), outSchema, false);
         }
@@ -355,7 +355,7 @@ public final class FlowScorer implements Serializable {
             int idIndex) {
         JavaRDD<Row> rows = df.javaRDD();
         long[] offsets = shape.images() && idIndex < 0 ? RowBlocks.partitionOffsets(rows) : null;
-        Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, offsets, bits);
+        Job job = new Job(bc, backend, rawWeights, reader, shape, batchSize, seed(), idIndex, idCol, offsets, bits);
         JavaRDD<Row> scored = rows.mapPartitionsWithIndex(job::score, true);
         return spark.createDataFrame(scored, outSchema);
     }
@@ -379,6 +379,7 @@ public final class FlowScorer implements Serializable {
             int batchSize,
             long seed,
             int idIndex,
+            String idCol,
             long[] offsets,
             boolean bits)
             implements Serializable {
@@ -401,6 +402,9 @@ public final class FlowScorer implements Serializable {
 
         @Override
         long id(Row r) {
+            if (r.isNullAt(job.idIndex)) {
+                throw nullId();
+            }
             return r.getLong(job.idIndex);
         }
 
@@ -442,8 +446,7 @@ public final class FlowScorer implements Serializable {
         @Override
         long id(InternalRow r) {
             if (r.isNullAt(job.idIndex)) {
-                // The external row's refusal of a null id, word for word.
-                return RowFactory.create(new Object[job.idIndex + 1]).getLong(job.idIndex);
+                throw nullId();
             }
             return r.getLong(job.idIndex);
         }
@@ -479,6 +482,7 @@ public final class FlowScorer implements Serializable {
         private final Iterator<R> in;
         private final List<R> rows = new ArrayList<>();
         private final List<double[]> scores = new ArrayList<>();
+        private final long firstId;
         private long nextId;
         private int position;
         private ExecutorFlows.Worker worker;
@@ -487,6 +491,7 @@ public final class FlowScorer implements Serializable {
             this.job = job;
             this.in = in;
             this.dims = job.shape.eventShape().size();
+            this.firstId = firstId;
             this.nextId = firstId;
             TaskContext ctx = TaskContext.get();
             if (ctx != null) {
@@ -494,8 +499,20 @@ public final class FlowScorer implements Serializable {
             }
         }
 
-        /** The row's id, from the id column (set). */
+        /**
+         * The row's id, from the id column (set).
+         *
+         * @throws IllegalArgumentException from {@link #nullId} if the row's id is null
+         */
         abstract long id(R r);
+
+        /** The refusal of a row whose id is null, naming the column and the row. */
+        IllegalArgumentException nullId() {
+            return new IllegalArgumentException("FlowScorer: the id column '" + job.idCol + "' is null in row "
+                    + (nextId - firstId) + " (counting from 0) of its partition; every row needs an id, which seeds its"
+                    + " dequantization noise (filter out or fill the nulls, or unset idCol to number the rows"
+                    + " in order)");
+        }
 
         /** Reads the row's features into {@code x} at {@code offset}; false when they are null. */
         abstract boolean read(R r, double[] x, int offset);

@@ -182,6 +182,42 @@ class ScoringTest {
     }
 
     @Test
+    void a_null_id_is_refused_naming_the_column_and_the_row_on_both_row_paths() {
+        SparkSession spark = SparkTesting.local();
+        Shape shape = Shape.of(1, 2, 2);
+        FlowCheckpoint ckpt;
+        try (Backend backend = Backends.create("cpu")) {
+            ckpt = SparkTesting.checkpoint(
+                    backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, DType.FLOAT64, 5);
+        }
+        float[] pixels = {1, 2, 3, 4};
+        // Spark's internal rows (a float array) and external rows (an ML vector)
+        Dataset<Row> arrays = spark.createDataFrame(
+                List.of(RowFactory.create(7L, pixels), RowFactory.create(null, pixels)),
+                new StructType()
+                        .add("key", DataTypes.LongType, true)
+                        .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), true));
+        Dataset<Row> vectors = spark.createDataFrame(
+                List.of(
+                        RowFactory.create(7L, Vectors.dense(1, 2, 3, 4)),
+                        RowFactory.create(null, Vectors.dense(1, 2, 3, 4))),
+                new StructType().add("key", DataTypes.LongType, true).add("features", new VectorUDT()));
+        FlowScorer scorer = FlowScorer.of(ckpt).withIdCol("key");
+        for (Dataset<Row> df : List.of(arrays.coalesce(1), vectors.coalesce(1))) {
+            Exception e =
+                    assertThrows(Exception.class, () -> scorer.transform(df).collectAsList());
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof IllegalArgumentException)) {
+                cause = cause.getCause();
+            }
+            assertTrue(cause != null, "no IllegalArgumentException under " + e);
+            assertTrue(
+                    cause.getMessage().contains("the id column 'key' is null in row 1 (counting from 0)"),
+                    cause.getMessage());
+        }
+    }
+
+    @Test
     void each_executor_jvm_builds_a_checkpoint_once_not_per_partition() {
         SparkSession spark = SparkTesting.local();
         DataSplit moons = SparkTesting.moons(400);
