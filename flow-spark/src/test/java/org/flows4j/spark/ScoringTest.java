@@ -51,6 +51,14 @@ class ScoringTest {
         }
     }
 
+    /** A fresh {@code nice:small} for 8-bit images of {@code shape} (run seed 5, step 0), as a checkpoint. */
+    private static FlowCheckpoint niceSmall(Shape shape) {
+        try (Backend backend = Backends.create("cpu")) {
+            return SparkTesting.checkpoint(
+                    backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, DType.FLOAT64, 5);
+        }
+    }
+
     private static double[] column(Dataset<Row> scored, String col) {
         List<Row> rows = scored.orderBy("id").select(col).collectAsList();
         double[] out = new double[rows.size()];
@@ -144,11 +152,7 @@ class ScoringTest {
     void image_models_draw_noise_by_row_id_so_scores_match_whatever_the_partitioning() {
         SparkSession spark = SparkTesting.local();
         Shape shape = Shape.of(1, 4, 4);
-        FlowCheckpoint ckpt;
-        try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(
-                    backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, DType.FLOAT64, 5);
-        }
+        FlowCheckpoint ckpt = niceSmall(shape);
         int n = 60;
         float[] pixels = new float[n * 16];
         RandomSource r = RandomSource.seeded(9);
@@ -184,12 +188,7 @@ class ScoringTest {
     @Test
     void a_null_id_is_refused_naming_the_column_and_the_row_on_both_row_paths() {
         SparkSession spark = SparkTesting.local();
-        Shape shape = Shape.of(1, 2, 2);
-        FlowCheckpoint ckpt;
-        try (Backend backend = Backends.create("cpu")) {
-            ckpt = SparkTesting.checkpoint(
-                    backend, "nice:small", shape, org.flows4j.zoo.data.Dataset.Kind.IMAGE_8BIT, DType.FLOAT64, 5);
-        }
+        FlowCheckpoint ckpt = niceSmall(Shape.of(1, 2, 2));
         float[] pixels = {1, 2, 3, 4};
         // Spark's internal rows (a float array) and external rows (an ML vector)
         Dataset<Row> arrays = spark.createDataFrame(

@@ -75,7 +75,8 @@ final class DirectConvLanes {
 
     /**
      * One tap of {@link #weight4}: four vectors of partial sums into {@code lanes}. The same loop as
-     * backend-cpu's {@code VectorKernels.convWeightTap} (no module may serve both).
+     * a single-tap pass of backend-cpu's {@code VectorKernels.convWeight4F} (no module may serve
+     * both), which since adds its lanes into the accumulator instead of summing them per tap.
      */
     private static void weight4Tap(float[] xp, int xo, float[] gp, int q1, float[] lanes) {
         FloatVector s0 = FloatVector.zero(FS);
