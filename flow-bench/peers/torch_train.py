@@ -506,6 +506,83 @@ class Glow(nn.Module):
         self._forward(x, init=True)
 
 
+# ---- MAF (images) ---------------------------------------------------------------------------
+
+class MaskedLinear(nn.Module):
+    """Made.MaskedLinear: a dense layer whose weight is multiplied by a fixed 0/1 mask every call,
+    unit k of the layer connected to input j when deg_out[k] >= deg_in[j] (hidden layers) or
+    deg_out[k] > deg_in[j] (the output layer, strict); weights and biases U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), the output layer zero-initialized (Made.Spec.zeroInitLast, the default)."""
+
+    def __init__(self, deg_in, deg_out, strict, zero):
+        super().__init__()
+        bound = 1.0 / math.sqrt(deg_in.numel())
+        self.weight = nn.Parameter(torch.zeros(deg_out.numel(), deg_in.numel()) if zero
+                                   else torch.empty(deg_out.numel(), deg_in.numel()).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.zeros(deg_out.numel()) if zero
+                                 else torch.empty(deg_out.numel()).uniform_(-bound, bound))
+        connected = deg_out[:, None] > deg_in[None, :] if strict else deg_out[:, None] >= deg_in[None, :]
+        self.register_buffer("mask", connected.float())
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+
+class MadeGaussian(nn.Module):
+    """Made with 2 outputs per feature over an ordering (degrees: the feature at position k of the
+    ordering has degree k + 1), hidden unit k of degree k % (D - 1) + 1 (Made's rule without a
+    context), ReLU between layers; MaskedAutoregressive with LocationScale.gaussian(): outputs
+    [mu | alpha], z = (x - mu) exp(-alpha), log-det -sum alpha."""
+
+    def __init__(self, degrees, width, depth):
+        super().__init__()
+        d = degrees.numel()
+        layers, below = [], degrees
+        for _ in range(depth):
+            hidden = torch.arange(width) % max(1, d - 1) + min(1, d - 1)
+            layers.append(MaskedLinear(below, hidden, strict=False, zero=False))
+            below = hidden
+        self.hidden = nn.ModuleList(layers)
+        self.out = MaskedLinear(below, degrees.repeat(2), strict=True, zero=True)
+        self.d = d
+
+    def forward(self, x):
+        h = x
+        for layer in self.hidden:
+            h = F.relu(layer(h))
+        mu, alpha = self.out(h).split(self.d, 1)
+        return (x - mu) * torch.exp(-alpha), -alpha.sum(1)
+
+
+class MafImages(nn.Module):
+    """maf:images (MafFactory): pixels / 256, the logit with alpha 0.05 (as RealNVP's), flattened;
+    5 Gaussian MADEs of 1 hidden layer of 1024, orderings natural, reversed, natural, ...; a standard
+    normal on the 784 latents; no batch normalization (the preset's default)."""
+
+    def __init__(self, d=784, transforms=5, width=1024, depth=1, alpha=REALNVP_ALPHA):
+        super().__init__()
+        self.d, self.alpha = d, alpha
+        natural = torch.arange(d) + 1  # Made.Ordering.natural(d).degrees()
+        self.mades = nn.ModuleList(
+            MadeGaussian(natural if i % 2 == 0 else natural.flip(0), width, depth) for i in range(transforms))
+
+    def log_prob(self, x):
+        x = x.reshape(x.shape[0], -1) * (1.0 / 256)
+        a = self.alpha
+        p = x * (1 - 2 * a) + a
+        log_p = p.log()
+        log_1mp = torch.log1p(-p)
+        h = log_p - log_1mp
+        log_det = (math.log1p(-2 * a) - log_p - log_1mp).sum(1) - self.d * LN256
+        for made in self.mades:
+            h, ld = made(h)
+            log_det = log_det + ld
+        return -0.5 * h.square().sum(1) - self.d * HALF_LOG_TWO_PI + log_det
+
+    def initialize(self, x, scaling_init=None):
+        pass  # nothing data-dependent
+
+
 # ---- parameter counts as flow-zoo's ModelFactoryTest derives them ----------------------------
 
 def _conv(i, o, k):
@@ -539,6 +616,8 @@ def flows4j_parameter_count(family, cfg):
                     + _resnet(c - k, cfg["width"], cfg["blocks"], 2 * k)
                 c //= 2
         return n
+    if family == "maf":
+        return cfg["transforms"] * _mlp(784, cfg["width"], cfg["depth"], 2 * 784)
     if family == "glow":
         n, ch, h, w = 0, 1, 28, 28
         for lvl in range(cfg["levels"]):
@@ -562,6 +641,8 @@ PRESETS = {
     "realnvp:small": {"width": 32, "blocks": 2, "scales": 2},
     "realnvp:paper": {"width": 64, "blocks": 8, "scales": 2},
     "glow:small": {"levels": 2, "steps": 8, "hidden": 64},
+    "glow:fmnist": {"levels": 2, "steps": 16, "hidden": 64},
+    "maf:images": {"transforms": 5, "width": 1024, "depth": 1},
 }
 
 
@@ -592,7 +673,7 @@ def build(args):
         model = Nice(**cfg, weight_init=weight_init)
         args.weight_init = weight_init
     else:
-        model = {"realnvp": RealNvpImages, "glow": Glow}[family](**cfg)
+        model = {"realnvp": RealNvpImages, "glow": Glow, "maf": MafImages}[family](**cfg)
     return model, family, cfg
 
 
@@ -673,8 +754,9 @@ def cpu_model():
 
 
 DEFAULT_RECIPE = {"batch": 64, "lr": 1e-3, "lr_schedule": "warmup", "warmup": 200, "clip": 100.0, "ema": 0.0}
-# the presets with a recipe of their own (flow-zoo NiceFactory.recipe)
-RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0}}
+# the presets with a recipe of their own (flow-zoo NiceFactory.recipe, GlowFactory.recipe)
+RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0},
+           "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0}}
 
 
 def main():

@@ -203,6 +203,13 @@ class ModelFactoryTest {
                 build(new GlowFactory(), "small", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of())
                         .flow()
                         .parameterCount());
+        // glow:fmnist: glow:small at twice the depth, 305,440 parameters
+        assertEquals(
+                glow(MNIST, 2, 16, 64),
+                build(new GlowFactory(), "fmnist", MNIST, Dataset.Kind.IMAGE_8BIT, Map.of())
+                        .flow()
+                        .parameterCount());
+        assertEquals(305_440L, glow(MNIST, 2, 16, 64));
         // realnvp:small on 1x28x28: scale 1 at 1 channel (3 checkerboard, 3 channel-wise at 4), scale 2 at 2 channels
         long realnvp = 3 * resNet(1, 32, 2, 2) + 3 * resNet(2, 32, 2, 4) + 4 * resNet(2, 32, 2, 4);
         assertEquals(
@@ -379,6 +386,11 @@ class ModelFactoryTest {
         assertEquals(new Recipe(256, 3e-3, Recipe.Schedule.COSINE, 50, 100, 0), paper);
         assertEquals("--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0", paper.flags());
         assertEquals(Recipe.DEFAULT, new NiceFactory().recipe("small"));
+        assertEquals(new Recipe(64, 1e-3, Recipe.Schedule.COSINE, 200, 100, 0), new GlowFactory().recipe("fmnist"));
+        assertEquals(Recipe.DEFAULT, new GlowFactory().recipe("small"), "glow:small keeps the benchmarks' default");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new GlowFactory().recipe("huge"))
+                .getMessage()
+                .contains("glow has: small, fmnist, paper, small-cond"));
         assertEquals(Recipe.DEFAULT, new RealNvpFactory().recipe("2d"), "families without recipes: the default");
         assertThrows(IllegalArgumentException.class, () -> new NiceFactory().recipe("huge"));
         IllegalArgumentException e = assertThrows(
