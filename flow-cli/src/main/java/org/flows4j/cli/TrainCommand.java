@@ -124,7 +124,7 @@ final class TrainCommand extends ZooCommand {
     @Option(
             names = "--batch",
             paramLabel = "B",
-            description = "Samples per step (default: the model's recipe, " + DEFAULT_BATCH
+            description = "Samples per step (default: the model's recipe, " + Recipe.DEFAULT_BATCH_SIZE
                     + " for most; with --resume: the checkpoint's).")
     Integer batch;
 
@@ -138,7 +138,7 @@ final class TrainCommand extends ZooCommand {
     @Option(
             names = "--lr",
             paramLabel = "X",
-            description = "Peak learning rate (default: the model's recipe, " + DEFAULT_LR
+            description = "Peak learning rate (default: the model's recipe, " + Recipe.DEFAULT_LR
                     + " for most; with --resume: the checkpoint's).")
     Double lr;
 
@@ -153,15 +153,15 @@ final class TrainCommand extends ZooCommand {
     @Option(
             names = "--warmup",
             paramLabel = "N",
-            description = "Steps of linear learning-rate warmup (default: the model's recipe, " + DEFAULT_WARMUP
-                    + " for most; with --resume: the checkpoint's).")
+            description = "Steps of linear learning-rate warmup (default: the model's recipe, "
+                    + Recipe.DEFAULT_WARMUP_STEPS + " for most; with --resume: the checkpoint's).")
     Integer warmup;
 
     @Option(
             names = "--clip",
             paramLabel = "NORM",
             description = "Clip the global gradient norm to NORM; 0 turns clipping off (default: the model's recipe, "
-                    + DEFAULT_CLIP + " for most; with --resume: the checkpoint's).")
+                    + Recipe.DEFAULT_CLIP_NORM + " for most; with --resume: the checkpoint's).")
     Double clip;
 
     @Option(
@@ -235,10 +235,6 @@ final class TrainCommand extends ZooCommand {
             description = "Do not write loss.png, nor density.png and samples.png for 2-D data.")
     boolean noPlots;
 
-    static final int DEFAULT_BATCH = 64; // Recipe.DEFAULT's, as constants for the annotations
-    static final double DEFAULT_LR = 1e-3;
-    static final int DEFAULT_WARMUP = 200;
-    static final double DEFAULT_CLIP = 100;
     static final double SGD_MOMENTUM = 0.9;
 
     @Inject

@@ -229,10 +229,6 @@ class Flows4jCommandTest {
         assertEquals(
                 (double) Recipe.DEFAULT.batchSize(), other.json().get("batch"), "presets without one: the default");
         assertEquals(Recipe.DEFAULT.lr(), other.json().get("lr"));
-        assertEquals((double) TrainCommand.DEFAULT_BATCH, (double) Recipe.DEFAULT.batchSize(), "help text in step");
-        assertEquals(TrainCommand.DEFAULT_LR, Recipe.DEFAULT.lr());
-        assertEquals((double) TrainCommand.DEFAULT_WARMUP, (double) Recipe.DEFAULT.warmupSteps());
-        assertEquals(TrainCommand.DEFAULT_CLIP, Recipe.DEFAULT.clipNorm());
     }
 
     @Test

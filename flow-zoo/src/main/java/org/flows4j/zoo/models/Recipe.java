@@ -49,11 +49,24 @@ public record Recipe(int batchSize, double lr, Schedule schedule, int warmupStep
         }
     }
 
+    /** {@link #DEFAULT}'s batch size, a constant that help texts can name. */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+
+    /** {@link #DEFAULT}'s peak learning rate, a constant that help texts can name. */
+    public static final double DEFAULT_LR = 1e-3;
+
+    /** {@link #DEFAULT}'s warmup steps, a constant that help texts can name. */
+    public static final int DEFAULT_WARMUP_STEPS = 200;
+
+    /** {@link #DEFAULT}'s gradient-norm clip, a constant that help texts can name. */
+    public static final double DEFAULT_CLIP_NORM = 100;
+
     /**
      * The recipe of presets that name none: batch 64, Adam at {@code 1e-3} after 200 steps of
      * linear warmup, clipping at 100, no weight average.
      */
-    public static final Recipe DEFAULT = new Recipe(64, 1e-3, Schedule.WARMUP, 200, 100, 0);
+    public static final Recipe DEFAULT =
+            new Recipe(DEFAULT_BATCH_SIZE, DEFAULT_LR, Schedule.WARMUP, DEFAULT_WARMUP_STEPS, DEFAULT_CLIP_NORM, 0);
 
     /**
      * Checks the settings.
