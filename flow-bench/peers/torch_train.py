@@ -5,6 +5,8 @@ trained for a wall-clock budget, then scored on the test split as `flows4j eval`
     /usr/bin/python3 flow-bench/peers/torch_train.py --model nice:paper --minutes 60 --json nice.json
     /usr/bin/python3 flow-bench/peers/torch_train.py --model realnvp:small --minutes 60 --json realnvp.json
     /usr/bin/python3 flow-bench/peers/torch_train.py --model glow:small --minutes 60 --json glow.json
+    /usr/bin/python3 flow-bench/peers/torch_train.py --model glow:fmnist --minutes 60 --json glow-fmnist.json
+    /usr/bin/python3 flow-bench/peers/torch_train.py --model maf:images --minutes 5 --json maf.json
     /usr/bin/python3 flow-bench/peers/torch_train.py --model glow:small -O steps=16 -O hidden=128 --minutes 60
         (flows4j's -O; or --levels/--steps-per-level/--hidden)
     # smoke test: 10 s of training on 2,000 images, test on 500
@@ -15,21 +17,24 @@ The flows4j side of the race is, for example,
     flows4j eval -c runs/nice/last.safetensors         # the test split, as --json's "test" here
 
 Options with flows4j's names and defaults (the preset's recipe, as flows4j's ModelFactory.recipe:
-nice:paper batch 256, lr 3e-3, cosine, warmup 50; the others batch 64, lr 1e-3, warmup, warmup 200):
+nice:paper batch 256, lr 3e-3, cosine, warmup 50; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
+the others batch 64, lr 1e-3, warmup, warmup 200):
 --batch, --lr, --lr-schedule (constant|warmup|cosine), --warmup, --clip 100 (0 off), --ema 0 (off;
 a decay such as 0.999),
 --seed 0, one of --minutes M / --steps N / --epochs N (default 1 epoch), --eval-every-minutes
 (default a tenth of --minutes), --limit N (training images), --data-dir (default
 /usr/share/datasets/fashion-mnist). Own options: --threads 2, --test-limit N (first N test images;
 default all 10,000, as `flows4j eval`), --scaling-init data|identity (NICE), -O KEY=VALUE (as flows4j's:
-nice couplings/width/depth/scaling-init, realnvp width/blocks/scales, glow levels/steps/hidden) and for Glow
+nice couplings/width/depth/scaling-init, realnvp width/blocks/scales, glow levels/steps/hidden, maf
+transforms/width/depth) and for Glow
 --levels/--steps-per-level/--hidden (--steps is the run's length, as in flows4j, so Glow's K is
 -O steps=K or --steps-per-level),
 --print-every seconds of training time between progress lines, --json FILE.
 
 What is matched, read from the flows4j sources:
 
-  Models (flow-zoo NiceFactory, RealNvpFactory, GlowFactory and the flow-layers classes they use):
+  Models (flow-zoo NiceFactory, RealNvpFactory, GlowFactory, MafFactory and the flow-layers classes
+  they use):
   nice:paper: pixels / 256 (log-det -784 ln 256), 4 additive couplings on the even/odd pixels (even
     kept first), each m an MLP 392 -> 1000 x5 ReLU -> 392 with a zero-initialized output layer, a
     diagonal scaling exp(s), a standard logistic prior (-z - 2 softplus(-z)). 19,158,352 parameters.
@@ -53,6 +58,15 @@ What is matched, read from the flows4j sources:
     logs), 64 hidden); level 1 factors out the second half under a zero-initialized conv3x3 prior
     (means then log-stds) of the kept half; the last level ends with a learned per-element affine;
     a standard normal on the 784 latents. 153,152 parameters.
+  glow:fmnist: glow:small with K=16 steps per level; 305,440 parameters.
+  maf:images: pixels / 256 and the logit with alpha 0.05 (as realnvp:small), flattened to 784; 5
+    Gaussian MADEs, orderings natural, reversed, natural, ... (the pixel at position k of the ordering
+    has degree k + 1); one hidden layer of 1024 ReLU units of degree k % 783 + 1; masks connect a
+    hidden unit to inputs of degree <= its own and an output to hidden units of lower degree; the
+    outputs are [mu | alpha] per pixel, z = (x - mu) exp(-alpha), log-det -sum alpha; the output
+    layer zero-initialized, so the flow starts as the logit; a standard normal on the 784 latents;
+    no batch normalization. The masked weights are full parameters multiplied by the mask each
+    step (flows4j's Made.MaskedLinear), so 12,055,200 parameters.
   Weights are drawn from the same distributions as flows4j's (U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
   PyTorch's default, which flows4j copies; NICE's hidden layers He: U(-sqrt(6/fan_in), sqrt(6/fan_in))
   with zero biases, flows4j's WeightInit.HE, -O weight-init=pytorch for the default), not the same values (flows4j draws from its own
@@ -762,7 +776,7 @@ RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "wa
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-m", "--model", default="nice:paper", help="nice:paper, realnvp:small or glow:small")
+    ap.add_argument("-m", "--model", default="nice:paper", help=", ".join(PRESETS))
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     length = ap.add_mutually_exclusive_group()
     length.add_argument("--minutes", type=float, help="training-time budget (training steps only)")
@@ -786,7 +800,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=None, help="Glow hidden channels (glow:small: 64)")
     ap.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
                     help="override a preset's setting as flows4j's -O: nice couplings/width/depth, realnvp "
-                         "width/blocks/scales, glow levels/steps/hidden")
+                         "width/blocks/scales, glow levels/steps/hidden, maf transforms/width/depth")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--print-every", type=float, default=30.0, help="seconds of training time between progress lines")
     ap.add_argument("--json", default=None)
