@@ -18,7 +18,7 @@ The flows4j side of the race is, for example,
 
 Options with flows4j's names and defaults (the preset's recipe, as flows4j's ModelFactory.recipe:
 nice:paper batch 256, lr 3e-3, cosine, warmup 50; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
-the others batch 64, lr 1e-3, warmup, warmup 200):
+maf:images batch 64, lr 3e-4, cosine, warmup 200; the others batch 64, lr 1e-3, warmup, warmup 200):
 --batch, --lr, --lr-schedule (constant|warmup|cosine), --warmup, --clip 100 (0 off), --ema 0 (off;
 a decay such as 0.999),
 --seed 0, one of --minutes M / --steps N / --epochs N (default 1 epoch), --eval-every-minutes
@@ -26,7 +26,7 @@ a decay such as 0.999),
 /usr/share/datasets/fashion-mnist). Own options: --threads 2, --test-limit N (first N test images;
 default all 10,000, as `flows4j eval`), --scaling-init data|identity (NICE), -O KEY=VALUE (as flows4j's:
 nice couplings/width/depth/scaling-init, realnvp width/blocks/scales, glow levels/steps/hidden, maf
-transforms/width/depth) and for Glow
+transforms/width/depth/scale) and for Glow
 --levels/--steps-per-level/--hidden (--steps is the run's length, as in flows4j, so Glow's K is
 -O steps=K or --steps-per-level),
 --print-every seconds of training time between progress lines, --json FILE.
@@ -63,8 +63,9 @@ What is matched, read from the flows4j sources:
     Gaussian MADEs, orderings natural, reversed, natural, ... (the pixel at position k of the ordering
     has degree k + 1); one hidden layer of 1024 ReLU units of degree k % 783 + 1; masks connect a
     hidden unit to inputs of degree <= its own and an output to hidden units of lower degree; the
-    outputs are [mu | alpha] per pixel, z = (x - mu) exp(-alpha), log-det -sum alpha; the output
-    layer zero-initialized, so the flow starts as the logit; a standard normal on the 784 latents;
+    outputs are [mu | h] per pixel, alpha = max(ln sigmoid(h + 2), -10) (Glow's bounded scale;
+    -O scale=exp for MAF's alpha = h), z = (x - mu) exp(-alpha), log-det -sum alpha; the output
+    layer zero-initialized; a standard normal on the 784 latents;
     no batch normalization. The masked weights are full parameters multiplied by the mask each
     step (flows4j's Made.MaskedLinear), so 12,055,200 parameters.
   Weights are drawn from the same distributions as flows4j's (U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
@@ -545,12 +546,14 @@ class MaskedLinear(nn.Module):
 class MadeGaussian(nn.Module):
     """Made with 2 outputs per feature over an ordering (degrees: the feature at position k of the
     ordering has degree k + 1), hidden unit k of degree k % (D - 1) + 1 (Made's rule without a
-    context), ReLU between layers; MaskedAutoregressive with LocationScale.gaussian(): outputs
-    [mu | alpha], z = (x - mu) exp(-alpha), log-det -sum alpha."""
+    context), ReLU between layers; MaskedAutoregressive with LocationScale.of(scale): outputs
+    [mu | h], alpha = h (exp), tanh(h) or max(ln sigmoid(h + 2), -10) (sigmoid, maf:images's),
+    z = (x - mu) exp(-alpha), log-det -sum alpha."""
 
-    def __init__(self, degrees, width, depth):
+    def __init__(self, degrees, width, depth, scale="sigmoid"):
         super().__init__()
         d = degrees.numel()
+        self.scale = scale
         layers, below = [], degrees
         for _ in range(depth):
             hidden = torch.arange(width) % max(1, d - 1) + min(1, d - 1)
@@ -565,20 +568,25 @@ class MadeGaussian(nn.Module):
         for layer in self.hidden:
             h = F.relu(layer(h))
         mu, alpha = self.out(h).split(self.d, 1)
+        if self.scale == "sigmoid":  # CouplingTransform.Scale.SIGMOID, Glow's: max(ln sigmoid(h + 2), -10)
+            alpha = F.logsigmoid(alpha + 2).clamp(-10.0, 0.0)
+        elif self.scale == "tanh":
+            alpha = torch.tanh(alpha)
         return (x - mu) * torch.exp(-alpha), -alpha.sum(1)
 
 
 class MafImages(nn.Module):
     """maf:images (MafFactory): pixels / 256, the logit with alpha 0.05 (as RealNVP's), flattened;
-    5 Gaussian MADEs of 1 hidden layer of 1024, orderings natural, reversed, natural, ...; a standard
-    normal on the 784 latents; no batch normalization (the preset's default)."""
+    5 MADEs of 1 hidden layer of 1024 with Glow's bounded scale (-O scale=exp for MAF's own),
+    orderings natural, reversed, natural, ...; a standard normal on the 784 latents; no batch
+    normalization (the preset's default)."""
 
-    def __init__(self, d=784, transforms=5, width=1024, depth=1, alpha=REALNVP_ALPHA):
+    def __init__(self, d=784, transforms=5, width=1024, depth=1, scale="sigmoid", alpha=REALNVP_ALPHA):
         super().__init__()
         self.d, self.alpha = d, alpha
         natural = torch.arange(d) + 1  # Made.Ordering.natural(d).degrees()
         self.mades = nn.ModuleList(
-            MadeGaussian(natural if i % 2 == 0 else natural.flip(0), width, depth) for i in range(transforms))
+            MadeGaussian(natural if i % 2 == 0 else natural.flip(0), width, depth, scale) for i in range(transforms))
 
     def log_prob(self, x):
         x = x.reshape(x.shape[0], -1) * (1.0 / 256)
@@ -656,7 +664,7 @@ PRESETS = {
     "realnvp:paper": {"width": 64, "blocks": 8, "scales": 2},
     "glow:small": {"levels": 2, "steps": 8, "hidden": 64},
     "glow:fmnist": {"levels": 2, "steps": 16, "hidden": 64},
-    "maf:images": {"transforms": 5, "width": 1024, "depth": 1},
+    "maf:images": {"transforms": 5, "width": 1024, "depth": 1, "scale": "sigmoid"},
 }
 
 
@@ -682,7 +690,12 @@ def build(args):
     for key, value in overrides.items():
         if key not in cfg:
             sys.exit(f"{args.model} has no option {key}; it has {', '.join(cfg)}")
-        cfg[key] = int(value)
+        if key == "scale":
+            if value not in ("exp", "tanh", "sigmoid"):
+                sys.exit(f"scale is exp, tanh or sigmoid, got {value}")
+            cfg[key] = value
+        else:
+            cfg[key] = int(value)
     if family == "nice":
         model = Nice(**cfg, weight_init=weight_init)
         args.weight_init = weight_init
@@ -768,9 +781,10 @@ def cpu_model():
 
 
 DEFAULT_RECIPE = {"batch": 64, "lr": 1e-3, "lr_schedule": "warmup", "warmup": 200, "clip": 100.0, "ema": 0.0}
-# the presets with a recipe of their own (flow-zoo NiceFactory.recipe, GlowFactory.recipe)
+# the presets with a recipe of their own (flow-zoo NiceFactory.recipe, GlowFactory.recipe, MafFactory.recipe)
 RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0},
-           "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0}}
+           "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0},
+           "maf:images": {"batch": 64, "lr": 3e-4, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0}}
 
 
 def main():
@@ -800,7 +814,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=None, help="Glow hidden channels (glow:small: 64)")
     ap.add_argument("-O", "--option", action="append", default=[], metavar="KEY=VALUE",
                     help="override a preset's setting as flows4j's -O: nice couplings/width/depth, realnvp "
-                         "width/blocks/scales, glow levels/steps/hidden, maf transforms/width/depth")
+                         "width/blocks/scales, glow levels/steps/hidden, maf transforms/width/depth/scale")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--print-every", type=float, default=30.0, help="seconds of training time between progress lines")
     ap.add_argument("--json", default=None)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.flows4j.api.DType;
@@ -60,6 +61,50 @@ class AutoregressiveFactoryTest {
                         e.getKey() + ":" + preset + " has " + n + " parameters, realnvp:2d " + realnvp);
             }
         }
+    }
+
+    @Test
+    void mafImagesBoundsItsScaleSoSamplingStaysFiniteWhereMafsExpOverflows() {
+        Shape image = Shape.of(1, 4, 4);
+        int d = image.size();
+        for (String scale : new String[] {null, "exp", "sigmoid"}) {
+            Map<String, String> options = scale == null ? Map.of("width", "8") : Map.of("width", "8", "scale", scale);
+            ZooModel maf = new MafFactory()
+                    .build(new ModelRequest(
+                            "images",
+                            image,
+                            Dataset.Kind.IMAGE_8BIT,
+                            BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                            options,
+                            Conditioning.none()));
+            // every MADE's output bias, [mu | h], at 60: exp(60) * exp(60) overflows float32 in the second layer
+            int[] outputBiases = {0};
+            maf.flow().parameters().forEach((name, p) -> {
+                if (p.shape().equals(Shape.of(2 * d))) {
+                    p.set(Tensor.zeros(backend, DType.FLOAT32, 2 * d).add(60.0));
+                    outputBiases[0]++;
+                }
+            });
+            assertEquals(5, outputBiases[0], "one output layer per MADE");
+            double[] x = maf.flow().sample(3, RandomSource.seeded(2)).toDoubleArray();
+            long bad = Arrays.stream(x).filter(v -> !Double.isFinite(v)).count();
+            if ("exp".equals(scale)) {
+                assertTrue(bad > 0, "MAF's exp scale overflows at these weights; the test must show it");
+            } else {
+                assertEquals(0, bad, "maf:images " + (scale == null ? "(its default)" : "scale=" + scale));
+            }
+        }
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new MafFactory()
+                        .build(new ModelRequest(
+                                "images",
+                                image,
+                                Dataset.Kind.IMAGE_8BIT,
+                                BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(1)),
+                                Map.of("scale", "softplus"),
+                                Conditioning.none())));
+        assertEquals("maf:images option scale=softplus must be one of exp, tanh, sigmoid", e.getMessage());
     }
 
     @Test

@@ -388,6 +388,8 @@ class ModelFactoryTest {
         assertEquals(Recipe.DEFAULT, new NiceFactory().recipe("small"));
         assertEquals(new Recipe(64, 1e-3, Recipe.Schedule.COSINE, 200, 100, 0), new GlowFactory().recipe("fmnist"));
         assertEquals(Recipe.DEFAULT, new GlowFactory().recipe("small"), "glow:small keeps the benchmarks' default");
+        assertEquals(new Recipe(64, 3e-4, Recipe.Schedule.COSINE, 200, 100, 0), new MafFactory().recipe("images"));
+        assertEquals(Recipe.DEFAULT, new MafFactory().recipe("2d"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new GlowFactory().recipe("huge"))
                 .getMessage()
                 .contains("glow has: small, fmnist, paper, small-cond"));
