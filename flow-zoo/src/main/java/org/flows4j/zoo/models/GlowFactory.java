@@ -98,7 +98,7 @@ public final class GlowFactory implements ModelFactory {
         return preset.equals("fmnist") ? FMNIST_RECIPE : Recipe.DEFAULT;
     }
 
-    private static final Recipe FMNIST_RECIPE = new Recipe(64, 1e-3, Recipe.Schedule.COSINE, 200, 100, 0);
+    private static final Recipe FMNIST_RECIPE = Recipe.DEFAULT.withSchedule(Recipe.Schedule.COSINE);
 
     private Preset preset(String name) {
         Preset p = PRESETS.get(name);

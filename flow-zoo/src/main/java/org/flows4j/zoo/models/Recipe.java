@@ -100,6 +100,17 @@ public record Recipe(int batchSize, double lr, Schedule schedule, int warmupStep
     }
 
     /**
+     * This recipe with another learning-rate schedule, everything else kept.
+     *
+     * @param schedule how the learning rate moves over the run
+     * @return a recipe that differs from this one in its schedule only
+     * @throws NullPointerException if {@code schedule} is null
+     */
+    public Recipe withSchedule(Schedule schedule) {
+        return new Recipe(batchSize, lr, schedule, warmupSteps, clipNorm, emaDecay);
+    }
+
+    /**
      * The recipe as {@code flows4j train} flags, for help output and docs.
      *
      * @return for example {@code --batch 64 --lr 0.001 --lr-schedule warmup --warmup 200 --clip 100 --ema 0}
