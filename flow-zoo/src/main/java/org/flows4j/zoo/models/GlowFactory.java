@@ -184,7 +184,14 @@ public final class GlowFactory implements ModelFactory {
         }
     }
 
-    private record Config(int levels, int steps, int hidden, CouplingKind coupling, Permutation permutation) {}
+    /** The settings read from the options; {@code options} holds every one with the value it took. */
+    private record Config(
+            int levels,
+            int steps,
+            int hidden,
+            CouplingKind coupling,
+            Permutation permutation,
+            Map<String, String> options) {}
 
     private Config config(String name, Shape eventShape, Dataset.Kind kind, Map<String, String> options) {
         Preset p = preset(name);
@@ -193,12 +200,13 @@ public final class GlowFactory implements ModelFactory {
                     "glow models images [c, h, w] of 8-bit pixels; for vectors use " + "realnvp:2d or nice");
         }
         Options o = new Options("glow:" + name, options, OPTIONS);
-        Config c = new Config(
-                o.integer("levels", p.levels(), 1),
-                o.integer("steps", p.steps(), 1),
-                o.integer("hidden", p.hidden(), 1),
-                o.choice("coupling", CouplingKind.AFFINE, CouplingKind.values(), CouplingKind::option),
-                o.choice("permutation", Permutation.LU_1X1, Permutation.values(), Permutation::option));
+        int levels = o.integer("levels", p.levels(), 1);
+        int steps = o.integer("steps", p.steps(), 1);
+        int hidden = o.integer("hidden", p.hidden(), 1);
+        CouplingKind coupling = o.choice("coupling", CouplingKind.AFFINE, CouplingKind.values(), CouplingKind::option);
+        Permutation permutation =
+                o.choice("permutation", Permutation.LU_1X1, Permutation.values(), Permutation::option);
+        Config c = new Config(levels, steps, hidden, coupling, permutation, o.resolved());
         int h = eventShape.dim(1);
         int w = eventShape.dim(2);
         for (int i = 0; i < c.levels(); i++) {
@@ -273,7 +281,7 @@ public final class GlowFactory implements ModelFactory {
                 r.kind(),
                 ctx.backend(),
                 ctx.dtype(),
-                r.options(),
+                c.options(),
                 r.conditioning());
     }
 

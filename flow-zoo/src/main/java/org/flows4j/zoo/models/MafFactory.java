@@ -215,7 +215,7 @@ public final class MafFactory implements ModelFactory {
                 r.kind(),
                 ctx.backend(),
                 ctx.dtype(),
-                r.options(),
+                o.resolved(),
                 r.conditioning());
     }
 }

@@ -151,23 +151,27 @@ public final class NiceFactory implements ModelFactory {
         }
     }
 
+    /** The settings read from the options; {@code options} holds every one with the value it took. */
     private record Config(
-            int couplings, int width, int depth, Prior prior, ScalingInit scalingInit, WeightInit weightInit) {}
+            int couplings,
+            int width,
+            int depth,
+            Prior prior,
+            ScalingInit scalingInit,
+            WeightInit weightInit,
+            Map<String, String> options) {}
 
     private Config config(String preset, Map<String, String> options) {
         Preset p = preset(preset);
         Options o = new Options("nice", options, OPTIONS);
-        return new Config(
-                o.integer("couplings", p.couplings(), 1),
-                o.integer("width", p.width(), 1),
-                o.integer("depth", p.depth(), 0),
-                o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option),
-                o.choice("scaling-init", ScalingInit.DATA, ScalingInit.values(), ScalingInit::option),
-                o.choice(
-                        "weight-init",
-                        WeightInit.HE,
-                        WeightInit.values(),
-                        w -> w.name().toLowerCase(Locale.ROOT)));
+        int couplings = o.integer("couplings", p.couplings(), 1);
+        int width = o.integer("width", p.width(), 1);
+        int depth = o.integer("depth", p.depth(), 0);
+        Prior prior = o.choice("prior", Prior.LOGISTIC, Prior.values(), Prior::option);
+        ScalingInit scalingInit = o.choice("scaling-init", ScalingInit.DATA, ScalingInit.values(), ScalingInit::option);
+        WeightInit weightInit = o.choice(
+                "weight-init", WeightInit.HE, WeightInit.values(), w -> w.name().toLowerCase(Locale.ROOT));
+        return new Config(couplings, width, depth, prior, scalingInit, weightInit, o.resolved());
     }
 
     private static PartitionMask mask(int d, int i) {
@@ -210,6 +214,6 @@ public final class NiceFactory implements ModelFactory {
                 r.kind(),
                 ctx.backend(),
                 ctx.dtype(),
-                r.options());
+                c.options());
     }
 }

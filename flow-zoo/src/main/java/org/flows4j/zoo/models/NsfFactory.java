@@ -176,7 +176,7 @@ public final class NsfFactory implements ModelFactory {
                 r.kind(),
                 ctx.backend(),
                 ctx.dtype(),
-                r.options(),
+                o.resolved(),
                 r.conditioning());
     }
 }

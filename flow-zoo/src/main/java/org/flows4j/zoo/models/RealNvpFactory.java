@@ -80,7 +80,9 @@ public final class RealNvpFactory implements ModelFactory {
         return p;
     }
 
-    private record Config(Preset preset, int couplings, int width, int depth, int blocks, int scales) {}
+    /** The settings read from the options; {@code options} holds every one with the value it took. */
+    private record Config(
+            Preset preset, int couplings, int width, int depth, int blocks, int scales, Map<String, String> options) {}
 
     private Config config(String name, Shape eventShape, Dataset.Kind kind, Map<String, String> options) {
         Preset p = preset(name);
@@ -92,13 +94,12 @@ public final class RealNvpFactory implements ModelFactory {
                             : "realnvp:2d models vectors; for images use realnvp:small or realnvp:paper");
         }
         Options o = new Options("realnvp:" + name, options, p.images() ? IMAGE_OPTIONS : VECTOR_OPTIONS);
-        Config c = new Config(
-                p,
-                o.integer("couplings", p.couplings(), 1),
-                o.integer("width", p.width(), 1),
-                o.integer("depth", p.depth(), 0),
-                o.integer("blocks", p.blocks(), 0),
-                o.integer("scales", p.scales(), 1));
+        int couplings = o.integer("couplings", p.couplings(), 1);
+        int width = o.integer("width", p.width(), 1);
+        int depth = o.integer("depth", p.depth(), 0);
+        int blocks = o.integer("blocks", p.blocks(), 0);
+        int scales = o.integer("scales", p.scales(), 1);
+        Config c = new Config(p, couplings, width, depth, blocks, scales, o.resolved());
         if (p.images()) {
             checkScales(eventShape, c.scales());
         } else if (eventShape.size() < 2) {
@@ -151,7 +152,7 @@ public final class RealNvpFactory implements ModelFactory {
                 r.kind(),
                 ctx.backend(),
                 ctx.dtype(),
-                r.options());
+                c.options());
     }
 
     private static MultiScale multiScale(ModelRequest r, Config c) {

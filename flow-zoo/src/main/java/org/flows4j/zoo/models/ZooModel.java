@@ -19,7 +19,9 @@ import org.flows4j.zoo.data.Dataset;
  * @param kind continuous values or 8-bit pixels
  * @param backend where the parameters live
  * @param dtype the parameters' precision
- * @param options the options it was built with (saved in checkpoints)
+ * @param options every build option of the model with the value it took, the preset's defaults
+ *     included (the zoo's factories record them): saved in checkpoints, so that a checkpoint rebuilds
+ *     the model it was trained as even after a preset's default changes
  * @param conditioning what the flow is conditioned on (saved in checkpoints, label names included)
  */
 public record ZooModel(
@@ -41,7 +43,8 @@ public record ZooModel(
      * @param kind continuous values or 8-bit pixels
      * @param backend where the parameters live
      * @param dtype the parameters' precision
-     * @param options the options it was built with, empty for none (copied; saved in checkpoints)
+     * @param options the options it was built with, defaults included; empty for none (copied; saved in
+     *     checkpoints)
      */
     public ZooModel(
             ModelSpec spec,
@@ -63,7 +66,8 @@ public record ZooModel(
      * @param kind continuous values or 8-bit pixels
      * @param backend where the parameters live
      * @param dtype the parameters' precision
-     * @param options the options it was built with, empty for none (copied; saved in checkpoints)
+     * @param options the options it was built with, defaults included; empty for none (copied; saved in
+     *     checkpoints)
      * @param conditioning what the flow is conditioned on; not null
      * @throws NullPointerException if {@code options} or {@code conditioning} is null
      */

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
 import org.flows4j.api.backend.Backend;
@@ -28,7 +29,10 @@ import org.flows4j.zoo.models.ZooModel;
  * {@code flows4j eval --checkpoint F} needs no other argument.
  *
  * <p>Model configuration keys: {@code event_shape} ({@code 1,28,28}), {@code kind}
- * ({@code CONTINUOUS} or {@code IMAGE_8BIT}) and {@code option.NAME} for each build option.
+ * ({@code CONTINUOUS} or {@code IMAGE_8BIT}) and {@code option.NAME} for each build option with the
+ * value it took ({@link ZooModel#options()}: the defaults are written too, so a checkpoint rebuilds the
+ * model it was trained as after a preset's default changes; a checkpoint written before they were
+ * recorded rebuilds with today's defaults).
  * Extra keys: {@code data} (the data set spec), {@code epoch}, {@code seed}, and the trainer's
  * settings ({@code train.*}, see {@link Trainer#save}). A conditional model adds {@code condition}
  * ({@code label} or {@code context}) and {@code condition.name.<i>}, the class or column names in
@@ -95,7 +99,9 @@ public final class ZooCheckpoints {
         Map<String, String> config = new LinkedHashMap<>();
         config.put(EVENT_SHAPE, joinDims(model.eventShape()));
         config.put(KIND, model.kind().name());
-        model.options().forEach((k, v) -> config.put(OPTION + k, v));
+        // every option with the value it took, defaults included, sorted: a default changed later
+        // does not change what this checkpoint rebuilds
+        new TreeMap<>(model.options()).forEach((k, v) -> config.put(OPTION + k, v));
         Conditioning c = model.conditioning();
         if (c.isConditional()) {
             config.put(CONDITION, c.source().option());
