@@ -262,6 +262,11 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public double sumOfSquares(Storage x) {
+        return time("sumOfSquares", () -> delegate.sumOfSquares(x));
+    }
+
+    @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {
         return time(
                 "linear " + dims(x.shape()) + " x " + dims(weight.shape()) + " " + activation,

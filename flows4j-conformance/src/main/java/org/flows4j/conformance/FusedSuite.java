@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Random;
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.AdamStep;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
@@ -15,10 +16,11 @@ import org.junit.jupiter.api.DynamicTest;
 
 /**
  * The SPI's fused kernels ({@link Backend#linear}, {@link Backend#reluBackward},
- * {@link Backend#affineCoupling}) on the backend under test against a host computation of
- * their formulas: a backend that overrides one must give the composition's values. The dense
- * layer accumulates, so its error is bounded relative to the sum of the absolute terms
- * ({@code |x| |W| + |b|}); the others round once per operation.
+ * {@link Backend#affineCoupling}, {@link Backend#sumOfSquares}, {@link Backend#adamUpdate}) on
+ * the backend under test against a host computation of their formulas: a backend that overrides
+ * one must give the composition's values. The dense layer and the sum of squares accumulate, so
+ * their error is bounded relative to the sum of the absolute terms; the others round once per
+ * operation.
  */
 final class FusedSuite {
 
@@ -50,6 +52,21 @@ final class FusedSuite {
             tests.add(DynamicTest.dynamicTest(
                     "affineCoupling " + (inverse ? "inverse" : "forward") + " [3, 8] " + dtype.label(),
                     () -> s.affineCoupling(inverse)));
+        }
+        // 1041 = 65 vectors of 16 and one element, 70,001 crosses blocks of 65,536: a kernel that
+        // runs in lanes, runs or blocks must not drop or repeat a piece at any of those seams
+        for (int n : new int[] {1, 37, 1041, 70_001}) {
+            tests.add(DynamicTest.dynamicTest("sumOfSquares [" + n + "] " + dtype.label(), () -> s.sumOfSquares(n)));
+        }
+        tests.add(DynamicTest.dynamicTest(
+                "sumOfSquares of nothing, of a NaN and of an overflowing square " + dtype.label(),
+                s::sumOfSquaresSpecialValues));
+        for (double scale : new double[] {1, 0.3}) {
+            for (double decay : new double[] {0, 0.01}) {
+                tests.add(DynamicTest.dynamicTest(
+                        "adamUpdate [5, 7], gradient scale " + scale + ", weight decay " + decay + " " + dtype.label(),
+                        () -> s.adamUpdate(scale, decay)));
+            }
         }
         return DynamicContainer.dynamicContainer("fused kernels [" + dtype.label() + "]", tests);
     }
@@ -162,6 +179,130 @@ final class FusedSuite {
             b.free(xs);
             b.free(ss);
             b.free(ts);
+        }
+    }
+
+    /** {@code x} rounded to the dtype, as the backend holds and computes it. */
+    private double round(double x) {
+        return dtype == DType.FLOAT32 ? (float) x : x;
+    }
+
+    private void sumOfSquares(int n) {
+        Backend b = session.target();
+        Random r = new Random(seed ^ (0x5150L + n));
+        double[] x = values(r, n, 3);
+        double expected = 0;
+        for (double v : x) {
+            expected += round(v * v);
+        }
+        // every term is positive, so the sum is its own error scale: naive float32 summation of
+        // n terms is within n * 6e-8 of it (4.2e-3 at 70,001), float64 within n * 1.1e-16
+        Tolerance t = dtype == DType.FLOAT32
+                ? new Tolerance(Math.max(1e-4, n * 6e-8), 0, "float32: naive summation of n positive terms, n * 6e-8")
+                : Tolerance.FLOAT64;
+        Storage xs = b.fromDoubles(x, Shape.of(n), dtype);
+        try {
+            double got = b.sumOfSquares(xs);
+            if (!t.close(got, expected)) {
+                throw new AssertionError("sumOfSquares of " + n + " elements: " + got + ", expected " + expected
+                        + " within rtol " + t.rtol() + " (" + t.source() + ")");
+            }
+        } finally {
+            b.free(xs);
+        }
+    }
+
+    private void sumOfSquaresSpecialValues() {
+        Backend b = session.target();
+        Storage empty = b.fromDoubles(new double[0], Shape.of(0, 3), dtype);
+        Storage nan = b.fromDoubles(new double[] {1, Double.NaN, 2}, Shape.of(3), dtype);
+        // 3e19 squared is 9e38: beyond float32 (about 3.4e38), within float64
+        Storage big = b.fromDoubles(new double[] {1, 3e19, 2}, Shape.of(3), dtype);
+        try {
+            double none = b.sumOfSquares(empty);
+            if (none != 0) {
+                throw new AssertionError("sumOfSquares of no elements: " + none + ", expected 0");
+            }
+            double withNan = b.sumOfSquares(nan);
+            if (!Double.isNaN(withNan)) {
+                throw new AssertionError("sumOfSquares with a NaN element: " + withNan + ", expected NaN");
+            }
+            double overflow = b.sumOfSquares(big);
+            double expected = dtype == DType.FLOAT32 ? Double.POSITIVE_INFINITY : 5 + 9e38;
+            if (!Tolerance.FLOAT64.close(overflow, expected)) {
+                throw new AssertionError("sumOfSquares of [1, 3e19, 2] in " + dtype.label() + ": " + overflow
+                        + ", expected " + expected + (dtype == DType.FLOAT32 ? " (the square overflows float32)" : ""));
+            }
+        } finally {
+            b.free(empty);
+            b.free(nan);
+            b.free(big);
+        }
+    }
+
+    /**
+     * One Adam update against the formula of {@link AdamStep} computed on the host, each operation
+     * rounded to the dtype in the order the composed default takes them.
+     */
+    private void adamUpdate(double gradScale, double decay) {
+        Backend b = session.target();
+        Random r = new Random(seed ^ Double.doubleToLongBits(gradScale + 3 * decay));
+        int n = 35;
+        double[] p = values(r, n, 1);
+        double[] g = values(r, n, 2);
+        double[] m = values(r, n, 0.1);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = round(Math.abs(r.nextGaussian()) * 0.01);
+        }
+        AdamStep step = new AdamStep(1e-2, 0.9, 0.999, 1e-8, decay, 3, gradScale);
+        double sc = round(gradScale);
+        double wd = round(decay);
+        double b1 = round(step.beta1());
+        double nb1 = round(1 - step.beta1());
+        double b2 = round(step.beta2());
+        double nb2 = round(1 - step.beta2());
+        double c1 = round(step.firstBiasCorrection());
+        double c2 = round(step.secondBiasCorrection());
+        double eps = round(step.epsilon());
+        double lr = round(step.learningRate());
+        double[] ep = new double[n];
+        double[] em = new double[n];
+        double[] ev = new double[n];
+        for (int i = 0; i < n; i++) {
+            double gi = round(g[i] * sc);
+            if (decay != 0) {
+                gi = round(gi + round(p[i] * wd));
+            }
+            em[i] = round(round(m[i] * b1) + round(gi * nb1));
+            ev[i] = round(round(v[i] * b2) + round(round(gi * gi) * nb2));
+            double denom = round(round(Math.sqrt(round(ev[i] / c2))) + eps);
+            ep[i] = round(p[i] - round(round(round(em[i] / c1) / denom) * lr));
+        }
+        Shape shape = Shape.of(5, 7);
+        Storage ps = b.fromDoubles(p, shape, dtype);
+        Storage gs = b.fromDoubles(g, shape, dtype);
+        Storage ms = b.fromDoubles(m, shape, dtype);
+        Storage vs = b.fromDoubles(v, shape, dtype);
+        Storage[] out = b.adamUpdate(ps, gs, ms, vs, step);
+        try {
+            if (out == null || out.length != 3) {
+                throw new AssertionError("adamUpdate must return 3 storages");
+            }
+            String what = "adamUpdate (gradient scale " + gradScale + ", decay " + decay + ")";
+            tolerance().assertAllclose(what + " parameter", b.toDoubles(out[0]), ep);
+            tolerance().assertAllclose(what + " first moment", b.toDoubles(out[1]), em);
+            tolerance().assertAllclose(what + " second moment", b.toDoubles(out[2]), ev);
+            if (!java.util.Arrays.equals(b.toDoubles(gs), g)) {
+                throw new AssertionError(what + " changed the gradient, which it must only read");
+            }
+        } finally {
+            java.util.Set<Storage> owned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            owned.addAll(java.util.Arrays.asList(ps, gs, ms, vs));
+            if (out != null) {
+                owned.addAll(java.util.Arrays.asList(out));
+            }
+            owned.forEach(b::free);
         }
     }
 }

@@ -301,6 +301,33 @@ final class CpuBackend implements Backend {
         return new Storage[] {param, m, v};
     }
 
+    /** Elements per block of {@link #sumOfSquares}: the blocks are summed apart, then in order. */
+    static final int SQUARES_BLOCK = 1 << 16;
+
+    /**
+     * One read of {@code x}: blocks of {@link #SQUARES_BLOCK} elements summed apart (over the
+     * threads), each square in {@code x}'s dtype and each block's sum in double, then the blocks'
+     * sums added in order, so the result does not depend on the number of threads.
+     */
+    @Override
+    public double sumOfSquares(Storage x) {
+        CpuStorage s = CpuStorage.of(x);
+        int n = s.shape().size();
+        boolean f32 = s.dtype() == DType.FLOAT32;
+        int blocks = (int) (((long) n + SQUARES_BLOCK - 1) / SQUARES_BLOCK);
+        double[] partial = new double[blocks];
+        parallel.forEach(blocks, n, i -> {
+            int from = i * SQUARES_BLOCK;
+            int to = Math.min(n, from + SQUARES_BLOCK);
+            partial[i] = f32 ? kernels.sumSquaresF(s.floats(), from, to) : kernels.sumSquaresD(s.doubles(), from, to);
+        });
+        double sum = 0;
+        for (double p : partial) {
+            sum += p;
+        }
+        return sum;
+    }
+
     /** One pass after the product adds the bias and applies the activation in place (see {@link Fused}); same bits as the composition. */
     @Override
     public Storage linear(Storage x, Storage weight, Storage bias, UnaryOp activation) {

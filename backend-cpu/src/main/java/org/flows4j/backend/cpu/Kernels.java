@@ -747,6 +747,7 @@ class Kernels {
      * default of {@code Backend#adamUpdate} rounds them (it fills scalar storages with them).
      */
     record AdamConstants(
+            double gradScale,
             double decay,
             double beta1,
             double oneMinusBeta1,
@@ -759,6 +760,7 @@ class Kernels {
 
         static AdamConstants of(AdamStep s, boolean float32) {
             return new AdamConstants(
+                    r(s.gradScale(), float32),
                     r(s.weightDecay(), float32),
                     r(s.beta1(), float32),
                     r(1 - s.beta1(), float32),
@@ -778,10 +780,12 @@ class Kernels {
     /**
      * One Adam step in place on {@code [from, to)}, with the operations of the composed default
      * in its order, each rounded to float:
-     * {@code g' = g + p wd; m = m b1 + g' (1 - b1); v = v b2 + g'^2 (1 - b2);
-     * p = p - (m / c1) / (sqrt(v / c2) + eps) lr}. Same inputs, same bits as the default.
+     * {@code g' = g sc + p wd; m = m b1 + g' (1 - b1); v = v b2 + g'^2 (1 - b2);
+     * p = p - (m / c1) / (sqrt(v / c2) + eps) lr}. Same inputs, same bits as the default (whose
+     * product by a gradient scale of 1 is left out, and is exact).
      */
     void adamF(float[] p, float[] g, float[] m, float[] v, int from, int to, AdamConstants k) {
+        float sc = (float) k.gradScale();
         float wd = (float) k.decay();
         float b1 = (float) k.beta1();
         float nb1 = (float) k.oneMinusBeta1();
@@ -794,7 +798,7 @@ class Kernels {
         boolean decay = wd != 0;
         for (int i = from; i < to; i++) {
             float pi = p[i];
-            float gi = decay ? g[i] + pi * wd : g[i];
+            float gi = decay ? g[i] * sc + pi * wd : g[i] * sc;
             float mi = m[i] * b1 + gi * nb1;
             float vi = v[i] * b2 + (gi * gi) * nb2;
             m[i] = mi;
@@ -805,6 +809,7 @@ class Kernels {
 
     /** As {@link #adamF}, in float64. */
     void adamD(double[] p, double[] g, double[] m, double[] v, int from, int to, AdamConstants k) {
+        double sc = k.gradScale();
         double wd = k.decay();
         double b1 = k.beta1();
         double nb1 = k.oneMinusBeta1();
@@ -817,12 +822,34 @@ class Kernels {
         boolean decay = wd != 0;
         for (int i = from; i < to; i++) {
             double pi = p[i];
-            double gi = decay ? g[i] + pi * wd : g[i];
+            double gi = decay ? g[i] * sc + pi * wd : g[i] * sc;
             double mi = m[i] * b1 + gi * nb1;
             double vi = v[i] * b2 + (gi * gi) * nb2;
             m[i] = mi;
             v[i] = vi;
             p[i] = pi - (mi / c1) / (Math.sqrt(vi / c2) + eps) * lr;
         }
+    }
+
+    // ---- sum of squares -------------------------------------------------------------------
+
+    /** {@code sum a[i]^2} over {@code [from, to)}: each square rounded to float, the sum kept in double. */
+    double sumSquaresF(float[] a, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            float x = a[i];
+            s += x * x;
+        }
+        return s;
+    }
+
+    /** {@code sum a[i]^2} over {@code [from, to)}, in double. */
+    double sumSquaresD(double[] a, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            double x = a[i];
+            s += x * x;
+        }
+        return s;
     }
 }

@@ -1416,8 +1416,9 @@ final class VectorKernels extends Kernels {
         FloatVector c2 = FloatVector.broadcast(FS, (float) k.secondCorrection());
         FloatVector eps = FloatVector.broadcast(FS, (float) k.epsilon());
         FloatVector lr = FloatVector.broadcast(FS, (float) k.rate());
+        FloatVector sc = FloatVector.broadcast(FS, (float) k.gradScale());
         for (int i = from; i < to; i += FL) {
-            FloatVector gi = FloatVector.fromArray(FS, g, i);
+            FloatVector gi = FloatVector.fromArray(FS, g, i).mul(sc);
             FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
             FloatVector vi =
                     FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
@@ -1439,9 +1440,10 @@ final class VectorKernels extends Kernels {
         FloatVector c2 = FloatVector.broadcast(FS, (float) k.secondCorrection());
         FloatVector eps = FloatVector.broadcast(FS, (float) k.epsilon());
         FloatVector lr = FloatVector.broadcast(FS, (float) k.rate());
+        FloatVector sc = FloatVector.broadcast(FS, (float) k.gradScale());
         for (int i = from; i < to; i += FL) {
             FloatVector pi = FloatVector.fromArray(FS, p, i);
-            FloatVector gi = FloatVector.fromArray(FS, g, i).add(pi.mul(wd));
+            FloatVector gi = FloatVector.fromArray(FS, g, i).mul(sc).add(pi.mul(wd));
             FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(gi.mul(nb1));
             FloatVector vi =
                     FloatVector.fromArray(FS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
@@ -1471,8 +1473,9 @@ final class VectorKernels extends Kernels {
         DoubleVector c2 = DoubleVector.broadcast(DS, k.secondCorrection());
         DoubleVector eps = DoubleVector.broadcast(DS, k.epsilon());
         DoubleVector lr = DoubleVector.broadcast(DS, k.rate());
+        DoubleVector sc = DoubleVector.broadcast(DS, k.gradScale());
         for (int i = from; i < to; i += DL) {
-            DoubleVector gi = DoubleVector.fromArray(DS, g, i);
+            DoubleVector gi = DoubleVector.fromArray(DS, g, i).mul(sc);
             DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
             DoubleVector vi =
                     DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
@@ -1494,9 +1497,10 @@ final class VectorKernels extends Kernels {
         DoubleVector c2 = DoubleVector.broadcast(DS, k.secondCorrection());
         DoubleVector eps = DoubleVector.broadcast(DS, k.epsilon());
         DoubleVector lr = DoubleVector.broadcast(DS, k.rate());
+        DoubleVector sc = DoubleVector.broadcast(DS, k.gradScale());
         for (int i = from; i < to; i += DL) {
             DoubleVector pi = DoubleVector.fromArray(DS, p, i);
-            DoubleVector gi = DoubleVector.fromArray(DS, g, i).add(pi.mul(wd));
+            DoubleVector gi = DoubleVector.fromArray(DS, g, i).mul(sc).add(pi.mul(wd));
             DoubleVector mi = DoubleVector.fromArray(DS, m, i).mul(b1).add(gi.mul(nb1));
             DoubleVector vi =
                     DoubleVector.fromArray(DS, v, i).mul(b2).add(gi.mul(gi).mul(nb2));
@@ -1504,5 +1508,53 @@ final class VectorKernels extends Kernels {
             vi.intoArray(v, i);
             pi.sub(mi.div(c1).div(vi.div(c2).sqrt().add(eps)).mul(lr)).intoArray(p, i);
         }
+    }
+
+    /**
+     * Squares summed in lanes, in runs of at most {@link #SQUARES_RUN} vectors, each run's lanes
+     * added into a double: a lane adds up at most that many float squares before the sum widens.
+     */
+    private static final int SQUARES_RUN = 64;
+
+    @Override
+    double sumSquaresF(float[] a, int from, int to) {
+        int bound = from + FS.loopBound(to - from);
+        double s = 0;
+        for (int i = from; i < bound; ) {
+            int end = Math.min(bound, i + SQUARES_RUN * FL);
+            s += squaresRunF(a, i, end);
+            i = end;
+        }
+        return s + super.sumSquaresF(a, bound, to);
+    }
+
+    private static double squaresRunF(float[] a, int from, int to) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int i = from; i < to; i += FL) {
+            FloatVector x = FloatVector.fromArray(FS, a, i);
+            acc = acc.add(x.mul(x));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    double sumSquaresD(double[] a, int from, int to) {
+        int bound = from + DS.loopBound(to - from);
+        double s = 0;
+        for (int i = from; i < bound; ) {
+            int end = Math.min(bound, i + SQUARES_RUN * DL);
+            s += squaresRunD(a, i, end);
+            i = end;
+        }
+        return s + super.sumSquaresD(a, bound, to);
+    }
+
+    private static double squaresRunD(double[] a, int from, int to) {
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int i = from; i < to; i += DL) {
+            DoubleVector x = DoubleVector.fromArray(DS, a, i);
+            acc = acc.add(x.mul(x));
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -51,7 +51,9 @@ class AdamUpdateTest {
             try (Backend b = new CpuBackend(FastPaths.OPTIONS, kern)) {
                 Backend reference = composed(b);
                 for (int n : SIZES) {
-                    for (double decay : new double[] {0, 0.01}) {
+                    for (double[] decayAndScale : new double[][] {{0, 1}, {0.01, 1}, {0, 0.37}, {0.01, 0.37}}) {
+                        double decay = decayAndScale[0];
+                        double gradScale = decayAndScale[1];
                         RandomSource rng = RandomSource.seeded(n);
                         Shape shape = Shape.of(n);
                         Storage p = b.fromDoubles(rng.normal(n), shape, dtype);
@@ -62,7 +64,7 @@ class AdamUpdateTest {
                         Storage rv = b.cast(v, dtype);
                         for (int t = 1; t <= 3; t++) {
                             Storage g = b.fromDoubles(rng.normal(n), shape, dtype);
-                            AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, decay, t);
+                            AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, decay, t, gradScale);
                             Storage[] fused = b.adamUpdate(p, g, m, v, step);
                             assertSame(p, fused[0]);
                             assertSame(m, fused[1]);
@@ -71,7 +73,8 @@ class AdamUpdateTest {
                             rp = r[0];
                             rm = r[1];
                             rv = r[2];
-                            String what = dtype.label() + " n=" + n + " decay=" + decay + " step " + t + " "
+                            String what = dtype.label() + " n=" + n + " decay=" + decay + " scale=" + gradScale
+                                    + " step " + t + " "
                                     + kern.description();
                             Allclose.assertAllClose(b.toDoubles(rp), b.toDoubles(p), rtol, 0, what + " param");
                             Allclose.assertAllClose(b.toDoubles(rm), b.toDoubles(m), rtol, 0, what + " m");

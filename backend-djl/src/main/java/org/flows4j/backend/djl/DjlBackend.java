@@ -25,6 +25,7 @@ import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.backend.support.DirectAdam;
 import org.flows4j.backend.support.DirectElementwise;
+import org.flows4j.backend.support.DirectSquares;
 
 /**
  * Every SPI kernel on PyTorch tensors through DJL's {@link NDArray}, in float32 and float64.
@@ -651,6 +652,29 @@ final class DjlBackend implements Backend {
         }
         DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step);
         return new Storage[] {param, m, v};
+    }
+
+    /**
+     * One read of the tensor's memory from Java ({@link DirectSquares}) when the Vector API is
+     * present, instead of libtorch's square into a new tensor and its sum; else the composition.
+     */
+    @Override
+    public double sumOfSquares(Storage x) {
+        DjlStorage s = DjlStorage.of(x);
+        int n = s.shape().size();
+        if (n == 0) {
+            return 0;
+        }
+        int bytes = s.dtype().byteSize();
+        if (!DirectAdam.available() || (long) n * bytes > Integer.MAX_VALUE) {
+            return Backend.super.sumOfSquares(x);
+        }
+        ByteBuffer b = s.array().toByteBuffer(true);
+        if (!b.isDirect() || b.capacity() < (long) n * bytes) {
+            throw new IllegalStateException(
+                    "djl: a tensor of " + n + " elements gave no direct buffer of its memory (" + b + ")");
+        }
+        return DirectSquares.sum(b, n, s.dtype() == DType.FLOAT32);
     }
 
     /**

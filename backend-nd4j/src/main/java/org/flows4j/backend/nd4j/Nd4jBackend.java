@@ -15,6 +15,7 @@ import org.flows4j.api.backend.Storage;
 import org.flows4j.api.backend.UnaryOp;
 import org.flows4j.backend.support.DirectAdam;
 import org.flows4j.backend.support.DirectElementwise;
+import org.flows4j.backend.support.DirectSquares;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -289,6 +290,9 @@ final class Nd4jBackend implements Backend {
         INDArray va = v1.array();
         try (Scratch s = new Scratch()) {
             INDArray ga = g.array();
+            if (step.gradScale() != 1) {
+                ga = s.add(ga.mul(step.gradScale()));
+            }
             if (step.weightDecay() != 0) {
                 INDArray decayed = s.add(pa.mul(step.weightDecay()));
                 decayed.addi(ga);
@@ -355,6 +359,23 @@ final class Nd4jBackend implements Backend {
                 p.dtype() == DType.FLOAT32,
                 step);
         return new Storage[] {param, m, v};
+    }
+
+    /**
+     * One read of the buffer from Java ({@link DirectSquares}) when the Vector API is present and
+     * the storage is a whole row-major buffer, instead of ND4J's square into a new array and its
+     * sum; else the composition.
+     */
+    @Override
+    public double sumOfSquares(Storage x) {
+        Nd4jStorage s = Nd4jStorage.of(x);
+        if (s.isEmpty()) {
+            return 0;
+        }
+        if (!DirectAdam.available() || !Nd.direct(s.array())) {
+            return Backend.super.sumOfSquares(x);
+        }
+        return DirectSquares.sum(s.array().data().asNio(), s.size(), s.dtype() == DType.FLOAT32);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.flows4j.backend.support;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * parent build adds) against the formula of {@link AdamStep} evaluated in Java operation by
  * operation in the dtype, as the composed default of
  * {@link org.flows4j.api.backend.Backend#adamUpdate} does with IEEE kernels: the same bits in
- * both dtypes, with and without weight decay, on lengths with whole vectors and a scalar tail,
+ * both dtypes, with and without weight decay and a gradient scale (clipping), on lengths with whole vectors and a scalar tail,
  * over several steps (so the bias corrections change). Each backend that calls it checks its
  * own buffer handling in the cross-backend conformance suite (the same Adam steps as cpu).
  */
@@ -29,8 +30,18 @@ class DirectAdamTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"FLOAT32, 0, 1000", "FLOAT32, 0.01, 1003", "FLOAT64, 0, 1000", "FLOAT64, 0.01, 37", "FLOAT32, 0, 5"})
-    void matches_the_formula_bit_for_bit(DType dtype, double decay, int n) {
+    @CsvSource({
+        "FLOAT32, 0, 1000, 1",
+        "FLOAT32, 0.01, 1003, 1",
+        "FLOAT64, 0, 1000, 1",
+        "FLOAT64, 0.01, 37, 1",
+        "FLOAT32, 0, 5, 1",
+        "FLOAT32, 0, 1003, 0.37",
+        "FLOAT32, 0.01, 1003, 0.37",
+        "FLOAT64, 0, 1003, 0.37",
+        "FLOAT64, 0.01, 37, 0.37"
+    })
+    void matches_the_formula_bit_for_bit(DType dtype, double decay, int n, double scale) {
         Random r = new Random(n);
         double[] p = new double[n];
         double[] g = new double[n];
@@ -46,12 +57,13 @@ class DirectAdamTest {
         ByteBuffer mb = buffer(m, float32);
         ByteBuffer vb = buffer(v, float32);
         for (long t = 1; t <= 3; t++) {
-            AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, decay, t);
+            AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, decay, t, scale);
             DirectAdam.update(pb, gb, mb, vb, n, float32, step);
             for (int i = 0; i < n; i++) {
                 if (float32) {
                     float pi = (float) p[i];
-                    float gi = decay != 0 ? (float) g[i] + pi * (float) decay : (float) g[i];
+                    float gs = (float) g[i] * (float) scale;
+                    float gi = decay != 0 ? gs + pi * (float) decay : gs;
                     float mi = (float) m[i] * (float) step.beta1() + gi * (float) (1 - step.beta1());
                     float vi = (float) v[i] * (float) step.beta2() + (gi * gi) * (float) (1 - step.beta2());
                     m[i] = mi;
@@ -62,7 +74,7 @@ class DirectAdamTest {
                                             + (float) step.epsilon())
                                     * (float) step.learningRate();
                 } else {
-                    double gi = decay != 0 ? g[i] + p[i] * decay : g[i];
+                    double gi = decay != 0 ? g[i] * scale + p[i] * decay : g[i] * scale;
                     m[i] = m[i] * step.beta1() + gi * (1 - step.beta1());
                     v[i] = v[i] * step.beta2() + (gi * gi) * (1 - step.beta2());
                     p[i] = p[i]
@@ -75,6 +87,43 @@ class DirectAdamTest {
             assertArrayEquals(m, values(mb, n, float32), "first moment after step " + t);
             assertArrayEquals(v, values(vb, n, float32), "second moment after step " + t);
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "FLOAT32, 0",
+        "FLOAT32, 1",
+        "FLOAT32, 15",
+        "FLOAT32, 1041",
+        "FLOAT32, 100003",
+        "FLOAT64, 7",
+        "FLOAT64, 100003"
+    })
+    void sums_every_square_once_within_the_bound_of_its_lanes(DType dtype, int n) {
+        Random r = new Random(n);
+        boolean float32 = dtype == DType.FLOAT32;
+        double[] x = new double[n];
+        double exact = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = round(dtype, r.nextGaussian() * 3);
+            exact += float32 ? (double) ((float) x[i] * (float) x[i]) : x[i] * x[i];
+        }
+        double got = DirectSquares.sum(buffer(x, float32), n, float32);
+        // positive terms: a lane adds 64 squares before the sum widens, then 16 lanes in float
+        double bound = (80 + 8) * 2 * (float32 ? 0x1p-24 : 0x1p-53) * exact;
+        assertEquals(exact, got, bound, dtype + " n=" + n);
+    }
+
+    @Test
+    void a_nan_propagates_and_a_float32_square_that_overflows_is_infinite() {
+        double[] x = new double[100];
+        java.util.Arrays.fill(x, 1);
+        x[50] = Double.NaN;
+        assertTrue(Double.isNaN(DirectSquares.sum(buffer(x, true), 100, true)));
+        assertTrue(Double.isNaN(DirectSquares.sum(buffer(x, false), 100, false)));
+        x[50] = 3e19;
+        assertEquals(Double.POSITIVE_INFINITY, DirectSquares.sum(buffer(x, true), 100, true));
+        assertEquals(99 + 9e38, DirectSquares.sum(buffer(x, false), 100, false), 1e25);
     }
 
     private static ByteBuffer buffer(double[] x, boolean float32) {

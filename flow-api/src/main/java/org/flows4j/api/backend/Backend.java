@@ -346,10 +346,13 @@ public interface Backend extends AutoCloseable {
         java.util.ArrayList<Storage> temps = new java.util.ArrayList<>();
         try {
             Storage g = grad;
+            if (step.gradScale() != 1) {
+                g = keep(temps, binary(BinaryOp.MUL, grad, keep(temps, full(one, dt, step.gradScale()))));
+            }
             if (step.weightDecay() != 0) {
                 Storage decay =
                         keep(temps, binary(BinaryOp.MUL, param, keep(temps, full(one, dt, step.weightDecay()))));
-                g = keep(temps, binary(BinaryOp.ADD, grad, decay));
+                g = keep(temps, binary(BinaryOp.ADD, g, decay));
             }
             Storage m1 = binary(
                     BinaryOp.ADD,
@@ -386,6 +389,40 @@ public interface Backend extends AutoCloseable {
             for (Storage t : temps) {
                 free(t);
             }
+        }
+    }
+
+    /**
+     * The sum of the squares of every element of {@code x}, as a {@code double}: what a global
+     * gradient norm (clipping) needs of each gradient, read in one pass instead of squared into a
+     * new array that is then summed. Each square is taken in {@code x}'s dtype (so a float32
+     * element above about {@code 1.8e19} gives infinity, and the caller may sum again in float64);
+     * the sum may be accumulated in any order and in any precision at least the dtype's. NaN
+     * propagates. The default is {@code unary(SQUARE)}, {@code reduce(SUM)} over every axis and the
+     * scalar read back, freeing both.
+     *
+     * @param x the input, any shape (0 elements give 0)
+     * @return the sum of squares, {@code >= 0}, or infinite or NaN as the elements make it
+     */
+    default double sumOfSquares(Storage x) {
+        int rank = x.shape().rank();
+        if (x.shape().size() == 0) {
+            return 0;
+        }
+        int[] axes = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            axes[i] = i;
+        }
+        Storage squares = unary(UnaryOp.SQUARE, x);
+        try {
+            Storage sum = reduce(ReduceOp.SUM, squares, axes, false);
+            try {
+                return toDoubles(sum)[0];
+            } finally {
+                free(sum);
+            }
+        } finally {
+            free(squares);
         }
     }
 
