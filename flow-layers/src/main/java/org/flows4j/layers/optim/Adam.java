@@ -323,14 +323,26 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(Map<String, Tensor> gradients) {
+        step(gradients, 1);
+    }
+
+    /**
+     * One update with the gradients multiplied by {@code gradScale} inside the fused kernel
+     * ({@link AdamStep#gradScale()}): a clipping by global norm costs no pass over the gradients
+     * and no new tensors, and gives the same bits as scaling them first.
+     */
+    @Override
+    public void step(Map<String, Tensor> gradients, double gradScale) {
+        if (!(gradScale > 0) || Double.isInfinite(gradScale)) {
+            throw new IllegalArgumentException("Adam: the gradient scale must be finite and > 0, got " + gradScale);
+        }
         OptimSupport.checkGradients(WHO, parameters, gradients);
         double lr = OptimSupport.learningRate(WHO, schedule, steps);
         long t = steps + 1;
+        AdamStep step = new AdamStep(lr, beta1, beta2, epsilon, weightDecay, t, gradScale);
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             String name = e.getKey();
-            Parameter p = e.getValue();
-            Tensor g = gradients.get(name);
-            fused(name, p, g, new AdamStep(lr, beta1, beta2, epsilon, weightDecay, t));
+            fused(name, e.getValue(), gradients.get(name), step);
         }
         steps = t;
     }

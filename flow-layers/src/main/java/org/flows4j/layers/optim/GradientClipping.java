@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.flows4j.api.DType;
+import org.flows4j.api.internal.TensorAccess;
 import org.flows4j.api.tensor.Autodiff;
 import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
@@ -16,8 +17,15 @@ import org.flows4j.api.tensor.Tensor;
  *   norm = sqrt(sum over every gradient g and element i of g_i^2)
  *   g    = g * maxNorm / norm    when norm &gt; maxNorm, else unchanged
  * </pre>
- * The sum of squares is accumulated in float64 whatever the gradients' dtype, so a float32
- * model's norm neither overflows nor loses the small gradients.
+ * Each gradient's squares are summed by its backend in one read
+ * ({@link org.flows4j.api.backend.Backend#sumOfSquares}) and the gradients' sums added in
+ * float64, so a float32 model's norm loses none of its small gradients; a float32 sum that
+ * overflows is taken again in float64.
+ *
+ * <p>An optimizer can take the factor itself ({@link Optimizer#step(Map, double)}, with
+ * {@link #globalNorm} and {@link #scaleFor}): Adam folds it into its fused update, so the
+ * clipped gradients are never written out, with the same bits as {@link #clipByGlobalNorm}
+ * followed by a step.
  */
 public final class GradientClipping {
 
@@ -84,7 +92,7 @@ public final class GradientClipping {
         if (!Double.isFinite(norm) || norm <= maxNorm) {
             return new Clipped(gradients, norm, 1.0);
         }
-        double scale = maxNorm / norm;
+        double scale = scaleFor(norm, maxNorm);
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
             gradients.forEach((name, g) -> out.put(name, g.mul(scale)));
@@ -93,13 +101,14 @@ public final class GradientClipping {
     }
 
     /**
-     * {@code sqrt(sum g_i^2)} over every element of every gradient, the per-gradient sums added in
-     * float64. A float32 gradient is squared and summed in its own dtype (the backends accumulate
-     * float32 sums in wider precision or pairwise, which is ample for a clipping threshold): a
-     * copy in float64 first would cost two extra passes over memory the size of the model's
-     * parameters on every step, about a tenth of a {@code nice:paper} step. Where a float32 square
-     * overflows (an element above about {@code 1.8e19}), that gradient is summed again in float64,
-     * so the norm is infinite only when it is.
+     * {@code sqrt(sum g_i^2)} over every element of every gradient. Each gradient is read once by
+     * its backend's {@link org.flows4j.api.backend.Backend#sumOfSquares}, which squares in the
+     * gradient's dtype and sums in at least that precision (the backends of this project add runs
+     * of squares into a double), and the per-gradient sums are added in float64: no copy of the
+     * gradients is made, where squaring into new arrays and summing those cost two extra passes
+     * over memory the size of the model's parameters on every step. Where a float32 sum
+     * overflows (an element above about {@code 1.8e19}), that gradient is summed again in
+     * float64, so the norm is infinite only when it is.
      *
      * @param gradients the gradients by parameter name; an empty map gives 0
      * @return the global norm, {@code >= 0}; NaN or infinite when a gradient is
@@ -112,13 +121,40 @@ public final class GradientClipping {
                 Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
             for (Map.Entry<String, Tensor> e : gradients.entrySet()) {
                 Tensor g = Objects.requireNonNull(e.getValue(), () -> "gradient '" + e.getKey() + "'");
-                double part = g.square().sum().item();
+                double part = sumOfSquares(g);
                 if (Double.isInfinite(part) && g.dtype() != DType.FLOAT64) {
-                    part = g.to(DType.FLOAT64).square().sum().item();
+                    part = sumOfSquares(g.to(DType.FLOAT64));
                 }
                 sumSquares += part;
             }
         }
         return Math.sqrt(sumSquares);
+    }
+
+    /** One read of {@code g} by its backend's fused {@link org.flows4j.api.backend.Backend#sumOfSquares}. */
+    private static double sumOfSquares(Tensor g) {
+        return g.backend().sumOfSquares(TensorAccess.storage(g));
+    }
+
+    /**
+     * The factor that brings a global norm down to {@code maxNorm}: {@code maxNorm / norm} when
+     * the norm is above it, else 1. What {@link #clipByGlobalNorm} multiplies the gradients by, and
+     * what an optimizer that takes the factor itself
+     * ({@link Optimizer#step(Map, double)}) is given instead.
+     *
+     * @param norm the global norm, finite and {@code >= 0}
+     * @param maxNorm the largest global norm allowed, finite and {@code > 0}
+     * @return the factor, in {@code (0, 1]}
+     * @throws IllegalArgumentException if {@code norm} is not finite and {@code >= 0}, or {@code maxNorm} not
+     *     finite and positive
+     */
+    public static double scaleFor(double norm, double maxNorm) {
+        if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("clipping: maxNorm must be finite and > 0, got " + maxNorm);
+        }
+        if (!(norm >= 0) || Double.isInfinite(norm)) {
+            throw new IllegalArgumentException("clipping: the norm must be finite and >= 0, got " + norm);
+        }
+        return norm > maxNorm ? maxNorm / norm : 1.0;
     }
 }

@@ -34,6 +34,35 @@ public interface Optimizer {
     void step(Map<String, Tensor> gradients);
 
     /**
+     * Applies one update with every gradient multiplied by {@code gradScale} first: a clipping
+     * by global norm ({@link GradientClipping#scaleFor}) handed to the optimizer instead of
+     * written into new gradients. The default multiplies into new tensors in the caller's memory
+     * scope and calls {@link #step(Map)}, which is what {@link GradientClipping#clipByGlobalNorm}
+     * does; {@link Adam} folds the factor into its fused update, with the same bits.
+     *
+     * @param gradients the gradient of the loss for each parameter, by the names of {@link #parameters()};
+     *     read only, still the caller's to free
+     * @param gradScale the factor, finite and {@code > 0}; 1 is {@link #step(Map)}
+     * @throws IllegalArgumentException if {@code gradScale} is not finite and positive, a name is missing or a
+     *     gradient's shape or dtype does not match
+     */
+    @SuppressWarnings("try") // the guard acts by being open
+    default void step(Map<String, Tensor> gradients, double gradScale) {
+        if (!(gradScale > 0) || Double.isInfinite(gradScale)) {
+            throw new IllegalArgumentException("the gradient scale must be finite and > 0, got " + gradScale);
+        }
+        if (gradScale == 1) {
+            step(gradients);
+            return;
+        }
+        Map<String, Tensor> scaled = new LinkedHashMap<>();
+        try (Autodiff.NoGrad noGrad = Autodiff.noGrad()) {
+            gradients.forEach((name, g) -> scaled.put(name, g == null ? null : g.mul(gradScale)));
+        }
+        step(scaled);
+    }
+
+    /**
      * How many updates were applied (the next update is number {@code steps() + 1}).
      *
      * @return the step count, {@code >= 0}

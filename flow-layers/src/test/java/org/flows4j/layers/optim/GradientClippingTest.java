@@ -1,6 +1,7 @@
 package org.flows4j.layers.optim;
 
 import static org.flows4j.layers.nn.NetTesting.assertAllClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -13,8 +14,13 @@ import java.util.Map;
 import org.flows4j.api.DType;
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.Backends;
+import org.flows4j.api.flow.Parameter;
+import org.flows4j.api.random.RandomSource;
+import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class GradientClippingTest {
 
@@ -110,6 +116,84 @@ class GradientClippingTest {
                     IllegalArgumentException.class,
                     () -> GradientClipping.clipByGlobalNorm(grads(backend), Double.NaN));
             assertEquals(0.0, GradientClipping.globalNorm(Map.of("z", Tensor.zeros(backend, DType.FLOAT32, 3))));
+        }
+    }
+
+    @Test
+    void the_factor_brings_the_norm_down_to_the_limit_and_refuses_what_is_not_a_norm() {
+        assertEquals(0.5, GradientClipping.scaleFor(13, 6.5));
+        assertEquals(1.0, GradientClipping.scaleFor(13, 13));
+        assertEquals(1.0, GradientClipping.scaleFor(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.scaleFor(Double.NaN, 1));
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.scaleFor(Double.POSITIVE_INFINITY, 1));
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.scaleFor(-1, 1));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GradientClipping.scaleFor(2, 0));
+        assertTrue(e.getMessage().contains("maxNorm"), e.getMessage());
+    }
+
+    /** Three steps of {@code optimizer} from fixed parameters and gradients, clipping at 5 either way. */
+    private static Map<String, double[]> clippedSteps(
+            Backend backend, DType dtype, OptimizerConfig config, boolean factorToOptimizer) {
+        RandomSource r = RandomSource.seeded(11);
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        params.put(
+                "w",
+                Parameter.trainable(Tensor.of(backend, r.normal(70_001), 70_001).to(dtype)));
+        params.put("b", Parameter.trainable(Tensor.of(backend, r.normal(37), 37).to(dtype)));
+        Optimizer opt = config.create(params);
+        // gradient norms of about 26, 1.3 (not clipped) and 26
+        for (double size : new double[] {0.1, 0.005, 0.1}) {
+            try (MemoryScope scope = MemoryScope.open()) {
+                Map<String, Tensor> g = new LinkedHashMap<>();
+                g.put(
+                        "w",
+                        Tensor.of(backend, r.normal(70_001), 70_001).mul(size).to(dtype));
+                g.put("b", Tensor.of(backend, r.normal(37), 37).mul(size).to(dtype));
+                if (factorToOptimizer) {
+                    opt.step(g, GradientClipping.scaleFor(GradientClipping.globalNorm(g), 5));
+                } else {
+                    opt.step(GradientClipping.clipByGlobalNorm(g, 5).gradients());
+                }
+            }
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        params.forEach((name, p) -> out.put(name, p.value().toDoubleArray()));
+        opt.state().forEach((name, t) -> out.put(name, t.toDoubleArray()));
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void an_optimizer_given_the_clipping_factor_steps_to_the_bits_of_clipping_first(DType dtype) {
+        List<OptimizerConfig> configs = List.of(
+                Adam.builder().learningRate(1e-2).build(),
+                Adam.builder().learningRate(1e-2).weightDecay(0.01).build(),
+                Sgd.builder().learningRate(1e-2).momentum(0.9).build());
+        try (Backend backend = Backends.create("cpu")) {
+            for (OptimizerConfig config : configs) {
+                Map<String, double[]> first = clippedSteps(backend, dtype, config, false);
+                Map<String, double[]> folded = clippedSteps(backend, dtype, config, true);
+                assertEquals(first.keySet(), folded.keySet());
+                first.forEach((name, v) ->
+                        assertArrayEquals(v, folded.get(name), config.describe() + " " + dtype.label() + ": " + name));
+            }
+        }
+    }
+
+    @Test
+    void a_step_refuses_a_gradient_scale_that_is_not_positive_and_finite() {
+        try (Backend backend = Backends.create("cpu")) {
+            Map<String, Parameter> params = Map.of("w", Parameter.trainable(Tensor.zeros(backend, DType.FLOAT32, 3)));
+            Map<String, Tensor> g = Map.of("w", Tensor.zeros(backend, DType.FLOAT32, 3));
+            for (Optimizer opt : List.of(
+                    Adam.builder().create(params),
+                    Sgd.builder().learningRate(1e-2).build().create(params))) {
+                for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                    assertThrows(IllegalArgumentException.class, () -> opt.step(g, bad), opt + " " + bad);
+                }
+                assertEquals(0, opt.steps(), "a refused step changes nothing");
+            }
         }
     }
 }

@@ -260,15 +260,17 @@ public final class Trainer {
                     "these gradients are for step " + gradients.step() + " but the next step is " + (step + 1));
         }
         Map<String, Tensor> byName = gradients.byName();
+        double scale = 1;
         if (config.clips()) {
-            GradientClipping.Clipped clipped = GradientClipping.clipByGlobalNorm(byName, config.clipNorm());
-            if (!clipped.isFinite()) {
-                throw new TrainingException("the gradient norm became " + clipped.norm() + " at step "
-                        + gradients.step() + "; training stopped");
+            double norm = GradientClipping.globalNorm(byName);
+            if (!Double.isFinite(norm)) {
+                throw new TrainingException(
+                        "the gradient norm became " + norm + " at step " + gradients.step() + "; training stopped");
             }
-            byName = clipped.gradients();
+            scale = GradientClipping.scaleFor(norm, config.clipNorm());
         }
-        optimizer.step(byName);
+        // the clipping factor goes to the optimizer, which (Adam) folds it into its update
+        optimizer.step(byName, scale);
         ExponentialMovingAverage average = averages();
         if (average != null) {
             average.update();
