@@ -737,14 +737,22 @@ class Schedule:
 def evaluate(model, images, seed):
     """Evaluator.evaluate: one dequantization draw from a generator seeded afresh, batches of 256."""
     g = torch.Generator().manual_seed(seed)
-    total = 0.0
+    scores = []
     for start in range(0, images.shape[0], EVAL_BATCH):
         x = images[start:start + EVAL_BATCH].float()
         x.add_(torch.rand(x.shape, generator=g))
-        total += model.log_prob(x).double().sum().item()
-    nll = -total / images.shape[0]
+        scores.append(model.log_prob(x).double())
+    log_p = torch.cat(scores)
+    nll = -log_p.sum().item() / images.shape[0]
     d = images[0].numel()
-    return {"n": int(images.shape[0]), "nll_nats": nll - d * LN256, "bpd": nll / (d * math.log(2))}
+    # the spread over images, as `flows4j eval --per-sample` lets one compute it: one image the model
+    # scores far out moves the mean, so the median and the mean without the worst ten go beside it
+    bpd = -log_p / (d * math.log(2))
+    order = torch.argsort(bpd, descending=True)
+    rest = bpd[order[10:]] if bpd.numel() > 10 else bpd
+    return {"n": int(images.shape[0]), "nll_nats": nll - d * LN256, "bpd": nll / (d * math.log(2)),
+            "median_bpd": bpd.median().item(), "mean_bpd_without_worst_10": rest.mean().item(),
+            "worst": [{"index": int(i), "bpd": bpd[i].item()} for i in order[:5]]}
 
 
 class Averaged:
@@ -971,7 +979,7 @@ def main():
             "train_seconds": elapsed,
             "steps_per_second": step / elapsed if elapsed > 0 else None,
             "curve": curve,
-            "test": {"nll_nats": result["nll_nats"], "bpd": result["bpd"], "n": result["n"]},
+            "test": result,
             "cpu": cpu,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
