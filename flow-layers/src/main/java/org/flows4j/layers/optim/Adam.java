@@ -333,13 +333,11 @@ public final class Adam implements Optimizer {
      */
     @Override
     public void step(Map<String, Tensor> gradients, double gradScale) {
-        if (!(gradScale > 0) || Double.isInfinite(gradScale)) {
-            throw new IllegalArgumentException("Adam: the gradient scale must be finite and > 0, got " + gradScale);
-        }
-        OptimSupport.checkGradients(WHO, parameters, gradients);
         double lr = OptimSupport.learningRate(WHO, schedule, steps);
         long t = steps + 1;
+        // validates the scale (finite and > 0) before anything is touched
         AdamStep step = new AdamStep(lr, beta1, beta2, epsilon, weightDecay, t, gradScale);
+        OptimSupport.checkGradients(WHO, parameters, gradients);
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             String name = e.getKey();
             fused(name, e.getValue(), gradients.get(name), step);
