@@ -17,10 +17,11 @@ The flows4j side of the race is, for example,
     flows4j eval -c runs/nice/last.safetensors         # the test split, as --json's "test" here
 
 Options with flows4j's names and defaults (the preset's recipe, as flows4j's ModelFactory.recipe:
-nice:paper batch 256, lr 3e-3, cosine, warmup 50; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
+nice:paper batch 256, lr 3e-3, cosine, warmup 50, scaling layer at 10x the rate; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
 maf:images batch 64, lr 3e-4, cosine, warmup 200; the others batch 64, lr 1e-3, warmup, warmup 200):
 --batch, --lr, --lr-schedule (constant|warmup|cosine), --warmup, --clip 100 (0 off), --ema 0 (off;
 a decay such as 0.999),
+--scaling-lr-factor F (NICE's scaling layer; flows4j's --lr-factor '*.logScale=F'),
 --seed 0, one of --minutes M / --steps N / --epochs N (default 1 epoch), --eval-every-minutes
 (default a tenth of --minutes), --limit N (training images), --data-dir (default
 /usr/share/datasets/fashion-mnist). Own options: --threads 2, --test-limit N (first N test images;
@@ -91,7 +92,9 @@ What is matched, read from the flows4j sources:
 
   Recipe (TrainCommand, TrainConfig, Trainer, ZooTrainer, flow-layers optim): Adam beta1 0.9,
   beta2 0.999, eps 1e-8 added to sqrt of the bias-corrected second moment (PyTorch's Adam is the
-  same update); the learning rate of update t (t updates done before) is: constant lr; warmup
+  same update); NICE's scaling layer at --scaling-lr-factor times the rate (flows4j's
+  LearningRateFactors, nice:paper's recipe '*.logScale=10'; a parameter group here); the learning
+  rate of update t (t updates done before) is: constant lr; warmup
   lr min(1, (t + 1) / max(1, warmup)); cosine: the warmup for t < warmup, then
   lr (1 + cos(pi p)) / 2 with p = min(1, (t - warmup) / (total - warmup)) for --steps/--epochs, or
   with --minutes p = min(1, training time used before the update / budget) (WarmupCosine.atFraction;
@@ -788,11 +791,15 @@ def cpu_model():
     return platform.processor()
 
 
-DEFAULT_RECIPE = {"batch": 64, "lr": 1e-3, "lr_schedule": "warmup", "warmup": 200, "clip": 100.0, "ema": 0.0}
+DEFAULT_RECIPE = {"batch": 64, "lr": 1e-3, "lr_schedule": "warmup", "warmup": 200, "clip": 100.0, "ema": 0.0,
+                  "scaling_lr_factor": 1.0}
 # the presets with a recipe of their own (flow-zoo NiceFactory.recipe, GlowFactory.recipe, MafFactory.recipe)
-RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0},
-           "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0},
-           "maf:images": {"batch": 64, "lr": 3e-4, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0}}
+RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0,
+                          "scaling_lr_factor": 10.0},
+           "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0,
+                           "scaling_lr_factor": 1.0},
+           "maf:images": {"batch": 64, "lr": 3e-4, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0,
+                          "scaling_lr_factor": 1.0}}
 
 
 def main():
@@ -812,6 +819,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=None, help="default: the preset's recipe, 200 for most")
     ap.add_argument("--clip", type=float, default=None, help="global gradient-norm clip; 0 off (default: 100)")
     ap.add_argument("--ema", type=float, default=None, help="moving-average decay; 0 off (default: 0)")
+    ap.add_argument("--scaling-lr-factor", type=float, default=None,
+                    help="NICE: the scaling layer's learning rate over the rest (flows4j --lr-factor '*.logScale=F'; "
+                         "default: the preset's recipe, 10 for nice:paper, 1 otherwise)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0, help="training images (validation shrinks in proportion)")
     ap.add_argument("--test-limit", type=int, default=0, help="first N test images (default all)")
@@ -835,6 +845,8 @@ def main():
 
     if args.batch < 1 or args.warmup < 0 or not (args.lr > 0) or args.clip < 0 or not (0 <= args.ema < 1):
         sys.exit("--batch >= 1, --warmup >= 0, --lr > 0, --clip >= 0 and --ema in [0, 1), please")
+    if not (0 < args.scaling_lr_factor < math.inf):
+        sys.exit("--scaling-lr-factor must be finite and > 0")
     torch.set_num_threads(args.threads)
     torch.autograd.set_detect_anomaly(False)
     torch.manual_seed(args.seed)
@@ -875,7 +887,15 @@ def main():
     model.initialize(x0, args.scaling_init)
     del x0
 
-    opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
+    # parameter groups, each with its factor of the schedule's rate (flows4j's LearningRateFactors)
+    scaling = [p for name, p in model.named_parameters() if name == "log_scale"] if family == "nice" else []
+    if args.scaling_lr_factor != 1 and not scaling:
+        sys.exit("--scaling-lr-factor applies to NICE's scaling layer only")
+    rest = [p for p in params if all(p is not q for q in scaling)]
+    groups = [{"params": rest, "factor": 1.0}]
+    if scaling:
+        groups.append({"params": scaling, "factor": args.scaling_lr_factor})
+    opt = torch.optim.Adam(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
     averages = [p.detach().clone() for p in params] if args.ema > 0 else None
     schedule = Schedule(args.lr_schedule, args.lr, args.warmup, total_steps, budget)
     batch_n = min(args.batch, n)
@@ -913,7 +933,7 @@ def main():
         x.add_(torch.rand(x.shape, generator=noise))
         lr = schedule.at(step, elapsed)
         for group in opt.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group["factor"]
         opt.zero_grad(set_to_none=True)
         loss = -model.log_prob(x).mean()
         loss.backward()
@@ -967,7 +987,8 @@ def main():
             "model": args.model,
             "model_config": cfg,
             "recipe": {"batch": args.batch, "lr": args.lr, "lr_schedule": args.lr_schedule, "warmup": args.warmup,
-                       "clip": args.clip, "ema": args.ema, "seed": args.seed, "minutes": args.minutes,
+                       "clip": args.clip, "ema": args.ema, "scaling_lr_factor": args.scaling_lr_factor,
+                       "seed": args.seed, "minutes": args.minutes,
                        "steps": args.steps, "epochs": args.epochs if budget is None and args.steps is None else None,
                        "eval_every_minutes": eval_every / 60 if eval_every else None,
                        "scaling_init": args.scaling_init if family == "nice" else None,

@@ -15,6 +15,7 @@ import org.flows4j.cli.plot.FlowPlots;
 import org.flows4j.cli.plot.LossHistory;
 import org.flows4j.layers.io.CheckpointInfo;
 import org.flows4j.layers.optim.Adam;
+import org.flows4j.layers.optim.LearningRateFactors;
 import org.flows4j.layers.optim.LearningRateSchedule;
 import org.flows4j.layers.optim.OptimizerConfig;
 import org.flows4j.layers.optim.ScheduleConfig;
@@ -141,6 +142,15 @@ final class TrainCommand extends ZooCommand {
             description = "Peak learning rate (default: the model's recipe, " + Recipe.DEFAULT_LR
                     + " for most; with --resume: the checkpoint's).")
     Double lr;
+
+    @Option(
+            names = "--lr-factor",
+            paramLabel = "PATTERN=F",
+            description = "Multiply the learning rate of the parameters whose names match PATTERN by F: names "
+                    + "are the checkpoint's tensor names without 'model.', such as bijector.6.logScale, and '*' "
+                    + "stands for any characters. Repeat for more patterns (the first match decides); 'none' for no "
+                    + "factor (default: the model's recipe, none for most; with --resume: the checkpoint's).")
+    List<String> lrFactors;
 
     @Option(
             names = "--lr-schedule",
@@ -416,13 +426,7 @@ final class TrainCommand extends ZooCommand {
         if (runSteps > recipe.warmupSteps()) {
             return recipe;
         }
-        return new Recipe(
-                recipe.batchSize(),
-                recipe.lr(),
-                recipe.schedule(),
-                (int) (runSteps / 10),
-                recipe.clipNorm(),
-                recipe.emaDecay());
+        return recipe.withWarmupSteps((int) (runSteps / 10));
     }
 
     /**
@@ -450,13 +454,16 @@ final class TrainCommand extends ZooCommand {
                 throw new UsageException(
                         "--lr-schedule is constant, warmup or cosine; the checkpoint says '" + kind + "'");
         };
+        LearningRateFactors factors = learningRateFactors(saved, recipe);
         OptimizerConfig opt = switch (o) {
-            case "adam" -> Adam.builder().schedule(schedule).build();
+            case "adam" ->
+                Adam.builder().schedule(schedule).learningRateFactors(factors).build();
             case "sgd" ->
                 Sgd.builder()
                         .schedule(schedule)
                         .momentum(SGD_MOMENTUM)
                         .nesterov(true)
+                        .learningRateFactors(factors)
                         .build();
             default -> throw new UsageException("--optimizer is adam or sgd; the checkpoint says '" + o + "'");
         };
@@ -477,6 +484,23 @@ final class TrainCommand extends ZooCommand {
             c1 = c0.withBudget(savedBudget);
         }
         return evalEveryMinutes != null ? c1.withEvalEvery(minutes(evalEveryMinutes)) : c1;
+    }
+
+    /**
+     * The flags' factors if given ({@code none}: no factor), else a resumed run's (none if its
+     * checkpoint names none, whatever today's recipe says), else the recipe's.
+     */
+    private LearningRateFactors learningRateFactors(Map<String, String> saved, Recipe recipe) {
+        try {
+            if (lrFactors != null && !lrFactors.isEmpty()) {
+                return lrFactors.size() == 1 && lrFactors.get(0).strip().equalsIgnoreCase("none")
+                        ? LearningRateFactors.NONE
+                        : LearningRateFactors.parse(lrFactors);
+            }
+            return saved.isEmpty() ? recipe.learningRateFactors() : LearningRateFactors.fromDescription(saved);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--lr-factor: " + e.getMessage(), e);
+        }
     }
 
     /** The schedule's warmup steps, 0 for one without warmup, null for a custom one. */
@@ -539,7 +563,10 @@ final class TrainCommand extends ZooCommand {
             case TrainerConfig.EMA_DECAY -> "--ema";
             case TrainerConfig.BATCH_SIZE -> "--batch";
             case TrainerConfig.SEED -> "--seed";
-            default -> setting;
+            default ->
+                setting.startsWith(LearningRateFactors.KEY_PREFIX)
+                        ? "--lr-factor " + setting.substring(LearningRateFactors.KEY_PREFIX.length())
+                        : setting;
         };
     }
 
@@ -556,6 +583,9 @@ final class TrainCommand extends ZooCommand {
             if (e.getMessage() != null && e.getMessage().startsWith("cosine schedule")) {
                 throw new UsageException(
                         "--lr-schedule cosine needs --warmup below the run's total steps: " + e.getMessage());
+            }
+            if (e.getMessage() != null && e.getMessage().contains("learning-rate factor pattern")) {
+                throw new UsageException("--lr-factor: " + e.getMessage(), e);
             }
             throw e;
         }
@@ -677,6 +707,7 @@ final class TrainCommand extends ZooCommand {
         r.put("warmup", warmupSteps(settings.optimizer().schedule()));
         r.put("clip", settings.clipNorm());
         r.put("ema", settings.emaDecay());
+        r.put("lr_factors", settings.optimizer().learningRateFactors().asMap());
         r.put("epochs", result.epochs());
         List<Map<String, Object>> curve = new ArrayList<>();
         for (LossHistory.Evaluation e : history.evaluations()) {

@@ -617,6 +617,105 @@ class Flows4jCommandTest {
     }
 
     @Test
+    void learning_rate_factors_are_recorded_kept_on_resume_and_checked(@TempDir Path dir) {
+        String[] common = {"--limit", "256", "--batch", "32", "--no-plots", "--threads", "1"};
+        Run first = run(concat(
+                new String[] {
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--steps",
+                    "3",
+                    "--out",
+                    dir.toString(),
+                    "--lr-factor",
+                    "*.bias=2",
+                    "--json"
+                },
+                common));
+        assertEquals(0, first.status(), first.err());
+        assertEquals(Map.of("*.bias", 2.0), first.json().get("lr_factors"));
+        String checkpoint = dir.resolve("last.safetensors").toString();
+        Run changed = assertOneLineError(
+                2,
+                run(concat(
+                        new String[] {"train", "--resume", checkpoint, "--steps", "5", "--lr-factor", "*.bias=3"},
+                        common)));
+        assertTrue(
+                changed.err().contains("--lr-factor *.bias") && changed.err().contains("was 2.0, now 3.0"),
+                changed.err());
+        Run dropped = assertOneLineError(
+                2,
+                run(concat(
+                        new String[] {"train", "--resume", checkpoint, "--steps", "5", "--lr-factor", "none"},
+                        common)));
+        assertTrue(dropped.err().contains("--lr-factor *.bias"), dropped.err());
+        Run kept = run(concat(new String[] {"train", "--resume", checkpoint, "--steps", "5", "--json"}, common));
+        assertEquals(0, kept.status(), kept.err());
+        assertEquals(Map.of("*.bias", 2.0), kept.json().get("lr_factors"), "a resume keeps the checkpoint's factors");
+
+        Path other = dir.resolve("other");
+        Run typo = assertOneLineError(
+                2,
+                run(concat(
+                        new String[] {
+                            "train",
+                            "--model",
+                            "realnvp:2d",
+                            "--data",
+                            "two-moons",
+                            "--steps",
+                            "3",
+                            "--out",
+                            other.toString(),
+                            "--lr-factor",
+                            "*.logscale=10"
+                        },
+                        common)));
+        assertTrue(typo.err().contains("--lr-factor") && typo.err().contains("matches no parameter"), typo.err());
+        Run malformed = assertOneLineError(
+                2,
+                run(concat(
+                        new String[] {
+                            "train",
+                            "--model",
+                            "realnvp:2d",
+                            "--data",
+                            "two-moons",
+                            "--steps",
+                            "3",
+                            "--out",
+                            other.toString(),
+                            "--lr-factor",
+                            "*.bias"
+                        },
+                        common)));
+        assertTrue(
+                malformed.err().contains("--lr-factor") && malformed.err().contains("PATTERN=FACTOR"), malformed.err());
+        assertFalse(Files.exists(other.resolve("last.safetensors")), "nothing trained");
+        Run none = run(concat(
+                new String[] {
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--steps",
+                    "3",
+                    "--out",
+                    other.toString(),
+                    "--lr-factor",
+                    "none",
+                    "--json"
+                },
+                common));
+        assertEquals(0, none.status(), none.err());
+        assertEquals(Map.of(), none.json().get("lr_factors"));
+    }
+
+    @Test
     void bad_training_settings_are_usage_errors_naming_the_flag(@TempDir Path dir) {
         String out = dir.toString();
         String[][] cases = {

@@ -21,6 +21,8 @@ import org.flows4j.api.tensor.Tensor;
  *   v  = beta2 v + (1 - beta2) g'^2
  *   p  = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
  * </pre>
+ * A parameter given a {@linkplain LearningRateFactors learning-rate factor} {@code f} is updated
+ * with {@code f * lr}.
  * The penalty is added to the gradient (classic L2, as in PyTorch's {@code Adam}), not
  * decoupled as in AdamW; RealNVP trained with it.
  *
@@ -60,6 +62,9 @@ public final class Adam implements Optimizer {
     private final double weightDecay;
     private final Map<String, Tensor> m = new LinkedHashMap<>();
     private final Map<String, Tensor> v = new LinkedHashMap<>();
+    /** Each parameter's multiplier of the schedule's rate, 1 for most. */
+    private final Map<String, Double> factors;
+
     private long steps;
 
     /**
@@ -71,8 +76,16 @@ public final class Adam implements Optimizer {
      * @param beta2 second-moment decay in {@code [0, 1)}
      * @param epsilon added to the root of the second moment, finite and {@code > 0}
      * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+     * @param learningRateFactors per-parameter multipliers of the schedule's rate ({@link LearningRateFactors#NONE}
+     *     for none)
      */
-    public record Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay)
+    public record Config(
+            LearningRateSchedule schedule,
+            double beta1,
+            double beta2,
+            double epsilon,
+            double weightDecay,
+            LearningRateFactors learningRateFactors)
             implements OptimizerConfig {
 
         /**
@@ -83,11 +96,13 @@ public final class Adam implements Optimizer {
          * @param beta2 second-moment decay in {@code [0, 1)}
          * @param epsilon added to the root of the second moment, finite and {@code > 0}
          * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
-         * @throws NullPointerException if {@code schedule} is null
+         * @param learningRateFactors per-parameter multipliers of the schedule's rate
+         * @throws NullPointerException if {@code schedule} or {@code learningRateFactors} is null
          * @throws IllegalArgumentException naming the setting that is out of range
          */
         public Config {
             Objects.requireNonNull(schedule, "Adam: schedule");
+            Objects.requireNonNull(learningRateFactors, "Adam: learningRateFactors");
             OptimSupport.check(WHO, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
             OptimSupport.check(WHO, "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
             OptimSupport.check(
@@ -100,6 +115,21 @@ public final class Adam implements Optimizer {
                     "finite and >= 0");
         }
 
+        /**
+         * Settings without learning-rate factors: every parameter at the schedule's rate.
+         *
+         * @param schedule the learning rate of each update
+         * @param beta1 first-moment decay in {@code [0, 1)}
+         * @param beta2 second-moment decay in {@code [0, 1)}
+         * @param epsilon added to the root of the second moment, finite and {@code > 0}
+         * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+         * @throws NullPointerException if {@code schedule} is null
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
+        public Config(LearningRateSchedule schedule, double beta1, double beta2, double epsilon, double weightDecay) {
+            this(schedule, beta1, beta2, epsilon, weightDecay, LearningRateFactors.NONE);
+        }
+
         @Override
         public String name() {
             return "adam";
@@ -107,7 +137,12 @@ public final class Adam implements Optimizer {
 
         @Override
         public Config withSchedule(LearningRateSchedule newSchedule) {
-            return new Config(newSchedule, beta1, beta2, epsilon, weightDecay);
+            return new Config(newSchedule, beta1, beta2, epsilon, weightDecay, learningRateFactors);
+        }
+
+        @Override
+        public Config withLearningRateFactors(LearningRateFactors factors) {
+            return new Config(schedule, beta1, beta2, epsilon, weightDecay, factors);
         }
 
         @Override
@@ -123,6 +158,7 @@ public final class Adam implements Optimizer {
             out.put("beta2", Double.toString(beta2));
             out.put("epsilon", Double.toString(epsilon));
             out.put("weight_decay", Double.toString(weightDecay));
+            learningRateFactors.describe(out);
             OptimSupport.describeSchedule(schedule, out);
             return Collections.unmodifiableMap(out);
         }
@@ -137,7 +173,8 @@ public final class Adam implements Optimizer {
                     .schedule(schedule)
                     .betas(beta1, beta2)
                     .epsilon(epsilon)
-                    .weightDecay(weightDecay);
+                    .weightDecay(weightDecay)
+                    .learningRateFactors(learningRateFactors);
         }
     }
 
@@ -152,6 +189,7 @@ public final class Adam implements Optimizer {
         private double beta2 = 0.999;
         private double epsilon = 1e-8;
         private double weightDecay;
+        private LearningRateFactors learningRateFactors = LearningRateFactors.NONE;
 
         private Builder() {}
 
@@ -215,13 +253,25 @@ public final class Adam implements Optimizer {
         }
 
         /**
+         * Per-parameter multipliers of the schedule's rate.
+         *
+         * @param factors the factors by parameter-name pattern; {@link LearningRateFactors#NONE} for none
+         * @return this builder
+         * @throws NullPointerException if {@code factors} is null
+         */
+        public Builder learningRateFactors(LearningRateFactors factors) {
+            this.learningRateFactors = Objects.requireNonNull(factors, "Adam: learningRateFactors");
+            return this;
+        }
+
+        /**
          * The validated settings.
          *
          * @return the settings, immutable; the builder can be reused
          * @throws IllegalArgumentException naming the setting at fault
          */
         public Config build() {
-            return new Config(schedule, beta1, beta2, epsilon, weightDecay);
+            return new Config(schedule, beta1, beta2, epsilon, weightDecay, learningRateFactors);
         }
 
         /**
@@ -256,6 +306,7 @@ public final class Adam implements Optimizer {
         this.epsilon = config.epsilon();
         this.weightDecay = config.weightDecay();
         this.parameters = OptimSupport.trainable(WHO, parameters);
+        this.factors = config.learningRateFactors().resolve(WHO, this.parameters.keySet());
         this.parameters.forEach((name, p) -> {
             m.put(name, OptimSupport.unscopedZeros(p));
             v.put(name, OptimSupport.unscopedZeros(p));
@@ -340,7 +391,9 @@ public final class Adam implements Optimizer {
         OptimSupport.checkGradients(WHO, parameters, gradients);
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
             String name = e.getKey();
-            fused(name, e.getValue(), gradients.get(name), step);
+            double f = factors.get(name);
+            AdamStep own = f == 1 ? step : new AdamStep(lr * f, beta1, beta2, epsilon, weightDecay, t, gradScale);
+            fused(name, e.getValue(), gradients.get(name), own);
         }
         steps = t;
     }

@@ -41,12 +41,29 @@ public sealed interface OptimizerConfig permits Adam.Config, Sgd.Config {
     OptimizerConfig withSchedule(LearningRateSchedule schedule);
 
     /**
+     * The per-parameter multipliers of the schedule's rate.
+     *
+     * @return the factors; {@link LearningRateFactors#NONE} when every parameter takes the schedule's rate
+     */
+    LearningRateFactors learningRateFactors();
+
+    /**
+     * The same settings with other learning-rate factors.
+     *
+     * @param factors the per-parameter multipliers of the new settings
+     * @return new settings; these are unchanged
+     * @throws NullPointerException if {@code factors} is null
+     */
+    OptimizerConfig withLearningRateFactors(LearningRateFactors factors);
+
+    /**
      * A new optimizer of {@code parameters} with these settings, at step 0.
      *
      * @param parameters the trainable parameters to update, by name (a module's
      *     {@link org.flows4j.api.flow.Component#parameters()})
      * @return the new optimizer
-     * @throws IllegalArgumentException if a parameter is a state slot, or the schedule is a
+     * @throws IllegalArgumentException if a parameter is a state slot, a learning-rate factor's pattern matches
+     *     no parameter, or the schedule is a
      *     cosine decay whose length was never set ({@link ScheduleConfig#forRun})
      */
     Optimizer create(Map<String, Parameter> parameters);
@@ -55,7 +72,8 @@ public sealed interface OptimizerConfig permits Adam.Config, Sgd.Config {
      * Every setting by stable key, for checkpoint metadata: {@code optimizer} (the
      * {@linkplain #name() name}), the hyper-parameters ({@code beta1}, {@code beta2},
      * {@code epsilon}, {@code weight_decay} for Adam; {@code momentum}, {@code nesterov},
-     * {@code weight_decay} for SGD), {@code schedule} (the schedule's name, or {@code custom}
+     * {@code weight_decay} for SGD), {@code lr_factor.<pattern>} for each
+     * {@linkplain #learningRateFactors() learning-rate factor}, {@code schedule} (the schedule's name, or {@code custom}
      * for a schedule that is not a {@link ScheduleConfig}) and {@code schedule.<key>} for each of
      * its settings. Numbers read back exactly.
      *

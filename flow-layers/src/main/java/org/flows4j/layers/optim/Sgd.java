@@ -18,6 +18,8 @@ import org.flows4j.api.tensor.Tensor;
  *   d  = g' + mu b   (Nesterov)   or   b   (heavy ball)   or   g'   (mu = 0)
  *   p  = p - lr d
  * </pre>
+ * A parameter given a {@linkplain LearningRateFactors learning-rate factor} {@code f} is updated
+ * with {@code f * lr}.
  *
  * <p>Composed from tensor operations, so it runs on every backend; each update allocates the
  * new parameter and buffer and frees the old ones. New values live outside every memory
@@ -37,6 +39,9 @@ public final class Sgd implements Optimizer {
     private final boolean nesterov;
     private final double weightDecay;
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    /** Each parameter's multiplier of the schedule's rate, 1 for most. */
+    private final Map<String, Double> factors;
+
     private long steps;
 
     /**
@@ -47,8 +52,15 @@ public final class Sgd implements Optimizer {
      * @param momentum {@code mu} in {@code [0, 1)}
      * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
      * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+     * @param learningRateFactors per-parameter multipliers of the schedule's rate ({@link LearningRateFactors#NONE}
+     *     for none)
      */
-    public record Config(LearningRateSchedule schedule, double momentum, boolean nesterov, double weightDecay)
+    public record Config(
+            LearningRateSchedule schedule,
+            double momentum,
+            boolean nesterov,
+            double weightDecay,
+            LearningRateFactors learningRateFactors)
             implements OptimizerConfig {
 
         /**
@@ -58,11 +70,13 @@ public final class Sgd implements Optimizer {
          * @param momentum {@code mu} in {@code [0, 1)}
          * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
          * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
-         * @throws NullPointerException if {@code schedule} is null
+         * @param learningRateFactors per-parameter multipliers of the schedule's rate
+         * @throws NullPointerException if {@code schedule} or {@code learningRateFactors} is null
          * @throws IllegalArgumentException naming the setting that is out of range
          */
         public Config {
             Objects.requireNonNull(schedule, "Sgd: schedule");
+            Objects.requireNonNull(learningRateFactors, "Sgd: learningRateFactors");
             OptimSupport.check(WHO, "momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
             OptimSupport.check(
                     WHO,
@@ -75,6 +89,20 @@ public final class Sgd implements Optimizer {
             }
         }
 
+        /**
+         * Settings without learning-rate factors: every parameter at the schedule's rate.
+         *
+         * @param schedule the learning rate of each update
+         * @param momentum {@code mu} in {@code [0, 1)}
+         * @param nesterov use Nesterov's look-ahead (needs {@code mu > 0})
+         * @param weightDecay L2 coefficient added to the gradient, finite and {@code >= 0}
+         * @throws NullPointerException if {@code schedule} is null
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
+        public Config(LearningRateSchedule schedule, double momentum, boolean nesterov, double weightDecay) {
+            this(schedule, momentum, nesterov, weightDecay, LearningRateFactors.NONE);
+        }
+
         @Override
         public String name() {
             return "sgd";
@@ -82,7 +110,12 @@ public final class Sgd implements Optimizer {
 
         @Override
         public Config withSchedule(LearningRateSchedule newSchedule) {
-            return new Config(newSchedule, momentum, nesterov, weightDecay);
+            return new Config(newSchedule, momentum, nesterov, weightDecay, learningRateFactors);
+        }
+
+        @Override
+        public Config withLearningRateFactors(LearningRateFactors factors) {
+            return new Config(schedule, momentum, nesterov, weightDecay, factors);
         }
 
         @Override
@@ -97,6 +130,7 @@ public final class Sgd implements Optimizer {
             out.put("momentum", Double.toString(momentum));
             out.put("nesterov", Boolean.toString(nesterov));
             out.put("weight_decay", Double.toString(weightDecay));
+            learningRateFactors.describe(out);
             OptimSupport.describeSchedule(schedule, out);
             return Collections.unmodifiableMap(out);
         }
@@ -111,7 +145,8 @@ public final class Sgd implements Optimizer {
                     .schedule(schedule)
                     .momentum(momentum)
                     .nesterov(nesterov)
-                    .weightDecay(weightDecay);
+                    .weightDecay(weightDecay)
+                    .learningRateFactors(learningRateFactors);
         }
     }
 
@@ -124,6 +159,7 @@ public final class Sgd implements Optimizer {
         private LearningRateSchedule schedule = LearningRateSchedule.constant(0.01);
         private double momentum;
         private boolean nesterov;
+        private LearningRateFactors learningRateFactors = LearningRateFactors.NONE;
         private double weightDecay;
 
         private Builder() {}
@@ -186,13 +222,25 @@ public final class Sgd implements Optimizer {
         }
 
         /**
+         * Per-parameter multipliers of the schedule's rate.
+         *
+         * @param factors the factors by parameter-name pattern; {@link LearningRateFactors#NONE} for none
+         * @return this builder
+         * @throws NullPointerException if {@code factors} is null
+         */
+        public Builder learningRateFactors(LearningRateFactors factors) {
+            this.learningRateFactors = Objects.requireNonNull(factors, "Sgd: learningRateFactors");
+            return this;
+        }
+
+        /**
          * The validated settings.
          *
          * @return the settings, immutable; the builder can be reused
          * @throws IllegalArgumentException naming the setting at fault
          */
         public Config build() {
-            return new Config(schedule, momentum, nesterov, weightDecay);
+            return new Config(schedule, momentum, nesterov, weightDecay, learningRateFactors);
         }
 
         /**
@@ -226,6 +274,7 @@ public final class Sgd implements Optimizer {
         this.nesterov = config.nesterov();
         this.weightDecay = config.weightDecay();
         this.parameters = OptimSupport.trainable(WHO, parameters);
+        this.factors = config.learningRateFactors().resolve(WHO, this.parameters.keySet());
         if (momentum > 0) {
             this.parameters.forEach((name, p) -> buffers.put(name, OptimSupport.unscopedZeros(p)));
         }
@@ -300,7 +349,7 @@ public final class Sgd implements Optimizer {
                 direction = nesterov ? g.add(b.mul(momentum)) : b;
             }
             // the new value stays in this step's scope; the parameter keeps its own reference
-            p.set(value.sub(direction.mul(lr)));
+            p.set(value.sub(direction.mul(lr * factors.get(name))));
         }));
         steps++;
     }

@@ -2,6 +2,8 @@ package org.flows4j.zoo.models;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.stream.Collectors;
+import org.flows4j.layers.optim.LearningRateFactors;
 
 /**
  * The training settings a preset learns well with: batch size, Adam's peak learning rate, its
@@ -18,8 +20,17 @@ import java.util.Objects;
  * @param warmupSteps steps of linear warmup ({@link Schedule#WARMUP} and {@link Schedule#COSINE}), at least 0
  * @param clipNorm the global gradient-norm clip, 0 for none
  * @param emaDecay the decay of the moving average of the weights, 0 for none, below 1
+ * @param learningRateFactors per-parameter multipliers of the rate, by parameter-name pattern
+ *     ({@link LearningRateFactors#NONE} for none)
  */
-public record Recipe(int batchSize, double lr, Schedule schedule, int warmupSteps, double clipNorm, double emaDecay) {
+public record Recipe(
+        int batchSize,
+        double lr,
+        Schedule schedule,
+        int warmupSteps,
+        double clipNorm,
+        double emaDecay,
+        LearningRateFactors learningRateFactors) {
 
     /** How the learning rate moves over a run. */
     public enum Schedule {
@@ -77,11 +88,13 @@ public record Recipe(int batchSize, double lr, Schedule schedule, int warmupStep
      * @param warmupSteps steps of linear warmup, at least 0
      * @param clipNorm the global gradient-norm clip, 0 for none
      * @param emaDecay the decay of the moving average of the weights, 0 for none, below 1
+     * @param learningRateFactors per-parameter multipliers of the rate
      * @throws IllegalArgumentException naming the first setting out of range
-     * @throws NullPointerException if {@code schedule} is null
+     * @throws NullPointerException if {@code schedule} or {@code learningRateFactors} is null
      */
     public Recipe {
         Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(learningRateFactors, "learningRateFactors");
         if (batchSize < 1) {
             throw new IllegalArgumentException("recipe batch size must be at least 1; got " + batchSize);
         }
@@ -100,6 +113,22 @@ public record Recipe(int batchSize, double lr, Schedule schedule, int warmupStep
     }
 
     /**
+     * A recipe in which every parameter takes the same rate.
+     *
+     * @param batchSize samples per step, at least 1
+     * @param lr Adam's peak learning rate, finite and positive
+     * @param schedule how the learning rate moves over the run
+     * @param warmupSteps steps of linear warmup, at least 0
+     * @param clipNorm the global gradient-norm clip, 0 for none
+     * @param emaDecay the decay of the moving average of the weights, 0 for none, below 1
+     * @throws IllegalArgumentException naming the first setting out of range
+     * @throws NullPointerException if {@code schedule} is null
+     */
+    public Recipe(int batchSize, double lr, Schedule schedule, int warmupSteps, double clipNorm, double emaDecay) {
+        this(batchSize, lr, schedule, warmupSteps, clipNorm, emaDecay, LearningRateFactors.NONE);
+    }
+
+    /**
      * This recipe with another learning-rate schedule, everything else kept.
      *
      * @param schedule how the learning rate moves over the run
@@ -107,15 +136,34 @@ public record Recipe(int batchSize, double lr, Schedule schedule, int warmupStep
      * @throws NullPointerException if {@code schedule} is null
      */
     public Recipe withSchedule(Schedule schedule) {
-        return new Recipe(batchSize, lr, schedule, warmupSteps, clipNorm, emaDecay);
+        return new Recipe(batchSize, lr, schedule, warmupSteps, clipNorm, emaDecay, learningRateFactors);
+    }
+
+    /**
+     * This recipe with another warmup, everything else kept.
+     *
+     * @param steps steps of linear warmup, at least 0
+     * @return a recipe that differs from this one in its warmup only
+     * @throws IllegalArgumentException if {@code steps} is negative
+     */
+    public Recipe withWarmupSteps(int steps) {
+        return new Recipe(batchSize, lr, schedule, steps, clipNorm, emaDecay, learningRateFactors);
     }
 
     /**
      * The recipe as {@code flows4j train} flags, for help output and docs.
      *
-     * @return for example {@code --batch 64 --lr 0.001 --lr-schedule warmup --warmup 200 --clip 100 --ema 0}
+     * @return for example {@code --batch 64 --lr 0.001 --lr-schedule warmup --warmup 200 --clip 100 --ema 0},
+     *     then {@code --lr-factor PATTERN=F} for each learning-rate factor
      */
     public String flags() {
+        String factors = learningRateFactors.asMap().entrySet().stream()
+                .map(e -> " --lr-factor '" + e.getKey() + "=" + number(e.getValue()) + "'")
+                .collect(Collectors.joining());
+        return flagsWithoutFactors() + factors;
+    }
+
+    private String flagsWithoutFactors() {
         return String.format(
                 Locale.ROOT,
                 "--batch %d --lr %s --lr-schedule %s --warmup %d --clip %s --ema %s",

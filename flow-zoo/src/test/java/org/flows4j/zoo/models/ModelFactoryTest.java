@@ -22,6 +22,7 @@ import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Dequantization;
 import org.flows4j.layers.bijectors.RealNvp;
+import org.flows4j.layers.optim.LearningRateFactors;
 import org.flows4j.zoo.data.Dataset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -381,10 +382,55 @@ class ModelFactoryTest {
     }
 
     @Test
+    void nicePapersRateFactorNamesTheScalingLayerAndNothingElseWhateverTheCouplings() {
+        LearningRateFactors f = new NiceFactory().recipe("paper").learningRateFactors();
+        for (String couplings : new String[] {"2", "4", "5"}) {
+            try (MemoryScope s = MemoryScope.open()) {
+                ZooModel m = build(
+                        new NiceFactory(),
+                        "paper",
+                        Shape.of(1, 4, 4),
+                        Dataset.Kind.IMAGE_8BIT,
+                        Map.of("couplings", couplings, "width", "8", "depth", "1"));
+                Map<String, Parameter> trainable = new java.util.LinkedHashMap<>();
+                m.flow().parameters().forEach((name, p) -> {
+                    if (p.trainable()) {
+                        trainable.put(name, p);
+                    }
+                });
+                List<String> faster = trainable.keySet().stream()
+                        .filter(n -> f.factorFor(n) != 1)
+                        .toList();
+                assertEquals(1, faster.size(), couplings + " couplings: " + faster);
+                Parameter scaling = trainable.get(faster.get(0));
+                assertEquals(Shape.of(16), scaling.value().shape(), "one log-scale per pixel: " + faster);
+                assertEquals(NiceFactory.SCALING_RATE_FACTOR, f.factorFor(faster.get(0)));
+                // the optimizer accepts it: the pattern matches
+                org.flows4j.layers.optim.Adam.builder().learningRateFactors(f).create(trainable);
+            }
+        }
+    }
+
+    @Test
     void presetsCarryTheRecipeTheyWereMeasuredWith() {
         Recipe paper = new NiceFactory().recipe("paper");
-        assertEquals(new Recipe(256, 3e-3, Recipe.Schedule.COSINE, 50, 100, 0), paper);
-        assertEquals("--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0", paper.flags());
+        assertEquals(
+                new Recipe(
+                        256,
+                        3e-3,
+                        Recipe.Schedule.COSINE,
+                        50,
+                        100,
+                        0,
+                        LearningRateFactors.of(Map.of("*.logScale", 10.0))),
+                paper);
+        assertEquals(
+                "--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0 --lr-factor '*.logScale=10'",
+                paper.flags());
+        assertEquals(
+                "--batch 64 --lr 0.001 --lr-schedule warmup --warmup 200 --clip 100 --ema 0",
+                Recipe.DEFAULT.flags(),
+                "no factor, no flag");
         assertEquals(Recipe.DEFAULT, new NiceFactory().recipe("small"));
         assertEquals(new Recipe(64, 1e-3, Recipe.Schedule.COSINE, 200, 100, 0), new GlowFactory().recipe("fmnist"));
         assertEquals(Recipe.DEFAULT, new GlowFactory().recipe("small"), "glow:small keeps the benchmarks' default");
