@@ -17,7 +17,7 @@ The flows4j side of the race is, for example,
     flows4j eval -c runs/nice/last.safetensors         # the test split, as --json's "test" here
 
 Options with flows4j's names and defaults (the preset's recipe, as flows4j's ModelFactory.recipe:
-nice:paper batch 256, lr 3e-3, cosine, warmup 50, scaling layer at 10x the rate; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
+nice:paper batch 256, lr 3e-3, cosine, warmup 50, scaling layer at 100x the rate; glow:fmnist batch 64, lr 1e-3, cosine, warmup 200;
 maf:images batch 64, lr 3e-4, cosine, warmup 200; the others batch 64, lr 1e-3, warmup, warmup 200):
 --batch, --lr, --lr-schedule (constant|warmup|cosine), --warmup, --clip 100 (0 off), --ema 0 (off;
 a decay such as 0.999),
@@ -93,7 +93,7 @@ What is matched, read from the flows4j sources:
   Recipe (TrainCommand, TrainConfig, Trainer, ZooTrainer, flow-layers optim): Adam beta1 0.9,
   beta2 0.999, eps 1e-8 added to sqrt of the bias-corrected second moment (PyTorch's Adam is the
   same update); NICE's scaling layer at --scaling-lr-factor times the rate (flows4j's
-  LearningRateFactors, nice:paper's recipe '*.logScale=10'; a parameter group here); the learning
+  LearningRateFactors, nice:paper's recipe '*.logScale=100'; a parameter group here); the learning
   rate of update t (t updates done before) is: constant lr; warmup
   lr min(1, (t + 1) / max(1, warmup)); cosine: the warmup for t < warmup, then
   lr (1 + cos(pi p)) / 2 with p = min(1, (t - warmup) / (total - warmup)) for --steps/--epochs, or
@@ -795,7 +795,7 @@ DEFAULT_RECIPE = {"batch": 64, "lr": 1e-3, "lr_schedule": "warmup", "warmup": 20
                   "scaling_lr_factor": 1.0}
 # the presets with a recipe of their own (flow-zoo NiceFactory.recipe, GlowFactory.recipe, MafFactory.recipe)
 RECIPES = {"nice:paper": {"batch": 256, "lr": 3e-3, "lr_schedule": "cosine", "warmup": 50, "clip": 100.0, "ema": 0.0,
-                          "scaling_lr_factor": 10.0},
+                          "scaling_lr_factor": 100.0},
            "glow:fmnist": {"batch": 64, "lr": 1e-3, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0,
                            "scaling_lr_factor": 1.0},
            "maf:images": {"batch": 64, "lr": 3e-4, "lr_schedule": "cosine", "warmup": 200, "clip": 100.0, "ema": 0.0,
@@ -821,7 +821,7 @@ def main():
     ap.add_argument("--ema", type=float, default=None, help="moving-average decay; 0 off (default: 0)")
     ap.add_argument("--scaling-lr-factor", type=float, default=None,
                     help="NICE: the scaling layer's learning rate over the rest (flows4j --lr-factor '*.logScale=F'; "
-                         "default: the preset's recipe, 10 for nice:paper, 1 otherwise)")
+                         "default: the preset's recipe, 100 for nice:paper, 1 otherwise)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0, help="training images (validation shrinks in proportion)")
     ap.add_argument("--test-limit", type=int, default=0, help="first N test images (default all)")

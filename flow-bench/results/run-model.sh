@@ -51,8 +51,12 @@ if [ "${TWIN:-1}" != 0 ]; then
     RECIPE=$(/usr/bin/python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-print("--batch %d --lr %r --lr-schedule %s --warmup %d --clip %r --ema %r" % (
-    j["batch"], j["lr"], j["lr_schedule"], j["warmup"], j["clip"], j["ema"]))' "$OUT/train.json")
+factors = dict(j.get("lr_factors") or {})
+scaling = factors.pop("*.logScale", None)
+if factors:
+    sys.exit("the twin has no equivalent of --lr-factor %s" % ", ".join(factors))
+print("--batch %d --lr %r --lr-schedule %s --warmup %d --clip %r --ema %r --scaling-lr-factor %r" % (
+    j["batch"], j["lr"], j["lr_schedule"], j["warmup"], j["clip"], j["ema"], scaling or 1.0))' "$OUT/train.json")
     echo "   recipe: $RECIPE"
     # shellcheck disable=SC2086
     /usr/bin/python3 flow-bench/peers/torch_train.py -m "$MODEL" --minutes "$MINUTES" $EVERY_FLAG $RECIPE \

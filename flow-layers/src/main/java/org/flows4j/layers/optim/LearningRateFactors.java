@@ -22,11 +22,11 @@ import java.util.regex.Pattern;
  * <p>Why a model needs one: NICE's diagonal scaling layer sets the scale of every output
  * component, and its best value moves as the couplings learn. At Adam's usual rate its
  * log-scales move at most about {@code lr} per step, so over a short run they lag the
- * couplings and the log-determinant with them; {@code nice:paper}'s recipe gives them ten
- * times the rate.
+ * couplings and the log-determinant with them; {@code nice:paper}'s recipe gives them a
+ * hundred times the rate.
  *
  * <pre>{@code
- * LearningRateFactors f = LearningRateFactors.of(Map.of("*.logScale", 10.0));
+ * LearningRateFactors f = LearningRateFactors.of(Map.of("*.logScale", 100.0));
  * Optimizer adam = Adam.builder().learningRate(3e-3).learningRateFactors(f).create(flow.parameters());
  * }</pre>
  *

@@ -422,10 +422,10 @@ class ModelFactoryTest {
                         50,
                         100,
                         0,
-                        LearningRateFactors.of(Map.of("*.logScale", 10.0))),
+                        LearningRateFactors.of(Map.of("*.logScale", 100.0))),
                 paper);
         assertEquals(
-                "--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0 --lr-factor '*.logScale=10'",
+                "--batch 256 --lr 0.003 --lr-schedule cosine --warmup 50 --clip 100 --ema 0 --lr-factor '*.logScale=100'",
                 paper.flags());
         assertEquals(
                 "--batch 64 --lr 0.001 --lr-schedule warmup --warmup 200 --clip 100 --ema 0",
