@@ -618,101 +618,45 @@ class Flows4jCommandTest {
 
     @Test
     void learning_rate_factors_are_recorded_kept_on_resume_and_checked(@TempDir Path dir) {
-        String[] common = {"--limit", "256", "--batch", "32", "--no-plots", "--threads", "1"};
-        Run first = run(concat(
-                new String[] {
-                    "train",
-                    "--model",
-                    "realnvp:2d",
-                    "--data",
-                    "two-moons",
-                    "--steps",
-                    "3",
-                    "--out",
-                    dir.toString(),
-                    "--lr-factor",
-                    "*.bias=2",
-                    "--json"
-                },
-                common));
+        Run first = trainFactors(dir, "--lr-factor", "*.bias=2", "--json");
         assertEquals(0, first.status(), first.err());
         assertEquals(Map.of("*.bias", 2.0), first.json().get("lr_factors"));
         String checkpoint = dir.resolve("last.safetensors").toString();
-        Run changed = assertOneLineError(
-                2,
-                run(concat(
-                        new String[] {"train", "--resume", checkpoint, "--steps", "5", "--lr-factor", "*.bias=3"},
-                        common)));
+        Run changed = assertOneLineError(2, resumeFactors(checkpoint, "--lr-factor", "*.bias=3"));
         assertTrue(
                 changed.err().contains("--lr-factor *.bias") && changed.err().contains("was 2.0, now 3.0"),
                 changed.err());
-        Run dropped = assertOneLineError(
-                2,
-                run(concat(
-                        new String[] {"train", "--resume", checkpoint, "--steps", "5", "--lr-factor", "none"},
-                        common)));
+        Run dropped = assertOneLineError(2, resumeFactors(checkpoint, "--lr-factor", "none"));
         assertTrue(dropped.err().contains("--lr-factor *.bias"), dropped.err());
-        Run kept = run(concat(new String[] {"train", "--resume", checkpoint, "--steps", "5", "--json"}, common));
+        Run kept = resumeFactors(checkpoint, "--json");
         assertEquals(0, kept.status(), kept.err());
         assertEquals(Map.of("*.bias", 2.0), kept.json().get("lr_factors"), "a resume keeps the checkpoint's factors");
 
         Path other = dir.resolve("other");
-        Run typo = assertOneLineError(
-                2,
-                run(concat(
-                        new String[] {
-                            "train",
-                            "--model",
-                            "realnvp:2d",
-                            "--data",
-                            "two-moons",
-                            "--steps",
-                            "3",
-                            "--out",
-                            other.toString(),
-                            "--lr-factor",
-                            "*.logscale=10"
-                        },
-                        common)));
+        Run typo = assertOneLineError(2, trainFactors(other, "--lr-factor", "*.logscale=10"));
         assertTrue(typo.err().contains("--lr-factor") && typo.err().contains("matches no parameter"), typo.err());
-        Run malformed = assertOneLineError(
-                2,
-                run(concat(
-                        new String[] {
-                            "train",
-                            "--model",
-                            "realnvp:2d",
-                            "--data",
-                            "two-moons",
-                            "--steps",
-                            "3",
-                            "--out",
-                            other.toString(),
-                            "--lr-factor",
-                            "*.bias"
-                        },
-                        common)));
+        Run malformed = assertOneLineError(2, trainFactors(other, "--lr-factor", "*.bias"));
         assertTrue(
                 malformed.err().contains("--lr-factor") && malformed.err().contains("PATTERN=FACTOR"), malformed.err());
         assertFalse(Files.exists(other.resolve("last.safetensors")), "nothing trained");
-        Run none = run(concat(
-                new String[] {
-                    "train",
-                    "--model",
-                    "realnvp:2d",
-                    "--data",
-                    "two-moons",
-                    "--steps",
-                    "3",
-                    "--out",
-                    other.toString(),
-                    "--lr-factor",
-                    "none",
-                    "--json"
-                },
-                common));
+        Run none = trainFactors(other, "--lr-factor", "none", "--json");
         assertEquals(0, none.status(), none.err());
         assertEquals(Map.of(), none.json().get("lr_factors"));
+    }
+
+    private static final String[] FACTOR_RUN = {"--limit", "256", "--batch", "32", "--no-plots", "--threads", "1"};
+
+    /** Three steps of realnvp:2d on two-moons into {@code out}, with {@code flags}. */
+    private static Run trainFactors(Path out, String... flags) {
+        String[] head = {
+            "train", "--model", "realnvp:2d", "--data", "two-moons", "--steps", "3", "--out", out.toString()
+        };
+        return run(concat(concat(head, FACTOR_RUN), flags));
+    }
+
+    /** The run in {@code checkpoint} resumed to five steps, with {@code flags}. */
+    private static Run resumeFactors(String checkpoint, String... flags) {
+        return run(concat(concat(new String[] {"train", "--resume", checkpoint, "--steps", "5"}, FACTOR_RUN), flags));
     }
 
     @Test
