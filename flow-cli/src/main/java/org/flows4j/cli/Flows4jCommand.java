@@ -181,6 +181,10 @@ public final class Flows4jCommand implements Callable<Integer> {
                 v = c.common.verbose;
                 j = c.common.json;
             }
+            OutOfMemoryError oom = outOfMemoryIn(ex);
+            if (oom != null) {
+                return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, oom), ex), null, j, v);
+            }
             Throwable cause = unwrap(ex);
             return cause instanceof UsageException
                             || cause instanceof ParameterException
@@ -194,6 +198,11 @@ public final class Flows4jCommand implements Callable<Integer> {
             // The net under every command: what ran out and the flag that bounds it, one line.
             return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, e), e), null, json, verbose);
         } catch (StackOverflowError | LinkageError | RuntimeException e) {
+            OutOfMemoryError oom = outOfMemoryIn(e);
+            if (oom != null) {
+                return fail(
+                        terminal, FAILURE, new IllegalStateException(outOfMemory(args, oom), e), null, json, verbose);
+            }
             return fail(
                     terminal,
                     FAILURE,
@@ -232,6 +241,23 @@ public final class Flows4jCommand implements Callable<Integer> {
                 : "the Java heap ran out";
         return "flows4j " + command + " ran out of memory (" + what + "): " + bound
                 + ", or give the JVM more, e.g. JAVA_OPTS=-Xmx8g ./flows4j " + command + " ...";
+    }
+
+    /**
+     * The {@link OutOfMemoryError} behind {@code e}, if any: {@code e} itself or a cause. Out of
+     * memory, the JVM may throw one preallocated error from several places, and a
+     * try-with-resources that meets it twice then fails with "Self-suppression not permitted"
+     * (an {@link IllegalArgumentException} whose cause is the error), which must still be
+     * reported as what it is.
+     */
+    static OutOfMemoryError outOfMemoryIn(Throwable e) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) {
+                return oom;
+            }
+        }
+        return null;
     }
 
     private static String internal(Throwable e) {

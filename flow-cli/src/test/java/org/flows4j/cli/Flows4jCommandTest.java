@@ -3,6 +3,9 @@ package org.flows4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -614,6 +617,23 @@ class Flows4jCommandTest {
                 "--clip",
                 "100");
         assertEquals(0, same.status(), "the same settings given again are fine: " + same.err());
+    }
+
+    @Test
+    void an_out_of_memory_error_behind_another_exception_is_reported_as_out_of_memory() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        // what a try-with-resources throws when its body and its close() fail with the JVM's one preallocated error
+        IllegalArgumentException self = assertThrows(IllegalArgumentException.class, () -> oom.addSuppressed(oom));
+        assertSame(oom, Flows4jCommand.outOfMemoryIn(self));
+        assertSame(oom, Flows4jCommand.outOfMemoryIn(new IllegalStateException("worker", self)));
+        assertSame(oom, Flows4jCommand.outOfMemoryIn(oom));
+        assertNull(Flows4jCommand.outOfMemoryIn(new IllegalStateException("no", new RuntimeException("cause"))));
+        RuntimeException loop = new RuntimeException("a");
+        RuntimeException other = new RuntimeException("b", loop);
+        loop.initCause(other);
+        assertNull(Flows4jCommand.outOfMemoryIn(loop), "a cycle of causes ends");
+        String line = Flows4jCommand.outOfMemory(new String[] {"train", "--model", "glow:fmnist"}, oom);
+        assertTrue(line.contains("train ran out of memory") && line.contains("--batch"), line);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.util.List;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
 
@@ -58,30 +59,49 @@ public final class Chain extends AbstractComponent implements Bijector {
         return inverse(z, null);
     }
 
-    /** Each part in order, every one given the same context. */
+    /**
+     * Each part in order, every one given the same context. When no gradient is recorded
+     * (evaluation, sampling, initialization), each part runs in a memory scope of its own that
+     * keeps only its value and the running log-determinant, so a deep chain holds one part's
+     * intermediates at a time instead of all of them; with gradients, the tape needs them all.
+     */
     @Override
     public Transformed forward(Tensor x, Tensor context) {
+        boolean scoped = !Autodiff.isRecording();
         Tensor h = x;
         Tensor logDet = null;
         for (Bijector b : parts) {
-            Transformed t = b.forward(h, context);
-            h = t.value();
-            logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
+            try (MemoryScope part = scoped ? MemoryScope.open() : null) {
+                Transformed t = b.forward(h, context);
+                h = keep(part, t.value());
+                logDet = keep(part, logDet == null ? t.logDet() : logDet.add(t.logDet()));
+            }
         }
         return new Transformed(h, logDet == null ? LogDets.zero(x) : logDet);
     }
 
-    /** Each part's inverse in reverse order, every one given the same context. */
+    /**
+     * Each part's inverse in reverse order, every one given the same context; scoped part by
+     * part when no gradient is recorded, as {@link #forward(Tensor, Tensor)}.
+     */
     @Override
     public Transformed inverse(Tensor z, Tensor context) {
+        boolean scoped = !Autodiff.isRecording();
         Tensor h = z;
         Tensor logDet = null;
         for (int i = parts.size() - 1; i >= 0; i--) {
-            Transformed t = parts.get(i).inverse(h, context);
-            h = t.value();
-            logDet = logDet == null ? t.logDet() : logDet.add(t.logDet());
+            try (MemoryScope part = scoped ? MemoryScope.open() : null) {
+                Transformed t = parts.get(i).inverse(h, context);
+                h = keep(part, t.value());
+                logDet = keep(part, logDet == null ? t.logDet() : logDet.add(t.logDet()));
+            }
         }
         return new Transformed(h, logDet == null ? LogDets.zero(z) : logDet);
+    }
+
+    /** {@code t} moved out of {@code part} (a tensor of another scope stays where it is), or {@code t} if no scope. */
+    private static Tensor keep(MemoryScope part, Tensor t) {
+        return part == null ? t : part.keep(t);
     }
 
     /**
@@ -97,10 +117,13 @@ public final class Chain extends AbstractComponent implements Bijector {
         Autodiff.noGrad(() -> {
             Tensor h = x;
             for (Bijector b : parts) {
-                b.initialize(h);
-                h = b.forward(h).value();
+                // one part's intermediates at a time: the initialization batch is larger than a training batch
+                try (MemoryScope part = MemoryScope.open()) {
+                    b.initialize(h);
+                    h = part.keep(b.forward(h).value());
+                }
             }
-            return h;
+            return null;
         });
     }
 

@@ -6,6 +6,7 @@ import org.flows4j.api.Shape;
 import org.flows4j.api.flow.Bijector;
 import org.flows4j.api.flow.Transformed;
 import org.flows4j.api.tensor.Autodiff;
+import org.flows4j.api.tensor.MemoryScope;
 import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.AbstractComponent;
 import org.flows4j.layers.Events;
@@ -164,20 +165,24 @@ public final class MultiScale extends AbstractComponent implements Bijector {
         return new Transformed(h, logDet);
     }
 
-    /** Initializes each level's steps on the batch as it flows through the levels. */
+    /**
+     * Initializes each level's steps on the batch as it flows through the levels, one level's
+     * intermediates at a time.
+     */
     @Override
     public void initialize(Tensor x) {
         Autodiff.noGrad(() -> {
             Tensor h = x;
             for (int i = 0; i < levels.size(); i++) {
-                Bijector steps = levels.get(i).steps();
-                steps.initialize(h);
-                h = steps.forward(h).value();
-                if (i < levels.size() - 1) {
-                    h = h.slice(1, 0, h.shape().dim(1) / 2);
+                try (MemoryScope level = MemoryScope.open()) {
+                    Bijector steps = levels.get(i).steps();
+                    steps.initialize(h);
+                    Tensor out = steps.forward(h).value();
+                    h = level.keep(
+                            i < levels.size() - 1 ? out.slice(1, 0, out.shape().dim(1) / 2) : out);
                 }
             }
-            return h;
+            return null;
         });
     }
 

@@ -22,10 +22,10 @@ import org.flows4j.api.backend.UnaryOp;
  * {@link AdamMode#IN_PLACE} it returns the very boxes it was given with their contents
  * replaced, exactly what a backend that updates in place returns.
  */
-final class CountingBackend implements Backend {
+public final class CountingBackend implements Backend {
 
     /** How {@link #adamUpdate} answers. */
-    enum AdamMode {
+    public enum AdamMode {
         /** Returns new storages (what the default composed kernel does). */
         NEW_STORAGES,
         /** Returns the given storages, updated. */
@@ -55,15 +55,26 @@ final class CountingBackend implements Backend {
     private final Set<Box> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger adamCalls = new AtomicInteger();
     private final AtomicInteger badFrees = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
 
-    CountingBackend(Backend delegate, AdamMode mode) {
+    public CountingBackend(Backend delegate, AdamMode mode) {
         this.delegate = delegate;
         this.mode = mode;
     }
 
     /** Storages made and not yet freed. */
-    int live() {
+    public int live() {
         return live.size();
+    }
+
+    /** The most storages live at once since the last {@link #resetPeak()}. */
+    public int peak() {
+        return peak.get();
+    }
+
+    /** Starts {@link #peak()} again from the storages live now. */
+    public void resetPeak() {
+        peak.set(live.size());
     }
 
     /** Calls of the fused Adam kernel. */
@@ -72,13 +83,14 @@ final class CountingBackend implements Backend {
     }
 
     /** Frees of a storage that was already freed or never made here (must stay 0). */
-    int badFrees() {
+    public int badFrees() {
         return badFrees.get();
     }
 
     private Box box(Storage s) {
         Box b = new Box(s);
         live.add(b);
+        peak.accumulateAndGet(live.size(), Math::max);
         return b;
     }
 
