@@ -41,14 +41,22 @@ public final class LearningRateFactors {
     /** No factors: every parameter at the schedule's rate. */
     public static final LearningRateFactors NONE = new LearningRateFactors(Map.of());
 
+    /** One pattern, compiled, with its factor. */
+    private record Rule(String pattern, Pattern regex, double factor) {
+
+        boolean matches(String name) {
+            return regex.matcher(name).matches();
+        }
+    }
+
     private final Map<String, Double> factors;
-    private final List<Pattern> compiled;
+    private final List<Rule> rules;
 
     private LearningRateFactors(Map<String, Double> factors) {
         this.factors = factors;
-        List<Pattern> c = new ArrayList<>();
-        factors.keySet().forEach(p -> c.add(compile(p)));
-        this.compiled = List.copyOf(c);
+        List<Rule> r = new ArrayList<>();
+        factors.forEach((pattern, f) -> r.add(new Rule(pattern, compile(pattern), f)));
+        this.rules = List.copyOf(r);
     }
 
     /**
@@ -160,10 +168,9 @@ public final class LearningRateFactors {
      * @return the factor of the first pattern that matches the whole name, or 1
      */
     public double factorFor(String parameterName) {
-        int i = 0;
-        for (Double f : factors.values()) {
-            if (compiled.get(i++).matcher(parameterName).matches()) {
-                return f;
+        for (Rule r : rules) {
+            if (r.matches(parameterName)) {
+                return r.factor();
             }
         }
         return 1;
@@ -180,12 +187,10 @@ public final class LearningRateFactors {
     Map<String, Double> resolve(String who, Iterable<String> names) {
         Map<String, Double> out = new LinkedHashMap<>();
         names.forEach(n -> out.put(n, factorFor(n)));
-        int i = 0;
-        for (String pattern : factors.keySet()) {
-            Pattern p = compiled.get(i++);
-            if (out.keySet().stream().noneMatch(n -> p.matcher(n).matches())) {
+        for (Rule r : rules) {
+            if (out.keySet().stream().noneMatch(r::matches)) {
                 List<String> some = out.keySet().stream().limit(4).toList();
-                throw new IllegalArgumentException(who + ": the learning-rate factor pattern '" + pattern
+                throw new IllegalArgumentException(who + ": the learning-rate factor pattern '" + r.pattern()
                         + "' matches no parameter (names look like " + String.join(", ", some)
                         + (out.size() > some.size() ? ", ..." : "") + ")");
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import org.flows4j.api.tensor.Tensor;
 import org.flows4j.layers.BuildContext;
 import org.flows4j.layers.bijectors.Dequantization;
 import org.flows4j.layers.bijectors.RealNvp;
+import org.flows4j.layers.optim.Adam;
 import org.flows4j.layers.optim.LearningRateFactors;
 import org.flows4j.zoo.data.Dataset;
 import org.junit.jupiter.api.AfterAll;
@@ -392,7 +394,7 @@ class ModelFactoryTest {
                         Shape.of(1, 4, 4),
                         Dataset.Kind.IMAGE_8BIT,
                         Map.of("couplings", couplings, "width", "8", "depth", "1"));
-                Map<String, Parameter> trainable = new java.util.LinkedHashMap<>();
+                Map<String, Parameter> trainable = new LinkedHashMap<>();
                 m.flow().parameters().forEach((name, p) -> {
                     if (p.trainable()) {
                         trainable.put(name, p);
@@ -406,7 +408,7 @@ class ModelFactoryTest {
                 assertEquals(Shape.of(16), scaling.value().shape(), "one log-scale per pixel: " + faster);
                 assertEquals(NiceFactory.SCALING_RATE_FACTOR, f.factorFor(faster.get(0)));
                 // the optimizer accepts it: the pattern matches
-                org.flows4j.layers.optim.Adam.builder().learningRateFactors(f).create(trainable);
+                Adam.builder().learningRateFactors(f).create(trainable);
             }
         }
     }
