@@ -46,6 +46,29 @@ final class FastPaths {
         return dtype == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
     }
 
+    /**
+     * The fewest bytes one call of {@code op} allocated once the JIT had compiled it: the call is
+     * warmed {@code warmup} times, then measured until one call allocates under {@code bound} or
+     * {@code seconds} have passed. C2 compiles in the background and may take long on a loaded
+     * machine; until it does, the Vector API boxes every vector it makes, so a fixed warm-up
+     * count alone passes or fails by the machine's load. A path that always allocates still fails:
+     * no call ever gets under the bound.
+     */
+    static long leastAllocationOnceCompiled(Runnable op, int warmup, long bound, int seconds)
+            throws ReflectiveOperationException {
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+        }
+        long least = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        do {
+            long start = allocated();
+            op.run();
+            least = Math.min(least, allocated() - start);
+        } while (least >= bound && System.nanoTime() < deadline);
+        return least;
+    }
+
     /** Bytes allocated by this thread so far, through com.sun.management when present, else -1. */
     static long allocated() throws ReflectiveOperationException {
         try {
