@@ -14,7 +14,8 @@ import org.flows4j.api.tensor.Tensor;
  *
  * <p>The generator is xoshiro256** (Blackman and Vigna), seeded through SplitMix64; normals
  * come from the Box-Muller transform with {@link StrictMath}, whose results are fixed by
- * specification. {@link #split()} derives an independent stream, so components can be
+ * specification, and logistic draws from a logarithm in plain Java arithmetic, whose results the
+ * language fixes. {@link #split()} derives an independent stream, so components can be
  * given their own source without sharing state. {@link #state()} and {@link #fromState}
  * save and restore it exactly (checkpoints store it).
  *
@@ -173,7 +174,9 @@ public final class RandomSource {
     }
 
     /**
-     * {@code n} standard logistic doubles: {@code ln u - ln(1 - u)} for uniform {@code u} in (0, 1).
+     * {@code n} standard logistic doubles: {@code ln(u / (1 - u))} for uniform {@code u} in (0, 1),
+     * with a logarithm in plain Java arithmetic ({@code PortableLog}), so the same bits on every
+     * JVM, within a few ulps of the exact value.
      *
      * @param n how many, {@code >= 0}
      * @return a new array of {@code n} finite values
@@ -185,7 +188,8 @@ public final class RandomSource {
             do {
                 u = nextDouble();
             } while (u == 0.0);
-            out[i] = StrictMath.log(u) - StrictMath.log1p(-u);
+            // 1 - u is exact (u is a multiple of 2^-53), so u / (1 - u) is rounded once
+            out[i] = PortableLog.log(u / (1.0 - u));
         }
         return out;
     }
