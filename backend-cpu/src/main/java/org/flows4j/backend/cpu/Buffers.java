@@ -26,7 +26,10 @@ final class Buffers {
     /** The columns of C of a skinny direct product, as rows ({@link Gemm}). */
     static final int SKINNY = 5;
 
-    private static final int SLOTS = 6;
+    /** A bias row repeated for the rows of one chunk ({@link Fused#linear}). */
+    static final int BIAS = 6;
+
+    private static final int SLOTS = 7;
     private static final ThreadLocal<Buffers> LOCAL = ThreadLocal.withInitial(Buffers::new);
 
     private final float[][] floats = new float[SLOTS][];

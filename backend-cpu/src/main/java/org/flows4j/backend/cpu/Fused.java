@@ -39,43 +39,70 @@ final class Fused {
         if ((bias == null && act == null) || rows == 0 || n == 0) {
             return out;
         }
-        boolean f32 = x.dtype() == DType.FLOAT32;
         Object o = out.array();
         Object b = bias == null ? null : bias.array();
+        // rows narrower than a chunk go through it several at a time (the bias repeated once per
+        // row in a scratch chunk), so that a product a few columns wide makes a few kernel calls,
+        // not three per row; each element gets the same operations either way
+        int group = n >= CHUNK ? 1 : CHUNK / n;
         // the bias is added in place (an elementwise add reads each element before writing it);
         // the activation goes through the chunk, since some vector kernels read their input after
         // writing their output and must not run in place
         parallel.forRange(rows, Math.max(1, Parallel.MIN_PARALLEL_ELEMENTS / n), 1, (from, to) -> {
             Buffers buf = Buffers.get();
+            if (group > 1) {
+                int len = group * n;
+                Object repeated = b == null ? null : repeatedRow(buf, b, n, group);
+                for (int r = from; r < to; r += group) {
+                    epilogue(kern, buf, o, r * n, repeated, 0, act, Math.min(len, (to - r) * n));
+                }
+                return;
+            }
             for (int r = from; r < to; r++) {
                 for (int c = 0; c < n; c += CHUNK) {
-                    int at = r * n + c;
-                    int len = Math.min(CHUNK, n - c);
-                    if (f32) {
-                        float[] y = (float[]) o;
-                        if (b != null) {
-                            kern.binaryF(BinaryOp.ADD, y, at, 1, (float[]) b, c, 1, y, at, len);
-                        }
-                        if (act != null) {
-                            float[] t = buf.floats(Buffers.FUSED, CHUNK);
-                            kern.unaryF(act, y, at, t, 0, len);
-                            System.arraycopy(t, 0, y, at, len);
-                        }
-                    } else {
-                        double[] y = (double[]) o;
-                        if (b != null) {
-                            kern.binaryD(BinaryOp.ADD, y, at, 1, (double[]) b, c, 1, y, at, len);
-                        }
-                        if (act != null) {
-                            double[] t = buf.doubles(Buffers.FUSED, CHUNK);
-                            kern.unaryD(act, y, at, t, 0, len);
-                            System.arraycopy(t, 0, y, at, len);
-                        }
-                    }
+                    epilogue(kern, buf, o, r * n + c, b, c, act, Math.min(CHUNK, n - c));
                 }
             }
         });
         return out;
+    }
+
+    /** {@code row} ({@code n} elements) repeated {@code times} times in the bias scratch chunk. */
+    private static Object repeatedRow(Buffers buf, Object row, int n, int times) {
+        Object out =
+                row instanceof float[] ? buf.floats(Buffers.BIAS, n * times) : buf.doubles(Buffers.BIAS, n * times);
+        for (int t = 0; t < times; t++) {
+            System.arraycopy(row, 0, out, t * n, n);
+        }
+        return out;
+    }
+
+    /**
+     * {@code y[at + i] = act(y[at + i] + b[bo + i])} for {@code i < len <= CHUNK}, with no bias
+     * when {@code b} is null and no activation when {@code act} is: the linear layer's
+     * epilogue on one run of its output.
+     */
+    private static void epilogue(Kernels kern, Buffers buf, Object y, int at, Object b, int bo, UnaryOp act, int len) {
+        if (y instanceof float[] yf) {
+            if (b != null) {
+                kern.binaryF(BinaryOp.ADD, yf, at, 1, (float[]) b, bo, 1, yf, at, len);
+            }
+            if (act != null) {
+                float[] t = buf.floats(Buffers.FUSED, CHUNK);
+                kern.unaryF(act, yf, at, t, 0, len);
+                System.arraycopy(t, 0, yf, at, len);
+            }
+        } else {
+            double[] yd = (double[]) y;
+            if (b != null) {
+                kern.binaryD(BinaryOp.ADD, yd, at, 1, (double[]) b, bo, 1, yd, at, len);
+            }
+            if (act != null) {
+                double[] t = buf.doubles(Buffers.FUSED, CHUNK);
+                kern.unaryD(act, yd, at, t, 0, len);
+                System.arraycopy(t, 0, yd, at, len);
+            }
+        }
     }
 
     /** {@code g * sign(y)}, chunk by chunk: the sign into the scratch chunk, then the product. */

@@ -129,6 +129,9 @@ final class Gemm {
             }
             return;
         }
+        if (n < SKINNY && kern.skinnyF(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add)) {
+            return;
+        }
         GemmPlan plan = kern.gemmF();
         if (isDirect(m, n, k, plan.tile().mr())) {
             direct(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add);

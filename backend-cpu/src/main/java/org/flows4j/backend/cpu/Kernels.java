@@ -196,6 +196,33 @@ class Kernels {
 
     // ---- GEMM micro-kernels --------------------------------------------------------------
 
+    /**
+     * {@code C = op(A) op(B)}, or {@code C += } when {@code add} is true, for a float32 product
+     * fewer than {@link Gemm#SKINNY} columns wide (RealNVP's output layers, their gradients),
+     * where the packed kernels waste most of a tile, if these kernels have a faster way than
+     * {@link Gemm}'s plain loops; false leaves the product untouched, to them. Arguments as
+     * {@link Gemm#gemm}. An element's sum must not depend on {@code m}: callers may compute the
+     * rows of one product in any grouping and get the same bits.
+     */
+    boolean skinnyF(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
+        return false;
+    }
+
     /** Rows of the float64 micro-tile. */
     int mrD() {
         return MR;

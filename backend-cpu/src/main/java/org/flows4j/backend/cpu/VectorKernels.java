@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.flows4j.api.backend.BinaryOp;
 import org.flows4j.api.backend.CompareOp;
@@ -34,6 +35,13 @@ final class VectorKernels extends Kernels {
     private static final int FL = FS.length();
     private static final int DL = DS.length();
     private static final int MR = 4;
+
+    /** Lane {@code i} to lane {@code i ^ h}, for the halvings of {@link #sumLanes} (null where {@code h >= FL}). */
+    private static final VectorShuffle<Float> SWAP8 = FL > 8 ? VectorShuffle.fromOp(FS, i -> i ^ 8) : null;
+
+    private static final VectorShuffle<Float> SWAP4 = FL > 4 ? VectorShuffle.fromOp(FS, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(FS, i -> i ^ 2);
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(FS, i -> i ^ 1);
 
     /** The float32 GEMM plans (see {@link GemmPlans}); built once, on first use. */
     private static final class Catalog {
@@ -1556,5 +1564,158 @@ final class VectorKernels extends Kernels {
             acc = acc.add(x.mul(x));
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- skinny products -------------------------------------------------------------------
+
+    /**
+     * Both transposes of A, any B. Without a transposed A, each element is a dot product of a row
+     * of A and a column of B along k: vectors of products summed lane by lane, the lanes then
+     * added in a fixed tree ({@link #sumLanes}), the ragged end of k after them. With one, the
+     * rows of C are contiguous in A's rows, so a vector of rows takes each step of k at once, one
+     * fused multiply-add per lane, in order from 0. Either way an element's sum depends on k and
+     * the vector width only, not on m.
+     */
+    @Override
+    boolean skinnyF(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            boolean ta,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
+        if (ta) {
+            skinnyColumnsF(m, n, k, a, ao, lda, b, bo, ldb, tb, c, co, ldc, add);
+            return true;
+        }
+        // the columns of B as rows of k (B^T), contiguous along k
+        float[] bt = b;
+        int bto = bo;
+        int ldbt = ldb;
+        if (!tb) {
+            bt = Buffers.get().floats(Buffers.SKINNY, n * k);
+            for (int j = 0; j < n; j++) {
+                for (int p = 0; p < k; p++) {
+                    bt[j * k + p] = b[bo + p * ldb + j];
+                }
+            }
+            bto = 0;
+            ldbt = k;
+        }
+        int kb = FS.loopBound(k);
+        for (int i = 0; i < m; i++) {
+            int ai = ao + i * lda;
+            for (int j = 0; j < n; j++) {
+                int bj = bto + j * ldbt;
+                FloatVector acc = FloatVector.zero(FS);
+                for (int p = 0; p < kb; p += FL) {
+                    acc = FloatVector.fromArray(FS, a, ai + p).fma(FloatVector.fromArray(FS, bt, bj + p), acc);
+                }
+                float s = sumLanes(acc);
+                for (int p = kb; p < k; p++) {
+                    s = Math.fma(a[ai + p], bt[bj + p], s);
+                }
+                int at = co + i * ldc + j;
+                c[at] = add ? c[at] + s : s;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The lanes of {@code v} added in a fixed order: each halving adds lane {@code i ^ h} to lane
+     * {@code i}, for {@code h = FL/2, ..., 1}, and lane 0 holds the total. Unlike
+     * {@code reduceLanes}, whose order the JIT may choose, this gives the same bits compiled or
+     * not.
+     */
+    private static float sumLanes(FloatVector v) {
+        if (FL > 8) {
+            v = v.add(v.rearrange(SWAP8));
+        }
+        if (FL > 4) {
+            v = v.add(v.rearrange(SWAP4));
+        }
+        v = v.add(v.rearrange(SWAP2));
+        v = v.add(v.rearrange(SWAP1));
+        return v.lane(0);
+    }
+
+    /**
+     * {@link #skinnyF} with A transposed: {@code C[i, j] = sum_p A[p, i] B(p, j)}, A's row
+     * {@code p} holding the rows of C side by side. Four vectors of rows at a time (four
+     * independent chains of fused multiply-adds), then one, then single rows with
+     * {@link Math#fma}, which rounds as a lane does.
+     */
+    private static void skinnyColumnsF(
+            int m,
+            int n,
+            int k,
+            float[] a,
+            int ao,
+            int lda,
+            float[] b,
+            int bo,
+            int ldb,
+            boolean tb,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
+        float[] lanes = Buffers.get().floats(Buffers.TILE, 4 * FL);
+        int bs = tb ? 1 : ldb; // the step of k along a column of B
+        for (int j = 0; j < n; j++) {
+            int bj = bo + (tb ? j * ldb : j);
+            int i = 0;
+            for (; i + 4 * FL <= m; i += 4 * FL) {
+                FloatVector c0 = FloatVector.zero(FS);
+                FloatVector c1 = c0;
+                FloatVector c2 = c0;
+                FloatVector c3 = c0;
+                for (int p = 0, x = ao + i, y = bj; p < k; p++, x += lda, y += bs) {
+                    FloatVector v = FloatVector.broadcast(FS, b[y]);
+                    c0 = FloatVector.fromArray(FS, a, x).fma(v, c0);
+                    c1 = FloatVector.fromArray(FS, a, x + FL).fma(v, c1);
+                    c2 = FloatVector.fromArray(FS, a, x + 2 * FL).fma(v, c2);
+                    c3 = FloatVector.fromArray(FS, a, x + 3 * FL).fma(v, c3);
+                }
+                c0.intoArray(lanes, 0);
+                c1.intoArray(lanes, FL);
+                c2.intoArray(lanes, 2 * FL);
+                c3.intoArray(lanes, 3 * FL);
+                storeColumn(lanes, 4 * FL, c, co + i * ldc + j, ldc, add);
+            }
+            for (; i + FL <= m; i += FL) {
+                FloatVector c0 = FloatVector.zero(FS);
+                for (int p = 0, x = ao + i, y = bj; p < k; p++, x += lda, y += bs) {
+                    c0 = FloatVector.fromArray(FS, a, x).fma(FloatVector.broadcast(FS, b[y]), c0);
+                }
+                c0.intoArray(lanes, 0);
+                storeColumn(lanes, FL, c, co + i * ldc + j, ldc, add);
+            }
+            for (; i < m; i++) {
+                float s = 0;
+                for (int p = 0, x = ao + i, y = bj; p < k; p++, x += lda, y += bs) {
+                    s = Math.fma(a[x], b[y], s);
+                }
+                int at = co + i * ldc + j;
+                c[at] = add ? c[at] + s : s;
+            }
+        }
+    }
+
+    /** {@code c[at + r ldc] (+)= sums[r]} for {@code r < count}: a run of a column of C. */
+    private static void storeColumn(float[] sums, int count, float[] c, int at, int ldc, boolean add) {
+        for (int r = 0; r < count; r++, at += ldc) {
+            c[at] = add ? c[at] + sums[r] : sums[r];
+        }
     }
 }

@@ -47,28 +47,42 @@ class FusedKernelTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void linear_equals_matmul_then_bias_then_activation(DType dtype) {
+        // rows wider than the fused chunk, rows several to a chunk (64, 2, 3 columns: RealNVP's
+        // layers), a width that does not divide the chunk, and enough narrow rows to be split
+        // over the threads
+        int[][] shapes = {
+            {300, 70, 1000},
+            {30, 7, Fused.CHUNK + 900},
+            {513, 64, 64},
+            {513, 64, 2},
+            {77, 5, 3},
+            {2 * Parallel.MIN_PARALLEL_ELEMENTS / 3 + 5, 3, 3}
+        };
         for (Kernels kern : FastPaths.kernels()) {
             try (CpuBackend b = new CpuBackend(FastPaths.OPTIONS, kern)) {
-                int n = 300;
-                int in = 70;
-                int out = 1000;
-                Storage x = of(b, dtype, values(1, n * in), n, in);
-                Storage w = of(b, dtype, values(2, in * out), in, out);
-                Storage bias = of(b, dtype, values(3, out), out);
-                for (UnaryOp act : new UnaryOp[] {null, UnaryOp.RELU, UnaryOp.TANH, UnaryOp.SIGMOID}) {
-                    for (Storage bb : Arrays.asList(bias, null)) {
-                        Storage y = b.matmul(x, w, false, false);
-                        if (bb != null) {
-                            y = b.binary(BinaryOp.ADD, y, bb);
+                for (int[] s : shapes) {
+                    int n = s[0];
+                    int in = s[1];
+                    int out = s[2];
+                    Storage x = of(b, dtype, values(1, n * in), n, in);
+                    Storage w = of(b, dtype, values(2, in * out), in, out);
+                    Storage bias = of(b, dtype, values(3, out), out);
+                    for (UnaryOp act : new UnaryOp[] {null, UnaryOp.RELU, UnaryOp.TANH, UnaryOp.SIGMOID}) {
+                        for (Storage bb : Arrays.asList(bias, null)) {
+                            Storage y = b.matmul(x, w, false, false);
+                            if (bb != null) {
+                                y = b.binary(BinaryOp.ADD, y, bb);
+                            }
+                            if (act != null) {
+                                y = b.unary(act, y);
+                            }
+                            same(
+                                    b,
+                                    y,
+                                    b.linear(x, w, bb, act),
+                                    dtype + " " + Arrays.toString(s) + " " + act + " bias " + (bb != null) + " "
+                                            + kern.description());
                         }
-                        if (act != null) {
-                            y = b.unary(act, y);
-                        }
-                        same(
-                                b,
-                                y,
-                                b.linear(x, w, bb, act),
-                                dtype + " " + act + " bias " + (bb != null) + " " + kern.description());
                     }
                 }
             }

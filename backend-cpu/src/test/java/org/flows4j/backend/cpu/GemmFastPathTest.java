@@ -328,6 +328,41 @@ class GemmFastPathTest {
         }
     }
 
+    @Test
+    void skinny_products_give_each_row_the_same_bits_whatever_rows_share_the_call() {
+        // the vector kernels' own skinny loops (Kernels.skinnyF) and the plain ones: an element of
+        // C must not depend on how many rows the call had, nor on where in a vector its row fell
+        RandomSource rng = RandomSource.seeded(78);
+        for (Kernels kern : FastPaths.kernels()) {
+            for (int k : new int[] {5, 33, 64, 512}) {
+                int m = 4 * 16 + 16 + 7; // four vectors of rows, one more, and a ragged end
+                for (int n = 1; n < Gemm.SKINNY; n += 3) {
+                    for (int t = 0; t < 8; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        boolean add = (t & 4) != 0;
+                        float[] a = floats(rng.normal(m * k));
+                        float[] b = floats(rng.normal(k * n));
+                        float[] c0 = floats(rng.normal(m * n));
+                        int lda = ta ? m : k;
+                        int ldb = tb ? k : n;
+                        float[] whole = c0.clone();
+                        Gemm.gemm(kern, Parallel.SERIAL, m, n, k, a, 0, lda, ta, b, 0, ldb, tb, whole, 0, n, add);
+                        float[] rows = c0.clone();
+                        for (int i = 0; i < m; i++) {
+                            int ai = ta ? i : i * lda;
+                            Gemm.gemm(
+                                    kern, Parallel.SERIAL, 1, n, k, a, ai, lda, ta, b, 0, ldb, tb, rows, i * n, n, add);
+                        }
+                        String what =
+                                kern.description() + " k=" + k + " n=" + n + " ta=" + ta + " tb=" + tb + " add=" + add;
+                        assertArrayEquals(rows, whole, what);
+                    }
+                }
+            }
+        }
+    }
+
     private static float[] floats(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
