@@ -22,7 +22,7 @@ import java.util.Arrays;
  * up to 10% slower on the batch-256 products), the {@code 128 x 192} block of A in L2, and
  * {@code NC} the packed B block (768 KiB) in L2 and L3. A ragged edge tile is computed into a scratch tile and its valid part added.
  *
- * <p><b>Threads</b>: a product of at least {@link Parallel#MIN_PARALLEL_WORK} multiply-adds is
+ * <p><b>Threads</b>: a product of at least {@link #MIN_THREADED_WORK} multiply-adds is
  * cut into one block of C per thread: columns when there are enough, so that each thread packs
  * its own part of B and nothing is packed twice, else rows. Packing buffers are per thread
  * ({@link Buffers}). C is never split along k, so every element is summed in the same order
@@ -45,6 +45,15 @@ final class Gemm {
     static final int NC_F = 1024;
 
     static final int NC_D = 512;
+    /**
+     * Products under this many multiply-adds (about 100 us on one core) run on the calling
+     * thread. Waking a parked worker costs tens of microseconds on the 2-vCPU machines this was
+     * measured on, and a model's small products come further apart than a worker spins
+     * ({@link Parallel#SPIN_NANOS}): with {@code 2^17}, realnvp:2d's {@code 512 x 64 x 64}
+     * products took 70 to 110 us on two threads against 50 on one. At {@code 2^22} a second
+     * thread pays even when parked (1.34x measured, 1.54x at {@code 2^23}).
+     */
+    static final long MIN_THREADED_WORK = 1L << 22;
     /** Products under this many multiply-adds take the direct loops. */
     static final long DIRECT_WORK = 1L << 14;
     /** Direct products narrower than this, and at least twice {@link #SKINNY_ROWS} tall, take {@link #skinny}. */
@@ -339,7 +348,7 @@ final class Gemm {
             boolean add) {
         int mr = kern.tile().mr();
         int nr = kern.tile().nr();
-        int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
+        int parts = (long) m * n * k >= MIN_THREADED_WORK ? par.threads() : 1;
         // a thread packs its own columns of B and reads A in place, so a split of the columns
         // packs nothing twice; rows are split when the columns are too few
         boolean rowsFit = m >= 2 * parts * mr;
@@ -812,7 +821,7 @@ final class Gemm {
             boolean add) {
         int mr = kern.mrD();
         int nr = kern.nrD();
-        int parts = (long) m * n * k >= Parallel.MIN_PARALLEL_WORK ? par.threads() : 1;
+        int parts = (long) m * n * k >= MIN_THREADED_WORK ? par.threads() : 1;
         // a thread packs its own columns of B and reads A in place, so a split of the columns
         // packs nothing twice; rows are split when the columns are too few
         boolean rowsFit = m >= 2 * parts * mr;

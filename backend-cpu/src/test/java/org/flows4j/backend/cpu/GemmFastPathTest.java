@@ -214,6 +214,11 @@ class GemmFastPathTest {
 
     @Test
     void batched_products_agree_between_kernels_with_the_batch_split_or_not() {
+        // large enough that a batch of one is split over the threads (Gemm.MIN_THREADED_WORK)
+        int m = 130;
+        int k = 140;
+        int n = 250;
+        assertEquals(true, (long) m * k * n >= Gemm.MIN_THREADED_WORK, "the product must be split");
         for (DType dtype : DType.values()) {
             // batch 3 >= 2 threads: one matrix per thread; batch 1: the product itself is split
             for (int batch : new int[] {1, 3}) {
@@ -221,8 +226,8 @@ class GemmFastPathTest {
                 for (int t = 0; t < 4; t++) {
                     boolean ta = (t & 1) != 0;
                     boolean tb = (t & 2) != 0;
-                    Shape as = ta ? Shape.of(batch, 70, 65) : Shape.of(batch, 65, 70);
-                    Shape bs = tb ? Shape.of(batch, 90, 70) : Shape.of(batch, 70, 90);
+                    Shape as = ta ? Shape.of(batch, k, m) : Shape.of(batch, m, k);
+                    Shape bs = tb ? Shape.of(batch, n, k) : Shape.of(batch, k, n);
                     double[] av = rng.normal(as.size());
                     double[] bv = rng.normal(bs.size());
                     double[] scalar;
@@ -240,27 +245,27 @@ class GemmFastPathTest {
                                 .matmul(Tensor.of(f, dtype, bv, bs), ta, tb)
                                 .toDoubleArray();
                     }
-                    double[] exact = new double[batch * 65 * 90];
+                    double[] exact = new double[batch * m * n];
                     double[] scale = new double[exact.length];
                     for (int bt = 0; bt < batch; bt++) {
-                        for (int i = 0; i < 65; i++) {
-                            for (int j = 0; j < 90; j++) {
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
                                 double sum = 0;
                                 double abs = 0;
-                                for (int p = 0; p < 70; p++) {
-                                    double x = ta ? ar[bt * 4550 + p * 65 + i] : ar[bt * 4550 + i * 70 + p];
-                                    double y = tb ? br[bt * 6300 + j * 70 + p] : br[bt * 6300 + p * 90 + j];
+                                for (int p = 0; p < k; p++) {
+                                    double x = ta ? ar[bt * m * k + p * m + i] : ar[bt * m * k + i * k + p];
+                                    double y = tb ? br[bt * k * n + j * k + p] : br[bt * k * n + p * n + j];
                                     sum += x * y;
                                     abs += Math.abs(x * y);
                                 }
-                                exact[(bt * 65 + i) * 90 + j] = sum;
-                                scale[(bt * 65 + i) * 90 + j] = abs;
+                                exact[(bt * m + i) * n + j] = sum;
+                                scale[(bt * m + i) * n + j] = abs;
                             }
                         }
                     }
                     String what = dtype.label() + " batch " + batch + " ta=" + ta + " tb=" + tb;
-                    assertWithinSumBound(exact, scale, scalar, 70, dtype, what + " scalar");
-                    assertWithinSumBound(exact, scale, fast, 70, dtype, what + " fast");
+                    assertWithinSumBound(exact, scale, scalar, k, dtype, what + " scalar");
+                    assertWithinSumBound(exact, scale, fast, k, dtype, what + " fast");
                 }
             }
         }
