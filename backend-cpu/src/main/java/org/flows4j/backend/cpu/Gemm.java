@@ -138,6 +138,10 @@ final class Gemm {
             }
             return;
         }
+        if (k == 1) {
+            kern.outerF(m, n, a, ao, ta ? 1 : lda, b, bo, tb ? ldb : 1, c, co, ldc, add);
+            return;
+        }
         if (n < SKINNY && kern.skinnyF(m, n, k, a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, add)) {
             return;
         }

@@ -197,6 +197,34 @@ class Kernels {
     // ---- GEMM micro-kernels --------------------------------------------------------------
 
     /**
+     * A float32 product with {@code k = 1}, an outer product: {@code c[i, j] = (add ? c[i, j] :
+     * 0) + a_i b_j}, with {@code a_i = a[ao + i as]} and {@code b_j = b[bo + j bs]}, the product
+     * rounded, then added: the bits of every other path's one-term sum (RealNVP's first layers
+     * on a 1-dimensional half). The packed kernels spent most of their time per tile here.
+     */
+    void outerF(
+            int m,
+            int n,
+            float[] a,
+            int ao,
+            int as,
+            float[] b,
+            int bo,
+            int bs,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
+        for (int i = 0; i < m; i++) {
+            float ai = a[ao + i * as];
+            int ci = co + i * ldc;
+            for (int j = 0; j < n; j++) {
+                c[ci + j] = (add ? c[ci + j] : 0f) + ai * b[bo + j * bs];
+            }
+        }
+    }
+
+    /**
      * {@code C = op(A) op(B)}, or {@code C += } when {@code add} is true, for a float32 product
      * fewer than {@link Gemm#SKINNY} columns wide (RealNVP's output layers, their gradients),
      * where the packed kernels waste most of a tile, if these kernels have a faster way than

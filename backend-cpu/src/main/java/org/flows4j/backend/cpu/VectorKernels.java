@@ -1566,7 +1566,42 @@ final class VectorKernels extends Kernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // ---- skinny products -------------------------------------------------------------------
+    // ---- outer and skinny products ------------------------------------------------------------
+
+    /** A row of B contiguous: a broadcast of {@code a_i} times vectors of B, then added to C or to 0, as the scalar code rounds. */
+    @Override
+    void outerF(
+            int m,
+            int n,
+            float[] a,
+            int ao,
+            int as,
+            float[] b,
+            int bo,
+            int bs,
+            float[] c,
+            int co,
+            int ldc,
+            boolean add) {
+        if (bs != 1) {
+            super.outerF(m, n, a, ao, as, b, bo, bs, c, co, ldc, add);
+            return;
+        }
+        int nb = FS.loopBound(n);
+        for (int i = 0; i < m; i++) {
+            float ai = a[ao + i * as];
+            FloatVector av = FloatVector.broadcast(FS, ai);
+            int ci = co + i * ldc;
+            for (int j = 0; j < nb; j += FL) {
+                FloatVector prod = FloatVector.fromArray(FS, b, bo + j).mul(av);
+                FloatVector old = add ? FloatVector.fromArray(FS, c, ci + j) : FloatVector.zero(FS);
+                old.add(prod).intoArray(c, ci + j);
+            }
+            for (int j = nb; j < n; j++) {
+                c[ci + j] = (add ? c[ci + j] : 0f) + ai * b[bo + j];
+            }
+        }
+    }
 
     /**
      * Both transposes of A, any B. Without a transposed A, each element is a dot product of a row

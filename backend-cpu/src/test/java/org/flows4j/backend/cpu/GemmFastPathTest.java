@@ -368,6 +368,35 @@ class GemmFastPathTest {
         }
     }
 
+    @Test
+    void outer_products_give_the_bits_of_the_packed_kernels() {
+        // k = 1 takes Kernels.outerF; the packed kernels' one-term sums are the reference
+        RandomSource rng = RandomSource.seeded(79);
+        for (Kernels kern : FastPaths.kernels()) {
+            for (int m : new int[] {1, 5, 37, 512}) {
+                for (int n : new int[] {1, 5, 17, 64, 100}) {
+                    for (int t = 0; t < 8; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        boolean add = (t & 4) != 0;
+                        float[] a = floats(rng.normal(m));
+                        float[] b = floats(rng.normal(n));
+                        float[] c0 = floats(rng.normal(m * n));
+                        int lda = ta ? m : 1;
+                        int ldb = tb ? 1 : n;
+                        float[] got = c0.clone();
+                        Gemm.gemm(kern, Parallel.SERIAL, m, n, 1, a, 0, lda, ta, b, 0, ldb, tb, got, 0, n, add);
+                        float[] want = c0.clone();
+                        Gemm.packed(kern, Parallel.SERIAL, m, n, 1, a, 0, lda, ta, b, 0, ldb, tb, want, 0, n, add);
+                        String what =
+                                kern.description() + " " + m + "x1x" + n + " ta=" + ta + " tb=" + tb + " add=" + add;
+                        assertArrayEquals(want, got, what);
+                    }
+                }
+            }
+        }
+    }
+
     private static float[] floats(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
