@@ -72,9 +72,7 @@ final class Layout {
         int dim = x.shape().dim(axis);
         int inner = inner(x.shape(), axis);
         int block = (end - start) * inner;
-        for (int o = 0, n = outer(x.shape(), axis); o < n; o++) {
-            System.arraycopy(x.array(), (o * dim + start) * inner, out.array(), o * block, block);
-        }
+        copyBlocks(x.array(), start * inner, dim * inner, out.array(), 0, block, block, outer(x.shape(), axis));
         return out;
     }
 
@@ -88,15 +86,47 @@ final class Layout {
         Shape shape = first.shape().withDim(axis, total);
         CpuStorage out = CpuStorage.uninitialized(shape, first.dtype(), pool);
         int inner = inner(shape, axis);
-        int dst = 0;
-        for (int o = 0, n = outer(shape, axis); o < n; o++) {
-            for (CpuStorage p : parts) {
-                int block = p.shape().dim(axis) * inner;
-                System.arraycopy(p.array(), o * block, out.array(), dst, block);
-                dst += block;
-            }
+        int outer = outer(shape, axis);
+        // part by part: each part's blocks go to the same offset of every row of the result
+        int at = 0;
+        for (CpuStorage p : parts) {
+            int block = p.shape().dim(axis) * inner;
+            copyBlocks(p.array(), 0, block, out.array(), at, total * inner, block, outer);
+            at += block;
         }
         return out;
+    }
+
+    /** Blocks shorter than this are copied by a typed loop: {@code System.arraycopy} costs more per call than a few elements do. */
+    static final int SHORT_BLOCK = 32;
+
+    /**
+     * {@code count} blocks of {@code block} elements, block {@code o} from {@code src} at
+     * {@code srcAt + o srcStride} to {@code dst} at {@code dstAt + o dstStride}: with
+     * {@code System.arraycopy} when blocks are long, else element by element (a slice or a join
+     * along the last axis of {@code [512, 2]} moved one element per call).
+     */
+    private static void copyBlocks(
+            Object src, int srcAt, int srcStride, Object dst, int dstAt, int dstStride, int block, int count) {
+        if (block >= SHORT_BLOCK) {
+            for (int o = 0; o < count; o++) {
+                System.arraycopy(src, srcAt + o * srcStride, dst, dstAt + o * dstStride, block);
+            }
+        } else if (src instanceof float[] s && dst instanceof float[] d) {
+            for (int o = 0; o < count; o++) {
+                for (int i = 0, from = srcAt + o * srcStride, to = dstAt + o * dstStride; i < block; i++) {
+                    d[to + i] = s[from + i];
+                }
+            }
+        } else {
+            double[] s = (double[]) src;
+            double[] d = (double[]) dst;
+            for (int o = 0; o < count; o++) {
+                for (int i = 0, from = srcAt + o * srcStride, to = dstAt + o * dstStride; i < block; i++) {
+                    d[to + i] = s[from + i];
+                }
+            }
+        }
     }
 
     /**

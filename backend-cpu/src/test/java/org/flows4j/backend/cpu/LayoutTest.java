@@ -245,6 +245,45 @@ class LayoutTest {
         assertAllClose(expected, Shape.of(2, 4, 4), Tensor.concat(1, x(dtype), extra));
     }
 
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void slice_and_concat_move_short_and_long_blocks_alike(DType dtype) {
+        // [3, 5, 40], x[i, j, k] = 200 i + 40 j + k: blocks of 2, 36 and 120 elements, on both
+        // sides of Layout.SHORT_BLOCK
+        Tensor big = tensor(backend, dtype, iota(600), 3, 5, 40);
+        int[][] slices = {{2, 3, 5}, {2, 2, 38}, {1, 1, 4}, {2, 39, 40}};
+        for (int[] sl : slices) {
+            int axis = sl[0];
+            int lo = sl[1];
+            int hi = sl[2];
+            int[] dims = {3, 5, 40};
+            dims[axis] = hi - lo;
+            double[] want = new double[dims[0] * dims[1] * dims[2]];
+            for (int i = 0, at = 0; i < dims[0]; i++) {
+                for (int j = 0; j < dims[1]; j++) {
+                    for (int k = 0; k < dims[2]; k++) {
+                        want[at++] = 200 * i + 40 * (axis == 1 ? j + lo : j) + (axis == 2 ? k + lo : k);
+                    }
+                }
+            }
+            assertAllClose(want, Shape.of(dims), big.slice(axis, lo, hi));
+        }
+        // joined along the last axis: rows of 40, then 2, then 40 again
+        Tensor two = tensor(backend, dtype, iota(30), 3, 5, 2).neg();
+        double[] want = new double[3 * 5 * 82];
+        for (int r = 0, at = 0; r < 15; r++) {
+            for (int k = 0; k < 40; k++) {
+                want[at++] = 40 * r + k;
+            }
+            want[at++] = -(2 * r);
+            want[at++] = -(2 * r + 1);
+            for (int k = 0; k < 40; k++) {
+                want[at++] = 40 * r + k;
+            }
+        }
+        assertAllClose(want, Shape.of(3, 5, 82), Tensor.concat(2, big, two, big));
+    }
+
     // ---- gather and scatterAdd -----------------------------------------------------------
 
     @ParameterizedTest
