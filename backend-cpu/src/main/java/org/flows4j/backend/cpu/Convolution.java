@@ -2,6 +2,7 @@ package org.flows4j.backend.cpu;
 
 import org.flows4j.api.DType;
 import org.flows4j.api.Shape;
+import org.flows4j.api.backend.UnaryOp;
 
 /**
  * NCHW cross-correlation, stride 1, zero padding, and its two adjoints, as matrix products.
@@ -128,6 +129,24 @@ final class Convolution {
             Kernels kern,
             Parallel parallel,
             ArrayPool pool) {
+        return forward(input, weight, bias, padH, padW, false, kern, parallel, pool);
+    }
+
+    /**
+     * {@link #forward}, then a ReLU when {@code relu}: applied to each image's output block as
+     * soon as the image is done, while it is in cache, instead of in a pass of its own; ReLU is
+     * exact, so the values are those of the composition.
+     */
+    static CpuStorage forward(
+            CpuStorage input,
+            CpuStorage weight,
+            CpuStorage bias,
+            int padH,
+            int padW,
+            boolean relu,
+            Kernels kern,
+            Parallel parallel,
+            ArrayPool pool) {
         Geometry g = Geometry.of(input.shape(), weight.shape(), padH, padW);
         // each image's product stores all of its output block
         CpuStorage out = CpuStorage.uninitialized(g.outputShape(), input.dtype(), pool);
@@ -139,10 +158,13 @@ final class Convolution {
             float[] wb = DirectConv.packWeight((float[]) wt, g.cIn(), g.cOut(), g.kh(), g.kw(), false);
             DirectConv.Padded geo = new DirectConv.Padded(g.cIn(), g.h(), g.w(), g.kh(), g.kw(), padH, padW);
             float[] bf = bias == null ? null : bias.floats();
-            parallel.forEachBalanced(
-                    g.n(),
-                    g.work(),
-                    b -> DirectConv.forward(kern, (float[]) x, geo, wb, g.cOut(), bf, (float[]) o, b, b + 1));
+            int block = g.cOut() * g.p();
+            parallel.forEachBalanced(g.n(), g.work(), b -> {
+                DirectConv.forward(kern, (float[]) x, geo, wb, g.cOut(), bf, (float[]) o, b, b + 1);
+                if (relu) {
+                    Fused.activateInPlace(kern, o, b * block, block, UnaryOp.RELU);
+                }
+            });
             return out;
         }
         int k = g.k();
@@ -157,29 +179,31 @@ final class Convolution {
             }
             Gemm.gemm(
                     kern, inner, g.cOut(), p, k, wt, 0, k, false, col, colOff, p, false, o, b * g.cOut() * p, p, false);
+            // the image's bias and ReLU while its block is in cache
+            if (bias != null) {
+                addBias(o, bias.array(), b, g.cOut(), p);
+            }
+            if (relu) {
+                Fused.activateInPlace(kern, o, b * g.cOut() * p, g.cOut() * p, UnaryOp.RELU);
+            }
         });
-        if (bias != null) {
-            addBias(o, bias.array(), g.n(), g.cOut(), p);
-        }
         return out;
     }
 
-    /** {@code out[b, c, :] += bias[c]}, for {@code n} images of {@code channels} planes of {@code p}. */
-    private static void addBias(Object out, Object bias, int n, int channels, int p) {
-        for (int b = 0; b < n; b++) {
-            for (int c = 0; c < channels; c++) {
-                int at = (b * channels + c) * p;
-                if (out instanceof float[] f) {
-                    float bc = ((float[]) bias)[c];
-                    for (int i = at; i < at + p; i++) {
-                        f[i] += bc;
-                    }
-                } else {
-                    double[] d = (double[]) out;
-                    double bc = ((double[]) bias)[c];
-                    for (int i = at; i < at + p; i++) {
-                        d[i] += bc;
-                    }
+    /** {@code out[b, c, :] += bias[c]} for image {@code b} of {@code channels} planes of {@code p}. */
+    private static void addBias(Object out, Object bias, int b, int channels, int p) {
+        for (int c = 0; c < channels; c++) {
+            int at = (b * channels + c) * p;
+            if (out instanceof float[] f) {
+                float bc = ((float[]) bias)[c];
+                for (int i = at; i < at + p; i++) {
+                    f[i] += bc;
+                }
+            } else {
+                double[] d = (double[]) out;
+                double bc = ((double[]) bias)[c];
+                for (int i = at; i < at + p; i++) {
+                    d[i] += bc;
                 }
             }
         }

@@ -230,6 +230,21 @@ final class CpuBackend implements Backend {
                 pool);
     }
 
+    /** The ReLU applied to each image's block as it is finished (see {@link Convolution#forward}); same values as the composition. */
+    @Override
+    public Storage conv2dRelu(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        return Convolution.forward(
+                CpuStorage.of(input),
+                CpuStorage.of(weight),
+                bias == null ? null : CpuStorage.of(bias),
+                padH,
+                padW,
+                true,
+                kernels,
+                parallel,
+                pool);
+    }
+
     @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         return Convolution.backwardInput(

@@ -67,6 +67,14 @@ final class Fused {
         return out;
     }
 
+    /** {@code y[at + i] = act(y[at + i])} for {@code i < len}, in place, chunk by chunk, on the calling thread. */
+    static void activateInPlace(Kernels kern, Object y, int at, int len, UnaryOp act) {
+        Buffers buf = Buffers.get();
+        for (int c = 0; c < len; c += CHUNK) {
+            epilogue(kern, buf, y, at + c, null, 0, act, Math.min(CHUNK, len - c));
+        }
+    }
+
     /** {@code row} ({@code n} elements) repeated {@code times} times in the bias scratch chunk. */
     private static Object repeatedRow(Buffers buf, Object row, int n, int times) {
         Object out =

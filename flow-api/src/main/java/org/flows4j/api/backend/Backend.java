@@ -489,6 +489,29 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * A convolution, its bias and a ReLU: {@code relu(conv2d(input, weight, bias, padH, padW))},
+     * the post-activation layer of a convolutional network (Glow's coupling networks). The
+     * default is {@link #conv2d(Storage, Storage, Storage, int, int)} then {@code unary(RELU)},
+     * freeing the intermediate; a backend that overrides it must give that composition's values
+     * (the ReLU is exact), which it can do as it stores each output, saving a pass over it.
+     *
+     * @param input the images, {@code [n, cIn, h, w]}
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}
+     * @param bias the bias, {@code [cOut]}, or {@code null} for none
+     * @param padH zero rows added above and below
+     * @param padW zero columns added left and right
+     * @return a new storage, owned by the caller, {@code [n, cOut, oh, ow]}
+     */
+    default Storage conv2dRelu(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        Storage y = conv2d(input, weight, bias, padH, padW);
+        try {
+            return unary(UnaryOp.RELU, y);
+        } finally {
+            free(y);
+        }
+    }
+
+    /**
      * The gradient of {@code conv2d(relu(x), weight)} with respect to {@code x}, given
      * {@code reluOutput = relu(x)}: {@link #conv2dBackwardInput} followed by
      * {@link #reluBackward} with {@code reluOutput}, which is the default (freeing the

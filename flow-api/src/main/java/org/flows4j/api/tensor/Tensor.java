@@ -1789,6 +1789,51 @@ public final class Tensor {
     }
 
     /**
+     * {@code relu(conv2d(weight, bias, padH, padW))} in one {@link Backend#conv2dRelu} call: the
+     * values of that composition (the backend stores each output through the ReLU) and its
+     * gradients, bit for bit: the gradient through the ReLU is {@link #relu}'s rule on the output,
+     * then {@link #conv2d(Tensor, Tensor, int, int)}'s. For post-activation networks, where it
+     * saves a pass over each layer's output.
+     *
+     * @param weight the filters, {@code [cOut, cIn, kh, kw]}, on this backend with this dtype
+     * @param bias the bias, {@code [cOut]}, or null for none
+     * @param padH zero rows added above and below, {@code >= 0}
+     * @param padW zero columns added left and right, {@code >= 0}
+     * @return a new tensor, {@code [n, cOut, h + 2 padH - kh + 1, w + 2 padW - kw + 1]}, at least 0
+     * @throws IllegalArgumentException as {@link #conv2d(Tensor, Tensor, int, int)}
+     */
+    public Tensor conv2dRelu(Tensor weight, Tensor bias, int padH, int padW) {
+        checkConv(weight, bias, padH, padW);
+        Tensor x = this;
+        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
+        Storage y = bias == null
+                ? backend.conv2dRelu(storage(), weight.storage(), null, padH, padW)
+                : backend.conv2dRelu(storage(), weight.storage(), bias.storage(), padH, padW);
+        return result(
+                backend,
+                y,
+                "conv2dRelu",
+                (g, out) -> {
+                    Tensor gPre = reluBackward(g, out);
+                    Backend b = x.backend;
+                    Tensor[] grads = new Tensor[inputs.length];
+                    if (x.requiresGrad) {
+                        grads[0] =
+                                wrap(b, b.conv2dBackwardInput(gPre.storage(), weight.storage(), x.shape, padH, padW));
+                    }
+                    if (weight.requiresGrad) {
+                        grads[1] =
+                                wrap(b, b.conv2dBackwardWeight(x.storage(), gPre.storage(), weight.shape, padH, padW));
+                    }
+                    if (bias != null && bias.requiresGrad) {
+                        grads[2] = biasGradient(gPre, bias);
+                    }
+                    return grads;
+                },
+                inputs);
+    }
+
+    /**
      * A convolution and its bias in one {@link Backend#conv2d(Storage, Storage, Storage, int, int)}
      * call: the values of {@code conv2d(weight, padH, padW).add(bias.reshape(1, cOut, 1, 1))} (the
      * SPI asks a backend's fused kernel to round as that composition does) and the gradients of

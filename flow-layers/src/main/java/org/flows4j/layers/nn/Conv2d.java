@@ -141,6 +141,24 @@ public final class Conv2d extends AbstractComponent implements Layer {
                 w.shape().dim(3) / 2);
     }
 
+    /**
+     * {@code relu(apply(x))}, the values and gradients bit for bit, with the ReLU applied as the
+     * convolution stores its output ({@link Tensor#conv2dRelu}). For post-activation networks.
+     *
+     * @param x the input, {@code [n, in, h, w]}
+     * @return {@code relu(conv(x) + bias)}, {@code [n, out, h, w]}
+     * @throws IllegalArgumentException if {@code x} is not {@code [n, in, h, w]}
+     */
+    public Tensor applyRelu(Tensor x) {
+        checkInput("Conv2d", x, in);
+        Tensor w = weight.value();
+        return x.conv2dRelu(
+                w,
+                bias == null ? null : bias.value(),
+                w.shape().dim(2) / 2,
+                w.shape().dim(3) / 2);
+    }
+
     static void checkInput(String what, Tensor x, int channels) {
         if (x.rank() != 4 || x.shape().dim(1) != channels) {
             throw new IllegalArgumentException(

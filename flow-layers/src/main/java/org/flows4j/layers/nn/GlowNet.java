@@ -92,7 +92,9 @@ public final class GlowNet extends AbstractComponent implements Layer {
     @Override
     public Tensor apply(Tensor x) {
         Conv2d.checkInput("GlowNet", x, in);
-        return last.apply(conv2.applyToRelu(conv1.apply(x)).relu());
+        // each ReLU as its convolution stores the output: the values and gradients of
+        // last(relu(conv2(relu(conv1(x))))), bit for bit
+        return last.apply(conv2.applyRelu(conv1.applyRelu(x)));
     }
 
     @Override

@@ -281,6 +281,16 @@ class FusedTensorOpsTest {
                             1)
                     .toDoubleArray();
             assertArrayEquals(x.conv2d(w, b, 1, 1).toDoubleArray(), viaDefault);
+            // conv2dRelu's default: the convolution with its bias, then relu
+            assertArrayEquals(
+                    x.conv2dRelu(w, b, 1, 1).toDoubleArray(),
+                    Tensor.of(plain, DType.FLOAT32, x.toDoubleArray(), x.shape())
+                            .conv2dRelu(
+                                    Tensor.of(plain, DType.FLOAT32, w.toDoubleArray(), w.shape()),
+                                    Tensor.of(plain, DType.FLOAT32, b.toDoubleArray(), b.shape()),
+                                    1,
+                                    1)
+                            .toDoubleArray());
             // conv2dReluBackwardInput's default: the input gradient, then relu's backward
             Tensor xp = Tensor.of(plain, DType.FLOAT32, x.toDoubleArray(), x.shape())
                     .requiringGrad();
@@ -330,6 +340,38 @@ class FusedTensorOpsTest {
                 }
                 assertTrue(zeros > dx.length / 4 && zeros < dx.length, "x should straddle 0: " + zeros);
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("convCases")
+    void conv2d_relu_gives_the_values_and_gradients_of_conv2d_then_relu_bit_for_bit(DType dt, int[] geo) {
+        try (Backend backend = Backends.create("cpu")) {
+            RandomSource r = RandomSource.seeded(29);
+            ConvOperands c = ConvOperands.draw(backend, dt, geo, r);
+            for (Tensor bias : java.util.Arrays.asList(c.b(), null)) {
+                Tensor fused = c.x().conv2dRelu(c.w(), bias, c.pad(), c.pad());
+                Tensor reference = c.x().conv2d(c.w(), bias, c.pad(), c.pad()).relu();
+                assertArrayEquals(reference.toDoubleArray(), fused.toDoubleArray(), "values");
+                // the ReLU must have cut something, and left something
+                int zeros = countZeros(fused.toDoubleArray());
+                assertTrue(zeros > 0 && zeros < fused.size(), "outputs should straddle 0: " + zeros + " zeros");
+                Tensor weights = r.uniform(backend, dt, fused.shape(), -1, 1);
+                List<Tensor> wrt = bias == null ? List.of(c.x(), c.w()) : List.of(c.x(), c.w(), bias);
+                assertSameGradients(fused, reference, weights, wrt, "dx", "dW", "db");
+            }
+        }
+    }
+
+    @Test
+    void the_layer_with_relu_is_relu_after_the_layer() {
+        try (Backend backend = Backends.create("cpu")) {
+            var ctx = org.flows4j.layers.BuildContext.of(backend, DType.FLOAT32, RandomSource.seeded(3));
+            Conv2d conv = new Conv2d(ctx, 5, 20, 3, true, false);
+            Tensor x = RandomSource.seeded(4).uniform(backend, DType.FLOAT32, Shape.of(2, 5, 6, 7), -1, 1);
+            assertArrayEquals(
+                    conv.apply(x).relu().toDoubleArray(), conv.applyRelu(x).toDoubleArray());
+            assertMessage(() -> conv.applyRelu(Tensor.zeros(backend, DType.FLOAT32, 2, 4, 6, 7)), "[batch, 5, h, w]");
         }
     }
 
