@@ -119,23 +119,9 @@ final class Convolution {
      * {@code input [n, cIn, h, w]} correlated with {@code weight [cOut, cIn, kh, kw]}, plus
      * {@code bias [cOut]} on each output channel when it is not null (added to each rounded sum,
      * as a separate addition would).
-     */
-    static CpuStorage forward(
-            CpuStorage input,
-            CpuStorage weight,
-            CpuStorage bias,
-            int padH,
-            int padW,
-            Kernels kern,
-            Parallel parallel,
-            ArrayPool pool) {
-        return forward(input, weight, bias, padH, padW, false, kern, parallel, pool);
-    }
-
-    /**
-     * {@link #forward}, then a ReLU when {@code relu}: applied to each image's output block as
-     * soon as the image is done, while it is in cache, instead of in a pass of its own; ReLU is
-     * exact, so the values are those of the composition.
+     * Then a ReLU when {@code relu}: applied to each image's output block as soon as the image
+     * is done, while it is in cache, instead of in a pass of its own; ReLU is exact, so the values
+     * are those of the composition.
      */
     static CpuStorage forward(
             CpuStorage input,

@@ -212,34 +212,29 @@ final class CpuBackend implements Backend {
 
     @Override
     public Storage conv2d(Storage input, Storage weight, int padH, int padW) {
-        return Convolution.forward(
-                CpuStorage.of(input), CpuStorage.of(weight), null, padH, padW, kernels, parallel, pool);
+        return convolve(input, weight, null, padH, padW, false);
     }
 
     /** The bias added as each output plane is stored (see {@link Convolution#forward}); same bits as the composition. */
     @Override
     public Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
-        return Convolution.forward(
-                CpuStorage.of(input),
-                CpuStorage.of(weight),
-                bias == null ? null : CpuStorage.of(bias),
-                padH,
-                padW,
-                kernels,
-                parallel,
-                pool);
+        return convolve(input, weight, bias, padH, padW, false);
     }
 
     /** The ReLU applied to each image's block as it is finished (see {@link Convolution#forward}); same values as the composition. */
     @Override
     public Storage conv2dRelu(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        return convolve(input, weight, bias, padH, padW, true);
+    }
+
+    private Storage convolve(Storage input, Storage weight, Storage bias, int padH, int padW, boolean relu) {
         return Convolution.forward(
                 CpuStorage.of(input),
                 CpuStorage.of(weight),
                 bias == null ? null : CpuStorage.of(bias),
                 padH,
                 padW,
-                true,
+                relu,
                 kernels,
                 parallel,
                 pool);
