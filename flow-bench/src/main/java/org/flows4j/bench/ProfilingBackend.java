@@ -243,6 +243,13 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage conv2dRelu(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        return time(
+                "conv2dRelu " + dims(input.shape()) + " * " + dims(weight.shape()) + (bias == null ? "" : " + bias"),
+                () -> delegate.conv2dRelu(input, weight, bias, padH, padW));
+    }
+
+    @Override
     public Storage conv2dBackwardInput(Storage gradOutput, Storage weight, Shape inputShape, int padH, int padW) {
         return time(
                 "conv2dBackwardInput " + dims(inputShape) + " * " + dims(weight.shape()),
