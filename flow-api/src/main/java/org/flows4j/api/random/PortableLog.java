@@ -4,9 +4,9 @@ import java.math.BigDecimal;
 
 /**
  * The natural logarithm in plain Java arithmetic, so that it gives the same bits on every JVM and
- * CPU (as {@link StrictMath#log} does) while the JIT can inline it ({@code StrictMath.log} is a
- * native call on JDK 17, about 20 ns, which made drawing a batch of logistic noise a tenth of
- * sampling NICE).
+ * CPU (as {@link StrictMath#log} does) while the JIT can inline it: {@code StrictMath.log} and
+ * {@code log1p} are native calls on JDK 17, and drawing a batch of logistic noise with them took
+ * a tenth of sampling NICE.
  *
  * <p>The argument {@code x = 2^k m} with {@code m} in {@code [sqrt(1/2), sqrt(2)]}; with
  * {@code f = m - 1} (exact) and {@code s = f / (2 + f)}, {@code ln m = 2 atanh(s) = 2s (1 + s^2/3
