@@ -493,13 +493,32 @@ final class TrainCommand extends ZooCommand {
     private LearningRateFactors learningRateFactors(Map<String, String> saved, Recipe recipe) {
         try {
             if (lrFactors != null && !lrFactors.isEmpty()) {
-                return lrFactors.size() == 1 && lrFactors.get(0).strip().equalsIgnoreCase("none")
-                        ? LearningRateFactors.NONE
-                        : LearningRateFactors.parse(lrFactors);
+                LearningRateFactors given =
+                        lrFactors.size() == 1 && lrFactors.get(0).strip().equalsIgnoreCase("none")
+                                ? LearningRateFactors.NONE
+                                : LearningRateFactors.parse(lrFactors);
+                if (!saved.isEmpty()) {
+                    checkOrder(given, LearningRateFactors.fromDescription(saved));
+                }
+                return given;
             }
             return saved.isEmpty() ? recipe.learningRateFactors() : LearningRateFactors.fromDescription(saved);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--lr-factor: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a resume's factors that are the checkpoint's in another order: the first matching
+     * pattern decides, so where patterns overlap the order is part of the setting, and the
+     * comparison of settings by key that catches every other change cannot see it.
+     */
+    private static void checkOrder(LearningRateFactors given, LearningRateFactors saved) {
+        if (given.asMap().equals(saved.asMap()) && !given.equals(saved)) {
+            throw new UsageException("--lr-factor: the checkpoint's patterns are in the order "
+                    + String.join(", ", saved.asMap().keySet())
+                    + ", and the first that matches a parameter decides its factor: give them in that order, or"
+                    + " leave --lr-factor out to keep them");
         }
     }
 

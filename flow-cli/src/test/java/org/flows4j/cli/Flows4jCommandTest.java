@@ -664,6 +664,23 @@ class Flows4jCommandTest {
         assertEquals(Map.of(), none.json().get("lr_factors"));
     }
 
+    @Test
+    void a_resume_refuses_the_checkpoints_factors_in_another_order(@TempDir Path dir) {
+        // '*.bias' and '*' overlap: the biases get 2 only while '*.bias' comes first
+        Run first = trainFactors(dir, "--lr-factor", "*.bias=2", "--lr-factor", "*=3");
+        assertEquals(0, first.status(), first.err());
+        String checkpoint = dir.resolve("last.safetensors").toString();
+        Run reordered =
+                assertOneLineError(2, resumeFactors(checkpoint, "--lr-factor", "*=3", "--lr-factor", "*.bias=2"));
+        assertTrue(
+                reordered.err().contains("--lr-factor") && reordered.err().contains("in the order *.bias, *"),
+                reordered.err());
+        Run same = resumeFactors(checkpoint, "--lr-factor", "*.bias=2", "--lr-factor", "*=3", "--json");
+        assertEquals(0, same.status(), same.err());
+        assertEquals(
+                List.of("*.bias", "*"), List.copyOf(((Map<?, ?>) same.json().get("lr_factors")).keySet()));
+    }
+
     private static final String[] FACTOR_RUN = {"--limit", "256", "--batch", "32", "--no-plots", "--threads", "1"};
 
     /** Three steps of realnvp:2d on two-moons into {@code out}, with {@code flags}. */
