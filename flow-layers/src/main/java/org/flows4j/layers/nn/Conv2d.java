@@ -113,13 +113,7 @@ public final class Conv2d extends AbstractComponent implements Layer {
 
     @Override
     public Tensor apply(Tensor x) {
-        checkInput("Conv2d", x, in);
-        Tensor w = weight.value();
-        return x.conv2d(
-                w,
-                bias == null ? null : bias.value(),
-                w.shape().dim(2) / 2,
-                w.shape().dim(3) / 2);
+        return convolve(x, Tensor::conv2d);
     }
 
     /**
@@ -132,13 +126,7 @@ public final class Conv2d extends AbstractComponent implements Layer {
      * @throws IllegalArgumentException if {@code x} is not {@code [n, in, h, w]}
      */
     public Tensor applyToRelu(Tensor x) {
-        checkInput("Conv2d", x, in);
-        Tensor w = weight.value();
-        return x.reluConv2d(
-                w,
-                bias == null ? null : bias.value(),
-                w.shape().dim(2) / 2,
-                w.shape().dim(3) / 2);
+        return convolve(x, Tensor::reluConv2d);
     }
 
     /**
@@ -150,9 +138,21 @@ public final class Conv2d extends AbstractComponent implements Layer {
      * @throws IllegalArgumentException if {@code x} is not {@code [n, in, h, w]}
      */
     public Tensor applyRelu(Tensor x) {
+        return convolve(x, Tensor::conv2dRelu);
+    }
+
+    /** One of the tensor's convolution calls, {@code (x, weight, bias, padH, padW)}. */
+    @FunctionalInterface
+    private interface ConvolutionCall {
+        Tensor apply(Tensor x, Tensor weight, Tensor bias, int padH, int padW);
+    }
+
+    /** {@code call} on {@code x} with this layer's weight, bias and "same" padding. */
+    private Tensor convolve(Tensor x, ConvolutionCall call) {
         checkInput("Conv2d", x, in);
         Tensor w = weight.value();
-        return x.conv2dRelu(
+        return call.apply(
+                x,
                 w,
                 bias == null ? null : bias.value(),
                 w.shape().dim(2) / 2,
