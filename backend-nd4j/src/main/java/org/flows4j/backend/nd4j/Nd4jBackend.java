@@ -413,6 +413,46 @@ final class Nd4jBackend implements Backend {
     }
 
     /**
+     * A convolution and its bias: the convolution into a new array, the bias added into it in
+     * place by ND4J's broadcasting {@code add} over {@code [1, cOut, 1, 1]} (no temporary): the
+     * composition's values with one array fewer.
+     */
+    @Override
+    public Storage conv2d(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        Storage y = conv2d(input, weight, padH, padW);
+        if (bias == null || size(y) == 0) {
+            return y;
+        }
+        try {
+            INDArray z = Nd4jStorage.of(y).array();
+            elements(size(y));
+            INDArray b = Nd4jStorage.of(bias).array().reshape(1, bias.shape().size(), 1, 1);
+            Nd.exec("add", new INDArray[] {z, b}, new INDArray[] {z});
+            return y;
+        } catch (RuntimeException | Error e) {
+            free(y);
+            throw e;
+        }
+    }
+
+    /** The convolution with its bias, then ND4J's ReLU in place on it: the composition's values with one array fewer. */
+    @Override
+    public Storage conv2dRelu(Storage input, Storage weight, Storage bias, int padH, int padW) {
+        Storage y = conv2d(input, weight, bias, padH, padW);
+        if (size(y) == 0) {
+            return y;
+        }
+        try {
+            elements(size(y));
+            Transforms.relu(Nd4jStorage.of(y).array(), false);
+            return y;
+        } catch (RuntimeException | Error e) {
+            free(y);
+            throw e;
+        }
+    }
+
+    /**
      * {@code g * sign(y)} in one Vector API pass from Java over the buffers
      * ({@link DirectElementwise}), bit for bit the composition, where both are whole row-major
      * arrays; else the composition.

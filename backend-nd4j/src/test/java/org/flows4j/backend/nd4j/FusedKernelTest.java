@@ -13,7 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * This backend's fused SPI kernels ({@code linear}, {@code reluBackward}) give the bits of the
+ * This backend's fused SPI kernels ({@code linear}, {@code reluBackward}, {@code conv2d} with a
+ * bias, {@code conv2dRelu}) give the bits of the
  * primitives they replace, composed as the SPI's defaults compose them, with NaN, infinities and
  * signed zeros.
  */
@@ -68,6 +69,27 @@ class FusedKernelTest {
                     y = b.unary(act, y);
                 }
                 same(b, y, b.linear(x, w, bias, act), dtype + " " + act);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void conv2d_with_bias_and_relu_equal_the_composition(DType dtype) {
+        try (Nd4jBackend b = (Nd4jBackend)
+                new Nd4jBackendProvider().create(BackendOptions.defaults().withThreads(2))) {
+            // a 3x3 and a 1x1 convolution, as in Glow's coupling networks
+            for (int k : new int[] {3, 1}) {
+                Storage x = b.fromDoubles(values(6, 2 * 5 * 6 * 7), Shape.of(2, 5, 6, 7), dtype);
+                Storage w = b.fromDoubles(values(7, 9 * 5 * k * k), Shape.of(9, 5, k, k), dtype);
+                Storage bias = b.fromDoubles(values(8, 9), Shape.of(9), dtype);
+                int pad = k / 2;
+                Storage plain = b.conv2d(x, w, pad, pad);
+                Storage withBias = b.binary(BinaryOp.ADD, plain, b.reshape(bias, Shape.of(1, 9, 1, 1)));
+                String what = dtype + " " + k + "x" + k;
+                same(b, withBias, b.conv2d(x, w, bias, pad, pad), what + " conv2d + bias");
+                same(b, b.unary(UnaryOp.RELU, withBias), b.conv2dRelu(x, w, bias, pad, pad), what + " conv2dRelu");
+                same(b, b.unary(UnaryOp.RELU, plain), b.conv2dRelu(x, w, null, pad, pad), what + " no bias");
             }
         }
     }
