@@ -1785,7 +1785,8 @@ public final class Tensor {
         } finally {
             GradMode.set(was);
         }
-        return convolved("reluConv2d", y, weight, bias, padH, padW, true);
+        return convolved(
+                "reluConv2d", y.convStorage(weight, bias, padH, padW), y, weight, bias, padH, padW, true, false);
     }
 
     /**
@@ -1804,33 +1805,8 @@ public final class Tensor {
      */
     public Tensor conv2dRelu(Tensor weight, Tensor bias, int padH, int padW) {
         checkConv(weight, bias, padH, padW);
-        Tensor x = this;
-        Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
-        Storage y = bias == null
-                ? backend.conv2dRelu(storage(), weight.storage(), null, padH, padW)
-                : backend.conv2dRelu(storage(), weight.storage(), bias.storage(), padH, padW);
-        return result(
-                backend,
-                y,
-                "conv2dRelu",
-                (g, out) -> {
-                    Tensor gPre = reluBackward(g, out);
-                    Backend b = x.backend;
-                    Tensor[] grads = new Tensor[inputs.length];
-                    if (x.requiresGrad) {
-                        grads[0] =
-                                wrap(b, b.conv2dBackwardInput(gPre.storage(), weight.storage(), x.shape, padH, padW));
-                    }
-                    if (weight.requiresGrad) {
-                        grads[1] =
-                                wrap(b, b.conv2dBackwardWeight(x.storage(), gPre.storage(), weight.shape, padH, padW));
-                    }
-                    if (bias != null && bias.requiresGrad) {
-                        grads[2] = biasGradient(gPre, bias);
-                    }
-                    return grads;
-                },
-                inputs);
+        Storage y = backend.conv2dRelu(storage(), weight.storage(), bias == null ? null : bias.storage(), padH, padW);
+        return convolved("conv2dRelu", y, this, weight, bias, padH, padW, false, true);
     }
 
     /**
@@ -1850,30 +1826,41 @@ public final class Tensor {
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int padH, int padW) {
         checkConv(weight, bias, padH, padW);
-        return convolved("conv2d", this, weight, bias, padH, padW, false);
+        return convolved("conv2d", convStorage(weight, bias, padH, padW), this, weight, bias, padH, padW, false, false);
     }
 
     /**
-     * The convolution of {@code convInput} (this tensor, or its ReLU when {@code relu}) as an
-     * operation on this tensor, the weight and the bias: the gradient of this tensor is the
-     * convolution's input gradient, through the ReLU in the same backend call when {@code relu};
-     * the weight's is taken against {@code convInput}; the bias's is {@link #biasGradient}.
+     * The convolution {@code y} of {@code convInput} (this tensor, or its ReLU when
+     * {@code reluIn}), followed by a ReLU when {@code reluOut}, as an operation on this tensor, the
+     * weight and the bias. The output gradient passes back through the output ReLU first
+     * ({@link #relu}'s rule on {@code y}); then this tensor's gradient is the convolution's input
+     * gradient, through the input ReLU in the same backend call when {@code reluIn}; the
+     * weight's is taken against {@code convInput}; the bias's is {@link #biasGradient}.
      */
     private Tensor convolved(
-            String op, Tensor convInput, Tensor weight, Tensor bias, int padH, int padW, boolean relu) {
+            String op,
+            Storage y,
+            Tensor convInput,
+            Tensor weight,
+            Tensor bias,
+            int padH,
+            int padW,
+            boolean reluIn,
+            boolean reluOut) {
         Tensor x = this;
         Tensor[] inputs = bias == null ? new Tensor[] {this, weight} : new Tensor[] {this, weight, bias};
         return result(
                 backend,
-                convInput.convStorage(weight, bias, padH, padW),
+                y,
                 op,
-                (g, out) -> {
+                (gradOut, out) -> {
+                    Tensor g = reluOut ? reluBackward(gradOut, out) : gradOut;
                     Backend b = x.backend;
                     Tensor[] grads = new Tensor[inputs.length];
                     if (x.requiresGrad) {
                         grads[0] = wrap(
                                 b,
-                                relu
+                                reluIn
                                         ? b.conv2dReluBackwardInput(
                                                 g.storage(), weight.storage(), x.shape, padH, padW, convInput.storage())
                                         : b.conv2dBackwardInput(g.storage(), weight.storage(), x.shape, padH, padW));
