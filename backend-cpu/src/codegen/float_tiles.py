@@ -56,18 +56,33 @@ def tile(bits, mr, nv):
         for v in range(nv):
             if r or v:
                 w(f"        FloatVector c{r}_{v} = c0_0;")
-    w("        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads")
-    w("        for (int p = 0, x = ao; p < kc; p++, x += cs) {")
-    w("            int y = bo + p * NR;")
-    for v in range(nv):
-        off = "" if v == 0 else (" + L" if v == 1 else f" + {v} * L")
-        w(f"            FloatVector b{v} = FloatVector.fromArray(S, b, y{off});")
-    for r in range(mr):
-        idx = "x" if r == 0 else f"x + r{r}"
-        decl = "FloatVector v" if r == 0 else "v"
-        w(f"            {decl} = FloatVector.broadcast(S, a[{idx}]);")
+    # C2 hoists a range check out of a loop only for an index that is the loop counter times a
+    # constant plus an invariant, so the two layouts of A that the packed GEMM passes (a packed
+    # panel, and rows read in place) get loops of their own; any other stride takes the general
+    # loop, whose A loads keep their checks. The three loops run the same FMAs in the same order.
+    def body(indent, index):
+        pad = " " * indent
+        w(f"{pad}int y = bo + p * NR;")
         for v in range(nv):
-            w(f"            c{r}_{v} = b{v}.fma(v, c{r}_{v});")
+            off = "" if v == 0 else (" + L" if v == 1 else f" + {v} * L")
+            w(f"{pad}FloatVector b{v} = FloatVector.fromArray(S, b, y{off});")
+        for r in range(mr):
+            decl = "FloatVector v" if r == 0 else "v"
+            w(f"{pad}{decl} = FloatVector.broadcast(S, a[{index(r)}]);")
+            for v in range(nv):
+                w(f"{pad}c{r}_{v} = b{v}.fma(v, c{r}_{v});")
+    w("        // every index below is affine in the one loop counter p, so that C2 hoists the range checks")
+    w("        if (rs == 1 && cs == MR) {")
+    w("            // a packed panel of A: MR values per step of k")
+    w("            for (int p = 0; p < kc; p++) {")
+    w("                int x = ao + p * MR;")
+    body(16, lambda r: "x" if r == 0 else f"x + {r}")
+    w("            }")
+    w("        } else {")
+    w("            // A in place: the A loads keep their range checks")
+    w("            for (int p = 0, x = ao; p < kc; p++, x += cs) {")
+    body(16, lambda r: "x" if r == 0 else f"x + r{r}")
+    w("            }")
     w("        }")
     def at(r, v=None):
         s = "co" + ("" if r == 0 else (" + ldc" if r == 1 else f" + {r} * ldc"))

@@ -54,6 +54,14 @@ final class GemmPlans {
     /** The system property naming the cache file, or {@code none} for no cache (the default plan). */
     static final String CACHE_PROPERTY = "flows4j.cpu.gemm.cache";
 
+    /**
+     * The revision of the generated tiles' code, part of the catalog in {@link #machineKey}: raised
+     * when a change to {@code float_tiles.py} changes the tiles' relative speeds (never their
+     * bits), so that every machine probes again instead of keeping a ranking of the old code.
+     * Revision 2: loops over a packed panel of A with the range checks hoisted.
+     */
+    static final String TILE_REVISION = "tiles-2";
+
     private static final System.Logger LOG = System.getLogger("org.flows4j.backend.cpu");
 
     private GemmPlans() {}
@@ -198,10 +206,11 @@ final class GemmPlans {
      * What makes the plan valid: the CPU (model name, family, model and stepping from
      * {@code /proc/cpuinfo} where there is one, else the architecture and processor count), the
      * JVM (vendor, name and version: C2's code generation decides the speed), the preferred vector
-     * width, and the catalog of plans (a new catalog probes again).
+     * width, and the catalog of plans with the tiles' revision (a new catalog, or tiles whose
+     * speeds changed, probe again).
      */
     static String machineKey(Kernels kernels, int bits) {
-        StringBuilder plans = new StringBuilder();
+        StringBuilder plans = new StringBuilder(TILE_REVISION).append(':');
         for (GemmPlan p : kernels.plans()) {
             plans.append(p.name()).append(',');
         }

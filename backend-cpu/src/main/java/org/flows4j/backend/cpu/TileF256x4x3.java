@@ -37,28 +37,56 @@ final class TileF256x4x3 extends FloatTile {
         FloatVector c3_0 = c0_0;
         FloatVector c3_1 = c0_0;
         FloatVector c3_2 = c0_0;
-        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
-        for (int p = 0, x = ao; p < kc; p++, x += cs) {
-            int y = bo + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, b, y);
-            FloatVector b1 = FloatVector.fromArray(S, b, y + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
-            FloatVector v = FloatVector.broadcast(S, a[x]);
-            c0_0 = b0.fma(v, c0_0);
-            c0_1 = b1.fma(v, c0_1);
-            c0_2 = b2.fma(v, c0_2);
-            v = FloatVector.broadcast(S, a[x + r1]);
-            c1_0 = b0.fma(v, c1_0);
-            c1_1 = b1.fma(v, c1_1);
-            c1_2 = b2.fma(v, c1_2);
-            v = FloatVector.broadcast(S, a[x + r2]);
-            c2_0 = b0.fma(v, c2_0);
-            c2_1 = b1.fma(v, c2_1);
-            c2_2 = b2.fma(v, c2_2);
-            v = FloatVector.broadcast(S, a[x + r3]);
-            c3_0 = b0.fma(v, c3_0);
-            c3_1 = b1.fma(v, c3_1);
-            c3_2 = b2.fma(v, c3_2);
+        // every index below is affine in the one loop counter p, so that C2 hoists the range checks
+        if (rs == 1 && cs == MR) {
+            // a packed panel of A: MR values per step of k
+            for (int p = 0; p < kc; p++) {
+                int x = ao + p * MR;
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                c0_2 = b2.fma(v, c0_2);
+                v = FloatVector.broadcast(S, a[x + 1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                c1_2 = b2.fma(v, c1_2);
+                v = FloatVector.broadcast(S, a[x + 2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                c2_2 = b2.fma(v, c2_2);
+                v = FloatVector.broadcast(S, a[x + 3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                c3_2 = b2.fma(v, c3_2);
+            }
+        } else {
+            // A in place: the A loads keep their range checks
+            for (int p = 0, x = ao; p < kc; p++, x += cs) {
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                c0_2 = b2.fma(v, c0_2);
+                v = FloatVector.broadcast(S, a[x + r1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                c1_2 = b2.fma(v, c1_2);
+                v = FloatVector.broadcast(S, a[x + r2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                c2_2 = b2.fma(v, c2_2);
+                v = FloatVector.broadcast(S, a[x + r3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                c3_2 = b2.fma(v, c3_2);
+            }
         }
         if (!add) {
             // C = A B: clear the tile, then add as below. Every store is of a sum whose exact vector

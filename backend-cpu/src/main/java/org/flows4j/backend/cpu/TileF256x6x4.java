@@ -51,43 +51,86 @@ final class TileF256x6x4 extends FloatTile {
         FloatVector c5_1 = c0_0;
         FloatVector c5_2 = c0_0;
         FloatVector c5_3 = c0_0;
-        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
-        for (int p = 0, x = ao; p < kc; p++, x += cs) {
-            int y = bo + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, b, y);
-            FloatVector b1 = FloatVector.fromArray(S, b, y + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, y + 3 * L);
-            FloatVector v = FloatVector.broadcast(S, a[x]);
-            c0_0 = b0.fma(v, c0_0);
-            c0_1 = b1.fma(v, c0_1);
-            c0_2 = b2.fma(v, c0_2);
-            c0_3 = b3.fma(v, c0_3);
-            v = FloatVector.broadcast(S, a[x + r1]);
-            c1_0 = b0.fma(v, c1_0);
-            c1_1 = b1.fma(v, c1_1);
-            c1_2 = b2.fma(v, c1_2);
-            c1_3 = b3.fma(v, c1_3);
-            v = FloatVector.broadcast(S, a[x + r2]);
-            c2_0 = b0.fma(v, c2_0);
-            c2_1 = b1.fma(v, c2_1);
-            c2_2 = b2.fma(v, c2_2);
-            c2_3 = b3.fma(v, c2_3);
-            v = FloatVector.broadcast(S, a[x + r3]);
-            c3_0 = b0.fma(v, c3_0);
-            c3_1 = b1.fma(v, c3_1);
-            c3_2 = b2.fma(v, c3_2);
-            c3_3 = b3.fma(v, c3_3);
-            v = FloatVector.broadcast(S, a[x + r4]);
-            c4_0 = b0.fma(v, c4_0);
-            c4_1 = b1.fma(v, c4_1);
-            c4_2 = b2.fma(v, c4_2);
-            c4_3 = b3.fma(v, c4_3);
-            v = FloatVector.broadcast(S, a[x + r5]);
-            c5_0 = b0.fma(v, c5_0);
-            c5_1 = b1.fma(v, c5_1);
-            c5_2 = b2.fma(v, c5_2);
-            c5_3 = b3.fma(v, c5_3);
+        // every index below is affine in the one loop counter p, so that C2 hoists the range checks
+        if (rs == 1 && cs == MR) {
+            // a packed panel of A: MR values per step of k
+            for (int p = 0; p < kc; p++) {
+                int x = ao + p * MR;
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, y + 3 * L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                c0_2 = b2.fma(v, c0_2);
+                c0_3 = b3.fma(v, c0_3);
+                v = FloatVector.broadcast(S, a[x + 1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                c1_2 = b2.fma(v, c1_2);
+                c1_3 = b3.fma(v, c1_3);
+                v = FloatVector.broadcast(S, a[x + 2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                c2_2 = b2.fma(v, c2_2);
+                c2_3 = b3.fma(v, c2_3);
+                v = FloatVector.broadcast(S, a[x + 3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                c3_2 = b2.fma(v, c3_2);
+                c3_3 = b3.fma(v, c3_3);
+                v = FloatVector.broadcast(S, a[x + 4]);
+                c4_0 = b0.fma(v, c4_0);
+                c4_1 = b1.fma(v, c4_1);
+                c4_2 = b2.fma(v, c4_2);
+                c4_3 = b3.fma(v, c4_3);
+                v = FloatVector.broadcast(S, a[x + 5]);
+                c5_0 = b0.fma(v, c5_0);
+                c5_1 = b1.fma(v, c5_1);
+                c5_2 = b2.fma(v, c5_2);
+                c5_3 = b3.fma(v, c5_3);
+            }
+        } else {
+            // A in place: the A loads keep their range checks
+            for (int p = 0, x = ao; p < kc; p++, x += cs) {
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, y + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, y + 3 * L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                c0_2 = b2.fma(v, c0_2);
+                c0_3 = b3.fma(v, c0_3);
+                v = FloatVector.broadcast(S, a[x + r1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                c1_2 = b2.fma(v, c1_2);
+                c1_3 = b3.fma(v, c1_3);
+                v = FloatVector.broadcast(S, a[x + r2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                c2_2 = b2.fma(v, c2_2);
+                c2_3 = b3.fma(v, c2_3);
+                v = FloatVector.broadcast(S, a[x + r3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                c3_2 = b2.fma(v, c3_2);
+                c3_3 = b3.fma(v, c3_3);
+                v = FloatVector.broadcast(S, a[x + r4]);
+                c4_0 = b0.fma(v, c4_0);
+                c4_1 = b1.fma(v, c4_1);
+                c4_2 = b2.fma(v, c4_2);
+                c4_3 = b3.fma(v, c4_3);
+                v = FloatVector.broadcast(S, a[x + r5]);
+                c5_0 = b0.fma(v, c5_0);
+                c5_1 = b1.fma(v, c5_1);
+                c5_2 = b2.fma(v, c5_2);
+                c5_3 = b3.fma(v, c5_3);
+            }
         }
         if (!add) {
             // C = A B: clear the tile, then add as below. Every store is of a sum whose exact vector

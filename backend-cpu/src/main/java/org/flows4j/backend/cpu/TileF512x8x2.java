@@ -45,35 +45,70 @@ final class TileF512x8x2 extends FloatTile {
         FloatVector c6_1 = c0_0;
         FloatVector c7_0 = c0_0;
         FloatVector c7_1 = c0_0;
-        // y is an affine function of the one loop counter, so that C2 can hoist the range checks of the B loads
-        for (int p = 0, x = ao; p < kc; p++, x += cs) {
-            int y = bo + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, b, y);
-            FloatVector b1 = FloatVector.fromArray(S, b, y + L);
-            FloatVector v = FloatVector.broadcast(S, a[x]);
-            c0_0 = b0.fma(v, c0_0);
-            c0_1 = b1.fma(v, c0_1);
-            v = FloatVector.broadcast(S, a[x + r1]);
-            c1_0 = b0.fma(v, c1_0);
-            c1_1 = b1.fma(v, c1_1);
-            v = FloatVector.broadcast(S, a[x + r2]);
-            c2_0 = b0.fma(v, c2_0);
-            c2_1 = b1.fma(v, c2_1);
-            v = FloatVector.broadcast(S, a[x + r3]);
-            c3_0 = b0.fma(v, c3_0);
-            c3_1 = b1.fma(v, c3_1);
-            v = FloatVector.broadcast(S, a[x + r4]);
-            c4_0 = b0.fma(v, c4_0);
-            c4_1 = b1.fma(v, c4_1);
-            v = FloatVector.broadcast(S, a[x + r5]);
-            c5_0 = b0.fma(v, c5_0);
-            c5_1 = b1.fma(v, c5_1);
-            v = FloatVector.broadcast(S, a[x + r6]);
-            c6_0 = b0.fma(v, c6_0);
-            c6_1 = b1.fma(v, c6_1);
-            v = FloatVector.broadcast(S, a[x + r7]);
-            c7_0 = b0.fma(v, c7_0);
-            c7_1 = b1.fma(v, c7_1);
+        // every index below is affine in the one loop counter p, so that C2 hoists the range checks
+        if (rs == 1 && cs == MR) {
+            // a packed panel of A: MR values per step of k
+            for (int p = 0; p < kc; p++) {
+                int x = ao + p * MR;
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                v = FloatVector.broadcast(S, a[x + 1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                v = FloatVector.broadcast(S, a[x + 2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                v = FloatVector.broadcast(S, a[x + 3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                v = FloatVector.broadcast(S, a[x + 4]);
+                c4_0 = b0.fma(v, c4_0);
+                c4_1 = b1.fma(v, c4_1);
+                v = FloatVector.broadcast(S, a[x + 5]);
+                c5_0 = b0.fma(v, c5_0);
+                c5_1 = b1.fma(v, c5_1);
+                v = FloatVector.broadcast(S, a[x + 6]);
+                c6_0 = b0.fma(v, c6_0);
+                c6_1 = b1.fma(v, c6_1);
+                v = FloatVector.broadcast(S, a[x + 7]);
+                c7_0 = b0.fma(v, c7_0);
+                c7_1 = b1.fma(v, c7_1);
+            }
+        } else {
+            // A in place: the A loads keep their range checks
+            for (int p = 0, x = ao; p < kc; p++, x += cs) {
+                int y = bo + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, b, y);
+                FloatVector b1 = FloatVector.fromArray(S, b, y + L);
+                FloatVector v = FloatVector.broadcast(S, a[x]);
+                c0_0 = b0.fma(v, c0_0);
+                c0_1 = b1.fma(v, c0_1);
+                v = FloatVector.broadcast(S, a[x + r1]);
+                c1_0 = b0.fma(v, c1_0);
+                c1_1 = b1.fma(v, c1_1);
+                v = FloatVector.broadcast(S, a[x + r2]);
+                c2_0 = b0.fma(v, c2_0);
+                c2_1 = b1.fma(v, c2_1);
+                v = FloatVector.broadcast(S, a[x + r3]);
+                c3_0 = b0.fma(v, c3_0);
+                c3_1 = b1.fma(v, c3_1);
+                v = FloatVector.broadcast(S, a[x + r4]);
+                c4_0 = b0.fma(v, c4_0);
+                c4_1 = b1.fma(v, c4_1);
+                v = FloatVector.broadcast(S, a[x + r5]);
+                c5_0 = b0.fma(v, c5_0);
+                c5_1 = b1.fma(v, c5_1);
+                v = FloatVector.broadcast(S, a[x + r6]);
+                c6_0 = b0.fma(v, c6_0);
+                c6_1 = b1.fma(v, c6_1);
+                v = FloatVector.broadcast(S, a[x + r7]);
+                c7_0 = b0.fma(v, c7_0);
+                c7_1 = b1.fma(v, c7_1);
+            }
         }
         if (!add) {
             // C = A B: clear the tile, then add as below. Every store is of a sum whose exact vector
