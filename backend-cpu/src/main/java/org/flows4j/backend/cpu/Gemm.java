@@ -461,6 +461,7 @@ final class Gemm {
         int nr = kern.nr();
         int narrow = kern.narrow();
         boolean packAll = plan.packA();
+        boolean alongRows = plan.alongRows();
         int mcBlock = Math.min(roundUp(plan.mc(), mr), roundUp(r1 - r0, mr));
         int ncBlock = Math.min(Math.max(nr, plan.nc() / nr * nr), roundUp(c1 - c0, nr));
         int kcBlock = Math.min(plan.kc(), k);
@@ -483,9 +484,18 @@ final class Gemm {
                         // other full panels are read in place
                         packA(a, ao, lda, ta, ic + full, mc - full, pc, kc, mr, ap);
                     }
-                    for (int jr = 0; jr < nc; jr += nr) {
-                        int nrr = Math.min(nr, nc - jr);
-                        for (int ir = 0; ir < mc; ir += mr) {
+                    // tiles column by column (the B panel stays in L1 while the A panels pass), or
+                    // row by row (alongRows: the A panel stays while the B panels pass, and C is
+                    // written in address order, which the hardware prefetcher follows)
+                    int across = (nc + nr - 1) / nr;
+                    int down = (mc + mr - 1) / mr;
+                    int outer = alongRows ? down : across;
+                    int inner = alongRows ? across : down;
+                    for (int o = 0; o < outer; o++) {
+                        for (int q = 0; q < inner; q++) {
+                            int ir = (alongRows ? o : q) * mr;
+                            int jr = (alongRows ? q : o) * nr;
+                            int nrr = Math.min(nr, nc - jr);
                             int mrr = Math.min(mr, mc - ir);
                             int cij = co + (ic + ir) * ldc + jc + jr;
                             float[] x = ap;
