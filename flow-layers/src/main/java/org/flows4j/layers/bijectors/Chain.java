@@ -111,10 +111,22 @@ public final class Chain extends AbstractComponent implements Bijector {
      */
     @Override
     public void initialize(Tensor x) {
-        if (isInitialized()) {
-            return;
+        if (!isInitialized()) {
+            initializeThrough(x);
         }
-        Autodiff.noGrad(() -> {
+    }
+
+    /**
+     * Initializes each part as {@link #initialize} does, and returns what the initialized chain
+     * makes of {@code x} (the value of {@code forward(x)}), from the same pass: a caller that
+     * needs both, as {@link MultiScale} does level by level, runs the chain once, not twice.
+     * An initialized chain is only run forward.
+     */
+    Tensor initializeThrough(Tensor x) {
+        if (isInitialized()) {
+            return Autodiff.noGrad(() -> forward(x).value());
+        }
+        return Autodiff.noGrad(() -> {
             Tensor h = x;
             for (Bijector b : parts) {
                 // one part's intermediates at a time: the initialization batch is larger than a training batch
@@ -123,7 +135,7 @@ public final class Chain extends AbstractComponent implements Bijector {
                     h = part.keep(b.forward(h).value());
                 }
             }
-            return null;
+            return h;
         });
     }
 

@@ -167,7 +167,8 @@ public final class MultiScale extends AbstractComponent implements Bijector {
 
     /**
      * Initializes each level's steps on the batch as it flows through the levels, one level's
-     * intermediates at a time.
+     * intermediates at a time. A level whose steps are a {@link Chain} is run once, its
+     * initialization's pass giving the input of the next level.
      */
     @Override
     public void initialize(Tensor x) {
@@ -176,8 +177,13 @@ public final class MultiScale extends AbstractComponent implements Bijector {
             for (int i = 0; i < levels.size(); i++) {
                 try (MemoryScope level = MemoryScope.open()) {
                     Bijector steps = levels.get(i).steps();
-                    steps.initialize(h);
-                    Tensor out = steps.forward(h).value();
+                    Tensor out;
+                    if (steps instanceof Chain chain) {
+                        out = chain.initializeThrough(h);
+                    } else {
+                        steps.initialize(h);
+                        out = steps.forward(h).value();
+                    }
                     h = level.keep(
                             i < levels.size() - 1 ? out.slice(1, 0, out.shape().dim(1) / 2) : out);
                 }
