@@ -183,7 +183,7 @@ public final class Flows4jCommand implements Callable<Integer> {
             }
             OutOfMemoryError oom = outOfMemoryIn(ex);
             if (oom != null) {
-                return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, oom), ex), null, j, v);
+                return failOutOfMemory(terminal, args, oom, ex, j, v);
             }
             Throwable cause = unwrap(ex);
             return cause instanceof UsageException
@@ -194,14 +194,12 @@ public final class Flows4jCommand implements Callable<Integer> {
         });
         try {
             return cl.execute(args);
-        } catch (OutOfMemoryError e) {
-            // The net under every command: what ran out and the flag that bounds it, one line.
-            return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, e), e), null, json, verbose);
-        } catch (StackOverflowError | LinkageError | RuntimeException e) {
+        } catch (OutOfMemoryError | StackOverflowError | LinkageError | RuntimeException e) {
+            // The net under every command: out of memory (itself, or behind another error), what
+            // ran out and the flag that bounds it, one line; anything else, an internal error.
             OutOfMemoryError oom = outOfMemoryIn(e);
             if (oom != null) {
-                return fail(
-                        terminal, FAILURE, new IllegalStateException(outOfMemory(args, oom), e), null, json, verbose);
+                return failOutOfMemory(terminal, args, oom, e, json, verbose);
             }
             return fail(
                     terminal,
@@ -214,6 +212,12 @@ public final class Flows4jCommand implements Callable<Integer> {
                     json,
                     verbose);
         }
+    }
+
+    /** Fails with {@link #outOfMemory}'s line for {@code oom}, found in (or as) {@code e}. */
+    private static int failOutOfMemory(
+            Terminal terminal, String[] args, OutOfMemoryError oom, Throwable e, boolean json, boolean verbose) {
+        return fail(terminal, FAILURE, new IllegalStateException(outOfMemory(args, oom), e), null, json, verbose);
     }
 
     /** The subcommand named in {@code args}, or "flows4j" alone. */
