@@ -33,7 +33,8 @@ import org.flows4j.api.backend.BackendOptions;
  *       by default {@code $XDG_CACHE_HOME/flows4j/cpu-gemm.properties}, else
  *       {@code ~/.cache/flows4j/cpu-gemm.properties});</li>
  *   <li>probed: when the key is not in the file, a probe of a few seconds (5 to 8 on the
- *       machine of {@code docs/BENCHMARKS.md}) on the first backend created times every plan of
+ *       AVX-512 machines of {@code docs/BENCHMARKS.md}, 7 to 9 on its Zen 3) on the first
+ *       backend created times every plan of
  *       the JVM's preferred vector width, on one thread, on the shapes
  *       that matter (a share of the 1024 square product, and the three products of a NICE
  *       layer at batch 256), keeps the fastest (the default unless another is more than 2%
