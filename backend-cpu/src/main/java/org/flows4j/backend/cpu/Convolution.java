@@ -16,9 +16,11 @@ import org.flows4j.api.backend.UnaryOp;
  * </pre>
  * all through {@link Gemm}. A 1x1 kernel without padding needs no column matrix: the image
  * itself is {@code col}. The column matrix of one image lives in a per-thread buffer. In
- * float32, every convolution but a 1x1 one skips the column matrix, which is written once by
+ * float32, every convolution skips the column matrix, which is written once by
  * {@code im2col}, once more by the packing, and read for few multiply-adds per element:
- * {@link DirectConv}. The packed path serves float64 and 1x1 kernels.
+ * {@link DirectConv}; so do 1x1 ones of up to {@link DirectConv#POINTWISE_LIMIT} channel pairs,
+ * whose per-image products are too small for the packing to pay. The packed path serves float64
+ * and wider 1x1 kernels.
  *
  * <p><b>Threads.</b> With at least as many images as threads, each thread claims the next
  * image until none is left ({@link Parallel#forEachBalanced}: a thread slowed by another process
@@ -140,7 +142,7 @@ final class Convolution {
         Object wt = weight.array();
         Object o = out.array();
         boolean f32 = input.dtype() == DType.FLOAT32;
-        if (f32 && DirectConv.applies(g.kh(), g.kw(), padH, padW)) {
+        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), padH, padW)) {
             float[] wb = DirectConv.packWeight((float[]) wt, g.cIn(), g.cOut(), g.kh(), g.kw(), false);
             DirectConv.Padded geo = new DirectConv.Padded(g.cIn(), g.h(), g.w(), g.kh(), g.kw(), padH, padW);
             float[] bf = bias == null ? null : bias.floats();
@@ -230,7 +232,7 @@ final class Convolution {
         if (gradOutput.dtype() == DType.FLOAT32
                 && fullH >= 0
                 && fullW >= 0
-                && DirectConv.applies(g.kh(), g.kw(), fullH, fullW)) {
+                && DirectConv.applies(g.cOut(), g.cIn(), g.kh(), g.kw(), fullH, fullW)) {
             // the full correlation of the gradient with the flipped, transposed weight: every element stored
             CpuStorage dx = CpuStorage.uninitialized(inputShape, gradOutput.dtype(), pool);
             float[] go = gradOutput.floats();
@@ -350,7 +352,7 @@ final class Convolution {
     private static void addWeightGradient(
             Geometry g, Object x, Object go, int from, int to, Object dw, Kernels kern, Parallel parallel) {
         boolean f32 = x instanceof float[];
-        if (f32 && DirectConv.applies(g.kh(), g.kw(), g.padH(), g.padW())) {
+        if (f32 && DirectConv.applies(g.cIn(), g.cOut(), g.kh(), g.kw(), g.padH(), g.padW())) {
             DirectConv.Padded geo = new DirectConv.Padded(g.cIn(), g.h(), g.w(), g.kh(), g.kw(), g.padH(), g.padW());
             DirectConv.weightGradient(kern, (float[]) x, geo, (float[]) go, g.cOut(), (float[]) dw, from, to);
             return;

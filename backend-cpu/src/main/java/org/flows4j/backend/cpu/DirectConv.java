@@ -18,7 +18,8 @@ import java.util.Arrays;
  *
  * <p><b>Narrow kernels</b> (at most 16 output channels): {@link Kernels#conv4F} keeps four
  * output channels in registers and sums each output element over {@code (ci, ky, kx)} in that
- * order; {@link Kernels#convWeight4F} sums products over {@code q} for four channels at a time.
+ * order ({@link Kernels#conv2F} for a block of one or two, as the input gradient of a
+ * convolution from two channels is); {@link Kernels#convWeight4F} sums products over {@code q} for four channels at a time.
  * <b>Wide kernels</b> (more): {@link Kernels#conv8F} keeps eight channels by three vectors of
  * positions in registers; the weight gradient transposes each image's output gradient to
  * position-major rows and {@link Kernels#convWeightWideF} keeps twelve taps by two vectors of
@@ -45,11 +46,22 @@ final class DirectConv {
     private DirectConv() {}
 
     /**
-     * Whether the direct kernels run for a float32 convolution, stride 1: always but for a 1x1
-     * kernel without padding, which is a plain matrix product with no column matrix to save.
+     * The most {@code cIn cOut} of a 1x1 convolution without padding that the direct kernels run:
+     * past it, the matrix product of each image is large enough for the packed GEMM.
      */
-    static boolean applies(int kh, int kw, int padH, int padW) {
-        return !(kh == 1 && kw == 1 && padH == 0 && padW == 0);
+    static final int POINTWISE_LIMIT = 128 * 128;
+
+    /**
+     * Whether the direct kernels run for a float32 convolution of {@code cIn} to {@code cOut}
+     * channels, stride 1: always but for a 1x1 kernel without padding over more than
+     * {@link #POINTWISE_LIMIT} channel pairs. Such a kernel has no column matrix to save, but each
+     * image's product is small (glow:small's {@code 64 x 64} by 196 pixels is 1.6 MFLOP), and the
+     * GEMM spends much of it packing A and B: 4 to 36 GFLOP/s a thread on the AMD Zen 3 (AVX2) of
+     * {@code docs/BENCHMARKS.md}, against 24 to 51 for these kernels.
+     */
+    static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
+        boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
+        return !pointwise || (long) cIn * cOut <= POINTWISE_LIMIT;
     }
 
     /** Whether {@code cOut} output channels take the wide kernels ({@link #WIDE} channels at a time) rather than four. */
@@ -198,9 +210,14 @@ final class DirectConv {
         for (int b = b0; b < b1; b++) {
             geo.pad(x, b, xp);
             for (int i = 0; i < blocks; i++) {
-                kern.conv4F(xp, off, taps, wb, i * ROWS * taps, op, q1);
                 int c0 = i * ROWS;
-                for (int r = 0; r < Math.min(ROWS, cOut - c0); r++) {
+                int live = Math.min(ROWS, cOut - c0);
+                if (live <= 2) {
+                    kern.conv2F(xp, off, taps, wb, i * ROWS * taps, op, q1);
+                } else {
+                    kern.conv4F(xp, off, taps, wb, i * ROWS * taps, op, q1);
+                }
+                for (int r = 0; r < live; r++) {
                     store(op, r * q1, wp, out, ((b * cOut + c0 + r) * oh) * ow, oh, ow, bias, c0 + r);
                 }
             }

@@ -78,19 +78,28 @@ final class GemmPlans {
 
     /**
      * The kernels a backend with {@code options} runs: {@link Kernels#best()} unless the option
-     * {@value #PROPERTY} forces a plan, or {@value Kernels#SCALAR_PROPERTY} the scalar kernels.
+     * {@value #PROPERTY} forces a plan, or {@value Kernels#SCALAR_PROPERTY} the scalar kernels;
+     * the option {@value Kernels#CONV_REGISTERS_PROPERTY}, when given, sizes the convolutions'
+     * register blocks.
      */
     static Kernels forBackend(BackendOptions options) {
         if ("true".equalsIgnoreCase(options.property(Kernels.SCALAR_PROPERTY, "false"))) {
             return Kernels.SCALAR;
         }
         String name = options.property(PROPERTY, "auto").trim();
+        Kernels kernels;
         if (name.equals("auto")) {
-            return Kernels.best();
+            kernels = Kernels.best();
+        } else {
+            Kernels base = Kernels.best().isVector()
+                    ? Kernels.best()
+                    : Kernels.vector().orElse(Kernels.SCALAR);
+            kernels = forced(base, name, "backend option " + PROPERTY);
         }
-        Kernels base =
-                Kernels.best().isVector() ? Kernels.best() : Kernels.vector().orElse(Kernels.SCALAR);
-        return forced(base, name, "backend option " + PROPERTY);
+        String registers = options.property(Kernels.CONV_REGISTERS_PROPERTY, "");
+        return registers.isBlank()
+                ? kernels
+                : kernels.withConvRegisters(registers, "backend option " + Kernels.CONV_REGISTERS_PROPERTY);
     }
 
     private static Kernels forced(Kernels kernels, String name, String why) {

@@ -30,6 +30,14 @@ class Kernels {
     /** The system property, also read as a backend option, that forces the scalar kernels when {@code true}. */
     static final String SCALAR_PROPERTY = "flows4j.cpu.scalar";
 
+    /**
+     * The system property, also read as a backend option, that sizes the register blocks of the
+     * wide direct convolutions for {@code 16} or {@code 32} vector registers; {@code auto}, the
+     * default, takes 32 where the JVM prefers 512-bit vectors (AVX-512) and 16 otherwise (AVX2).
+     * Both give the same bits: each sum is the same chain of fused multiply-adds.
+     */
+    static final String CONV_REGISTERS_PROPERTY = "flows4j.cpu.conv.registers";
+
     /** The one scalar instance. */
     static final Kernels SCALAR = new Kernels();
 
@@ -70,6 +78,48 @@ class Kernels {
             throw new IllegalArgumentException("GEMM plan " + plan.name() + " needs the Vector API");
         }
         return new Kernels(plan, reason);
+    }
+
+    /** The vector registers the wide direct convolutions' blocks are sized for: none (0) in the scalar kernels. */
+    int convRegisters() {
+        return 0;
+    }
+
+    /**
+     * These kernels with the wide direct convolutions' register blocks sized for
+     * {@code registers}, 16 or 32; the scalar kernels have no such blocks and stay as they are.
+     */
+    Kernels withConvRegisters(int registers) {
+        checkedRegisters(registers);
+        return this;
+    }
+
+    /** What {@code auto} means for {@link #CONV_REGISTERS_PROPERTY} on these kernels ({@code registers} for the scalar ones). */
+    int defaultConvRegisters(int registers) {
+        return registers;
+    }
+
+    /**
+     * These kernels with the register blocks {@code value} of {@link #CONV_REGISTERS_PROPERTY}
+     * names, {@code why} saying where it was set; a value other than {@code auto}, 16 or 32 fails.
+     */
+    final Kernels withConvRegisters(String value, String why) {
+        String v = value.trim();
+        if (v.equals("auto")) {
+            return withConvRegisters(defaultConvRegisters(16));
+        }
+        if (v.equals("16") || v.equals("32")) {
+            return withConvRegisters(Integer.parseInt(v));
+        }
+        throw new IllegalArgumentException(
+                CONV_REGISTERS_PROPERTY + " (" + why + ") must be auto, 16 or 32, not '" + value + "'");
+    }
+
+    static int checkedRegisters(int registers) {
+        if (registers != 16 && registers != 32) {
+            throw new IllegalArgumentException("convolution blocks for 16 or 32 registers, not " + registers);
+        }
+        return registers;
     }
 
     /** The float32 GEMM plans these kernels can run: the scalar one here, every vector plan in {@link VectorKernels}. */
@@ -148,7 +198,10 @@ class Kernels {
         if (v.isEmpty()) {
             return SCALAR;
         }
-        Kernels k = GemmPlans.choose(v.get());
+        Kernels k = GemmPlans.choose(v.get())
+                .withConvRegisters(
+                        System.getProperty(CONV_REGISTERS_PROPERTY, "auto"),
+                        "system property " + CONV_REGISTERS_PROPERTY);
         LOG.log(Level.DEBUG, "cpu backend: " + k.description());
         return k;
     }
@@ -395,6 +448,24 @@ class Kernels {
             out[q1 + q] = a1;
             out[2 * q1 + q] = a2;
             out[3 * q1 + q] = a3;
+        }
+    }
+
+    /**
+     * {@link #conv4F} for a block whose last two channels are absent (zero weights): only
+     * {@code out[q]} and {@code out[q1 + q]} are written, each the same sum as there.
+     */
+    void conv2F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
+        for (int q = 0; q < q1; q++) {
+            float a0 = 0;
+            float a1 = 0;
+            for (int t = 0, w = wo; t < taps; t++, w += 4) {
+                float v = xp[off[t] + q];
+                a0 += wb[w] * v;
+                a1 += wb[w + 1] * v;
+            }
+            out[q] = a0;
+            out[q1 + q] = a1;
         }
     }
 

@@ -48,17 +48,32 @@ final class VectorKernels extends Kernels {
         static final List<GemmPlan> PLANS = catalog();
     }
 
+    /**
+     * The vector registers the wide direct convolutions' register blocks are sized for: 32
+     * (AVX-512) or 16 (AVX2). See {@link Kernels#CONV_REGISTERS_PROPERTY}.
+     */
+    private final int convRegisters;
+
     /** Reflectively, by {@link Kernels#vector()}; refuses vectors too short to pay (fewer than four floats). */
     VectorKernels() {
-        this(null, "the default plan");
+        this(null, "the default plan", defaultConvRegisters());
     }
 
-    private VectorKernels(GemmPlan plan, String reason) {
+    private VectorKernels(GemmPlan plan, String reason, int convRegisters) {
         super(plan != null ? plan : defaultFor(FS.vectorBitSize()), reason);
         if (FL < 4 || DL < 2) {
             throw new UnsupportedOperationException(
                     "preferred vectors of " + FS.vectorBitSize() + " bits are too short");
         }
+        this.convRegisters = convRegisters;
+    }
+
+    /**
+     * 32 registers where the JVM prefers 512-bit vectors (AVX-512 has 32), else 16 (AVX2 has 16;
+     * a 24-accumulator block there spills to the stack on every tap).
+     */
+    private static int defaultConvRegisters() {
+        return FS.vectorBitSize() >= 512 ? 32 : 16;
     }
 
     /**
@@ -116,7 +131,22 @@ final class VectorKernels extends Kernels {
         if (!Catalog.PLANS.contains(plan) && !GemmPlan.SCALAR.equals(plan)) {
             throw new IllegalArgumentException("unknown GEMM plan " + plan.name());
         }
-        return new VectorKernels(plan, reason);
+        return new VectorKernels(plan, reason, convRegisters);
+    }
+
+    @Override
+    int convRegisters() {
+        return convRegisters;
+    }
+
+    @Override
+    Kernels withConvRegisters(int registers) {
+        return new VectorKernels(gemmF(), gemmReason(), checkedRegisters(registers));
+    }
+
+    @Override
+    int defaultConvRegisters(int ignored) {
+        return defaultConvRegisters();
     }
 
     @Override
@@ -139,7 +169,7 @@ final class VectorKernels extends Kernels {
     @Override
     String description() {
         return "Vector API kernels, " + FS.vectorBitSize() + "-bit vectors, float32 GEMM " + gemmF().name() + " ("
-                + gemmReason() + ")";
+                + gemmReason() + "), convolution blocks for " + convRegisters + " registers";
     }
 
     @Override
@@ -283,39 +313,117 @@ final class VectorKernels extends Kernels {
     }
 
     /**
-     * Whole vectors of positions ({@code q1} is a multiple of 64, so of every vector length); one
-     * flat loop over the taps, as the GEMM micro-kernels have, so that C2 keeps the four
-     * accumulators in registers (nested loops over channels and kernel rows left them boxed).
+     * Two vectors of positions a pass ({@code q1} is a multiple of 64, so of twice every vector
+     * length): eight independent sums, enough to keep both FMA pipes busy through the FMA's
+     * latency, where one vector's four left them half idle (1.5 to 1.7 times the speed on the
+     * Zen 3 of {@code docs/BENCHMARKS.md}). One flat loop over the taps, as the GEMM
+     * micro-kernels have, so that C2 keeps the accumulators in registers (nested loops over
+     * channels and kernel rows left them boxed).
      */
     @Override
     void conv4F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
-        for (int q = 0; q < q1; q += FL) {
-            conv4Vector(xp, off, taps, wb, wo, out, q1, q);
+        if (64 % (2 * FL) != 0) { // vectors of more than 1024 bits: q1 need not be a multiple of two
+            super.conv4F(xp, off, taps, wb, wo, out, q1);
+            return;
+        }
+        for (int q = 0; q < q1; q += 2 * FL) {
+            conv4x2(xp, off, taps, wb, wo, out, q1, q);
         }
     }
 
-    private static void conv4Vector(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1, int q) {
+    private static void conv4x2(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1, int q) {
         FloatVector a0 = FloatVector.zero(FS);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
         for (int t = 0, w = wo; t < taps; t++, w += 4) {
-            FloatVector v = FloatVector.fromArray(FS, xp, off[t] + q);
-            a0 = v.fma(FloatVector.broadcast(FS, wb[w]), a0);
-            a1 = v.fma(FloatVector.broadcast(FS, wb[w + 1]), a1);
-            a2 = v.fma(FloatVector.broadcast(FS, wb[w + 2]), a2);
-            a3 = v.fma(FloatVector.broadcast(FS, wb[w + 3]), a3);
+            int o = off[t] + q;
+            FloatVector v = FloatVector.fromArray(FS, xp, o);
+            FloatVector u = FloatVector.fromArray(FS, xp, o + FL);
+            FloatVector c = FloatVector.broadcast(FS, wb[w]);
+            a0 = v.fma(c, a0);
+            b0 = u.fma(c, b0);
+            c = FloatVector.broadcast(FS, wb[w + 1]);
+            a1 = v.fma(c, a1);
+            b1 = u.fma(c, b1);
+            c = FloatVector.broadcast(FS, wb[w + 2]);
+            a2 = v.fma(c, a2);
+            b2 = u.fma(c, b2);
+            c = FloatVector.broadcast(FS, wb[w + 3]);
+            a3 = v.fma(c, a3);
+            b3 = u.fma(c, b3);
         }
         a0.intoArray(out, q);
+        b0.intoArray(out, q + FL);
         a1.intoArray(out, q1 + q);
+        b1.intoArray(out, q1 + q + FL);
         a2.intoArray(out, 2 * q1 + q);
+        b2.intoArray(out, 2 * q1 + q + FL);
         a3.intoArray(out, 3 * q1 + q);
+        b3.intoArray(out, 3 * q1 + q + FL);
+    }
+
+    /**
+     * Four vectors of positions a pass for the two channels: eight independent sums again, and
+     * none spent on the block's two absent channels (three times {@link #conv4F}'s old speed on
+     * a convolution to 2 channels on the Zen 3).
+     */
+    @Override
+    void conv2F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
+        if (64 % (4 * FL) != 0) { // vectors of more than 512 bits: q1 need not be a multiple of four
+            super.conv2F(xp, off, taps, wb, wo, out, q1);
+            return;
+        }
+        for (int q = 0; q < q1; q += 4 * FL) {
+            conv2x4(xp, off, taps, wb, wo, out, q1, q);
+        }
+    }
+
+    private static void conv2x4(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1, int q) {
+        FloatVector a0 = FloatVector.zero(FS);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector c0 = a0;
+        FloatVector c1 = a0;
+        FloatVector d0 = a0;
+        FloatVector d1 = a0;
+        for (int t = 0, w = wo; t < taps; t++, w += 4) {
+            int o = off[t] + q;
+            FloatVector v = FloatVector.fromArray(FS, xp, o);
+            FloatVector u = FloatVector.fromArray(FS, xp, o + FL);
+            FloatVector y = FloatVector.fromArray(FS, xp, o + 2 * FL);
+            FloatVector z = FloatVector.fromArray(FS, xp, o + 3 * FL);
+            FloatVector c = FloatVector.broadcast(FS, wb[w]);
+            a0 = v.fma(c, a0);
+            b0 = u.fma(c, b0);
+            c0 = y.fma(c, c0);
+            d0 = z.fma(c, d0);
+            c = FloatVector.broadcast(FS, wb[w + 1]);
+            a1 = v.fma(c, a1);
+            b1 = u.fma(c, b1);
+            c1 = y.fma(c, c1);
+            d1 = z.fma(c, d1);
+        }
+        a0.intoArray(out, q);
+        b0.intoArray(out, q + FL);
+        c0.intoArray(out, q + 2 * FL);
+        d0.intoArray(out, q + 3 * FL);
+        a1.intoArray(out, q1 + q);
+        b1.intoArray(out, q1 + q + FL);
+        c1.intoArray(out, q1 + q + 2 * FL);
+        d1.intoArray(out, q1 + q + 3 * FL);
     }
 
     /**
      * Blocks of eight channels by three vectors of positions (24 accumulators, three loads of
-     * the input and eight broadcasts of the weight per tap), then single vectors, then the
-     * scalar tail.
+     * the input and eight broadcasts of the weight per tap) with 32 registers, then single
+     * vectors (8 accumulators: all of them with 16 registers, where 24 would spill), then the
+     * scalar tail. Each output element is the same chain of fused multiply-adds in both blocks.
      */
     @Override
     void conv8F(
@@ -331,8 +439,10 @@ final class VectorKernels extends Kernels {
             int q1,
             boolean add) {
         int q = q0;
-        for (; q + 3 * FL <= q1; q += 3 * FL) {
-            conv8x3(xp, off, t0, t1, wb, wo, out, stride, q, add);
+        if (convRegisters >= 32) {
+            for (; q + 3 * FL <= q1; q += 3 * FL) {
+                conv8x3(xp, off, t0, t1, wb, wo, out, stride, q, add);
+            }
         }
         for (; q + FL <= q1; q += FL) {
             conv8x1(xp, off, t0, t1, wb, wo, out, stride, q, add);
@@ -469,8 +579,10 @@ final class VectorKernels extends Kernels {
 
     /**
      * Blocks of twelve taps by two vectors of channels (24 accumulators, two loads of the
-     * transposed gradient and twelve broadcasts of the input per position), kept in registers
-     * over all positions; then single taps; then single vectors of channels.
+     * transposed gradient and twelve broadcasts of the input per position) with 32 registers,
+     * of six taps (12 accumulators) with 16, kept in registers over all positions; then single
+     * taps; then single vectors of channels. Each sum is the same chain over the positions
+     * whatever the block.
      */
     @Override
     void convWeightWideF(
@@ -482,8 +594,14 @@ final class VectorKernels extends Kernels {
         int c = c0;
         for (; c + 2 * FL <= c1; c += 2 * FL) {
             int t = t0;
-            for (; t + 12 <= t1; t += 12) {
-                weight12x2(xp, off, t, gt, cp, c, nq, acc);
+            if (convRegisters >= 32) {
+                for (; t + 12 <= t1; t += 12) {
+                    weight12x2(xp, off, t, gt, cp, c, nq, acc);
+                }
+            } else {
+                for (; t + 6 <= t1; t += 6) {
+                    weight6x2(xp, off, t, gt, cp, c, nq, acc);
+                }
             }
             for (; t < t1; t++) {
                 weight1(xp, off[t], gt, cp, c, nq, acc, t * cp + c);
@@ -607,6 +725,62 @@ final class VectorKernels extends Kernels {
         sa1.intoArray(acc, at + 10 * cp + FL);
         sb0.intoArray(acc, at + 11 * cp);
         sb1.intoArray(acc, at + 11 * cp + FL);
+    }
+
+    private static void weight6x2(float[] xp, int[] off, int t, float[] gt, int cp, int c, int nq, float[] acc) {
+        int o0 = off[t];
+        int o1 = off[t + 1];
+        int o2 = off[t + 2];
+        int o3 = off[t + 3];
+        int o4 = off[t + 4];
+        int o5 = off[t + 5];
+        int at = t * cp + c;
+        FloatVector s00 = FloatVector.fromArray(FS, acc, at);
+        FloatVector s01 = FloatVector.fromArray(FS, acc, at + FL);
+        FloatVector s10 = FloatVector.fromArray(FS, acc, at + cp);
+        FloatVector s11 = FloatVector.fromArray(FS, acc, at + cp + FL);
+        FloatVector s20 = FloatVector.fromArray(FS, acc, at + 2 * cp);
+        FloatVector s21 = FloatVector.fromArray(FS, acc, at + 2 * cp + FL);
+        FloatVector s30 = FloatVector.fromArray(FS, acc, at + 3 * cp);
+        FloatVector s31 = FloatVector.fromArray(FS, acc, at + 3 * cp + FL);
+        FloatVector s40 = FloatVector.fromArray(FS, acc, at + 4 * cp);
+        FloatVector s41 = FloatVector.fromArray(FS, acc, at + 4 * cp + FL);
+        FloatVector s50 = FloatVector.fromArray(FS, acc, at + 5 * cp);
+        FloatVector s51 = FloatVector.fromArray(FS, acc, at + 5 * cp + FL);
+        for (int q = 0, g = c; q < nq; q++, g += cp) {
+            FloatVector g0 = FloatVector.fromArray(FS, gt, g);
+            FloatVector g1 = FloatVector.fromArray(FS, gt, g + FL);
+            FloatVector x = FloatVector.broadcast(FS, xp[o0 + q]);
+            s00 = g0.fma(x, s00);
+            s01 = g1.fma(x, s01);
+            x = FloatVector.broadcast(FS, xp[o1 + q]);
+            s10 = g0.fma(x, s10);
+            s11 = g1.fma(x, s11);
+            x = FloatVector.broadcast(FS, xp[o2 + q]);
+            s20 = g0.fma(x, s20);
+            s21 = g1.fma(x, s21);
+            x = FloatVector.broadcast(FS, xp[o3 + q]);
+            s30 = g0.fma(x, s30);
+            s31 = g1.fma(x, s31);
+            x = FloatVector.broadcast(FS, xp[o4 + q]);
+            s40 = g0.fma(x, s40);
+            s41 = g1.fma(x, s41);
+            x = FloatVector.broadcast(FS, xp[o5 + q]);
+            s50 = g0.fma(x, s50);
+            s51 = g1.fma(x, s51);
+        }
+        s00.intoArray(acc, at);
+        s01.intoArray(acc, at + FL);
+        s10.intoArray(acc, at + cp);
+        s11.intoArray(acc, at + cp + FL);
+        s20.intoArray(acc, at + 2 * cp);
+        s21.intoArray(acc, at + 2 * cp + FL);
+        s30.intoArray(acc, at + 3 * cp);
+        s31.intoArray(acc, at + 3 * cp + FL);
+        s40.intoArray(acc, at + 4 * cp);
+        s41.intoArray(acc, at + 4 * cp + FL);
+        s50.intoArray(acc, at + 5 * cp);
+        s51.intoArray(acc, at + 5 * cp + FL);
     }
 
     @Override

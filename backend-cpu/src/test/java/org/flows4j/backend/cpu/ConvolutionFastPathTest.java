@@ -4,6 +4,7 @@ import static org.flows4j.api.internal.TensorAccess.storage;
 import static org.flows4j.api.internal.TensorAccess.wrap;
 import static org.flows4j.backend.cpu.FastPaths.assertWithinSumBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,15 @@ class ConvolutionFastPathTest {
         {{2, 64, 7, 7}, {8, 3, 3}, {1, 1}},
         {{3, 2, 14, 14}, {64, 3, 3}, {1, 1}},
         // padding wider than the kernel reaches: the input gradient falls back to col2im
-        {{2, 3, 5, 4}, {4, 3, 3}, {3, 2}}
+        {{2, 3, 5, 4}, {4, 3, 3}, {3, 2}},
+        // blocks of two live channels or fewer (conv2F): forward to 2 and to 6, the input gradient of 1
+        {{2, 5, 6, 7}, {2, 3, 3}, {1, 1}},
+        {{2, 3, 6, 7}, {6, 3, 3}, {1, 1}},
+        {{2, 1, 6, 7}, {3, 3, 3}, {1, 1}},
+        // 1x1 without padding: direct up to DirectConv.POINTWISE_LIMIT channel pairs (glow:small's
+        // 64 -> 64), the packed GEMM past it
+        {{2, 64, 5, 6}, {64, 1, 1}, {0, 0}},
+        {{1, 129, 3, 3}, {128, 1, 1}, {0, 0}}
     };
 
     static Stream<Arguments> cases() {
@@ -171,6 +180,44 @@ class ConvolutionFastPathTest {
                         dtype,
                         what + " dW");
             }
+        }
+    }
+
+    /**
+     * The register blocks of the wide direct kernels ({@link Kernels#CONV_REGISTERS_PROPERTY}:
+     * 24-accumulator blocks for 32 registers, 8 and 12 for 16) sum every element in the same
+     * order, so they give the same bits; whichever this machine's default is, CI runs both.
+     */
+    @ParameterizedTest(name = "geometry {0}")
+    @ValueSource(ints = {7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 24})
+    void both_register_blockings_give_the_same_bits(int geometry) {
+        assumeTrue(Kernels.vector().isPresent(), "the register blocks are the vector kernels'");
+        int[][] geo = GEOMETRIES[geometry];
+        Shape xs = Shape.of(geo[0][0], geo[0][1], geo[0][2], geo[0][3]);
+        Shape ws = Shape.of(geo[1][0], geo[0][1], geo[1][1], geo[1][2]);
+        int padH = geo[2][0];
+        int padW = geo[2][1];
+        RandomSource rng = RandomSource.seeded(100 + geometry);
+        double[] xv = rng.normal(xs.size());
+        double[] wv = rng.normal(ws.size());
+        List<List<float[]>> all = new ArrayList<>();
+        for (int registers : new int[] {16, 32}) {
+            Kernels kern = Kernels.vector().orElseThrow().withConvRegisters(registers);
+            try (Backend b = new CpuBackend(FastPaths.OPTIONS, kern)) {
+                Tensor x = Tensor.of(b, DType.FLOAT32, xv, xs);
+                Tensor w = Tensor.of(b, DType.FLOAT32, wv, ws);
+                Tensor out = x.conv2d(w, padH, padW);
+                all.add(List.of(
+                        out.toFloatArray(),
+                        wrap(b, b.conv2dBackwardInput(storage(out), storage(w), xs, padH, padW))
+                                .toFloatArray(),
+                        wrap(b, b.conv2dBackwardWeight(storage(x), storage(out), ws, padH, padW))
+                                .toFloatArray()));
+            }
+        }
+        String[] what = {"forward", "dX", "dW"};
+        for (int k = 0; k < 3; k++) {
+            assertArrayEquals(all.get(0).get(k), all.get(1).get(k), xs + " * " + ws + " " + what[k]);
         }
     }
 

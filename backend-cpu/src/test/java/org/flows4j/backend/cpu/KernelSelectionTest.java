@@ -2,7 +2,9 @@ package org.flows4j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flows4j.api.backend.Backend;
 import org.flows4j.api.backend.BackendOptions;
@@ -31,5 +33,38 @@ class KernelSelectionTest {
         try (Backend b = new CpuBackendProvider().create(scalar)) {
             assertSame(Kernels.SCALAR, ((CpuBackend) b).kernels());
         }
+    }
+
+    @Test
+    void the_convolution_register_option_sizes_the_blocks_and_keeps_the_gemm_plan() {
+        assumeTrue(Kernels.vector().isPresent(), "the register blocks are the vector kernels'");
+        for (String registers : new String[] {"16", "32"}) {
+            BackendOptions options = BackendOptions.defaults().withProperty(Kernels.CONV_REGISTERS_PROPERTY, registers);
+            try (Backend b = new CpuBackendProvider().create(options)) {
+                Kernels k = ((CpuBackend) b).kernels();
+                assertEquals(Integer.parseInt(registers), k.convRegisters(), k.description());
+                assertEquals(Kernels.best().gemmF(), k.gemmF(), k.description());
+                assertTrue(k.description().endsWith("blocks for " + registers + " registers"), k.description());
+            }
+        }
+        int auto = VectorKernels.preferredBits() >= 512 ? 32 : 16;
+        assertEquals(
+                auto,
+                Kernels.vector()
+                        .orElseThrow()
+                        .withConvRegisters("auto", "a test")
+                        .convRegisters());
+    }
+
+    @Test
+    void a_register_count_other_than_16_or_32_fails_and_says_what_it_takes() {
+        BackendOptions options = BackendOptions.defaults().withProperty(Kernels.CONV_REGISTERS_PROPERTY, "24");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new CpuBackendProvider().create(options));
+        assertTrue(e.getMessage().contains(Kernels.CONV_REGISTERS_PROPERTY), e.getMessage());
+        assertTrue(e.getMessage().contains("auto, 16 or 32, not '24'"), e.getMessage());
+        // the scalar kernels have no blocks, but the same check
+        assertThrows(IllegalArgumentException.class, () -> Kernels.SCALAR.withConvRegisters("8", "a test"));
+        assertSame(Kernels.SCALAR, Kernels.SCALAR.withConvRegisters("32", "a test"));
     }
 }
