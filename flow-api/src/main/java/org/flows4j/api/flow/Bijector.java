@@ -77,6 +77,22 @@ public interface Bijector extends Component {
     default void initialize(Tensor x) {}
 
     /**
+     * Initializes this bijector on {@code x} as {@link #initialize} does and returns what the
+     * initialized bijector makes of it, the value of {@code forward(x)}: what a composite needs
+     * when it passes the batch on to the parts after this one. The default runs
+     * {@link #initialize} and then {@link #forward(Tensor)}; a composite that transforms the batch
+     * part by part as it initializes them overrides it to do both in that one pass. Callers run it
+     * without recording gradients.
+     *
+     * @param x a representative data batch, {@code [batch, ...]}, as {@link #forward(Tensor)} takes
+     * @return {@code forward(x).value()} of the initialized bijector
+     */
+    default Tensor initializeThrough(Tensor x) {
+        initialize(x);
+        return forward(x).value();
+    }
+
+    /**
      * Whether {@link #initialize} has run where it is needed; a bijector that needs it and lacks it fails
      * when used.
      *

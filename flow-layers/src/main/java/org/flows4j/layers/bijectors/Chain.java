@@ -119,10 +119,11 @@ public final class Chain extends AbstractComponent implements Bijector {
     /**
      * Initializes each part as {@link #initialize} does, and returns what the initialized chain
      * makes of {@code x} (the value of {@code forward(x)}), from the same pass: a caller that
-     * needs both, as {@link MultiScale} does level by level, runs the chain once, not twice.
-     * An initialized chain is only run forward.
+     * needs both, as {@link MultiScale} does level by level, runs the chain once, not twice, and
+     * so does a chain nested in this one. An initialized chain is only run forward.
      */
-    Tensor initializeThrough(Tensor x) {
+    @Override
+    public Tensor initializeThrough(Tensor x) {
         if (isInitialized()) {
             return Autodiff.noGrad(() -> forward(x).value());
         }
@@ -131,8 +132,7 @@ public final class Chain extends AbstractComponent implements Bijector {
             for (Bijector b : parts) {
                 // one part's intermediates at a time: the initialization batch is larger than a training batch
                 try (MemoryScope part = MemoryScope.open()) {
-                    b.initialize(h);
-                    h = part.keep(b.forward(h).value());
+                    h = part.keep(b.initializeThrough(h));
                 }
             }
             return h;

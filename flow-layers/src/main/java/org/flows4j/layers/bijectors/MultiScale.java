@@ -167,8 +167,9 @@ public final class MultiScale extends AbstractComponent implements Bijector {
 
     /**
      * Initializes each level's steps on the batch as it flows through the levels, one level's
-     * intermediates at a time. A level whose steps are a {@link Chain} is run once, its
-     * initialization's pass giving the input of the next level.
+     * intermediates at a time. Each level's steps run once
+     * ({@link Bijector#initializeThrough}): the pass that initializes them gives the next level
+     * its input.
      */
     @Override
     public void initialize(Tensor x) {
@@ -176,14 +177,7 @@ public final class MultiScale extends AbstractComponent implements Bijector {
             Tensor h = x;
             for (int i = 0; i < levels.size(); i++) {
                 try (MemoryScope level = MemoryScope.open()) {
-                    Bijector steps = levels.get(i).steps();
-                    Tensor out;
-                    if (steps instanceof Chain chain) {
-                        out = chain.initializeThrough(h);
-                    } else {
-                        steps.initialize(h);
-                        out = steps.forward(h).value();
-                    }
+                    Tensor out = levels.get(i).steps().initializeThrough(h);
                     h = level.keep(
                             i < levels.size() - 1 ? out.slice(1, 0, out.shape().dim(1) / 2) : out);
                 }

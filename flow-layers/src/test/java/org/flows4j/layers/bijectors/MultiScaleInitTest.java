@@ -86,4 +86,21 @@ class MultiScaleInitTest {
         once.flow().initialize(x.mul(2.0));
         assertArrayEquals(before.toDoubleArray(), once.flow().forward(x).value().toDoubleArray());
     }
+
+    @Test
+    void a_chain_nested_in_a_chain_runs_once_as_well() {
+        Backend backend = Backends.create("cpu");
+        BuildContext ctx = BuildContext.of(backend, DType.FLOAT64, RandomSource.seeded(5));
+        Tensor x = RandomSource.seeded(13).normal(backend, DType.FLOAT64, Shape.of(8, 2, 3, 3), -1.0, 2.0);
+        CountingIdentity inner = new CountingIdentity();
+        CountingIdentity outer = new CountingIdentity();
+        Chain chain = Chain.of(Chain.of(new ActNorm(ctx, 2, 4), inner), new ActNorm(ctx, 2, 4), outer);
+
+        Tensor out = chain.initializeThrough(x);
+
+        assertEquals(1, inner.forwards, "the nested chain's parts ran forward more than once");
+        assertEquals(1, outer.forwards);
+        assertTrue(chain.isInitialized());
+        assertArrayEquals(chain.forward(x).value().toDoubleArray(), out.toDoubleArray(), 1e-12);
+    }
 }
