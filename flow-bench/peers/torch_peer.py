@@ -352,7 +352,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--warmup", type=float, default=10, help="seconds of training before the NICE rounds")
+    ap.add_argument("--warmup", type=float, default=10, help="seconds of training before each model's rounds")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", default=None, help="only this workload (nice:paper, realnvp:2d, glow:small)")
     ap.add_argument("--json", default=None, help="also write the results here")
@@ -402,10 +402,9 @@ def main():
             with torch.no_grad():
                 model.sample(batch)
 
-        if name.startswith("nice"):
-            end = time.perf_counter() + args.warmup
-            while time.perf_counter() < end:
-                step()
+        end = time.perf_counter() + args.warmup
+        while time.perf_counter() < end:
+            step()
         steps = [rate(args.seconds, step) for _ in range(args.rounds)]
         samples = [batch * rate(args.seconds, sample) for _ in range(args.rounds)]
         results[name] = {"batch": batch, "parameters": params, "train_steps_per_s": statistics.median(steps),

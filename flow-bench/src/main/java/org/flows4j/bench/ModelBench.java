@@ -28,7 +28,9 @@ import org.flows4j.zoo.models.ZooModel;
 /**
  * The macro benchmark of the zoo's models on one backend per JVM (two native thread pools on
  * two cores distort each other): training steps per second (forward, backward, Adam) and
- * sampling samples per second for nice:paper (784 dimensions, batch 256), realnvp:2d (batch
+ * sampling samples per second, each the median of {@code --rounds} rounds of {@code --seconds}
+ * after {@code --warmup} seconds of training (as the PyTorch peer, {@code
+ * flow-bench/peers/torch_peer.py}, measures them), for nice:paper (784 dimensions, batch 256), realnvp:2d (batch
  * 512), glow:small (28x28x1, batch 64), maf:tabular (8 features, batch 512) and nsf:2d (batch
  * 512), in float32 on synthetic data of the right kind, and density evaluations per second
  * (one {@code logProb} pass without gradients); MAF's sampling cost against the dimension
@@ -104,11 +106,16 @@ public final class ModelBench {
                     continue;
                 }
                 ZooModel model = build(w, backend);
+                double warm = warmup >= 0 ? warmup : 3 * seconds;
                 double steps = w.name().startsWith("nice")
-                        ? niceAgainstGemm(model, w, backend, seconds, rounds, warmup >= 0 ? warmup : 3 * seconds)
-                        : trainRate(model, w, seconds);
+                        ? niceAgainstGemm(model, w, backend, seconds, rounds, warm)
+                        : trainRate(model, w, seconds, rounds, warm);
                 double densities = densityRate(model, w, seconds);
-                double samples = sampleRate(model, w, seconds);
+                double[] sampleRounds = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    sampleRounds[r] = sampleRate(model, w, seconds);
+                }
+                double samples = median(sampleRounds);
                 table.append(String.format(
                         "| %s | %d | %.2f | %.1f | %.1f |%n", w.name(), w.batch(), steps, densities, samples));
             }
@@ -206,8 +213,22 @@ public final class ModelBench {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
-    private static double trainRate(ZooModel model, Workload w, double seconds) {
-        return rate(seconds, trainingStep(model, w));
+    /**
+     * The median of {@code rounds} rounds of training steps per second, after {@code warmup}
+     * seconds of training: the JIT compiles a model's kernels during its first steps (seconds of
+     * a slow machine's time for glow:small), which one round after a one-second warm-up counted.
+     */
+    private static double trainRate(ZooModel model, Workload w, double seconds, int rounds, double warmup) {
+        Runnable step = trainingStep(model, w);
+        long end = System.nanoTime() + (long) (warmup * 1e9);
+        while (System.nanoTime() < end) {
+            step.run();
+        }
+        double[] rates = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            rates[r] = rate(seconds, step);
+        }
+        return median(rates);
     }
 
     /**
