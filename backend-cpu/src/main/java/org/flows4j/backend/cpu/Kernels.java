@@ -94,9 +94,9 @@ class Kernels {
         return this;
     }
 
-    /** What {@code auto} means for {@link #CONV_REGISTERS_PROPERTY} on these kernels ({@code registers} for the scalar ones). */
-    int defaultConvRegisters(int registers) {
-        return registers;
+    /** What {@code auto} means for {@link #CONV_REGISTERS_PROPERTY} on these kernels: none (0) for the scalar ones. */
+    int autoConvRegisters() {
+        return 0;
     }
 
     /**
@@ -106,7 +106,8 @@ class Kernels {
     final Kernels withConvRegisters(String value, String why) {
         String v = value.trim();
         if (v.equals("auto")) {
-            return withConvRegisters(defaultConvRegisters(16));
+            int auto = autoConvRegisters();
+            return auto == 0 ? this : withConvRegisters(auto);
         }
         if (v.equals("16") || v.equals("32")) {
             return withConvRegisters(Integer.parseInt(v));

@@ -145,7 +145,7 @@ final class VectorKernels extends Kernels {
     }
 
     @Override
-    int defaultConvRegisters(int ignored) {
+    int autoConvRegisters() {
         return defaultConvRegisters();
     }
 
