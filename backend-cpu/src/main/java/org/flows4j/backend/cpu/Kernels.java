@@ -453,21 +453,13 @@ class Kernels {
     }
 
     /**
-     * {@link #conv4F} for a block whose last two channels are absent (zero weights): only
-     * {@code out[q]} and {@code out[q1 + q]} are written, each the same sum as there.
+     * {@link #conv4F} for a block whose last two channels are absent (zero weights):
+     * {@code out[q]} and {@code out[q1 + q]} are the same sums as there, and the caller reads no
+     * other row. Here, {@link #conv4F} itself (the scalar kernels have no faster way); the vector
+     * kernels skip the absent channels.
      */
     void conv2F(float[] xp, int[] off, int taps, float[] wb, int wo, float[] out, int q1) {
-        for (int q = 0; q < q1; q++) {
-            float a0 = 0;
-            float a1 = 0;
-            for (int t = 0, w = wo; t < taps; t++, w += 4) {
-                float v = xp[off[t] + q];
-                a0 += wb[w] * v;
-                a1 += wb[w + 1] * v;
-            }
-            out[q] = a0;
-            out[q1 + q] = a1;
-        }
+        conv4F(xp, off, taps, wb, wo, out, q1);
     }
 
     /**
