@@ -237,18 +237,21 @@ final class DirectConv {
      * element when there is a bias: the same rounding as adding it afterwards.
      */
     private static void store(float[] op, int from, int wp, float[] out, int to, int oh, int ow, float[] bias, int c) {
+        // without extra columns (a kernel one wide) the plane is one run, not oh short ones
+        int rows = wp == ow ? 1 : oh;
+        int run = wp == ow ? oh * ow : ow;
         if (bias == null) {
-            for (int oy = 0; oy < oh; oy++) {
-                System.arraycopy(op, from + oy * wp, out, to + oy * ow, ow);
+            for (int oy = 0; oy < rows; oy++) {
+                System.arraycopy(op, from + oy * wp, out, to + oy * ow, run);
             }
             return;
         }
         float bc = bias[c];
-        for (int oy = 0; oy < oh; oy++) {
+        for (int oy = 0; oy < rows; oy++) {
             int src = from + oy * wp;
             int dst = to + oy * ow;
-            for (int ox = 0; ox < ow; ox++) {
-                out[dst + ox] = op[src + ox] + bc;
+            for (int i = 0; i < run; i++) {
+                out[dst + i] = op[src + i] + bc;
             }
         }
     }
