@@ -46,10 +46,35 @@ final class DirectConv {
     private DirectConv() {}
 
     /**
-     * The most {@code cIn cOut} of a 1x1 convolution without padding that the direct kernels run:
-     * past it, the matrix product of each image is large enough for the packed GEMM.
+     * The system property that sets {@link #POINTWISE_LIMIT}, read once: a count of channel
+     * pairs, 0 to send every 1x1 convolution to the packed GEMM (as before the limit existed), for
+     * comparing the two on a machine.
      */
-    static final int POINTWISE_LIMIT = 128 * 128;
+    static final String POINTWISE_PROPERTY = "flows4j.cpu.conv.pointwise.limit";
+
+    /**
+     * The most {@code cIn cOut} of a 1x1 convolution without padding that the direct kernels run:
+     * past it, the matrix product of each image is large enough for the packed GEMM. 128 x 128
+     * unless {@link #POINTWISE_PROPERTY} says otherwise.
+     */
+    static final int POINTWISE_LIMIT = pointwiseLimit(System.getProperty(POINTWISE_PROPERTY));
+
+    /** The limit {@code value} of {@link #POINTWISE_PROPERTY} sets; null or blank for the default. */
+    static int pointwiseLimit(String value) {
+        if (value == null || value.isBlank()) {
+            return 128 * 128;
+        }
+        try {
+            int limit = Integer.parseInt(value.trim());
+            if (limit >= 0) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what it takes
+        }
+        throw new IllegalArgumentException(
+                POINTWISE_PROPERTY + " must be a count of channel pairs, 0 or more, not '" + value + "'");
+    }
 
     /**
      * Whether the direct kernels run for a float32 convolution of {@code cIn} to {@code cOut}

@@ -1,6 +1,7 @@
 package org.flows4j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,5 +67,24 @@ class KernelSelectionTest {
         // the scalar kernels have no blocks, but the same check
         assertThrows(IllegalArgumentException.class, () -> Kernels.SCALAR.withConvRegisters("8", "a test"));
         assertSame(Kernels.SCALAR, Kernels.SCALAR.withConvRegisters("32", "a test"));
+    }
+
+    @Test
+    void the_pointwise_limit_takes_a_count_of_channel_pairs_or_fails_saying_so() {
+        assertEquals(128 * 128, DirectConv.pointwiseLimit(null));
+        assertEquals(128 * 128, DirectConv.pointwiseLimit(" "));
+        assertEquals(0, DirectConv.pointwiseLimit("0"));
+        assertEquals(4096, DirectConv.pointwiseLimit(" 4096 "));
+        for (String bad : new String[] {"-1", "lots", "1.5"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> DirectConv.pointwiseLimit(bad));
+            assertTrue(e.getMessage().contains(DirectConv.POINTWISE_PROPERTY), e.getMessage());
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+        // 1x1 convolutions: direct up to the limit, the GEMM past it; every other kernel direct
+        assertTrue(DirectConv.applies(64, 64, 1, 1, 0, 0));
+        assertFalse(DirectConv.applies(129, 128, 1, 1, 0, 0));
+        assertTrue(DirectConv.applies(512, 512, 3, 3, 1, 1));
+        assertTrue(DirectConv.applies(512, 512, 1, 1, 1, 1));
     }
 }
