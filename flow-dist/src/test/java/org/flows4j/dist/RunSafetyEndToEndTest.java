@@ -325,4 +325,31 @@ class RunSafetyEndToEndTest {
         assertOneLineError(
                 2, run(dir, "sample", "--checkpoint", "run/last.safetensors", "-n", "1000000"), "at most 100000");
     }
+
+    @Test
+    void a_bad_value_of_a_cpu_kernel_property_stops_the_backend_naming_the_property(@TempDir Path dir)
+            throws Exception {
+        String[][] cases = {
+            {"-Dflows4j.cpu.conv.registers=24", "flows4j.cpu.conv.registers", "auto, 16 or 32, not '24'"},
+            {"-Dflows4j.cpu.conv.pointwise.limit=lots", "flows4j.cpu.conv.pointwise.limit", "not 'lots'"}
+        };
+        for (String[] c : cases) {
+            ProcessBuilder pb = flows4j.command(
+                    dir,
+                    flows4j.script(),
+                    "train",
+                    "--model",
+                    "realnvp:2d",
+                    "--data",
+                    "two-moons",
+                    "--steps",
+                    "1",
+                    "--out",
+                    "run",
+                    "--no-plots");
+            pb.environment().put("JAVA_OPTS", c[0]);
+            assertOneLineError(1, Launcher.finish(pb.start()), "backend 'cpu'", c[1], c[2]);
+            assertFalse(Files.exists(dir.resolve("run/last.safetensors")), "nothing was trained");
+        }
+    }
 }

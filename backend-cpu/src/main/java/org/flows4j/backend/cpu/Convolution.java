@@ -18,7 +18,7 @@ import org.flows4j.api.backend.UnaryOp;
  * itself is {@code col}. The column matrix of one image lives in a per-thread buffer. In
  * float32, every convolution skips the column matrix, which is written once by
  * {@code im2col}, once more by the packing, and read for few multiply-adds per element:
- * {@link DirectConv}; so do 1x1 ones of up to {@link DirectConv#POINTWISE_LIMIT} channel pairs,
+ * {@link DirectConv}; so do 1x1 ones of up to {@link DirectConv#pointwiseLimit()} channel pairs,
  * whose per-image products are too small for the packing to pay. The packed path serves float64
  * and wider 1x1 kernels.
  *

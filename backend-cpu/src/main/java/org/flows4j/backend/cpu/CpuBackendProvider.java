@@ -1,6 +1,7 @@
 package org.flows4j.backend.cpu;
 
 import org.flows4j.api.backend.Backend;
+import org.flows4j.api.backend.BackendException;
 import org.flows4j.api.backend.BackendOptions;
 import org.flows4j.api.backend.BackendProvider;
 
@@ -38,9 +39,18 @@ public final class CpuBackendProvider implements BackendProvider {
         return true;
     }
 
-    /** A new backend; {@code options.threads()} bounds the threads its large kernels use. */
+    /**
+     * A new backend; {@code options.threads()} bounds the threads its large kernels use. A bad
+     * value of one of the kernels' options or system properties ({@code flows4j.cpu.gemm},
+     * {@code flows4j.cpu.conv.registers}, {@code flows4j.cpu.conv.pointwise.limit}) fails with a
+     * {@link BackendException} that says which and what it takes.
+     */
     @Override
     public Backend create(BackendOptions options) {
-        return new CpuBackend(options);
+        try {
+            return new CpuBackend(options);
+        } catch (IllegalArgumentException e) {
+            throw new BackendException("backend 'cpu': " + e.getMessage(), e);
+        }
     }
 }

@@ -46,7 +46,7 @@ final class DirectConv {
     private DirectConv() {}
 
     /**
-     * The system property that sets {@link #POINTWISE_LIMIT}, read once: a count of channel
+     * The system property that sets {@link #pointwiseLimit()}, read once: a count of channel
      * pairs, 0 to send every 1x1 convolution to the packed GEMM (as before the limit existed), for
      * comparing the two on a machine.
      */
@@ -57,7 +57,18 @@ final class DirectConv {
      * past it, the matrix product of each image is large enough for the packed GEMM. 128 x 128
      * unless {@link #POINTWISE_PROPERTY} says otherwise.
      */
-    static final int POINTWISE_LIMIT = pointwiseLimit(System.getProperty(POINTWISE_PROPERTY));
+    static int pointwiseLimit() {
+        return Pointwise.LIMIT;
+    }
+
+    /**
+     * The property read on first use, in a class of its own: {@link Kernels} checks the value
+     * (through {@link #pointwiseLimit(String)}) before any backend starts, without this failing
+     * first as a class initializer.
+     */
+    private static final class Pointwise {
+        static final int LIMIT = pointwiseLimit(System.getProperty(POINTWISE_PROPERTY));
+    }
 
     /** The limit {@code value} of {@link #POINTWISE_PROPERTY} sets; null or blank for the default. */
     static int pointwiseLimit(String value) {
@@ -79,14 +90,14 @@ final class DirectConv {
     /**
      * Whether the direct kernels run for a float32 convolution of {@code cIn} to {@code cOut}
      * channels, stride 1: always but for a 1x1 kernel without padding over more than
-     * {@link #POINTWISE_LIMIT} channel pairs. Such a kernel has no column matrix to save, but each
+     * {@link #pointwiseLimit()} channel pairs. Such a kernel has no column matrix to save, but each
      * image's product is small (glow:small's {@code 64 x 64} by 196 pixels is 1.6 MFLOP), and the
      * GEMM spends much of it packing A and B: 4 to 36 GFLOP/s a thread on the AMD Zen 3 (AVX2) of
      * {@code docs/BENCHMARKS.md}, against 24 to 51 for these kernels.
      */
     static boolean applies(int cIn, int cOut, int kh, int kw, int padH, int padW) {
         boolean pointwise = kh == 1 && kw == 1 && padH == 0 && padW == 0;
-        return !pointwise || (long) cIn * cOut <= POINTWISE_LIMIT;
+        return !pointwise || (long) cIn * cOut <= pointwiseLimit();
     }
 
     /** Whether {@code cOut} output channels take the wide kernels ({@link #WIDE} channels at a time) rather than four. */

@@ -135,12 +135,32 @@ class Kernels {
 
     /** The vector kernels when the Vector API is present and not switched off, else {@link #SCALAR}. */
     static Kernels best() {
+        if (Best.FAILURE != null) {
+            // every time with its message: a failed class initializer would say so once, without it
+            throw new IllegalArgumentException(Best.FAILURE.getMessage(), Best.FAILURE);
+        }
         return Best.KERNELS;
     }
 
-    /** Detection runs once, on the first backend created, not when the provider is only listed. */
+    /**
+     * Detection runs once, on the first backend created, not when the provider is only listed. A
+     * system property with a bad value is kept as the failure that {@link #best()} reports.
+     */
     private static final class Best {
-        static final Kernels KERNELS = detect();
+        static final Kernels KERNELS;
+        static final IllegalArgumentException FAILURE;
+
+        static {
+            Kernels kernels = null;
+            IllegalArgumentException failure = null;
+            try {
+                kernels = detect();
+            } catch (IllegalArgumentException e) {
+                failure = e;
+            }
+            KERNELS = kernels;
+            FAILURE = failure;
+        }
     }
 
     /**
@@ -191,6 +211,8 @@ class Kernels {
     }
 
     private static Kernels detect() {
+        // checked here, where a bad value stops the backend from starting, rather than at its first 1x1 convolution
+        DirectConv.pointwiseLimit(System.getProperty(DirectConv.POINTWISE_PROPERTY));
         if (Boolean.getBoolean(SCALAR_PROPERTY)) {
             LOG.log(Level.DEBUG, "cpu backend: scalar kernels (system property " + SCALAR_PROPERTY + ")");
             return SCALAR;

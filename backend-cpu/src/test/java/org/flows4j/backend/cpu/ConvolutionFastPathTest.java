@@ -62,7 +62,7 @@ class ConvolutionFastPathTest {
         {{2, 5, 6, 7}, {2, 3, 3}, {1, 1}},
         {{2, 3, 6, 7}, {6, 3, 3}, {1, 1}},
         {{2, 1, 6, 7}, {3, 3, 3}, {1, 1}},
-        // 1x1 without padding: direct up to DirectConv.POINTWISE_LIMIT channel pairs (glow:small's
+        // 1x1 without padding: direct up to DirectConv.pointwiseLimit() channel pairs (glow:small's
         // 64 -> 64), the packed GEMM past it
         {{2, 64, 5, 6}, {64, 1, 1}, {0, 0}},
         {{1, 129, 3, 3}, {128, 1, 1}, {0, 0}}

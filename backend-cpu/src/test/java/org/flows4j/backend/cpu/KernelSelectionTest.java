@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flows4j.api.backend.Backend;
+import org.flows4j.api.backend.BackendException;
 import org.flows4j.api.backend.BackendOptions;
 import org.junit.jupiter.api.Test;
 
@@ -60,8 +61,7 @@ class KernelSelectionTest {
     @Test
     void a_register_count_other_than_16_or_32_fails_and_says_what_it_takes() {
         BackendOptions options = BackendOptions.defaults().withProperty(Kernels.CONV_REGISTERS_PROPERTY, "24");
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> new CpuBackendProvider().create(options));
+        BackendException e = assertThrows(BackendException.class, () -> new CpuBackendProvider().create(options));
         assertTrue(e.getMessage().contains(Kernels.CONV_REGISTERS_PROPERTY), e.getMessage());
         assertTrue(e.getMessage().contains("auto, 16 or 32, not '24'"), e.getMessage());
         // the scalar kernels have no blocks, but the same check
