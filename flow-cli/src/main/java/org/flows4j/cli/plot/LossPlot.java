@@ -11,12 +11,15 @@ import java.util.Arrays;
 
 /**
  * {@code loss.png}: the training loss against the step (each step's minibatch loss, faint, and
- * a centred moving average over it) with the validation NLL after each epoch, in nats per
+ * a centred moving median over it) with the validation NLL after each epoch, in nats per
  * example; for images a second axis on the right reads the same curve in bits per dimension.
  *
- * <p>The vertical range follows the moving average after the first 2% of steps and the
+ * <p>The vertical range follows the moving median after the first 2% of steps and the
  * validation points, so the first steps' large losses do not flatten the rest of the curve;
- * what lies outside is clipped at the frame.
+ * what lies outside is clipped at the frame, and the legend says how far the steps above it go.
+ * A median, not a mean: one batch scored far off (a flow can give an odd image a loss of
+ * {@code 1e14} nats where the rest score {@code 2e3}, as {@code maf:images} did at step 985 of
+ * its runs) would otherwise lift a whole window of the curve, and the range with it.
  */
 public final class LossPlot {
 
@@ -84,7 +87,7 @@ public final class LossPlot {
             throw new IllegalArgumentException("no loss recorded: nothing to plot");
         }
         int window = window(raw.length);
-        double[] smooth = movingAverage(raw, window);
+        double[] smooth = movingMedian(raw, window);
         Bounds bounds = bounds(steps, smooth, vSteps, vLoss);
         int right = secondary != null ? 78 : 24;
         BufferedImage img = Chart.canvas(LEFT + WIDTH + right, TOP + HEIGHT + BOTTOM);
@@ -114,7 +117,13 @@ public final class LossPlot {
             if (secondary != null) {
                 secondaryAxis(g, bounds, secondary);
             }
-            legend(g, raw.length > 0, window, vSteps.length > 0);
+            double top = Double.NEGATIVE_INFINITY;
+            for (double v : raw) {
+                if (Double.isFinite(v)) {
+                    top = Math.max(top, v);
+                }
+            }
+            legend(g, raw.length > 0, window, vSteps.length > 0, top > bounds.yMax() ? top : Double.NaN);
         } finally {
             g.dispose();
         }
@@ -128,28 +137,56 @@ public final class LossPlot {
     }
 
     /**
-     * A centred moving average of width {@code window}, narrowed at the ends to what exists,
-     * so that it neither lags (as an exponential average does) nor shortens the curve.
-     * Non-finite values are skipped.
+     * A centred moving median of width {@code window} (of an even count, the mean of the middle
+     * two), narrowed at the ends to what exists, so that it neither lags (as an exponential
+     * average does) nor shortens the curve, and no single step moves it. Non-finite values are
+     * skipped. The window is kept sorted as it slides: {@code O(window)} a step.
      */
-    static double[] movingAverage(double[] v, int window) {
+    static double[] movingMedian(double[] v, int window) {
         int h = window / 2;
         double[] out = new double[v.length];
+        double[] sorted = new double[Math.max(1, Math.min(v.length, 2 * h + 1))];
+        int n = 0;
+        for (int k = 0; k <= Math.min(v.length - 1, h); k++) {
+            n = insert(sorted, n, v[k]);
+        }
         for (int i = 0; i < v.length; i++) {
-            double sum = 0;
-            int n = 0;
-            for (int k = Math.max(0, i - h); k <= Math.min(v.length - 1, i + h); k++) {
-                if (Double.isFinite(v[k])) {
-                    sum += v[k];
-                    n++;
+            if (i > 0) {
+                if (i - h - 1 >= 0) {
+                    n = remove(sorted, n, v[i - h - 1]);
+                }
+                if (i + h < v.length) {
+                    n = insert(sorted, n, v[i + h]);
                 }
             }
-            out[i] = n > 0 ? sum / n : Double.NaN;
+            out[i] = n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         }
         return out;
     }
 
-    /** Steps across; the average after the first 2% of steps and the validation points up, padded. */
+    /** Inserts a finite {@code x} into {@code sorted[0, n)}; returns the new count. */
+    private static int insert(double[] sorted, int n, double x) {
+        if (!Double.isFinite(x)) {
+            return n;
+        }
+        int at = Arrays.binarySearch(sorted, 0, n, x);
+        at = at < 0 ? -at - 1 : at;
+        System.arraycopy(sorted, at, sorted, at + 1, n - at);
+        sorted[at] = x;
+        return n + 1;
+    }
+
+    /** Removes one copy of a finite {@code x} from {@code sorted[0, n)}; returns the new count. */
+    private static int remove(double[] sorted, int n, double x) {
+        if (!Double.isFinite(x)) {
+            return n;
+        }
+        int at = Arrays.binarySearch(sorted, 0, n, x);
+        System.arraycopy(sorted, at + 1, sorted, at, n - at - 1);
+        return n - 1;
+    }
+
+    /** Steps across; the median after the first 2% of steps and the validation points up, padded. */
     static Bounds bounds(long[] steps, double[] smooth, long[] vSteps, double[] vLoss) {
         double x0 = Double.POSITIVE_INFINITY;
         double x1 = Double.NEGATIVE_INFINITY;
@@ -214,9 +251,14 @@ public final class LossPlot {
         for (int col = 0; col <= c.width; col++) {
             if (lo[col] <= hi[col]) {
                 int x = c.left + col;
-                g.drawLine(x, (int) Math.round(c.py(hi[col])), x, (int) Math.round(c.py(lo[col])));
+                g.drawLine(x, pixelRow(c, hi[col]), x, pixelRow(c, lo[col]));
             }
         }
+    }
+
+    /** The pixel row of {@code y}, clamped a frame's height beyond the frame so that no cast overflows. */
+    private static int pixelRow(Chart c, double y) {
+        return (int) Math.round(Math.max(c.top - c.height, Math.min(c.top + 2.0 * c.height, c.py(y))));
     }
 
     /** A line through the finite points; a gap where a value is not finite. */
@@ -257,11 +299,14 @@ public final class LossPlot {
         Chart.verticalText(g, axis.label(), x + 62, TOP + HEIGHT / 2.0);
     }
 
-    private static void legend(Graphics2D g, boolean train, int window, boolean validation) {
+    private static void legend(Graphics2D g, boolean train, int window, boolean validation, double offScale) {
         String[] labels = {
             train && window > 1 ? "train loss, each step" : null,
-            train ? (window > 1 ? "train loss, mean of " + window + " steps" : "train loss") : null,
+            train ? (window > 1 ? "train loss, median of " + window + " steps" : "train loss") : null,
             validation ? "validation NLL" : null,
+            Double.isNaN(offScale)
+                    ? null
+                    : String.format(java.util.Locale.ROOT, "steps above the frame, up to %.3g", offScale),
         };
         g.setFont(Chart.TICK_FONT);
         int width = 0;
@@ -301,6 +346,13 @@ public final class LossPlot {
                     g.setColor(TRAIN_COLOUR);
                     g.setStroke(new BasicStroke(2f));
                     g.drawLine(lx, cy, lx + 24, cy);
+                }
+                case 3 -> {
+                    g.setColor(Chart.INK);
+                    g.setStroke(new BasicStroke(1f));
+                    g.drawLine(lx + 12, cy + 6, lx + 12, cy - 6);
+                    g.drawLine(lx + 8, cy - 2, lx + 12, cy - 6);
+                    g.drawLine(lx + 16, cy - 2, lx + 12, cy - 6);
                 }
                 default -> {
                     g.setColor(VALIDATION_COLOUR);

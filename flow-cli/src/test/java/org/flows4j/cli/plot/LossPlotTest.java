@@ -76,14 +76,33 @@ class LossPlotTest {
     }
 
     @Test
-    void the_moving_average_is_centred_and_narrows_at_the_ends() {
+    void the_moving_median_is_centred_narrows_at_the_ends_and_ignores_one_step() {
         double[] v = {0, 0, 3, 0, 0};
-        assertArrayEquals(new double[] {0, 1, 1, 1, 0}, LossPlot.movingAverage(v, 3), 1e-12);
+        assertArrayEquals(new double[] {0, 0, 0, 0, 0}, LossPlot.movingMedian(v, 3), 1e-12, "one step moves nothing");
+        assertArrayEquals(
+                new double[] {1.5, 2, 3, 4, 4.5},
+                LossPlot.movingMedian(new double[] {1, 2, 3, 4, 5}, 3),
+                1e-12,
+                "a trend is followed; two values at an end give their mean");
         assertArrayEquals(
                 new double[] {2, 3, 4},
-                LossPlot.movingAverage(new double[] {2, Double.NaN, 4}, 3),
+                LossPlot.movingMedian(new double[] {2, Double.NaN, 4}, 3),
                 1e-12,
                 "a non-finite loss is skipped, not spread");
+        double[] noisy = new double[500];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < noisy.length; i++) {
+            noisy[i] = r.nextInt(7) - 3 + (i % 97 == 0 ? Double.NaN : 0);
+        }
+        double[] m = LossPlot.movingMedian(noisy, 21);
+        for (int i = 0; i < noisy.length; i++) {
+            double[] w = java.util.Arrays.stream(noisy, Math.max(0, i - 10), Math.min(noisy.length, i + 11))
+                    .filter(Double::isFinite)
+                    .sorted()
+                    .toArray();
+            double expected = w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2;
+            assertEquals(expected, m[i], 1e-12, "the sliding window, with ties, at " + i);
+        }
         assertEquals(1, LossPlot.window(30));
         assertEquals(51, LossPlot.window(2000));
         assertEquals(201, LossPlot.window(1_000_000));
@@ -94,13 +113,28 @@ class LossPlotTest {
         LossHistory h = run(1000);
         Bounds b = LossPlot.bounds(
                 h.steps(),
-                LossPlot.movingAverage(h.losses(), LossPlot.window(1000)),
+                LossPlot.movingMedian(h.losses(), LossPlot.window(1000)),
                 h.validationSteps(),
                 h.validationLosses());
         assertEquals(0, b.xMin(), "a run from the start begins at step 0");
         assertEquals(1000, b.xMax());
         assertTrue(b.yMax() < 10, "the first steps' losses near 10 are clipped: " + b);
         assertTrue(b.yMin() < 2.2, b.toString());
+    }
+
+    @Test
+    void one_batch_scored_far_off_neither_lifts_the_curve_nor_the_range() {
+        LossHistory h = run(1000);
+        LossHistory spiked = new LossHistory(ProgressListener.SILENT);
+        for (int i = 0; i < h.steps().length; i++) {
+            spiked.recordStep(h.steps()[i], i == 600 ? 1.4e16 : h.losses()[i]);
+        }
+        double[] smooth = LossPlot.movingMedian(spiked.losses(), LossPlot.window(1000));
+        Bounds b = LossPlot.bounds(spiked.steps(), smooth, h.validationSteps(), h.validationLosses());
+        assertTrue(b.yMax() < 10, "the range is the run's, not the one step's: " + b);
+        assertTrue(smooth[600] < 10, "the curve at the step: " + smooth[600]);
+        BufferedImage img = LossPlot.render(spiked, "a run", "NLL, nats", LossPlot.SecondaryAxis.bitsPerDim(784));
+        assertTrue(img.getWidth() > 0);
     }
 
     @Test
