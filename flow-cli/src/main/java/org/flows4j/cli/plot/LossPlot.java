@@ -16,7 +16,7 @@ import java.util.Arrays;
  *
  * <p>The vertical range follows the moving median after the first 2% of steps and the
  * validation points, so the first steps' large losses do not flatten the rest of the curve;
- * what lies outside is clipped at the frame, and the legend says how far the steps above it go.
+ * what lies outside is clipped at the frame, and the legend says how far a later step far above it goes.
  * A median, not a mean: one batch scored far off (a flow can give an odd image a loss of
  * {@code 1e14} nats where the rest score {@code 2e3}, as {@code maf:images} did at step 985 of
  * its runs) would otherwise lift a whole window of the curve, and the range with it.
@@ -117,13 +117,7 @@ public final class LossPlot {
             if (secondary != null) {
                 secondaryAxis(g, bounds, secondary);
             }
-            double top = Double.NEGATIVE_INFINITY;
-            for (double v : raw) {
-                if (Double.isFinite(v)) {
-                    top = Math.max(top, v);
-                }
-            }
-            legend(g, raw.length > 0, window, vSteps.length > 0, top > bounds.yMax() ? top : Double.NaN);
+            legend(g, raw.length > 0, window, vSteps.length > 0, offScale(raw, bounds));
         } finally {
             g.dispose();
         }
@@ -207,8 +201,7 @@ public final class LossPlot {
         }
         double y0 = Double.POSITIVE_INFINITY;
         double y1 = Double.NEGATIVE_INFINITY;
-        int skip = smooth.length >= 50 ? smooth.length / 50 : 0;
-        for (int i = skip; i < smooth.length; i++) {
+        for (int i = skipped(smooth.length); i < smooth.length; i++) {
             if (Double.isFinite(smooth[i])) {
                 y0 = Math.min(y0, smooth[i]);
                 y1 = Math.max(y1, smooth[i]);
@@ -226,6 +219,26 @@ public final class LossPlot {
         }
         double pad = Math.max((y1 - y0) * 0.08, Math.max(1e-3, Math.abs(y1) * 1e-3));
         return new Bounds(x0, x1, y0 - pad, y1 + pad);
+    }
+
+    /**
+     * The largest loss after the first 2% of steps (those are above the frame by design, see
+     * {@link #bounds}) when it lies more than the frame's height above the frame, or NaN: what the
+     * legend reports. Nearer, it is a noisy step beside the median, which the faint strokes show.
+     */
+    static double offScale(double[] raw, Bounds bounds) {
+        double top = Double.NEGATIVE_INFINITY;
+        for (int i = skipped(raw.length); i < raw.length; i++) {
+            if (Double.isFinite(raw[i])) {
+                top = Math.max(top, raw[i]);
+            }
+        }
+        return top > bounds.yMax() + (bounds.yMax() - bounds.yMin()) ? top : Double.NaN;
+    }
+
+    /** How many of {@code n} steps at the start the range leaves out: the first 2% of 50 or more. */
+    static int skipped(int n) {
+        return n >= 50 ? n / 50 : 0;
     }
 
     /**

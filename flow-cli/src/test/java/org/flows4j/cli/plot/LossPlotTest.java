@@ -133,6 +133,15 @@ class LossPlotTest {
         Bounds b = LossPlot.bounds(spiked.steps(), smooth, h.validationSteps(), h.validationLosses());
         assertTrue(b.yMax() < 10, "the range is the run's, not the one step's: " + b);
         assertTrue(smooth[600] < 10, "the curve at the step: " + smooth[600]);
+        assertEquals(1.4e16, LossPlot.offScale(spiked.losses(), b), "the legend reports the step");
+        Bounds plain = LossPlot.bounds(
+                h.steps(),
+                LossPlot.movingMedian(h.losses(), LossPlot.window(1000)),
+                h.validationSteps(),
+                h.validationLosses());
+        assertTrue(
+                Double.isNaN(LossPlot.offScale(h.losses(), plain)),
+                "the first steps, above the frame by design, are not reported");
         BufferedImage img = LossPlot.render(spiked, "a run", "NLL, nats", LossPlot.SecondaryAxis.bitsPerDim(784));
         assertTrue(img.getWidth() > 0);
     }
