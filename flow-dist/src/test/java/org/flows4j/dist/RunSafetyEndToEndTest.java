@@ -79,22 +79,26 @@ class RunSafetyEndToEndTest {
         return run(dir, all);
     }
 
+    /** The launcher training realnvp:2d on two moons for {@code steps} into {@code dir/run}, not started. */
+    private static ProcessBuilder trainRun(Path dir, String steps) {
+        return flows4j.command(
+                dir,
+                flows4j.script(),
+                "train",
+                "--model",
+                "realnvp:2d",
+                "--data",
+                "two-moons",
+                "--steps",
+                steps,
+                "--out",
+                "run",
+                "--no-plots");
+    }
+
     @Test
     void a_second_writer_is_refused_naming_the_holder_and_sigterm_exits_143(@TempDir Path dir) throws Exception {
-        Process p = flows4j.command(
-                        dir,
-                        flows4j.script(),
-                        "train",
-                        "--model",
-                        "realnvp:2d",
-                        "--data",
-                        "two-moons",
-                        "--steps",
-                        "1000000",
-                        "--out",
-                        "run",
-                        "--no-plots")
-                .start();
+        Process p = trainRun(dir, "1000000").start();
         p.getOutputStream().close();
         CompletableFuture<String> stdout = Launcher.drain(p.getInputStream());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -334,19 +338,7 @@ class RunSafetyEndToEndTest {
             {"-Dflows4j.cpu.conv.pointwise.limit=lots", "flows4j.cpu.conv.pointwise.limit", "not 'lots'"}
         };
         for (String[] c : cases) {
-            ProcessBuilder pb = flows4j.command(
-                    dir,
-                    flows4j.script(),
-                    "train",
-                    "--model",
-                    "realnvp:2d",
-                    "--data",
-                    "two-moons",
-                    "--steps",
-                    "1",
-                    "--out",
-                    "run",
-                    "--no-plots");
+            ProcessBuilder pb = trainRun(dir, "1");
             pb.environment().put("JAVA_OPTS", c[0]);
             assertOneLineError(1, Launcher.finish(pb.start()), "backend 'cpu'", c[1], c[2]);
             assertFalse(Files.exists(dir.resolve("run/last.safetensors")), "nothing was trained");
