@@ -184,6 +184,8 @@ final class KernelSuite {
         c.add(unaryCase(name, unaryOf(UnaryOp.TANH), gen(name).normal()));
         name = "sigmoid [129, 257] (more elements than one thread's share)";
         c.add(unaryCase(name, unaryOf(UnaryOp.SIGMOID), gen(name).normal(3, 129, 257)));
+        name = "softplus [4, 6] from 15 to 25 (across PyTorch's threshold, 20, where it returns x)";
+        c.add(unaryCase(name, unaryOf(UnaryOp.SOFTPLUS), gen(name).uniform(15, 25, 4, 6)));
         name = "sqrt [2, 1, 3]";
         c.add(unaryCase(name, unaryOf(UnaryOp.SQRT), gen(name).uniform(0, 4, 2, 1, 3)));
         return c;
@@ -675,6 +677,11 @@ final class KernelSuite {
             {new int[] {2, 4}, new int[] {2, 3}, 1, new int[] {2, 2, 0, 1}},
             {new int[] {0, 3}, new int[] {4, 3}, 0, new int[] {}},
             {new int[] {2, 3, 2}, new int[] {2, 5, 2}, 1, new int[] {4, 4, 0}},
+            // a slice's backward pass: consecutive indices, zeros on both sides, before, after
+            {new int[] {2, 3, 2}, new int[] {2, 7, 2}, 1, new int[] {2, 3, 4}},
+            {new int[] {3, 2}, new int[] {3, 5}, 1, new int[] {0, 1}},
+            {new int[] {2, 4}, new int[] {5, 4}, 0, new int[] {3, 4}},
+            {new int[] {3, 1}, new int[] {3, 4}, 1, new int[] {2}},
         };
         for (Object[] spec : scatters) {
             int[] src = (int[]) spec[0];

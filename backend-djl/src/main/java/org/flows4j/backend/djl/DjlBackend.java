@@ -546,6 +546,25 @@ final class DjlBackend implements Backend {
             round[i] = seen[indices[i]]++;
             rounds = Math.max(rounds, round[i] + 1);
         }
+        if (rounds == 1 && n < dim && consecutive(indices)) {
+            // a slice's backward pass: the source between zero blocks, one concatenation (the
+            // general path below pads, gathers and builds an index tensor: 5 to 7 times slower
+            // on maf:images' [64, 1568] halves)
+            try (Temps t = new Temps()) {
+                NDArray s = src.array();
+                NDList parts = new NDList();
+                int before = indices[0];
+                int after = dim - before - n;
+                if (before > 0) {
+                    parts.add(t.add(root.zeros(Types.shape(src.shape().withDim(axis, before)), s.getDataType())));
+                }
+                parts.add(s);
+                if (after > 0) {
+                    parts.add(t.add(root.zeros(Types.shape(src.shape().withDim(axis, after)), s.getDataType())));
+                }
+                return wrap(NDArrays.concat(parts, axis));
+            }
+        }
         if (rounds == 1 && n == dim) {
             // a permutation: each target reads its one source, with no zero slice to append
             int[] inverse = new int[dim];
@@ -581,6 +600,16 @@ final class DjlBackend implements Backend {
             }
             return wrap(sum);
         }
+    }
+
+    /** Whether {@code indices} are {@code a, a + 1, ..., a + n - 1}. */
+    private static boolean consecutive(int[] indices) {
+        for (int i = 1; i < indices.length; i++) {
+            if (indices[i] != indices[0] + i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- convolution ---------------------------------------------------------------------
@@ -650,7 +679,7 @@ final class DjlBackend implements Backend {
                         "djl: a tensor of " + n + " elements gave no direct buffer of its" + " memory (" + b + ")");
             }
         }
-        DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step);
+        DirectAdam.update(pb, gb, mb, vb, n, p.dtype() == DType.FLOAT32, step, options.threads());
         return new Storage[] {param, m, v};
     }
 

@@ -129,6 +129,8 @@ class DjlBackendTest {
                 kernels.add(() -> b.concat(List.of(x), 1));
                 kernels.add(() -> b.gather(x, 1, new int[] {2, 2, 0}));
                 kernels.add(() -> b.scatterAdd(Shape.of(2, 4), 1, new int[] {3, 3, 0}, x));
+                kernels.add(() -> b.scatterAdd(Shape.of(2, 6), 1, new int[] {1, 2, 3}, x)); // a slice's backward
+                kernels.add(() -> b.scatterAdd(Shape.of(2, 3), 1, new int[] {0, 1, 2}, x)); // a permutation
                 kernels.add(() -> b.conv2d(img, w, 1, 1));
                 kernels.add(() -> b.conv2dBackwardInput(img, w, Shape.of(1, 1, 4, 4), 1, 1));
                 kernels.add(() -> b.conv2dBackwardInput(img, w, Shape.of(1, 1, 8, 8), 4, 4));

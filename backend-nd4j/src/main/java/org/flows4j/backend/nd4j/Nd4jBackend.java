@@ -357,7 +357,8 @@ final class Nd4jBackend implements Backend {
                 v1.array().data().asNio(),
                 n,
                 p.dtype() == DType.FLOAT32,
-                step);
+                step,
+                threads);
         return new Storage[] {param, m, v};
     }
 

@@ -2,6 +2,7 @@ package org.flows4j.backend.support;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -31,17 +32,22 @@ class DirectAdamTest {
 
     @ParameterizedTest
     @CsvSource({
-        "FLOAT32, 0, 1000, 1",
-        "FLOAT32, 0.01, 1003, 1",
-        "FLOAT64, 0, 1000, 1",
-        "FLOAT64, 0.01, 37, 1",
-        "FLOAT32, 0, 5, 1",
-        "FLOAT32, 0, 1003, 0.37",
-        "FLOAT32, 0.01, 1003, 0.37",
-        "FLOAT64, 0, 1003, 0.37",
-        "FLOAT64, 0.01, 37, 0.37"
+        "FLOAT32, 0, 1000, 1, 1",
+        "FLOAT32, 0.01, 1003, 1, 1",
+        "FLOAT64, 0, 1000, 1, 1",
+        "FLOAT64, 0.01, 37, 1, 1",
+        "FLOAT32, 0, 5, 1, 1",
+        "FLOAT32, 0, 1003, 0.37, 1",
+        "FLOAT32, 0.01, 1003, 0.37, 1",
+        "FLOAT64, 0, 1003, 0.37, 1",
+        "FLOAT64, 0.01, 37, 0.37, 1",
+        // blocks on the fork-join pool: two, three with a short last one, and one (too few elements)
+        "FLOAT32, 0.01, 200003, 0.37, 2",
+        "FLOAT32, 0, 262147, 1, 3",
+        "FLOAT64, 0.01, 131075, 0.37, 2",
+        "FLOAT32, 0, 100003, 1, 4"
     })
-    void matches_the_formula_bit_for_bit(DType dtype, double decay, int n, double scale) {
+    void matches_the_formula_bit_for_bit(DType dtype, double decay, int n, double scale, int threads) {
         Random r = new Random(n);
         double[] p = new double[n];
         double[] g = new double[n];
@@ -58,7 +64,7 @@ class DirectAdamTest {
         ByteBuffer vb = buffer(v, float32);
         for (long t = 1; t <= 3; t++) {
             AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, decay, t, scale);
-            DirectAdam.update(pb, gb, mb, vb, n, float32, step);
+            DirectAdam.update(pb, gb, mb, vb, n, float32, step, threads);
             for (int i = 0; i < n; i++) {
                 if (float32) {
                     float pi = (float) p[i];
@@ -87,6 +93,15 @@ class DirectAdamTest {
             assertArrayEquals(m, values(mb, n, float32), "first moment after step " + t);
             assertArrayEquals(v, values(vb, n, float32), "second moment after step " + t);
         }
+    }
+
+    @Test
+    void refuses_fewer_than_one_thread() {
+        ByteBuffer b = buffer(new double[8], true);
+        AdamStep step = new AdamStep(1e-3, 0.9, 0.999, 1e-8, 0, 1, 1);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DirectAdam.update(b, b, b, b, 8, true, step, 0));
+        assertEquals("DirectAdam: 8 elements on 0 threads", e.getMessage());
     }
 
     @ParameterizedTest
